@@ -1,0 +1,161 @@
+// Package apichannel is the signed HTTP API channel: integrations post
+// citizens' messages as JSON signed with the channel's secret, and receive the
+// office's replies on their callback URL, signed the same way.
+package apichannel
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/jobs"
+	"github.com/redazione/redazione/store"
+)
+
+// SignatureHeader carries "sha256=<hex HMAC-SHA256 of the raw body>".
+const SignatureHeader = "X-Redazione-Signature"
+
+// DeliveryHeader carries the id of the message being delivered, so that a
+// receiver can drop a repeated delivery.
+const DeliveryHeader = "X-Redazione-Delivery"
+
+// Sign returns the signature header value of body.
+func Sign(secret string, body []byte) string {
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write(body)
+	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
+}
+
+// Verify checks a signature header against body in constant time.
+func Verify(secret string, body []byte, header string) bool {
+	hexSig, ok := strings.CutPrefix(strings.TrimSpace(header), "sha256=")
+	if !ok {
+		return false
+	}
+	got, err := hex.DecodeString(hexSig)
+	if err != nil {
+		return false
+	}
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write(body)
+	return hmac.Equal(got, mac.Sum(nil))
+}
+
+// Payload is the JSON an integration posts.
+type Payload struct {
+	ExternalID *string `json:"external_id"`
+	Contact    *struct {
+		ExternalID *string `json:"external_id"`
+		Name       string  `json:"name"`
+	} `json:"contact"`
+	Text   *string `json:"text"`
+	SentAt *string `json:"sent_at"`
+}
+
+// Parse decodes and checks a payload; the error names the first bad field.
+func Parse(body []byte) (store.Inbound, error) {
+	var p Payload
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(&p); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && te.Field != "" {
+			return store.Inbound{}, redazione.FieldError(te.Field, "tipo non valido: atteso %s", te.Type)
+		}
+		return store.Inbound{}, redazione.FieldError("body", "JSON non valido: %v", err)
+	}
+	if dec.More() {
+		return store.Inbound{}, redazione.FieldError("body", "JSON non valido: dati dopo l'oggetto")
+	}
+	var in store.Inbound
+	switch {
+	case p.ExternalID == nil || strings.TrimSpace(*p.ExternalID) == "":
+		return in, redazione.FieldError("external_id", "campo obbligatorio")
+	case p.Contact == nil:
+		return in, redazione.FieldError("contact", "campo obbligatorio")
+	case p.Contact.ExternalID == nil || strings.TrimSpace(*p.Contact.ExternalID) == "":
+		return in, redazione.FieldError("contact.external_id", "campo obbligatorio")
+	case p.Text == nil:
+		return in, redazione.FieldError("text", "campo obbligatorio")
+	case p.SentAt == nil:
+		return in, redazione.FieldError("sent_at", "campo obbligatorio")
+	}
+	t, err := time.Parse(time.RFC3339, *p.SentAt)
+	if err != nil {
+		return in, redazione.FieldError("sent_at", "data non valida: serve RFC 3339, per esempio 2026-11-22T10:00:00+01:00")
+	}
+	in = store.Inbound{ExternalID: *p.ExternalID, ContactID: *p.Contact.ExternalID, ContactName: p.Contact.Name, Text: *p.Text, SentAt: t.UTC()}
+	return in, in.Validate()
+}
+
+// Reply is what Redazione posts to the callback URL.
+type Reply struct {
+	Event          string    `json:"event"`
+	ChannelID      int64     `json:"channel_id"`
+	ConversationID int64     `json:"conversation_id"`
+	MessageID      int64     `json:"message_id"`
+	Contact        Contact   `json:"contact"`
+	Text           string    `json:"text"`
+	Author         string    `json:"author"`
+	SentAt         time.Time `json:"sent_at"`
+}
+
+// Contact identifies the citizen in a reply.
+type Contact struct {
+	ExternalID string `json:"external_id"`
+	Name       string `json:"name,omitempty"`
+}
+
+// Sender posts replies to the channel's callback URL.
+type Sender struct {
+	Client *http.Client
+}
+
+// Send posts one reply. 2xx is delivered; 408, 429 and 5xx are tried again;
+// any other answer is a permanent failure.
+func (s Sender) Send(ctx context.Context, ch *redazione.Channel, conv *redazione.Conversation, m *redazione.Message) error {
+	if ch.CallbackURL == "" {
+		return jobs.Permanent{Err: errors.New("il canale non ha un indirizzo di callback")}
+	}
+	body, err := json.Marshal(Reply{Event: "message.created", ChannelID: ch.ID, ConversationID: conv.ID, MessageID: m.ID,
+		Contact: Contact{ExternalID: conv.Contact.ExternalID, Name: conv.Contact.Name}, Text: m.Text, Author: m.AuthorName, SentAt: m.SentAt})
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, ch.CallbackURL, bytes.NewReader(body))
+	if err != nil {
+		return jobs.Permanent{Err: fmt.Errorf("indirizzo di callback non valido: %w", err)}
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "Redazione")
+	req.Header.Set(SignatureHeader, Sign(ch.Secret, body))
+	req.Header.Set(DeliveryHeader, strconv.FormatInt(m.ID, 10))
+	client := s.Client
+	if client == nil {
+		client = &http.Client{Timeout: 30 * time.Second}
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return fmt.Errorf("callback non raggiungibile: %w", err)
+	}
+	defer resp.Body.Close()
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	switch {
+	case resp.StatusCode >= 200 && resp.StatusCode < 300:
+		return nil
+	case resp.StatusCode == 408 || resp.StatusCode == 429 || resp.StatusCode >= 500:
+		return fmt.Errorf("il callback ha risposto %s", resp.Status)
+	default:
+		return jobs.Permanent{Err: fmt.Errorf("il callback ha rifiutato il messaggio: %s", resp.Status)}
+	}
+}

@@ -1,0 +1,205 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/auth"
+	"github.com/redazione/redazione/store"
+)
+
+// multi is a repeatable string flag.
+type multi []string
+
+func (m *multi) String() string     { return strings.Join(*m, ",") }
+func (m *multi) Set(v string) error { *m = append(*m, v); return nil }
+
+// admin runs the user, token, channel and ente subcommands. Their output is
+// JSON (one object, or one object per line for lists) for scripts.
+func admin(ctx context.Context, cfg config, args []string, stdout io.Writer) error {
+	if len(args) < 2 {
+		return fmt.Errorf("missing subcommand: see redazione help")
+	}
+	verb := args[0] + " " + args[1]
+	rest := args[2:]
+	if verb == "channel add" {
+		if len(rest) == 0 {
+			return fmt.Errorf("channel add needs a kind: api or webchat")
+		}
+		verb += " " + rest[0]
+		rest = rest[1:]
+	}
+	fs := flag.NewFlagSet(verb, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	enteSlug := fs.String("ente", "", "ente slug")
+	email := fs.String("email", "", "e-mail")
+	role := fs.String("role", "", "role")
+	name := fs.String("name", "", "name")
+	pwFile := fs.String("password-file", "", "file holding the password")
+	userEmail := fs.String("user", "", "user e-mail")
+	callback := fs.String("callback-url", "", "callback URL")
+	slug := fs.String("slug", "", "ente slug")
+	var desks multi
+	fs.Var(&desks, "desk", "desk slug, name or id (repeatable)")
+	if err := fs.Parse(rest); err != nil {
+		return fmt.Errorf("%s: %w", verb, err)
+	}
+	db, err := openDB(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	out := json.NewEncoder(stdout)
+
+	if strings.HasPrefix(verb, "ente ") {
+		switch verb {
+		case "ente create":
+			e, err := db.CreateEnte(ctx, *slug, *name)
+			if err != nil {
+				return err
+			}
+			return out.Encode(map[string]any{"id": e.ID, "slug": e.Slug, "name": e.Name})
+		case "ente list":
+			entes, err := db.Entes(ctx)
+			if err != nil {
+				return err
+			}
+			for _, e := range entes {
+				out.Encode(map[string]any{"id": e.ID, "slug": e.Slug, "name": e.Name})
+			}
+			return nil
+		}
+		return fmt.Errorf("unknown command %q", verb)
+	}
+
+	ente, err := pickEnte(ctx, db, *enteSlug)
+	if err != nil {
+		return err
+	}
+	sys := redazione.SystemActor(ente.ID)
+	deskIDs := func() ([]int64, error) {
+		var ids []int64
+		for _, d := range desks {
+			if id, err := strconv.ParseInt(d, 10, 64); err == nil {
+				ids = append(ids, id)
+				continue
+			}
+			desk, err := db.DeskBySlug(ctx, ente.ID, d)
+			if err != nil {
+				return nil, fmt.Errorf("desk %q not found", d)
+			}
+			ids = append(ids, desk.ID)
+		}
+		return ids, nil
+	}
+
+	switch verb {
+	case "user create":
+		ids, err := deskIDs()
+		if err != nil {
+			return err
+		}
+		password, generated := "", false
+		if *pwFile != "" {
+			b, err := os.ReadFile(*pwFile)
+			if err != nil {
+				return fmt.Errorf("password file: %w", err)
+			}
+			password = strings.TrimRight(string(b), "\r\n")
+		} else {
+			password, generated = auth.GeneratePassword(), true
+		}
+		if len(password) < auth.MinPasswordLen {
+			return fmt.Errorf("the password must have at least %d characters", auth.MinPasswordLen)
+		}
+		hash, err := auth.HashPassword(password)
+		if err != nil {
+			return err
+		}
+		u := &redazione.User{Email: *email, Name: *name, Role: redazione.Role(*role), DeskIDs: ids, PasswordHash: hash}
+		if err := db.CreateUser(ctx, sys, u); err != nil {
+			return err
+		}
+		res := map[string]any{"id": u.ID, "email": u.Email, "role": u.Role, "desks": ids}
+		if generated {
+			res["password"] = password
+		}
+		return out.Encode(res)
+	case "user list":
+		users, err := db.Users(ctx, ente.ID)
+		if err != nil {
+			return err
+		}
+		for _, u := range users {
+			out.Encode(map[string]any{"id": u.ID, "email": u.Email, "name": u.Name, "role": u.Role, "desks": u.DeskIDs, "disabled": u.Disabled})
+		}
+		return nil
+	case "token create":
+		u, err := db.UserByEmail(ctx, *userEmail)
+		if err != nil || u.EnteID != ente.ID {
+			return fmt.Errorf("user %q not found", *userEmail)
+		}
+		token := auth.NewToken("rdz_")
+		if err := db.CreateAPIToken(ctx, u, auth.HashToken(token), *name); err != nil {
+			return err
+		}
+		return out.Encode(map[string]any{"token": token, "user": u.Email})
+	case "channel add api", "channel add webchat":
+		ids, err := deskIDs()
+		if err != nil {
+			return err
+		}
+		c := &redazione.Channel{Kind: redazione.ChannelKind(strings.TrimPrefix(verb, "channel add ")), Name: *name, CallbackURL: *callback, Secret: auth.NewToken("")}
+		if len(ids) > 0 {
+			c.DeskID = ids[0]
+		}
+		if err := db.CreateChannel(ctx, sys, c); err != nil {
+			return err
+		}
+		res := map[string]any{"id": c.ID, "kind": c.Kind, "name": c.Name, "desk_id": c.DeskID}
+		if c.Kind == redazione.ChannelAPI {
+			res["secret"] = c.Secret
+			res["messages_url"] = fmt.Sprintf("/api/v1/channels/%d/messages", c.ID)
+			res["callback_url"] = c.CallbackURL
+		} else {
+			res["widget"] = fmt.Sprintf(`<script src="/widget.js" data-channel="%d" defer></script>`, c.ID)
+		}
+		return out.Encode(res)
+	case "channel list":
+		chans, err := db.Channels(ctx, ente.ID)
+		if err != nil {
+			return err
+		}
+		for _, c := range chans {
+			out.Encode(map[string]any{"id": c.ID, "kind": c.Kind, "name": c.Name, "desk_id": c.DeskID, "callback_url": c.CallbackURL, "disabled": c.Disabled})
+		}
+		return nil
+	}
+	return fmt.Errorf("unknown command %q", verb)
+}
+
+// pickEnte returns the ente named by slug, or the only one.
+func pickEnte(ctx context.Context, db *store.DB, slug string) (*redazione.Ente, error) {
+	if slug != "" {
+		return db.EnteBySlug(ctx, slug)
+	}
+	entes, err := db.Entes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	switch len(entes) {
+	case 0:
+		return nil, errors.New("no ente yet: run `redazione serve` once, or `redazione ente create`")
+	case 1:
+		return &entes[0], nil
+	}
+	return nil, errors.New("more than one ente: choose one with --ente SLUG")
+}

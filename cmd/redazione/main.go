@@ -1,0 +1,142 @@
+// Command redazione runs Redazione, the social communication desk of an
+// Italian public administration, and administers it from the shell.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/redazione/redazione"
+)
+
+const usage = `Redazione – la redazione unica dell'ente
+
+Usage:
+  redazione serve                         start the server (default)
+  redazione migrate                       apply the database migrations and exit
+  redazione user create --email E --role ROLE [--name N] [--desk D ...] [--password-file F]
+  redazione user list
+  redazione token create --user E [--name N]
+  redazione channel add api --name NAME [--callback-url URL] [--desk D]
+  redazione channel add webchat --name NAME [--desk D]
+  redazione channel list
+  redazione ente create --slug S --name N
+  redazione ente list
+
+Every command but serve takes --ente SLUG when the installation has more than one ente.
+
+Environment:
+  REDAZIONE_ADDR            where to listen (default :8080)
+  REDAZIONE_DATA_DIR        where SQLite and files live (default ./data)
+  REDAZIONE_DATABASE_URL    postgres://... to use PostgreSQL instead of SQLite
+  REDAZIONE_ADMIN_EMAIL     first administrator (default admin@example.it)
+  REDAZIONE_ADMIN_PASSWORD  first administrator's password (or _FILE); printed once if generated
+  REDAZIONE_ENTE_NAME       name of the first ente (default "Comune di Esempio")
+  REDAZIONE_DEMO            false to start without demo data
+  REDAZIONE_PUBLIC_URL      address citizens reach, for snippets (default: the request's host)
+  REDAZIONE_SECURE_COOKIES  true behind HTTPS
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "redazione:", message(err))
+		os.Exit(1)
+	}
+}
+
+// message is what a person reads of an error.
+func message(err error) string {
+	var de *redazione.Error
+	if errors.As(err, &de) {
+		if de.Field != "" {
+			return de.Message + " (" + de.Field + ")"
+		}
+		return de.Message
+	}
+	return err.Error()
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg := configFromEnv()
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	if len(args) == 0 {
+		args = []string{"serve"}
+	}
+	switch args[0] {
+	case "serve":
+		return serve(ctx, cfg, log, stdout)
+	case "migrate":
+		db, err := openDB(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		fmt.Fprintln(stdout, "migrations applied")
+		return nil
+	case "user", "token", "channel", "ente":
+		return admin(ctx, cfg, args, stdout)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", args[0])
+}
+
+// config is read from REDAZIONE_* variables; secrets also from *_FILE.
+type config struct {
+	Addr          string
+	DataDir       string
+	DatabaseURL   string
+	AdminEmail    string
+	AdminPassword string
+	EnteName      string
+	Demo          bool
+	PublicURL     string
+	SecureCookies bool
+	LogLevel      slog.Level
+}
+
+func env(key, def string) string {
+	if v, ok := os.LookupEnv(key); ok && v != "" {
+		return v
+	}
+	if f := os.Getenv(key + "_FILE"); f != "" {
+		if b, err := os.ReadFile(f); err == nil {
+			return strings.TrimSpace(string(b))
+		}
+	}
+	return def
+}
+
+func configFromEnv() config {
+	c := config{
+		Addr:          env("REDAZIONE_ADDR", ":8080"),
+		DataDir:       env("REDAZIONE_DATA_DIR", "./data"),
+		DatabaseURL:   env("REDAZIONE_DATABASE_URL", ""),
+		AdminEmail:    env("REDAZIONE_ADMIN_EMAIL", "admin@example.it"),
+		AdminPassword: env("REDAZIONE_ADMIN_PASSWORD", ""),
+		EnteName:      env("REDAZIONE_ENTE_NAME", "Comune di Esempio"),
+		Demo:          env("REDAZIONE_DEMO", "true") != "false",
+		PublicURL:     env("REDAZIONE_PUBLIC_URL", ""),
+		SecureCookies: env("REDAZIONE_SECURE_COOKIES", "false") == "true",
+	}
+	switch strings.ToLower(env("REDAZIONE_LOG_LEVEL", "info")) {
+	case "debug":
+		c.LogLevel = slog.LevelDebug
+	case "warn":
+		c.LogLevel = slog.LevelWarn
+	case "error":
+		c.LogLevel = slog.LevelError
+	}
+	return c
+}

@@ -1,0 +1,97 @@
+// Package demo fills a new installation with an ente, its desks, channels,
+// a few colleagues and citizens' conversations, so that a newcomer sees a
+// working inbox at once.
+package demo
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/auth"
+	"github.com/redazione/redazione/store"
+)
+
+// Seeded tells what the demo created.
+type Seeded struct {
+	WebChat *redazione.Channel
+	API     *redazione.Channel
+}
+
+// Seed adds demo data to the ente of admin.
+func Seed(ctx context.Context, db *store.DB, admin *redazione.User) (*Seeded, error) {
+	sys := redazione.ActorOf(admin)
+	desks, err := db.Desks(ctx, admin.EnteID)
+	if err != nil {
+		return nil, err
+	}
+	contatti, notizie := desks[0].ID, desks[1].ID
+	colleagues := []*redazione.User{
+		{Email: "giulia.bianchi@example.it", Name: "Giulia Bianchi", Role: redazione.RoleOperator, DeskIDs: []int64{contatti}},
+		{Email: "marco.verdi@example.it", Name: "Marco Verdi", Role: redazione.RoleOperator, DeskIDs: []int64{notizie}},
+		{Email: "anna.russo@example.it", Name: "Anna Russo", Role: redazione.RoleCoordinator},
+	}
+	for _, u := range colleagues {
+		// Demo colleagues have no password: they exist to be assigned work.
+		if err := db.CreateUser(ctx, sys, u); err != nil {
+			return nil, fmt.Errorf("demo user: %w", err)
+		}
+	}
+	web := &redazione.Channel{Kind: redazione.ChannelWebChat, Name: "Chat del sito", DeskID: contatti, Secret: auth.NewToken("")}
+	api := &redazione.Channel{Kind: redazione.ChannelAPI, Name: "Sportello digitale (API)", DeskID: contatti, Secret: auth.NewToken("")}
+	for _, c := range []*redazione.Channel{web, api} {
+		if err := db.CreateChannel(ctx, sys, c); err != nil {
+			return nil, fmt.Errorf("demo channel: %w", err)
+		}
+	}
+	now := time.Now().UTC()
+	type turn struct {
+		ch                  *redazione.Channel
+		contact, name, text string
+		ago                 time.Duration
+	}
+	citizens := []turn{
+		{web, "demo-1", "Lucia Ferri", "Buongiorno, ho ricevuto due multe per divieto di sosta in via Mazzini ma avevo il permesso residenti esposto. Come posso fare ricorso?", 3 * time.Hour},
+		{api, "demo-2", "Paolo Greco", "Quando passa la raccolta dei rifiuti ingombranti in via Roma? Ho un materasso da buttare.", 2 * time.Hour},
+		{web, "demo-3", "Sara Colombo", "Il lampione davanti al civico 12 di via Garibaldi è spento da una settimana, la sera la strada è completamente al buio.", 50 * time.Minute},
+		{api, "demo-4", "Giovanni Marino", "Vorrei sapere gli orari dell'ufficio anagrafe per rinnovare la carta d'identità.", 30 * time.Minute},
+		{web, "demo-5", "Elena Conti", "Come posso chiedere l'accesso civico agli atti della delibera sul nuovo parcheggio?", 10 * time.Minute},
+	}
+	var convs []int64
+	for i, c := range citizens {
+		db.SetNow(func() time.Time { return now.Add(-c.ago) })
+		res, err := db.Ingest(ctx, c.ch, store.Inbound{ExternalID: fmt.Sprintf("demo-msg-%d", i), ContactID: c.contact, ContactName: c.name, Text: c.text, SentAt: now.Add(-c.ago)})
+		if err != nil {
+			db.SetNow(time.Now)
+			return nil, fmt.Errorf("demo message: %w", err)
+		}
+		convs = append(convs, res.ConversationID)
+	}
+	// A few conversations already worked on.
+	db.SetNow(func() time.Time { return now.Add(-100 * time.Minute) })
+	giulia := colleagues[0].ID
+	if _, err := db.ChangeConversation(ctx, sys, convs[1], store.Change{AssigneeID: &giulia, AddTags: []string{"rifiuti"}}); err != nil {
+		db.SetNow(time.Now)
+		return nil, err
+	}
+	if _, err := db.AddMessage(ctx, sys, convs[1], store.Outgoing{Text: "Buongiorno Paolo, il ritiro degli ingombranti si prenota al numero verde 800 000 000: passano il primo martedì del mese.", Sent: true}); err != nil {
+		db.SetNow(time.Now)
+		return nil, err
+	}
+	if _, err := db.AddMessage(ctx, sys, convs[0], store.Outgoing{Text: "@giulia.bianchi puoi verificare con la Polizia Locale se il permesso risulta registrato?", Note: true}); err != nil {
+		db.SetNow(time.Now)
+		return nil, err
+	}
+	resolved := redazione.StatusResolved
+	if _, err := db.ChangeConversation(ctx, sys, convs[1], store.Change{Status: &resolved}); err != nil {
+		db.SetNow(time.Now)
+		return nil, err
+	}
+	if _, err := db.ChangeConversation(ctx, sys, convs[2], store.Change{AddTags: []string{"segnalazione", "illuminazione"}}); err != nil {
+		db.SetNow(time.Now)
+		return nil, err
+	}
+	db.SetNow(time.Now)
+	return &Seeded{WebChat: web, API: api}, nil
+}

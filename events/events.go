@@ -1,0 +1,83 @@
+// Package events fans out what happens (a message arrives, a conversation is
+// assigned) to every open screen: in one process with a local hub, across
+// processes sharing PostgreSQL with LISTEN/NOTIFY.
+package events
+
+import (
+	"context"
+	"sync"
+)
+
+// Types of event.
+const (
+	MessageCreated      = "message"
+	ConversationChanged = "conversation"
+	Notification        = "notification"
+	MessageUpdated      = "delivery"
+)
+
+// Event is a small notice; screens fetch what they show, so an event never
+// carries a citizen's text across processes.
+type Event struct {
+	Type           string `json:"t"`
+	EnteID         int64  `json:"e"`
+	ConversationID int64  `json:"c,omitempty"`
+	DeskID         int64  `json:"d,omitempty"`
+	ContactID      int64  `json:"k,omitempty"`
+	MessageID      int64  `json:"m,omitempty"`
+	UserID         int64  `json:"u,omitempty"` // the user a notification is for
+	Public         bool   `json:"p,omitempty"` // visible to the citizen (not a note)
+}
+
+// Bus publishes events and lets screens subscribe.
+type Bus interface {
+	Publish(ctx context.Context, e Event) error
+	Subscribe() (<-chan Event, func())
+}
+
+// Hub delivers events to the subscribers of this process.
+type Hub struct {
+	mu   sync.RWMutex
+	subs map[chan Event]struct{}
+}
+
+// NewHub returns an empty hub.
+func NewHub() *Hub { return &Hub{subs: map[chan Event]struct{}{}} }
+
+// Publish delivers e to every subscriber. A subscriber too slow to keep up
+// loses the event rather than slowing everyone down; screens refresh from the
+// database, so the next event brings them up to date.
+func (h *Hub) Publish(_ context.Context, e Event) error {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	for ch := range h.subs {
+		select {
+		case ch <- e:
+		default:
+		}
+	}
+	return nil
+}
+
+// Subscribe returns a channel of events and a function that ends it.
+func (h *Hub) Subscribe() (<-chan Event, func()) {
+	ch := make(chan Event, 64)
+	h.mu.Lock()
+	h.subs[ch] = struct{}{}
+	h.mu.Unlock()
+	var once sync.Once
+	return ch, func() {
+		once.Do(func() {
+			h.mu.Lock()
+			delete(h.subs, ch)
+			h.mu.Unlock()
+		})
+	}
+}
+
+// Subscribers counts the open subscriptions.
+func (h *Hub) Subscribers() int {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return len(h.subs)
+}

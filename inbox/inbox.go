@@ -1,0 +1,174 @@
+// Package inbox is what operators and channels do to conversations: it
+// stores through the store, tells every open screen through the event bus,
+// and hands replies to the durable delivery queue.
+package inbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/channel"
+	"github.com/redazione/redazione/events"
+	"github.com/redazione/redazione/jobs"
+	"github.com/redazione/redazione/store"
+)
+
+// Enqueuer hands a reply to the delivery queue.
+type Enqueuer interface {
+	EnqueueDelivery(ctx context.Context, enteID, messageID int64) error
+}
+
+// Service is the inbox of every ente of the installation.
+type Service struct {
+	DB      *store.DB
+	Bus     events.Bus
+	Queue   Enqueuer
+	Senders map[redazione.ChannelKind]channel.Sender
+	Log     *slog.Logger
+}
+
+// Ingest stores a citizen's message and tells the screens. A redelivery
+// stores nothing and tells nobody.
+func (s *Service) Ingest(ctx context.Context, ch *redazione.Channel, in store.Inbound) (*store.Ingested, error) {
+	if ch.Disabled {
+		return nil, redazione.Errorf(redazione.EFORBIDDEN, "il canale è disattivato")
+	}
+	res, err := s.DB.Ingest(ctx, ch, in)
+	if err != nil {
+		return nil, err
+	}
+	if !res.Duplicate {
+		s.publish(ctx, events.Event{Type: events.MessageCreated, EnteID: ch.EnteID, ConversationID: res.ConversationID, DeskID: res.DeskID, ContactID: res.ContactID, MessageID: res.Message.ID, Public: true})
+	}
+	return res, nil
+}
+
+// Reply stores an operator's reply (or an internal note) and queues its
+// delivery; a note only tells the screens (and the people it mentions).
+func (s *Service) Reply(ctx context.Context, a redazione.Actor, conversationID int64, text string, note bool) (*redazione.Message, error) {
+	conv, err := s.DB.Conversation(ctx, a, conversationID)
+	if err != nil {
+		return nil, err
+	}
+	sender, instant := s.sender(conv.ChannelKind)
+	if sender == nil && !note {
+		return nil, redazione.Errorf(redazione.EINVALID, "questo canale non può ancora inviare risposte")
+	}
+	m, err := s.DB.AddMessage(ctx, a, conversationID, store.Outgoing{Text: text, Note: note, Sent: instant})
+	if err != nil {
+		return nil, err
+	}
+	s.publish(ctx, events.Event{Type: events.MessageCreated, EnteID: a.EnteID, ConversationID: conv.ID, DeskID: conv.DeskID, ContactID: conv.ContactID, MessageID: m.ID, Public: !note})
+	if note {
+		if len(store.Mentions(text)) > 0 {
+			// The store wrote the notifications; one event refreshes every badge.
+			s.publish(ctx, events.Event{Type: events.Notification, EnteID: a.EnteID, ConversationID: conv.ID})
+		}
+		return m, nil
+	}
+	if m.Delivery == redazione.DeliveryQueued {
+		// The message is stored as queued before the job exists: if this
+		// process dies here, Sweep enqueues it again on the next start.
+		if err := s.Queue.EnqueueDelivery(ctx, a.EnteID, m.ID); err != nil {
+			s.Log.Error("enqueue delivery", "message", m.ID, "err", err)
+		}
+	}
+	return m, nil
+}
+
+func (s *Service) sender(kind redazione.ChannelKind) (channel.Sender, bool) {
+	snd := s.Senders[kind]
+	_, instant := snd.(channel.Instant)
+	return snd, instant
+}
+
+// Change assigns, moves, tags or changes the status of a conversation.
+func (s *Service) Change(ctx context.Context, a redazione.Actor, id int64, ch store.Change) (*redazione.Conversation, error) {
+	before, err := s.DB.Conversation(ctx, a, id)
+	if err != nil {
+		return nil, err
+	}
+	c, err := s.DB.ChangeConversation(ctx, a, id, ch)
+	if err != nil {
+		return nil, err
+	}
+	s.publish(ctx, events.Event{Type: events.ConversationChanged, EnteID: a.EnteID, ConversationID: id, DeskID: c.DeskID})
+	if before.DeskID != c.DeskID {
+		// Screens of the old desk must drop it too.
+		s.publish(ctx, events.Event{Type: events.ConversationChanged, EnteID: a.EnteID, ConversationID: id, DeskID: before.DeskID})
+	}
+	return c, nil
+}
+
+// Deliver sends one queued reply (the delivery job calls it).
+func (s *Service) Deliver(ctx context.Context, enteID, messageID int64, attempt int, final bool) error {
+	m, err := s.DB.Message(ctx, enteID, messageID)
+	if redazione.ErrorCode(err) == redazione.ENOTFOUND {
+		return jobs.Permanent{Err: err}
+	}
+	if err != nil {
+		return err
+	}
+	if m.Delivery != redazione.DeliveryQueued {
+		return nil // already delivered or given up: never send twice
+	}
+	sys := redazione.SystemActor(enteID)
+	conv, err := s.DB.Conversation(ctx, sys, m.ConversationID)
+	if err != nil {
+		return err
+	}
+	ch, err := s.DB.Channel(ctx, conv.ChannelID)
+	if err != nil {
+		return err
+	}
+	sender, _ := s.sender(ch.Kind)
+	if sender == nil {
+		err = jobs.Permanent{Err: fmt.Errorf("nessun adattatore per il canale %s", ch.Kind)}
+	} else {
+		sctx, cancel := context.WithTimeout(ctx, 40*time.Second)
+		err = sender.Send(sctx, ch, conv, m)
+		cancel()
+	}
+	var perm jobs.Permanent
+	switch {
+	case err == nil:
+		err = s.DB.MarkDelivery(ctx, enteID, m.ID, redazione.DeliverySent, "")
+	case errors.As(err, &perm) || final:
+		s.Log.Warn("delivery failed", "message", m.ID, "attempt", attempt, "err", err)
+		if merr := s.DB.MarkDelivery(ctx, enteID, m.ID, redazione.DeliveryFailed, err.Error()); merr != nil {
+			return merr
+		}
+	default:
+		s.Log.Info("delivery will be retried", "message", m.ID, "attempt", attempt, "err", err)
+		if merr := s.DB.MarkDelivery(ctx, enteID, m.ID, redazione.DeliveryQueued, err.Error()); merr != nil {
+			return merr
+		}
+	}
+	s.publish(ctx, events.Event{Type: events.MessageUpdated, EnteID: enteID, ConversationID: conv.ID, DeskID: conv.DeskID, ContactID: conv.ContactID, MessageID: m.ID})
+	return err
+}
+
+// Sweep enqueues the replies a crash left queued without a job. Enqueueing is
+// unique per message, so a reply with a live job is not enqueued twice.
+func (s *Service) Sweep(ctx context.Context, olderThan time.Duration) (int, error) {
+	ms, err := s.DB.QueuedMessages(ctx, time.Now().Add(-olderThan), 1000)
+	if err != nil {
+		return 0, err
+	}
+	for _, m := range ms {
+		if err := s.Queue.EnqueueDelivery(ctx, m.EnteID, m.ID); err != nil {
+			return 0, err
+		}
+	}
+	return len(ms), nil
+}
+
+func (s *Service) publish(ctx context.Context, e events.Event) {
+	if err := s.Bus.Publish(ctx, e); err != nil {
+		s.Log.Warn("event not published", "type", e.Type, "err", err)
+	}
+}

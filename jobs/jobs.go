@@ -1,0 +1,176 @@
+// Package jobs runs Redazione's durable background work on River, the job
+// queue made for PostgreSQL (with its SQLite driver for the embedded default):
+// a reply is delivered by a job that survives restarts, is retried with
+// back-off and runs once even with several processes.
+package jobs
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
+)
+
+// DeliverArgs asks for one outgoing message to be delivered.
+type DeliverArgs struct {
+	EnteID    int64 `json:"ente_id"`
+	MessageID int64 `json:"message_id"`
+}
+
+// Kind names the job.
+func (DeliverArgs) Kind() string { return "deliver_message" }
+
+// MaxAttempts is how often a delivery is tried before it is marked failed.
+const MaxAttempts = 10
+
+// InsertOpts makes the job unique per message: enqueuing twice runs it once.
+func (DeliverArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: MaxAttempts, UniqueOpts: river.UniqueOpts{ByArgs: true}}
+}
+
+// Permanent marks a delivery error that retrying cannot fix (a 4xx answer, a
+// channel without a callback).
+type Permanent struct{ Err error }
+
+func (p Permanent) Error() string { return p.Err.Error() }
+func (p Permanent) Unwrap() error { return p.Err }
+
+// Deliverer sends one message; attempt counts from 1, final is true on the
+// last one.
+type Deliverer interface {
+	Deliver(ctx context.Context, enteID, messageID int64, attempt int, final bool) error
+}
+
+// Config tunes the queue.
+type Config struct {
+	Workers      int
+	PollInterval time.Duration // SQLite has no LISTEN: how often to look for jobs
+	RetryBase    time.Duration // the first retry comes after about this long
+	Logger       *slog.Logger
+}
+
+// Queue is the job queue of one process.
+type Queue struct {
+	enqueue func(ctx context.Context, args DeliverArgs) error
+	start   func(ctx context.Context) error
+	stop    func(ctx context.Context) error
+}
+
+type worker struct {
+	river.WorkerDefaults[DeliverArgs]
+	d Deliverer
+}
+
+func (w *worker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
+	final := job.Attempt >= job.MaxAttempts
+	err := w.d.Deliver(ctx, job.Args.EnteID, job.Args.MessageID, job.Attempt, final)
+	var p Permanent
+	if errors.As(err, &p) {
+		return river.JobCancel(err)
+	}
+	return err
+}
+
+// Timeout bounds one delivery attempt.
+func (w *worker) Timeout(*river.Job[DeliverArgs]) time.Duration { return 45 * time.Second }
+
+// backoff doubles the wait after each attempt, with jitter, up to an hour.
+type backoff struct{ base time.Duration }
+
+func (b backoff) NextRetry(job *rivertype.JobRow) time.Time {
+	d := b.base << min(job.Attempt-1, 20)
+	d = min(d, time.Hour)
+	d += time.Duration(rand.Int64N(int64(d)/5 + 1))
+	return time.Now().Add(d)
+}
+
+func config(cfg Config, d Deliverer) *river.Config {
+	if cfg.Workers <= 0 {
+		cfg.Workers = 8
+	}
+	if cfg.PollInterval <= 0 {
+		cfg.PollInterval = 250 * time.Millisecond
+	}
+	if cfg.RetryBase <= 0 {
+		cfg.RetryBase = 5 * time.Second
+	}
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &worker{d: d})
+	return &river.Config{
+		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
+		Workers:              workers,
+		FetchPollInterval:    cfg.PollInterval,
+		FetchCooldown:        min(cfg.PollInterval, 50*time.Millisecond),
+		RetryPolicy:          backoff{cfg.RetryBase},
+		JobTimeout:           time.Minute,
+		RescueStuckJobsAfter: 2 * time.Minute, // a job of a killed process runs again soon
+		Logger:               cfg.Logger,
+	}
+}
+
+func newQueue[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], cfg *river.Config) (*Queue, error) {
+	m, err := rivermigrate.New(driver, nil)
+	if err != nil {
+		return nil, fmt.Errorf("job queue migrations: %w", err)
+	}
+	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return nil, fmt.Errorf("job queue migrate: %w", err)
+	}
+	client, err := river.NewClient(driver, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("job queue: %w", err)
+	}
+	return &Queue{
+		enqueue: func(ctx context.Context, args DeliverArgs) error {
+			_, err := client.Insert(ctx, args, nil)
+			return err
+		},
+		start: client.Start,
+		stop:  client.Stop,
+	}, nil
+}
+
+// NewSQLite returns a queue on the SQLite database's single write connection,
+// so that the queue and the application never write at the same time.
+func NewSQLite(ctx context.Context, db *sql.DB, cfg Config, d Deliverer) (*Queue, error) {
+	rc := config(cfg, d)
+	rc.PollOnly = true
+	return newQueue(ctx, riversqlite.New(db), rc)
+}
+
+// NewPostgres returns a queue on PostgreSQL; River's leader election and
+// locking make each job run once across processes.
+func NewPostgres(ctx context.Context, url string, cfg Config, d Deliverer) (*Queue, func(), error) {
+	pool, err := pgxpool.New(ctx, url)
+	if err != nil {
+		return nil, nil, fmt.Errorf("job queue pool: %w", err)
+	}
+	q, err := newQueue(ctx, riverpgxv5.New(pool), config(cfg, d))
+	if err != nil {
+		pool.Close()
+		return nil, nil, err
+	}
+	return q, pool.Close, nil
+}
+
+// EnqueueDelivery asks for a message to be delivered (once, however often asked).
+func (q *Queue) EnqueueDelivery(ctx context.Context, enteID, messageID int64) error {
+	return q.enqueue(ctx, DeliverArgs{EnteID: enteID, MessageID: messageID})
+}
+
+// Start starts working jobs until Stop.
+func (q *Queue) Start(ctx context.Context) error { return q.start(ctx) }
+
+// Stop finishes the running jobs and stops.
+func (q *Queue) Stop(ctx context.Context) error { return q.stop(ctx) }

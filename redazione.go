@@ -1,0 +1,300 @@
+// Package redazione holds the domain of Redazione, the social communication
+// desk of an Italian public administration: enti, desks, users, channels,
+// contacts, conversations and messages, and the errors shared by every layer.
+// Storage, HTTP, channels and jobs live in their own packages and speak these
+// types.
+package redazione
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// Error codes shared by every layer; the HTTP layer maps them to statuses in
+// one place.
+const (
+	ECONFLICT     = "conflict"
+	EINTERNAL     = "internal"
+	EINVALID      = "invalid"
+	ENOTFOUND     = "not_found"
+	EFORBIDDEN    = "forbidden"
+	EUNAUTHORIZED = "unauthorized"
+	ETOOLARGE     = "too_large"
+)
+
+// Error is a domain error: a code, a message a user may read, and the field
+// it is about, if any.
+type Error struct {
+	Code    string
+	Message string
+	Field   string
+}
+
+func (e *Error) Error() string {
+	if e.Field != "" {
+		return fmt.Sprintf("%s: %s (%s)", e.Code, e.Message, e.Field)
+	}
+	return fmt.Sprintf("%s: %s", e.Code, e.Message)
+}
+
+// Errorf returns a domain error with a formatted message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// FieldError returns an EINVALID error about one field.
+func FieldError(field, format string, args ...any) *Error {
+	return &Error{Code: EINVALID, Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the code of a domain error, EINTERNAL for anything else.
+func ErrorCode(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	if err == nil {
+		return ""
+	}
+	return EINTERNAL
+}
+
+// ErrorMessage returns the user-facing message of a domain error.
+func ErrorMessage(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return "Errore interno."
+}
+
+// Role is what a user may do.
+type Role string
+
+// The four roles.
+const (
+	RoleAdmin       Role = "admin"
+	RoleCoordinator Role = "coordinator"
+	RoleOperator    Role = "operator"
+	RoleAnalyst     Role = "analyst"
+)
+
+// Valid reports whether r is one of the four roles.
+func (r Role) Valid() bool {
+	switch r {
+	case RoleAdmin, RoleCoordinator, RoleOperator, RoleAnalyst:
+		return true
+	}
+	return false
+}
+
+// Ente is a tenant: one public administration.
+type Ente struct {
+	ID        int64
+	Slug      string
+	Name      string
+	CreatedAt time.Time
+}
+
+// Desk is one of the five desks of the redazione unica (renamable).
+type Desk struct {
+	ID     int64
+	EnteID int64
+	Slug   string
+	Name   string
+}
+
+// DefaultDesks are seeded for every new ente, in this order.
+var DefaultDesks = []Desk{
+	{Slug: "contatti", Name: "Contatti e accesso civico"},
+	{Slug: "notizie", Name: "Notizie e media"},
+	{Slug: "partecipazione", Name: "Citizen satisfaction e partecipazione"},
+	{Slug: "campagne", Name: "Campagne ed eventi"},
+	{Slug: "interna", Name: "Comunicazione interna"},
+}
+
+// User is an operator of an ente.
+type User struct {
+	ID           int64
+	EnteID       int64
+	Email        string
+	Name         string
+	Role         Role
+	DeskIDs      []int64
+	PasswordHash string
+	Disabled     bool
+	FailedLogins int
+	LockedUntil  time.Time
+	Lang         string
+	CreatedAt    time.Time
+}
+
+// Actor is who is asking: every read and write is scoped by it.
+type Actor struct {
+	EnteID  int64
+	UserID  int64 // 0 for the system (channels, jobs)
+	Role    Role
+	DeskIDs []int64
+}
+
+// ActorOf returns the actor for a user.
+func ActorOf(u *User) Actor {
+	return Actor{EnteID: u.EnteID, UserID: u.ID, Role: u.Role, DeskIDs: u.DeskIDs}
+}
+
+// SystemActor acts for the platform inside one ente (ingest, jobs).
+func SystemActor(enteID int64) Actor {
+	return Actor{EnteID: enteID, Role: RoleAdmin}
+}
+
+// SeesAllDesks reports whether the actor sees every desk of the ente.
+func (a Actor) SeesAllDesks() bool {
+	return a.Role == RoleAdmin || a.Role == RoleCoordinator || a.Role == RoleAnalyst
+}
+
+// CanSeeDesk reports whether the actor sees the work of desk.
+func (a Actor) CanSeeDesk(desk int64) bool {
+	return a.SeesAllDesks() || slices.Contains(a.DeskIDs, desk)
+}
+
+// CanWrite reports whether the actor may change conversations.
+func (a Actor) CanWrite() bool { return a.Role != RoleAnalyst }
+
+// CanAdmin reports whether the actor may manage users, desks and channels.
+func (a Actor) CanAdmin() bool { return a.Role == RoleAdmin }
+
+// ChannelKind names a channel adapter.
+type ChannelKind string
+
+// The channel kinds of the first release.
+const (
+	ChannelWebChat ChannelKind = "webchat"
+	ChannelAPI     ChannelKind = "api"
+)
+
+// Channel is one inbound and outbound route to citizens.
+type Channel struct {
+	ID          int64
+	EnteID      int64
+	Kind        ChannelKind
+	Name        string
+	DeskID      int64 // where its new conversations land
+	Secret      string
+	CallbackURL string
+	Disabled    bool
+	CreatedAt   time.Time
+}
+
+// Contact is a citizen as a channel knows them.
+type Contact struct {
+	ID         int64
+	EnteID     int64
+	ChannelID  int64
+	ExternalID string
+	Name       string
+	CreatedAt  time.Time
+}
+
+// Status of a conversation.
+type Status string
+
+// Conversation statuses.
+const (
+	StatusOpen     Status = "open"
+	StatusPending  Status = "pending"
+	StatusResolved Status = "resolved"
+)
+
+// Valid reports whether s is a known status.
+func (s Status) Valid() bool {
+	return s == StatusOpen || s == StatusPending || s == StatusResolved
+}
+
+// Conversation is one thread of a citizen on one channel.
+type Conversation struct {
+	ID            int64
+	EnteID        int64
+	ChannelID     int64
+	ChannelKind   ChannelKind
+	ChannelName   string
+	ContactID     int64
+	Contact       Contact
+	DeskID        int64
+	DeskName      string
+	Status        Status
+	AssigneeID    int64
+	AssigneeName  string
+	Tags          []string
+	WaitingSince  time.Time // zero when the last word was the office's
+	LastMessageAt time.Time
+	LastMessage   *Message
+	CreatedAt     time.Time
+}
+
+// Direction of a message.
+type Direction string
+
+// Message directions; a note is internal and never leaves Redazione.
+const (
+	DirIn   Direction = "in"
+	DirOut  Direction = "out"
+	DirNote Direction = "note"
+)
+
+// Delivery state of an outgoing message.
+type Delivery string
+
+// Delivery states.
+const (
+	DeliveryNone   Delivery = ""
+	DeliveryQueued Delivery = "queued"
+	DeliverySent   Delivery = "sent"
+	DeliveryFailed Delivery = "failed"
+)
+
+// Message is one message or internal note of a conversation.
+type Message struct {
+	ID             int64
+	EnteID         int64
+	ConversationID int64
+	Direction      Direction
+	AuthorID       int64
+	AuthorName     string
+	ExternalID     string
+	Text           string
+	SentAt         time.Time
+	CreatedAt      time.Time
+	Delivery       Delivery
+	DeliveryError  string
+	Attempts       int
+}
+
+// AuditEntry records who did what; the trail is append-only.
+type AuditEntry struct {
+	ID      int64
+	EnteID  int64
+	ActorID int64
+	Action  string
+	Target  string
+	Detail  string
+	At      time.Time
+}
+
+// Notification tells a user something happened for them (an @mention).
+type Notification struct {
+	ID             int64
+	EnteID         int64
+	UserID         int64
+	ConversationID int64
+	Text           string
+	CreatedAt      time.Time
+	ReadAt         time.Time
+}
+
+// Limits on what citizens and integrations may send.
+const (
+	MaxMessageBytes = 1 << 20 // a request body
+	MaxTextRunes    = 20000
+)

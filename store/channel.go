@@ -1,0 +1,118 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/redazione/redazione"
+)
+
+const channelColumns = "id, ente_id, kind, name, desk_id, secret, callback_url, disabled, created_at"
+
+func scanChannel(row interface{ Scan(...any) error }) (*redazione.Channel, error) {
+	var c redazione.Channel
+	var kind string
+	var created int64
+	if err := row.Scan(&c.ID, &c.EnteID, &kind, &c.Name, &c.DeskID, &c.Secret, &c.CallbackURL, &c.Disabled, &created); err != nil {
+		return nil, err
+	}
+	c.Kind, c.CreatedAt = redazione.ChannelKind(kind), tm(created)
+	return &c, nil
+}
+
+// CreateChannel adds a channel to the actor's ente. Its secret must be set by
+// the caller; DeskID 0 means the first desk.
+func (db *DB) CreateChannel(ctx context.Context, a redazione.Actor, c *redazione.Channel) error {
+	if !a.CanAdmin() {
+		return redazione.Errorf(redazione.EFORBIDDEN, "solo un amministratore può aggiungere canali")
+	}
+	if c.Kind != redazione.ChannelAPI && c.Kind != redazione.ChannelWebChat {
+		return redazione.FieldError("kind", "tipo di canale non supportato: %q", c.Kind)
+	}
+	c.Name = strings.TrimSpace(c.Name)
+	if c.Name == "" {
+		return redazione.FieldError("name", "il nome del canale è obbligatorio")
+	}
+	if c.CallbackURL != "" {
+		u, err := url.Parse(c.CallbackURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return redazione.FieldError("callback_url", "l'indirizzo di callback deve essere un URL http o https")
+		}
+	}
+	if c.Secret == "" {
+		return redazione.FieldError("secret", "manca il segreto del canale")
+	}
+	c.EnteID, c.CreatedAt = a.EnteID, db.now().UTC()
+	return db.inTx(ctx, func(tx conn) error {
+		if c.DeskID == 0 {
+			if err := tx.row(ctx, "SELECT id FROM desks WHERE ente_id = ? ORDER BY position, id LIMIT 1", a.EnteID).Scan(&c.DeskID); err != nil {
+				return fmt.Errorf("default desk: %w", err)
+			}
+		} else {
+			var n int
+			if err := tx.row(ctx, "SELECT COUNT(*) FROM desks WHERE id = ? AND ente_id = ?", c.DeskID, a.EnteID).Scan(&n); err != nil || n == 0 {
+				return redazione.FieldError("desk", "desk inesistente")
+			}
+		}
+		id, err := tx.insert(ctx, "INSERT INTO channels (ente_id, kind, name, desk_id, secret, callback_url, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+			c.EnteID, string(c.Kind), c.Name, c.DeskID, c.Secret, c.CallbackURL, ms(c.CreatedAt))
+		if err != nil {
+			return fmt.Errorf("insert channel: %w", err)
+		}
+		c.ID = id
+		return appendAudit(ctx, tx, db.now(), redazione.AuditEntry{EnteID: a.EnteID, ActorID: a.UserID, Action: "channel.create", Target: fmt.Sprint(id), Detail: string(c.Kind) + " " + c.Name})
+	})
+}
+
+// UpdateChannel changes name, desk, callback URL and the disabled flag.
+func (db *DB) UpdateChannel(ctx context.Context, a redazione.Actor, c *redazione.Channel) error {
+	if !a.CanAdmin() {
+		return redazione.Errorf(redazione.EFORBIDDEN, "solo un amministratore può modificare i canali")
+	}
+	return db.inTx(ctx, func(tx conn) error {
+		res, err := tx.exec(ctx, "UPDATE channels SET name = ?, desk_id = ?, callback_url = ?, disabled = ? WHERE id = ? AND ente_id = ? AND desk_id IN (SELECT id FROM desks WHERE ente_id = ?) AND ? IN (SELECT id FROM desks WHERE ente_id = ?)",
+			c.Name, c.DeskID, c.CallbackURL, c.Disabled, c.ID, a.EnteID, a.EnteID, c.DeskID, a.EnteID)
+		if err != nil {
+			return fmt.Errorf("update channel: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return notFound("canale")
+		}
+		return appendAudit(ctx, tx, db.now(), redazione.AuditEntry{EnteID: a.EnteID, ActorID: a.UserID, Action: "channel.update", Target: fmt.Sprint(c.ID),
+			Detail: fmt.Sprintf("name=%s desk=%d disabled=%v", c.Name, c.DeskID, c.Disabled)})
+	})
+}
+
+// Channel finds a channel by id in any ente: ingest learns the ente from it.
+func (db *DB) Channel(ctx context.Context, id int64) (*redazione.Channel, error) {
+	c, err := scanChannel(db.reader().row(ctx, "SELECT "+channelColumns+" FROM channels WHERE id = ?", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("canale")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("channel: %w", err)
+	}
+	return c, nil
+}
+
+// Channels lists the channels of an ente.
+func (db *DB) Channels(ctx context.Context, enteID int64) ([]*redazione.Channel, error) {
+	rows, err := db.reader().query(ctx, "SELECT "+channelColumns+" FROM channels WHERE ente_id = ? ORDER BY id", enteID)
+	if err != nil {
+		return nil, fmt.Errorf("channels: %w", err)
+	}
+	defer rows.Close()
+	var out []*redazione.Channel
+	for rows.Next() {
+		c, err := scanChannel(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,372 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/redazione/redazione"
+)
+
+// queueKey orders the inbox with one index: conversations waiting for the
+// office come first, the longest-waiting at the top; the others follow, the
+// most recently active first.
+func queueKey(waitingSince, lastMessageAt int64) int64 {
+	if waitingSince > 0 {
+		return waitingSince
+	}
+	return 10_000_000_000_000 - lastMessageAt
+}
+
+// InboxFilter selects conversations for an inbox view.
+type InboxFilter struct {
+	Mine       bool   // assigned to the actor
+	Unassigned bool   // assigned to nobody
+	DeskID     int64  // one desk (0: every desk the actor sees)
+	Status     string // open (default), pending, resolved, or "any"
+	ChannelID  int64
+	Tag        string
+	AssigneeID int64
+	ContactID  int64
+	Limit      int // default 50, at most 200
+}
+
+// conversationSelect joins what an inbox row shows, so a page is one query.
+const conversationSelect = `SELECT c.id, c.ente_id, c.channel_id, ch.kind, ch.name, c.contact_id, ct.external_id, ct.name,
+ c.desk_id, d.name, c.status, c.assignee_id, COALESCE(u.name, ''), c.waiting_since, c.last_message_at, c.created_at,
+ COALESCE(m.id, 0), COALESCE(m.direction, ''), COALESCE(m.text, ''), COALESCE(m.sent_at, 0), COALESCE(m.delivery, '')
+ FROM conversations c
+ JOIN channels ch ON ch.id = c.channel_id
+ JOIN contacts ct ON ct.id = c.contact_id
+ JOIN desks d ON d.id = c.desk_id
+ LEFT JOIN users u ON u.id = c.assignee_id
+ LEFT JOIN messages m ON m.id = c.last_message_id`
+
+func scanConversation(row interface{ Scan(...any) error }) (*redazione.Conversation, error) {
+	var c redazione.Conversation
+	var kind, status, dir, delivery string
+	var waiting, last, created, msgSent int64
+	var m redazione.Message
+	if err := row.Scan(&c.ID, &c.EnteID, &c.ChannelID, &kind, &c.ChannelName, &c.ContactID, &c.Contact.ExternalID, &c.Contact.Name,
+		&c.DeskID, &c.DeskName, &status, &c.AssigneeID, &c.AssigneeName, &waiting, &last, &created,
+		&m.ID, &dir, &m.Text, &msgSent, &delivery); err != nil {
+		return nil, err
+	}
+	c.ChannelKind, c.Status = redazione.ChannelKind(kind), redazione.Status(status)
+	c.WaitingSince, c.LastMessageAt, c.CreatedAt = tm(waiting), tm(last), tm(created)
+	c.Contact.ID, c.Contact.EnteID, c.Contact.ChannelID = c.ContactID, c.EnteID, c.ChannelID
+	if m.ID != 0 {
+		m.EnteID, m.ConversationID, m.Direction, m.SentAt, m.Delivery = c.EnteID, c.ID, redazione.Direction(dir), tm(msgSent), redazione.Delivery(delivery)
+		c.LastMessage = &m
+	}
+	return &c, nil
+}
+
+// deskScope returns the SQL condition that limits an operator to their desks.
+func deskScope(a redazione.Actor, col string) (string, []any) {
+	if a.SeesAllDesks() {
+		return "", nil
+	}
+	if len(a.DeskIDs) == 0 {
+		return " AND 1 = 0", nil
+	}
+	args := make([]any, len(a.DeskIDs))
+	for i, d := range a.DeskIDs {
+		args[i] = d
+	}
+	return " AND " + col + " IN (" + placeholders(len(args)) + ")", args
+}
+
+// Conversations lists the conversations the actor may see, by the filter,
+// sorted by waiting time.
+func (db *DB) Conversations(ctx context.Context, a redazione.Actor, f InboxFilter) ([]*redazione.Conversation, error) {
+	var where strings.Builder
+	args := []any{a.EnteID}
+	where.WriteString(" WHERE c.ente_id = ?")
+	switch f.Status {
+	case "any":
+	case "":
+		where.WriteString(" AND c.status = ?")
+		args = append(args, string(redazione.StatusOpen))
+	default:
+		if !redazione.Status(f.Status).Valid() {
+			return nil, redazione.FieldError("status", "stato non valido")
+		}
+		where.WriteString(" AND c.status = ?")
+		args = append(args, f.Status)
+	}
+	scope, sargs := deskScope(a, "c.desk_id")
+	where.WriteString(scope)
+	args = append(args, sargs...)
+	if f.DeskID != 0 {
+		where.WriteString(" AND c.desk_id = ?")
+		args = append(args, f.DeskID)
+	}
+	switch {
+	case f.Mine:
+		where.WriteString(" AND c.assignee_id = ?")
+		args = append(args, a.UserID)
+	case f.Unassigned:
+		where.WriteString(" AND c.assignee_id = 0")
+	case f.AssigneeID != 0:
+		where.WriteString(" AND c.assignee_id = ?")
+		args = append(args, f.AssigneeID)
+	}
+	if f.ChannelID != 0 {
+		where.WriteString(" AND c.channel_id = ?")
+		args = append(args, f.ChannelID)
+	}
+	if f.ContactID != 0 {
+		where.WriteString(" AND c.contact_id = ?")
+		args = append(args, f.ContactID)
+	}
+	if f.Tag != "" {
+		where.WriteString(" AND EXISTS (SELECT 1 FROM conversation_tags t WHERE t.conversation_id = c.id AND t.tag = ?)")
+		args = append(args, f.Tag)
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	limit = min(limit, 200)
+	args = append(args, limit)
+	rows, err := db.reader().query(ctx, conversationSelect+where.String()+" ORDER BY c.queue_key, c.id LIMIT ?", args...)
+	if err != nil {
+		return nil, fmt.Errorf("conversations: %w", err)
+	}
+	var out []*redazione.Conversation
+	for rows.Next() {
+		c, err := scanConversation(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, db.loadTags(ctx, out)
+}
+
+func (db *DB) loadTags(ctx context.Context, convs []*redazione.Conversation) error {
+	if len(convs) == 0 {
+		return nil
+	}
+	byID := make(map[int64]*redazione.Conversation, len(convs))
+	args := make([]any, len(convs))
+	for i, c := range convs {
+		byID[c.ID] = c
+		args[i] = c.ID
+	}
+	rows, err := db.reader().query(ctx, "SELECT conversation_id, tag FROM conversation_tags WHERE conversation_id IN ("+placeholders(len(args))+") ORDER BY tag", args...)
+	if err != nil {
+		return fmt.Errorf("tags: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var tag string
+		if err := rows.Scan(&id, &tag); err != nil {
+			return err
+		}
+		byID[id].Tags = append(byID[id].Tags, tag)
+	}
+	return rows.Err()
+}
+
+// Conversation returns one conversation the actor may see. A conversation of
+// another desk or ente is "not found", so its existence is not revealed.
+func (db *DB) Conversation(ctx context.Context, a redazione.Actor, id int64) (*redazione.Conversation, error) {
+	c, err := scanConversation(db.reader().row(ctx, conversationSelect+" WHERE c.id = ? AND c.ente_id = ?", id, a.EnteID))
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && !a.CanSeeDesk(c.DeskID)) {
+		return nil, notFound("conversazione")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("conversation: %w", err)
+	}
+	return c, db.loadTags(ctx, []*redazione.Conversation{c})
+}
+
+// Messages returns the messages and notes of a conversation the actor may
+// see, oldest first (the newest max of them).
+func (db *DB) Messages(ctx context.Context, a redazione.Actor, conversationID int64, max int) ([]*redazione.Message, error) {
+	if _, err := db.Conversation(ctx, a, conversationID); err != nil {
+		return nil, err
+	}
+	return db.messages(ctx, a.EnteID, conversationID, max, true)
+}
+
+func (db *DB) messages(ctx context.Context, enteID, conversationID int64, max int, notes bool) ([]*redazione.Message, error) {
+	if max <= 0 {
+		max = 500
+	}
+	q := `SELECT m.id, m.ente_id, m.conversation_id, m.direction, m.author_id, COALESCE(u.name, ''), m.external_id, m.text,
+	 m.sent_at, m.created_at, m.delivery, m.delivery_error, m.attempts
+	 FROM messages m LEFT JOIN users u ON u.id = m.author_id
+	 WHERE m.conversation_id = ? AND m.ente_id = ?`
+	if !notes {
+		q += " AND m.direction <> 'note'"
+	}
+	rows, err := db.reader().query(ctx, q+" ORDER BY m.id DESC LIMIT ?", conversationID, enteID, max)
+	if err != nil {
+		return nil, fmt.Errorf("messages: %w", err)
+	}
+	defer rows.Close()
+	var out []*redazione.Message
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	slices.Reverse(out)
+	return out, rows.Err()
+}
+
+func scanMessage(row interface{ Scan(...any) error }) (*redazione.Message, error) {
+	var m redazione.Message
+	var dir, delivery string
+	var sent, created int64
+	if err := row.Scan(&m.ID, &m.EnteID, &m.ConversationID, &dir, &m.AuthorID, &m.AuthorName, &m.ExternalID, &m.Text,
+		&sent, &created, &delivery, &m.DeliveryError, &m.Attempts); err != nil {
+		return nil, err
+	}
+	m.Direction, m.Delivery = redazione.Direction(dir), redazione.Delivery(delivery)
+	m.SentAt, m.CreatedAt = tm(sent), tm(created)
+	return &m, nil
+}
+
+// Change is what an operator does to a conversation; nil fields stay as they are.
+type Change struct {
+	Status     *redazione.Status
+	AssigneeID *int64
+	DeskID     *int64
+	AddTags    []string
+	RemoveTags []string
+}
+
+// ChangeConversation applies a change the actor is allowed to make, with an
+// audit entry for each part, and returns the conversation as it is now.
+func (db *DB) ChangeConversation(ctx context.Context, a redazione.Actor, id int64, ch Change) (*redazione.Conversation, error) {
+	if !a.CanWrite() {
+		return nil, redazione.Errorf(redazione.EFORBIDDEN, "il ruolo di analista è di sola lettura")
+	}
+	c, err := db.Conversation(ctx, a, id)
+	if err != nil {
+		return nil, err
+	}
+	now := db.now()
+	err = db.inTx(ctx, func(tx conn) error {
+		audit := func(action, detail string) error {
+			return appendAudit(ctx, tx, now, redazione.AuditEntry{EnteID: a.EnteID, ActorID: a.UserID, Action: action, Target: fmt.Sprint(id), Detail: detail})
+		}
+		if ch.Status != nil && *ch.Status != c.Status {
+			if !ch.Status.Valid() {
+				return redazione.FieldError("status", "stato non valido")
+			}
+			if _, err := tx.exec(ctx, "UPDATE conversations SET status = ? WHERE id = ?", string(*ch.Status), id); err != nil {
+				return err
+			}
+			if err := audit("conversation.status", string(c.Status)+" → "+string(*ch.Status)); err != nil {
+				return err
+			}
+		}
+		if ch.DeskID != nil && *ch.DeskID != c.DeskID {
+			var n int
+			if err := tx.row(ctx, "SELECT COUNT(*) FROM desks WHERE id = ? AND ente_id = ?", *ch.DeskID, a.EnteID).Scan(&n); err != nil {
+				return err
+			}
+			if n == 0 {
+				return redazione.FieldError("desk", "desk inesistente")
+			}
+			if _, err := tx.exec(ctx, "UPDATE conversations SET desk_id = ? WHERE id = ?", *ch.DeskID, id); err != nil {
+				return err
+			}
+			if err := audit("conversation.desk", fmt.Sprintf("%d → %d", c.DeskID, *ch.DeskID)); err != nil {
+				return err
+			}
+		}
+		if ch.AssigneeID != nil && *ch.AssigneeID != c.AssigneeID {
+			if *ch.AssigneeID != 0 {
+				var n int
+				if err := tx.row(ctx, "SELECT COUNT(*) FROM users WHERE id = ? AND ente_id = ? AND disabled = ?", *ch.AssigneeID, a.EnteID, false).Scan(&n); err != nil {
+					return err
+				}
+				if n == 0 {
+					return redazione.FieldError("assignee", "utente inesistente")
+				}
+			}
+			if _, err := tx.exec(ctx, "UPDATE conversations SET assignee_id = ? WHERE id = ?", *ch.AssigneeID, id); err != nil {
+				return err
+			}
+			if err := audit("conversation.assign", fmt.Sprintf("%d → %d", c.AssigneeID, *ch.AssigneeID)); err != nil {
+				return err
+			}
+		}
+		for _, t := range ch.AddTags {
+			t = NormalizeTag(t)
+			if t == "" || slices.Contains(c.Tags, t) {
+				continue
+			}
+			if _, err := tx.exec(ctx, "INSERT INTO conversation_tags (conversation_id, ente_id, tag) VALUES (?, ?, ?) ON CONFLICT DO NOTHING", id, a.EnteID, t); err != nil {
+				return err
+			}
+			if err := audit("conversation.tag", "+"+t); err != nil {
+				return err
+			}
+		}
+		for _, t := range ch.RemoveTags {
+			t = NormalizeTag(t)
+			if _, err := tx.exec(ctx, "DELETE FROM conversation_tags WHERE conversation_id = ? AND tag = ?", id, t); err != nil {
+				return err
+			}
+			if err := audit("conversation.tag", "-"+t); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return db.conversationSystem(ctx, a.EnteID, id)
+}
+
+// conversationSystem reads a conversation without the desk check.
+func (db *DB) conversationSystem(ctx context.Context, enteID, id int64) (*redazione.Conversation, error) {
+	return db.Conversation(ctx, redazione.SystemActor(enteID), id)
+}
+
+// NormalizeTag lower-cases a tag and keeps it short and printable.
+func NormalizeTag(t string) string {
+	t = strings.ToLower(strings.TrimSpace(t))
+	t = strings.Join(strings.Fields(t), "-")
+	if len([]rune(t)) > 40 {
+		t = string([]rune(t)[:40])
+	}
+	return t
+}
+
+// Tags lists the tags in use in an ente.
+func (db *DB) Tags(ctx context.Context, enteID int64) ([]string, error) {
+	rows, err := db.reader().query(ctx, "SELECT DISTINCT tag FROM conversation_tags WHERE ente_id = ? ORDER BY tag", enteID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,298 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/search"
+)
+
+// Inbound is a citizen's message as a channel adapter hands it over.
+type Inbound struct {
+	ExternalID  string // the platform's id; the same id again is a redelivery
+	ContactID   string // the platform's id of the citizen
+	ContactName string
+	Text        string
+	SentAt      time.Time
+}
+
+// Validate checks an inbound message and names the first bad field.
+func (in *Inbound) Validate() error {
+	switch {
+	case strings.TrimSpace(in.ContactID) == "":
+		return redazione.FieldError("contact.external_id", "manca l'identificativo del contatto")
+	case strings.TrimSpace(in.Text) == "":
+		return redazione.FieldError("text", "il testo è vuoto")
+	case !utf8.ValidString(in.Text) || !utf8.ValidString(in.ContactName) || !utf8.ValidString(in.ExternalID) || !utf8.ValidString(in.ContactID):
+		return redazione.FieldError("text", "il testo non è UTF-8 valido")
+	case utf8.RuneCountInString(in.Text) > redazione.MaxTextRunes:
+		return redazione.FieldError("text", "il testo supera %d caratteri", redazione.MaxTextRunes)
+	case len(in.ExternalID) > 255 || len(in.ContactID) > 255 || len(in.ContactName) > 255:
+		return redazione.FieldError("external_id", "identificativo o nome troppo lungo (massimo 255 byte)")
+	}
+	return nil
+}
+
+// Ingested is what storing an inbound message did.
+type Ingested struct {
+	Message         *redazione.Message
+	ConversationID  int64
+	ContactID       int64
+	DeskID          int64
+	AssigneeID      int64
+	Duplicate       bool // a redelivery: nothing was stored
+	NewConversation bool
+}
+
+// Ingest stores a citizen's message on a channel in one transaction: dedupe
+// by external id, contact, conversation (the contact's open or pending one, or
+// a new one), message, search index.
+func (db *DB) Ingest(ctx context.Context, ch *redazione.Channel, in Inbound) (*Ingested, error) {
+	if err := in.Validate(); err != nil {
+		return nil, err
+	}
+	now := db.now().UTC()
+	if in.SentAt.IsZero() || in.SentAt.After(now.Add(5*time.Minute)) {
+		in.SentAt = now
+	}
+	var res Ingested
+	err := db.inTx(ctx, func(tx conn) error {
+		res = Ingested{}
+		if in.ExternalID != "" {
+			var id, conv int64
+			err := tx.row(ctx, "SELECT id, conversation_id FROM messages WHERE channel_id = ? AND external_id = ?", ch.ID, in.ExternalID).Scan(&id, &conv)
+			if err == nil {
+				res.Duplicate, res.ConversationID = true, conv
+				res.Message = &redazione.Message{ID: id, EnteID: ch.EnteID, ConversationID: conv, ExternalID: in.ExternalID}
+				return nil
+			}
+			if !errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("dedupe: %w", err)
+			}
+		}
+		var contactID int64
+		var name string
+		err := tx.row(ctx, "SELECT id, name FROM contacts WHERE channel_id = ? AND external_id = ?", ch.ID, in.ContactID).Scan(&contactID, &name)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			contactID, err = tx.insert(ctx, "INSERT INTO contacts (ente_id, channel_id, external_id, name, created_at) VALUES (?, ?, ?, ?, ?)",
+				ch.EnteID, ch.ID, in.ContactID, in.ContactName, ms(now))
+			if err != nil {
+				return fmt.Errorf("insert contact: %w", err)
+			}
+		case err != nil:
+			return fmt.Errorf("contact: %w", err)
+		case in.ContactName != "" && in.ContactName != name:
+			if _, err := tx.exec(ctx, "UPDATE contacts SET name = ? WHERE id = ?", in.ContactName, contactID); err != nil {
+				return err
+			}
+		}
+		var status string
+		var waiting int64
+		err = tx.row(ctx, "SELECT id, desk_id, assignee_id, status, waiting_since FROM conversations WHERE contact_id = ? ORDER BY id DESC LIMIT 1", contactID).
+			Scan(&res.ConversationID, &res.DeskID, &res.AssigneeID, &status, &waiting)
+		if errors.Is(err, sql.ErrNoRows) || status == string(redazione.StatusResolved) {
+			// A resolved case stays closed: the citizen's new message opens a new
+			// one, and the old one is shown beside it.
+			res.NewConversation, res.DeskID, res.AssigneeID, waiting = true, ch.DeskID, 0, 0
+			res.ConversationID, err = tx.insert(ctx, "INSERT INTO conversations (ente_id, channel_id, contact_id, desk_id, status, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+				ch.EnteID, ch.ID, contactID, ch.DeskID, string(redazione.StatusOpen), ms(now))
+			if err != nil {
+				return fmt.Errorf("insert conversation: %w", err)
+			}
+		} else if err != nil {
+			return fmt.Errorf("conversation: %w", err)
+		}
+		m := &redazione.Message{EnteID: ch.EnteID, ConversationID: res.ConversationID, Direction: redazione.DirIn,
+			ExternalID: in.ExternalID, Text: in.Text, SentAt: in.SentAt, CreatedAt: now}
+		m.ID, err = tx.insert(ctx, "INSERT INTO messages (ente_id, channel_id, conversation_id, direction, external_id, text, sent_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+			m.EnteID, ch.ID, m.ConversationID, string(m.Direction), m.ExternalID, m.Text, ms(m.SentAt), ms(now))
+		if isUnique(err) {
+			return redazione.Errorf(redazione.ECONFLICT, "messaggio già ricevuto")
+		}
+		if err != nil {
+			return fmt.Errorf("insert message: %w", err)
+		}
+		res.Message, res.ContactID = m, contactID
+		if waiting == 0 {
+			waiting = ms(m.SentAt)
+		}
+		if _, err := tx.exec(ctx, "UPDATE conversations SET status = ?, waiting_since = ?, last_message_at = ?, last_message_id = ?, queue_key = ? WHERE id = ?",
+			string(redazione.StatusOpen), waiting, ms(now), m.ID, queueKey(waiting, ms(now)), res.ConversationID); err != nil {
+			return fmt.Errorf("update conversation: %w", err)
+		}
+		return db.index(ctx, tx, m.ID, ch.EnteID, m.Text)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+// index adds a message to the full-text index.
+func (db *DB) index(ctx context.Context, tx conn, id, enteID int64, text string) error {
+	doc := search.Document(text)
+	var err error
+	if db.dialect == Postgres {
+		_, err = tx.exec(ctx, "INSERT INTO message_search (message_id, ente_id, doc) VALUES (?, ?, to_tsvector('simple', ?))", id, enteID, doc)
+	} else {
+		_, err = tx.exec(ctx, "INSERT INTO messages_fts (rowid, doc) VALUES (?, ?)", id, doc)
+	}
+	if err != nil {
+		return fmt.Errorf("index message: %w", err)
+	}
+	return nil
+}
+
+// Outgoing is a reply or a note written by an operator.
+type Outgoing struct {
+	Text string
+	Note bool // internal: never sent to the citizen
+	// Sent marks a reply delivered at once (the web chat reads it from here).
+	Sent bool
+}
+
+// AddMessage stores an operator's reply (queued for delivery) or note, and
+// returns it. A reply stops the waiting clock; a note does not.
+func (db *DB) AddMessage(ctx context.Context, a redazione.Actor, conversationID int64, out Outgoing) (*redazione.Message, error) {
+	if !a.CanWrite() {
+		return nil, redazione.Errorf(redazione.EFORBIDDEN, "il ruolo di analista è di sola lettura")
+	}
+	text := strings.TrimSpace(out.Text)
+	if text == "" {
+		return nil, redazione.FieldError("text", "il messaggio è vuoto")
+	}
+	if !utf8.ValidString(text) || utf8.RuneCountInString(text) > redazione.MaxTextRunes {
+		return nil, redazione.FieldError("text", "il messaggio supera %d caratteri", redazione.MaxTextRunes)
+	}
+	c, err := db.Conversation(ctx, a, conversationID)
+	if err != nil {
+		return nil, err
+	}
+	now := db.now().UTC()
+	m := &redazione.Message{EnteID: a.EnteID, ConversationID: c.ID, Direction: redazione.DirOut, AuthorID: a.UserID, Text: text, SentAt: now, CreatedAt: now, Delivery: redazione.DeliveryQueued}
+	switch {
+	case out.Note:
+		m.Direction, m.Delivery = redazione.DirNote, redazione.DeliveryNone
+	case out.Sent:
+		m.Delivery = redazione.DeliverySent
+	}
+	err = db.inTx(ctx, func(tx conn) error {
+		m.ID, err = tx.insert(ctx, "INSERT INTO messages (ente_id, channel_id, conversation_id, direction, author_id, text, sent_at, created_at, delivery) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			m.EnteID, c.ChannelID, m.ConversationID, string(m.Direction), m.AuthorID, m.Text, ms(now), ms(now), string(m.Delivery))
+		if err != nil {
+			return fmt.Errorf("insert message: %w", err)
+		}
+		if out.Note {
+			if _, err := tx.exec(ctx, "UPDATE conversations SET last_message_at = ?, queue_key = ? WHERE id = ?",
+				ms(now), queueKey(ms(c.WaitingSince), ms(now)), c.ID); err != nil {
+				return err
+			}
+		} else {
+			if _, err := tx.exec(ctx, "UPDATE conversations SET waiting_since = 0, last_message_at = ?, last_message_id = ?, queue_key = ? WHERE id = ?",
+				ms(now), m.ID, queueKey(0, ms(now)), c.ID); err != nil {
+				return err
+			}
+		}
+		action := "conversation.reply"
+		if out.Note {
+			action = "conversation.note"
+		}
+		if err := appendAudit(ctx, tx, now, redazione.AuditEntry{EnteID: a.EnteID, ActorID: a.UserID, Action: action, Target: fmt.Sprint(c.ID), Detail: fmt.Sprint(m.ID)}); err != nil {
+			return err
+		}
+		if out.Note {
+			if err := db.notifyMentions(ctx, tx, a, c.ID, text, now); err != nil {
+				return err
+			}
+		}
+		return db.index(ctx, tx, m.ID, a.EnteID, m.Text)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// Message returns one message of an ente (for delivery jobs).
+func (db *DB) Message(ctx context.Context, enteID, id int64) (*redazione.Message, error) {
+	m, err := scanMessage(db.reader().row(ctx, `SELECT m.id, m.ente_id, m.conversation_id, m.direction, m.author_id, COALESCE(u.name, ''), m.external_id, m.text,
+	 m.sent_at, m.created_at, m.delivery, m.delivery_error, m.attempts
+	 FROM messages m LEFT JOIN users u ON u.id = m.author_id WHERE m.id = ? AND m.ente_id = ?`, id, enteID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("messaggio")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("message: %w", err)
+	}
+	return m, nil
+}
+
+// MarkDelivery records the outcome of one delivery attempt.
+func (db *DB) MarkDelivery(ctx context.Context, enteID, messageID int64, state redazione.Delivery, reason string) error {
+	if len(reason) > 500 {
+		reason = reason[:500]
+	}
+	_, err := conn{db, db.write}.exec(ctx, "UPDATE messages SET delivery = ?, delivery_error = ?, attempts = attempts + 1 WHERE id = ? AND ente_id = ?",
+		string(state), reason, messageID, enteID)
+	return err
+}
+
+// QueuedMessages lists replies still waiting for delivery, oldest first, so a
+// restart can enqueue again what a crash left behind.
+func (db *DB) QueuedMessages(ctx context.Context, olderThan time.Time, limit int) ([]*redazione.Message, error) {
+	rows, err := db.reader().query(ctx, "SELECT id, ente_id FROM messages WHERE delivery = 'queued' AND created_at < ? ORDER BY id LIMIT ?", ms(olderThan), limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*redazione.Message
+	for rows.Next() {
+		var m redazione.Message
+		if err := rows.Scan(&m.ID, &m.EnteID); err != nil {
+			return nil, err
+		}
+		out = append(out, &m)
+	}
+	return out, rows.Err()
+}
+
+// ContactThread returns what a citizen sees of their own history on a
+// channel: every message of every conversation of the contact, notes
+// excluded, oldest first (the newest max). The contact id is 0 when the
+// citizen has not written yet.
+func (db *DB) ContactThread(ctx context.Context, channelID int64, externalID string, max int) (int64, []*redazione.Message, error) {
+	var contactID int64
+	err := db.reader().row(ctx, "SELECT id FROM contacts WHERE channel_id = ? AND external_id = ?", channelID, externalID).Scan(&contactID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil, nil
+	}
+	if err != nil {
+		return 0, nil, fmt.Errorf("contact: %w", err)
+	}
+	rows, err := db.reader().query(ctx, `SELECT m.id, m.ente_id, m.conversation_id, m.direction, m.author_id, COALESCE(u.name, ''), m.external_id, m.text,
+	 m.sent_at, m.created_at, m.delivery, m.delivery_error, m.attempts
+	 FROM messages m JOIN conversations c ON c.id = m.conversation_id LEFT JOIN users u ON u.id = m.author_id
+	 WHERE c.contact_id = ? AND m.direction <> 'note' ORDER BY m.id DESC LIMIT ?`, contactID, max)
+	if err != nil {
+		return 0, nil, fmt.Errorf("contact thread: %w", err)
+	}
+	defer rows.Close()
+	var out []*redazione.Message
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return 0, nil, err
+		}
+		out = append(out, m)
+	}
+	slices.Reverse(out)
+	return contactID, out, rows.Err()
+}

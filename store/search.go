@@ -1,0 +1,103 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/search"
+)
+
+// Hit is one message found by a search, with its conversation.
+type Hit struct {
+	Message      *redazione.Message
+	Conversation *redazione.Conversation
+}
+
+// SearchResult holds the messages and contacts that match a query.
+type SearchResult struct {
+	Terms    []string
+	Hits     []Hit
+	Contacts []*redazione.Conversation // the newest conversation of each matching contact
+}
+
+// Search finds messages (Italian stemming: "multa" finds "multe") and contacts
+// (by name or id) in the conversations the actor may see, newest first.
+func (db *DB) Search(ctx context.Context, a redazione.Actor, q string, limit int) (*SearchResult, error) {
+	res := &SearchResult{Terms: search.Query(q)}
+	if limit <= 0 || limit > 100 {
+		limit = 50
+	}
+	scope, sargs := deskScope(a, "c.desk_id")
+	if len(res.Terms) > 0 {
+		var from string
+		var args []any
+		if db.dialect == Postgres {
+			from = "FROM message_search s JOIN messages m ON m.id = s.message_id WHERE s.ente_id = ? AND s.doc @@ to_tsquery('simple', ?)"
+			args = []any{a.EnteID, search.TSQuery(res.Terms)}
+		} else {
+			from = "FROM messages_fts f JOIN messages m ON m.id = f.rowid WHERE messages_fts MATCH ? AND m.ente_id = ?"
+			args = []any{search.FTS5Match(res.Terms), a.EnteID}
+		}
+		args = append(args, sargs...)
+		args = append(args, limit)
+		rows, err := db.reader().query(ctx, `SELECT m.id, m.conversation_id, m.direction, m.text, m.sent_at
+		 `+from+` AND EXISTS (SELECT 1 FROM conversations c WHERE c.id = m.conversation_id`+scope+`)
+		 ORDER BY m.id DESC LIMIT ?`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("search: %w", err)
+		}
+		for rows.Next() {
+			m := &redazione.Message{EnteID: a.EnteID}
+			var dir string
+			var sent int64
+			if err := rows.Scan(&m.ID, &m.ConversationID, &dir, &m.Text, &sent); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			m.Direction, m.SentAt = redazione.Direction(dir), tm(sent)
+			res.Hits = append(res.Hits, Hit{Message: m})
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		convs := map[int64]*redazione.Conversation{}
+		for i, h := range res.Hits {
+			c, ok := convs[h.Message.ConversationID]
+			if !ok {
+				c, err = db.Conversation(ctx, a, h.Message.ConversationID)
+				if err != nil {
+					return nil, err
+				}
+				convs[c.ID] = c
+			}
+			res.Hits[i].Conversation = c
+		}
+	}
+	q = strings.TrimSpace(q)
+	if len([]rune(q)) >= 2 {
+		like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(strings.ToLower(q)) + "%"
+		args := append([]any{a.EnteID, like, like}, sargs...)
+		args = append(args, 20)
+		rows, err := db.reader().query(ctx, conversationSelect+` WHERE c.ente_id = ? AND (LOWER(ct.name) LIKE ? ESCAPE '\' OR LOWER(ct.external_id) LIKE ? ESCAPE '\')`+scope+`
+		 AND c.id = (SELECT MAX(c2.id) FROM conversations c2 WHERE c2.contact_id = c.contact_id) ORDER BY c.id DESC LIMIT ?`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("search contacts: %w", err)
+		}
+		for rows.Next() {
+			c, err := scanConversation(rows)
+			if err != nil {
+				rows.Close()
+				return nil, err
+			}
+			res.Contacts = append(res.Contacts, c)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}

@@ -1,0 +1,172 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/auth"
+)
+
+// adminView is the data of the administration pages.
+type adminView struct {
+	Users    []*redazione.User
+	Desks    []redazione.Desk
+	Channels []*redazione.Channel
+	Roles    []redazione.Role
+	Created  string // a one-time secret or password, shown once
+	BaseURL  string
+}
+
+var roles = []redazione.Role{redazione.RoleOperator, redazione.RoleCoordinator, redazione.RoleAnalyst, redazione.RoleAdmin}
+
+func (s *Server) adminData(r *http.Request, u *session) (*adminView, error) {
+	ctx := r.Context()
+	v := &adminView{Roles: roles, BaseURL: s.baseURL(r)}
+	var err error
+	if v.Users, err = s.DB.Users(ctx, u.Actor.EnteID); err != nil {
+		return nil, err
+	}
+	if v.Desks, err = s.DB.Desks(ctx, u.Actor.EnteID); err != nil {
+		return nil, err
+	}
+	v.Channels, err = s.DB.Channels(ctx, u.Actor.EnteID)
+	return v, err
+}
+
+func (s *Server) baseURL(r *http.Request) string {
+	if s.Config.PublicURL != "" {
+		return strings.TrimRight(s.Config.PublicURL, "/")
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+func (s *Server) adminPage(w http.ResponseWriter, r *http.Request, u *session, name, title, created string, status int, formErr error) {
+	p := s.page(r, u, translate(langOf(r), title), "admin")
+	v, err := s.adminData(r, u)
+	if err != nil {
+		s.fail(w, r, p, err)
+		return
+	}
+	v.Created = created
+	if formErr != nil {
+		p.Error = redazione.ErrorMessage(formErr)
+		status = statusOf(formErr)
+	}
+	p.Data = v
+	s.render(w, r, status, name, "", p)
+}
+
+func (s *Server) usersPage(w http.ResponseWriter, r *http.Request, u *session) {
+	s.adminPage(w, r, u, "admin_users", "admin.users", "", http.StatusOK, nil)
+}
+
+func deskIDs(r *http.Request) []int64 {
+	r.ParseForm()
+	var out []int64
+	for _, v := range r.PostForm["desk"] {
+		if id, err := strconv.ParseInt(v, 10, 64); err == nil {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+func (s *Server) createUser(w http.ResponseWriter, r *http.Request, u *session) {
+	password := r.PostFormValue("password")
+	shown := ""
+	if password == "" {
+		password = auth.GeneratePassword()
+		shown = password
+	}
+	if len(password) < auth.MinPasswordLen {
+		s.adminPage(w, r, u, "admin_users", "admin.users", "", 0, redazione.FieldError("password", "la password deve avere almeno %d caratteri", auth.MinPasswordLen))
+		return
+	}
+	hash, err := auth.HashPassword(password)
+	if err != nil {
+		s.fail(w, r, nil, err)
+		return
+	}
+	nu := &redazione.User{Email: r.PostFormValue("email"), Name: strings.TrimSpace(r.PostFormValue("name")), Role: redazione.Role(r.PostFormValue("role")), DeskIDs: deskIDs(r), PasswordHash: hash}
+	if err := s.DB.CreateUser(r.Context(), u.Actor, nu); err != nil {
+		s.adminPage(w, r, u, "admin_users", "admin.users", "", 0, err)
+		return
+	}
+	if shown != "" {
+		shown = nu.Email + ": " + shown
+	}
+	s.adminPage(w, r, u, "admin_users", "admin.users", shown, http.StatusOK, nil)
+}
+
+func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, u *session) {
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	target, err := s.DB.User(r.Context(), u.Actor.EnteID, id)
+	if err != nil {
+		s.fail(w, r, nil, err)
+		return
+	}
+	target.Name = strings.TrimSpace(r.PostFormValue("name"))
+	target.Role = redazione.Role(r.PostFormValue("role"))
+	target.DeskIDs = deskIDs(r)
+	target.Disabled = r.PostFormValue("disabled") == "on"
+	if err := s.DB.UpdateUser(r.Context(), u.Actor, target); err != nil {
+		s.adminPage(w, r, u, "admin_users", "admin.users", "", 0, err)
+		return
+	}
+	http.Redirect(w, r, "/admin/users", http.StatusSeeOther)
+}
+
+func (s *Server) channelsPage(w http.ResponseWriter, r *http.Request, u *session) {
+	s.adminPage(w, r, u, "admin_channels", "admin.channels", "", http.StatusOK, nil)
+}
+
+func (s *Server) createChannel(w http.ResponseWriter, r *http.Request, u *session) {
+	c := &redazione.Channel{Kind: redazione.ChannelKind(r.PostFormValue("kind")), Name: r.PostFormValue("name"),
+		DeskID: formInt(r, "desk"), CallbackURL: strings.TrimSpace(r.PostFormValue("callback_url")), Secret: auth.NewToken("")}
+	if err := s.DB.CreateChannel(r.Context(), u.Actor, c); err != nil {
+		s.adminPage(w, r, u, "admin_channels", "admin.channels", "", 0, err)
+		return
+	}
+	shown := ""
+	if c.Kind == redazione.ChannelAPI {
+		shown = c.Name + ": " + c.Secret
+	}
+	s.adminPage(w, r, u, "admin_channels", "admin.channels", shown, http.StatusOK, nil)
+}
+
+func (s *Server) updateChannel(w http.ResponseWriter, r *http.Request, u *session) {
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	c, err := s.DB.Channel(r.Context(), id)
+	if err != nil || c.EnteID != u.Actor.EnteID {
+		s.fail(w, r, nil, redazione.Errorf(redazione.ENOTFOUND, "canale non trovato"))
+		return
+	}
+	c.Name = strings.TrimSpace(r.PostFormValue("name"))
+	c.DeskID = formInt(r, "desk")
+	c.CallbackURL = strings.TrimSpace(r.PostFormValue("callback_url"))
+	c.Disabled = r.PostFormValue("disabled") == "on"
+	if err := s.DB.UpdateChannel(r.Context(), u.Actor, c); err != nil {
+		s.adminPage(w, r, u, "admin_channels", "admin.channels", "", 0, err)
+		return
+	}
+	http.Redirect(w, r, "/admin/channels", http.StatusSeeOther)
+}
+
+func (s *Server) desksPage(w http.ResponseWriter, r *http.Request, u *session) {
+	s.adminPage(w, r, u, "admin_desks", "admin.desks", "", http.StatusOK, nil)
+}
+
+func (s *Server) renameDesk(w http.ResponseWriter, r *http.Request, u *session) {
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err := s.DB.RenameDesk(r.Context(), u.Actor, id, strings.TrimSpace(r.PostFormValue("name"))); err != nil {
+		s.adminPage(w, r, u, "admin_desks", "admin.desks", "", 0, err)
+		return
+	}
+	http.Redirect(w, r, "/admin/desks", http.StatusSeeOther)
+}

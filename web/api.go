@@ -1,0 +1,162 @@
+package web
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/channel/apichannel"
+	"github.com/redazione/redazione/store"
+)
+
+// apiChannelMessage receives a citizen's message from an integration on the
+// signed API channel. Every error changes nothing.
+func (s *Server) apiChannelMessage(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		s.jsonError(w, r, redazione.Errorf(redazione.ENOTFOUND, "canale non trovato"))
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, redazione.MaxMessageBytes))
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		s.jsonError(w, r, redazione.Errorf(redazione.ETOOLARGE, "il corpo supera %d byte", redazione.MaxMessageBytes))
+		return
+	}
+	if err != nil {
+		s.jsonError(w, r, redazione.FieldError("body", "corpo illeggibile"))
+		return
+	}
+	ch, err := s.DB.Channel(r.Context(), id)
+	if err != nil || ch.Kind != redazione.ChannelAPI {
+		s.jsonError(w, r, redazione.Errorf(redazione.ENOTFOUND, "canale non trovato"))
+		return
+	}
+	if !apichannel.Verify(ch.Secret, body, r.Header.Get(apichannel.SignatureHeader)) {
+		s.jsonError(w, r, redazione.Errorf(redazione.EUNAUTHORIZED, "firma mancante o non valida nell'intestazione %s", apichannel.SignatureHeader))
+		return
+	}
+	in, err := apichannel.Parse(body)
+	if err != nil {
+		s.jsonError(w, r, err)
+		return
+	}
+	res, err := s.Inbox.Ingest(r.Context(), ch, in)
+	if err != nil {
+		s.jsonError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, map[string]any{"id": res.Message.ID, "conversation_id": res.ConversationID, "duplicate": res.Duplicate})
+}
+
+type apiDesk struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+}
+
+type apiContact struct {
+	ID         int64  `json:"id"`
+	ExternalID string `json:"external_id"`
+	Name       string `json:"name"`
+}
+
+type apiMessage struct {
+	ID            int64      `json:"id"`
+	Direction     string     `json:"direction"`
+	Text          string     `json:"text"`
+	Author        string     `json:"author,omitempty"`
+	SentAt        time.Time  `json:"sent_at"`
+	Delivery      string     `json:"delivery,omitempty"`
+	DeliveryError string     `json:"delivery_error,omitempty"`
+	CreatedAt     *time.Time `json:"created_at,omitempty"`
+}
+
+type apiConversation struct {
+	ID           int64        `json:"id"`
+	ChannelID    int64        `json:"channel_id"`
+	Channel      string       `json:"channel"`
+	Desk         apiDesk      `json:"desk"`
+	Status       string       `json:"status"`
+	Assignee     *apiDesk     `json:"assignee"`
+	Tags         []string     `json:"tags"`
+	Contact      apiContact   `json:"contact"`
+	LastMessage  *apiMessage  `json:"last_message"`
+	WaitingSince *time.Time   `json:"waiting_since"`
+	CreatedAt    time.Time    `json:"created_at"`
+	Messages     []apiMessage `json:"messages,omitempty"`
+}
+
+func toAPIMessage(m *redazione.Message) apiMessage {
+	return apiMessage{ID: m.ID, Direction: string(m.Direction), Text: m.Text, Author: m.AuthorName, SentAt: m.SentAt,
+		Delivery: string(m.Delivery), DeliveryError: m.DeliveryError}
+}
+
+func toAPIConversation(c *redazione.Conversation) apiConversation {
+	out := apiConversation{ID: c.ID, ChannelID: c.ChannelID, Channel: c.ChannelName, Desk: apiDesk{c.DeskID, c.DeskName}, Status: string(c.Status),
+		Tags: c.Tags, Contact: apiContact{c.ContactID, c.Contact.ExternalID, c.Contact.Name}, CreatedAt: c.CreatedAt}
+	if out.Tags == nil {
+		out.Tags = []string{}
+	}
+	if c.AssigneeID != 0 {
+		out.Assignee = &apiDesk{c.AssigneeID, c.AssigneeName}
+	}
+	if c.LastMessage != nil {
+		m := toAPIMessage(c.LastMessage)
+		out.LastMessage = &m
+	}
+	if !c.WaitingSince.IsZero() {
+		t := c.WaitingSince
+		out.WaitingSince = &t
+	}
+	return out
+}
+
+// apiConversations lists conversations with the same filters and permission
+// rules as the inbox.
+func (s *Server) apiConversations(w http.ResponseWriter, r *http.Request, u *session) {
+	q := r.URL.Query()
+	f := store.InboxFilter{Status: q.Get("status"), Tag: q.Get("tag")}
+	f.DeskID, _ = strconv.ParseInt(q.Get("desk"), 10, 64)
+	f.ChannelID, _ = strconv.ParseInt(q.Get("channel"), 10, 64)
+	f.AssigneeID, _ = strconv.ParseInt(q.Get("assignee"), 10, 64)
+	f.Limit, _ = strconv.Atoi(q.Get("limit"))
+	switch q.Get("view") {
+	case "mine":
+		f.Mine = true
+	case "unassigned":
+		f.Unassigned = true
+	}
+	convs, err := s.DB.Conversations(r.Context(), u.Actor, f)
+	if err != nil {
+		s.jsonError(w, r, err)
+		return
+	}
+	out := make([]apiConversation, 0, len(convs))
+	for _, c := range convs {
+		out = append(out, toAPIConversation(c))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"conversations": out})
+}
+
+func (s *Server) apiConversation(w http.ResponseWriter, r *http.Request, u *session) {
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	c, err := s.DB.Conversation(r.Context(), u.Actor, id)
+	if err != nil {
+		s.jsonError(w, r, err)
+		return
+	}
+	msgs, err := s.DB.Messages(r.Context(), u.Actor, id, 0)
+	if err != nil {
+		s.jsonError(w, r, err)
+		return
+	}
+	out := toAPIConversation(c)
+	out.Messages = make([]apiMessage, 0, len(msgs))
+	for _, m := range msgs {
+		out.Messages = append(out.Messages, toAPIMessage(m))
+	}
+	writeJSON(w, http.StatusOK, out)
+}

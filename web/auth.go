@@ -1,0 +1,206 @@
+package web
+
+import (
+	"crypto/subtle"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/auth"
+	"github.com/redazione/redazione/store"
+)
+
+const sessionCookie = "redazione_session"
+
+// session is the signed-in user of a request.
+type session struct {
+	User  *redazione.User
+	Actor redazione.Actor
+	CSRF  string
+	Ente  *redazione.Ente
+}
+
+type userHandler func(w http.ResponseWriter, r *http.Request, u *session)
+
+// page starts the page data of a signed-in user.
+func (s *Server) page(r *http.Request, u *session, title, nav string) *page {
+	p := &page{Lang: langOf(r), Title: title, Nav: nav, User: u.User, Ente: u.Ente, CSRF: u.CSRF}
+	if u.User.Lang == "en" {
+		if _, err := r.Cookie("lang"); err != nil {
+			p.Lang = "en"
+		}
+	}
+	if _, unread, err := s.DB.Notifications(r.Context(), u.Actor, 0); err == nil {
+		p.Unread = unread
+	}
+	return p
+}
+
+var crossOrigin = http.NewCrossOriginProtection()
+
+// user wraps a handler that needs a signed-in user; every POST must carry
+// the session's CSRF token and come from this origin.
+func (s *Server) user(h userHandler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		u, ok := s.sessionOf(r)
+		if !ok {
+			if r.Header.Get("HX-Request") == "true" {
+				w.Header().Set("HX-Redirect", "/login")
+				w.WriteHeader(http.StatusUnauthorized)
+				return
+			}
+			http.Redirect(w, r, "/login?next="+urlQueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			return
+		}
+		if r.Method == http.MethodPost {
+			if err := crossOrigin.Check(r); err != nil {
+				http.Error(w, "Richiesta da un'altra origine rifiutata.", http.StatusForbidden)
+				return
+			}
+			token := r.Header.Get("X-CSRF-Token")
+			if token == "" {
+				token = r.PostFormValue("csrf")
+			}
+			if subtle.ConstantTimeCompare([]byte(token), []byte(u.CSRF)) != 1 {
+				http.Error(w, "Modulo scaduto: ricarica la pagina e riprova.", http.StatusForbidden)
+				return
+			}
+		}
+		h(w, r, u)
+	}
+}
+
+// admin wraps a handler for administrators only.
+func (s *Server) admin(h userHandler) http.HandlerFunc {
+	return s.user(func(w http.ResponseWriter, r *http.Request, u *session) {
+		if !u.Actor.CanAdmin() {
+			s.fail(w, r, s.page(r, u, "", ""), redazione.Errorf(redazione.EFORBIDDEN, "Questa pagina è riservata agli amministratori."))
+			return
+		}
+		h(w, r, u)
+	})
+}
+
+func (s *Server) sessionOf(r *http.Request) (*session, bool) {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil || c.Value == "" {
+		return nil, false
+	}
+	u, csrf, err := s.DB.SessionUser(r.Context(), auth.HashToken(c.Value))
+	if err != nil {
+		return nil, false
+	}
+	e, err := s.DB.Ente(r.Context(), u.EnteID)
+	if err != nil {
+		return nil, false
+	}
+	return &session{User: u, Actor: redazione.ActorOf(u), CSRF: csrf, Ente: e}, true
+}
+
+func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
+	if _, ok := s.sessionOf(r); ok {
+		http.Redirect(w, r, "/inbox", http.StatusSeeOther)
+		return
+	}
+	p := &page{Lang: langOf(r)}
+	p.Title = p.T("login.title")
+	p.Data = map[string]string{"Next": safeNext(r.URL.Query().Get("next")), "Email": ""}
+	s.render(w, r, http.StatusOK, "login", "", p)
+}
+
+// dummyHash keeps the time of a login for an unknown e-mail the same as for a
+// known one, so timing does not reveal which addresses exist.
+var dummyHash, _ = auth.HashPassword("redazione-dummy-password")
+
+func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	p := &page{Lang: langOf(r)}
+	p.Title = p.T("login.title")
+	if err := crossOrigin.Check(r); err != nil {
+		http.Error(w, "Richiesta da un'altra origine rifiutata.", http.StatusForbidden)
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	email := strings.ToLower(strings.TrimSpace(r.PostFormValue("email")))
+	password := r.PostFormValue("password")
+	next := safeNext(r.PostFormValue("next"))
+	p.Data = map[string]string{"Next": next, "Email": email}
+	u, err := s.DB.UserByEmail(r.Context(), email)
+	if err != nil {
+		auth.CheckPassword(dummyHash, password)
+		p.Error = p.T("login.failed")
+		s.render(w, r, http.StatusUnauthorized, "login", "", p)
+		return
+	}
+	if !u.LockedUntil.IsZero() && time.Now().Before(u.LockedUntil) {
+		p.Error = p.T("login.locked")
+		s.DB.Audit(r.Context(), redazione.AuditEntry{EnteID: u.EnteID, ActorID: u.ID, Action: "login.refused_locked", Target: u.Email, Detail: clientIP(r)})
+		s.render(w, r, http.StatusTooManyRequests, "login", "", p)
+		return
+	}
+	ok, _ := auth.CheckPassword(u.PasswordHash, password)
+	if u.Disabled {
+		ok = false
+	}
+	if err := s.DB.RecordLogin(r.Context(), u, ok, clientIP(r)); err != nil {
+		s.fail(w, r, p, err)
+		return
+	}
+	if !ok {
+		p.Error = p.T("login.failed")
+		if u.FailedLogins+1 >= store.MaxFailedLogins {
+			p.Error = p.T("login.locked")
+		}
+		s.render(w, r, http.StatusUnauthorized, "login", "", p)
+		return
+	}
+	token := auth.NewToken("")
+	if err := s.DB.CreateSession(r.Context(), u, auth.HashToken(token), auth.NewToken("")); err != nil {
+		s.fail(w, r, p, err)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
+		Secure: s.Config.SecureCookies || r.TLS != nil, MaxAge: int(store.SessionTTL.Seconds())})
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request, u *session) {
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		s.DB.DeleteSession(r.Context(), auth.HashToken(c.Value))
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true})
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+// safeNext keeps a post-login redirect on this site.
+func safeNext(next string) string {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/inbox"
+	}
+	return next
+}
+
+func clientIP(r *http.Request) string {
+	host := r.RemoteAddr
+	if i := strings.LastIndexByte(host, ':'); i > 0 {
+		host = host[:i]
+	}
+	return host
+}
+
+// apiUser wraps a JSON API handler authenticated by a personal token.
+func (s *Server) apiUser(h userHandler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || token == "" {
+			s.jsonError(w, r, redazione.Errorf(redazione.EUNAUTHORIZED, "manca il token: usa Authorization: Bearer TOKEN"))
+			return
+		}
+		u, err := s.DB.TokenUser(r.Context(), auth.HashToken(strings.TrimSpace(token)))
+		if err != nil {
+			s.jsonError(w, r, redazione.Errorf(redazione.EUNAUTHORIZED, "token non valido"))
+			return
+		}
+		h(w, r, &session{User: u, Actor: redazione.ActorOf(u)})
+	}
+}

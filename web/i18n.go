@@ -1,0 +1,161 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+)
+
+// Languages of the UI: Italian first, English available.
+var languages = []string{"it", "en"}
+
+// catalog maps a message key to its Italian and English text.
+var catalog = map[string][2]string{
+	"app.name":              {"Redazione", "Redazione"},
+	"app.tagline":           {"La redazione unica dell'ente", "The ente's single newsroom"},
+	"skip":                  {"Vai al contenuto principale", "Skip to main content"},
+	"nav.inbox":             {"Messaggi", "Inbox"},
+	"nav.search":            {"Cerca", "Search"},
+	"nav.admin":             {"Amministrazione", "Administration"},
+	"nav.users":             {"Utenti", "Users"},
+	"nav.channels":          {"Canali", "Channels"},
+	"nav.desks":             {"Desk", "Desks"},
+	"nav.audit":             {"Registro attività", "Audit trail"},
+	"nav.notifications":     {"Notifiche", "Notifications"},
+	"nav.logout":            {"Esci", "Log out"},
+	"nav.main":              {"Navigazione principale", "Main navigation"},
+	"lang.label":            {"Lingua", "Language"},
+	"lang.switch":           {"English", "Italiano"},
+	"login.title":           {"Accedi a Redazione", "Sign in to Redazione"},
+	"login.email":           {"Indirizzo e-mail", "E-mail address"},
+	"login.password":        {"Password", "Password"},
+	"login.submit":          {"Accedi", "Sign in"},
+	"login.failed":          {"E-mail o password non corretti.", "Wrong e-mail or password."},
+	"login.locked":          {"Troppi tentativi falliti: l'accesso è bloccato per 15 minuti.", "Too many failed attempts: sign-in is locked for 15 minutes."},
+	"inbox.title":           {"Messaggi", "Inbox"},
+	"inbox.views":           {"Viste", "Views"},
+	"inbox.mine":            {"Assegnati a me", "Mine"},
+	"inbox.unassigned":      {"Non assegnati", "Unassigned"},
+	"inbox.all":             {"Tutti", "All"},
+	"inbox.filters":         {"Filtri", "Filters"},
+	"inbox.filter":          {"Filtra", "Filter"},
+	"inbox.empty":           {"Nessuna conversazione in questa vista.", "No conversations in this view."},
+	"inbox.waiting":         {"in attesa da", "waiting for"},
+	"inbox.list":            {"Conversazioni", "Conversations"},
+	"inbox.live":            {"Aggiornamento in tempo reale attivo", "Live updates on"},
+	"field.status":          {"Stato", "Status"},
+	"field.channel":         {"Canale", "Channel"},
+	"field.desk":            {"Desk", "Desk"},
+	"field.tag":             {"Etichetta", "Tag"},
+	"field.assignee":        {"Assegnatario", "Assignee"},
+	"field.any":             {"Qualsiasi", "Any"},
+	"field.nobody":          {"Nessuno", "Nobody"},
+	"field.name":            {"Nome", "Name"},
+	"field.email":           {"E-mail", "E-mail"},
+	"field.role":            {"Ruolo", "Role"},
+	"field.desks":           {"Desk", "Desks"},
+	"field.password":        {"Password (vuota: generata)", "Password (empty: generated)"},
+	"field.disabled":        {"Disattivato", "Disabled"},
+	"field.kind":            {"Tipo", "Kind"},
+	"field.callback":        {"URL di callback (solo canale API)", "Callback URL (API channel only)"},
+	"status.open":           {"Aperta", "Open"},
+	"status.pending":        {"In attesa del cittadino", "Waiting for citizen"},
+	"status.resolved":       {"Risolta", "Resolved"},
+	"status.any":            {"Tutti gli stati", "Any status"},
+	"role.admin":            {"Amministratore", "Administrator"},
+	"role.coordinator":      {"Coordinatore", "Coordinator"},
+	"role.operator":         {"Operatore", "Operator"},
+	"role.analyst":          {"Analista (sola lettura)", "Analyst (read only)"},
+	"conv.thread":           {"Conversazione", "Conversation"},
+	"conv.reply":            {"Rispondi al cittadino", "Reply to the citizen"},
+	"conv.note":             {"Nota interna", "Internal note"},
+	"conv.note.help":        {"Le note non vengono mai inviate al cittadino. Scrivi @nome per avvisare un collega.", "Notes are never sent to the citizen. Write @name to notify a colleague."},
+	"conv.reply.help":       {"La risposta sarà inviata al cittadino sul canale", "The reply will be sent to the citizen on the channel"},
+	"conv.send":             {"Invia risposta", "Send reply"},
+	"conv.addnote":          {"Aggiungi nota", "Add note"},
+	"conv.text":             {"Testo", "Text"},
+	"conv.assign":           {"Assegna", "Assign"},
+	"conv.assign.me":        {"Assegna a me", "Assign to me"},
+	"conv.move":             {"Sposta", "Move"},
+	"conv.setstatus":        {"Cambia stato", "Change status"},
+	"conv.tags":             {"Etichette", "Tags"},
+	"conv.addtag":           {"Aggiungi etichetta", "Add tag"},
+	"conv.removetag":        {"Rimuovi etichetta", "Remove tag"},
+	"conv.contact":          {"Contatto", "Contact"},
+	"conv.others":           {"Altre conversazioni del contatto", "Other conversations of the contact"},
+	"conv.none":             {"Nessun'altra conversazione.", "No other conversations."},
+	"conv.details":          {"Dettagli", "Details"},
+	"conv.citizen":          {"Cittadino", "Citizen"},
+	"conv.you":              {"Ufficio", "Office"},
+	"conv.back":             {"Torna ai messaggi", "Back to inbox"},
+	"delivery.queued":       {"In coda di invio", "Queued"},
+	"delivery.sent":         {"Inviato", "Sent"},
+	"delivery.failed":       {"Invio non riuscito", "Delivery failed"},
+	"search.title":          {"Cerca nei messaggi e nei contatti", "Search messages and contacts"},
+	"search.label":          {"Parole da cercare", "Words to search"},
+	"search.submit":         {"Cerca", "Search"},
+	"search.messages":       {"Messaggi trovati", "Messages found"},
+	"search.contacts":       {"Contatti trovati", "Contacts found"},
+	"search.none":           {"Nessun risultato.", "No results."},
+	"admin.users":           {"Utenti", "Users"},
+	"admin.user.new":        {"Nuovo utente", "New user"},
+	"admin.user.created":    {"Utente creato. Password da comunicare all'interessato:", "User created. Password to hand over:"},
+	"admin.channels":        {"Canali", "Channels"},
+	"admin.channel.new":     {"Nuovo canale", "New channel"},
+	"admin.channel.created": {"Canale creato. Segreto da configurare nell'integrazione (mostrato solo ora):", "Channel created. Secret for the integration (shown only now):"},
+	"admin.desks":           {"Desk della redazione", "Desks of the newsroom"},
+	"admin.save":            {"Salva", "Save"},
+	"admin.create":          {"Crea", "Create"},
+	"admin.audit":           {"Registro delle attività", "Audit trail"},
+	"admin.widget":          {"Codice da incollare nel sito dell'ente", "Snippet for the ente's site"},
+	"admin.demo":            {"Pagina di prova", "Demo page"},
+	"audit.when":            {"Quando", "When"},
+	"audit.who":             {"Chi", "Who"},
+	"audit.what":            {"Azione", "Action"},
+	"audit.target":          {"Oggetto", "Target"},
+	"audit.detail":          {"Dettaglio", "Detail"},
+	"notif.title":           {"Notifiche", "Notifications"},
+	"notif.none":            {"Nessuna notifica.", "No notifications."},
+	"notif.read":            {"Segna tutte come lette", "Mark all read"},
+	"error.title":           {"Si è verificato un problema", "Something went wrong"},
+	"kind.webchat":          {"Chat del sito", "Web chat"},
+	"kind.api":              {"API", "API"},
+	"footer.a11y":           {"Dichiarazione di accessibilità", "Accessibility statement"},
+	"footer.licence":        {"Software libero con licenza EUPL-1.2", "Free software under the EUPL-1.2"},
+}
+
+// translate returns the text of key in lang (Italian if missing).
+func translate(lang, key string) string {
+	m, ok := catalog[key]
+	if !ok {
+		return key
+	}
+	if lang == "en" {
+		return m[1]
+	}
+	return m[0]
+}
+
+// langOf picks the language: the cookie, else the browser's preference.
+func langOf(r *http.Request) string {
+	if c, err := r.Cookie("lang"); err == nil && (c.Value == "it" || c.Value == "en") {
+		return c.Value
+	}
+	al := strings.ToLower(r.Header.Get("Accept-Language"))
+	if strings.HasPrefix(al, "en") {
+		return "en"
+	}
+	return "it"
+}
+
+func (s *Server) setLang(w http.ResponseWriter, r *http.Request) {
+	lang := r.FormValue("lang")
+	if lang != "en" {
+		lang = "it"
+	}
+	http.SetCookie(w, &http.Cookie{Name: "lang", Value: lang, Path: "/", MaxAge: 365 * 24 * 3600, HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.Config.SecureCookies})
+	back := r.Referer()
+	if back == "" || !strings.HasPrefix(back, "/") && !sameHost(r, back) {
+		back = "/"
+	}
+	http.Redirect(w, r, back, http.StatusSeeOther)
+}

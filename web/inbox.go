@@ -1,0 +1,325 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/store"
+)
+
+func (s *Server) home(w http.ResponseWriter, r *http.Request, u *session) {
+	http.Redirect(w, r, "/inbox", http.StatusSeeOther)
+}
+
+// inboxView is the data of the inbox page.
+type inboxView struct {
+	View          string
+	DeskID        int64
+	Status        string
+	ChannelID     int64
+	Tag           string
+	AssigneeID    int64
+	Desks         []redazione.Desk
+	Channels      []*redazione.Channel
+	Users         []*redazione.User
+	Tags          []string
+	Conversations []*redazione.Conversation
+	Query         string // the list's own URL query, for live refresh
+}
+
+func formInt(r *http.Request, key string) int64 {
+	v, _ := strconv.ParseInt(r.FormValue(key), 10, 64)
+	return v
+}
+
+func (s *Server) inboxPage(w http.ResponseWriter, r *http.Request, u *session) {
+	ctx := r.Context()
+	v := &inboxView{View: r.FormValue("view"), DeskID: formInt(r, "desk"), Status: r.FormValue("status"),
+		ChannelID: formInt(r, "channel"), Tag: r.FormValue("tag"), AssigneeID: formInt(r, "assignee")}
+	if v.View == "" {
+		v.View = "mine"
+		if u.Actor.SeesAllDesks() {
+			v.View = "all"
+		} else if len(u.User.DeskIDs) > 0 {
+			v.View = "unassigned"
+		}
+	}
+	f := store.InboxFilter{Status: v.Status, ChannelID: v.ChannelID, Tag: v.Tag, AssigneeID: v.AssigneeID, DeskID: v.DeskID}
+	switch v.View {
+	case "mine":
+		f.Mine = true
+	case "unassigned":
+		f.Unassigned = true
+	case "desk":
+	case "all":
+		if !u.Actor.SeesAllDesks() {
+			v.View = "desk" // an operator's "all" is all of their desks
+		}
+	}
+	var err error
+	if v.Conversations, err = s.DB.Conversations(ctx, u.Actor, f); err != nil {
+		s.fail(w, r, s.page(r, u, "", "inbox"), err)
+		return
+	}
+	q := url.Values{}
+	for _, k := range []string{"view", "desk", "status", "channel", "tag", "assignee"} {
+		if val := r.FormValue(k); val != "" {
+			q.Set(k, val)
+		}
+	}
+	q.Set("view", v.View)
+	v.Query = q.Encode()
+	p := s.page(r, u, translate(langOf(r), "inbox.title"), "inbox")
+	p.Data = v
+	if r.Header.Get("HX-Request") == "true" && r.Header.Get("HX-Target") == "conversation-list" {
+		s.render(w, r, http.StatusOK, "inbox", "inbox_list", p)
+		return
+	}
+	if err := s.loadFilters(r, u, v); err != nil {
+		s.fail(w, r, p, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "inbox", "", p)
+}
+
+func (s *Server) loadFilters(r *http.Request, u *session, v *inboxView) error {
+	ctx := r.Context()
+	desks, err := s.DB.Desks(ctx, u.Actor.EnteID)
+	if err != nil {
+		return err
+	}
+	for _, d := range desks {
+		if u.Actor.CanSeeDesk(d.ID) {
+			v.Desks = append(v.Desks, d)
+		}
+	}
+	if v.Channels, err = s.DB.Channels(ctx, u.Actor.EnteID); err != nil {
+		return err
+	}
+	if v.Users, err = s.DB.Users(ctx, u.Actor.EnteID); err != nil {
+		return err
+	}
+	v.Tags, err = s.DB.Tags(ctx, u.Actor.EnteID)
+	return err
+}
+
+// conversationView is the data of the conversation page.
+type conversationView struct {
+	Conversation *redazione.Conversation
+	Messages     []*redazione.Message
+	Others       []*redazione.Conversation
+	Desks        []redazione.Desk
+	Users        []*redazione.User
+	Statuses     []redazione.Status
+	CanWrite     bool
+}
+
+func (s *Server) loadConversation(r *http.Request, u *session) (*conversationView, error) {
+	ctx := r.Context()
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return nil, redazione.Errorf(redazione.ENOTFOUND, "conversazione non trovata")
+	}
+	c, err := s.DB.Conversation(ctx, u.Actor, id)
+	if err != nil {
+		return nil, err
+	}
+	v := &conversationView{Conversation: c, CanWrite: u.Actor.CanWrite(),
+		Statuses: []redazione.Status{redazione.StatusOpen, redazione.StatusPending, redazione.StatusResolved}}
+	if v.Messages, err = s.DB.Messages(ctx, u.Actor, id, 0); err != nil {
+		return nil, err
+	}
+	others, err := s.DB.Conversations(ctx, u.Actor, store.InboxFilter{ContactID: c.ContactID, Status: "any", Limit: 20})
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range others {
+		if o.ID != c.ID {
+			v.Others = append(v.Others, o)
+		}
+	}
+	return v, nil
+}
+
+func (s *Server) conversationPage(w http.ResponseWriter, r *http.Request, u *session) {
+	p := s.page(r, u, "", "inbox")
+	v, err := s.loadConversation(r, u)
+	if err != nil {
+		s.fail(w, r, p, err)
+		return
+	}
+	p.Title = translate(p.Lang, "conv.thread") + " – " + contactLabel(v.Conversation)
+	p.Data = v
+	if r.Header.Get("HX-Request") == "true" && r.Header.Get("HX-Target") == "thread" {
+		s.render(w, r, http.StatusOK, "conversation", "thread", p)
+		return
+	}
+	if r.Header.Get("HX-Request") == "true" && r.Header.Get("HX-Target") == "conversation-details" {
+		s.render(w, r, http.StatusOK, "conversation", "details", p)
+		return
+	}
+	ctx := r.Context()
+	desks, err := s.DB.Desks(ctx, u.Actor.EnteID)
+	if err != nil {
+		s.fail(w, r, p, err)
+		return
+	}
+	v.Desks = desks
+	if v.Users, err = s.DB.Users(ctx, u.Actor.EnteID); err != nil {
+		s.fail(w, r, p, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "conversation", "", p)
+}
+
+func contactLabel(c *redazione.Conversation) string {
+	if c.Contact.Name != "" {
+		return c.Contact.Name
+	}
+	return c.Contact.ExternalID
+}
+
+func (s *Server) convID(r *http.Request) int64 {
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	return id
+}
+
+// afterChange answers an htmx action by refreshing the thread, or a plain
+// form post by going back to the conversation.
+func (s *Server) afterChange(w http.ResponseWriter, r *http.Request, u *session, block string) {
+	if r.Header.Get("HX-Request") != "true" {
+		http.Redirect(w, r, "/conversations/"+r.PathValue("id"), http.StatusSeeOther)
+		return
+	}
+	p := s.page(r, u, "", "inbox")
+	v, err := s.loadConversation(r, u)
+	if err != nil {
+		s.fail(w, r, p, err)
+		return
+	}
+	ctx := r.Context()
+	v.Desks, _ = s.DB.Desks(ctx, u.Actor.EnteID)
+	v.Users, _ = s.DB.Users(ctx, u.Actor.EnteID)
+	p.Data = v
+	s.render(w, r, http.StatusOK, "conversation", block, p)
+}
+
+func (s *Server) postMessage(w http.ResponseWriter, r *http.Request, u *session) {
+	r.Body = http.MaxBytesReader(w, r.Body, redazione.MaxMessageBytes)
+	note := r.PostFormValue("kind") == "note"
+	if _, err := s.Inbox.Reply(r.Context(), u.Actor, s.convID(r), r.PostFormValue("text"), note); err != nil {
+		s.fail(w, r, s.page(r, u, "", "inbox"), err)
+		return
+	}
+	s.afterChange(w, r, u, "thread")
+}
+
+func (s *Server) change(w http.ResponseWriter, r *http.Request, u *session, ch store.Change) {
+	if _, err := s.Inbox.Change(r.Context(), u.Actor, s.convID(r), ch); err != nil {
+		s.fail(w, r, s.page(r, u, "", "inbox"), err)
+		return
+	}
+	s.afterChange(w, r, u, "details")
+}
+
+func (s *Server) assign(w http.ResponseWriter, r *http.Request, u *session) {
+	id := formInt(r, "assignee")
+	if r.PostFormValue("assignee") == "me" {
+		id = u.User.ID
+	}
+	s.change(w, r, u, store.Change{AssigneeID: &id})
+}
+
+func (s *Server) moveDesk(w http.ResponseWriter, r *http.Request, u *session) {
+	id := formInt(r, "desk")
+	s.change(w, r, u, store.Change{DeskID: &id})
+}
+
+func (s *Server) setStatus(w http.ResponseWriter, r *http.Request, u *session) {
+	st := redazione.Status(r.PostFormValue("status"))
+	if !st.Valid() {
+		s.fail(w, r, s.page(r, u, "", "inbox"), redazione.FieldError("status", "stato non valido"))
+		return
+	}
+	s.change(w, r, u, store.Change{Status: &st})
+}
+
+func (s *Server) addTag(w http.ResponseWriter, r *http.Request, u *session) {
+	var tags []string
+	for _, t := range strings.Split(r.PostFormValue("tag"), ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			tags = append(tags, t)
+		}
+	}
+	if len(tags) == 0 {
+		s.fail(w, r, s.page(r, u, "", "inbox"), redazione.FieldError("tag", "scrivi un'etichetta"))
+		return
+	}
+	s.change(w, r, u, store.Change{AddTags: tags})
+}
+
+func (s *Server) removeTag(w http.ResponseWriter, r *http.Request, u *session) {
+	s.change(w, r, u, store.Change{RemoveTags: []string{r.PostFormValue("tag")}})
+}
+
+// searchView is the data of the search page.
+type searchView struct {
+	Q      string
+	Result *store.SearchResult
+}
+
+func (s *Server) searchPage(w http.ResponseWriter, r *http.Request, u *session) {
+	p := s.page(r, u, translate(langOf(r), "search.title"), "search")
+	v := &searchView{Q: strings.TrimSpace(r.FormValue("q"))}
+	if len(v.Q) > 200 {
+		v.Q = v.Q[:200]
+	}
+	if v.Q != "" {
+		res, err := s.DB.Search(r.Context(), u.Actor, v.Q, 50)
+		if err != nil {
+			s.fail(w, r, p, err)
+			return
+		}
+		v.Result = res
+	}
+	p.Data = v
+	s.render(w, r, http.StatusOK, "search", "", p)
+}
+
+func (s *Server) notificationsPage(w http.ResponseWriter, r *http.Request, u *session) {
+	p := s.page(r, u, translate(langOf(r), "notif.title"), "notifications")
+	list, _, err := s.DB.Notifications(r.Context(), u.Actor, 50)
+	if err != nil {
+		s.fail(w, r, p, err)
+		return
+	}
+	p.Data = list
+	s.render(w, r, http.StatusOK, "notifications", "", p)
+}
+
+func (s *Server) readNotifications(w http.ResponseWriter, r *http.Request, u *session) {
+	if err := s.DB.MarkNotificationsRead(r.Context(), u.Actor); err != nil {
+		s.fail(w, r, nil, err)
+		return
+	}
+	http.Redirect(w, r, "/notifications", http.StatusSeeOther)
+}
+
+func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, u *session) {
+	p := s.page(r, u, translate(langOf(r), "admin.audit"), "audit")
+	entries, err := s.DB.AuditLog(r.Context(), u.Actor, 200)
+	if err != nil {
+		s.fail(w, r, p, err)
+		return
+	}
+	users, _ := s.DB.Users(r.Context(), u.Actor.EnteID)
+	names := map[int64]string{0: "sistema"}
+	for _, x := range users {
+		names[x.ID] = x.Name
+	}
+	p.Data = map[string]any{"Entries": entries, "Names": names}
+	s.render(w, r, http.StatusOK, "audit", "", p)
+}

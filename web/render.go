@@ -1,0 +1,291 @@
+package web
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"path"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/search"
+)
+
+//go:embed templates
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// page is what every full page template receives.
+type page struct {
+	Lang   string
+	Title  string
+	Nav    string
+	User   *redazione.User
+	Ente   *redazione.Ente
+	CSRF   string
+	Unread int
+	Flash  string
+	Error  string
+	Data   any
+}
+
+// T translates a key in the page's language.
+func (p *page) T(key string) string { return translate(p.Lang, key) }
+
+type pages struct {
+	byName map[string]*template.Template
+}
+
+var assetHashes sync.Map
+
+// assetURL returns a static path with a content hash, so browsers may cache
+// assets forever and still see a new version at once.
+func assetURL(name string) string {
+	if v, ok := assetHashes.Load(name); ok {
+		return v.(string)
+	}
+	b, err := staticFS.ReadFile("static/" + name)
+	u := "/static/" + name
+	if err == nil {
+		h := sha256.Sum256(b)
+		u += "?v=" + hex.EncodeToString(h[:6])
+	}
+	assetHashes.Store(name, u)
+	return u
+}
+
+var funcs = template.FuncMap{
+	"t":     translate,
+	"asset": assetURL,
+	"statusLabel": func(lang string, s redazione.Status) string {
+		return translate(lang, "status."+string(s))
+	},
+	"roleLabel": func(lang string, r redazione.Role) string { return translate(lang, "role."+string(r)) },
+	"kindLabel": func(lang string, k redazione.ChannelKind) string { return translate(lang, "kind."+string(k)) },
+	"deliveryLabel": func(lang string, d redazione.Delivery) string {
+		return translate(lang, "delivery."+string(d))
+	},
+	"when": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.In(rome).Format("02/01/2006 15:04")
+	},
+	"iso": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"ago": humanDuration,
+	"highlight": func(text string, terms []string) template.HTML {
+		return search.Highlight(text, terms)
+	},
+	"snippet": func(text string, terms []string) template.HTML {
+		return search.Snippet(text, terms, 160)
+	},
+	"has": func(list []int64, v int64) bool { return slices.Contains(list, v) },
+	"dictItem": func(lang string, c *redazione.Conversation) map[string]any {
+		return map[string]any{"Lang": lang, "C": c}
+	},
+	"initial": func(s string) string {
+		for _, r := range s {
+			return strings.ToUpper(string(r))
+		}
+		return "?"
+	},
+	"query": func(kv ...any) template.URL {
+		v := url.Values{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			val := fmt.Sprint(kv[i+1])
+			if val != "" && val != "0" {
+				v.Set(fmt.Sprint(kv[i]), val)
+			}
+		}
+		return template.URL(v.Encode())
+	},
+}
+
+var rome = func() *time.Location {
+	l, err := time.LoadLocation("Europe/Rome")
+	if err != nil {
+		return time.FixedZone("CET", 3600)
+	}
+	return l
+}()
+
+// humanDuration says how long ago t was, in Italian or English.
+func humanDuration(lang string, t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	d := time.Since(t)
+	m := int(d.Minutes())
+	it := lang != "en"
+	switch {
+	case m < 1:
+		if it {
+			return "meno di un minuto"
+		}
+		return "less than a minute"
+	case m < 60:
+		if it {
+			return fmt.Sprintf("%d min", m)
+		}
+		return fmt.Sprintf("%d min", m)
+	case m < 48*60:
+		if it {
+			return fmt.Sprintf("%d h %d min", m/60, m%60)
+		}
+		return fmt.Sprintf("%d h %d min", m/60, m%60)
+	default:
+		if it {
+			return fmt.Sprintf("%d giorni", m/(24*60))
+		}
+		return fmt.Sprintf("%d days", m/(24*60))
+	}
+}
+
+func loadPages() (*pages, error) {
+	p := &pages{byName: map[string]*template.Template{}}
+	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("templates: %w", err)
+	}
+	files, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range files {
+		name := path.Base(f)
+		if name == "layout.html" {
+			continue
+		}
+		t, err := template.Must(layout.Clone()).ParseFS(templateFS, f)
+		if err != nil {
+			return nil, fmt.Errorf("template %s: %w", name, err)
+		}
+		p.byName[strings.TrimSuffix(name, ".html")] = t
+	}
+	return p, nil
+}
+
+// render writes a page, or only the named block for an htmx request.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name, block string, p *page) {
+	t, ok := s.pages.byName[name]
+	if !ok {
+		s.Log.Error("no template", "name", name)
+		http.Error(w, "Errore interno.", http.StatusInternalServerError)
+		return
+	}
+	exec := "layout"
+	if block != "" {
+		exec = block
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, exec, p); err != nil {
+		s.Log.Error("render", "template", name, "block", exec, "err", err)
+		http.Error(w, "Errore interno.", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// statusOf maps a domain error code to an HTTP status, in one place.
+func statusOf(err error) int {
+	switch redazione.ErrorCode(err) {
+	case redazione.EINVALID:
+		return http.StatusBadRequest
+	case redazione.ENOTFOUND:
+		return http.StatusNotFound
+	case redazione.EFORBIDDEN:
+		return http.StatusForbidden
+	case redazione.EUNAUTHORIZED:
+		return http.StatusUnauthorized
+	case redazione.ECONFLICT:
+		return http.StatusConflict
+	case redazione.ETOOLARGE:
+		return http.StatusRequestEntityTooLarge
+	}
+	return http.StatusInternalServerError
+}
+
+// fail shows an error page (or fragment) with a message a user can read;
+// internal errors are logged and never shown.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, p *page, err error) {
+	status := statusOf(err)
+	msg := redazione.ErrorMessage(err)
+	if status == http.StatusInternalServerError {
+		s.Log.Error("request failed", "path", r.URL.Path, "err", err)
+	}
+	if p == nil {
+		p = &page{Lang: langOf(r)}
+	}
+	p.Title, p.Error = translate(p.Lang, "error.title"), msg
+	if r.Header.Get("HX-Request") == "true" {
+		w.Header().Set("HX-Retarget", "#flash")
+		w.Header().Set("HX-Reswap", "innerHTML")
+		s.render(w, r, status, "error", "error_message", p)
+		return
+	}
+	s.render(w, r, status, "error", "", p)
+}
+
+// writeJSON writes v as JSON with a status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+// apiError is the JSON of every API error.
+type apiError struct {
+	Error string `json:"error"`
+	Code  string `json:"code"`
+	Field string `json:"field,omitempty"`
+}
+
+func (s *Server) jsonError(w http.ResponseWriter, r *http.Request, err error) {
+	status := statusOf(err)
+	if status == http.StatusInternalServerError {
+		s.Log.Error("api request failed", "path", r.URL.Path, "err", err)
+	}
+	var de *redazione.Error
+	body := apiError{Error: redazione.ErrorMessage(err), Code: redazione.ErrorCode(err)}
+	if errors.As(err, &de) {
+		body.Field = de.Field
+	}
+	writeJSON(w, status, body)
+}
+
+func staticHandler() http.Handler {
+	sub, _ := fs.Sub(staticFS, "static")
+	fsrv := http.StripPrefix("/static/", http.FileServerFS(sub))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("v") != "" {
+			w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+		} else {
+			w.Header().Set("Cache-Control", "public, max-age=3600")
+		}
+		fsrv.ServeHTTP(w, r)
+	})
+}
+
+func sameHost(r *http.Request, raw string) bool {
+	u, err := url.Parse(raw)
+	return err == nil && u.Host == r.Host
+}
+
+func urlQueryEscape(s string) string { return url.QueryEscape(s) }

@@ -1,0 +1,145 @@
+// Package web is Redazione's HTTP side: the operators' UI (server-rendered
+// html/template with htmx and server-sent events), the JSON API, the signed
+// API channel and the citizens' web chat widget.
+package web
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"time"
+
+	"github.com/redazione/redazione/events"
+	"github.com/redazione/redazione/inbox"
+	"github.com/redazione/redazione/store"
+)
+
+// Config is what the server needs to know about its installation.
+type Config struct {
+	// SecureCookies marks cookies Secure (set it behind HTTPS).
+	SecureCookies bool
+	// PublicURL is the address citizens and integrations reach (for the
+	// widget snippet and webhook URLs); empty means the request's host.
+	PublicURL string
+}
+
+// Server serves every HTTP route.
+type Server struct {
+	DB     *store.DB
+	Inbox  *inbox.Service
+	Bus    events.Bus
+	Log    *slog.Logger
+	Config Config
+
+	pages *pages
+	// ready turns true once the server can take traffic.
+	ready func() bool
+}
+
+// New returns a server; templates are parsed once here.
+func New(db *store.DB, ib *inbox.Service, bus events.Bus, log *slog.Logger, cfg Config) (*Server, error) {
+	p, err := loadPages()
+	if err != nil {
+		return nil, err
+	}
+	return &Server{DB: db, Inbox: ib, Bus: bus, Log: log, Config: cfg, pages: p, ready: func() bool { return true }}, nil
+}
+
+// Handler returns the whole HTTP handler with its middleware.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	s.routes(mux)
+	var h http.Handler = mux
+	h = s.securityHeaders(h)
+	h = s.recoverer(h)
+	return h
+}
+
+// routes lists every route of Redazione in one place.
+func (s *Server) routes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.Handle("GET /static/", staticHandler())
+
+	// Operators' UI.
+	mux.HandleFunc("GET /{$}", s.user(s.home))
+	mux.HandleFunc("GET /login", s.loginPage)
+	mux.HandleFunc("POST /login", s.login)
+	mux.HandleFunc("POST /logout", s.user(s.logout))
+	mux.HandleFunc("POST /lang", s.setLang)
+	mux.HandleFunc("GET /inbox", s.user(s.inboxPage))
+	mux.HandleFunc("GET /conversations/{id}", s.user(s.conversationPage))
+	mux.HandleFunc("POST /conversations/{id}/messages", s.user(s.postMessage))
+	mux.HandleFunc("POST /conversations/{id}/assign", s.user(s.assign))
+	mux.HandleFunc("POST /conversations/{id}/desk", s.user(s.moveDesk))
+	mux.HandleFunc("POST /conversations/{id}/status", s.user(s.setStatus))
+	mux.HandleFunc("POST /conversations/{id}/tags", s.user(s.addTag))
+	mux.HandleFunc("POST /conversations/{id}/tags/remove", s.user(s.removeTag))
+	mux.HandleFunc("GET /search", s.user(s.searchPage))
+	mux.HandleFunc("GET /events", s.user(s.operatorEvents))
+	mux.HandleFunc("GET /notifications", s.user(s.notificationsPage))
+	mux.HandleFunc("POST /notifications/read", s.user(s.readNotifications))
+
+	// Administration.
+	mux.HandleFunc("GET /admin/users", s.admin(s.usersPage))
+	mux.HandleFunc("POST /admin/users", s.admin(s.createUser))
+	mux.HandleFunc("POST /admin/users/{id}", s.admin(s.updateUser))
+	mux.HandleFunc("GET /admin/channels", s.admin(s.channelsPage))
+	mux.HandleFunc("POST /admin/channels", s.admin(s.createChannel))
+	mux.HandleFunc("POST /admin/channels/{id}", s.admin(s.updateChannel))
+	mux.HandleFunc("GET /admin/desks", s.admin(s.desksPage))
+	mux.HandleFunc("POST /admin/desks/{id}", s.admin(s.renameDesk))
+	mux.HandleFunc("GET /admin/audit", s.user(s.auditPage))
+
+	// JSON API for integrations (Bearer token) and the signed API channel.
+	mux.HandleFunc("POST /api/v1/channels/{id}/messages", s.apiChannelMessage)
+	mux.HandleFunc("GET /api/v1/conversations", s.apiUser(s.apiConversations))
+	mux.HandleFunc("GET /api/v1/conversations/{id}", s.apiUser(s.apiConversation))
+
+	// Citizens: the web chat widget and its demo page.
+	mux.HandleFunc("GET /widget.js", s.widgetScript)
+	mux.HandleFunc("GET /demo/{channel}", s.widgetDemo)
+	mux.HandleFunc("OPTIONS /widget/v1/{channel}/", s.widgetPreflight)
+	mux.HandleFunc("GET /widget/v1/{channel}/config", s.widgetConfig)
+	mux.HandleFunc("POST /widget/v1/{channel}/messages", s.widgetPost)
+	mux.HandleFunc("GET /widget/v1/{channel}/messages", s.widgetMessages)
+	mux.HandleFunc("GET /widget/v1/{channel}/events", s.widgetEvents)
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if _, err := s.DB.Entes(ctx); err != nil || !s.ready() {
+		http.Error(w, "not ready", http.StatusServiceUnavailable)
+		return
+	}
+	w.Write([]byte("ok\n"))
+}
+
+func (s *Server) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.Log.Error("panic", "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
+				http.Error(w, "Errore interno.", http.StatusInternalServerError)
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		if !isWidgetPath(r.URL.Path) {
+			h.Set("X-Frame-Options", "DENY")
+			h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'")
+		}
+		next.ServeHTTP(w, r)
+	})
+}

@@ -1,0 +1,78 @@
+package web
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/redazione/redazione/events"
+)
+
+// sse streams server-sent events: keep writes small and flush each one.
+type sse struct {
+	w http.ResponseWriter
+	f *http.ResponseController
+}
+
+func startSSE(w http.ResponseWriter, r *http.Request) *sse {
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	s := &sse{w: w, f: http.NewResponseController(w)}
+	// An SSE stream outlives the server's write timeout.
+	s.f.SetWriteDeadline(time.Time{})
+	fmt.Fprint(w, "retry: 2000\n\n")
+	s.f.Flush()
+	return s
+}
+
+func (s *sse) send(event string, data any) error {
+	b, _ := json.Marshal(data)
+	if _, err := fmt.Fprintf(s.w, "event: %s\ndata: %s\n\n", event, b); err != nil {
+		return err
+	}
+	return s.f.Flush()
+}
+
+func (s *sse) ping() error {
+	if _, err := fmt.Fprint(s.w, ": ping\n\n"); err != nil {
+		return err
+	}
+	return s.f.Flush()
+}
+
+// operatorEvents streams to an operator's screen the events of the
+// conversations they may see.
+func (s *Server) operatorEvents(w http.ResponseWriter, r *http.Request, u *session) {
+	ch, stop := s.Bus.Subscribe()
+	defer stop()
+	out := startSSE(w, r)
+	tick := time.NewTicker(25 * time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case <-tick.C:
+			if out.ping() != nil {
+				return
+			}
+		case e := <-ch:
+			if e.EnteID != u.Actor.EnteID && e.EnteID != 0 {
+				continue
+			}
+			if e.DeskID != 0 && !u.Actor.CanSeeDesk(e.DeskID) {
+				continue
+			}
+			if e.Type == events.Notification && e.UserID != 0 && e.UserID != u.User.ID {
+				continue
+			}
+			if out.send(e.Type, map[string]int64{"conversation": e.ConversationID, "message": e.MessageID}) != nil {
+				return
+			}
+		}
+	}
+}

@@ -1,0 +1,284 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/auth"
+	"github.com/redazione/redazione/store"
+)
+
+// The web chat widget: one <script> tag on the ente's site talks to these
+// public endpoints. A citizen is known by a random token the widget keeps in
+// the browser; only its hash is stored, as the contact's external id.
+
+func isWidgetPath(p string) bool {
+	return strings.HasPrefix(p, "/widget") || strings.HasPrefix(p, "/demo/")
+}
+
+func widgetCORS(w http.ResponseWriter) {
+	h := w.Header()
+	h.Set("Access-Control-Allow-Origin", "*")
+	h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
+	h.Set("Access-Control-Allow-Headers", "Content-Type")
+	h.Set("Access-Control-Max-Age", "600")
+}
+
+func (s *Server) widgetPreflight(w http.ResponseWriter, r *http.Request) {
+	widgetCORS(w)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// widgetChannel returns the web chat channel of the request.
+func (s *Server) widgetChannel(r *http.Request) (*redazione.Channel, error) {
+	id, err := strconv.ParseInt(r.PathValue("channel"), 10, 64)
+	if err != nil {
+		return nil, redazione.Errorf(redazione.ENOTFOUND, "chat non trovata")
+	}
+	ch, err := s.DB.Channel(r.Context(), id)
+	if err != nil || ch.Kind != redazione.ChannelWebChat {
+		return nil, redazione.Errorf(redazione.ENOTFOUND, "chat non trovata")
+	}
+	if ch.Disabled {
+		return nil, redazione.Errorf(redazione.EFORBIDDEN, "la chat è chiusa")
+	}
+	return ch, nil
+}
+
+func visitorID(token string) string { return "web-" + auth.HashToken(token)[:32] }
+
+func validToken(t string) bool { return len(t) >= 32 && len(t) <= 128 }
+
+// widgetConfig tells the widget the ente's name and the privacy notice.
+func (s *Server) widgetConfig(w http.ResponseWriter, r *http.Request) {
+	widgetCORS(w)
+	ch, err := s.widgetChannel(r)
+	if err != nil {
+		s.jsonError(w, r, err)
+		return
+	}
+	e, err := s.DB.Ente(r.Context(), ch.EnteID)
+	if err != nil {
+		s.jsonError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{
+		"ente":  e.Name,
+		"title": "Scrivi a " + e.Name,
+		"privacy": "Prima di scrivere: i dati che inserisci in questa chat sono trattati da " + e.Name +
+			" solo per rispondere alla tua richiesta, secondo il Regolamento (UE) 2016/679 (GDPR). " +
+			"Non inserire dati sanitari, dati giudiziari o dati di altre persone. Per le emergenze chiama il 112.",
+	})
+}
+
+type widgetMessage struct {
+	ID     int64     `json:"id"`
+	From   string    `json:"from"` // "citizen" or "office"
+	Text   string    `json:"text"`
+	SentAt time.Time `json:"sent_at"`
+}
+
+func toWidget(ms []*redazione.Message) []widgetMessage {
+	out := make([]widgetMessage, 0, len(ms))
+	for _, m := range ms {
+		from := "office"
+		if m.Direction == redazione.DirIn {
+			from = "citizen"
+		}
+		out = append(out, widgetMessage{ID: m.ID, From: from, Text: m.Text, SentAt: m.SentAt})
+	}
+	return out
+}
+
+// widgetLimiter allows each address a burst of messages, then one every few
+// seconds, so that a script cannot flood the inbox.
+var widgetLimiter = newLimiter(10, 3*time.Second)
+
+func (s *Server) widgetPost(w http.ResponseWriter, r *http.Request) {
+	widgetCORS(w)
+	ch, err := s.widgetChannel(r)
+	if err != nil {
+		s.jsonError(w, r, err)
+		return
+	}
+	if !widgetLimiter.allow(clientIP(r)) {
+		w.Header().Set("Retry-After", "5")
+		writeJSON(w, http.StatusTooManyRequests, apiError{Error: "Troppi messaggi in poco tempo: attendi qualche secondo.", Code: "rate_limited"})
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 64<<10))
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		s.jsonError(w, r, redazione.Errorf(redazione.ETOOLARGE, "messaggio troppo lungo"))
+		return
+	}
+	var in struct {
+		Token string `json:"token"`
+		Name  string `json:"name"`
+		Text  string `json:"text"`
+	}
+	if err != nil || json.Unmarshal(body, &in) != nil {
+		s.jsonError(w, r, redazione.FieldError("body", "richiesta non valida"))
+		return
+	}
+	if in.Token == "" {
+		in.Token = auth.NewToken("")
+	} else if !validToken(in.Token) {
+		s.jsonError(w, r, redazione.FieldError("token", "sessione della chat non valida"))
+		return
+	}
+	if len(in.Text) > 4000 {
+		s.jsonError(w, r, redazione.FieldError("text", "il messaggio supera 4000 caratteri"))
+		return
+	}
+	res, err := s.Inbox.Ingest(r.Context(), ch, store.Inbound{ContactID: visitorID(in.Token), ContactName: strings.TrimSpace(in.Name), Text: in.Text})
+	if err != nil {
+		s.jsonError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, map[string]any{"token": in.Token, "id": res.Message.ID})
+}
+
+func (s *Server) widgetMessages(w http.ResponseWriter, r *http.Request) {
+	widgetCORS(w)
+	ch, err := s.widgetChannel(r)
+	if err != nil {
+		s.jsonError(w, r, err)
+		return
+	}
+	token := r.URL.Query().Get("token")
+	if !validToken(token) {
+		s.jsonError(w, r, redazione.FieldError("token", "sessione della chat non valida"))
+		return
+	}
+	_, msgs, err := s.DB.ContactThread(r.Context(), ch.ID, visitorID(token), 200)
+	if err != nil {
+		s.jsonError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"messages": toWidget(msgs)})
+}
+
+// widgetEvents streams "message" each time something the citizen can see is
+// added to their conversation; the widget then fetches the messages.
+func (s *Server) widgetEvents(w http.ResponseWriter, r *http.Request) {
+	widgetCORS(w)
+	ch, err := s.widgetChannel(r)
+	if err != nil {
+		s.jsonError(w, r, err)
+		return
+	}
+	token := r.URL.Query().Get("token")
+	if !validToken(token) {
+		s.jsonError(w, r, redazione.FieldError("token", "sessione della chat non valida"))
+		return
+	}
+	sub, stop := s.Bus.Subscribe()
+	defer stop()
+	contactID, _, err := s.DB.ContactThread(r.Context(), ch.ID, visitorID(token), 0)
+	if err != nil {
+		s.jsonError(w, r, err)
+		return
+	}
+	out := startSSE(w, r)
+	tick := time.NewTicker(25 * time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case <-tick.C:
+			if out.ping() != nil {
+				return
+			}
+		case e := <-sub:
+			if e.EnteID != ch.EnteID || !e.Public {
+				continue
+			}
+			if contactID == 0 {
+				// The citizen wrote their first message after connecting.
+				contactID, _, _ = s.DB.ContactThread(r.Context(), ch.ID, visitorID(token), 0)
+			}
+			if e.ContactID == 0 || e.ContactID != contactID {
+				continue
+			}
+			if out.send("message", map[string]int64{"id": e.MessageID}) != nil {
+				return
+			}
+		}
+	}
+}
+
+// widgetScript serves the widget's JavaScript.
+func (s *Server) widgetScript(w http.ResponseWriter, r *http.Request) {
+	b, err := staticFS.ReadFile("static/widget.js")
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	w.Header().Set("Access-Control-Allow-Origin", "*")
+	w.Write(b)
+}
+
+// widgetDemo is a page of a fictional ente's site with the widget on it.
+func (s *Server) widgetDemo(w http.ResponseWriter, r *http.Request) {
+	ch, err := s.widgetChannel(r)
+	if err != nil {
+		s.fail(w, r, nil, err)
+		return
+	}
+	e, err := s.DB.Ente(r.Context(), ch.EnteID)
+	if err != nil {
+		s.fail(w, r, nil, err)
+		return
+	}
+	p := &page{Lang: "it", Title: e.Name, Ente: e, Data: map[string]any{"Channel": ch, "BaseURL": s.baseURL(r)}}
+	s.render(w, r, http.StatusOK, "demo", "demo", p)
+}
+
+// limiter is a per-key token bucket.
+type limiter struct {
+	mu    sync.Mutex
+	burst float64
+	every time.Duration
+	keys  map[string]*bucket
+}
+
+type bucket struct {
+	tokens float64
+	last   time.Time
+}
+
+func newLimiter(burst int, every time.Duration) *limiter {
+	return &limiter{burst: float64(burst), every: every, keys: map[string]*bucket{}}
+}
+
+func (l *limiter) allow(key string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := time.Now()
+	if len(l.keys) > 100_000 {
+		l.keys = map[string]*bucket{} // bounded memory under a flood of addresses
+	}
+	b, ok := l.keys[key]
+	if !ok {
+		b = &bucket{tokens: l.burst, last: now}
+		l.keys[key] = b
+	}
+	b.tokens = min(l.burst, b.tokens+float64(now.Sub(b.last))/float64(l.every))
+	b.last = now
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}
