@@ -1,0 +1,51 @@
+# Redazione — developer and CI entry points.
+#   make run            start the server (go run)
+#   make build          build bin/redazione
+#   make test           go vet, go tests, browser (e2e) tests
+#   make bench          load benchmark (BENCH_ARGS passed through)
+#   make bench-smoke    short benchmark run (-smoke)
+#   make vendor-assets  refresh web/static/vendor/ from npm packages
+
+GO ?= go
+NPM ?= npm
+BENCH_ARGS ?=
+
+.PHONY: all run build test bench bench-smoke vendor-assets clean
+
+all: build
+
+run:
+	$(GO) run ./cmd/redazione
+
+build:
+	$(GO) build -o bin/redazione ./cmd/redazione
+
+# Re-install node_modules when it is missing or older than package-lock.json.
+# npm ci rewrites node_modules/.package-lock.json; touch it so make sees it as fresh.
+node_modules: node_modules/.package-lock.json
+
+node_modules/.package-lock.json: package-lock.json package.json
+	$(NPM) ci
+	@touch $@
+
+vendor-assets:
+	$(NPM) ci
+	bash scripts/vendor-assets.sh
+
+test: node_modules
+	$(GO) vet ./...
+	$(GO) test -count=1 -p 2 ./...
+	@if [ -d e2e ]; then \
+		echo "$(NPM) run test:e2e"; $(NPM) run test:e2e; \
+	else \
+		echo "make: no e2e/ directory, skipping browser tests"; \
+	fi
+
+bench:
+	$(GO) run ./cmd/redazione-bench $(BENCH_ARGS)
+
+bench-smoke:
+	$(MAKE) --no-print-directory bench BENCH_ARGS=-smoke
+
+clean:
+	rm -rf bin e2e/artifacts
