@@ -27,7 +27,7 @@ type inboxView struct {
 	Users         []*redazione.User
 	Tags          []string
 	Conversations []*redazione.Conversation
-	Query         string // the list's own URL query, for live refresh
+	Query         string // the list's own URL, for live refresh
 }
 
 func formInt(r *http.Request, key string) int64 {
@@ -71,7 +71,7 @@ func (s *Server) inboxPage(w http.ResponseWriter, r *http.Request, u *session) {
 		}
 	}
 	q.Set("view", v.View)
-	v.Query = q.Encode()
+	v.Query = "/inbox?" + q.Encode()
 	p := s.page(r, u, translate(langOf(r), "inbox.title"), "inbox")
 	p.Data = v
 	if r.Header.Get("HX-Request") == "true" && r.Header.Get("HX-Target") == "conversation-list" {
