@@ -126,7 +126,7 @@ func configFromEnv() config {
 		AdminEmail:    env("REDAZIONE_ADMIN_EMAIL", "admin@example.it"),
 		AdminPassword: env("REDAZIONE_ADMIN_PASSWORD", ""),
 		EnteName:      env("REDAZIONE_ENTE_NAME", "Comune di Esempio"),
-		Demo:          env("REDAZIONE_DEMO", "true") != "false",
+		Demo:          !isFalse(env("REDAZIONE_DEMO", "true")),
 		PublicURL:     env("REDAZIONE_PUBLIC_URL", ""),
 		SecureCookies: env("REDAZIONE_SECURE_COOKIES", "false") == "true",
 	}
@@ -139,4 +139,12 @@ func configFromEnv() config {
 		c.LogLevel = slog.LevelError
 	}
 	return c
+}
+
+func isFalse(v string) bool {
+	switch strings.ToLower(v) {
+	case "false", "0", "no", "off":
+		return true
+	}
+	return false
 }

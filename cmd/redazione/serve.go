@@ -11,15 +11,10 @@ import (
 	"time"
 
 	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/app"
 	"github.com/redazione/redazione/auth"
-	"github.com/redazione/redazione/channel"
-	"github.com/redazione/redazione/channel/apichannel"
 	"github.com/redazione/redazione/demo"
-	"github.com/redazione/redazione/events"
-	"github.com/redazione/redazione/inbox"
-	"github.com/redazione/redazione/jobs"
 	"github.com/redazione/redazione/store"
-	"github.com/redazione/redazione/web"
 )
 
 func openDB(ctx context.Context, cfg config) (*store.DB, error) {
@@ -32,60 +27,28 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) 
 	if err != nil {
 		return err
 	}
-	defer db.Close()
 	if err := bootstrap(ctx, db, cfg, stdout); err != nil {
+		db.Close()
 		return err
 	}
-
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var bus events.Bus = events.NewHub()
-	if db.Dialect() == store.Postgres {
-		pg, err := events.NewPG(ctx, db.URL(), log)
-		if err != nil {
-			return fmt.Errorf("events: %w", err)
-		}
-		bus = pg
-	}
-	svc := &inbox.Service{DB: db, Bus: bus, Log: log, Senders: map[redazione.ChannelKind]channel.Sender{
-		redazione.ChannelWebChat: channel.Instant{},
-		redazione.ChannelAPI:     apichannel.Sender{},
-	}}
-	jcfg := jobs.Config{Logger: log.With("component", "jobs")}
-	var queue *jobs.Queue
-	if db.Dialect() == store.Postgres {
-		q, closePool, err := jobs.NewPostgres(ctx, db.URL(), jcfg, svc)
-		if err != nil {
-			return err
-		}
-		defer closePool()
-		queue = q
-	} else {
-		if queue, err = jobs.NewSQLite(ctx, db.WriteDB(), jcfg, svc); err != nil {
-			return err
-		}
-	}
-	svc.Queue = queue
-	if err := queue.Start(ctx); err != nil {
-		return fmt.Errorf("start job queue: %w", err)
-	}
-	go sweep(ctx, svc, log)
-
-	srv, err := web.New(db, svc, bus, log, web.Config{SecureCookies: cfg.SecureCookies, PublicURL: cfg.PublicURL})
+	a, err := app.StartWith(ctx, db, app.Config{
+		DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir,
+		PublicURL: cfg.PublicURL, SecureCookies: cfg.SecureCookies,
+	}, log)
 	if err != nil {
 		return err
 	}
 	hs := &http.Server{
 		Addr:              cfg.Addr,
-		Handler:           srv.Handler(),
+		Handler:           a.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		BaseContext:       func(net.Listener) context.Context { return ctx },
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
+		a.Close(context.Background())
 		return err
 	}
 	log.Info("Redazione is ready", "addr", ln.Addr().String(), "database", string(db.Dialect()))
@@ -93,6 +56,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) 
 	go func() { errc <- hs.Serve(ln) }()
 	select {
 	case err := <-errc:
+		a.Close(context.Background())
 		return err
 	case <-ctx.Done():
 	}
@@ -100,30 +64,11 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) 
 	sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer scancel()
 	hs.Shutdown(sctx)
-	queue.Stop(sctx)
+	a.Close(sctx)
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
 	return nil
-}
-
-// sweep enqueues, at start and then every minute, replies left queued by a
-// crash between storing them and enqueuing their job.
-func sweep(ctx context.Context, svc *inbox.Service, log *slog.Logger) {
-	t := time.NewTicker(time.Minute)
-	defer t.Stop()
-	for {
-		if n, err := svc.Sweep(ctx, 30*time.Second); err != nil && ctx.Err() == nil {
-			log.Warn("sweep", "err", err)
-		} else if n > 0 {
-			log.Info("re-enqueued queued replies", "count", n)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
 }
 
 // bootstrap creates, on an empty database, the first ente, its first

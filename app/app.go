@@ -1,0 +1,153 @@
+// Package app wires Redazione's parts together: storage, the event bus, the
+// job queue, the inbox service and the web server. The command, the tests
+// and the benchmark start Redazione through it, so they run the same thing.
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/channel"
+	"github.com/redazione/redazione/channel/apichannel"
+	"github.com/redazione/redazione/events"
+	"github.com/redazione/redazione/inbox"
+	"github.com/redazione/redazione/jobs"
+	"github.com/redazione/redazione/store"
+	"github.com/redazione/redazione/web"
+)
+
+// Config chooses where Redazione stores its data and how it is reached.
+type Config struct {
+	DatabaseURL   string // postgres://... or empty for SQLite under DataDir
+	DataDir       string
+	PublicURL     string
+	SecureCookies bool
+	// SweepEvery is how often replies left queued by a crash are
+	// re-enqueued (default one minute).
+	SweepEvery time.Duration
+}
+
+// App is a running Redazione.
+type App struct {
+	DB    *store.DB
+	Bus   events.Bus
+	Inbox *inbox.Service
+	Queue *jobs.Queue
+	Web   *web.Server
+
+	log    *slog.Logger
+	cancel context.CancelFunc
+	done   chan struct{}
+	close  []func()
+}
+
+// Start opens the database (applying migrations), starts the event bus, the
+// job queue and the background sweep, and builds the web server.
+func Start(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
+	db, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	return StartWith(ctx, db, cfg, log)
+}
+
+// StartWith is Start on an open database, which the App then owns.
+func StartWith(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) (*App, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	var err error
+	a := &App{DB: db, log: log, cancel: cancel, done: make(chan struct{})}
+	a.close = append(a.close, func() { db.Close() })
+	fail := func(err error) (*App, error) {
+		cancel()
+		a.closeAll()
+		return nil, err
+	}
+	a.Bus = events.NewHub()
+	if db.Dialect() == store.Postgres {
+		pg, err := events.NewPG(ctx, db.URL(), log)
+		if err != nil {
+			return fail(fmt.Errorf("events: %w", err))
+		}
+		a.Bus = pg
+	}
+	a.Inbox = &inbox.Service{DB: db, Bus: a.Bus, Log: log, Senders: map[redazione.ChannelKind]channel.Sender{
+		redazione.ChannelWebChat: channel.Instant{},
+		redazione.ChannelAPI:     apichannel.Sender{},
+	}}
+	jcfg := jobs.Config{Logger: log.With("component", "jobs")}
+	if db.Dialect() == store.Postgres {
+		q, closePool, err := jobs.NewPostgres(ctx, db.URL(), jcfg, a.Inbox)
+		if err != nil {
+			return fail(err)
+		}
+		a.close = append([]func(){closePool}, a.close...)
+		a.Queue = q
+	} else {
+		if a.Queue, err = jobs.NewSQLite(ctx, db.WriteDB(), jcfg, a.Inbox); err != nil {
+			return fail(err)
+		}
+	}
+	a.Inbox.Queue = a.Queue
+	if err := a.Queue.Start(ctx); err != nil {
+		return fail(fmt.Errorf("start job queue: %w", err))
+	}
+	every := cfg.SweepEvery
+	if every <= 0 {
+		every = time.Minute
+	}
+	go func() {
+		defer close(a.done)
+		a.sweep(ctx, every)
+	}()
+	a.Web, err = web.New(db, a.Inbox, a.Bus, log, web.Config{SecureCookies: cfg.SecureCookies, PublicURL: cfg.PublicURL})
+	if err != nil {
+		a.Close(context.Background())
+		return nil, err
+	}
+	return a, nil
+}
+
+// Handler is the web server's handler.
+func (a *App) Handler() http.Handler { return a.Web.Handler() }
+
+// Close stops the job queue (letting running jobs finish until ctx ends), the
+// sweep and the bus, and closes the database.
+func (a *App) Close(ctx context.Context) error {
+	if a.Queue != nil {
+		a.Queue.Stop(ctx)
+	}
+	a.cancel()
+	<-a.done
+	a.closeAll()
+	return nil
+}
+
+func (a *App) closeAll() {
+	for _, f := range a.close {
+		f()
+	}
+	a.close = nil
+}
+
+// sweep enqueues, at start and then periodically, replies left queued by a
+// crash between storing them and enqueuing their job.
+func (a *App) sweep(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if n, err := a.Inbox.Sweep(ctx, 30*time.Second); err != nil && ctx.Err() == nil {
+			a.log.Warn("sweep", "err", err)
+		} else if n > 0 {
+			a.log.Info("re-enqueued queued replies", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
