@@ -29,6 +29,9 @@ type Config struct {
 	// SweepEvery is how often replies left queued by a crash are
 	// re-enqueued (default one minute).
 	SweepEvery time.Duration
+	// RetryBase is the first wait before a failed delivery is retried
+	// (default 5 s, doubling each time).
+	RetryBase time.Duration
 }
 
 // App is a running Redazione.
@@ -78,7 +81,7 @@ func StartWith(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) 
 		redazione.ChannelWebChat: channel.Instant{},
 		redazione.ChannelAPI:     apichannel.Sender{},
 	}}
-	jcfg := jobs.Config{Logger: log.With("component", "jobs")}
+	jcfg := jobs.Config{Logger: log.With("component", "jobs"), RetryBase: cfg.RetryBase}
 	if db.Dialect() == store.Postgres {
 		q, closePool, err := jobs.NewPostgres(ctx, db.URL(), jcfg, a.Inbox)
 		if err != nil {
@@ -138,8 +141,14 @@ func (a *App) closeAll() {
 func (a *App) sweep(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
+	// At start, every queued reply: its job is unique by message, so one
+	// already enqueued is not enqueued twice. Later, only replies queued for
+	// a while, which a process lost between storing and enqueuing.
+	age := time.Duration(0)
 	for {
-		if n, err := a.Inbox.Sweep(ctx, 30*time.Second); err != nil && ctx.Err() == nil {
+		n, err := a.Inbox.Sweep(ctx, age)
+		age = 30 * time.Second
+		if err != nil && ctx.Err() == nil {
 			a.log.Warn("sweep", "err", err)
 		} else if n > 0 {
 			a.log.Info("re-enqueued queued replies", "count", n)
