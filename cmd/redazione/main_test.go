@@ -1,0 +1,136 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/redazione/redazione/app"
+	"github.com/redazione/redazione/channel/apichannel"
+	"github.com/redazione/redazione/internal/testdb"
+	"github.com/redazione/redazione/store"
+)
+
+func cli(t *testing.T, args ...string) map[string]any {
+	t.Helper()
+	var out, errb bytes.Buffer
+	if err := run(context.Background(), args, &out, &errb); err != nil {
+		t.Fatalf("redazione %s: %v\n%s", strings.Join(args, " "), err, errb.String())
+	}
+	var m map[string]any
+	if err := json.Unmarshal(bytes.TrimSpace(bytes.SplitN(out.Bytes(), []byte("\n"), 2)[0]), &m); err != nil {
+		t.Fatalf("redazione %s printed %q, not one JSON object: %v", strings.Join(args, " "), out.String(), err)
+	}
+	return m
+}
+
+// The scripting contract of the README, end to end on both databases.
+func TestScriptingContract(t *testing.T) {
+	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
+		t.Run(string(d), func(t *testing.T) {
+			dir := t.TempDir()
+			t.Setenv("REDAZIONE_DATA_DIR", dir)
+			if d == store.Postgres {
+				t.Setenv("REDAZIONE_DATABASE_URL", testdb.URL(t, d))
+			} else {
+				t.Setenv("REDAZIONE_DATABASE_URL", "")
+			}
+			cli(t, "ente", "create", "--slug", "comune", "--name", "Comune di Prova")
+
+			pwFile := filepath.Join(dir, "pw")
+			os.WriteFile(pwFile, []byte("password-da-file-123\n"), 0o600)
+			u := cli(t, "user", "create", "--email", "Anna@Comune.example.it", "--role", "operator", "--desk", "contatti", "--password-file", pwFile)
+			if u["id"] == nil || u["password"] != nil || u["email"] != "anna@comune.example.it" {
+				t.Fatalf("user create with a password file = %v", u)
+			}
+			g := cli(t, "user", "create", "--email", "capo@comune.example.it", "--role", "coordinator")
+			if pw, _ := g["password"].(string); len(pw) < 12 {
+				t.Fatalf("user create without a password file printed no usable password: %v", g)
+			}
+			var out, errb bytes.Buffer
+			if err := run(context.Background(), []string{"user", "create", "--email", "x@y.it", "--role", "capo"}, &out, &errb); err == nil {
+				t.Fatal("an unknown role was accepted")
+			}
+			tok := cli(t, "token", "create", "--user", "anna@comune.example.it")["token"].(string)
+			ch := cli(t, "channel", "add", "api", "--name", "Sportello", "--callback-url", "https://example.it/hook")
+			id, secret := int64(ch["id"].(float64)), ch["secret"].(string)
+			if id <= 0 || len(secret) < 20 {
+				t.Fatalf("channel add api = %v", ch)
+			}
+			if err := run(context.Background(), []string{"channel", "add", "api", "--name", "X", "--callback-url", "ftp://x"}, &out, &errb); err == nil {
+				t.Fatal("a callback URL that is not http(s) was accepted")
+			}
+
+			// the printed id, secret and token work against a running server
+			db, err := store.Open(context.Background(), os.Getenv("REDAZIONE_DATABASE_URL"), dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a, err := app.StartWith(context.Background(), db, app.Config{}, quietLog())
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := httptest.NewServer(a.Handler())
+			defer func() { srv.Close(); a.Close(context.Background()) }()
+			body := []byte(`{"external_id":"e1","contact":{"external_id":"c1","name":"Mario"},"text":"Buongiorno","sent_at":"2026-11-23T09:00:00Z"}`)
+			req, _ := http.NewRequest("POST", fmt.Sprintf("%s/api/v1/channels/%d/messages", srv.URL, id), bytes.NewReader(body))
+			req.Header.Set(apichannel.SignatureHeader, apichannel.Sign(secret, body))
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil || resp.StatusCode != 202 {
+				t.Fatalf("post with the printed secret: %v %v", resp.StatusCode, err)
+			}
+			req, _ = http.NewRequest("GET", srv.URL+"/api/v1/conversations", nil)
+			req.Header.Set("Authorization", "Bearer "+tok)
+			resp, err = http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw, _ := io.ReadAll(resp.Body)
+			var l struct {
+				Conversations []map[string]any `json:"conversations"`
+			}
+			json.Unmarshal(raw, &l)
+			if resp.StatusCode != 200 || len(l.Conversations) != 1 {
+				t.Fatalf("GET /api/v1/conversations with the printed token: %d %s", resp.StatusCode, raw)
+			}
+			for _, k := range []string{"id", "channel_id", "desk", "status", "contact", "last_message"} {
+				if _, ok := l.Conversations[0][k]; !ok {
+					t.Errorf("conversation JSON lacks %q: %s", k, raw)
+				}
+			}
+		})
+	}
+}
+
+// A first start prints the administrator's password once, and seeds demo data.
+func TestFirstStart(t *testing.T) {
+	dir := t.TempDir()
+	cfg := config{DataDir: dir, AdminEmail: "admin@example.it", EnteName: "Comune di Esempio", Demo: true}
+	db, err := store.Open(context.Background(), "", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var out bytes.Buffer
+	if err := bootstrap(context.Background(), db, cfg, &out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "password:") || !strings.Contains(out.String(), "/demo/") {
+		t.Fatalf("first start printed %q", out.String())
+	}
+	out.Reset()
+	if err := bootstrap(context.Background(), db, cfg, &out); err != nil || out.Len() != 0 {
+		t.Fatalf("second start printed %q (%v); the password must be shown only once", out.String(), err)
+	}
+}
+
+func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
