@@ -33,6 +33,9 @@ type Server struct {
 	Config Config
 
 	pages *pages
+	// widgetLimit allows each address a burst of web chat messages, then
+	// one every few seconds, so that a script cannot flood the inbox.
+	widgetLimit *limiter
 	// ready turns true once the server can take traffic.
 	ready func() bool
 }
@@ -43,7 +46,8 @@ func New(db *store.DB, ib *inbox.Service, bus events.Bus, log *slog.Logger, cfg 
 	if err != nil {
 		return nil, err
 	}
-	return &Server{DB: db, Inbox: ib, Bus: bus, Log: log, Config: cfg, pages: p, ready: func() bool { return true }}, nil
+	return &Server{DB: db, Inbox: ib, Bus: bus, Log: log, Config: cfg, pages: p, ready: func() bool { return true },
+		widgetLimit: newLimiter(10, 3*time.Second)}, nil
 }
 
 // Handler returns the whole HTTP handler with its middleware.

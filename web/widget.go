@@ -97,10 +97,6 @@ func toWidget(ms []*redazione.Message) []widgetMessage {
 	return out
 }
 
-// widgetLimiter allows each address a burst of messages, then one every few
-// seconds, so that a script cannot flood the inbox.
-var widgetLimiter = newLimiter(10, 3*time.Second)
-
 func (s *Server) widgetPost(w http.ResponseWriter, r *http.Request) {
 	widgetCORS(w)
 	ch, err := s.widgetChannel(r)
@@ -108,7 +104,7 @@ func (s *Server) widgetPost(w http.ResponseWriter, r *http.Request) {
 		s.jsonError(w, r, err)
 		return
 	}
-	if !widgetLimiter.allow(clientIP(r)) {
+	if !s.widgetLimit.allow(clientIP(r)) {
 		w.Header().Set("Retry-After", "5")
 		writeJSON(w, http.StatusTooManyRequests, apiError{Error: "Troppi messaggi in poco tempo: attendi qualche secondo.", Code: "rate_limited"})
 		return
