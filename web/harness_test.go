@@ -324,3 +324,8 @@ func waitEvent(t testing.TB, ch <-chan sseEvent, typ, sub string, d time.Duratio
 		}
 	}
 }
+
+func newJarClient() *http.Client {
+	jar, _ := cookiejar.New(nil)
+	return &http.Client{Jar: jar, Timeout: 10 * time.Second}
+}
