@@ -140,10 +140,8 @@ func langOf(r *http.Request) string {
 	if c, err := r.Cookie("lang"); err == nil && (c.Value == "it" || c.Value == "en") {
 		return c.Value
 	}
-	al := strings.ToLower(r.Header.Get("Accept-Language"))
-	if strings.HasPrefix(al, "en") {
-		return "en"
-	}
+	// Italian unless the person chose English: an Italian office's screens
+	// stay Italian whatever language the browser was installed in.
 	return "it"
 }
 
