@@ -37,11 +37,8 @@ func (db *DB) CreateChannel(ctx context.Context, a redazione.Actor, c *redazione
 	if c.Name == "" {
 		return redazione.FieldError("name", "il nome del canale è obbligatorio")
 	}
-	if c.CallbackURL != "" {
-		u, err := url.Parse(c.CallbackURL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return redazione.FieldError("callback_url", "l'indirizzo di callback deve essere un URL http o https")
-		}
+	if err := checkCallbackURL(c.CallbackURL); err != nil {
+		return err
 	}
 	if c.Secret == "" {
 		return redazione.FieldError("secret", "manca il segreto del canale")
@@ -68,10 +65,31 @@ func (db *DB) CreateChannel(ctx context.Context, a redazione.Actor, c *redazione
 	})
 }
 
+// checkCallbackURL accepts an empty URL or an absolute http(s) one.
+func checkCallbackURL(s string) error {
+	if s == "" {
+		return nil
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return redazione.FieldError("callback_url", "l'indirizzo di callback deve essere un URL http o https")
+	}
+	return nil
+}
+
 // UpdateChannel changes name, desk, callback URL and the disabled flag.
 func (db *DB) UpdateChannel(ctx context.Context, a redazione.Actor, c *redazione.Channel) error {
 	if !a.CanAdmin() {
 		return redazione.Errorf(redazione.EFORBIDDEN, "solo un amministratore può modificare i canali")
+	}
+	// The same checks as CreateChannel: an update must not store what a
+	// creation would refuse.
+	c.Name = strings.TrimSpace(c.Name)
+	if c.Name == "" {
+		return redazione.FieldError("name", "il nome del canale è obbligatorio")
+	}
+	if err := checkCallbackURL(c.CallbackURL); err != nil {
+		return err
 	}
 	return db.inTx(ctx, func(tx conn) error {
 		res, err := tx.exec(ctx, "UPDATE channels SET name = ?, desk_id = ?, callback_url = ?, disabled = ? WHERE id = ? AND ente_id = ? AND desk_id IN (SELECT id FROM desks WHERE ente_id = ?) AND ? IN (SELECT id FROM desks WHERE ente_id = ?)",

@@ -36,6 +36,9 @@ func (in *Inbound) Validate() error {
 		return redazione.FieldError("text", "il testo supera %d caratteri", redazione.MaxTextRunes)
 	case len(in.ExternalID) > 255 || len(in.ContactID) > 255 || len(in.ContactName) > 255:
 		return redazione.FieldError("external_id", "identificativo o nome troppo lungo (massimo 255 byte)")
+	case strings.ContainsRune(in.Text+in.ContactName+in.ExternalID+in.ContactID, 0):
+		// PostgreSQL cannot store NUL in text; refuse it on both dialects alike.
+		return redazione.FieldError("text", "il testo contiene caratteri non ammessi (NUL)")
 	}
 	return nil
 }
@@ -65,6 +68,15 @@ func (db *DB) Ingest(ctx context.Context, ch *redazione.Channel, in Inbound) (*I
 	var res Ingested
 	err := db.inTx(ctx, func(tx conn) error {
 		res = Ingested{}
+		if db.dialect == Postgres {
+			// Several processes may ingest for the same citizen at once (a
+			// platform's retry, a burst of messages): serialize them, so that
+			// a redelivery is seen as such and one contact and one conversation
+			// are created. SQLite has a single writer already.
+			if _, err := tx.exec(ctx, "SELECT pg_advisory_xact_lock(hashtextextended(?, ?))", in.ContactID, ch.ID); err != nil {
+				return fmt.Errorf("ingest lock: %w", err)
+			}
+		}
 		if in.ExternalID != "" {
 			var id, conv int64
 			err := tx.row(ctx, "SELECT id, conversation_id FROM messages WHERE channel_id = ? AND external_id = ?", ch.ID, in.ExternalID).Scan(&id, &conv)
@@ -171,6 +183,9 @@ func (db *DB) AddMessage(ctx context.Context, a redazione.Actor, conversationID 
 	}
 	if !utf8.ValidString(text) || utf8.RuneCountInString(text) > redazione.MaxTextRunes {
 		return nil, redazione.FieldError("text", "il messaggio supera %d caratteri", redazione.MaxTextRunes)
+	}
+	if strings.ContainsRune(text, 0) {
+		return nil, redazione.FieldError("text", "il messaggio contiene caratteri non ammessi (NUL)")
 	}
 	c, err := db.Conversation(ctx, a, conversationID)
 	if err != nil {

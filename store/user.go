@@ -241,7 +241,13 @@ func (db *DB) RecordLogin(ctx context.Context, u *redazione.User, ok bool, remot
 				action = "login.locked"
 				failed = 0
 			}
-			if _, err := tx.exec(ctx, "UPDATE users SET failed_logins = ?, locked_until = CASE WHEN ? > 0 THEN ? ELSE locked_until END WHERE id = ?", failed, locked, locked, u.ID); err != nil {
+			// Two statements rather than CASE WHEN ? > 0: PostgreSQL types that
+			// parameter int4, and a lock-out time in milliseconds overflows it.
+			q, args := "UPDATE users SET failed_logins = ? WHERE id = ?", []any{failed, u.ID}
+			if locked > 0 {
+				q, args = "UPDATE users SET failed_logins = ?, locked_until = ? WHERE id = ?", []any{failed, locked, u.ID}
+			}
+			if _, err := tx.exec(ctx, q, args...); err != nil {
 				return err
 			}
 		}
