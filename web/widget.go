@@ -71,7 +71,7 @@ func (s *Server) widgetConfig(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, map[string]string{
 		"ente":  e.Name,
-		"title": "Scrivi a " + e.Name,
+		"title": "Scrivici · " + e.Name,
 		"privacy": "Prima di scrivere: i dati che inserisci in questa chat sono trattati da " + e.Name +
 			" solo per rispondere alla tua richiesta, secondo il Regolamento (UE) 2016/679 (GDPR). " +
 			"Non inserire dati sanitari, dati giudiziari o dati di altre persone. Per le emergenze chiama il 112.",

@@ -15,7 +15,7 @@
   };
   var css = '' +
     '.rdz-launch{position:fixed;right:1.5rem;bottom:1.5rem;z-index:2147483000;background:#06c;color:#fff;border:0;border-radius:2rem;padding:.8rem 1.4rem;font:600 1rem/1.2 "Titillium Web",sans-serif;cursor:pointer;box-shadow:0 2px 8px rgba(0,0,0,.3)}' +
-    '.rdz-launch:focus-visible,.rdz-panel button:focus-visible,.rdz-panel textarea:focus-visible,.rdz-panel input:focus-visible{outline:3px solid #f90;outline-offset:2px}' +
+    '.rdz-launch:focus-visible,.rdz-panel button:focus-visible,.rdz-panel textarea:focus-visible,.rdz-panel input:focus-visible,.rdz-body:focus-visible{outline:3px solid #f90;outline-offset:2px}' +
     '.rdz-panel{position:fixed;right:1.5rem;bottom:5rem;z-index:2147483000;width:min(24rem,calc(100vw - 2rem));max-height:min(36rem,calc(100vh - 7rem));display:flex;flex-direction:column;background:#fff;color:#1a1a1a;border:1px solid #5c6f82;border-radius:.6rem;box-shadow:0 4px 16px rgba(0,0,0,.3);font:1rem/1.4 "Titillium Web",sans-serif}' +
     '.rdz-panel[hidden]{display:none}' +
     '.rdz-head{display:flex;justify-content:space-between;align-items:center;background:#06c;color:#fff;padding:.6rem 1rem;border-radius:.6rem .6rem 0 0}' +
@@ -30,7 +30,7 @@
     '.rdz-form{border-top:1px solid #d9dadb;padding:.8rem 1rem;display:flex;flex-direction:column;gap:.4rem}' +
     '.rdz-form label{font-weight:600;font-size:.9rem}' +
     '.rdz-form textarea,.rdz-form input{font:inherit;border:1px solid #5c6f82;border-radius:.3rem;padding:.4rem;width:100%;box-sizing:border-box}' +
-    '.rdz-btn{background:#06c;color:#fff;border:0;border-radius:.3rem;padding:.5rem 1rem;font:600 1rem/1.2 inherit;cursor:pointer;align-self:flex-end}' +
+    '.rdz-btn{background:#06c;color:#fff;border:0;border-radius:.3rem;padding:.5rem 1rem;font:600 1rem/1.2 "Titillium Web",sans-serif;cursor:pointer;align-self:flex-end}' +
     '.rdz-error{color:#a30000;font-weight:600;margin:0}' +
     '.rdz-privacy p{margin:0 0 .8rem}';
   var style = document.createElement('style');
@@ -51,7 +51,7 @@
   var close = el('button', { type: 'button', 'class': 'rdz-close' }, 'Chiudi');
   close.setAttribute('aria-label', 'Chiudi la chat');
   head.appendChild(title); head.appendChild(close);
-  var body = el('div', { 'class': 'rdz-body' });
+  var body = el('div', { 'class': 'rdz-body', tabindex: '0' }); // scrollable: reachable by keyboard
   panel.appendChild(head); panel.appendChild(body);
   document.body.appendChild(launch);
   document.body.appendChild(panel);
@@ -106,8 +106,11 @@
   }
 
   function renderChat() {
-    log = el('ol', { 'class': 'rdz-log', role: 'log', 'aria-live': 'polite', 'aria-label': 'Messaggi della conversazione' });
-    body.appendChild(log);
+    var logBox = el('div', { role: 'log', 'aria-live': 'polite', 'aria-label': 'Messaggi della conversazione' });
+    log = el('ol', { 'class': 'rdz-log' });
+    logBox.appendChild(log);
+    body.appendChild(logBox);
+    shown = {}; // a new, empty list: show every message again
     form = el('form', { 'class': 'rdz-form', novalidate: '' });
     var hasToken = !!store.get(keyToken);
     if (!hasToken) {

@@ -1,0 +1,392 @@
+// Browser tests of Redazione as a citizen and an operator notice it:
+// the web chat widget on the demo page, the operators' live inbox, replies,
+// internal notes, and accessibility (axe-core, WCAG 2.1 A/AA).
+//
+// Run with `npm run test:e2e` (or `node --test e2e/`) from the repository
+// root. Needs Go (the server is built into a temporary directory) and a
+// Chromium: CHROMIUM_PATH, default /usr/bin/chromium. Screenshots of failed
+// tests go to e2e/artifacts/.
+
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFile } from 'node:child_process';
+import { mkdtemp, mkdir, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { chromium } from 'playwright-core';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const artifacts = path.join(root, 'e2e', 'artifacts');
+const axePath = path.join(root, 'node_modules', 'axe-core', 'axe.min.js');
+
+const ADMIN_EMAIL = 'admin@example.it';
+const ADMIN_PASSWORD = 'e2e-Password-per-i-test-2024';
+const TIMEOUT = 10_000;
+
+// Unique texts, so that a match can only come from this run.
+const run = Date.now().toString(36);
+const CITIZEN_NAME = `Maria Collaudo ${run}`;
+const CITIZEN_TEXT = `Buongiorno, quando apre l'anagrafe? (${run})`;
+const REPLY_TEXT = `L'anagrafe apre alle 8:30, dal lunedì al venerdì. (${run})`;
+const NOTE_TEXT = `Nota riservata: verificare orari estivi (${run})`;
+const AFTER_NOTE_TEXT = `Le confermo anche il sabato mattina. (${run})`;
+
+let tmp, server, serverLog = '', base, demoPath = '/demo/1';
+let browser, citizenCtx, operatorCtx, citizen, operator;
+let conversationURL;
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.unref();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitHealthy(url, ms) {
+  const deadline = Date.now() + ms;
+  let last;
+  while (Date.now() < deadline) {
+    if (server.exitCode !== null) break;
+    try {
+      const r = await fetch(url);
+      if (r.status === 200) return;
+      last = `status ${r.status}`;
+    } catch (e) {
+      last = e.message;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`server not healthy at ${url} (${last}); log:\n${serverLog}`);
+}
+
+async function shot(page, name) {
+  if (!page || page.isClosed()) return;
+  await mkdir(artifacts, { recursive: true });
+  const file = path.join(artifacts, name.replace(/[^a-z0-9]+/gi, '-').toLowerCase().slice(0, 80) + '.png');
+  await page.screenshot({ path: file, fullPage: true }).catch(() => {});
+  console.error(`screenshot: ${path.relative(root, file)} (${page.url()})`);
+}
+
+// step runs a test body and, when it fails, keeps a screenshot of each page.
+function step(name, fn) {
+  return async (t) => {
+    try {
+      await fn(t);
+    } catch (err) {
+      await shot(citizen, name + '-citizen');
+      await shot(operator, name + '-operator');
+      throw err;
+    }
+  };
+}
+
+// Pages checked with axe-core (WCAG 2.0/2.1 A and AA). The functional tests
+// scan them on the way (scanA11y); one test per page then reports its
+// violations, so that an accessibility failure does not hide the others.
+const A11Y_PAGES = [
+  'the login page',
+  'the login page with an error',
+  'the inbox',
+  'the inbox after a live update',
+  'a conversation page',
+  'a conversation page with an internal note',
+  'the demo page (widget closed)',
+  'the demo page with the privacy notice open',
+  'the demo page with the chat open',
+  'the demo page with the chat open after an exchange',
+  'the demo page with the chat reopened after a reload',
+];
+const a11y = new Map(); // label -> {url, violations} | {error}
+
+async function scanA11y(page, label) {
+  assert.ok(A11Y_PAGES.includes(label), `unknown a11y label ${label}`);
+  try {
+    if (!await page.evaluate(() => typeof window.axe === 'object')) await page.addScriptTag({ path: axePath });
+    const result = await page.evaluate(() =>
+      // eslint-disable-next-line no-undef
+      axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }));
+    a11y.set(label, { url: page.url(), violations: result.violations });
+    if (result.violations.length) await shot(page, 'a11y-' + label);
+  } catch (err) {
+    a11y.set(label, { error: err });
+  }
+}
+
+function formatViolations(violations) {
+  const lines = [];
+  for (const v of violations) {
+    lines.push(`- [${v.impact}] ${v.id}: ${v.help} (${v.helpUrl})`);
+    for (const n of v.nodes) {
+      lines.push(`    target: ${n.target.join(' ')}`);
+      lines.push(`      html: ${n.html.slice(0, 200)}`);
+      if (n.failureSummary) lines.push(`      ${n.failureSummary.replace(/\n/g, '\n      ')}`);
+    }
+  }
+  return lines.join('\n');
+}
+
+// Citizen side: the widget on the demo page.
+const launcher = () => citizen.locator('button.rdz-launch');
+const chatPanel = () => citizen.getByRole('dialog', { name: /Scrivici/ });
+const chatLog = () => chatPanel().getByRole('log', { name: 'Messaggi della conversazione' });
+
+async function openWidget() {
+  await launcher().waitFor({ timeout: TIMEOUT });
+  if (await launcher().getAttribute('aria-expanded') !== 'true') await launcher().click();
+  await chatPanel().waitFor({ timeout: TIMEOUT });
+}
+
+async function login(page, email, password) {
+  await page.goto(base + '/login');
+  await page.getByLabel('Indirizzo e-mail').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Accedi' }).click();
+}
+
+// chooseKind picks, in the composer, a reply or an internal note.
+async function chooseKind(label) {
+  await operator.locator('.composer label.form-check-label', { hasText: label }).click();
+  assert.equal(await operator.getByRole('radio', { name: label }).isChecked(), true, `${label} is not selected`);
+}
+
+// The operator page is live once its event stream is open.
+async function waitLive(page) {
+  await page.locator('body[data-live="on"]').waitFor({ state: 'attached', timeout: TIMEOUT });
+}
+
+describe('Redazione: web chat and live inbox', { timeout: 300_000 }, () => {
+  before(async () => {
+    tmp = await mkdtemp(path.join(tmpdir(), 'redazione-e2e-'));
+    const bin = path.join(tmp, 'redazione');
+    await promisify(execFile)('go', ['build', '-o', bin, './cmd/redazione'], { cwd: root, maxBuffer: 16 << 20 });
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    server = spawn(bin, ['serve'], {
+      cwd: tmp,
+      env: {
+        // None of the developer's own REDAZIONE_* settings (a database URL, an ente name...).
+        ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('REDAZIONE_'))),
+        REDAZIONE_ADDR: `127.0.0.1:${port}`,
+        REDAZIONE_DATA_DIR: path.join(tmp, 'data'),
+        REDAZIONE_ADMIN_EMAIL: ADMIN_EMAIL,
+        REDAZIONE_ADMIN_PASSWORD: ADMIN_PASSWORD,
+        REDAZIONE_DEMO: 'true',
+        REDAZIONE_LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const keep = (b) => {
+      serverLog += b.toString();
+      const m = /the web chat demo page is (\/demo\/\d+)/.exec(serverLog);
+      if (m) demoPath = m[1];
+    };
+    server.stdout.on('data', keep);
+    server.stderr.on('data', keep);
+    await waitHealthy(base + '/healthz', 30_000);
+
+    browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    // bypassCSP lets axe-core be injected into pages whose CSP forbids inline scripts.
+    const opts = { locale: 'it-IT', bypassCSP: true, viewport: { width: 1280, height: 900 } };
+    citizenCtx = await browser.newContext(opts);
+    operatorCtx = await browser.newContext(opts);
+    citizen = await citizenCtx.newPage();
+    operator = await operatorCtx.newPage();
+  });
+
+  after(async () => {
+    await browser?.close().catch(() => {});
+    if (server && server.exitCode === null) {
+      const exited = new Promise((r) => server.once('exit', r));
+      server.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+      if (server.exitCode === null) server.kill('SIGKILL');
+    }
+    if (tmp) await rm(tmp, { recursive: true, force: true });
+  });
+
+  it('the login page shows a clear Italian error on a wrong password', step('login wrong password', async () => {
+    await operator.goto(base + '/login');
+    await operator.getByRole('heading', { name: 'Accedi a Redazione' }).waitFor({ timeout: TIMEOUT });
+    await scanA11y(operator, 'the login page');
+
+    await login(operator, ADMIN_EMAIL, 'password-sbagliata-123');
+    const alert = operator.getByRole('alert').filter({ hasText: 'E-mail o password non corretti.' });
+    await alert.waitFor({ timeout: TIMEOUT });
+    assert.match(new URL(operator.url()).pathname, /^\/login/);
+    // The e-mail typed stays in the field; the password does not.
+    assert.equal(await operator.getByLabel('Indirizzo e-mail').inputValue(), ADMIN_EMAIL);
+    assert.equal(await operator.getByLabel('Password').inputValue(), '');
+    await scanA11y(operator, 'the login page with an error');
+  }));
+
+  it('the operator signs in and sees the inbox (accessible)', step('operator inbox', async () => {
+    await login(operator, ADMIN_EMAIL, ADMIN_PASSWORD);
+    await operator.waitForURL((u) => u.pathname === '/inbox', { timeout: TIMEOUT });
+    await operator.getByRole('heading', { level: 1, name: 'Messaggi' }).waitFor({ timeout: TIMEOUT });
+    await waitLive(operator);
+    // The citizen of this run has not written yet.
+    assert.equal(await operator.getByText(CITIZEN_NAME).count(), 0);
+    await scanA11y(operator, 'the inbox');
+  }));
+
+  it('the citizen accepts the privacy notice and writes with the keyboard', step('citizen writes', async () => {
+    await citizen.goto(base + demoPath);
+    await citizen.getByRole('heading', { level: 1, name: /Benvenuti/ }).waitFor({ timeout: TIMEOUT });
+    await scanA11y(citizen, 'the demo page (widget closed)');
+
+    await openWidget();
+    // Privacy notice first: no message box before it is accepted.
+    await chatPanel().getByRole('heading', { name: 'Informativa sulla privacy' }).waitFor({ timeout: TIMEOUT });
+    await chatPanel().getByText(/Regolamento \(UE\) 2016\/679/).waitFor({ timeout: TIMEOUT });
+    assert.equal(await chatPanel().getByLabel('Il tuo messaggio').count(), 0, 'the message box shows before the privacy notice is accepted');
+    await scanA11y(citizen, 'the demo page with the privacy notice open');
+
+    const accept = chatPanel().getByRole('button', { name: /Ho letto l.informativa, continua/ });
+    await accept.waitFor({ timeout: TIMEOUT });
+    // The accept button has the focus: the keyboard is enough.
+    await citizen.waitForFunction(() => document.activeElement?.textContent?.startsWith('Ho letto'), null, { timeout: TIMEOUT });
+    await citizen.keyboard.press('Enter');
+
+    const name = chatPanel().getByLabel('Il tuo nome (facoltativo)');
+    const text = chatPanel().getByLabel('Il tuo messaggio');
+    await text.waitFor({ timeout: TIMEOUT });
+    await chatLog().getByText(/Scrivi qui la tua domanda/).waitFor({ timeout: TIMEOUT });
+    await scanA11y(citizen, 'the demo page with the chat open');
+
+    await name.focus();
+    await citizen.keyboard.type(CITIZEN_NAME);
+    await text.focus();
+    await citizen.keyboard.type(CITIZEN_TEXT);
+    await citizen.keyboard.press('Enter');
+
+    await chatLog().getByText(CITIZEN_TEXT).waitFor({ timeout: TIMEOUT });
+    assert.equal(await text.inputValue(), '', 'the message box is emptied after sending');
+    const mine = chatLog().getByRole('listitem').filter({ hasText: CITIZEN_TEXT });
+    assert.match(await mine.innerText(), /^Tu/);
+  }));
+
+  it('the new conversation appears live in the inbox, and the reply reaches the widget live', step('live reply', async () => {
+    // No reload: the inbox opened before the citizen wrote.
+    const item = operator.locator('#conversation-list').getByRole('link', { name: new RegExp(CITIZEN_NAME) });
+    await item.waitFor({ timeout: TIMEOUT });
+    assert.match(await item.innerText(), new RegExp(escapeRe(CITIZEN_TEXT)));
+    await scanA11y(operator, 'the inbox after a live update');
+
+    await item.click();
+    await operator.waitForURL(/\/conversations\/\d+$/, { timeout: TIMEOUT });
+    conversationURL = operator.url();
+    await operator.getByRole('heading', { level: 1, name: new RegExp(CITIZEN_NAME) }).waitFor({ timeout: TIMEOUT });
+    const thread = operator.getByRole('region', { name: 'Conversazione' });
+    await thread.getByText(CITIZEN_TEXT).waitFor({ timeout: TIMEOUT });
+    await waitLive(operator);
+    await scanA11y(operator, 'a conversation page');
+
+    assert.equal(await operator.getByRole('radio', { name: 'Rispondi al cittadino' }).isChecked(), true);
+    await operator.getByLabel('Testo').fill(REPLY_TEXT);
+    await operator.getByRole('button', { name: 'Invia risposta' }).click();
+    await thread.getByText(REPLY_TEXT).waitFor({ timeout: TIMEOUT });
+    assert.equal(await operator.getByLabel('Testo').inputValue(), '', 'the composer is emptied after sending');
+
+    // The citizen, who did not reload, sees the reply from the ente.
+    const reply = chatLog().getByRole('listitem').filter({ hasText: REPLY_TEXT });
+    await reply.waitFor({ timeout: TIMEOUT });
+    assert.match(await reply.innerText(), /^Comune di Esempio/);
+    await scanA11y(citizen, 'the demo page with the chat open after an exchange');
+  }));
+
+  it('an internal note never reaches the citizen', step('internal note', async () => {
+    const thread = operator.getByRole('region', { name: 'Conversazione' });
+    // Bootstrap Italia draws the radio on its label: click the label, as a user does.
+    await chooseKind('Nota interna');
+    await operator.getByText(/Le note non vengono mai inviate al cittadino/).waitFor({ timeout: TIMEOUT });
+    await operator.getByLabel('Testo').fill(NOTE_TEXT);
+    await operator.getByRole('button', { name: 'Aggiungi nota' }).click();
+    await thread.getByText(NOTE_TEXT).waitFor({ timeout: TIMEOUT });
+    await scanA11y(operator, 'a conversation page with an internal note');
+
+    // A reply after the note: once it shows in the widget, the note would have too.
+    await chooseKind('Rispondi al cittadino');
+    await operator.getByLabel('Testo').fill(AFTER_NOTE_TEXT);
+    await operator.getByRole('button', { name: 'Invia risposta' }).click();
+    await thread.getByText(AFTER_NOTE_TEXT).waitFor({ timeout: TIMEOUT });
+    await chatLog().getByText(AFTER_NOTE_TEXT).waitFor({ timeout: TIMEOUT });
+    assert.equal(await citizen.getByText(NOTE_TEXT).count(), 0, 'the internal note shows in the citizen\'s widget');
+
+    // Nor does the widget's API hand it out.
+    const token = await citizen.evaluate((k) => localStorage.getItem(k), 'redazione-token-' + demoPath.split('/').pop());
+    assert.ok(token, 'the widget keeps its token');
+    const r = await fetch(`${base}/widget/v1/${demoPath.split('/').pop()}/messages?token=${encodeURIComponent(token)}`);
+    assert.equal(r.status, 200);
+    const { messages } = await r.json();
+    const texts = messages.map((m) => m.text);
+    assert.ok(texts.includes(REPLY_TEXT) && texts.includes(AFTER_NOTE_TEXT), `widget API messages: ${JSON.stringify(texts)}`);
+    assert.ok(!texts.some((t) => t.includes(NOTE_TEXT)), 'the widget API returns the internal note');
+  }));
+
+  it('after a reload the citizen finds the conversation where they left it', step('citizen reload', async () => {
+    await citizen.reload();
+    await launcher().waitFor({ timeout: TIMEOUT });
+    await citizen.locator('button.rdz-launch[data-has-conversation="true"]').waitFor({ timeout: TIMEOUT });
+    await openWidget();
+    // No privacy notice again, no name asked again.
+    await chatPanel().getByLabel('Il tuo messaggio').waitFor({ timeout: TIMEOUT });
+    assert.equal(await chatPanel().getByRole('button', { name: /Ho letto/ }).count(), 0);
+    assert.equal(await chatPanel().getByLabel('Il tuo nome (facoltativo)').count(), 0);
+    for (const t of [CITIZEN_TEXT, REPLY_TEXT, AFTER_NOTE_TEXT]) {
+      await chatLog().getByText(t).waitFor({ timeout: TIMEOUT });
+    }
+    assert.equal(await citizen.getByText(NOTE_TEXT).count(), 0, 'the internal note shows after a reload');
+    await scanA11y(citizen, 'the demo page with the chat reopened after a reload');
+
+    // The conversation continues: a second message lands in the same conversation.
+    const more = `Grazie, passerò domani. (${run})`;
+    await chatPanel().getByLabel('Il tuo messaggio').focus();
+    await citizen.keyboard.type(more);
+    await chatPanel().getByRole('button', { name: 'Invia' }).click();
+    await chatLog().getByText(more).waitFor({ timeout: TIMEOUT });
+    await operator.getByRole('region', { name: 'Conversazione' }).getByText(more).waitFor({ timeout: TIMEOUT });
+    assert.equal(operator.url(), conversationURL);
+  }));
+
+  it('closing and reopening the widget keeps the messages shown', step('widget reopen', async () => {
+    await openWidget();
+    await chatLog().getByText(CITIZEN_TEXT).waitFor({ timeout: TIMEOUT });
+    await chatPanel().getByLabel('Il tuo messaggio').focus();
+    await citizen.keyboard.press('Escape');
+    await chatPanel().waitFor({ state: 'hidden', timeout: TIMEOUT });
+    assert.equal(await launcher().getAttribute('aria-expanded'), 'false');
+    // Focus goes back to the launcher.
+    assert.equal(await launcher().evaluate((b) => b === document.activeElement), true);
+    await citizen.keyboard.press('Enter');
+    await chatPanel().waitFor({ timeout: TIMEOUT });
+    for (const t of [CITIZEN_TEXT, REPLY_TEXT]) {
+      await chatLog().getByText(t).waitFor({ timeout: TIMEOUT });
+    }
+  }));
+
+  for (const label of A11Y_PAGES) {
+    it(`axe finds no WCAG 2.1 A/AA violations on ${label}`, () => {
+      const r = a11y.get(label);
+      assert.ok(r, `${label} was not reached: see the failure of the test that should have scanned it`);
+      if (r.error) throw r.error;
+      assert.equal(r.violations.length, 0, `accessibility violations on ${label} (${r.url}):\n${formatViolations(r.violations)}`);
+    });
+  }
+});
+
+function escapeRe(s) {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
