@@ -165,6 +165,16 @@ func (a Actor) CanWrite() bool { return a.Role != RoleAnalyst }
 // CanAdmin reports whether the actor may manage users, desks and channels.
 func (a Actor) CanAdmin() bool { return a.Role == RoleAdmin }
 
+// CanTake reports whether u may be given a conversation of desk: an active
+// user who writes and sees that desk.
+func (u *User) CanTake(desk int64) bool {
+	if u == nil || u.Disabled {
+		return false
+	}
+	a := ActorOf(u)
+	return a.CanWrite() && a.CanSeeDesk(desk)
+}
+
 // ChannelKind names a channel adapter.
 type ChannelKind string
 

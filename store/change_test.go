@@ -30,13 +30,11 @@ func TestChangeConversationIsAudited(t *testing.T) {
 			!slices.Equal(c.Tags, []string{"strade-dissestate", "urgente"}) {
 			t.Errorf("changed conversation = %+v", c)
 		}
+		// Mario does not work on "partecipazione": the move unassigns him.
 		c = o.change(t, coord, id, store.Change{DeskID: ptr(o.desks["partecipazione"].ID), RemoveTags: []string{"URGENTE"}})
-		if c.DeskID != o.desks["partecipazione"].ID || c.DeskName != "Citizen satisfaction e partecipazione" || !slices.Equal(c.Tags, []string{"strade-dissestate"}) {
+		if c.DeskID != o.desks["partecipazione"].ID || c.DeskName != "Citizen satisfaction e partecipazione" || !slices.Equal(c.Tags, []string{"strade-dissestate"}) ||
+			c.AssigneeID != 0 || c.AssigneeName != "" {
 			t.Errorf("moved conversation = %+v", c)
-		}
-		c = o.change(t, coord, id, store.Change{AssigneeID: ptr(int64(0))})
-		if c.AssigneeID != 0 || c.AssigneeName != "" {
-			t.Errorf("unassigned conversation = %+v", c)
 		}
 
 		got := auditActions(t, db, coord)[start:]
@@ -46,8 +44,8 @@ func TestChangeConversationIsAudited(t *testing.T) {
 			"conversation.tag " + target,
 			"conversation.tag " + target,
 			"conversation.desk " + target,
-			"conversation.tag " + target,
 			"conversation.assign " + target,
+			"conversation.tag " + target,
 		}
 		if !slices.Equal(got, want) {
 			t.Errorf("audit entries = %q, want %q", got, want)
@@ -135,12 +133,16 @@ func TestAuditLogIsAppendOnly(t *testing.T) {
 			t.Fatalf("audit log = %q, want the recorded event last", before)
 		}
 		raw := db.WriteDB()
-		for _, q := range []string{
+		qs := []string{
 			"UPDATE audit_log SET detail = 'ritoccato'",
 			"UPDATE audit_log SET action = 'nulla' WHERE action = 'conversation.status'",
 			"DELETE FROM audit_log",
 			"DELETE FROM audit_log WHERE action = 'conversation.status'",
-		} {
+		}
+		if db.Dialect() == store.Postgres {
+			qs = append(qs, "TRUNCATE audit_log")
+		}
+		for _, q := range qs {
 			if _, err := raw.ExecContext(ctx, q); err == nil {
 				t.Errorf("%s: succeeded, want it refused", q)
 			} else if !strings.Contains(err.Error(), "append-only") {

@@ -291,15 +291,31 @@ func (db *DB) ChangeConversation(ctx context.Context, a redazione.Actor, id int6
 			if err := audit("conversation.desk", fmt.Sprintf("%d → %d", c.DeskID, *ch.DeskID)); err != nil {
 				return err
 			}
+			// Moved to a desk its assignee does not work on: it goes back to
+			// the new desk's unassigned queue instead of vanishing from view.
+			if c.AssigneeID != 0 && ch.AssigneeID == nil {
+				ok, err := db.canTake(ctx, tx, a.EnteID, c.AssigneeID, *ch.DeskID)
+				if err != nil {
+					return err
+				}
+				if !ok {
+					zero := int64(0)
+					ch.AssigneeID = &zero
+				}
+			}
 		}
 		if ch.AssigneeID != nil && *ch.AssigneeID != c.AssigneeID {
 			if *ch.AssigneeID != 0 {
-				var n int
-				if err := tx.row(ctx, "SELECT COUNT(*) FROM users WHERE id = ? AND ente_id = ? AND disabled = ?", *ch.AssigneeID, a.EnteID, false).Scan(&n); err != nil {
+				desk := c.DeskID
+				if ch.DeskID != nil {
+					desk = *ch.DeskID
+				}
+				ok, err := db.canTake(ctx, tx, a.EnteID, *ch.AssigneeID, desk)
+				if err != nil {
 					return err
 				}
-				if n == 0 {
-					return redazione.FieldError("assignee", "utente inesistente")
+				if !ok {
+					return redazione.FieldError("assignee", "questa persona non lavora sul desk della conversazione")
 				}
 			}
 			if _, err := tx.exec(ctx, "UPDATE conversations SET assignee_id = ? WHERE id = ?", *ch.AssigneeID, id); err != nil {
@@ -369,4 +385,35 @@ func (db *DB) Tags(ctx context.Context, enteID int64) ([]string, error) {
 		out = append(out, t)
 	}
 	return out, rows.Err()
+}
+
+// canTake reports whether user userID of the ente may be given a conversation
+// of desk (see redazione.User.CanTake); an unknown user is an error.
+func (db *DB) canTake(ctx context.Context, tx conn, enteID, userID, desk int64) (bool, error) {
+	u := &redazione.User{ID: userID}
+	var role string
+	err := tx.row(ctx, "SELECT role, disabled FROM users WHERE id = ? AND ente_id = ?", userID, enteID).Scan(&role, &u.Disabled)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, redazione.FieldError("assignee", "utente inesistente")
+	}
+	if err != nil {
+		return false, err
+	}
+	u.Role = redazione.Role(role)
+	rows, err := tx.query(ctx, "SELECT desk_id FROM user_desks WHERE user_id = ?", userID)
+	if err != nil {
+		return false, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var d int64
+		if err := rows.Scan(&d); err != nil {
+			return false, err
+		}
+		u.DeskIDs = append(u.DeskIDs, d)
+	}
+	if err := rows.Err(); err != nil {
+		return false, err
+	}
+	return u.CanTake(desk), nil
 }

@@ -181,7 +181,10 @@ func (db *DB) AddMessage(ctx context.Context, a redazione.Actor, conversationID 
 	if text == "" {
 		return nil, redazione.FieldError("text", "il messaggio è vuoto")
 	}
-	if !utf8.ValidString(text) || utf8.RuneCountInString(text) > redazione.MaxTextRunes {
+	if !utf8.ValidString(text) {
+		return nil, redazione.FieldError("text", "il messaggio non è UTF-8 valido")
+	}
+	if utf8.RuneCountInString(text) > redazione.MaxTextRunes {
 		return nil, redazione.FieldError("text", "il messaggio supera %d caratteri", redazione.MaxTextRunes)
 	}
 	if strings.ContainsRune(text, 0) {

@@ -26,13 +26,17 @@ func Handle(u *redazione.User) string {
 	return strings.ToLower(strings.SplitN(u.Email, "@", 2)[0])
 }
 
-// notifyMentions notifies each user of the ente mentioned in a note.
+// notifyMentions notifies each user of the ente mentioned in a note who can
+// open the conversation (an operator of another desk could not: move or
+// assign it to bring them in).
 func (db *DB) notifyMentions(ctx context.Context, tx conn, a redazione.Actor, convID int64, text string, now time.Time) error {
 	handles := Mentions(text)
 	if len(handles) == 0 {
 		return nil
 	}
-	rows, err := tx.query(ctx, "SELECT id, email, name FROM users WHERE ente_id = ? AND disabled = ?", a.EnteID, false)
+	rows, err := tx.query(ctx, `SELECT u.id, u.email, u.name FROM users u WHERE u.ente_id = ? AND u.disabled = ?
+	 AND (u.role <> ? OR EXISTS (SELECT 1 FROM user_desks d JOIN conversations c ON c.desk_id = d.desk_id WHERE d.user_id = u.id AND c.id = ?))`,
+		a.EnteID, false, string(redazione.RoleOperator), convID)
 	if err != nil {
 		return err
 	}
