@@ -42,19 +42,7 @@ func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, n
 // start runs Redazione on db, with a first ente.
 func start(t testing.TB, db *store.DB) *env {
 	t.Helper()
-	a, err := app.StartWith(context.Background(), db, app.Config{RetryBase: 200 * time.Millisecond}, quietLog())
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(a.Handler())
-	t.Cleanup(func() {
-		srv.CloseClientConnections()
-		srv.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		a.Close(ctx)
-	})
-	e := &env{t: t, app: a, srv: srv, db: db}
+	e := run(t, db)
 	e.ente = e.newEnte("comune-a", "Comune di Alfa")
 	e.desks, _ = db.Desks(context.Background(), e.ente.ID)
 	e.api = e.newChannel(e.ente, redazione.ChannelAPI, e.desks[0].ID, "")
@@ -63,6 +51,15 @@ func start(t testing.TB, db *store.DB) *env {
 
 // attach runs a second Redazione process on the same database as e.
 func (e *env) attach(t testing.TB, db *store.DB) *env {
+	t.Helper()
+	o := run(t, db)
+	o.ente, o.desks, o.api = e.ente, e.desks, e.api
+	return o
+}
+
+// run starts Redazione on db behind a real HTTP listener, stopped when the
+// test ends.
+func run(t testing.TB, db *store.DB) *env {
 	t.Helper()
 	a, err := app.StartWith(context.Background(), db, app.Config{RetryBase: 200 * time.Millisecond}, quietLog())
 	if err != nil {
@@ -76,7 +73,7 @@ func (e *env) attach(t testing.TB, db *store.DB) *env {
 		defer cancel()
 		a.Close(ctx)
 	})
-	return &env{t: t, app: a, srv: srv, db: db, ente: e.ente, desks: e.desks, api: e.api}
+	return &env{t: t, app: a, srv: srv, db: db}
 }
 
 func (e *env) newEnte(slug, name string) *redazione.Ente {

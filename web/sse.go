@@ -47,7 +47,26 @@ func (s *sse) ping() error {
 // operatorEvents streams to an operator's screen the events of the
 // conversations they may see.
 func (s *Server) operatorEvents(w http.ResponseWriter, r *http.Request, u *session) {
-	ch, stop := s.Bus.Subscribe()
+	s.stream(w, r, func(e events.Event) (string, any) {
+		if e.EnteID != u.Actor.EnteID && e.EnteID != 0 {
+			return "", nil
+		}
+		if e.DeskID != 0 && !u.Actor.CanSeeDesk(e.DeskID) {
+			return "", nil
+		}
+		if e.Type == events.Notification && e.UserID != 0 && e.UserID != u.User.ID {
+			return "", nil
+		}
+		return e.Type, map[string]int64{"conversation": e.ConversationID, "message": e.MessageID}
+	})
+}
+
+// stream sends, until the client leaves, the bus events that pick turns
+// into an event name and data ("" skips the event), with a ping every 25 s
+// so that proxies keep the connection open. It subscribes before it
+// answers, so nothing published after the response starts is missed.
+func (s *Server) stream(w http.ResponseWriter, r *http.Request, pick func(events.Event) (string, any)) {
+	sub, stop := s.Bus.Subscribe()
 	defer stop()
 	out := startSSE(w, r)
 	tick := time.NewTicker(25 * time.Second)
@@ -60,17 +79,12 @@ func (s *Server) operatorEvents(w http.ResponseWriter, r *http.Request, u *sessi
 			if out.ping() != nil {
 				return
 			}
-		case e := <-ch:
-			if e.EnteID != u.Actor.EnteID && e.EnteID != 0 {
+		case e := <-sub:
+			name, data := pick(e)
+			if name == "" {
 				continue
 			}
-			if e.DeskID != 0 && !u.Actor.CanSeeDesk(e.DeskID) {
-				continue
-			}
-			if e.Type == events.Notification && e.UserID != 0 && e.UserID != u.User.ID {
-				continue
-			}
-			if out.send(e.Type, map[string]int64{"conversation": e.ConversationID, "message": e.MessageID}) != nil {
+			if out.send(name, data) != nil {
 				return
 			}
 		}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/auth"
+	"github.com/redazione/redazione/events"
 	"github.com/redazione/redazione/store"
 )
 
@@ -142,16 +143,26 @@ func (s *Server) widgetPost(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusAccepted, map[string]any{"token": in.Token, "id": res.Message.ID})
 }
 
-func (s *Server) widgetMessages(w http.ResponseWriter, r *http.Request) {
+// widgetVisitor reads the channel and the visitor's token of a widget
+// request; on a bad one it answers with the error and returns false.
+func (s *Server) widgetVisitor(w http.ResponseWriter, r *http.Request) (*redazione.Channel, string, bool) {
 	widgetCORS(w)
 	ch, err := s.widgetChannel(r)
 	if err != nil {
 		s.jsonError(w, r, err)
-		return
+		return nil, "", false
 	}
 	token := r.URL.Query().Get("token")
 	if !validToken(token) {
 		s.jsonError(w, r, redazione.FieldError("token", "sessione della chat non valida"))
+		return nil, "", false
+	}
+	return ch, token, true
+}
+
+func (s *Server) widgetMessages(w http.ResponseWriter, r *http.Request) {
+	ch, token, ok := s.widgetVisitor(w, r)
+	if !ok {
 		return
 	}
 	_, msgs, err := s.DB.ContactThread(r.Context(), ch.ID, visitorID(token), 200)
@@ -165,51 +176,28 @@ func (s *Server) widgetMessages(w http.ResponseWriter, r *http.Request) {
 // widgetEvents streams "message" each time something the citizen can see is
 // added to their conversation; the widget then fetches the messages.
 func (s *Server) widgetEvents(w http.ResponseWriter, r *http.Request) {
-	widgetCORS(w)
-	ch, err := s.widgetChannel(r)
-	if err != nil {
-		s.jsonError(w, r, err)
+	ch, token, ok := s.widgetVisitor(w, r)
+	if !ok {
 		return
 	}
-	token := r.URL.Query().Get("token")
-	if !validToken(token) {
-		s.jsonError(w, r, redazione.FieldError("token", "sessione della chat non valida"))
-		return
-	}
-	sub, stop := s.Bus.Subscribe()
-	defer stop()
 	contactID, _, err := s.DB.ContactThread(r.Context(), ch.ID, visitorID(token), 0)
 	if err != nil {
 		s.jsonError(w, r, err)
 		return
 	}
-	out := startSSE(w, r)
-	tick := time.NewTicker(25 * time.Second)
-	defer tick.Stop()
-	for {
-		select {
-		case <-r.Context().Done():
-			return
-		case <-tick.C:
-			if out.ping() != nil {
-				return
-			}
-		case e := <-sub:
-			if e.EnteID != ch.EnteID || !e.Public {
-				continue
-			}
-			if contactID == 0 {
-				// The citizen wrote their first message after connecting.
-				contactID, _, _ = s.DB.ContactThread(r.Context(), ch.ID, visitorID(token), 0)
-			}
-			if e.ContactID == 0 || e.ContactID != contactID {
-				continue
-			}
-			if out.send("message", map[string]int64{"id": e.MessageID}) != nil {
-				return
-			}
+	s.stream(w, r, func(e events.Event) (string, any) {
+		if e.EnteID != ch.EnteID || !e.Public {
+			return "", nil
 		}
-	}
+		if contactID == 0 {
+			// The citizen wrote their first message after connecting.
+			contactID, _, _ = s.DB.ContactThread(r.Context(), ch.ID, visitorID(token), 0)
+		}
+		if e.ContactID == 0 || e.ContactID != contactID {
+			return "", nil
+		}
+		return "message", map[string]int64{"id": e.MessageID}
+	})
 }
 
 // widgetScript serves the widget's JavaScript.
