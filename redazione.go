@@ -241,6 +241,15 @@ type Conversation struct {
 	LastMessageAt time.Time
 	LastMessage   *Message
 	CreatedAt     time.Time
+
+	// Response-time targets (zero: none); see package sla.
+	Priority         int
+	FirstResponseAt  time.Time
+	FirstResponseDue time.Time
+	ResolutionDue    time.Time
+	PendingSince     time.Time
+	FirstTarget      time.Duration
+	ResolutionTarget time.Duration
 }
 
 // Direction of a message.

@@ -351,3 +351,60 @@ func (c *Calendar) IsOpen(t time.Time) bool {
 func (c *Calendar) NextOpening(t time.Time) (time.Time, bool) {
 	return c.Add(t, 0)
 }
+
+// Settings is a calendar as an administrator writes it and as it is stored:
+// opening hours per weekday (Sunday first) such as "9:00-13:00, 15:00-17:00",
+// the patron saint's day as "29/06", extra closures as "2026-12-24".
+type Settings struct {
+	Week            [7]string `json:"week"`
+	Patron          string    `json:"patron,omitempty"`
+	Closures        []string  `json:"closures,omitempty"`
+	PentecostMonday bool      `json:"pentecost_monday,omitempty"`
+}
+
+// DayNames are the weekdays in Italian, Sunday first.
+var DayNames = [7]string{"domenica", "lunedì", "martedì", "mercoledì", "giovedì", "venerdì", "sabato"}
+
+// StandardSettings are the settings of Standard.
+func StandardSettings() Settings {
+	return Settings{Week: [7]string{"", "9:00-13:00", "9:00-13:00, 15:00-17:00", "9:00-13:00", "9:00-13:00, 15:00-17:00", "9:00-13:00", ""}}
+}
+
+// FieldError is a setting that cannot be read; Field names it
+// ("week.1", "patron", "closures").
+type FieldError struct {
+	Field string
+	Err   error
+}
+
+func (e *FieldError) Error() string { return e.Err.Error() }
+
+// Calendar builds the calendar the settings describe, in Rome's zone.
+func (s Settings) Calendar() (*Calendar, error) {
+	c := &Calendar{Loc: Rome, PentecostMonday: s.PentecostMonday}
+	for d, v := range s.Week {
+		ivs, err := ParseIntervals(v)
+		if err != nil {
+			return nil, &FieldError{fmt.Sprintf("week.%d", d), fmt.Errorf("%s: %w", DayNames[d], err)}
+		}
+		c.Week[d] = ivs
+	}
+	if strings.TrimSpace(s.Patron) != "" {
+		md, err := ParseMonthDay(s.Patron)
+		if err != nil {
+			return nil, &FieldError{"patron", err}
+		}
+		c.Patron = &md
+	}
+	for _, x := range s.Closures {
+		if strings.TrimSpace(x) == "" {
+			continue
+		}
+		d, err := ParseDate(x)
+		if err != nil {
+			return nil, &FieldError{"closures", err}
+		}
+		c.Closures = append(c.Closures, d)
+	}
+	return c, nil
+}

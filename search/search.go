@@ -260,3 +260,40 @@ func forwardRunes(s string, i, n int) int {
 	}
 	return i
 }
+
+// Prefixes returns the lower-case words of a name query, unstemmed, for a
+// word-prefix search ("ross mar" finds "Mario Rossi"); at most 6.
+func Prefixes(q string) []string {
+	var out []string
+	for _, w := range words(q) {
+		t := w.text
+		if utf8.RuneCountInString(t) > maxTermRunes {
+			t = string([]rune(t)[:maxTermRunes])
+		}
+		out = append(out, t)
+		if len(out) == 6 {
+			break
+		}
+	}
+	return out
+}
+
+// FTS5Prefix returns an FTS5 MATCH expression requiring a word starting with
+// each prefix.
+func FTS5Prefix(prefixes []string) string {
+	parts := make([]string, len(prefixes))
+	for i, p := range prefixes {
+		parts[i] = `"` + strings.ReplaceAll(p, `"`, `""`) + `"*`
+	}
+	return strings.Join(parts, " AND ")
+}
+
+// TSPrefix returns a to_tsquery('simple', ...) expression requiring a word
+// starting with each prefix.
+func TSPrefix(prefixes []string) string {
+	parts := make([]string, len(prefixes))
+	for i, p := range prefixes {
+		parts[i] = "'" + strings.ReplaceAll(strings.ReplaceAll(p, `\`, `\\`), "'", "''") + "':*"
+	}
+	return strings.Join(parts, " & ")
+}

@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/sla"
 )
 
 // queueKey orders the inbox with one index: conversations waiting for the
@@ -37,7 +39,8 @@ type InboxFilter struct {
 // conversationSelect joins what an inbox row shows, so a page is one query.
 const conversationSelect = `SELECT c.id, c.ente_id, c.channel_id, ch.kind, ch.name, c.contact_id, ct.external_id, ct.name,
  c.desk_id, d.name, c.status, c.assignee_id, COALESCE(u.name, ''), c.waiting_since, c.last_message_at, c.created_at,
- COALESCE(m.id, 0), COALESCE(m.direction, ''), COALESCE(m.text, ''), COALESCE(m.sent_at, 0), COALESCE(m.delivery, '')
+ COALESCE(m.id, 0), COALESCE(m.direction, ''), COALESCE(m.text, ''), COALESCE(m.sent_at, 0), COALESCE(m.delivery, ''),
+ c.priority, c.first_response_at, c.first_response_due, c.resolution_due, c.pending_since, c.sla_first_target, c.sla_resolution_target
  FROM conversations c
  JOIN channels ch ON ch.id = c.channel_id
  JOIN contacts ct ON ct.id = c.contact_id
@@ -48,13 +51,16 @@ const conversationSelect = `SELECT c.id, c.ente_id, c.channel_id, ch.kind, ch.na
 func scanConversation(row interface{ Scan(...any) error }) (*redazione.Conversation, error) {
 	var c redazione.Conversation
 	var kind, status, dir, delivery string
-	var waiting, last, created, msgSent int64
+	var waiting, last, created, msgSent, firstAt, firstDue, resDue, pending, firstTarget, resTarget int64
 	var m redazione.Message
 	if err := row.Scan(&c.ID, &c.EnteID, &c.ChannelID, &kind, &c.ChannelName, &c.ContactID, &c.Contact.ExternalID, &c.Contact.Name,
 		&c.DeskID, &c.DeskName, &status, &c.AssigneeID, &c.AssigneeName, &waiting, &last, &created,
-		&m.ID, &dir, &m.Text, &msgSent, &delivery); err != nil {
+		&m.ID, &dir, &m.Text, &msgSent, &delivery,
+		&c.Priority, &firstAt, &firstDue, &resDue, &pending, &firstTarget, &resTarget); err != nil {
 		return nil, err
 	}
+	c.FirstResponseAt, c.FirstResponseDue, c.ResolutionDue, c.PendingSince = tm(firstAt), tm(firstDue), tm(resDue), tm(pending)
+	c.FirstTarget, c.ResolutionTarget = time.Duration(firstTarget)*time.Millisecond, time.Duration(resTarget)*time.Millisecond
 	c.ChannelKind, c.Status = redazione.ChannelKind(kind), redazione.Status(status)
 	c.WaitingSince, c.LastMessageAt, c.CreatedAt = tm(waiting), tm(last), tm(created)
 	c.Contact.ID, c.Contact.EnteID, c.Contact.ChannelID = c.ContactID, c.EnteID, c.ChannelID
@@ -247,6 +253,7 @@ type Change struct {
 	Status     *redazione.Status
 	AssigneeID *int64
 	DeskID     *int64
+	Priority   *sla.Priority
 	AddTags    []string
 	RemoveTags []string
 }
@@ -262,10 +269,39 @@ func (db *DB) ChangeConversation(ctx context.Context, a redazione.Actor, id int6
 		return nil, err
 	}
 	now := db.now()
+	cfg, err := db.SLA(ctx, a.EnteID)
+	if err != nil {
+		return nil, err
+	}
+	if ch.Priority != nil && !ch.Priority.Valid() {
+		return nil, redazione.FieldError("priority", "priorità non valida")
+	}
 	err = db.inTx(ctx, func(tx conn) error {
 		audit := func(action, detail string) error {
 			return appendAudit(ctx, tx, now, redazione.AuditEntry{EnteID: a.EnteID, ActorID: a.UserID, Action: action, Target: fmt.Sprint(id), Detail: detail})
 		}
+		// The response-time clock follows status, desk and priority.
+		clk, err := loadClock(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		clockChanged := false
+		if ch.Priority != nil && *ch.Priority != clk.Priority {
+			if err := audit("conversation.priority", sla.Priority(clk.Priority).Label()+" → "+ch.Priority.Label()); err != nil {
+				return err
+			}
+			clk.Priority, clockChanged = *ch.Priority, true
+			clk.pick(cfg)
+		}
+		if ch.Status != nil && *ch.Status != c.Status && ch.Status.Valid() {
+			clk.setStatus(cfg.Calendar, *ch.Status, ms(now))
+			clockChanged = true
+		}
+		if ch.DeskID != nil && *ch.DeskID != c.DeskID {
+			clk.DeskID, clockChanged = *ch.DeskID, true
+			clk.pick(cfg)
+		}
+
 		if ch.Status != nil && *ch.Status != c.Status {
 			if !ch.Status.Valid() {
 				return redazione.FieldError("status", "stato non valido")
@@ -346,6 +382,9 @@ func (db *DB) ChangeConversation(ctx context.Context, a redazione.Actor, id int6
 				return err
 			}
 		}
+		if clockChanged {
+			return clk.save(ctx, tx, cfg.Calendar)
+		}
 		return nil
 	})
 	if err != nil {
@@ -371,7 +410,13 @@ func NormalizeTag(t string) string {
 
 // Tags lists the tags in use in an ente.
 func (db *DB) Tags(ctx context.Context, enteID int64) ([]string, error) {
-	rows, err := db.reader().query(ctx, "SELECT DISTINCT tag FROM conversation_tags WHERE ente_id = ? ORDER BY tag", enteID)
+	// A loose index scan: one index seek per distinct tag, instead of
+	// reading every tagged conversation (DISTINCT walks them all).
+	rows, err := db.reader().query(ctx, `WITH RECURSIVE t(tag) AS (
+	   SELECT MIN(tag) FROM conversation_tags WHERE ente_id = ?
+	   UNION ALL
+	   SELECT (SELECT MIN(c.tag) FROM conversation_tags c WHERE c.ente_id = ? AND c.tag > t.tag) FROM t WHERE t.tag IS NOT NULL
+	 ) SELECT tag FROM t WHERE tag IS NOT NULL LIMIT 500`, enteID, enteID)
 	if err != nil {
 		return nil, err
 	}

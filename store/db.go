@@ -45,6 +45,7 @@ type DB struct {
 	read    *sql.DB
 	now     func() time.Time
 	rebinds sync.Map
+	sla     slaCache
 }
 
 // Open opens (creating if needed) the database at url and applies the

@@ -65,8 +65,12 @@ func (db *DB) Ingest(ctx context.Context, ch *redazione.Channel, in Inbound) (*I
 	if in.SentAt.IsZero() || in.SentAt.After(now.Add(5*time.Minute)) {
 		in.SentAt = now
 	}
+	cfg, err := db.SLA(ctx, ch.EnteID)
+	if err != nil {
+		return nil, err
+	}
 	var res Ingested
-	err := db.inTx(ctx, func(tx conn) error {
+	err = db.inTx(ctx, func(tx conn) error {
 		res = Ingested{}
 		if db.dialect == Postgres {
 			// Several processes may ingest for the same citizen at once (a
@@ -79,7 +83,7 @@ func (db *DB) Ingest(ctx context.Context, ch *redazione.Channel, in Inbound) (*I
 		}
 		if in.ExternalID != "" {
 			var id, conv int64
-			err := tx.row(ctx, "SELECT id, conversation_id FROM messages WHERE channel_id = ? AND external_id = ?", ch.ID, in.ExternalID).Scan(&id, &conv)
+			err := tx.row(ctx, "SELECT id, conversation_id FROM messages WHERE channel_id = ? AND external_id = ? AND external_id <> ''", ch.ID, in.ExternalID).Scan(&id, &conv)
 			if err == nil {
 				res.Duplicate, res.ConversationID = true, conv
 				res.Message = &redazione.Message{ID: id, EnteID: ch.EnteID, ConversationID: conv, ExternalID: in.ExternalID}
@@ -99,10 +103,16 @@ func (db *DB) Ingest(ctx context.Context, ch *redazione.Channel, in Inbound) (*I
 			if err != nil {
 				return fmt.Errorf("insert contact: %w", err)
 			}
+			if err := db.indexContact(ctx, tx, contactID, in.ContactName, in.ContactID, false); err != nil {
+				return err
+			}
 		case err != nil:
 			return fmt.Errorf("contact: %w", err)
 		case in.ContactName != "" && in.ContactName != name:
 			if _, err := tx.exec(ctx, "UPDATE contacts SET name = ? WHERE id = ?", in.ContactName, contactID); err != nil {
+				return err
+			}
+			if err := db.indexContact(ctx, tx, contactID, in.ContactName, in.ContactID, true); err != nil {
 				return err
 			}
 		}
@@ -136,9 +146,28 @@ func (db *DB) Ingest(ctx context.Context, ch *redazione.Channel, in Inbound) (*I
 		if waiting == 0 {
 			waiting = ms(m.SentAt)
 		}
+		if status == string(redazione.StatusPending) {
+			// The citizen answered: the response-time clock runs again.
+			c, err := loadClock(ctx, tx, res.ConversationID)
+			if err != nil {
+				return err
+			}
+			c.setStatus(cfg.Calendar, redazione.StatusOpen, ms(now))
+			if err := c.save(ctx, tx, cfg.Calendar); err != nil {
+				return err
+			}
+		}
 		if _, err := tx.exec(ctx, "UPDATE conversations SET status = ?, waiting_since = ?, last_message_at = ?, last_message_id = ?, queue_key = ? WHERE id = ?",
 			string(redazione.StatusOpen), waiting, ms(now), m.ID, queueKey(waiting, ms(now)), res.ConversationID); err != nil {
 			return fmt.Errorf("update conversation: %w", err)
+		}
+		if res.NewConversation && len(cfg.Policies) > 0 {
+			c := &clock{ID: res.ConversationID, EnteID: ch.EnteID, DeskID: ch.DeskID, ChannelID: ch.ID, Status: redazione.StatusOpen, Created: ms(now)}
+			if c.pick(cfg); c.FirstTarget > 0 || c.ResTarget > 0 {
+				if err := c.save(ctx, tx, cfg.Calendar); err != nil {
+					return err
+				}
+			}
 		}
 		return db.index(ctx, tx, m.ID, ch.EnteID, m.Text)
 	})
@@ -159,6 +188,23 @@ func (db *DB) index(ctx context.Context, tx conn, id, enteID int64, text string)
 	}
 	if err != nil {
 		return fmt.Errorf("index message: %w", err)
+	}
+	return nil
+}
+
+// indexContact keeps the contact name index of SQLite in step (PostgreSQL
+// computes it in a generated column).
+func (db *DB) indexContact(ctx context.Context, tx conn, id int64, name, externalID string, replace bool) error {
+	if db.dialect == Postgres {
+		return nil
+	}
+	if replace {
+		if _, err := tx.exec(ctx, "DELETE FROM contacts_fts WHERE rowid = ?", id); err != nil {
+			return fmt.Errorf("index contact: %w", err)
+		}
+	}
+	if _, err := tx.exec(ctx, "INSERT INTO contacts_fts (rowid, doc) VALUES (?, ?)", id, name+" "+externalID); err != nil {
+		return fmt.Errorf("index contact: %w", err)
 	}
 	return nil
 }
@@ -216,6 +262,12 @@ func (db *DB) AddMessage(ctx context.Context, a redazione.Actor, conversationID 
 		} else {
 			if _, err := tx.exec(ctx, "UPDATE conversations SET waiting_since = 0, last_message_at = ?, last_message_id = ?, queue_key = ? WHERE id = ?",
 				ms(now), m.ID, queueKey(0, ms(now)), c.ID); err != nil {
+				return err
+			}
+			// The first answer: from now the resolution target is the next one.
+			if _, err := tx.exec(ctx, `UPDATE conversations SET first_response_at = ?, sla_notified = 0,
+			 sla_next_due = CASE WHEN status = ? THEN 0 ELSE resolution_due END WHERE id = ? AND first_response_at = 0`,
+				ms(now), string(redazione.StatusResolved), c.ID); err != nil {
 				return err
 			}
 		}

@@ -31,20 +31,24 @@ func (db *DB) Search(ctx context.Context, a redazione.Actor, q string, limit int
 	}
 	scope, sargs := deskScope(a, "c.desk_id")
 	if len(res.Terms) > 0 {
-		var from string
+		var from, order string
 		var args []any
 		if db.dialect == Postgres {
 			from = "FROM message_search s JOIN messages m ON m.id = s.message_id WHERE s.ente_id = ? AND s.doc @@ to_tsquery('simple', ?)"
 			args = []any{a.EnteID, search.TSQuery(res.Terms)}
+			order = "s.message_id DESC"
 		} else {
 			from = "FROM messages_fts f JOIN messages m ON m.id = f.rowid WHERE messages_fts MATCH ? AND m.ente_id = ?"
 			args = []any{search.FTS5Match(res.Terms), a.EnteID}
+			// FTS5 walks its index newest first and stops at the limit;
+			// ordering by m.id would sort every match.
+			order = "f.rowid DESC"
 		}
 		args = append(args, sargs...)
 		args = append(args, limit)
 		rows, err := db.reader().query(ctx, `SELECT m.id, m.conversation_id, m.direction, m.text, m.sent_at
 		 `+from+` AND EXISTS (SELECT 1 FROM conversations c WHERE c.id = m.conversation_id`+scope+`)
-		 ORDER BY m.id DESC LIMIT ?`, args...)
+		 ORDER BY `+order+` LIMIT ?`, args...)
 		if err != nil {
 			return nil, fmt.Errorf("search: %w", err)
 		}
@@ -76,13 +80,25 @@ func (db *DB) Search(ctx context.Context, a redazione.Actor, q string, limit int
 			res.Hits[i].Conversation = c
 		}
 	}
-	q = strings.TrimSpace(q)
-	if len([]rune(q)) >= 2 {
-		like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(strings.ToLower(q)) + "%"
-		args := append([]any{a.EnteID, like, like}, sargs...)
+	if prefixes := search.Prefixes(q); len([]rune(strings.Join(prefixes, ""))) >= 2 {
+		// Contacts by word prefix of name or platform id; each with their
+		// newest conversation the actor may see.
+		var match string
+		var margs []any
+		if db.dialect == Postgres {
+			match = "SELECT id FROM contacts WHERE ente_id = ? AND search @@ to_tsquery('simple', ?) ORDER BY id DESC LIMIT 1000"
+			margs = []any{a.EnteID, search.TSPrefix(prefixes)}
+		} else {
+			match = "SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH ? ORDER BY rowid DESC LIMIT 1000"
+			margs = []any{search.FTS5Prefix(prefixes)}
+		}
+		scope2, sargs2 := deskScope(a, "c2.desk_id")
+		args := append(margs, a.EnteID)
+		args = append(args, sargs...)
+		args = append(args, sargs2...)
 		args = append(args, 20)
-		rows, err := db.reader().query(ctx, conversationSelect+` WHERE c.ente_id = ? AND (LOWER(ct.name) LIKE ? ESCAPE '\' OR LOWER(ct.external_id) LIKE ? ESCAPE '\')`+scope+`
-		 AND c.id = (SELECT MAX(c2.id) FROM conversations c2 WHERE c2.contact_id = c.contact_id) ORDER BY c.id DESC LIMIT ?`, args...)
+		rows, err := db.reader().query(ctx, conversationSelect+` WHERE c.contact_id IN (`+match+`) AND c.ente_id = ?`+scope+`
+		 AND c.id = (SELECT MAX(c2.id) FROM conversations c2 WHERE c2.contact_id = c.contact_id`+scope2+`) ORDER BY c.id DESC LIMIT ?`, args...)
 		if err != nil {
 			return nil, fmt.Errorf("search contacts: %w", err)
 		}

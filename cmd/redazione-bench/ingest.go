@@ -1,0 +1,347 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/redazione/redazione/channel/apichannel"
+)
+
+// loadResult is what one run of the load generator measured.
+type loadResult struct {
+	OK, Errors int64
+	Elapsed    time.Duration
+	Lat        []time.Duration // of the successful requests, sorted
+	FirstError string
+	ServerCPU  float64 // seconds of CPU the server used during the run
+}
+
+func (r loadResult) rate() float64 { return float64(r.OK) / r.Elapsed.Seconds() }
+
+func pct(sorted []time.Duration, p float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := int(float64(len(sorted)-1) * p)
+	return sorted[i]
+}
+
+// payloads makes signed API-channel bodies: distinct external ids, one
+// message in five from a new contact, the others from a known one.
+type payloads struct {
+	secret   string
+	run      string
+	seq      atomic.Int64
+	contacts atomic.Int64
+}
+
+type apiBody struct {
+	ExternalID string     `json:"external_id"`
+	Contact    apiContact `json:"contact"`
+	Text       string     `json:"text"`
+	SentAt     string     `json:"sent_at"`
+}
+
+type apiContact struct {
+	ExternalID string `json:"external_id"`
+	Name       string `json:"name"`
+}
+
+func (p *payloads) make(g *textGen) ([]byte, string) {
+	n := p.seq.Add(1)
+	var contact int64
+	if known := p.contacts.Load(); n%5 == 1 || known == 0 {
+		contact = p.contacts.Add(1)
+	} else {
+		contact = 1 + g.rnd.Int64N(known)
+	}
+	text, _ := g.citizen()
+	body, _ := json.Marshal(apiBody{
+		ExternalID: fmt.Sprintf("%s-%d", p.run, n),
+		Contact:    apiContact{ExternalID: fmt.Sprintf("%s-c%d", p.run, contact), Name: fmt.Sprintf("Cittadino %d", contact)},
+		Text:       text,
+		SentAt:     time.Now().UTC().Format(time.RFC3339),
+	})
+	return body, apichannel.Sign(p.secret, body)
+}
+
+// runLoad posts signed messages from conc keep-alive clients for dur.
+func runLoad(ctx context.Context, url string, conc int, dur time.Duration, p *payloads, srv *proc) loadResult {
+	tr := &http.Transport{MaxIdleConns: conc, MaxIdleConnsPerHost: conc, MaxConnsPerHost: conc, DisableCompression: true}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr, Timeout: 30 * time.Second}
+	var (
+		mu     sync.Mutex
+		res    loadResult
+		wg     sync.WaitGroup
+		cpu0   = srv.cpuSeconds()
+		start  = time.Now()
+		stopAt = start.Add(dur)
+	)
+	for w := range conc {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			g := newTextGen(uint64(w) + uint64(start.UnixNano()))
+			lat := make([]time.Duration, 0, 4096)
+			var ok, errs int64
+			var firstErr string
+			for ctx.Err() == nil && time.Now().Before(stopAt) {
+				body, sig := p.make(g)
+				req, _ := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set(apichannel.SignatureHeader, sig)
+				t0 := time.Now()
+				resp, err := client.Do(req)
+				if err != nil {
+					errs++
+					if firstErr == "" {
+						firstErr = err.Error()
+					}
+					continue
+				}
+				b, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				d := time.Since(t0)
+				if resp.StatusCode != http.StatusAccepted {
+					errs++
+					if firstErr == "" {
+						firstErr = fmt.Sprintf("%s: %s", resp.Status, b)
+					}
+					continue
+				}
+				ok++
+				lat = append(lat, d)
+			}
+			mu.Lock()
+			res.OK += ok
+			res.Errors += errs
+			res.Lat = append(res.Lat, lat...)
+			if res.FirstError == "" {
+				res.FirstError = firstErr
+			}
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	res.Elapsed = time.Since(start)
+	res.ServerCPU = srv.cpuSeconds() - cpu0
+	slices.Sort(res.Lat)
+	return res
+}
+
+// noopServer is the ceiling: it reads the body and answers 202 with JSON,
+// nothing else. It runs as a child process, like the real server.
+func noopServer(addr string) error {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
+	mux.HandleFunc("POST /api/v1/channels/{id}/messages", func(w http.ResponseWriter, r *http.Request) {
+		io.ReadAll(http.MaxBytesReader(w, r.Body, 64<<10))
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusAccepted)
+		w.Write([]byte(`{"conversation_id":1,"duplicate":false,"id":1}` + "\n"))
+	})
+	hs := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
+	return hs.ListenAndServe()
+}
+
+// ingestResult gathers the three ingest figures.
+type ingestResult struct {
+	Real, Noop   loadResult
+	Bare         float64 // rows/s, bare batched inserts
+	BareFTS      float64 // rows/s, batched inserts with their FTS5 row
+	BareRows     int
+	ServerHWMkB  int64
+	Conversation int64 // conversations the real run created
+	Contacts     int64
+}
+
+// benchIngest measures the real API-channel path, the no-op ceiling and the
+// bare-insert ceiling.
+func benchIngest(ctx context.Context, bin, work string, conc int, dur time.Duration, bareRows int, logf func(string, ...any)) (*ingestResult, error) {
+	out := &ingestResult{BareRows: bareRows}
+
+	// Ceiling 1: the no-op handler in its own process.
+	self, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	addr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	noop, err := startProc(ctx, addr, "/healthz", os.Environ(), self, "-noop-server", addr)
+	if err != nil {
+		return nil, err
+	}
+	logf("ingest: no-op handler, %d clients, %s", conc, dur)
+	out.Noop = runLoad(ctx, "http://"+addr+"/api/v1/channels/1/messages", conc, dur, &payloads{secret: "noop", run: "noop"}, noop)
+	noop.stop()
+	if out.Noop.OK == 0 {
+		return nil, fmt.Errorf("no-op run: no request succeeded: %s", out.Noop.FirstError)
+	}
+
+	// The real server on an empty SQLite database.
+	dataDir, err := os.MkdirTemp(work, "ingest-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dataDir)
+	if addr, err = freeAddr(); err != nil {
+		return nil, err
+	}
+	env := redazioneEnv(dataDir, addr)
+	srv, err := startProc(ctx, addr, "/healthz", env, bin, "serve")
+	if err != nil {
+		return nil, err
+	}
+	defer srv.stop()
+	cmd := exec.CommandContext(ctx, bin, "channel", "add", "api", "--name", "Benchmark")
+	cmd.Env = env
+	cmd.Stderr = os.Stderr
+	b, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("redazione channel add api: %w", err)
+	}
+	var ch struct {
+		ID     int64  `json:"id"`
+		Secret string `json:"secret"`
+	}
+	if err := json.Unmarshal(b, &ch); err != nil || ch.ID == 0 || ch.Secret == "" {
+		return nil, fmt.Errorf("redazione channel add api printed %q: %v", b, err)
+	}
+	logf("ingest: real server (pid %d), channel %d, %d clients, %s", srv.cmd.Process.Pid, ch.ID, conc, dur)
+	out.Real = runLoad(ctx, fmt.Sprintf("http://%s/api/v1/channels/%d/messages", addr, ch.ID), conc, dur, &payloads{secret: ch.Secret, run: "real"}, srv)
+	out.ServerHWMkB, _, _ = srv.memory()
+	if err := srv.stop(); err != nil {
+		return nil, err
+	}
+	if out.Real.Errors > 0 {
+		return nil, fmt.Errorf("ingest: %d errors, first: %s\nserver log:\n%s", out.Real.Errors, out.Real.FirstError, tail(srv.log.String(), 4000))
+	}
+	// Check what was stored: every accepted message, in one database.
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dataDir, "redazione.db")+"?_pragma=query_only(1)")
+	if err != nil {
+		return nil, err
+	}
+	var msgs, fts int64
+	err = db.QueryRowContext(ctx, "SELECT (SELECT COUNT(*) FROM messages), (SELECT COUNT(*) FROM conversations), (SELECT COUNT(*) FROM contacts)").Scan(&msgs, &out.Conversation, &out.Contacts)
+	if err == nil {
+		err = db.QueryRowContext(ctx, "SELECT COUNT(*) FROM messages_fts WHERE messages_fts MATCH 'ciao OR grazi OR buongiorn OR salv OR vorre OR segnal OR buonaser'").Scan(&fts)
+	}
+	db.Close()
+	if err != nil {
+		return nil, fmt.Errorf("count stored messages: %w", err)
+	}
+	if msgs != out.Real.OK {
+		return nil, fmt.Errorf("ingest: %d messages accepted but %d stored", out.Real.OK, msgs)
+	}
+	if fts == 0 {
+		return nil, fmt.Errorf("ingest: nothing found in the search index")
+	}
+
+	// Ceiling 2: bare batched inserts.
+	logf("ingest: bare batched inserts, %d rows", bareRows)
+	if out.Bare, err = bareInserts(ctx, work, bareRows, false); err != nil {
+		return nil, err
+	}
+	if out.BareFTS, err = bareInserts(ctx, work, bareRows, true); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// bareInserts writes rows into a table shaped like messages (same columns
+// and indexes), 1000 per transaction with a prepared statement, with the
+// store's pragmas; withFTS adds each row's FTS5 document. It returns rows/s.
+func bareInserts(ctx context.Context, work string, rows int, withFTS bool) (float64, error) {
+	dir, err := os.MkdirTemp(work, "bare-")
+	if err != nil {
+		return 0, err
+	}
+	defer os.RemoveAll(dir)
+	const pragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)&_pragma=cache_size(-32000)"
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "bare.db")+"?"+pragmas+"&_txlock=immediate")
+	if err != nil {
+		return 0, err
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	for _, q := range []string{
+		`CREATE TABLE messages (id INTEGER PRIMARY KEY, ente_id INTEGER NOT NULL, channel_id INTEGER NOT NULL, conversation_id INTEGER NOT NULL,
+		 direction TEXT NOT NULL, author_id INTEGER NOT NULL DEFAULT 0, external_id TEXT NOT NULL DEFAULT '', text TEXT NOT NULL,
+		 sent_at INTEGER NOT NULL, created_at INTEGER NOT NULL, delivery TEXT NOT NULL DEFAULT '', delivery_error TEXT NOT NULL DEFAULT '',
+		 attempts INTEGER NOT NULL DEFAULT 0)`,
+		`CREATE INDEX messages_conversation ON messages (conversation_id, id)`,
+		`CREATE UNIQUE INDEX messages_external ON messages (channel_id, external_id) WHERE external_id <> ''`,
+		`CREATE INDEX messages_delivery ON messages (delivery, id) WHERE delivery = 'queued'`,
+		`CREATE VIRTUAL TABLE messages_fts USING fts5(doc, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 0')`,
+	} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			return 0, err
+		}
+	}
+	g := newTextGen(7)
+	type row struct{ text, doc string }
+	pool := make([]row, 4096)
+	for i := range pool {
+		pool[i].text, pool[i].doc = g.citizen()
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	now := time.Now().UnixMilli()
+	start := time.Now()
+	for done := 0; done < rows; {
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			return 0, err
+		}
+		st, err := tx.PrepareContext(ctx, `INSERT INTO messages (ente_id, channel_id, conversation_id, direction, external_id, text, sent_at, created_at)
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`)
+		if err != nil {
+			return 0, err
+		}
+		var fst *sql.Stmt
+		if withFTS {
+			if fst, err = tx.PrepareContext(ctx, "INSERT INTO messages_fts (rowid, doc) VALUES (?, ?)"); err != nil {
+				return 0, err
+			}
+		}
+		for k := 0; k < 1000 && done < rows; k++ {
+			p := pool[done%len(pool)]
+			var id int64
+			if err := st.QueryRowContext(ctx, 1, 1, 1+r.Int64N(int64(rows/5+1)), "in", fmt.Sprintf("bare-%d", done), p.text, now, now).Scan(&id); err != nil {
+				return 0, err
+			}
+			if fst != nil {
+				if _, err := fst.ExecContext(ctx, id, p.doc); err != nil {
+					return 0, err
+				}
+			}
+			done++
+		}
+		if err := tx.Commit(); err != nil {
+			return 0, err
+		}
+	}
+	return float64(rows) / time.Since(start).Seconds(), nil
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return "…" + s[len(s)-n:]
+	}
+	return s
+}

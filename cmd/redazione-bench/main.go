@@ -1,0 +1,231 @@
+// Command redazione-bench measures Redazione on SQLite: ingest through the
+// signed API channel against two ceilings (a no-op HTTP handler under the
+// same load generator, and bare batched SQL inserts), the latency of the
+// inbox, a conversation thread and search at 100,000 and 1,000,000
+// conversations, and the server's memory. The server is the real
+// `redazione serve` binary, run as a separate process.
+//
+//	go run ./cmd/redazione-bench [-smoke] [-sizes 100000,1000000] [-duration 15s] [-concurrency 32] [-data ./data/bench]
+//
+// See docs/PERFORMANCE.md.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+type options struct {
+	smoke       bool
+	sizes       []int64
+	duration    time.Duration
+	concurrency int
+	data        string
+	serverBin   string
+	samples     int
+	bareRows    int
+	skipIngest  bool
+	skipReads   bool
+	strict      bool
+	profile     string
+}
+
+func main() {
+	noop := flag.String("noop-server", "", "internal: run the no-op ceiling server on this address")
+	var o options
+	var sizes string
+	flag.BoolVar(&o.smoke, "smoke", false, "tiny run for CI: 2 s of ingest, 2,000 conversations; checks nothing against the targets")
+	flag.StringVar(&sizes, "sizes", "100000,1000000", "data-set sizes in conversations (10 messages each), comma-separated")
+	flag.DurationVar(&o.duration, "duration", 15*time.Second, "length of each ingest run")
+	flag.IntVar(&o.concurrency, "concurrency", 32, "concurrent keep-alive HTTP clients of the ingest load generator")
+	flag.StringVar(&o.data, "data", "./data/bench", "where generated databases are cached (and temporary ones made)")
+	flag.StringVar(&o.serverBin, "server-bin", "", "redazione binary to run (default: go build ./cmd/redazione)")
+	flag.IntVar(&o.samples, "samples", 200, "requests measured per read kind (search: a quarter)")
+	flag.IntVar(&o.bareRows, "bare-rows", 200000, "rows of the bare-insert ceiling")
+	flag.BoolVar(&o.skipIngest, "skip-ingest", false, "only the read benchmarks")
+	flag.BoolVar(&o.skipReads, "skip-reads", false, "only the ingest benchmark")
+	flag.BoolVar(&o.strict, "strict", false, "exit 1 when a target is missed")
+	flag.StringVar(&o.profile, "ingest-profile", "", "diagnosis: run the server wiring in-process under the ingest load and write a CPU profile to this file, then exit")
+	flag.Parse()
+	if *noop != "" {
+		if err := noopServer(*noop); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return
+	}
+	if o.smoke {
+		o.duration, o.samples, o.bareRows = 2*time.Second, 20, 20000
+		sizes = "2000"
+	}
+	for _, s := range strings.Split(sizes, ",") {
+		if s = strings.TrimSpace(s); s == "" {
+			continue
+		}
+		n, err := strconv.ParseInt(strings.ReplaceAll(s, "_", ""), 10, 64)
+		if err != nil || n <= 0 {
+			fmt.Fprintf(os.Stderr, "redazione-bench: bad size %q\n", s)
+			os.Exit(2)
+		}
+		o.sizes = append(o.sizes, n)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	missed, err := run(ctx, o, os.Stdout)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "redazione-bench:", err)
+		os.Exit(1)
+	}
+	if missed > 0 && o.strict && !o.smoke {
+		os.Exit(1)
+	}
+}
+
+func logf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "%s "+format+"\n", append([]any{time.Now().Format("15:04:05")}, args...)...)
+}
+
+func run(ctx context.Context, o options, stdout io.Writer) (int, error) {
+	if err := os.MkdirAll(o.data, 0o750); err != nil {
+		return 0, err
+	}
+	work, err := os.MkdirTemp(o.data, "run-")
+	if err != nil {
+		return 0, err
+	}
+	defer os.RemoveAll(work)
+	if o.profile != "" {
+		return 0, profileIngest(ctx, o.profile, work, o.concurrency, o.duration)
+	}
+	bin := o.serverBin
+	if bin == "" {
+		logf("building ./cmd/redazione")
+		if bin, err = buildServer(ctx, work); err != nil {
+			return 0, err
+		}
+	}
+	var ing *ingestResult
+	if !o.skipIngest {
+		if ing, err = benchIngest(ctx, bin, work, o.concurrency, o.duration, o.bareRows, logf); err != nil {
+			return 0, err
+		}
+	}
+	var reads []*readResult
+	if !o.skipReads {
+		for _, n := range o.sizes {
+			ds, err := ensureDataset(ctx, o.data, n, logf)
+			if err != nil {
+				return 0, err
+			}
+			r, err := benchReads(ctx, bin, ds, o.samples, logf)
+			if err != nil {
+				return 0, err
+			}
+			reads = append(reads, r)
+		}
+	}
+	return report(stdout, o, ing, reads), nil
+}
+
+func ms(d time.Duration) string {
+	return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 1, 64)
+}
+
+func verdict(ok, smoke bool) string {
+	switch {
+	case smoke:
+		return "n/a (smoke)"
+	case ok:
+		return "**met**"
+	}
+	return "**MISSED**"
+}
+
+func machine() string {
+	model := "?"
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, l := range strings.Split(string(b), "\n") {
+			if k, v, ok := strings.Cut(l, ":"); ok && strings.TrimSpace(k) == "model name" {
+				model = strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	mem := "?"
+	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+		for _, l := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(l, "MemTotal:") {
+				kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(strings.TrimPrefix(l, "MemTotal:")), " kB"), 10, 64)
+				mem = fmt.Sprintf("%.1f GiB", float64(kb)/(1<<20))
+			}
+		}
+	}
+	return fmt.Sprintf("%d CPUs (%s), %s RAM, %s %s/%s", runtime.NumCPU(), model, mem, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+}
+
+// report prints the results as markdown and returns how many targets were missed.
+func report(w io.Writer, o options, ing *ingestResult, reads []*readResult) int {
+	missed := 0
+	check := func(ok bool) string {
+		if !ok && !o.smoke {
+			missed++
+		}
+		return verdict(ok, o.smoke)
+	}
+	fmt.Fprintf(w, "\n## Redazione benchmark — %s\n\n", time.Now().Format("2006-01-02 15:04"))
+	fmt.Fprintf(w, "Machine: %s. Smoke: %v.\n", machine(), o.smoke)
+	if ing != nil {
+		fmt.Fprintf(w, "\n### Ingest (%d keep-alive clients, %s per run, SQLite)\n\n", o.concurrency, o.duration)
+		fmt.Fprintln(w, "| Run | Requests | Rate | p50 | p95 | p99 | Server CPU |")
+		fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|")
+		for _, x := range []struct {
+			name string
+			r    loadResult
+		}{{"No-op HTTP handler (ceiling 1)", ing.Noop}, {"Real API-channel ingest", ing.Real}} {
+			fmt.Fprintf(w, "| %s | %d | %.0f msg/s | %s ms | %s ms | %s ms | %.1f s of %.1f s |\n", x.name, x.r.OK, x.r.rate(),
+				ms(pct(x.r.Lat, .5)), ms(pct(x.r.Lat, .95)), ms(pct(x.r.Lat, .99)), x.r.ServerCPU, x.r.Elapsed.Seconds())
+		}
+		fmt.Fprintf(w, "| Bare batched inserts, 1000/tx (ceiling 2) | %d rows | %.0f rows/s | | | | in-process |\n", ing.BareRows, ing.Bare)
+		fmt.Fprintf(w, "| Bare batched inserts + FTS5 row, 1000/tx | %d rows | %.0f rows/s | | | | in-process |\n", ing.BareRows, ing.BareFTS)
+		ratio := ing.Real.rate() / ing.Noop.rate()
+		fmt.Fprintf(w, "\nReal ingest created %d conversations and %d contacts; server peak RSS %d MB.\n\n", ing.Conversation, ing.Contacts, ing.ServerHWMkB>>10)
+		fmt.Fprintln(w, "| Target | Measured | Verdict |")
+		fmt.Fprintln(w, "|---|---:|---|")
+		fmt.Fprintf(w, "| Ingest ≥ 1/2 of the no-op HTTP rate | %.2f × (%.0f / %.0f) | %s |\n", ratio, ing.Real.rate(), ing.Noop.rate(), check(ratio >= 0.5))
+		fmt.Fprintf(w, "| Ingest ≥ 5,000 msg/s | %.0f msg/s | %s |\n", ing.Real.rate(), check(ing.Real.rate() >= 5000))
+		fmt.Fprintf(w, "| (for reference) real ingest / bare inserts | %.2f × | |\n", ing.Real.rate()/ing.Bare)
+	}
+	for _, r := range reads {
+		gen := fmt.Sprintf("generated in %.0f s", r.DS.GenSeconds)
+		if r.DS.Cached {
+			gen += ", cached"
+		}
+		fmt.Fprintf(w, "\n### Reads at %d conversations (%d messages, %d contacts; database %d MB, %s)\n\n",
+			r.Size, r.DS.Messages, r.DS.Contacts, r.DS.DBBytes>>20, gen)
+		fmt.Fprintln(w, "| Request | n | p50 | p95 | max | Target p95 | Verdict |")
+		fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---|")
+		atMillion := r.Size >= 1_000_000
+		for _, l := range r.Lat {
+			v := "(target is at 1M)"
+			if atMillion || o.smoke {
+				v = check(l.P95 < l.Target)
+			}
+			fmt.Fprintf(w, "| %s | %d | %s ms | %s ms | %s ms | < %s ms | %s |\n", l.Name, l.N, ms(l.P50), ms(l.P95), ms(l.Max), ms(l.Target), v)
+		}
+		fmt.Fprintf(w, "\nServer memory after the reads: VmHWM (peak RSS) %d MB, VmRSS %d MB. Server ready in %s.\n",
+			r.HWMkB>>10, r.RSSkB>>10, r.StartupTime.Round(time.Millisecond))
+	}
+	if !o.smoke {
+		fmt.Fprintf(w, "\nTargets missed: %d.\n", missed)
+	}
+	return missed
+}
