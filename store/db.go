@@ -46,12 +46,17 @@ type DB struct {
 	now     func() time.Time
 	rebinds sync.Map
 	sla     slaCache
+
+	ingestOnce sync.Once
+	ingestQ    chan *ingestReq
+	closed     chan struct{}
+	closeOnce  sync.Once
 }
 
 // Open opens (creating if needed) the database at url and applies the
 // migrations. An empty url means SQLite under dataDir.
 func Open(ctx context.Context, url, dataDir string) (*DB, error) {
-	db := &DB{url: url, now: time.Now}
+	db := &DB{url: url, now: time.Now, closed: make(chan struct{})}
 	switch {
 	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
 		db.dialect = Postgres
@@ -132,6 +137,7 @@ func (db *DB) migrate(ctx context.Context) error {
 
 // Close closes the database.
 func (db *DB) Close() error {
+	db.closeOnce.Do(func() { close(db.closed) })
 	err := db.write.Close()
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())

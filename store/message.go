@@ -69,9 +69,26 @@ func (db *DB) Ingest(ctx context.Context, ch *redazione.Channel, in Inbound) (*I
 	if err != nil {
 		return nil, err
 	}
-	var res Ingested
+	if db.dialect == SQLite {
+		// One writer: messages arriving together share a transaction.
+		return db.ingestBatched(ctx, ch, in, cfg, now)
+	}
+	var res *Ingested
 	err = db.inTx(ctx, func(tx conn) error {
-		res = Ingested{}
+		var err error
+		res, err = db.ingest(ctx, tx, ch, in, cfg, now)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// ingest stores one validated inbound message in tx.
+func (db *DB) ingest(ctx context.Context, tx conn, ch *redazione.Channel, in Inbound, cfg *SLAConfig, now time.Time) (*Ingested, error) {
+	var res Ingested
+	err := func() error {
 		if db.dialect == Postgres {
 			// Several processes may ingest for the same citizen at once (a
 			// platform's retry, a burst of messages): serialize them, so that
@@ -170,7 +187,7 @@ func (db *DB) Ingest(ctx context.Context, ch *redazione.Channel, in Inbound) (*I
 			}
 		}
 		return db.index(ctx, tx, m.ID, ch.EnteID, m.Text)
-	})
+	}()
 	if err != nil {
 		return nil, err
 	}
