@@ -2,8 +2,11 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/redazione/redazione"
@@ -11,9 +14,10 @@ import (
 
 // Group commit on SQLite. SQLite has one writer, so messages that arrive
 // while a transaction is running wait anyway; the ingest writer takes all of
-// them at once and stores them in one transaction, each inside its own
-// savepoint, so a message that fails rolls back alone. Nobody is answered
-// before the commit: what is acknowledged is stored.
+// them at once and stores them in one transaction. If one of them fails, the
+// batch is rolled back and each message is stored in a transaction of its
+// own, so a bad message fails alone. Nobody is answered before the commit:
+// what is acknowledged is stored.
 
 // maxIngestBatch bounds a group commit, and so the latency of its first
 // message.
@@ -87,56 +91,191 @@ func (db *DB) runIngestBatch(batch []*ingestReq) {
 		}
 	}()
 	ctx := context.Background()
-	tx, err := db.write.BeginTx(ctx, nil)
-	if err != nil {
-		for _, r := range batch {
-			r.err = fmt.Errorf("begin: %w", err)
-		}
-		return
-	}
-	c := conn{db, tx}
-	stored := 0
+	// Statements met for the first time are prepared now, while the write
+	// connection is free; inside the transaction they are only bound.
+	db.ingestStmts.prepare(ctx, db.write)
+	live := batch[:0:0]
 	for _, r := range batch {
 		if err := r.ctx.Err(); err != nil {
 			r.err = err
 			continue
 		}
-		if _, err := c.exec(ctx, "SAVEPOINT ingest"); err != nil {
-			r.err = fmt.Errorf("savepoint: %w", err)
-			continue
-		}
-		r.res, r.err = db.ingest(r.ctx, c, r.ch, r.in, r.cfg, r.now)
-		if r.err != nil {
-			r.res = nil
-			if _, err := c.exec(ctx, "ROLLBACK TO ingest"); err != nil {
-				// The transaction is in an unknown state: give it all up.
-				tx.Rollback()
-				for _, o := range batch {
-					o.res, o.err = nil, fmt.Errorf("rollback to savepoint: %w", err)
-				}
-				return
-			}
-		}
-		if _, err := c.exec(ctx, "RELEASE ingest"); err != nil {
-			tx.Rollback()
-			for _, o := range batch {
-				o.res, o.err = nil, fmt.Errorf("release savepoint: %w", err)
-			}
-			return
-		}
-		if r.err == nil {
-			stored++
-		}
+		live = append(live, r)
 	}
-	if stored == 0 {
-		tx.Rollback()
+	if len(live) == 0 {
 		return
 	}
-	if err := tx.Commit(); err != nil {
-		for _, r := range batch {
-			if r.err == nil {
-				r.res, r.err = nil, fmt.Errorf("commit: %w", err)
-			}
+	if len(live) > 1 && db.ingestAll(ctx, live) {
+		return
+	}
+	// One message, or one of the batch failed: each in its own transaction,
+	// so that a bad message fails alone. (Savepoints would isolate them
+	// inside one transaction, but FTS5 flushes its index at every savepoint,
+	// which costs more than the transactions it saves.)
+	for _, r := range live {
+		var res *Ingested
+		r.err = db.inTxCached(ctx, func(c conn) error {
+			var err error
+			res, err = db.ingest(r.ctx, c, r.ch, r.in, r.cfg, r.now)
+			return err
+		})
+		if r.err == nil {
+			r.res = res
 		}
 	}
+}
+
+// ingestAll stores every message of the batch in one transaction, or none:
+// it reports whether it committed.
+func (db *DB) ingestAll(ctx context.Context, batch []*ingestReq) bool {
+	ok := db.inTxCached(ctx, func(c conn) error {
+		for _, r := range batch {
+			res, err := db.ingest(r.ctx, c, r.ch, r.in, r.cfg, r.now)
+			if err != nil {
+				return err
+			}
+			r.res = res
+		}
+		return nil
+	}) == nil
+	if !ok {
+		for _, r := range batch {
+			r.res = nil
+		}
+	}
+	return ok
+}
+
+// inTxCached is inTx with the ingest statements kept prepared.
+func (db *DB) inTxCached(ctx context.Context, fn func(c conn) error) error {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	c := conn{db: db, q: tx, tx: tx, stmts: &db.ingestStmts, fts: &ftsBuffer{}}
+	if err := fn(c); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := c.fts.flush(ctx, c); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// stmtCache keeps statements prepared on the SQLite write connection.
+type stmtCache struct {
+	mu   sync.Mutex
+	m    map[string]*sql.Stmt
+	want map[string]bool
+}
+
+// get returns q prepared for tx, or nil (and notes q, to prepare it later).
+func (sc *stmtCache) get(ctx context.Context, tx *sql.Tx, q string) *sql.Stmt {
+	sc.mu.Lock()
+	s := sc.m[q]
+	if s == nil {
+		if sc.want == nil {
+			sc.want = map[string]bool{}
+		}
+		sc.want[q] = true
+	}
+	sc.mu.Unlock()
+	if s == nil {
+		return nil
+	}
+	return tx.StmtContext(ctx, s)
+}
+
+func (sc *stmtCache) prepare(ctx context.Context, db *sql.DB) {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	for q := range sc.want {
+		if len(sc.m) >= 64 {
+			break
+		}
+		s, err := db.PrepareContext(ctx, q)
+		if err != nil {
+			continue // stays unprepared: run as a plain query
+		}
+		if sc.m == nil {
+			sc.m = map[string]*sql.Stmt{}
+		}
+		sc.m[q] = s
+		delete(sc.want, q)
+	}
+}
+
+// ftsBuffer holds the full-text rows of a transaction until its end. An
+// FTS5 table flushes its pending terms to disk at the start of every later
+// statement that opens a statement journal; written last, in one statement
+// per table, a batch's rows make one segment instead of one per message.
+type ftsBuffer struct {
+	msgIDs   []int64
+	msgDocs  []string
+	contacts map[int64]string
+	order    []int64
+	added    map[int64]bool // contacts created in this transaction
+	deletes  []int64        // contacts renamed: their old row goes first
+}
+
+func (b *ftsBuffer) message(id int64, doc string) {
+	b.msgIDs, b.msgDocs = append(b.msgIDs, id), append(b.msgDocs, doc)
+}
+
+func (b *ftsBuffer) contact(id int64, doc string, replace bool) {
+	if b.contacts == nil {
+		b.contacts, b.added = map[int64]string{}, map[int64]bool{}
+	}
+	if _, ok := b.contacts[id]; !ok {
+		b.order = append(b.order, id)
+		if replace {
+			b.deletes = append(b.deletes, id)
+		} else {
+			b.added[id] = true
+		}
+	}
+	b.contacts[id] = doc
+}
+
+// ftsChunk keeps a statement under SQLite's limit of bound parameters.
+const ftsChunk = 400
+
+func (b *ftsBuffer) flush(ctx context.Context, c conn) error {
+	if len(b.deletes) > 0 {
+		args := make([]any, len(b.deletes))
+		for i, id := range b.deletes {
+			args[i] = id
+		}
+		if _, err := c.q.ExecContext(ctx, "DELETE FROM contacts_fts WHERE rowid IN ("+placeholders(len(args))+")", args...); err != nil {
+			return fmt.Errorf("index contacts: %w", err)
+		}
+	}
+	insert := func(table string, ids []int64, doc func(i int) string) error {
+		for start := 0; start < len(ids); start += ftsChunk {
+			end := min(start+ftsChunk, len(ids))
+			var q strings.Builder
+			q.WriteString("INSERT INTO " + table + " (rowid, doc) VALUES ")
+			args := make([]any, 0, 2*(end-start))
+			for i := start; i < end; i++ {
+				if i > start {
+					q.WriteString(", ")
+				}
+				q.WriteString("(?, ?)")
+				args = append(args, ids[i], doc(i))
+			}
+			if _, err := c.q.ExecContext(ctx, q.String(), args...); err != nil {
+				return fmt.Errorf("index %s: %w", table, err)
+			}
+		}
+		return nil
+	}
+	if err := insert("messages_fts", b.msgIDs, func(i int) string { return b.msgDocs[i] }); err != nil {
+		return err
+	}
+	return insert("contacts_fts", b.order, func(i int) string { return b.contacts[b.order[i]] })
 }

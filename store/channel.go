@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/redazione/redazione"
 )
@@ -91,6 +92,7 @@ func (db *DB) UpdateChannel(ctx context.Context, a redazione.Actor, c *redazione
 	if err := checkCallbackURL(c.CallbackURL); err != nil {
 		return err
 	}
+	defer db.channels.Delete(c.ID)
 	return db.inTx(ctx, func(tx conn) error {
 		res, err := tx.exec(ctx, "UPDATE channels SET name = ?, desk_id = ?, callback_url = ?, disabled = ? WHERE id = ? AND ente_id = ? AND desk_id IN (SELECT id FROM desks WHERE ente_id = ?) AND ? IN (SELECT id FROM desks WHERE ente_id = ?)",
 			c.Name, c.DeskID, c.CallbackURL, c.Disabled, c.ID, a.EnteID, a.EnteID, c.DeskID, a.EnteID)
@@ -133,4 +135,31 @@ func (db *DB) Channels(ctx context.Context, enteID int64) ([]*redazione.Channel,
 		out = append(out, c)
 	}
 	return out, rows.Err()
+}
+
+// channelCacheTTL bounds how long a change made by another process to a
+// channel (its secret, its desk, disabling it) takes to reach this one's
+// ingest; this process's own changes apply at once.
+const channelCacheTTL = 5 * time.Second
+
+type cachedChannel struct {
+	c  redazione.Channel
+	at time.Time
+}
+
+// CachedChannel is Channel for the ingest paths, which look the channel up
+// on every message: a copy, kept a few seconds.
+func (db *DB) CachedChannel(ctx context.Context, id int64) (*redazione.Channel, error) {
+	if v, ok := db.channels.Load(id); ok {
+		if e := v.(cachedChannel); time.Since(e.at) < channelCacheTTL {
+			c := e.c
+			return &c, nil
+		}
+	}
+	c, err := db.Channel(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	db.channels.Store(id, cachedChannel{*c, time.Now()})
+	return c, nil
 }

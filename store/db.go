@@ -46,11 +46,14 @@ type DB struct {
 	now     func() time.Time
 	rebinds sync.Map
 	sla     slaCache
+	// channels caches channels for ingest (see CachedChannel).
+	channels sync.Map
 
-	ingestOnce sync.Once
-	ingestQ    chan *ingestReq
-	closed     chan struct{}
-	closeOnce  sync.Once
+	ingestOnce  sync.Once
+	ingestStmts stmtCache
+	ingestQ     chan *ingestReq
+	closed      chan struct{}
+	closeOnce   sync.Once
 }
 
 // Open opens (creating if needed) the database at url and applies the
@@ -77,7 +80,7 @@ func Open(ctx context.Context, url, dataDir string) (*DB, error) {
 			path = filepath.Join(dataDir, "redazione.db")
 		}
 		db.url = path
-		const pragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)&_pragma=cache_size(-32000)"
+		const pragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(ON)&_pragma=cache_size(-32000)"
 		w, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_txlock=immediate")
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite: %w", err)
@@ -193,17 +196,39 @@ type queryer interface {
 type conn struct {
 	db *DB
 	q  queryer
+	// With stmts, statements are kept prepared for tx (SQLite ingest).
+	tx    *sql.Tx
+	stmts *stmtCache
+	// With fts, full-text rows are written at the end of the transaction
+	// (SQLite ingest; see ftsBuffer).
+	fts *ftsBuffer
+}
+
+func (c conn) prepared(ctx context.Context, q string) *sql.Stmt {
+	if c.stmts == nil {
+		return nil
+	}
+	return c.stmts.get(ctx, c.tx, q)
 }
 
 func (c conn) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if s := c.prepared(ctx, q); s != nil {
+		return s.ExecContext(ctx, args...)
+	}
 	return c.q.ExecContext(ctx, c.db.rebind(q), args...)
 }
 
 func (c conn) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if s := c.prepared(ctx, q); s != nil {
+		return s.QueryContext(ctx, args...)
+	}
 	return c.q.QueryContext(ctx, c.db.rebind(q), args...)
 }
 
 func (c conn) row(ctx context.Context, q string, args ...any) *sql.Row {
+	if s := c.prepared(ctx, q); s != nil {
+		return s.QueryRowContext(ctx, args...)
+	}
 	return c.q.QueryRowContext(ctx, c.db.rebind(q), args...)
 }
 
@@ -214,7 +239,7 @@ func (c conn) insert(ctx context.Context, q string, args ...any) (int64, error) 
 	return id, err
 }
 
-func (db *DB) reader() conn { return conn{db, db.read} }
+func (db *DB) reader() conn { return conn{db: db, q: db.read} }
 
 // inTx runs fn in a write transaction, committed if fn returns nil.
 func (db *DB) inTx(ctx context.Context, fn func(tx conn) error) error {
@@ -222,7 +247,7 @@ func (db *DB) inTx(ctx context.Context, fn func(tx conn) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	if err := fn(conn{db, tx}); err != nil {
+	if err := fn(conn{db: db, q: tx}); err != nil {
 		tx.Rollback()
 		return err
 	}

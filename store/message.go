@@ -200,6 +200,8 @@ func (db *DB) index(ctx context.Context, tx conn, id, enteID int64, text string)
 	var err error
 	if db.dialect == Postgres {
 		_, err = tx.exec(ctx, "INSERT INTO message_search (message_id, ente_id, doc) VALUES (?, ?, to_tsvector('simple', ?))", id, enteID, doc)
+	} else if tx.fts != nil {
+		tx.fts.message(id, doc)
 	} else {
 		_, err = tx.exec(ctx, "INSERT INTO messages_fts (rowid, doc) VALUES (?, ?)", id, doc)
 	}
@@ -213,6 +215,10 @@ func (db *DB) index(ctx context.Context, tx conn, id, enteID int64, text string)
 // computes it in a generated column).
 func (db *DB) indexContact(ctx context.Context, tx conn, id int64, name, externalID string, replace bool) error {
 	if db.dialect == Postgres {
+		return nil
+	}
+	if tx.fts != nil {
+		tx.fts.contact(id, name+" "+externalID, replace)
 		return nil
 	}
 	if replace {
@@ -327,7 +333,7 @@ func (db *DB) MarkDelivery(ctx context.Context, enteID, messageID int64, state r
 	if len(reason) > 500 {
 		reason = reason[:500]
 	}
-	_, err := conn{db, db.write}.exec(ctx, "UPDATE messages SET delivery = ?, delivery_error = ?, attempts = attempts + 1 WHERE id = ? AND ente_id = ?",
+	_, err := conn{db: db, q: db.write}.exec(ctx, "UPDATE messages SET delivery = ?, delivery_error = ?, attempts = attempts + 1 WHERE id = ? AND ente_id = ?",
 		string(state), reason, messageID, enteID)
 	return err
 }

@@ -99,6 +99,6 @@ func (db *DB) Notifications(ctx context.Context, a redazione.Actor, limit int) (
 
 // MarkNotificationsRead marks all of a user's notifications read.
 func (db *DB) MarkNotificationsRead(ctx context.Context, a redazione.Actor) error {
-	_, err := conn{db, db.write}.exec(ctx, "UPDATE notifications SET read_at = ? WHERE user_id = ? AND ente_id = ? AND read_at = 0", ms(db.now()), a.UserID, a.EnteID)
+	_, err := conn{db: db, q: db.write}.exec(ctx, "UPDATE notifications SET read_at = ? WHERE user_id = ? AND ente_id = ? AND read_at = 0", ms(db.now()), a.UserID, a.EnteID)
 	return err
 }

@@ -17,7 +17,7 @@ const SessionTTL = 12 * time.Hour
 // token that its forms must send back (CSRF).
 func (db *DB) CreateSession(ctx context.Context, u *redazione.User, tokenHash, csrf string) error {
 	now := db.now()
-	_, err := conn{db, db.write}.exec(ctx, "INSERT INTO sessions (token_hash, user_id, ente_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+	_, err := conn{db: db, q: db.write}.exec(ctx, "INSERT INTO sessions (token_hash, user_id, ente_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
 		tokenHash, u.ID, u.EnteID, csrf, ms(now), ms(now.Add(SessionTTL)))
 	if err != nil {
 		return fmt.Errorf("create session: %w", err)
@@ -37,7 +37,7 @@ func (db *DB) SessionUser(ctx context.Context, tokenHash string) (*redazione.Use
 
 // DeleteSession ends a session (logout).
 func (db *DB) DeleteSession(ctx context.Context, tokenHash string) error {
-	_, err := conn{db, db.write}.exec(ctx, "DELETE FROM sessions WHERE token_hash = ?", tokenHash)
+	_, err := conn{db: db, q: db.write}.exec(ctx, "DELETE FROM sessions WHERE token_hash = ?", tokenHash)
 	return err
 }
 

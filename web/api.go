@@ -30,7 +30,7 @@ func (s *Server) apiChannelMessage(w http.ResponseWriter, r *http.Request) {
 		s.jsonError(w, r, redazione.FieldError("body", "corpo illeggibile"))
 		return
 	}
-	ch, err := s.DB.Channel(r.Context(), id)
+	ch, err := s.DB.CachedChannel(r.Context(), id)
 	if err != nil || ch.Kind != redazione.ChannelAPI {
 		s.jsonError(w, r, redazione.Errorf(redazione.ENOTFOUND, "canale non trovato"))
 		return

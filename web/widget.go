@@ -43,7 +43,7 @@ func (s *Server) widgetChannel(r *http.Request) (*redazione.Channel, error) {
 	if err != nil {
 		return nil, redazione.Errorf(redazione.ENOTFOUND, "chat non trovata")
 	}
-	ch, err := s.DB.Channel(r.Context(), id)
+	ch, err := s.DB.CachedChannel(r.Context(), id)
 	if err != nil || ch.Kind != redazione.ChannelWebChat {
 		return nil, redazione.Errorf(redazione.ENOTFOUND, "chat non trovata")
 	}
