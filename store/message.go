@@ -21,6 +21,8 @@ type Inbound struct {
 	ContactName string
 	Text        string
 	SentAt      time.Time
+
+	doc string // search.Document(Text), computed before the write transaction
 }
 
 // Validate checks an inbound message and names the first bad field.
@@ -69,6 +71,9 @@ func (db *DB) Ingest(ctx context.Context, ch *redazione.Channel, in Inbound) (*I
 	if err != nil {
 		return nil, err
 	}
+	// Stemming is the costliest part of indexing: done here, in the
+	// caller's goroutine, not in the single writer.
+	in.doc = search.Document(in.Text)
 	if db.dialect == SQLite {
 		// One writer: messages arriving together share a transaction.
 		return db.ingestBatched(ctx, ch, in, cfg, now)
@@ -110,9 +115,14 @@ func (db *DB) ingest(ctx context.Context, tx conn, ch *redazione.Channel, in Inb
 				return fmt.Errorf("dedupe: %w", err)
 			}
 		}
+		// The contact and their newest conversation, in one lookup.
 		var contactID int64
-		var name string
-		err := tx.row(ctx, "SELECT id, name FROM contacts WHERE channel_id = ? AND external_id = ?", ch.ID, in.ContactID).Scan(&contactID, &name)
+		var name, status string
+		var waiting int64
+		err := tx.row(ctx, `SELECT ct.id, ct.name, COALESCE(cv.id, 0), COALESCE(cv.desk_id, 0), COALESCE(cv.assignee_id, 0), COALESCE(cv.status, ''), COALESCE(cv.waiting_since, 0)
+		 FROM contacts ct LEFT JOIN conversations cv ON cv.id = (SELECT MAX(c2.id) FROM conversations c2 WHERE c2.contact_id = ct.id)
+		 WHERE ct.channel_id = ? AND ct.external_id = ?`, ch.ID, in.ContactID).
+			Scan(&contactID, &name, &res.ConversationID, &res.DeskID, &res.AssigneeID, &status, &waiting)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			contactID, err = tx.insert(ctx, "INSERT INTO contacts (ente_id, channel_id, external_id, name, created_at) VALUES (?, ?, ?, ?, ?)",
@@ -133,11 +143,7 @@ func (db *DB) ingest(ctx context.Context, tx conn, ch *redazione.Channel, in Inb
 				return err
 			}
 		}
-		var status string
-		var waiting int64
-		err = tx.row(ctx, "SELECT id, desk_id, assignee_id, status, waiting_since FROM conversations WHERE contact_id = ? ORDER BY id DESC LIMIT 1", contactID).
-			Scan(&res.ConversationID, &res.DeskID, &res.AssigneeID, &status, &waiting)
-		if errors.Is(err, sql.ErrNoRows) || status == string(redazione.StatusResolved) {
+		if res.ConversationID == 0 || status == string(redazione.StatusResolved) {
 			// A resolved case stays closed: the citizen's new message opens a new
 			// one, and the old one is shown beside it.
 			res.NewConversation, res.DeskID, res.AssigneeID, waiting = true, ch.DeskID, 0, 0
@@ -146,8 +152,6 @@ func (db *DB) ingest(ctx context.Context, tx conn, ch *redazione.Channel, in Inb
 			if err != nil {
 				return fmt.Errorf("insert conversation: %w", err)
 			}
-		} else if err != nil {
-			return fmt.Errorf("conversation: %w", err)
 		}
 		m := &redazione.Message{EnteID: ch.EnteID, ConversationID: res.ConversationID, Direction: redazione.DirIn,
 			ExternalID: in.ExternalID, Text: in.Text, SentAt: in.SentAt, CreatedAt: now}
@@ -186,7 +190,7 @@ func (db *DB) ingest(ctx context.Context, tx conn, ch *redazione.Channel, in Inb
 				}
 			}
 		}
-		return db.index(ctx, tx, m.ID, ch.EnteID, m.Text)
+		return db.indexDoc(ctx, tx, m.ID, ch.EnteID, in.doc)
 	}()
 	if err != nil {
 		return nil, err
@@ -196,7 +200,11 @@ func (db *DB) ingest(ctx context.Context, tx conn, ch *redazione.Channel, in Inb
 
 // index adds a message to the full-text index.
 func (db *DB) index(ctx context.Context, tx conn, id, enteID int64, text string) error {
-	doc := search.Document(text)
+	return db.indexDoc(ctx, tx, id, enteID, search.Document(text))
+}
+
+// indexDoc adds a message's search.Document to the full-text index.
+func (db *DB) indexDoc(ctx context.Context, tx conn, id, enteID int64, doc string) error {
 	var err error
 	if db.dialect == Postgres {
 		_, err = tx.exec(ctx, "INSERT INTO message_search (message_id, ente_id, doc) VALUES (?, ?, to_tsvector('simple', ?))", id, enteID, doc)
