@@ -153,6 +153,11 @@ func (a *App) sweep(ctx context.Context, every time.Duration) {
 		} else if n > 0 {
 			a.log.Info("re-enqueued queued replies", "count", n)
 		}
+		if n, err := a.Inbox.AlertSLA(ctx); err != nil && ctx.Err() == nil {
+			a.log.Warn("sla alerts", "err", err)
+		} else if n > 0 {
+			a.log.Info("sla alerts sent", "count", n)
+		}
 		select {
 		case <-ctx.Done():
 			return

@@ -172,3 +172,15 @@ func (s *Service) publish(ctx context.Context, e events.Event) {
 		s.Log.Warn("event not published", "type", e.Type, "err", err)
 	}
 }
+
+// AlertSLA notifies who must act on conversations whose response-time
+// target is about to pass or has passed, and refreshes their screens.
+func (s *Service) AlertSLA(ctx context.Context) (int, error) {
+	alerts, err := s.DB.AlertSLA(ctx)
+	for _, a := range alerts {
+		for _, u := range a.UserIDs {
+			s.publish(ctx, events.Event{Type: events.Notification, EnteID: a.EnteID, ConversationID: a.ConversationID, UserID: u})
+		}
+	}
+	return len(alerts), err
+}

@@ -33,7 +33,13 @@ type InboxFilter struct {
 	Tag        string
 	AssigneeID int64
 	ContactID  int64
-	Limit      int // default 50, at most 200
+	// Due keeps the open conversations with a response-time target:
+	// "breached" (past due), "soon" (due by DueBy) or "any".
+	Due   string
+	DueBy time.Time // for "soon": the instant a breach counts as imminent
+	// SortDue orders by the nearest due time instead of by waiting time.
+	SortDue bool
+	Limit   int // default 50, at most 200
 }
 
 // conversationSelect joins what an inbox row shows, so a page is one query.
@@ -133,13 +139,31 @@ func (db *DB) Conversations(ctx context.Context, a redazione.Actor, f InboxFilte
 		where.WriteString(" AND EXISTS (SELECT 1 FROM conversation_tags t WHERE t.conversation_id = c.id AND t.tag = ?)")
 		args = append(args, f.Tag)
 	}
+	now := ms(db.now())
+	switch f.Due {
+	case "":
+	case "any":
+		where.WriteString(" AND c.sla_next_due > 0 AND c.status = 'open'")
+	case "breached":
+		where.WriteString(" AND c.sla_next_due > 0 AND c.sla_next_due <= ? AND c.status = 'open'")
+		args = append(args, now)
+	case "soon":
+		where.WriteString(" AND c.sla_next_due > ? AND c.sla_next_due <= ? AND c.status = 'open'")
+		args = append(args, now, ms(f.DueBy))
+	default:
+		return nil, redazione.FieldError("due", "filtro di scadenza non valido")
+	}
+	order := " ORDER BY c.queue_key, c.id"
+	if f.SortDue || f.Due != "" {
+		order = " ORDER BY CASE WHEN c.sla_next_due = 0 THEN 1 ELSE 0 END, c.sla_next_due, c.id"
+	}
 	limit := f.Limit
 	if limit <= 0 {
 		limit = 50
 	}
 	limit = min(limit, 200)
 	args = append(args, limit)
-	rows, err := db.reader().query(ctx, conversationSelect+where.String()+" ORDER BY c.queue_key, c.id LIMIT ?", args...)
+	rows, err := db.reader().query(ctx, conversationSelect+where.String()+order+" LIMIT ?", args...)
 	if err != nil {
 		return nil, fmt.Errorf("conversations: %w", err)
 	}

@@ -301,3 +301,147 @@ func (c *clock) save(ctx context.Context, tx conn, cal *calendar.Calendar) error
 	}
 	return nil
 }
+
+// SLA alert levels, as stored in conversations.sla_notified.
+const (
+	alertNone     = 0
+	alertImminent = 1
+	alertBreached = 2
+)
+
+// SLAAlert is a notice that a conversation's target is breached or about
+// to be, sent to the people who must act.
+type SLAAlert struct {
+	EnteID, ConversationID int64
+	UserIDs                []int64
+	Breached               bool
+}
+
+// AlertSLA finds, in every ente, the open conversations whose next target
+// has just become imminent or breached, notifies their assignee (or, when
+// nobody has it, the coordinators) and, for a breach, the coordinators too,
+// and returns what it sent. Each level is notified once, even with several
+// processes sweeping.
+func (db *DB) AlertSLA(ctx context.Context) ([]SLAAlert, error) {
+	entes, err := db.Entes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := db.now()
+	var out []SLAAlert
+	for _, e := range entes {
+		cfg, err := db.SLA(ctx, e.ID)
+		if err != nil {
+			return out, err
+		}
+		by, ok := cfg.Calendar.Add(now, sla.ImminentWithin)
+		if !ok {
+			by = now
+		}
+		rows, err := db.reader().query(ctx, `SELECT c.id, c.assignee_id, c.sla_notified, c.first_response_at, c.first_response_due, c.resolution_due,
+		 c.sla_first_target, c.sla_resolution_target, COALESCE(ct.name, '')
+		 FROM conversations c JOIN contacts ct ON ct.id = c.contact_id
+		 WHERE c.ente_id = ? AND c.status = 'open' AND c.sla_next_due > 0 AND c.sla_next_due <= ? AND c.sla_notified < ?
+		 ORDER BY c.sla_next_due LIMIT 500`, e.ID, ms(by), alertBreached)
+		if err != nil {
+			return out, fmt.Errorf("sla alerts: %w", err)
+		}
+		type due struct {
+			id, assignee int64
+			level        int
+			contact      string
+			first        bool
+		}
+		var dues []due
+		for rows.Next() {
+			var d due
+			var notified int
+			var firstAt, firstDue, resDue, firstTarget, resTarget int64
+			if err := rows.Scan(&d.id, &d.assignee, &notified, &firstAt, &firstDue, &resDue, &firstTarget, &resTarget, &d.contact); err != nil {
+				rows.Close()
+				return out, err
+			}
+			clk := sla.Clock{FirstResponseDue: tm(firstDue), ResolutionDue: tm(resDue)}
+			target := time.Duration(resTarget) * time.Millisecond
+			if firstAt == 0 && firstDue > 0 {
+				target = time.Duration(firstTarget) * time.Millisecond
+			}
+			st, ok := clk.Now(cfg.Calendar, firstAt != 0, target, now)
+			if !ok {
+				continue
+			}
+			switch {
+			case st.Breached:
+				d.level = alertBreached
+			case st.Imminent:
+				d.level = alertImminent
+			}
+			d.first = st.FirstOnly
+			if d.level > notified {
+				dues = append(dues, d)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return out, err
+		}
+		if len(dues) == 0 {
+			continue
+		}
+		var coordinators []int64
+		crow, err := db.reader().query(ctx, "SELECT id FROM users WHERE ente_id = ? AND role = ? AND disabled = ?", e.ID, string(redazione.RoleCoordinator), false)
+		if err != nil {
+			return out, err
+		}
+		for crow.Next() {
+			var id int64
+			crow.Scan(&id)
+			coordinators = append(coordinators, id)
+		}
+		crow.Close()
+		for _, d := range dues {
+			what := "la risoluzione"
+			if d.first {
+				what = "la prima risposta"
+			}
+			text := fmt.Sprintf("Sta per scadere il tempo per %s a %s", what, d.contact)
+			users := []int64{d.assignee}
+			if d.level == alertBreached {
+				text = fmt.Sprintf("È scaduto il tempo per %s a %s", what, d.contact)
+				users = append(users, coordinators...)
+			} else if d.assignee == 0 {
+				users = coordinators
+			}
+			a := SLAAlert{EnteID: e.ID, ConversationID: d.id, Breached: d.level == alertBreached}
+			err := db.inTx(ctx, func(tx conn) error {
+				r, err := tx.exec(ctx, "UPDATE conversations SET sla_notified = ? WHERE id = ? AND sla_notified < ?", d.level, d.id, d.level)
+				if err != nil {
+					return err
+				}
+				if n, _ := r.RowsAffected(); n == 0 {
+					return nil // another process sent it
+				}
+				seen := map[int64]bool{}
+				for _, u := range users {
+					if u == 0 || seen[u] {
+						continue
+					}
+					seen[u] = true
+					if _, err := tx.exec(ctx, "INSERT INTO notifications (ente_id, user_id, conversation_id, text, created_at) VALUES (?, ?, ?, ?, ?)",
+						e.ID, u, d.id, text, ms(now)); err != nil {
+						return err
+					}
+					a.UserIDs = append(a.UserIDs, u)
+				}
+				return nil
+			})
+			if err != nil {
+				return out, fmt.Errorf("sla alert: %w", err)
+			}
+			if len(a.UserIDs) > 0 {
+				out = append(out, a)
+			}
+		}
+	}
+	return out, nil
+}

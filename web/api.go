@@ -8,7 +8,9 @@ import (
 	"time"
 
 	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/calendar"
 	"github.com/redazione/redazione/channel/apichannel"
+	"github.com/redazione/redazione/sla"
 	"github.com/redazione/redazione/store"
 )
 
@@ -86,7 +88,37 @@ type apiConversation struct {
 	LastMessage  *apiMessage  `json:"last_message"`
 	WaitingSince *time.Time   `json:"waiting_since"`
 	CreatedAt    time.Time    `json:"created_at"`
+	Priority     string       `json:"priority"`
+	SLA          *apiSLA      `json:"sla"`
 	Messages     []apiMessage `json:"messages,omitempty"`
+}
+
+// apiSLA is a conversation's response-time targets; null without any.
+type apiSLA struct {
+	FirstResponseDueAt *time.Time `json:"first_response_due_at"`
+	ResolutionDueAt    *time.Time `json:"resolution_due_at"`
+	FirstResponseAt    *time.Time `json:"first_response_at"`
+	Breached           bool       `json:"breached"`
+	Paused             bool       `json:"paused"`
+}
+
+func optTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	t = t.UTC()
+	return &t
+}
+
+func withSLA(out *apiConversation, c *redazione.Conversation, cal *calendar.Calendar) {
+	out.Priority = sla.Priority(c.Priority).Label()
+	if c.FirstResponseDue.IsZero() && c.ResolutionDue.IsZero() {
+		return
+	}
+	out.SLA = &apiSLA{FirstResponseDueAt: optTime(c.FirstResponseDue), ResolutionDueAt: optTime(c.ResolutionDue), FirstResponseAt: optTime(c.FirstResponseAt)}
+	if v := slaOf("it", cal, c, time.Now()); v != nil {
+		out.SLA.Breached, out.SLA.Paused = v.st.Breached, v.st.Paused
+	}
 }
 
 func toAPIMessage(m *redazione.Message) apiMessage {
@@ -118,7 +150,15 @@ func toAPIConversation(c *redazione.Conversation) apiConversation {
 // rules as the inbox.
 func (s *Server) apiConversations(w http.ResponseWriter, r *http.Request, u *session) {
 	q := r.URL.Query()
-	f := store.InboxFilter{Status: q.Get("status"), Tag: q.Get("tag")}
+	f := store.InboxFilter{Status: q.Get("status"), Tag: q.Get("tag"), Due: q.Get("due"), SortDue: q.Get("sort") == "due"}
+	if f.Due == "soon" {
+		cfg, err := s.DB.SLA(r.Context(), u.Actor.EnteID)
+		if err != nil {
+			s.jsonError(w, r, err)
+			return
+		}
+		f.DueBy, _ = cfg.Calendar.Add(time.Now(), sla.ImminentWithin)
+	}
 	f.DeskID, _ = strconv.ParseInt(q.Get("desk"), 10, 64)
 	f.ChannelID, _ = strconv.ParseInt(q.Get("channel"), 10, 64)
 	f.AssigneeID, _ = strconv.ParseInt(q.Get("assignee"), 10, 64)
@@ -134,9 +174,16 @@ func (s *Server) apiConversations(w http.ResponseWriter, r *http.Request, u *ses
 		s.jsonError(w, r, err)
 		return
 	}
+	cfg, err := s.DB.SLA(r.Context(), u.Actor.EnteID)
+	if err != nil {
+		s.jsonError(w, r, err)
+		return
+	}
 	out := make([]apiConversation, 0, len(convs))
 	for _, c := range convs {
-		out = append(out, toAPIConversation(c))
+		ac := toAPIConversation(c)
+		withSLA(&ac, c, cfg.Calendar)
+		out = append(out, ac)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"conversations": out})
 }
@@ -153,7 +200,13 @@ func (s *Server) apiConversation(w http.ResponseWriter, r *http.Request, u *sess
 		s.jsonError(w, r, err)
 		return
 	}
+	cfg, err := s.DB.SLA(r.Context(), u.Actor.EnteID)
+	if err != nil {
+		s.jsonError(w, r, err)
+		return
+	}
 	out := toAPIConversation(c)
+	withSLA(&out, c, cfg.Calendar)
 	out.Messages = make([]apiMessage, 0, len(msgs))
 	for _, m := range msgs {
 		out.Messages = append(out.Messages, toAPIMessage(m))

@@ -34,6 +34,7 @@ func (s *Server) page(r *http.Request, u *session, title, nav string) *page {
 	if _, unread, err := s.DB.Notifications(r.Context(), u.Actor, 0); err == nil {
 		p.Unread = unread
 	}
+	p.sla = s.slaFunc(r, u, p.Lang)
 	return p
 }
 

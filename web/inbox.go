@@ -5,8 +5,10 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/sla"
 	"github.com/redazione/redazione/store"
 )
 
@@ -22,6 +24,8 @@ type inboxView struct {
 	ChannelID     int64
 	Tag           string
 	AssigneeID    int64
+	Due           string
+	Sort          string
 	Desks         []redazione.Desk
 	Channels      []*redazione.Channel
 	Users         []*redazione.User
@@ -38,7 +42,8 @@ func formInt(r *http.Request, key string) int64 {
 func (s *Server) inboxPage(w http.ResponseWriter, r *http.Request, u *session) {
 	ctx := r.Context()
 	v := &inboxView{View: r.FormValue("view"), DeskID: formInt(r, "desk"), Status: r.FormValue("status"),
-		ChannelID: formInt(r, "channel"), Tag: r.FormValue("tag"), AssigneeID: formInt(r, "assignee")}
+		ChannelID: formInt(r, "channel"), Tag: r.FormValue("tag"), AssigneeID: formInt(r, "assignee"),
+		Due: r.FormValue("due"), Sort: r.FormValue("sort")}
 	if v.View == "" {
 		v.View = "mine"
 		if u.Actor.SeesAllDesks() {
@@ -47,7 +52,16 @@ func (s *Server) inboxPage(w http.ResponseWriter, r *http.Request, u *session) {
 			v.View = "unassigned"
 		}
 	}
-	f := store.InboxFilter{Status: v.Status, ChannelID: v.ChannelID, Tag: v.Tag, AssigneeID: v.AssigneeID, DeskID: v.DeskID}
+	f := store.InboxFilter{Status: v.Status, ChannelID: v.ChannelID, Tag: v.Tag, AssigneeID: v.AssigneeID, DeskID: v.DeskID,
+		Due: v.Due, SortDue: v.Sort == "due"}
+	if v.Due == "soon" {
+		cfg, err := s.DB.SLA(ctx, u.Actor.EnteID)
+		if err != nil {
+			s.fail(w, r, s.page(r, u, "", "inbox"), err)
+			return
+		}
+		f.DueBy, _ = cfg.Calendar.Add(time.Now(), sla.ImminentWithin)
+	}
 	switch v.View {
 	case "mine":
 		f.Mine = true
@@ -65,7 +79,7 @@ func (s *Server) inboxPage(w http.ResponseWriter, r *http.Request, u *session) {
 		return
 	}
 	q := url.Values{}
-	for _, k := range []string{"view", "desk", "status", "channel", "tag", "assignee"} {
+	for _, k := range []string{"view", "desk", "status", "channel", "tag", "assignee", "due", "sort"} {
 		if val := r.FormValue(k); val != "" {
 			q.Set(k, val)
 		}
@@ -114,6 +128,7 @@ type conversationView struct {
 	Desks        []redazione.Desk
 	Users        []*redazione.User
 	Statuses     []redazione.Status
+	Priorities   []sla.Priority
 	CanWrite     bool
 }
 
@@ -128,7 +143,8 @@ func (s *Server) loadConversation(r *http.Request, u *session) (*conversationVie
 		return nil, err
 	}
 	v := &conversationView{Conversation: c, CanWrite: u.Actor.CanWrite(),
-		Statuses: []redazione.Status{redazione.StatusOpen, redazione.StatusPending, redazione.StatusResolved}}
+		Statuses:   []redazione.Status{redazione.StatusOpen, redazione.StatusPending, redazione.StatusResolved},
+		Priorities: priorities}
 	if v.Messages, err = s.DB.Messages(ctx, u.Actor, id, 0); err != nil {
 		return nil, err
 	}

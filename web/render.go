@@ -14,12 +14,14 @@ import (
 	"net/url"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/search"
+	"github.com/redazione/redazione/sla"
 )
 
 //go:embed templates
@@ -40,6 +42,16 @@ type page struct {
 	Flash  string
 	Error  string
 	Data   any
+
+	sla func(*redazione.Conversation) *slaView
+}
+
+// SLAOf is how c stands against its response-time target (nil: no target).
+func (p *page) SLAOf(c *redazione.Conversation) *slaView {
+	if p == nil || p.sla == nil || c == nil {
+		return nil
+	}
+	return p.sla(c)
 }
 
 // T translates a key in the page's language.
@@ -93,8 +105,27 @@ var funcs = template.FuncMap{
 		return search.Snippet(text, terms, 160)
 	},
 	"has": func(list []int64, v int64) bool { return slices.Contains(list, v) },
-	"dictItem": func(lang string, c *redazione.Conversation) map[string]any {
-		return map[string]any{"Lang": lang, "C": c}
+	"dictItem": func(p *page, c *redazione.Conversation) map[string]any {
+		return map[string]any{"Lang": p.Lang, "C": c, "P": p}
+	},
+	"priorityLabel": priorityLabel,
+	"int": func(v any) int {
+		switch x := v.(type) {
+		case sla.Priority:
+			return int(x)
+		case *sla.Priority:
+			if x != nil {
+				return int(*x)
+			}
+		case int:
+			return x
+		case int64:
+			return int(x)
+		}
+		return 0
+	},
+	"hours": func(d time.Duration) string {
+		return strings.ReplaceAll(strconv.FormatFloat(d.Hours(), 'f', -1, 64), ".", ",")
 	},
 	"initial": func(s string) string {
 		for _, r := range s {

@@ -77,6 +77,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /conversations/{id}/assign", s.user(s.assign))
 	mux.HandleFunc("POST /conversations/{id}/desk", s.user(s.moveDesk))
 	mux.HandleFunc("POST /conversations/{id}/status", s.user(s.setStatus))
+	mux.HandleFunc("POST /conversations/{id}/priority", s.user(s.setPriority))
 	mux.HandleFunc("POST /conversations/{id}/tags", s.user(s.addTag))
 	mux.HandleFunc("POST /conversations/{id}/tags/remove", s.user(s.removeTag))
 	mux.HandleFunc("GET /search", s.user(s.searchPage))
@@ -94,6 +95,11 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /admin/desks", s.admin(s.desksPage))
 	mux.HandleFunc("POST /admin/desks/{id}", s.admin(s.renameDesk))
 	mux.HandleFunc("GET /admin/audit", s.user(s.auditPage))
+	mux.HandleFunc("GET /admin/calendar", s.admin(s.calendarPage))
+	mux.HandleFunc("POST /admin/calendar", s.admin(s.saveCalendar))
+	mux.HandleFunc("GET /admin/sla", s.admin(s.slaPage))
+	mux.HandleFunc("POST /admin/sla", s.admin(s.savePolicy))
+	mux.HandleFunc("POST /admin/sla/{id}/delete", s.admin(s.deletePolicy))
 
 	// JSON API for integrations (Bearer token) and the signed API channel.
 	mux.HandleFunc("POST /api/v1/channels/{id}/messages", s.apiChannelMessage)
