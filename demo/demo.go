@@ -10,6 +10,7 @@ import (
 
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/auth"
+	"github.com/redazione/redazione/sla"
 	"github.com/redazione/redazione/store"
 )
 
@@ -44,6 +45,10 @@ func Seed(ctx context.Context, db *store.DB, admin *redazione.User) (*Seeded, er
 		if err := db.CreateChannel(ctx, sys, c); err != nil {
 			return nil, fmt.Errorf("demo channel: %w", err)
 		}
+	}
+	// A response-time target, so that the inbox shows what is due.
+	if err := db.SavePolicy(ctx, sys, &sla.Policy{Name: "Standard dell'ufficio", FirstResponse: 4 * time.Hour, Resolution: 24 * time.Hour}); err != nil {
+		return nil, fmt.Errorf("demo policy: %w", err)
 	}
 	now := time.Now().UTC()
 	type turn struct {

@@ -98,6 +98,9 @@ const A11Y_PAGES = [
   'the inbox after a live update',
   'a conversation page',
   'a conversation page with an internal note',
+  'the office hours page',
+  'the response times page with a policy',
+  'the inbox filtered by due time',
   'the demo page (widget closed)',
   'the demo page with the privacy notice open',
   'the demo page with the chat open',
@@ -375,6 +378,26 @@ describe('Redazione: web chat and live inbox', { timeout: 300_000 }, () => {
     for (const t of [CITIZEN_TEXT, REPLY_TEXT]) {
       await chatLog().getByText(t).waitFor({ timeout: TIMEOUT });
     }
+  }));
+
+  it('an administrator sets the office hours and a response-time target', step('response times', async () => {
+    await operator.goto(`${base}/admin/calendar`);
+    await operator.getByRole('heading', { name: 'Orari e festività' }).waitFor({ timeout: TIMEOUT });
+    await operator.getByLabel('Santo patrono (GG/MM)').fill('29/06');
+    await operator.getByRole('button', { name: 'Salva' }).click();
+    await operator.getByText('Modifiche salvate.').waitFor({ timeout: TIMEOUT });
+    await operator.getByText('Santo patrono', { exact: false }).first().waitFor({ timeout: TIMEOUT });
+    await scanA11y(operator, 'the office hours page');
+    await operator.goto(`${base}/admin/sla`);
+    await operator.getByLabel('Nome').fill('Prima risposta in giornata');
+    await operator.getByLabel('Prima risposta (ore lavorative)').fill('4');
+    await operator.getByLabel('Risoluzione (ore lavorative)').fill('16');
+    await operator.getByRole('button', { name: 'Crea' }).click();
+    await operator.getByRole('cell', { name: 'Prima risposta in giornata' }).waitFor({ timeout: TIMEOUT });
+    await scanA11y(operator, 'the response times page with a policy');
+    await operator.goto(`${base}/inbox?view=all&sort=due`);
+    await operator.getByLabel('Ordina per').waitFor({ timeout: TIMEOUT });
+    await scanA11y(operator, 'the inbox filtered by due time');
   }));
 
   for (const label of A11Y_PAGES) {

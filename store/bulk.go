@@ -86,7 +86,7 @@ func BulkLoad(ctx context.Context, path string, enteID int64, batch int, next fu
 	}
 
 	var tx *sql.Tx
-	var insContact, insConv, insMsg, insFTS, insTag *sql.Stmt
+	var insContact, insContactFTS, insConv, insMsg, insFTS, insTag *sql.Stmt
 	begin := func() error {
 		var err error
 		if tx, err = c.BeginTx(ctx, nil); err != nil {
@@ -101,6 +101,7 @@ func BulkLoad(ctx context.Context, path string, enteID int64, batch int, next fu
 			return s
 		}
 		insContact = prep("INSERT INTO contacts (id, ente_id, channel_id, external_id, name, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+		insContactFTS = prep("INSERT INTO contacts_fts (rowid, doc) VALUES (?, ?)")
 		insConv = prep(`INSERT INTO conversations (id, ente_id, channel_id, contact_id, desk_id, status, assignee_id, waiting_since,
 		 last_message_at, last_message_id, queue_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 		insMsg = prep(`INSERT INTO messages (id, ente_id, channel_id, conversation_id, direction, author_id, external_id, text,
@@ -131,6 +132,10 @@ func BulkLoad(ctx context.Context, path string, enteID int64, batch int, next fu
 			contactID++
 			if _, err := insContact.ExecContext(ctx, contactID, enteID, bc.ChannelID, bc.ContactExternalID, bc.ContactName, first); err != nil {
 				return st, fmt.Errorf("bulk contact: %w", err)
+			}
+			// as indexContact writes it
+			if _, err := insContactFTS.ExecContext(ctx, contactID, bc.ContactName+" "+bc.ContactExternalID); err != nil {
+				return st, fmt.Errorf("bulk contact index: %w", err)
 			}
 			bc.ContactID = contactID
 			st.Contacts++

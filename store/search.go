@@ -81,24 +81,45 @@ func (db *DB) Search(ctx context.Context, a redazione.Actor, q string, limit int
 		}
 	}
 	if prefixes := search.Prefixes(q); len([]rune(strings.Join(prefixes, ""))) >= 2 {
-		// Contacts by word prefix of name or platform id; each with their
-		// newest conversation the actor may see.
+		// Contacts by word prefix of name or platform id (the newest 200),
+		// then each one's newest conversation the actor may see.
 		var match string
 		var margs []any
 		if db.dialect == Postgres {
-			match = "SELECT id FROM contacts WHERE ente_id = ? AND search @@ to_tsquery('simple', ?) ORDER BY id DESC LIMIT 1000"
+			match = "SELECT id FROM contacts WHERE ente_id = ? AND search @@ to_tsquery('simple', ?) ORDER BY id DESC LIMIT 200"
 			margs = []any{a.EnteID, search.TSPrefix(prefixes)}
 		} else {
-			match = "SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH ? ORDER BY rowid DESC LIMIT 1000"
-			margs = []any{search.FTS5Prefix(prefixes)}
+			match = `SELECT f.rowid FROM contacts_fts f JOIN contacts ct ON ct.id = f.rowid
+			 WHERE contacts_fts MATCH ? AND ct.ente_id = ? ORDER BY f.rowid DESC LIMIT 200`
+			margs = []any{search.FTS5Prefix(prefixes), a.EnteID}
+		}
+		crows, err := db.reader().query(ctx, match, margs...)
+		if err != nil {
+			return nil, fmt.Errorf("search contacts: %w", err)
+		}
+		var ids []any
+		for crows.Next() {
+			var id int64
+			if err := crows.Scan(&id); err != nil {
+				crows.Close()
+				return nil, err
+			}
+			ids = append(ids, id)
+		}
+		crows.Close()
+		if err := crows.Err(); err != nil {
+			return nil, err
+		}
+		if len(ids) == 0 {
+			return res, nil
 		}
 		scope2, sargs2 := deskScope(a, "c2.desk_id")
-		args := append(margs, a.EnteID)
-		args = append(args, sargs...)
+		args := append([]any{a.EnteID}, ids...)
 		args = append(args, sargs2...)
 		args = append(args, 20)
-		rows, err := db.reader().query(ctx, conversationSelect+` WHERE c.contact_id IN (`+match+`) AND c.ente_id = ?`+scope+`
-		 AND c.id = (SELECT MAX(c2.id) FROM conversations c2 WHERE c2.contact_id = c.contact_id`+scope2+`) ORDER BY c.id DESC LIMIT ?`, args...)
+		rows, err := db.reader().query(ctx, conversationSelect+` WHERE c.ente_id = ? AND c.id IN (
+		   SELECT MAX(c2.id) FROM conversations c2 WHERE c2.contact_id IN (`+placeholders(len(ids))+`)`+scope2+` GROUP BY c2.contact_id)
+		 ORDER BY c.id DESC LIMIT ?`, args...)
 		if err != nil {
 			return nil, fmt.Errorf("search contacts: %w", err)
 		}
