@@ -245,11 +245,13 @@ func (e *env) apiGet(token, path string, out any) int {
 
 type apiList struct {
 	Conversations []struct {
-		ID          int64  `json:"id"`
-		ChannelID   int64  `json:"channel_id"`
-		Status      string `json:"status"`
-		Desk        struct{ ID int64 } `json:"desk"`
-		Contact     struct{ ExternalID string `json:"external_id"` } `json:"contact"`
+		ID        int64              `json:"id"`
+		ChannelID int64              `json:"channel_id"`
+		Status    string             `json:"status"`
+		Desk      struct{ ID int64 } `json:"desk"`
+		Contact   struct {
+			ExternalID string `json:"external_id"`
+		} `json:"contact"`
 		LastMessage *struct{ Text string } `json:"last_message"`
 	} `json:"conversations"`
 }
