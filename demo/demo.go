@@ -50,6 +50,16 @@ func Seed(ctx context.Context, db *store.DB, admin *redazione.User) (*Seeded, er
 	if err := db.SavePolicy(ctx, sys, &sla.Policy{Name: "Standard dell'ufficio", FirstResponse: 4 * time.Hour, Resolution: 24 * time.Hour}); err != nil {
 		return nil, fmt.Errorf("demo policy: %w", err)
 	}
+	for _, a := range []store.CannedAnswer{
+		{Title: "Orari dell'URP", Body: "Buongiorno {nome}, l'Ufficio relazioni con il pubblico di {ente} è aperto {orari}. Un cordiale saluto, {operatore}"},
+		{Title: "Presa in carico", Body: "Gentile {nome}, grazie della segnalazione: l'abbiamo inoltrata all'ufficio competente e le daremo notizie appena possibile. {operatore}, {ente}"},
+		{Title: "Accesso civico: come fare", DeskID: contatti, Body: "Gentile {nome}, può presentare la richiesta di accesso civico generalizzato (art. 5, c. 2, d.lgs. 33/2013) compilando il modulo sul sito di {ente}, senza motivarla. L'ente risponde entro 30 giorni. {operatore}"},
+	} {
+		a := a
+		if err := db.SaveCannedAnswer(ctx, sys, &a); err != nil {
+			return nil, fmt.Errorf("demo answer: %w", err)
+		}
+	}
 	now := time.Now().UTC()
 	type turn struct {
 		ch                  *redazione.Channel

@@ -98,6 +98,7 @@ const A11Y_PAGES = [
   'the inbox after a live update',
   'a conversation page',
   'a conversation page with an internal note',
+  'a conversation page with the canned answers open',
   'the office hours page',
   'the response times page with a policy',
   'the inbox filtered by due time',
@@ -339,6 +340,25 @@ describe('Redazione: web chat and live inbox', { timeout: 300_000 }, () => {
     assert.ok(!texts.some((t) => t.includes(NOTE_TEXT)), 'the widget API returns the internal note');
   }));
 
+  it('the operator inserts a canned answer by typing / in the composer', step('canned answer', async () => {
+    const text = operator.getByLabel('Testo');
+    await text.fill('');
+    await text.focus();
+    await operator.keyboard.type('/');
+    const combo = operator.getByRole('combobox', { name: /Inserisci risposta predefinita/ });
+    await combo.waitFor({ timeout: TIMEOUT });
+    assert.equal(await combo.evaluate((el) => el === document.activeElement), true, '"/" does not move to the answer search');
+    await operator.keyboard.type('orari');
+    await operator.getByRole('option', { name: /Orari dell'URP/ }).waitFor({ timeout: TIMEOUT });
+    await scanA11y(operator, 'a conversation page with the canned answers open');
+    await operator.keyboard.press('Enter');
+    const value = await text.inputValue();
+    assert.match(value, /^Buongiorno .+, l'Ufficio relazioni con il pubblico di Comune di Esempio è aperto lunedì 9:00-13:00/);
+    assert.ok(!value.includes('{'), `variables left unfilled: ${value}`);
+    assert.equal(await text.evaluate((el) => el === document.activeElement), true, 'focus does not return to the text');
+    await text.fill('');
+  }));
+
   it('after a reload the citizen finds the conversation where they left it', step('citizen reload', async () => {
     await citizen.reload();
     await launcher().waitFor({ timeout: TIMEOUT });
@@ -393,7 +413,7 @@ describe('Redazione: web chat and live inbox', { timeout: 300_000 }, () => {
     await operator.getByLabel('Prima risposta (ore lavorative)').fill('4');
     await operator.getByLabel('Risoluzione (ore lavorative)').fill('16');
     await operator.getByRole('button', { name: 'Crea' }).click();
-    await operator.getByRole('cell', { name: 'Prima risposta in giornata' }).waitFor({ timeout: TIMEOUT });
+    await operator.getByRole('cell', { name: 'Prima risposta in giornata', exact: true }).waitFor({ timeout: TIMEOUT });
     await scanA11y(operator, 'the response times page with a policy');
     await operator.goto(`${base}/inbox?view=all&sort=due`);
     await operator.getByLabel('Ordina per').waitFor({ timeout: TIMEOUT });

@@ -73,3 +73,96 @@
   });
   updateComposer();
 })();
+// Canned answers: "/" in the composer (at the start or after a space) moves
+// to the answer search, an ARIA combobox; Enter inserts the chosen answer,
+// filled in for this citizen, where the "/" was typed.
+(function () {
+  'use strict';
+  var picker = document.querySelector('.answer-picker');
+  var ta = document.getElementById('reply-text');
+  if (!picker || !ta) return;
+  var input = document.getElementById('answer-search');
+  var list = document.getElementById('answer-options');
+  var status = document.getElementById('answer-status');
+  var items = [], active = -1, slashAt = -1, timer = null, seq = 0;
+
+  function close() {
+    list.hidden = true;
+    list.innerHTML = '';
+    input.setAttribute('aria-expanded', 'false');
+    input.removeAttribute('aria-activedescendant');
+    items = []; active = -1;
+  }
+  function setActive(i) {
+    if (!items.length) return;
+    active = (i + items.length) % items.length;
+    Array.prototype.forEach.call(list.children, function (li, j) {
+      li.setAttribute('aria-selected', j === active ? 'true' : 'false');
+    });
+    input.setAttribute('aria-activedescendant', 'answer-opt-' + active);
+    list.children[active].scrollIntoView({ block: 'nearest' });
+  }
+  function render(answers) {
+    list.innerHTML = '';
+    items = answers;
+    answers.forEach(function (a, i) {
+      var li = document.createElement('li');
+      li.id = 'answer-opt-' + i;
+      li.setAttribute('role', 'option');
+      li.setAttribute('aria-selected', 'false');
+      var t = document.createElement('strong');
+      t.textContent = a.title;
+      var p = document.createElement('span');
+      p.className = 'answer-preview';
+      p.textContent = a.text.length > 140 ? a.text.slice(0, 140) + '…' : a.text;
+      li.appendChild(t); li.appendChild(p);
+      li.addEventListener('mousedown', function (e) { e.preventDefault(); insert(i); });
+      list.appendChild(li);
+    });
+    list.hidden = answers.length === 0;
+    input.setAttribute('aria-expanded', answers.length ? 'true' : 'false');
+    status.textContent = (picker.dataset.found || '%d').replace('%d', answers.length);
+    active = -1;
+    if (answers.length) setActive(0);
+  }
+  function search() {
+    var n = ++seq;
+    fetch(picker.dataset.answers + '?q=' + encodeURIComponent(input.value), { credentials: 'same-origin' })
+      .then(function (r) { return r.ok ? r.json() : { answers: [] }; })
+      .then(function (d) { if (n === seq) render(d.answers || []); })
+      .catch(function () { if (n === seq) render([]); });
+  }
+  function insert(i) {
+    var a = items[i];
+    if (!a) return;
+    var v = ta.value, at = slashAt >= 0 && v.charAt(slashAt) === '/' ? slashAt : v.length;
+    var end = slashAt >= 0 && v.charAt(slashAt) === '/' ? slashAt + 1 : v.length;
+    ta.value = v.slice(0, at) + a.text + v.slice(end);
+    var caret = at + a.text.length;
+    close();
+    input.value = '';
+    slashAt = -1;
+    ta.focus();
+    ta.setSelectionRange(caret, caret);
+  }
+  ta.addEventListener('keydown', function (e) {
+    if (e.key !== '/' || e.ctrlKey || e.metaKey || e.altKey) return;
+    var pos = ta.selectionStart, before = ta.value.slice(0, pos);
+    if (before !== '' && !/\s$/.test(before)) return;
+    // Let the "/" be typed, then move to the search.
+    slashAt = pos;
+    setTimeout(function () { input.value = ''; input.focus(); search(); }, 0);
+  });
+  input.addEventListener('focus', function () { if (!items.length) search(); });
+  input.addEventListener('input', function () {
+    clearTimeout(timer);
+    timer = setTimeout(search, 120);
+  });
+  input.addEventListener('keydown', function (e) {
+    if (e.key === 'ArrowDown') { e.preventDefault(); setActive(active + 1); }
+    else if (e.key === 'ArrowUp') { e.preventDefault(); setActive(active - 1); }
+    else if (e.key === 'Enter') { e.preventDefault(); insert(active >= 0 ? active : 0); }
+    else if (e.key === 'Escape') { e.preventDefault(); close(); ta.focus(); }
+  });
+  input.addEventListener('blur', function () { setTimeout(close, 150); });
+})();

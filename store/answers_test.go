@@ -1,0 +1,68 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/internal/testdb"
+	"github.com/redazione/redazione/store"
+)
+
+// Canned answers are written by coordinators and administrators, and each
+// operator sees those of every desk and of their own.
+func TestCannedAnswers(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		o := newOffice(t, db, "ente")
+		other := newOffice(t, db, "altro")
+		save := func(a redazione.Actor, c *store.CannedAnswer) error { return db.SaveCannedAnswer(ctx, a, c) }
+		if err := save(o.as(o.mario), &store.CannedAnswer{Title: "x", Body: "y"}); redazione.ErrorCode(err) != redazione.EFORBIDDEN {
+			t.Fatalf("an operator wrote a canned answer: %v", err)
+		}
+		for _, bad := range []store.CannedAnswer{{Body: "senza titolo"}, {Title: "senza testo"}, {Title: "t", Body: "b", DeskID: 99999}} {
+			if err := save(o.as(o.coord), &bad); redazione.ErrorCode(err) != redazione.EINVALID {
+				t.Errorf("%+v accepted: %v", bad, err)
+			}
+		}
+		all := &store.CannedAnswer{Title: "Orari dell'URP", Body: "Siamo aperti {orari}"}
+		news := &store.CannedAnswer{Title: "Rettifica stampa", Body: "Gentile redazione", DeskID: o.desks["notizie"].ID}
+		for _, c := range []*store.CannedAnswer{all, news} {
+			if err := save(o.as(o.coord), c); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := save(other.as(other.admin), &store.CannedAnswer{Title: "Orari di Altro", Body: "altro"}); err != nil {
+			t.Fatal(err)
+		}
+		titles := func(a redazione.Actor, desk int64, q string) []string {
+			list, err := db.CannedAnswers(ctx, a, desk, q, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []string
+			for _, c := range list {
+				out = append(out, c.Title)
+			}
+			return out
+		}
+		if got := titles(o.as(o.mario), 0, ""); len(got) != 1 || got[0] != "Orari dell'URP" {
+			t.Errorf("Mario (contatti) sees %v, want only the all-desk answer", got)
+		}
+		if got := titles(o.as(o.paolo), 0, ""); len(got) != 2 {
+			t.Errorf("Paolo (notizie) sees %v, want both", got)
+		}
+		if got := titles(o.as(o.coord), 0, "orari"); len(got) != 1 {
+			t.Errorf("search \"orari\" = %v, want one (never another ente's)", got)
+		}
+		if got := titles(o.as(o.coord), 0, "%"); len(got) != 0 {
+			t.Errorf("\"%%\" is a wildcard: %v", got)
+		}
+		if _, err := db.CannedAnswer(ctx, o.as(o.mario), news.ID); redazione.ErrorCode(err) != redazione.ENOTFOUND {
+			t.Errorf("Mario read another desk's answer: %v", err)
+		}
+		if err := db.DeleteCannedAnswer(ctx, other.as(other.admin), all.ID); redazione.ErrorCode(err) != redazione.ENOTFOUND {
+			t.Errorf("another ente deleted our answer: %v", err)
+		}
+	})
+}
