@@ -250,6 +250,11 @@ type Conversation struct {
 	PendingSince     time.Time
 	FirstTarget      time.Duration
 	ResolutionTarget time.Duration
+
+	// Public: a public comment or mention, answered in public.
+	Public bool
+	// Flags are the kinds of the open flags (personal_data, urgent).
+	Flags []string
 }
 
 // Direction of a message.

@@ -43,6 +43,12 @@ func (s *Service) Ingest(ctx context.Context, ch *redazione.Channel, in store.In
 	}
 	if !res.Duplicate {
 		s.publish(ctx, events.Event{Type: events.MessageCreated, EnteID: ch.EnteID, ConversationID: res.ConversationID, DeskID: res.DeskID, ContactID: res.ContactID, MessageID: res.Message.ID, Public: true})
+		for _, f := range res.Flags {
+			if f == store.FlagUrgent {
+				// The store notified the coordinators: refresh their badges.
+				s.publish(ctx, events.Event{Type: events.Notification, EnteID: ch.EnteID, ConversationID: res.ConversationID})
+			}
+		}
 	}
 	return res, nil
 }
@@ -183,4 +189,14 @@ func (s *Service) AlertSLA(ctx context.Context) (int, error) {
 		}
 	}
 	return len(alerts), err
+}
+
+// Changed tells the screens that a conversation changed outside Change
+// (a flag cleared, for instance).
+func (s *Service) Changed(ctx context.Context, a redazione.Actor, id int64) {
+	c, err := s.DB.Conversation(ctx, a, id)
+	if err != nil {
+		return
+	}
+	s.publish(ctx, events.Event{Type: events.ConversationChanged, EnteID: a.EnteID, ConversationID: id, DeskID: c.DeskID})
 }

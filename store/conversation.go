@@ -46,7 +46,8 @@ type InboxFilter struct {
 const conversationSelect = `SELECT c.id, c.ente_id, c.channel_id, ch.kind, ch.name, c.contact_id, ct.external_id, ct.name,
  c.desk_id, d.name, c.status, c.assignee_id, COALESCE(u.name, ''), c.waiting_since, c.last_message_at, c.created_at,
  COALESCE(m.id, 0), COALESCE(m.direction, ''), COALESCE(m.text, ''), COALESCE(m.sent_at, 0), COALESCE(m.delivery, ''),
- c.priority, c.first_response_at, c.first_response_due, c.resolution_due, c.pending_since, c.sla_first_target, c.sla_resolution_target
+ c.priority, c.first_response_at, c.first_response_due, c.resolution_due, c.pending_since, c.sla_first_target, c.sla_resolution_target,
+ c.public
  FROM conversations c
  JOIN channels ch ON ch.id = c.channel_id
  JOIN contacts ct ON ct.id = c.contact_id
@@ -62,7 +63,7 @@ func scanConversation(row interface{ Scan(...any) error }) (*redazione.Conversat
 	if err := row.Scan(&c.ID, &c.EnteID, &c.ChannelID, &kind, &c.ChannelName, &c.ContactID, &c.Contact.ExternalID, &c.Contact.Name,
 		&c.DeskID, &c.DeskName, &status, &c.AssigneeID, &c.AssigneeName, &waiting, &last, &created,
 		&m.ID, &dir, &m.Text, &msgSent, &delivery,
-		&c.Priority, &firstAt, &firstDue, &resDue, &pending, &firstTarget, &resTarget); err != nil {
+		&c.Priority, &firstAt, &firstDue, &resDue, &pending, &firstTarget, &resTarget, &c.Public); err != nil {
 		return nil, err
 	}
 	c.FirstResponseAt, c.FirstResponseDue, c.ResolutionDue, c.PendingSince = tm(firstAt), tm(firstDue), tm(resDue), tm(pending)
@@ -180,7 +181,10 @@ func (db *DB) Conversations(ctx context.Context, a redazione.Actor, f InboxFilte
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	return out, db.loadTags(ctx, out)
+	if err := db.loadTags(ctx, out); err != nil {
+		return nil, err
+	}
+	return out, db.loadFlagKinds(ctx, out)
 }
 
 func (db *DB) loadTags(ctx context.Context, convs []*redazione.Conversation) error {
@@ -219,7 +223,10 @@ func (db *DB) Conversation(ctx context.Context, a redazione.Actor, id int64) (*r
 	if err != nil {
 		return nil, fmt.Errorf("conversation: %w", err)
 	}
-	return c, db.loadTags(ctx, []*redazione.Conversation{c})
+	if err := db.loadTags(ctx, []*redazione.Conversation{c}); err != nil {
+		return nil, err
+	}
+	return c, db.loadFlagKinds(ctx, []*redazione.Conversation{c})
 }
 
 // Messages returns the messages and notes of a conversation the actor may

@@ -22,7 +22,12 @@ type Inbound struct {
 	Text        string
 	SentAt      time.Time
 
-	doc string // search.Document(Text), computed before the write transaction
+	// Public marks a public comment or mention: it goes to the contact's
+	// public conversation, and personal data in it is flagged.
+	Public bool
+
+	doc   string        // search.Document(Text), computed before the write transaction
+	flags []pendingFlag // computed before the write transaction
 }
 
 // Validate checks an inbound message and names the first bad field.
@@ -54,6 +59,7 @@ type Ingested struct {
 	AssigneeID      int64
 	Duplicate       bool // a redelivery: nothing was stored
 	NewConversation bool
+	Flags           []string // kinds of the flags the message raised
 }
 
 // Ingest stores a citizen's message on a channel in one transaction: dedupe
@@ -74,6 +80,7 @@ func (db *DB) Ingest(ctx context.Context, ch *redazione.Channel, in Inbound) (*I
 	// Stemming is the costliest part of indexing: done here, in the
 	// caller's goroutine, not in the single writer.
 	in.doc = search.Document(in.Text)
+	in.flags = flagsOf(in)
 	if db.dialect == SQLite {
 		// One writer: messages arriving together share a transaction.
 		return db.ingestBatched(ctx, ch, in, cfg, now)
@@ -120,8 +127,8 @@ func (db *DB) ingest(ctx context.Context, tx conn, ch *redazione.Channel, in Inb
 		var name, status string
 		var waiting int64
 		err := tx.row(ctx, `SELECT ct.id, ct.name, COALESCE(cv.id, 0), COALESCE(cv.desk_id, 0), COALESCE(cv.assignee_id, 0), COALESCE(cv.status, ''), COALESCE(cv.waiting_since, 0)
-		 FROM contacts ct LEFT JOIN conversations cv ON cv.id = (SELECT MAX(c2.id) FROM conversations c2 WHERE c2.contact_id = ct.id)
-		 WHERE ct.channel_id = ? AND ct.external_id = ?`, ch.ID, in.ContactID).
+		 FROM contacts ct LEFT JOIN conversations cv ON cv.id = (SELECT MAX(c2.id) FROM conversations c2 WHERE c2.contact_id = ct.id AND c2.public = ?)
+		 WHERE ct.channel_id = ? AND ct.external_id = ?`, in.Public, ch.ID, in.ContactID).
 			Scan(&contactID, &name, &res.ConversationID, &res.DeskID, &res.AssigneeID, &status, &waiting)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
@@ -147,8 +154,8 @@ func (db *DB) ingest(ctx context.Context, tx conn, ch *redazione.Channel, in Inb
 			// A resolved case stays closed: the citizen's new message opens a new
 			// one, and the old one is shown beside it.
 			res.NewConversation, res.DeskID, res.AssigneeID, waiting = true, ch.DeskID, 0, 0
-			res.ConversationID, err = tx.insert(ctx, "INSERT INTO conversations (ente_id, channel_id, contact_id, desk_id, status, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-				ch.EnteID, ch.ID, contactID, ch.DeskID, string(redazione.StatusOpen), ms(now))
+			res.ConversationID, err = tx.insert(ctx, "INSERT INTO conversations (ente_id, channel_id, contact_id, desk_id, status, public, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+				ch.EnteID, ch.ID, contactID, ch.DeskID, string(redazione.StatusOpen), in.Public, ms(now))
 			if err != nil {
 				return fmt.Errorf("insert conversation: %w", err)
 			}
@@ -188,6 +195,14 @@ func (db *DB) ingest(ctx context.Context, tx conn, ch *redazione.Channel, in Inb
 				if err := c.save(ctx, tx, cfg.Calendar); err != nil {
 					return err
 				}
+			}
+		}
+		if len(in.flags) > 0 {
+			if err := db.raiseFlags(ctx, tx, ch, res.ConversationID, m.ID, in.flags, cfg, now); err != nil {
+				return err
+			}
+			for _, f := range in.flags {
+				res.Flags = append(res.Flags, f.kind)
 			}
 		}
 		return db.indexDoc(ctx, tx, m.ID, ch.EnteID, in.doc)

@@ -81,34 +81,27 @@ func (db *DB) Search(ctx context.Context, a redazione.Actor, q string, limit int
 		}
 	}
 	if prefixes := search.Prefixes(q); len([]rune(strings.Join(prefixes, ""))) >= 2 {
-		// Contacts by word prefix of name or platform id (the newest 200),
-		// then each one's newest conversation the actor may see.
-		var match string
-		var margs []any
-		if db.dialect == Postgres {
-			match = "SELECT id FROM contacts WHERE ente_id = ? AND search @@ to_tsquery('simple', ?) ORDER BY id DESC LIMIT 200"
-			margs = []any{a.EnteID, search.TSPrefix(prefixes)}
-		} else {
-			match = `SELECT f.rowid FROM contacts_fts f JOIN contacts ct ON ct.id = f.rowid
-			 WHERE contacts_fts MATCH ? AND ct.ente_id = ? ORDER BY f.rowid DESC LIMIT 200`
-			margs = []any{search.FTS5Prefix(prefixes), a.EnteID}
-		}
-		crows, err := db.reader().query(ctx, match, margs...)
+		// Contacts by whole words first (the index streams them newest
+		// first and stops early), then, if those are few, by word prefix
+		// (which reads every match: "esposito"* can be thousands).
+		ids, err := db.contactMatches(ctx, a.EnteID, prefixes, false)
 		if err != nil {
-			return nil, fmt.Errorf("search contacts: %w", err)
+			return nil, err
 		}
-		var ids []any
-		for crows.Next() {
-			var id int64
-			if err := crows.Scan(&id); err != nil {
-				crows.Close()
+		if len(ids) < 20 {
+			more, err := db.contactMatches(ctx, a.EnteID, prefixes, true)
+			if err != nil {
 				return nil, err
 			}
-			ids = append(ids, id)
-		}
-		crows.Close()
-		if err := crows.Err(); err != nil {
-			return nil, err
+			seen := map[any]bool{}
+			for _, id := range ids {
+				seen[id] = true
+			}
+			for _, id := range more {
+				if !seen[id] {
+					ids = append(ids, id)
+				}
+			}
 		}
 		if len(ids) == 0 {
 			return res, nil
@@ -137,4 +130,41 @@ func (db *DB) Search(ctx context.Context, a redazione.Actor, q string, limit int
 		}
 	}
 	return res, nil
+}
+
+// contactMatches returns the ids of the ente's newest 200 contacts whose
+// name or platform id has the words (or words starting so, with prefix).
+func (db *DB) contactMatches(ctx context.Context, enteID int64, words []string, prefix bool) ([]any, error) {
+	var q string
+	var args []any
+	if db.dialect == Postgres {
+		expr := search.TSQuery(words)
+		if prefix {
+			expr = search.TSPrefix(words)
+		}
+		q = "SELECT id FROM contacts WHERE ente_id = ? AND search @@ to_tsquery('simple', ?) ORDER BY id DESC LIMIT 200"
+		args = []any{enteID, expr}
+	} else {
+		expr := search.FTS5Match(words)
+		if prefix {
+			expr = search.FTS5Prefix(words)
+		}
+		q = `SELECT f.rowid FROM contacts_fts f JOIN contacts ct ON ct.id = f.rowid
+		 WHERE contacts_fts MATCH ? AND ct.ente_id = ? ORDER BY f.rowid DESC LIMIT 200`
+		args = []any{expr, enteID}
+	}
+	rows, err := db.reader().query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("search contacts: %w", err)
+	}
+	defer rows.Close()
+	var ids []any
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
 }

@@ -130,6 +130,9 @@ type conversationView struct {
 	Statuses     []redazione.Status
 	Priorities   []sla.Priority
 	CanWrite     bool
+	Flags        []store.Flag
+	Marks        map[int64][]store.Mark // by message: what open flags point at
+	OpenFlags    map[string]bool
 }
 
 func (s *Server) loadConversation(r *http.Request, u *session) (*conversationView, error) {
@@ -147,6 +150,16 @@ func (s *Server) loadConversation(r *http.Request, u *session) (*conversationVie
 		Priorities: priorities}
 	if v.Messages, err = s.DB.Messages(ctx, u.Actor, id, 0); err != nil {
 		return nil, err
+	}
+	if v.Flags, err = s.DB.Flags(ctx, u.Actor, id); err != nil {
+		return nil, err
+	}
+	v.Marks, v.OpenFlags = map[int64][]store.Mark{}, map[string]bool{}
+	for _, f := range v.Flags {
+		if f.ClearedAt.IsZero() {
+			v.Marks[f.MessageID] = append(v.Marks[f.MessageID], f.Marks...)
+			v.OpenFlags[f.Kind] = true
+		}
 	}
 	others, err := s.DB.Conversations(ctx, u.Actor, store.InboxFilter{ContactID: c.ContactID, Status: "any", Limit: 20})
 	if err != nil {
@@ -338,4 +351,14 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, u *session) {
 	}
 	p.Data = map[string]any{"Entries": entries, "Names": names}
 	s.render(w, r, http.StatusOK, "audit", "", p)
+}
+
+func (s *Server) clearFlag(w http.ResponseWriter, r *http.Request, u *session) {
+	fid, _ := strconv.ParseInt(r.PathValue("flag"), 10, 64)
+	if err := s.DB.ClearFlag(r.Context(), u.Actor, s.convID(r), fid, r.PostFormValue("reason")); err != nil {
+		s.fail(w, r, s.page(r, u, "", "inbox"), err)
+		return
+	}
+	s.Inbox.Changed(r.Context(), u.Actor, s.convID(r))
+	s.afterChange(w, r, u, "details")
 }

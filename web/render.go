@@ -22,6 +22,7 @@ import (
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/search"
 	"github.com/redazione/redazione/sla"
+	"github.com/redazione/redazione/store"
 )
 
 //go:embed templates
@@ -109,6 +110,8 @@ var funcs = template.FuncMap{
 		return map[string]any{"Lang": p.Lang, "C": c, "P": p}
 	},
 	"priorityLabel": priorityLabel,
+	"marked":        marked,
+	"flagLabel": func(lang, kind string) string { return translate(lang, "flag."+kind) },
 	"int": func(v any) int {
 		switch x := v.(type) {
 		case sla.Priority:
@@ -320,3 +323,27 @@ func sameHost(r *http.Request, raw string) bool {
 }
 
 func urlQueryEscape(s string) string { return url.QueryEscape(s) }
+
+// marked returns text, escaped, with the spans flags point at in <mark>.
+func marked(text string, marks []store.Mark) template.HTML {
+	var b strings.Builder
+	pos := 0
+	for _, m := range sortedMarks(marks) {
+		if m.Start < pos || m.End > len(text) || m.Start >= m.End {
+			continue
+		}
+		b.WriteString(template.HTMLEscapeString(text[pos:m.Start]))
+		b.WriteString(`<mark class="flag-mark flag-` + template.HTMLEscapeString(m.Kind) + `">`)
+		b.WriteString(template.HTMLEscapeString(text[m.Start:m.End]))
+		b.WriteString("</mark>")
+		pos = m.End
+	}
+	b.WriteString(template.HTMLEscapeString(text[pos:]))
+	return template.HTML(b.String())
+}
+
+func sortedMarks(marks []store.Mark) []store.Mark {
+	out := slices.Clone(marks)
+	slices.SortFunc(out, func(a, b store.Mark) int { return a.Start - b.Start })
+	return out
+}

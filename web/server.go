@@ -78,6 +78,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /conversations/{id}/desk", s.user(s.moveDesk))
 	mux.HandleFunc("POST /conversations/{id}/status", s.user(s.setStatus))
 	mux.HandleFunc("POST /conversations/{id}/priority", s.user(s.setPriority))
+	mux.HandleFunc("POST /conversations/{id}/flags/{flag}/clear", s.user(s.clearFlag))
 	mux.HandleFunc("POST /conversations/{id}/tags", s.user(s.addTag))
 	mux.HandleFunc("POST /conversations/{id}/tags/remove", s.user(s.removeTag))
 	mux.HandleFunc("GET /search", s.user(s.searchPage))

@@ -61,6 +61,8 @@ type Payload struct {
 	} `json:"contact"`
 	Text   *string `json:"text"`
 	SentAt *string `json:"sent_at"`
+	// Public marks a public comment or mention (optional, default false).
+	Public bool `json:"public"`
 }
 
 // Parse decodes and checks a payload; the error names the first bad field.
@@ -94,7 +96,7 @@ func Parse(body []byte) (store.Inbound, error) {
 	if err != nil {
 		return in, redazione.FieldError("sent_at", "data non valida: serve RFC 3339, per esempio 2026-11-22T10:00:00+01:00")
 	}
-	in = store.Inbound{ExternalID: *p.ExternalID, ContactID: *p.Contact.ExternalID, ContactName: p.Contact.Name, Text: *p.Text, SentAt: t.UTC()}
+	in = store.Inbound{ExternalID: *p.ExternalID, ContactID: *p.Contact.ExternalID, ContactName: p.Contact.Name, Text: *p.Text, SentAt: t.UTC(), Public: p.Public}
 	return in, in.Validate()
 }
 

@@ -166,3 +166,13 @@
   });
   input.addEventListener('blur', function () { setTimeout(close, 150); });
 })();
+// "Use the suggested answer": put a suggested text in the composer.
+document.addEventListener('click', function (e) {
+  var b = e.target.closest && e.target.closest('[data-insert]');
+  if (!b) return;
+  var src = document.querySelector(b.getAttribute('data-insert'));
+  var ta = document.getElementById('reply-text');
+  if (!src || !ta) return;
+  ta.value = src.textContent.trim();
+  ta.focus();
+});
