@@ -10,6 +10,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFile } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { mkdtemp, mkdir, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -34,7 +35,7 @@ const REPLY_TEXT = `L'anagrafe apre alle 8:30, dal lunedì al venerdì. (${run})
 const NOTE_TEXT = `Nota riservata: verificare orari estivi (${run})`;
 const AFTER_NOTE_TEXT = `Le confermo anche il sabato mattina. (${run})`;
 
-let tmp, server, serverLog = '', base, demoPath = '/demo/1';
+let tmp, bin, server, serverLog = '', base, demoPath = '/demo/1';
 let browser, citizenCtx, operatorCtx, citizen, operator;
 let conversationURL;
 
@@ -99,6 +100,7 @@ const A11Y_PAGES = [
   'a conversation page',
   'a conversation page with an internal note',
   'a conversation page with the canned answers open',
+  'a public comment with personal data',
   'the office hours page',
   'the response times page with a policy',
   'the inbox filtered by due time',
@@ -169,7 +171,7 @@ async function waitLive(page) {
 describe('Redazione: web chat and live inbox', { timeout: 300_000 }, () => {
   before(async () => {
     tmp = await mkdtemp(path.join(tmpdir(), 'redazione-e2e-'));
-    const bin = path.join(tmp, 'redazione');
+    bin = path.join(tmp, 'redazione');
     await promisify(execFile)('go', ['build', '-o', bin, './cmd/redazione'], { cwd: root, maxBuffer: 16 << 20 });
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
@@ -398,6 +400,33 @@ describe('Redazione: web chat and live inbox', { timeout: 300_000 }, () => {
     for (const t of [CITIZEN_TEXT, REPLY_TEXT]) {
       await chatLog().getByText(t).waitFor({ timeout: TIMEOUT });
     }
+  }));
+
+  it('a public comment with a codice fiscale is flagged and the data highlighted', step('personal data', async () => {
+    // An integration feeds public comments: an API channel made with the CLI.
+    const { stdout } = await promisify(execFile)(bin, ['channel', 'add', 'api', '--name', 'Commenti Facebook'], {
+      cwd: tmp,
+      env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('REDAZIONE_'))), REDAZIONE_DATA_DIR: path.join(tmp, 'data') },
+    });
+    const ch = JSON.parse(stdout);
+    const body = JSON.stringify({
+      external_id: `fb-${run}`, contact: { external_id: `fb-user-${run}`, name: `Commentatore ${run}` },
+      text: `Vergogna! Ecco il mio codice fiscale RSSMRA85T10A562S, controllate la multa (${run})`,
+      sent_at: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), public: true,
+    });
+    const sig = 'sha256=' + createHmac('sha256', ch.secret).update(body).digest('hex');
+    const r = await fetch(`${base}/api/v1/channels/${ch.id}/messages`, { method: 'POST', body, headers: { 'Content-Type': 'application/json', 'X-Redazione-Signature': sig } });
+    assert.equal(r.status, 202, await r.text());
+    await operator.goto(`${base}/inbox?view=all`);
+    const item = operator.locator('.conv-item', { hasText: `Commentatore ${run}` });
+    await item.locator('.flag-badge', { hasText: 'Dati personali esposti' }).waitFor({ timeout: TIMEOUT });
+    await item.getByRole('link').click();
+    await operator.locator('mark.flag-mark', { hasText: 'RSSMRA85T10A562S' }).waitFor({ timeout: TIMEOUT });
+    await operator.getByText(/la risposta sarà PUBBLICA/).waitFor({ timeout: TIMEOUT });
+    await operator.getByRole('button', { name: 'Usa la risposta consigliata' }).click();
+    assert.match(await operator.getByLabel('Testo').inputValue(), /per tutelare la sua riservatezza/);
+    await scanA11y(operator, 'a public comment with personal data');
+    await operator.getByLabel('Testo').fill('');
   }));
 
   it('an administrator sets the office hours and a response-time target', step('response times', async () => {

@@ -89,8 +89,18 @@ type apiConversation struct {
 	WaitingSince *time.Time   `json:"waiting_since"`
 	CreatedAt    time.Time    `json:"created_at"`
 	Priority     string       `json:"priority"`
+	Public       bool         `json:"public"`
+	Flags        []apiFlag    `json:"flags"`
 	SLA          *apiSLA      `json:"sla"`
 	Messages     []apiMessage `json:"messages,omitempty"`
+}
+
+// apiFlag is a delicate situation raised on a conversation.
+type apiFlag struct {
+	Kind      string `json:"kind"`
+	Reason    string `json:"reason,omitempty"`
+	MessageID int64  `json:"message_id,omitempty"`
+	Cleared   bool   `json:"cleared"`
 }
 
 // apiSLA is a conversation's response-time targets; null without any.
@@ -112,6 +122,11 @@ func optTime(t time.Time) *time.Time {
 
 func withSLA(out *apiConversation, c *redazione.Conversation, cal *calendar.Calendar) {
 	out.Priority = sla.Priority(c.Priority).Label()
+	out.Public = c.Public
+	out.Flags = []apiFlag{}
+	for _, k := range c.Flags {
+		out.Flags = append(out.Flags, apiFlag{Kind: k})
+	}
 	if c.FirstResponseDue.IsZero() && c.ResolutionDue.IsZero() {
 		return
 	}
@@ -207,6 +222,15 @@ func (s *Server) apiConversation(w http.ResponseWriter, r *http.Request, u *sess
 	}
 	out := toAPIConversation(c)
 	withSLA(&out, c, cfg.Calendar)
+	flags, err := s.DB.Flags(r.Context(), u.Actor, id)
+	if err != nil {
+		s.jsonError(w, r, err)
+		return
+	}
+	out.Flags = make([]apiFlag, 0, len(flags))
+	for _, f := range flags {
+		out.Flags = append(out.Flags, apiFlag{Kind: f.Kind, Reason: f.Reason, MessageID: f.MessageID, Cleared: !f.ClearedAt.IsZero()})
+	}
 	out.Messages = make([]apiMessage, 0, len(msgs))
 	for _, m := range msgs {
 		out.Messages = append(out.Messages, toAPIMessage(m))
