@@ -106,13 +106,37 @@ func (db *DB) Search(ctx context.Context, a redazione.Actor, q string, limit int
 		if len(ids) == 0 {
 			return res, nil
 		}
+		// Each contact's newest conversation the actor may see: first the
+		// ids (by the contact index), then the rows by primary key, so the
+		// planner never walks the ente's conversations.
 		scope2, sargs2 := deskScope(a, "c2.desk_id")
-		args := append([]any{a.EnteID}, ids...)
+		// (the contacts are the ente's; the rows below are checked again)
+		args := append([]any{}, ids...)
 		args = append(args, sargs2...)
 		args = append(args, 20)
-		rows, err := db.reader().query(ctx, conversationSelect+` WHERE c.ente_id = ? AND c.id IN (
-		   SELECT MAX(c2.id) FROM conversations c2 WHERE c2.contact_id IN (`+placeholders(len(ids))+`)`+scope2+` GROUP BY c2.contact_id)
-		 ORDER BY c.id DESC LIMIT ?`, args...)
+		idRows, err := db.reader().query(ctx, `SELECT MAX(c2.id) FROM conversations c2 WHERE c2.contact_id IN (`+placeholders(len(ids))+`)`+scope2+`
+		 GROUP BY c2.contact_id ORDER BY 1 DESC LIMIT ?`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("search contacts: %w", err)
+		}
+		var convIDs []any
+		for idRows.Next() {
+			var id int64
+			if err := idRows.Scan(&id); err != nil {
+				idRows.Close()
+				return nil, err
+			}
+			convIDs = append(convIDs, id)
+		}
+		idRows.Close()
+		if err := idRows.Err(); err != nil {
+			return nil, err
+		}
+		if len(convIDs) == 0 {
+			return res, nil
+		}
+		rows, err := db.reader().query(ctx, conversationSelect+` WHERE c.id IN (`+placeholders(len(convIDs))+`) AND c.ente_id = ? ORDER BY c.id DESC`,
+			append(convIDs, a.EnteID)...)
 		if err != nil {
 			return nil, fmt.Errorf("search contacts: %w", err)
 		}
