@@ -135,7 +135,9 @@ func (db *DB) Search(ctx context.Context, a redazione.Actor, q string, limit int
 		if len(convIDs) == 0 {
 			return res, nil
 		}
-		rows, err := db.reader().query(ctx, conversationSelect+` WHERE c.id IN (`+placeholders(len(convIDs))+`) AND c.ente_id = ? ORDER BY c.id DESC`,
+		// (the unary + keeps SQLite's planner on the primary key instead of
+		// walking the ente's index; the ente is still checked)
+		rows, err := db.reader().query(ctx, conversationSelect+` WHERE c.id IN (`+placeholders(len(convIDs))+`) AND +c.ente_id = ? ORDER BY c.id DESC`,
 			append(convIDs, a.EnteID)...)
 		if err != nil {
 			return nil, fmt.Errorf("search contacts: %w", err)
