@@ -23,6 +23,7 @@ import (
 // message.
 const maxIngestBatch = 256
 
+
 type ingestReq struct {
 	ctx  context.Context
 	ch   *redazione.Channel

@@ -171,31 +171,8 @@ func (db *DB) ingest(ctx context.Context, tx conn, ch *redazione.Channel, in Inb
 			return fmt.Errorf("insert message: %w", err)
 		}
 		res.Message, res.ContactID = m, contactID
-		if waiting == 0 {
-			waiting = ms(m.SentAt)
-		}
-		if status == string(redazione.StatusPending) {
-			// The citizen answered: the response-time clock runs again.
-			c, err := loadClock(ctx, tx, res.ConversationID)
-			if err != nil {
-				return err
-			}
-			c.setStatus(cfg.Calendar, redazione.StatusOpen, ms(now))
-			if err := c.save(ctx, tx, cfg.Calendar); err != nil {
-				return err
-			}
-		}
-		if _, err := tx.exec(ctx, "UPDATE conversations SET status = ?, waiting_since = ?, last_message_at = ?, last_message_id = ?, queue_key = ? WHERE id = ?",
-			string(redazione.StatusOpen), waiting, ms(now), m.ID, queueKey(waiting, ms(now)), res.ConversationID); err != nil {
-			return fmt.Errorf("update conversation: %w", err)
-		}
-		if res.NewConversation && len(cfg.Policies) > 0 {
-			c := &clock{ID: res.ConversationID, EnteID: ch.EnteID, DeskID: ch.DeskID, ChannelID: ch.ID, Status: redazione.StatusOpen, Created: ms(now)}
-			if c.pick(cfg); c.FirstTarget > 0 || c.ResTarget > 0 {
-				if err := c.save(ctx, tx, cfg.Calendar); err != nil {
-					return err
-				}
-			}
+		if err := db.touchConversation(ctx, tx, ch, &res, status, waiting, m, cfg, now); err != nil {
+			return err
 		}
 		if len(in.flags) > 0 {
 			if err := db.raiseFlags(ctx, tx, ch, res.ConversationID, m.ID, in.flags, cfg, now); err != nil {
@@ -211,6 +188,49 @@ func (db *DB) ingest(ctx context.Context, tx conn, ch *redazione.Channel, in Inb
 		return nil, err
 	}
 	return &res, nil
+}
+
+// touchConversation updates a conversation for a citizen's new message m:
+// open, waiting since the first unanswered message, its place in the queue,
+// and the response-time clock.
+func (db *DB) touchConversation(ctx context.Context, tx conn, ch *redazione.Channel, res *Ingested, status string, waiting int64, m *redazione.Message, cfg *SLAConfig, now time.Time) error {
+	if !res.NewConversation && waiting != 0 && status == string(redazione.StatusOpen) {
+		// The citizen is already waiting on an open conversation: status,
+		// waiting time and queue place stay as they are, so only columns
+		// outside the inbox indexes change and no index page is touched.
+		if _, err := tx.exec(ctx, "UPDATE conversations SET last_message_at = ?, last_message_id = ? WHERE id = ?",
+			ms(now), m.ID, res.ConversationID); err != nil {
+			return fmt.Errorf("update conversation: %w", err)
+		}
+		return nil
+	}
+	if waiting == 0 {
+		waiting = ms(m.SentAt)
+	}
+	if status == string(redazione.StatusPending) {
+		// The citizen answered: the response-time clock runs again.
+		c, err := loadClock(ctx, tx, res.ConversationID)
+		if err != nil {
+			return err
+		}
+		c.setStatus(cfg.Calendar, redazione.StatusOpen, ms(now))
+		if err := c.save(ctx, tx, cfg.Calendar); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.exec(ctx, "UPDATE conversations SET status = ?, waiting_since = ?, last_message_at = ?, last_message_id = ?, queue_key = ? WHERE id = ?",
+		string(redazione.StatusOpen), waiting, ms(now), m.ID, queueKey(waiting, ms(now)), res.ConversationID); err != nil {
+		return fmt.Errorf("update conversation: %w", err)
+	}
+	if res.NewConversation && len(cfg.Policies) > 0 {
+		c := &clock{ID: res.ConversationID, EnteID: ch.EnteID, DeskID: ch.DeskID, ChannelID: ch.ID, Status: redazione.StatusOpen, Created: ms(now)}
+		if c.pick(cfg); c.FirstTarget > 0 || c.ResTarget > 0 {
+			if err := c.save(ctx, tx, cfg.Calendar); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // index adds a message to the full-text index.
