@@ -54,12 +54,8 @@ func (s *Server) adminPage(w http.ResponseWriter, r *http.Request, u *session, n
 		return
 	}
 	v.Created = created
-	if formErr != nil {
-		p.Error = redazione.ErrorMessage(formErr)
-		status = statusOf(formErr)
-	}
 	p.Data = v
-	s.render(w, r, status, name, "", p)
+	s.renderForm(w, r, name, p, status, formErr)
 }
 
 func (s *Server) usersPage(w http.ResponseWriter, r *http.Request, u *session) {

@@ -111,11 +111,7 @@ func (s *Server) renderAnswers(w http.ResponseWriter, r *http.Request, u *sessio
 		v.Edit = &store.CannedAnswer{}
 	}
 	p.Data, p.Flash = v, flash
-	if formErr != nil {
-		p.Error = redazione.ErrorMessage(formErr)
-		status = statusOf(formErr)
-	}
-	s.render(w, r, status, "answers", "", p)
+	s.renderForm(w, r, "answers", p, status, formErr)
 }
 
 func (s *Server) saveAnswer(w http.ResponseWriter, r *http.Request, u *session) {

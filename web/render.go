@@ -347,3 +347,13 @@ func sortedMarks(marks []store.Mark) []store.Mark {
 	slices.SortFunc(out, func(a, b store.Mark) int { return a.Start - b.Start })
 	return out
 }
+
+// renderForm renders a page holding a form; a form error is shown on the
+// page, with the status it calls for.
+func (s *Server) renderForm(w http.ResponseWriter, r *http.Request, name string, p *page, status int, formErr error) {
+	if formErr != nil {
+		p.Error = redazione.ErrorMessage(formErr)
+		status = statusOf(formErr)
+	}
+	s.render(w, r, status, name, "", p)
+}

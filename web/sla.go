@@ -130,11 +130,7 @@ func (s *Server) renderCalendar(w http.ResponseWriter, r *http.Request, u *sessi
 	}
 	v.Holidays = cal.Holidays(v.Year)
 	p.Data, p.Flash = v, flash
-	if err != nil {
-		p.Error = redazione.ErrorMessage(err)
-		status = statusOf(err)
-	}
-	s.render(w, r, status, "admin_calendar", "", p)
+	s.renderForm(w, r, "admin_calendar", p, status, err)
 }
 
 func (s *Server) saveCalendar(w http.ResponseWriter, r *http.Request, u *session) {
@@ -188,11 +184,7 @@ func (s *Server) renderSLA(w http.ResponseWriter, r *http.Request, u *session, f
 		v.ChanNames[c.ID] = c.Name
 	}
 	p.Data, p.Flash = v, flash
-	if err != nil {
-		p.Error = redazione.ErrorMessage(err)
-		status = statusOf(err)
-	}
-	s.render(w, r, status, "admin_sla", "", p)
+	s.renderForm(w, r, "admin_sla", p, status, err)
 }
 
 // hoursField reads a number of working hours ("4", "1,5", "0.25").
