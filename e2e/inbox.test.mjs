@@ -361,6 +361,21 @@ describe('Redazione: web chat and live inbox', { timeout: 300_000 }, () => {
     await text.fill('');
   }));
 
+  it('the composer gives gentle tone hints and still sends', step('tone hints', async () => {
+    const text = operator.getByLabel('Testo');
+    const hints = operator.locator('#tone-hints');
+    await text.fill('');
+    await text.pressSequentially('NON DOVETE SCRIVERCI COSI, ASPETTATE LA RISPOSTA', { delay: 5 });
+    await hints.getByText(/tutto in maiuscolo/).waitFor({ timeout: TIMEOUT });
+    await hints.getByText(/Manca un saluto iniziale/).waitFor({ timeout: TIMEOUT });
+    await text.fill('');
+    await text.pressSequentially('Buongiorno, la richiamiamo entro oggi.', { delay: 5 });
+    await hints.locator('li').first().waitFor({ state: 'detached', timeout: TIMEOUT });
+    // Hints never block: the send button stays enabled.
+    assert.equal(await operator.getByRole('button', { name: 'Invia risposta' }).isEnabled(), true);
+    await text.fill('');
+  }));
+
   it('after a reload the citizen finds the conversation where they left it', step('citizen reload', async () => {
     await citizen.reload();
     await launcher().waitFor({ timeout: TIMEOUT });

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -147,4 +148,28 @@ func (db *DB) DeleteCannedAnswer(ctx context.Context, a redazione.Actor, id int6
 		}
 		return appendAudit(ctx, tx, db.now(), redazione.AuditEntry{EnteID: a.EnteID, ActorID: a.UserID, Action: "answer.delete", Target: fmt.Sprint(id)})
 	})
+}
+
+// TypicalReplyLength is the median length, in characters, of the ente's
+// last 200 replies (0 when there are fewer than 10): what "far longer than
+// usual" is measured against.
+func (db *DB) TypicalReplyLength(ctx context.Context, enteID int64) (int, error) {
+	rows, err := db.reader().query(ctx, "SELECT text FROM messages WHERE ente_id = ? AND direction = 'out' ORDER BY id DESC LIMIT 200", enteID)
+	if err != nil {
+		return 0, fmt.Errorf("reply lengths: %w", err)
+	}
+	defer rows.Close()
+	var lens []int
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			return 0, err
+		}
+		lens = append(lens, utf8.RuneCountInString(t))
+	}
+	if err := rows.Err(); err != nil || len(lens) < 10 {
+		return 0, err
+	}
+	slices.Sort(lens)
+	return lens[len(lens)/2], nil
 }

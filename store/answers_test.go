@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/redazione/redazione"
@@ -65,4 +66,24 @@ func TestCannedAnswers(t *testing.T) {
 			t.Errorf("another ente deleted our answer: %v", err)
 		}
 	})
+}
+
+// The typical reply length is the median of the office's recent replies.
+func TestTypicalReplyLength(t *testing.T) {
+	db := testdb.Open(t, store.SQLite)
+	o := newOffice(t, db, "ente")
+	ctx := context.Background()
+	conv := o.ingest(t, o.webchat, "c1", "m1", "Domanda").ConversationID
+	if n, _ := db.TypicalReplyLength(ctx, o.ente.ID); n != 0 {
+		t.Fatalf("with no replies: %d, want 0", n)
+	}
+	for i := 0; i < 11; i++ {
+		o.reply(t, o.as(o.mario), conv, strings.Repeat("a", 10*(i+1))) // 10, 20, ... 110
+	}
+	if _, err := db.AddMessage(ctx, o.as(o.mario), conv, store.Outgoing{Text: strings.Repeat("n", 4000), Note: true}); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := db.TypicalReplyLength(ctx, o.ente.ID); n != 60 {
+		t.Fatalf("median = %d, want 60 (notes do not count)", n)
+	}
 }

@@ -133,6 +133,7 @@ type conversationView struct {
 	Flags        []store.Flag
 	Marks        map[int64][]store.Mark // by message: what open flags point at
 	OpenFlags    map[string]bool
+	TypicalLen   int // median length of the office's replies, for tone hints
 }
 
 func (s *Server) loadConversation(r *http.Request, u *session) (*conversationView, error) {
@@ -201,6 +202,7 @@ func (s *Server) conversationPage(w http.ResponseWriter, r *http.Request, u *ses
 		s.fail(w, r, p, err)
 		return
 	}
+	v.TypicalLen, _ = s.DB.TypicalReplyLength(ctx, u.Actor.EnteID)
 	s.render(w, r, http.StatusOK, "conversation", "", p)
 }
 

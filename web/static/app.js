@@ -176,3 +176,33 @@ document.addEventListener('click', function (e) {
   ta.value = src.textContent.trim();
   ta.focus();
 });
+// Tone hints: gentle notes while a reply is written; they never stop it.
+(function () {
+  'use strict';
+  var ta = document.getElementById('reply-text');
+  var box = document.getElementById('tone-hints');
+  if (!ta || !box) return;
+  var greeting = /^\s*(buongiorno|buonasera|buon pomeriggio|gentile|gentili|egregi[oa]|spett|salve|ciao|car[oa]|grazie|good (morning|afternoon|evening)|dear|hello)/i;
+  var timer = null;
+  function isNote() {
+    var n = document.getElementById('kind-note');
+    return n && n.checked;
+  }
+  function check() {
+    var text = ta.value.trim(), hints = [];
+    if (text.length >= 12 && !isNote()) {
+      var letters = text.replace(/[^A-Za-zÀ-ÿ]/g, '');
+      var upper = letters.replace(/[^A-ZÀ-Þ]/g, '');
+      if (letters.length >= 10 && upper.length / letters.length > 0.8) hints.push(ta.dataset.hintCaps);
+      var typical = parseInt(ta.dataset.typical || '0', 10);
+      if (typical > 0 && text.length > Math.max(3 * typical, typical + 400)) hints.push((ta.dataset.hintLong || '').replace('%d', typical));
+      if (!greeting.test(text)) hints.push(ta.dataset.hintGreeting);
+    }
+    var html = hints.map(function (h) { return '<li>' + h.replace(/[<>&]/g, '') + '</li>'; }).join('');
+    if (box.dataset.last === html) return;
+    box.dataset.last = html;
+    box.innerHTML = hints.length ? '<ul>' + html + '</ul>' : '';
+  }
+  ta.addEventListener('input', function () { clearTimeout(timer); timer = setTimeout(check, 700); });
+  document.addEventListener('change', function (e) { if (e.target && e.target.name === 'kind') check(); });
+})();
