@@ -60,6 +60,11 @@ func Seed(ctx context.Context, db *store.DB, admin *redazione.User) (*Seeded, er
 			return nil, fmt.Errorf("demo answer: %w", err)
 		}
 	}
+	for _, pb := range demoPlaybooks {
+		if err := db.SavePlaybook(ctx, sys, pb); err != nil {
+			return nil, fmt.Errorf("demo playbook: %w", err)
+		}
+	}
 	now := time.Now().UTC()
 	type turn struct {
 		ch                  *redazione.Channel
@@ -109,4 +114,24 @@ func Seed(ctx context.Context, db *store.DB, admin *redazione.User) (*Seeded, er
 	}
 	db.SetNow(time.Now)
 	return &Seeded{WebChat: web, API: api}, nil
+}
+
+// demoPlaybooks are starting guidelines an office adapts to itself.
+var demoPlaybooks = []store.Playbook{
+	{Situation: "personal_data", Steps: "1. Non ripetere i dati nella risposta.\n2. Rispondi in pubblico con il testo consigliato, invitando a scrivere in privato.\n3. Nascondi il commento, se la piattaforma lo consente.\n4. Annota nella conversazione cosa hai fatto.",
+		Alert: "Referente privacy dell'ente, se i dati sono di terzi o sanitari."},
+	{Situation: "emergency", Steps: "1. Rispondi subito indicando il 112 (Numero unico di emergenza).\n2. Non promettere interventi che l'ufficio non può garantire.\n3. Inoltra la segnalazione alla Polizia locale con luogo e ora.",
+		Alert: "Polizia locale e coordinatore di turno."},
+	{Situation: "threat", Steps: "1. Non rispondere alla provocazione.\n2. Conserva il messaggio: non cancellarlo.\n3. Segnala al coordinatore, che valuta la denuncia.",
+		Alert: "Coordinatore e, se la minaccia è concreta, Polizia locale."},
+	{Situation: "self_harm", Steps: "1. Rispondi con calma e vicinanza, senza giudicare.\n2. Indica il 112 e il Telefono Amico Italia (02 2327 2327).\n3. Non lasciare la conversazione senza risposta: avvisa subito il coordinatore.",
+		Alert: "Coordinatore di turno; servizi sociali del Comune."},
+	{Situation: "complaint", Steps: "1. Ringrazia e riconosci il disagio.\n2. Spiega i tempi e l'ufficio competente.\n3. Se serve, indica come presentare un reclamo formale.",
+		Alert: "Responsabile dell'ufficio competente."},
+	{Situation: "documents", Steps: "1. Distingui accesso civico semplice, generalizzato e accesso agli atti (L. 241/1990).\n2. Indica il modulo e i 30 giorni per la risposta.\n3. Registra la richiesta nel registro degli accessi, se presentata.",
+		Alert: "Responsabile della trasparenza."},
+	{Situation: "political", Steps: "1. Rispondi solo sui servizi, in forma impersonale.\n2. In periodo elettorale (par condicio) niente comunicazione che non sia indispensabile e impersonale.\n3. Nel dubbio, chiedi al coordinatore prima di rispondere.",
+		Alert: "Coordinatore e ufficio stampa."},
+	{Situation: "journalist", Steps: "1. Non rilasciare dichiarazioni: ringrazia e indica l'ufficio stampa.\n2. Annota testata, nome e scadenza del giornalista.",
+		Alert: "Ufficio stampa (desk Notizie e media)."},
 }

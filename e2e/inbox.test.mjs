@@ -104,6 +104,8 @@ const A11Y_PAGES = [
   'the office hours page',
   'the response times page with a policy',
   'the inbox filtered by due time',
+  'the guidelines page',
+  'the canned answers page',
   'the demo page (widget closed)',
   'the demo page with the privacy notice open',
   'the demo page with the chat open',
@@ -462,6 +464,12 @@ describe('Redazione: web chat and live inbox', { timeout: 300_000 }, () => {
     await operator.goto(`${base}/inbox?view=all&sort=due`);
     await operator.getByLabel('Ordina per').waitFor({ timeout: TIMEOUT });
     await scanA11y(operator, 'the inbox filtered by due time');
+    await operator.goto(`${base}/playbooks`);
+    await operator.getByRole('heading', { name: 'Linee guida per le situazioni delicate' }).waitFor({ timeout: TIMEOUT });
+    await scanA11y(operator, 'the guidelines page');
+    await operator.goto(`${base}/answers`);
+    await operator.getByRole('heading', { name: 'Orari dell\'URP' }).waitFor({ timeout: TIMEOUT });
+    await scanA11y(operator, 'the canned answers page');
   }));
 
   for (const label of A11Y_PAGES) {

@@ -87,3 +87,41 @@ func TestTypicalReplyLength(t *testing.T) {
 		t.Fatalf("median = %d, want 60 (notes do not count)", n)
 	}
 }
+
+// Guidelines: written by coordinators, one per situation; an operator marks
+// the situations the detectors cannot see, once.
+func TestPlaybooksAndSituations(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		o := newOffice(t, db, "ente")
+		pb := store.Playbook{Situation: "journalist", Steps: "Indica l'ufficio stampa", Alert: "Ufficio stampa"}
+		if err := db.SavePlaybook(ctx, o.as(o.mario), pb); redazione.ErrorCode(err) != redazione.EFORBIDDEN {
+			t.Fatalf("operator saved a playbook: %v", err)
+		}
+		if err := db.SavePlaybook(ctx, o.as(o.coord), pb); err != nil {
+			t.Fatal(err)
+		}
+		pbs, _ := db.Playbooks(ctx, o.ente.ID)
+		if pbs["journalist"].Steps != pb.Steps {
+			t.Fatalf("playbooks = %+v", pbs)
+		}
+		// empty steps remove it
+		db.SavePlaybook(ctx, o.as(o.coord), store.Playbook{Situation: "journalist"})
+		if pbs, _ := db.Playbooks(ctx, o.ente.ID); len(pbs) != 0 {
+			t.Fatalf("an emptied playbook remains: %+v", pbs)
+		}
+		conv := o.ingest(t, o.webchat, "c1", "m1", "Sono un giornalista").ConversationID
+		for i := 0; i < 2; i++ {
+			if err := db.MarkSituation(ctx, o.as(o.mario), conv, "journalist"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		flags, _ := db.Flags(ctx, o.as(o.mario), conv)
+		if len(flags) != 1 || flags[0].Situation() != "journalist" {
+			t.Fatalf("flags = %+v, want one journalist flag", flags)
+		}
+		if err := db.MarkSituation(ctx, o.as(o.paolo), conv, "journalist"); redazione.ErrorCode(err) != redazione.ENOTFOUND {
+			t.Fatalf("another desk marked the conversation: %v", err)
+		}
+	})
+}

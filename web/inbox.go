@@ -134,6 +134,8 @@ type conversationView struct {
 	Marks        map[int64][]store.Mark // by message: what open flags point at
 	OpenFlags    map[string]bool
 	TypicalLen   int // median length of the office's replies, for tone hints
+	Playbooks    map[string]store.Playbook
+	Situations   []string // those an operator may mark
 }
 
 func (s *Server) loadConversation(r *http.Request, u *session) (*conversationView, error) {
@@ -155,6 +157,10 @@ func (s *Server) loadConversation(r *http.Request, u *session) (*conversationVie
 	if v.Flags, err = s.DB.Flags(ctx, u.Actor, id); err != nil {
 		return nil, err
 	}
+	if v.Playbooks, err = s.DB.Playbooks(ctx, u.Actor.EnteID); err != nil {
+		return nil, err
+	}
+	v.Situations = store.ManualSituations
 	v.Marks, v.OpenFlags = map[int64][]store.Mark{}, map[string]bool{}
 	for _, f := range v.Flags {
 		if f.ClearedAt.IsZero() {

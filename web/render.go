@@ -109,9 +109,10 @@ var funcs = template.FuncMap{
 	"dictItem": func(p *page, c *redazione.Conversation) map[string]any {
 		return map[string]any{"Lang": p.Lang, "C": c, "P": p}
 	},
-	"priorityLabel": priorityLabel,
-	"marked":        marked,
-	"flagLabel": func(lang, kind string) string { return translate(lang, "flag."+kind) },
+	"priorityLabel":  priorityLabel,
+	"marked":         marked,
+	"situationLabel": func(lang, s string) string { return translate(lang, "situation."+s) },
+	"flagLabel":      func(lang, kind string) string { return translate(lang, "flag."+kind) },
 	"int": func(v any) int {
 		switch x := v.(type) {
 		case sla.Priority:
