@@ -105,6 +105,7 @@ const A11Y_PAGES = [
   'the response times page with a policy',
   'the inbox filtered by due time',
   'the guidelines page',
+  'the satisfaction survey page',
   'the canned answers page',
   'the demo page (widget closed)',
   'the demo page with the privacy notice open',
@@ -417,6 +418,27 @@ describe('Redazione: web chat and live inbox', { timeout: 300_000 }, () => {
     for (const t of [CITIZEN_TEXT, REPLY_TEXT]) {
       await chatLog().getByText(t).waitFor({ timeout: TIMEOUT });
     }
+  }));
+
+  it('after the conversation is resolved the citizen rates the answer', step('survey', async () => {
+    await operator.goto(conversationURL);
+    await operator.getByLabel('Cambia stato').selectOption('resolved');
+    await operator.locator('form[action$="/status"] button[type=submit]').click();
+    await operator.locator('#conv-status', { hasText: 'Risolta' }).waitFor({ timeout: TIMEOUT });
+    const link = chatLog().getByRole('link', { name: /\/valuta\// });
+    await link.waitFor({ timeout: TIMEOUT });
+    const href = await link.getAttribute('href');
+    const survey = await citizenCtx.newPage();
+    await survey.goto(href);
+    await survey.getByRole('heading', { name: 'Come è andata?' }).waitFor({ timeout: TIMEOUT });
+    await scanA11y(survey, 'the satisfaction survey page');
+    // The faces are labels drawn over visually hidden radios: click a face, as a citizen does.
+    await survey.locator('label.face', { hasText: 'Positiva' }).click();
+    assert.equal(await survey.getByRole('radio', { name: /Positiva/ }).isChecked(), true);
+    await survey.getByLabel(/Vuole dirci perché/).fill('Risposta chiara, grazie');
+    await survey.getByRole('button', { name: 'Invia la valutazione' }).click();
+    await survey.getByText('Grazie: la sua valutazione è registrata.').waitFor({ timeout: TIMEOUT });
+    await survey.close();
   }));
 
   it('a public comment with a codice fiscale is flagged and the data highlighted', step('personal data', async () => {

@@ -125,3 +125,35 @@ func TestPlaybooksAndSituations(t *testing.T) {
 		}
 	})
 }
+
+// A survey is created once, for resolved private conversations only.
+func TestSurveyRules(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		o := newOffice(t, db, "ente")
+		conv := o.ingest(t, o.webchat, "c1", "m1", "Domanda").ConversationID
+		co := o.as(o.coord)
+		if ok, err := db.CreateSurvey(ctx, co, conv, "h1"); ok || err != nil {
+			t.Fatalf("survey on an open conversation: %v %v", ok, err)
+		}
+		o.change(t, co, conv, store.Change{Status: ptr(redazione.StatusResolved)})
+		if ok, err := db.CreateSurvey(ctx, co, conv, "h1"); !ok || err != nil {
+			t.Fatalf("survey on a resolved conversation: %v %v", ok, err)
+		}
+		if ok, _ := db.CreateSurvey(ctx, co, conv, "h2"); ok {
+			t.Fatal("a second survey for the same conversation")
+		}
+		if err := db.AnswerSurvey(ctx, "h1", store.RatingPositive, "ok"); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.AnswerSurvey(ctx, "h1", store.RatingNegative, ""); redazione.ErrorCode(err) != redazione.ECONFLICT {
+			t.Fatalf("second answer: %v, want ECONFLICT", err)
+		}
+		if err := db.AnswerSurvey(ctx, "nope", store.RatingPositive, ""); redazione.ErrorCode(err) != redazione.ENOTFOUND {
+			t.Fatalf("unknown token: %v", err)
+		}
+		if err := db.SetSurveysEnabled(ctx, o.as(o.coord), false); redazione.ErrorCode(err) != redazione.EFORBIDDEN {
+			t.Fatalf("a coordinator switched surveys: %v", err)
+		}
+	})
+}

@@ -17,6 +17,7 @@ type adminView struct {
 	Roles    []redazione.Role
 	Created  string // a one-time secret or password, shown once
 	BaseURL  string
+	Surveys  bool
 }
 
 var roles = []redazione.Role{redazione.RoleOperator, redazione.RoleCoordinator, redazione.RoleAnalyst, redazione.RoleAdmin}
@@ -31,7 +32,10 @@ func (s *Server) adminData(r *http.Request, u *session) (*adminView, error) {
 	if v.Desks, err = s.DB.Desks(ctx, u.Actor.EnteID); err != nil {
 		return nil, err
 	}
-	v.Channels, err = s.DB.Channels(ctx, u.Actor.EnteID)
+	if v.Channels, err = s.DB.Channels(ctx, u.Actor.EnteID); err != nil {
+		return nil, err
+	}
+	v.Surveys, err = s.DB.SurveysEnabled(ctx, u.Actor.EnteID)
 	return v, err
 }
 

@@ -328,3 +328,5 @@ func newJarClient() *http.Client {
 	jar, _ := cookiejar.New(nil)
 	return &http.Client{Jar: jar, Timeout: 10 * time.Second}
 }
+
+func hashOf(token string) string { return auth.HashToken(token) }

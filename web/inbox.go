@@ -281,7 +281,16 @@ func (s *Server) setStatus(w http.ResponseWriter, r *http.Request, u *session) {
 		s.fail(w, r, s.page(r, u, "", "inbox"), redazione.FieldError("status", "stato non valido"))
 		return
 	}
-	s.change(w, r, u, store.Change{Status: &st})
+	if _, err := s.Inbox.Change(r.Context(), u.Actor, s.convID(r), store.Change{Status: &st}); err != nil {
+		s.fail(w, r, s.page(r, u, "", "inbox"), err)
+		return
+	}
+	if st == redazione.StatusResolved {
+		if err := s.sendSurvey(r, u, s.convID(r)); err != nil {
+			s.Log.Warn("satisfaction survey", "conversation", s.convID(r), "err", err)
+		}
+	}
+	s.afterChange(w, r, u, "details")
 }
 
 func (s *Server) addTag(w http.ResponseWriter, r *http.Request, u *session) {

@@ -166,11 +166,23 @@
         shown[m.id] = true;
         var li = el('li', { 'class': 'rdz-msg ' + (m.from === 'citizen' ? 'rdz-citizen' : 'rdz-office') });
         li.appendChild(el('span', { 'class': 'rdz-who' }, m.from === 'citizen' ? 'Tu' : (config ? config.ente : 'Ufficio')));
-        li.appendChild(document.createTextNode(m.text));
+        appendLinked(li, m.text);
         log.appendChild(li);
       });
       body.scrollTop = body.scrollHeight;
     });
+  }
+
+  // Text with its web addresses as links (the survey link, for one).
+  function appendLinked(parent, text) {
+    var re = /https?:\/\/[^\s<>"]+/g, last = 0, m;
+    while ((m = re.exec(text))) {
+      parent.appendChild(document.createTextNode(text.slice(last, m.index)));
+      var a = el('a', { href: m[0], target: '_blank', rel: 'noopener' }, m[0]);
+      parent.appendChild(a);
+      last = m.index + m[0].length;
+    }
+    parent.appendChild(document.createTextNode(text.slice(last)));
   }
 
   function connect() {
