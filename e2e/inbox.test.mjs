@@ -107,6 +107,7 @@ const A11Y_PAGES = [
   'the guidelines page',
   'the satisfaction survey page',
   'the canned answers page',
+  'the reports page',
   'the demo page (widget closed)',
   'the demo page with the privacy notice open',
   'the demo page with the chat open',
@@ -492,6 +493,10 @@ describe('Redazione: web chat and live inbox', { timeout: 300_000 }, () => {
     await operator.goto(`${base}/answers`);
     await operator.getByRole('heading', { name: 'Orari dell\'URP' }).waitFor({ timeout: TIMEOUT });
     await scanA11y(operator, 'the canned answers page');
+    await operator.goto(`${base}/reports?by=desk&days=30`);
+    await operator.getByRole('heading', { name: 'Rapporti: tempi e soddisfazione' }).waitFor({ timeout: TIMEOUT });
+    await operator.getByRole('img', { name: 'Valutazioni dei cittadini per gruppo' }).waitFor({ timeout: TIMEOUT });
+    await scanA11y(operator, 'the reports page');
   }));
 
   for (const label of A11Y_PAGES) {

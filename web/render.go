@@ -111,6 +111,8 @@ var funcs = template.FuncMap{
 	},
 	"priorityLabel":  priorityLabel,
 	"marked":         marked,
+	"duration":       minutesLabel,
+	"reportLabel":    reportLabel,
 	"situationLabel": func(lang, s string) string { return translate(lang, "situation."+s) },
 	"flagLabel":      func(lang, kind string) string { return translate(lang, "flag."+kind) },
 	"int": func(v any) int {

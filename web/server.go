@@ -99,6 +99,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /valuta/{token}", s.surveyPage)
 	mux.HandleFunc("POST /valuta/{token}", s.answerSurvey)
 	mux.HandleFunc("POST /admin/surveys", s.admin(s.setSurveys))
+	mux.HandleFunc("GET /reports", s.user(s.reportsPage))
+	mux.HandleFunc("GET /reports.csv", s.user(s.reportsCSV))
 	mux.HandleFunc("GET /playbooks", s.user(s.playbooksPage))
 	mux.HandleFunc("POST /playbooks/{situation}", s.user(s.savePlaybook))
 	mux.HandleFunc("POST /conversations/{id}/situation", s.user(s.markSituation))
