@@ -104,6 +104,9 @@ type Desk struct {
 	EnteID int64
 	Slug   string
 	Name   string
+	// AutoAssign gives new conversations to the desk's available
+	// operators in turn.
+	AutoAssign bool
 }
 
 // DefaultDesks are seeded for every new ente, in this order.

@@ -408,3 +408,15 @@ func (s Settings) Calendar() (*Calendar, error) {
 	}
 	return c, nil
 }
+
+// HoursText writes the weekly opening hours for citizens, Monday first:
+// "lunedì 9:00-13:00; martedì 9:00-13:00, 15:00-17:00; ...".
+func (s Settings) HoursText() string {
+	var parts []string
+	for _, d := range []int{1, 2, 3, 4, 5, 6, 0} {
+		if h := strings.TrimSpace(s.Week[d]); h != "" {
+			parts = append(parts, DayNames[d]+" "+h)
+		}
+	}
+	return strings.Join(parts, "; ")
+}

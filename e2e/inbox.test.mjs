@@ -108,6 +108,7 @@ const A11Y_PAGES = [
   'the satisfaction survey page',
   'the canned answers page',
   'the reports page',
+  'the routing rules page',
   'the demo page (widget closed)',
   'the demo page with the privacy notice open',
   'the demo page with the chat open',
@@ -497,6 +498,12 @@ describe('Redazione: web chat and live inbox', { timeout: 300_000 }, () => {
     await operator.getByRole('heading', { name: 'Rapporti: tempi e soddisfazione' }).waitFor({ timeout: TIMEOUT });
     await operator.getByRole('img', { name: 'Valutazioni dei cittadini per gruppo' }).waitFor({ timeout: TIMEOUT });
     await scanA11y(operator, 'the reports page');
+    await operator.goto(`${base}/admin/rules`);
+    await operator.getByLabel('Nome').fill('Fuori orario');
+    await operator.getByLabel(/Risposta automatica/).fill('Gli uffici riaprono con questi orari: {orari}');
+    await operator.getByRole('button', { name: 'Crea' }).click();
+    await operator.getByRole('heading', { name: /Fuori orario/ }).waitFor({ timeout: TIMEOUT });
+    await scanA11y(operator, 'the routing rules page');
   }));
 
   for (const label of A11Y_PAGES) {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/redazione/redazione"
@@ -49,6 +50,7 @@ func (s *Service) Ingest(ctx context.Context, ch *redazione.Channel, in store.In
 				s.publish(ctx, events.Event{Type: events.Notification, EnteID: ch.EnteID, ConversationID: res.ConversationID})
 			}
 		}
+		s.route(ctx, ch, in, res)
 	}
 	return res, nil
 }
@@ -199,4 +201,92 @@ func (s *Service) Changed(ctx context.Context, a redazione.Actor, id int64) {
 		return
 	}
 	s.publish(ctx, events.Event{Type: events.ConversationChanged, EnteID: a.EnteID, ConversationID: id, DeskID: c.DeskID})
+}
+
+// route applies the ente's routing rules to a citizen's new message, then,
+// for a new conversation nobody has, the desk's automatic assignment. The
+// message is already stored: a failure here is logged, never returned.
+func (s *Service) route(ctx context.Context, ch *redazione.Channel, in store.Inbound, res *store.Ingested) {
+	rules, err := s.DB.ActiveRules(ctx, ch.EnteID)
+	if err != nil {
+		s.Log.Warn("routing rules", "err", err)
+		return
+	}
+	sys := redazione.SystemActor(ch.EnteID)
+	var change store.Change
+	var situations []string
+	var autoReply string
+	var fired []int64
+	if len(rules) > 0 {
+		cfg, err := s.DB.SLA(ctx, ch.EnteID)
+		if err != nil {
+			s.Log.Warn("routing rules", "err", err)
+			return
+		}
+		now := time.Now()
+		input := store.RuleInput{ChannelID: ch.ID, Public: in.Public, Text: in.Text, ContactID: in.ContactID,
+			ContactName: in.ContactName, At: now, New: res.NewConversation}
+		open := cfg.Calendar.IsOpen(now)
+		for i := range rules {
+			r := &rules[i]
+			if !r.Matches(input, open) {
+				continue
+			}
+			fired = append(fired, r.ID)
+			a := r.Actions
+			if a.DeskID != 0 {
+				change.DeskID = &a.DeskID
+			}
+			if a.AssigneeID != 0 {
+				change.AssigneeID = &a.AssigneeID
+			}
+			if a.Priority != nil {
+				change.Priority = a.Priority
+			}
+			change.AddTags = append(change.AddTags, a.Tags...)
+			if a.Situation != "" {
+				situations = append(situations, a.Situation)
+			}
+			if a.AutoReply != "" && autoReply == "" {
+				autoReply = strings.NewReplacer("{orari}", cfg.Settings.HoursText()).Replace(a.AutoReply)
+			}
+			if a.Stop {
+				break
+			}
+		}
+	}
+	if len(fired) > 0 {
+		if err := s.DB.RuleFired(ctx, ch.EnteID, fired); err != nil {
+			s.Log.Warn("routing rules", "err", err)
+		}
+	}
+	if change.DeskID != nil || change.AssigneeID != nil || change.Priority != nil || len(change.AddTags) > 0 {
+		if _, err := s.Change(ctx, sys, res.ConversationID, change); err != nil {
+			s.Log.Warn("routing rule action", "conversation", res.ConversationID, "err", err)
+		}
+	}
+	for _, sit := range situations {
+		if err := s.DB.MarkSituation(ctx, sys, res.ConversationID, sit); err != nil {
+			s.Log.Warn("routing rule situation", "err", err)
+		}
+	}
+	if autoReply != "" && res.NewConversation {
+		if _, err := s.Reply(ctx, sys, res.ConversationID, autoReply, false); err != nil {
+			s.Log.Warn("automatic answer", "conversation", res.ConversationID, "err", err)
+		}
+	}
+	if res.NewConversation && change.AssigneeID == nil && res.AssigneeID == 0 {
+		desk := res.DeskID
+		if change.DeskID != nil {
+			desk = *change.DeskID
+		}
+		id, err := s.DB.NextAssignee(ctx, ch.EnteID, desk)
+		if err != nil {
+			s.Log.Warn("automatic assignment", "err", err)
+		} else if id != 0 {
+			if _, err := s.Change(ctx, sys, res.ConversationID, store.Change{AssigneeID: &id}); err != nil {
+				s.Log.Warn("automatic assignment", "err", err)
+			}
+		}
+	}
 }

@@ -48,6 +48,7 @@ type DB struct {
 	sla     slaCache
 	// channels caches channels for ingest (see CachedChannel).
 	channels sync.Map
+	rules    sync.Map // ente id → cachedRules
 
 	ingestOnce  sync.Once
 	ingestStmts stmtCache

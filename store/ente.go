@@ -83,7 +83,7 @@ func (db *DB) Entes(ctx context.Context) ([]redazione.Ente, error) {
 
 // Desks lists the desks of an ente in their order.
 func (db *DB) Desks(ctx context.Context, enteID int64) ([]redazione.Desk, error) {
-	rows, err := db.reader().query(ctx, "SELECT id, ente_id, slug, name FROM desks WHERE ente_id = ? ORDER BY position, id", enteID)
+	rows, err := db.reader().query(ctx, "SELECT id, ente_id, slug, name, auto_assign FROM desks WHERE ente_id = ? ORDER BY position, id", enteID)
 	if err != nil {
 		return nil, fmt.Errorf("desks: %w", err)
 	}
@@ -91,7 +91,7 @@ func (db *DB) Desks(ctx context.Context, enteID int64) ([]redazione.Desk, error)
 	var out []redazione.Desk
 	for rows.Next() {
 		var d redazione.Desk
-		if err := rows.Scan(&d.ID, &d.EnteID, &d.Slug, &d.Name); err != nil {
+		if err := rows.Scan(&d.ID, &d.EnteID, &d.Slug, &d.Name, &d.AutoAssign); err != nil {
 			return nil, err
 		}
 		out = append(out, d)

@@ -23,17 +23,6 @@ func fillAnswer(body string, vars map[string]string) string {
 	return strings.NewReplacer(pairs...).Replace(body)
 }
 
-// hoursText writes the weekly opening hours for citizens.
-func hoursText(set calendar.Settings) string {
-	var parts []string
-	for _, d := range []int{1, 2, 3, 4, 5, 6, 0} {
-		if h := strings.TrimSpace(set.Week[d]); h != "" {
-			parts = append(parts, calendar.DayNames[d]+" "+h)
-		}
-	}
-	return strings.Join(parts, "; ")
-}
-
 type answerJSON struct {
 	ID    int64  `json:"id"`
 	Title string `json:"title"`
@@ -68,7 +57,7 @@ func (s *Server) conversationAnswers(w http.ResponseWriter, r *http.Request, u *
 		name = "cittadina, cittadino"
 	}
 	vars := map[string]string{"nome": name, "operatore": u.User.Name, "ente": u.Ente.Name,
-		"orari": hoursText(cfg.Settings), "data": time.Now().In(calendar.Rome).Format("02/01/2006")}
+		"orari": cfg.Settings.HoursText(), "data": time.Now().In(calendar.Rome).Format("02/01/2006")}
 	out := make([]answerJSON, 0, len(list))
 	for _, a := range list {
 		out = append(out, answerJSON{a.ID, a.Title, fillAnswer(a.Body, vars)})

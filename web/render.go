@@ -45,6 +45,9 @@ type page struct {
 	Data   any
 
 	sla func(*redazione.Conversation) *slaView
+
+	Available bool   // the user takes new conversations (operators)
+	Path      string // where the page is, to come back after a header action
 }
 
 // SLAOf is how c stands against its response-time target (nil: no target).

@@ -1,0 +1,109 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/internal/testdb"
+	"github.com/redazione/redazione/store"
+)
+
+func TestRuleMatching(t *testing.T) {
+	r := store.Rule{Conditions: store.RuleConditions{Words: []string{"rifiuti ingombranti", "TARI"}, Kind: "private", Hours: "closed"}}
+	in := store.RuleInput{Text: "Quando ritirano il rifiuto ingombrante?", ChannelID: 1}
+	if !r.Matches(in, false) {
+		t.Error("«rifiuti ingombranti» does not match «rifiuto ingombrante» (stemming)")
+	}
+	if r.Matches(in, true) {
+		t.Error("an out-of-hours rule fired during office hours")
+	}
+	in.Public = true
+	if r.Matches(in, false) {
+		t.Error("a private-only rule fired on a public comment")
+	}
+	in = store.RuleInput{Text: "Ingombranti e altri rifiuti"}
+	if r.Matches(in, false) {
+		t.Error("a phrase matched words that are not next to each other")
+	}
+	r = store.Rule{Conditions: store.RuleConditions{ChannelIDs: []int64{7}, Contact: "rossi", NewOnly: true}}
+	if !r.Matches(store.RuleInput{ChannelID: 7, ContactName: "Mario Rossi", New: true}, true) ||
+		r.Matches(store.RuleInput{ChannelID: 8, ContactName: "Mario Rossi", New: true}, true) ||
+		r.Matches(store.RuleInput{ChannelID: 7, ContactName: "Mario Rossi"}, true) {
+		t.Error("channel, contact or first-message conditions are not applied")
+	}
+}
+
+func TestRulesAndRoundRobin(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		o := newOffice(t, db, "ente")
+		admin := o.as(o.admin)
+		bad := []store.Rule{
+			{Name: "", Actions: store.RuleActions{Stop: true}},
+			{Name: "senza azioni"},
+			{Name: "parole vuote", Conditions: store.RuleConditions{Words: []string{"il la di"}}, Actions: store.RuleActions{Stop: true}},
+			{Name: "desk inesistente", Actions: store.RuleActions{DeskID: 99999}},
+			{Name: "situazione", Actions: store.RuleActions{Situation: "emergency"}},
+		}
+		for _, r := range bad {
+			if err := db.SaveRule(ctx, admin, &r); redazione.ErrorCode(err) != redazione.EINVALID {
+				t.Errorf("rule %q accepted: %v", r.Name, err)
+			}
+		}
+		ok := store.Rule{Name: "Rifiuti", Enabled: true, Conditions: store.RuleConditions{Words: []string{"rifiuti"}}, Actions: store.RuleActions{Tags: []string{"Rifiuti"}}}
+		if err := db.SaveRule(ctx, o.as(o.coord), &ok); redazione.ErrorCode(err) != redazione.EFORBIDDEN {
+			t.Fatalf("a coordinator saved a rule: %v", err)
+		}
+		if err := db.SaveRule(ctx, admin, &ok); err != nil {
+			t.Fatal(err)
+		}
+		if rs, _ := db.ActiveRules(ctx, o.ente.ID); len(rs) != 1 {
+			t.Fatalf("active rules = %d", len(rs))
+		}
+		db.SetRuleEnabled(ctx, admin, ok.ID, false)
+		if rs, _ := db.ActiveRules(ctx, o.ente.ID); len(rs) != 0 {
+			t.Fatalf("a disabled rule is active")
+		}
+
+		// round robin on "contatti" (Mario, Giulia), with Giulia capped at 1
+		desk := o.desks["contatti"].ID
+		if id, _ := db.NextAssignee(ctx, o.ente.ID, desk); id != 0 {
+			t.Fatalf("a desk without automatic assignment assigned %d", id)
+		}
+		db.SetDeskAutoAssign(ctx, admin, desk, true)
+		db.SetAvailability(ctx, admin, o.giulia.ID, true, 1)
+		var got []int64
+		for i := 0; i < 4; i++ {
+			id, err := db.NextAssignee(ctx, o.ente.ID, desk)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, id)
+			if id != 0 {
+				conv := o.ingest(t, o.webchat, "rr"+string(rune('a'+i)), "rr"+string(rune('a'+i)), "Domanda").ConversationID
+				o.change(t, o.as(o.coord), conv, store.Change{AssigneeID: &id})
+			}
+		}
+		m, g := o.mario.ID, o.giulia.ID
+		first, second := min(m, g), max(m, g)
+		want := []int64{first, second, m, m} // Giulia reaches her cap of 1
+		for i := range want {
+			if got[i] != want[i] {
+				t.Fatalf("round robin = %v, want %v", got, want)
+			}
+		}
+		// an operator who is not available takes nothing
+		if err := db.SetAvailability(ctx, o.as(o.mario), o.mario.ID, false, 0); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.SetAvailability(ctx, o.as(o.mario), o.giulia.ID, false, 0); redazione.ErrorCode(err) != redazione.EFORBIDDEN {
+			t.Fatalf("Mario changed Giulia's availability: %v", err)
+		}
+		if id, _ := db.NextAssignee(ctx, o.ente.ID, desk); id != 0 {
+			t.Fatalf("assigned %d with Mario away and Giulia at her cap", id)
+		}
+		_ = time.Second
+	})
+}
