@@ -12,7 +12,7 @@ func TestUrgency(t *testing.T) {
 		{"Non ce la faccio più, sto pensando al suicidio", []Danger{SelfHarm}},
 		{"Stavo pensando di suicidarmi", []Danger{SelfHarm}},
 		{"Il lampione è spento da una settimana", nil},
-		{"L'incendiario è stato preso", nil},           // not "incendio"
+		{"L'incendiario è stato preso", nil},                      // not "incendio"
 		{"Ho visto il film La bomba dell'anno", []Danger{Threat}}, // a phrase list errs on the side of caution
 		{"Dove si paga la TARI?", nil},
 		{"ALLAGAMENTO nel sottopasso, auto bloccate", []Danger{Emergency}},

@@ -23,7 +23,6 @@ import (
 // message.
 const maxIngestBatch = 256
 
-
 type ingestReq struct {
 	ctx  context.Context
 	ch   *redazione.Channel

@@ -162,4 +162,3 @@ func minutesLabel(d time.Duration) string {
 	}
 	return businessDuration("it", d)
 }
-
