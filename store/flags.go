@@ -16,6 +16,7 @@ import (
 const (
 	FlagPersonalData = "personal_data" // personal data exposed in a public message
 	FlagUrgent       = "urgent"        // emergency, threat, self-harm
+	FlagAbuse        = "abuse"         // insults or spam, for moderation
 )
 
 // Mark is a span of a message's text a flag points at.
@@ -65,6 +66,13 @@ func flagsOf(in Inbound) []pendingFlag {
 			f.reason = "dati personali in un messaggio pubblico: " + strings.Join(kinds, ", ")
 			out = append(out, f)
 		}
+	}
+	if found := detect.Abuse(in.Text); len(found) > 0 {
+		f := pendingFlag{kind: FlagAbuse, reason: found[0].Reason}
+		for _, x := range found {
+			f.marks = append(f.marks, Mark{x.Kind, x.Start, x.End})
+		}
+		out = append(out, f)
 	}
 	if alarms := detect.Urgency(in.Text); len(alarms) > 0 {
 		f := pendingFlag{kind: FlagUrgent, reason: alarms[0].Reason}

@@ -121,3 +121,23 @@ func TestUrgentMessage(t *testing.T) {
 		t.Fatalf("ordinary conversation = %+v", c)
 	}
 }
+
+// Insults are flagged for moderation, with the words marked.
+func TestAbuseFlag(t *testing.T) {
+	e := start(t, testdb.Open(t, store.SQLite))
+	co := e.newUser(e.ente, redazione.RoleCoordinator)
+	body := publicPayload("a1", "troll", "Siete degli idioti, vergogna")
+	code, out := e.postAPI(e.api, body, "sign")
+	if code != 202 {
+		t.Fatalf("%d %v", code, out)
+	}
+	conv := int64(out["conversation_id"].(float64))
+	var c apiFlagged
+	e.apiGet(e.token(co), fmt.Sprintf("/api/v1/conversations/%d", conv), &c)
+	if len(c.Flags) != 1 || c.Flags[0].Kind != "abuse" || !strings.Contains(c.Flags[0].Reason, "idioti") {
+		t.Fatalf("flags = %+v, want one abuse flag naming the word", c.Flags)
+	}
+	if _, page := e.login(co).get(fmt.Sprintf("/conversations/%d", conv)); !strings.Contains(page, `<mark class="flag-mark flag-insult">idioti</mark>`) || !strings.Contains(page, "Da moderare") {
+		t.Error("the insult is not marked for moderation on the page")
+	}
+}

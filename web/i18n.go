@@ -182,6 +182,8 @@ var catalog = map[string][2]string{
 	"situation.journalist":      {"Richiesta di un giornalista", "Journalist asking"},
 	"situation.mark":            {"Segnala una situazione", "Flag a situation"},
 	"situation.mark.button":     {"Segnala", "Flag"},
+	"flag.abuse":                {"Da moderare", "To moderate"},
+	"flag.abuse.advice":         {"Secondo la policy dei canali social dell'ente: non rispondere all'offesa; se il messaggio è pubblico, valuta di nasconderlo o rimuoverlo e annota il motivo.", "Under the ente's social media policy: do not answer the insult; if the message is public, consider hiding or removing it and note why."},
 	"flag.complaint":            {"Reclamo", "Complaint"},
 	"flag.documents":            {"Richiesta di documenti", "Request of documents"},
 	"flag.political":            {"Tema politico", "Political topic"},

@@ -1,0 +1,95 @@
+package detect
+
+import (
+	"strings"
+	"unicode"
+)
+
+// Abuse kinds, as an ente's external social media policy (policy di
+// utilizzo dei canali social) defines what is moderated.
+const (
+	Insult = "insult" // insults, vulgar words, hate speech
+	Spam   = "spam"   // advertising, scams, repeated links
+)
+
+// AbuseFinding is a reason to moderate a message.
+type AbuseFinding struct {
+	Kind       string
+	Start, End int
+	Value      string
+	Reason     string // Italian
+}
+
+// insultWords are matched as whole words (a trailing "*" matches any
+// ending), case-insensitively. The list is kept short and unambiguous:
+// each false alarm costs an operator's time.
+var insultWords = []string{
+	"stronz*", "cazz*", "vaffanculo", "fanculo", "coglion*", "merda", "merde", "puttan*", "troia", "bastard*",
+	"idiot*", "imbecill*", "deficient*", "cretin*", "deficente", "schifos*",
+	"negro", "negri", "frocio", "froci", "zingar*",
+}
+
+var spamPhrases = []string{"guadagna da casa", "guadagni facili", "clicca qui", "clicca sul link", "offerta imperdibile",
+	"investi in bitcoin", "criptovalut", "vinci un iphone", "hai vinto", "promo esclusiva", "seguimi su", "followers gratis"}
+
+// Abuse returns what in text calls for moderation, in order.
+func Abuse(text string) []AbuseFinding {
+	var out []AbuseFinding
+	low := strings.ToLower(text)
+	if len(low) != len(text) {
+		return nil // offsets would not match: leave such rare texts to people
+	}
+	for _, w := range wordsOf(low) {
+		for _, iw := range insultWords {
+			prefix := strings.HasSuffix(iw, "*")
+			stem := strings.TrimSuffix(iw, "*")
+			if w.text == stem || (prefix && strings.HasPrefix(w.text, stem)) {
+				out = append(out, AbuseFinding{Kind: Insult, Start: w.start, End: w.end, Value: text[w.start:w.end],
+					Reason: "linguaggio offensivo: «" + text[w.start:w.end] + "»"})
+				break
+			}
+		}
+	}
+	for _, p := range spamPhrases {
+		if i := strings.Index(low, p); i >= 0 {
+			out = append(out, AbuseFinding{Kind: Spam, Start: i, End: i + len(p), Value: text[i : i+len(p)],
+				Reason: "possibile spam: «" + text[i:i+len(p)] + "»"})
+		}
+	}
+	if n := strings.Count(low, "http://") + strings.Count(low, "https://"); n >= 3 {
+		i := strings.Index(low, "http")
+		out = append(out, AbuseFinding{Kind: Spam, Start: i, End: i + 4, Value: text[i : i+4], Reason: "possibile spam: molti collegamenti"})
+	}
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && out[j].Start < out[j-1].Start; j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out
+}
+
+type span struct {
+	start, end int
+	text       string
+}
+
+func wordsOf(s string) []span {
+	var out []span
+	start := -1
+	for i, r := range s {
+		if unicode.IsLetter(r) {
+			if start < 0 {
+				start = i
+			}
+			continue
+		}
+		if start >= 0 {
+			out = append(out, span{start, i, s[start:i]})
+			start = -1
+		}
+	}
+	if start >= 0 {
+		out = append(out, span{start, len(s), s[start:]})
+	}
+	return out
+}
