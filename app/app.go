@@ -16,6 +16,7 @@ import (
 	"github.com/redazione/redazione/events"
 	"github.com/redazione/redazione/inbox"
 	"github.com/redazione/redazione/jobs"
+	"github.com/redazione/redazione/notify"
 	"github.com/redazione/redazione/store"
 	"github.com/redazione/redazione/web"
 )
@@ -32,6 +33,8 @@ type Config struct {
 	// RetryBase is the first wait before a failed delivery is retried
 	// (default 5 s, doubling each time).
 	RetryBase time.Duration
+	// Mailer, when set, copies response-time alerts by e-mail.
+	Mailer notify.Mailer
 }
 
 // App is a running Redazione.
@@ -77,7 +80,7 @@ func StartWith(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) 
 		}
 		a.Bus = pg
 	}
-	a.Inbox = &inbox.Service{DB: db, Bus: a.Bus, Log: log, Senders: map[redazione.ChannelKind]channel.Sender{
+	a.Inbox = &inbox.Service{DB: db, Bus: a.Bus, Log: log, Mailer: cfg.Mailer, PublicURL: cfg.PublicURL, Senders: map[redazione.ChannelKind]channel.Sender{
 		redazione.ChannelWebChat: channel.Instant{},
 		redazione.ChannelAPI:     apichannel.Sender{},
 	}}

@@ -15,6 +15,7 @@ import (
 	"github.com/redazione/redazione/channel"
 	"github.com/redazione/redazione/events"
 	"github.com/redazione/redazione/jobs"
+	"github.com/redazione/redazione/notify"
 	"github.com/redazione/redazione/store"
 )
 
@@ -25,6 +26,11 @@ type Enqueuer interface {
 
 // Service is the inbox of every ente of the installation.
 type Service struct {
+	// Mailer, when set, copies response-time alerts by e-mail.
+	Mailer notify.Mailer
+	// PublicURL is where the office reaches Redazione, for links in e-mail.
+	PublicURL string
+
 	DB      *store.DB
 	Bus     events.Bus
 	Queue   Enqueuer
@@ -186,8 +192,23 @@ func (s *Service) publish(ctx context.Context, e events.Event) {
 func (s *Service) AlertSLA(ctx context.Context) (int, error) {
 	alerts, err := s.DB.AlertSLA(ctx)
 	for _, a := range alerts {
+		var to []string
 		for _, u := range a.UserIDs {
 			s.publish(ctx, events.Event{Type: events.Notification, EnteID: a.EnteID, ConversationID: a.ConversationID, UserID: u})
+			if user, err := s.DB.User(ctx, a.EnteID, u); err == nil && !user.Disabled {
+				to = append(to, user.Email)
+			}
+		}
+		if s.Mailer != nil && len(to) > 0 {
+			// The in-app notice is the durable one; the e-mail is a courtesy
+			// copy, so a mail server that is down is logged, not retried.
+			body := a.Text + "\n\n" + strings.TrimRight(s.PublicURL, "/") + fmt.Sprintf("/conversations/%d", a.ConversationID) +
+				"\n\n-- \nRedazione: messaggio automatico, non rispondere."
+			mctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			if err := s.Mailer.Send(mctx, to, a.Text, body); err != nil {
+				s.Log.Warn("sla e-mail", "conversation", a.ConversationID, "err", err)
+			}
+			cancel()
 		}
 	}
 	return len(alerts), err

@@ -315,6 +315,7 @@ type SLAAlert struct {
 	EnteID, ConversationID int64
 	UserIDs                []int64
 	Breached               bool
+	Text                   string // the notice, in Italian
 }
 
 // AlertSLA finds, in every ente, the open conversations whose next target
@@ -412,7 +413,7 @@ func (db *DB) AlertSLA(ctx context.Context) ([]SLAAlert, error) {
 			} else if d.assignee == 0 {
 				users = coordinators
 			}
-			a := SLAAlert{EnteID: e.ID, ConversationID: d.id, Breached: d.level == alertBreached}
+			a := SLAAlert{EnteID: e.ID, ConversationID: d.id, Breached: d.level == alertBreached, Text: text}
 			err := db.inTx(ctx, func(tx conn) error {
 				r, err := tx.exec(ctx, "UPDATE conversations SET sla_notified = ? WHERE id = ? AND sla_notified < ?", d.level, d.id, d.level)
 				if err != nil {

@@ -40,9 +40,9 @@ const testPassword = "una-password-lunga-1"
 func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
 // start runs Redazione on db, with a first ente.
-func start(t testing.TB, db *store.DB) *env {
+func start(t testing.TB, db *store.DB, opts ...func(*app.Config)) *env {
 	t.Helper()
-	e := run(t, db)
+	e := run(t, db, opts...)
 	e.ente = e.newEnte("comune-a", "Comune di Alfa")
 	e.desks, _ = db.Desks(context.Background(), e.ente.ID)
 	e.api = e.newChannel(e.ente, redazione.ChannelAPI, e.desks[0].ID, "")
@@ -59,9 +59,13 @@ func (e *env) attach(t testing.TB, db *store.DB) *env {
 
 // run starts Redazione on db behind a real HTTP listener, stopped when the
 // test ends.
-func run(t testing.TB, db *store.DB) *env {
+func run(t testing.TB, db *store.DB, opts ...func(*app.Config)) *env {
 	t.Helper()
-	a, err := app.StartWith(context.Background(), db, app.Config{RetryBase: 200 * time.Millisecond}, quietLog())
+	cfg := app.Config{RetryBase: 200 * time.Millisecond}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	a, err := app.StartWith(context.Background(), db, cfg, quietLog())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,13 +1,16 @@
 package web_test
 
 import (
+	"context"
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/app"
 	"github.com/redazione/redazione/internal/testdb"
 	"github.com/redazione/redazione/store"
 )
@@ -116,5 +119,46 @@ func TestResponseTimesEndToEnd(t *testing.T) {
 	}
 	if _, page := b.get(fmt.Sprintf("/conversations/%d", fresh)); !strings.Contains(page, "Tempo fermo: in attesa del cittadino") {
 		t.Error("the conversation page does not say the clock is stopped")
+	}
+}
+
+// capturedMail is a notify.Mailer that keeps what it is asked to send (the
+// SMTP conversation itself is tested in package notify).
+type capturedMail struct {
+	mu   sync.Mutex
+	sent []string
+}
+
+func (m *capturedMail) Send(_ context.Context, to []string, subject, body string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.sent = append(m.sent, strings.Join(to, ",")+"|"+subject+"|"+body)
+	return nil
+}
+
+// A breach is also sent by e-mail to the coordinators, with a link.
+func TestBreachByEmail(t *testing.T) {
+	mail := &capturedMail{}
+	e := start(t, testdb.Open(t, store.SQLite), func(c *app.Config) { c.Mailer = mail; c.PublicURL = "https://redazione.comune.example.it" })
+	admin := e.newUser(e.ente, redazione.RoleAdmin)
+	co := e.newUser(e.ente, redazione.RoleCoordinator)
+	b := e.login(admin)
+	form := url.Values{}
+	for d := 0; d < 7; d++ {
+		form.Set(fmt.Sprintf("week%d", d), "0:00-24:00")
+	}
+	b.post("/admin/calendar", form)
+	b.post("/admin/sla", url.Values{"name": {"Ufficio"}, "first_response": {"1"}})
+	e.db.SetNow(func() time.Time { return time.Now().Add(-2 * time.Hour) })
+	conv := e.ingest(e.api, "m1", "c1", "Domanda di due ore fa")
+	e.db.SetNow(time.Now)
+	if n, err := e.app.Inbox.AlertSLA(t.Context()); n != 1 || err != nil {
+		t.Fatalf("alerts: %d %v", n, err)
+	}
+	mail.mu.Lock()
+	defer mail.mu.Unlock()
+	if len(mail.sent) != 1 || !strings.HasPrefix(mail.sent[0], co.Email+"|È scaduto il tempo") ||
+		!strings.Contains(mail.sent[0], fmt.Sprintf("https://redazione.comune.example.it/conversations/%d", conv)) {
+		t.Fatalf("mail = %q", mail.sent)
 	}
 }

@@ -42,6 +42,8 @@ Environment:
   REDAZIONE_DEMO            false to start without demo data
   REDAZIONE_PUBLIC_URL      address citizens reach, for snippets (default: the request's host)
   REDAZIONE_SECURE_COOKIES  true behind HTTPS
+  REDAZIONE_SMTP_URL        smtp://user:password@host:587 (or _FILE) to copy response-time alerts by e-mail
+  REDAZIONE_SMTP_FROM       the sender of those e-mails, e.g. "Redazione <redazione@comune.example.it>"
 `
 
 func main() {
@@ -103,6 +105,8 @@ type config struct {
 	Demo          bool
 	PublicURL     string
 	SecureCookies bool
+	SMTPURL       string // secret: holds a password
+	SMTPFrom      string
 	LogLevel      slog.Level
 }
 
@@ -128,6 +132,8 @@ func configFromEnv() config {
 		EnteName:      env("REDAZIONE_ENTE_NAME", "Comune di Esempio"),
 		Demo:          !isFalse(env("REDAZIONE_DEMO", "true")),
 		PublicURL:     env("REDAZIONE_PUBLIC_URL", ""),
+		SMTPURL:       env("REDAZIONE_SMTP_URL", ""),
+		SMTPFrom:      env("REDAZIONE_SMTP_FROM", ""),
 		SecureCookies: env("REDAZIONE_SECURE_COOKIES", "false") == "true",
 	}
 	switch strings.ToLower(env("REDAZIONE_LOG_LEVEL", "info")) {

@@ -14,6 +14,7 @@ import (
 	"github.com/redazione/redazione/app"
 	"github.com/redazione/redazione/auth"
 	"github.com/redazione/redazione/demo"
+	"github.com/redazione/redazione/notify"
 	"github.com/redazione/redazione/store"
 )
 
@@ -31,10 +32,19 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) 
 		db.Close()
 		return err
 	}
-	a, err := app.StartWith(ctx, db, app.Config{
+	acfg := app.Config{
 		DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir,
 		PublicURL: cfg.PublicURL, SecureCookies: cfg.SecureCookies,
-	}, log)
+	}
+	if cfg.SMTPURL != "" {
+		m, err := notify.ParseSMTP(cfg.SMTPURL, cfg.SMTPFrom)
+		if err != nil {
+			db.Close()
+			return err // names the variable, never its value
+		}
+		acfg.Mailer = m
+	}
+	a, err := app.StartWith(ctx, db, acfg, log)
 	if err != nil {
 		return err
 	}
