@@ -201,4 +201,3 @@ func (s *Server) setAvailability(w http.ResponseWriter, r *http.Request, u *sess
 	back := safeNext(r.PostFormValue("next"))
 	http.Redirect(w, r, back, http.StatusSeeOther)
 }
-
