@@ -181,10 +181,16 @@ func (u *User) CanTake(desk int64) bool {
 // ChannelKind names a channel adapter.
 type ChannelKind string
 
+// Valid reports whether k is a channel kind Redazione has an adapter for.
+func (k ChannelKind) Valid() bool {
+	return k == ChannelWebChat || k == ChannelAPI || k == ChannelTelegram
+}
+
 // The channel kinds of the first release.
 const (
-	ChannelWebChat ChannelKind = "webchat"
-	ChannelAPI     ChannelKind = "api"
+	ChannelWebChat  ChannelKind = "webchat"
+	ChannelAPI      ChannelKind = "api"
+	ChannelTelegram ChannelKind = "telegram"
 )
 
 // Channel is one inbound and outbound route to citizens.
@@ -197,7 +203,10 @@ type Channel struct {
 	Secret      string
 	CallbackURL string
 	Disabled    bool
-	CreatedAt   time.Time
+	// Settings are the platform's settings and credentials (token,
+	// app_secret, api_base_url...), sealed at rest.
+	Settings  map[string]string
+	CreatedAt time.Time
 }
 
 // Contact is a citizen as a channel knows them.

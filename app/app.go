@@ -13,6 +13,7 @@ import (
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/channel"
 	"github.com/redazione/redazione/channel/apichannel"
+	"github.com/redazione/redazione/channel/telegram"
 	"github.com/redazione/redazione/events"
 	"github.com/redazione/redazione/inbox"
 	"github.com/redazione/redazione/jobs"
@@ -81,8 +82,9 @@ func StartWith(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) 
 		a.Bus = pg
 	}
 	a.Inbox = &inbox.Service{DB: db, Bus: a.Bus, Log: log, Mailer: cfg.Mailer, PublicURL: cfg.PublicURL, Senders: map[redazione.ChannelKind]channel.Sender{
-		redazione.ChannelWebChat: channel.Instant{},
-		redazione.ChannelAPI:     apichannel.Sender{},
+		redazione.ChannelWebChat:  channel.Instant{},
+		redazione.ChannelAPI:      apichannel.Sender{},
+		redazione.ChannelTelegram: telegram.Sender{},
 	}}
 	jcfg := jobs.Config{Logger: log.With("component", "jobs"), RetryBase: cfg.RetryBase}
 	if db.Dialect() == store.Postgres {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -12,17 +13,51 @@ import (
 	"github.com/redazione/redazione"
 )
 
-const channelColumns = "id, ente_id, kind, name, desk_id, secret, callback_url, disabled, created_at"
+const channelColumns = "id, ente_id, kind, name, desk_id, secret, callback_url, disabled, created_at, settings"
 
-func scanChannel(row interface{ Scan(...any) error }) (*redazione.Channel, error) {
+// Sealer seals channel settings at rest (package secrets).
+type Sealer interface {
+	Seal(plaintext []byte) (string, error)
+	Open(sealed string) ([]byte, error)
+}
+
+// SetSealer sets how channel settings are sealed; without one, channels
+// cannot hold settings.
+func (db *DB) SetSealer(s Sealer) { db.sealer = s }
+
+func (db *DB) scanChannel(row interface{ Scan(...any) error }) (*redazione.Channel, error) {
 	var c redazione.Channel
-	var kind string
+	var kind, settings string
 	var created int64
-	if err := row.Scan(&c.ID, &c.EnteID, &kind, &c.Name, &c.DeskID, &c.Secret, &c.CallbackURL, &c.Disabled, &created); err != nil {
+	if err := row.Scan(&c.ID, &c.EnteID, &kind, &c.Name, &c.DeskID, &c.Secret, &c.CallbackURL, &c.Disabled, &created, &settings); err != nil {
 		return nil, err
 	}
 	c.Kind, c.CreatedAt = redazione.ChannelKind(kind), tm(created)
+	if settings != "" {
+		if db.sealer == nil {
+			return nil, errors.New("channel settings are sealed and no master key is set")
+		}
+		plain, err := db.sealer.Open(settings)
+		if err != nil {
+			return nil, fmt.Errorf("channel %d settings: %w", c.ID, err)
+		}
+		if err := json.Unmarshal(plain, &c.Settings); err != nil {
+			return nil, fmt.Errorf("channel %d settings: %w", c.ID, err)
+		}
+	}
 	return &c, nil
+}
+
+// sealSettings returns the stored form of a channel's settings.
+func (db *DB) sealSettings(s map[string]string) (string, error) {
+	if len(s) == 0 {
+		return "", nil
+	}
+	if db.sealer == nil {
+		return "", errors.New("no master key to seal channel settings (REDAZIONE_SECRET_KEY)")
+	}
+	b, _ := json.Marshal(s)
+	return db.sealer.Seal(b)
 }
 
 // CreateChannel adds a channel to the actor's ente. Its secret must be set by
@@ -31,7 +66,7 @@ func (db *DB) CreateChannel(ctx context.Context, a redazione.Actor, c *redazione
 	if !a.CanAdmin() {
 		return redazione.Errorf(redazione.EFORBIDDEN, "solo un amministratore può aggiungere canali")
 	}
-	if c.Kind != redazione.ChannelAPI && c.Kind != redazione.ChannelWebChat {
+	if !c.Kind.Valid() {
 		return redazione.FieldError("kind", "tipo di canale non supportato: %q", c.Kind)
 	}
 	c.Name = strings.TrimSpace(c.Name)
@@ -43,6 +78,10 @@ func (db *DB) CreateChannel(ctx context.Context, a redazione.Actor, c *redazione
 	}
 	if c.Secret == "" {
 		return redazione.FieldError("secret", "manca il segreto del canale")
+	}
+	sealed, err := db.sealSettings(c.Settings)
+	if err != nil {
+		return err
 	}
 	c.EnteID, c.CreatedAt = a.EnteID, db.now().UTC()
 	return db.inTx(ctx, func(tx conn) error {
@@ -56,8 +95,8 @@ func (db *DB) CreateChannel(ctx context.Context, a redazione.Actor, c *redazione
 				return redazione.FieldError("desk", "desk inesistente")
 			}
 		}
-		id, err := tx.insert(ctx, "INSERT INTO channels (ente_id, kind, name, desk_id, secret, callback_url, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-			c.EnteID, string(c.Kind), c.Name, c.DeskID, c.Secret, c.CallbackURL, ms(c.CreatedAt))
+		id, err := tx.insert(ctx, "INSERT INTO channels (ente_id, kind, name, desk_id, secret, callback_url, created_at, settings) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+			c.EnteID, string(c.Kind), c.Name, c.DeskID, c.Secret, c.CallbackURL, ms(c.CreatedAt), sealed)
 		if err != nil {
 			return fmt.Errorf("insert channel: %w", err)
 		}
@@ -109,7 +148,7 @@ func (db *DB) UpdateChannel(ctx context.Context, a redazione.Actor, c *redazione
 
 // Channel finds a channel by id in any ente: ingest learns the ente from it.
 func (db *DB) Channel(ctx context.Context, id int64) (*redazione.Channel, error) {
-	c, err := scanChannel(db.reader().row(ctx, "SELECT "+channelColumns+" FROM channels WHERE id = ?", id))
+	c, err := db.scanChannel(db.reader().row(ctx, "SELECT "+channelColumns+" FROM channels WHERE id = ?", id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("canale")
 	}
@@ -128,7 +167,7 @@ func (db *DB) Channels(ctx context.Context, enteID int64) ([]*redazione.Channel,
 	defer rows.Close()
 	var out []*redazione.Channel
 	for rows.Next() {
-		c, err := scanChannel(rows)
+		c, err := db.scanChannel(rows)
 		if err != nil {
 			return nil, err
 		}

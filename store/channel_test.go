@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"reflect"
 	"testing"
 
 	"github.com/redazione/redazione"
@@ -115,7 +116,7 @@ func TestChannels(t *testing.T) {
 			}
 		}
 		wantCode(t, db.UpdateChannel(ctx, o.as(o.coord), upd), redazione.EFORBIDDEN)
-		if now, _ := db.Channel(ctx, def.ID); *now != *upd {
+		if now, _ := db.Channel(ctx, def.ID); !reflect.DeepEqual(now, upd) {
 			t.Errorf("after refused updates channel = %+v, want %+v", now, upd)
 		}
 	})

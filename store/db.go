@@ -46,6 +46,7 @@ type DB struct {
 	now     func() time.Time
 	rebinds sync.Map
 	sla     slaCache
+	sealer  Sealer
 	// channels caches channels for ingest (see CachedChannel).
 	channels sync.Map
 	rules    sync.Map // ente id → cachedRules

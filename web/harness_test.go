@@ -21,6 +21,7 @@ import (
 	"github.com/redazione/redazione/app"
 	"github.com/redazione/redazione/auth"
 	"github.com/redazione/redazione/channel/apichannel"
+	"github.com/redazione/redazione/secrets"
 	"github.com/redazione/redazione/store"
 )
 
@@ -65,6 +66,11 @@ func run(t testing.TB, db *store.DB, opts ...func(*app.Config)) *env {
 	for _, o := range opts {
 		o(&cfg)
 	}
+	box, err := secrets.New("chiave di prova per i test, lunga abbastanza")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.SetSealer(box)
 	a, err := app.StartWith(context.Background(), db, cfg, quietLog())
 	if err != nil {
 		t.Fatal(err)

@@ -96,6 +96,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /admin/desks", s.admin(s.desksPage))
 	mux.HandleFunc("POST /admin/desks/{id}", s.admin(s.renameDesk))
 	mux.HandleFunc("GET /admin/audit", s.user(s.auditPage))
+	mux.HandleFunc("POST /hooks/telegram/{id}", s.telegramHook)
 	mux.HandleFunc("GET /valuta/{token}", s.surveyPage)
 	mux.HandleFunc("POST /valuta/{token}", s.answerSurvey)
 	mux.HandleFunc("POST /admin/surveys", s.admin(s.setSurveys))

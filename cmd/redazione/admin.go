@@ -13,6 +13,7 @@ import (
 
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/auth"
+	"github.com/redazione/redazione/secrets"
 	"github.com/redazione/redazione/store"
 )
 
@@ -32,7 +33,7 @@ func admin(ctx context.Context, cfg config, args []string, stdout io.Writer) err
 	rest := args[2:]
 	if verb == "channel add" {
 		if len(rest) == 0 {
-			return fmt.Errorf("channel add needs a kind: api or webchat")
+			return fmt.Errorf("channel add needs a kind: api, webchat or telegram")
 		}
 		verb += " " + rest[0]
 		rest = rest[1:]
@@ -47,8 +48,9 @@ func admin(ctx context.Context, cfg config, args []string, stdout io.Writer) err
 	userEmail := fs.String("user", "", "user e-mail")
 	callback := fs.String("callback-url", "", "callback URL")
 	slug := fs.String("slug", "", "ente slug")
-	var desks multi
+	var desks, sets multi
 	fs.Var(&desks, "desk", "desk slug, name or id (repeatable)")
+	fs.Var(&sets, "set", "key=value channel setting (repeatable)")
 	if err := fs.Parse(rest); err != nil {
 		return fmt.Errorf("%s: %w", verb, err)
 	}
@@ -152,12 +154,25 @@ func admin(ctx context.Context, cfg config, args []string, stdout io.Writer) err
 			return err
 		}
 		return out.Encode(map[string]any{"token": token, "user": u.Email})
-	case "channel add api", "channel add webchat":
+	case "channel add api", "channel add webchat", "channel add telegram":
 		ids, err := deskIDs()
 		if err != nil {
 			return err
 		}
 		c := &redazione.Channel{Kind: redazione.ChannelKind(strings.TrimPrefix(verb, "channel add ")), Name: *name, CallbackURL: *callback, Secret: auth.NewToken("")}
+		for _, kv := range sets {
+			k, v, ok := strings.Cut(kv, "=")
+			if !ok || strings.TrimSpace(k) == "" {
+				return fmt.Errorf("--set %q: use key=value", k)
+			}
+			if c.Settings == nil {
+				c.Settings = map[string]string{}
+			}
+			c.Settings[strings.TrimSpace(k)] = strings.TrimSpace(v)
+		}
+		if c.Kind == redazione.ChannelTelegram && c.Settings["token"] == "" {
+			return fmt.Errorf("channel add telegram needs --set token=BOT_TOKEN")
+		}
 		if len(ids) > 0 {
 			c.DeskID = ids[0]
 		}
@@ -165,11 +180,18 @@ func admin(ctx context.Context, cfg config, args []string, stdout io.Writer) err
 			return err
 		}
 		res := map[string]any{"id": c.ID, "kind": c.Kind, "name": c.Name, "desk_id": c.DeskID}
-		if c.Kind == redazione.ChannelAPI {
+		switch c.Kind {
+		case redazione.ChannelAPI:
 			res["secret"] = c.Secret
 			res["messages_url"] = fmt.Sprintf("/api/v1/channels/%d/messages", c.ID)
 			res["callback_url"] = c.CallbackURL
-		} else {
+		case redazione.ChannelTelegram:
+			// Give both to setWebhook: url (behind the public address) and
+			// secret_token.
+			res["webhook_url"] = fmt.Sprintf("/hooks/telegram/%d", c.ID)
+			res["secret"] = c.Secret
+			res["token"] = secrets.Mask(c.Settings["token"])
+		default:
 			res["widget"] = fmt.Sprintf(`<script src="/widget.js" data-channel="%d" defer></script>`, c.ID)
 		}
 		return out.Encode(res)
@@ -179,7 +201,14 @@ func admin(ctx context.Context, cfg config, args []string, stdout io.Writer) err
 			return err
 		}
 		for _, c := range chans {
-			out.Encode(map[string]any{"id": c.ID, "kind": c.Kind, "name": c.Name, "desk_id": c.DeskID, "callback_url": c.CallbackURL, "disabled": c.Disabled})
+			masked := map[string]string{}
+			for k, v := range c.Settings {
+				if strings.Contains(k, "token") || strings.Contains(k, "secret") || strings.Contains(k, "password") {
+					v = secrets.Mask(v)
+				}
+				masked[k] = v
+			}
+			out.Encode(map[string]any{"id": c.ID, "kind": c.Kind, "name": c.Name, "desk_id": c.DeskID, "callback_url": c.CallbackURL, "disabled": c.Disabled, "settings": masked})
 		}
 		return nil
 	}

@@ -26,6 +26,7 @@ Usage:
   redazione token create --user E [--name N]
   redazione channel add api --name NAME [--callback-url URL] [--desk D]
   redazione channel add webchat --name NAME [--desk D]
+  redazione channel add telegram --name NAME --set token=BOT_TOKEN [--set api_base_url=URL] [--desk D]
   redazione channel list
   redazione ente create --slug S --name N
   redazione ente list
@@ -42,6 +43,7 @@ Environment:
   REDAZIONE_DEMO            false to start without demo data
   REDAZIONE_PUBLIC_URL      address citizens reach, for snippets (default: the request's host)
   REDAZIONE_SECURE_COOKIES  true behind HTTPS
+  REDAZIONE_SECRET_KEY      master key (or _FILE) sealing channel credentials; default: DATA_DIR/secret.key, made once
   REDAZIONE_SMTP_URL        smtp://user:password@host:587 (or _FILE) to copy response-time alerts by e-mail
   REDAZIONE_SMTP_FROM       the sender of those e-mails, e.g. "Redazione <redazione@comune.example.it>"
 `
@@ -106,6 +108,7 @@ type config struct {
 	PublicURL     string
 	SecureCookies bool
 	SMTPURL       string // secret: holds a password
+	SecretKey     string // secret: seals channel credentials
 	SMTPFrom      string
 	LogLevel      slog.Level
 }
@@ -133,6 +136,7 @@ func configFromEnv() config {
 		Demo:          !isFalse(env("REDAZIONE_DEMO", "true")),
 		PublicURL:     env("REDAZIONE_PUBLIC_URL", ""),
 		SMTPURL:       env("REDAZIONE_SMTP_URL", ""),
+		SecretKey:     env("REDAZIONE_SECRET_KEY", ""),
 		SMTPFrom:      env("REDAZIONE_SMTP_FROM", ""),
 		SecureCookies: env("REDAZIONE_SECURE_COOKIES", "false") == "true",
 	}

@@ -70,8 +70,20 @@ func TestScriptingContract(t *testing.T) {
 				t.Fatal("a callback URL that is not http(s) was accepted")
 			}
 
+			tg := cli(t, "channel", "add", "telegram", "--name", "Bot del Comune", "--set", "token=123456:SEGRETISSIMO-bot")
+			if tg["webhook_url"] != fmt.Sprintf("/hooks/telegram/%v", tg["id"]) || tg["secret"] == "" || tg["token"] != "••••-bot" {
+				t.Fatalf("channel add telegram = %v", tg)
+			}
+			if err := run(context.Background(), []string{"channel", "add", "telegram", "--name", "Senza token"}, &out, &errb); err == nil {
+				t.Fatal("a Telegram channel without a token was added")
+			}
+			out.Reset()
+			if err := run(context.Background(), []string{"channel", "list"}, &out, &errb); err != nil || strings.Contains(out.String(), "SEGRETISSIMO") || !strings.Contains(out.String(), "Bot del Comune") {
+				t.Fatalf("channel list shows the token or misses the channel: %v\n%s", err, out.String())
+			}
+
 			// the printed id, secret and token work against a running server
-			db, err := store.Open(context.Background(), os.Getenv("REDAZIONE_DATABASE_URL"), dir)
+			db, err := openDB(context.Background(), configFromEnv())
 			if err != nil {
 				t.Fatal(err)
 			}

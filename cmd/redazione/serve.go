@@ -15,11 +15,22 @@ import (
 	"github.com/redazione/redazione/auth"
 	"github.com/redazione/redazione/demo"
 	"github.com/redazione/redazione/notify"
+	"github.com/redazione/redazione/secrets"
 	"github.com/redazione/redazione/store"
 )
 
 func openDB(ctx context.Context, cfg config) (*store.DB, error) {
-	return store.Open(ctx, cfg.DatabaseURL, cfg.DataDir)
+	db, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	box, err := secrets.FromEnv(cfg.SecretKey, cfg.DataDir)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	db.SetSealer(box)
+	return db, nil
 }
 
 // serve runs the server until ctx ends.

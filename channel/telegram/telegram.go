@@ -1,0 +1,229 @@
+// Package telegram is the Telegram bot channel: Telegram posts each update
+// to Redazione's webhook with the secret token given to setWebhook, and the
+// office's replies go out with sendMessage. The Bot API's base URL is a
+// channel setting (api_base_url), so tests and self-hosted Bot API servers
+// work the same way.
+package telegram
+
+import (
+	"bytes"
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/jobs"
+	"github.com/redazione/redazione/store"
+)
+
+// SecretHeader carries the secret_token set with setWebhook.
+const SecretHeader = "X-Telegram-Bot-Api-Secret-Token"
+
+// DefaultBaseURL is the public Bot API.
+const DefaultBaseURL = "https://api.telegram.org"
+
+// Verify checks the secret token header in constant time.
+func Verify(ch *redazione.Channel, header string) bool {
+	return ch.Secret != "" && subtle.ConstantTimeCompare([]byte(header), []byte(ch.Secret)) == 1
+}
+
+// Update is the part of a Bot API Update that Redazione reads.
+type Update struct {
+	UpdateID int64    `json:"update_id"`
+	Message  *Message `json:"message"`
+}
+
+// Message is a Bot API Message.
+type Message struct {
+	MessageID int64       `json:"message_id"`
+	From      *User       `json:"from"`
+	Chat      *Chat       `json:"chat"`
+	Date      int64       `json:"date"`
+	Text      string      `json:"text"`
+	Caption   string      `json:"caption"`
+	Photo     []PhotoSize `json:"photo"`
+	Document  *Document   `json:"document"`
+	Location  *Location   `json:"location"`
+	Voice     *struct {
+		Duration int `json:"duration"`
+	} `json:"voice"`
+}
+
+// User is a Bot API User.
+type User struct {
+	ID        int64  `json:"id"`
+	IsBot     bool   `json:"is_bot"`
+	FirstName string `json:"first_name"`
+	LastName  string `json:"last_name"`
+	Username  string `json:"username"`
+}
+
+// Chat is a Bot API Chat.
+type Chat struct {
+	ID        int64  `json:"id"`
+	Type      string `json:"type"`
+	FirstName string `json:"first_name"`
+	LastName  string `json:"last_name"`
+	Title     string `json:"title"`
+}
+
+// PhotoSize is one size of a photo.
+type PhotoSize struct {
+	FileID   string `json:"file_id"`
+	Width    int    `json:"width"`
+	Height   int    `json:"height"`
+	FileSize int64  `json:"file_size"`
+}
+
+// Document is a file sent as a document.
+type Document struct {
+	FileID   string `json:"file_id"`
+	FileName string `json:"file_name"`
+	MimeType string `json:"mime_type"`
+	FileSize int64  `json:"file_size"`
+}
+
+// Location is a point on the map.
+type Location struct {
+	Latitude  float64 `json:"latitude"`
+	Longitude float64 `json:"longitude"`
+}
+
+// Parse reads an update. ok is false, with no error, for updates that carry
+// no citizen's message to store (edits, service messages, groups, bots):
+// they are acknowledged and dropped.
+func Parse(body []byte) (in store.Inbound, ok bool, err error) {
+	var u Update
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(&u); err != nil {
+		return in, false, redazione.FieldError("body", "JSON non valido: %v", err)
+	}
+	if u.UpdateID == 0 {
+		return in, false, redazione.FieldError("update_id", "campo obbligatorio")
+	}
+	m := u.Message
+	if m == nil {
+		return in, false, nil
+	}
+	if m.Chat == nil || m.MessageID == 0 {
+		return in, false, redazione.FieldError("message.chat", "campo obbligatorio")
+	}
+	if m.Chat.Type != "private" || (m.From != nil && m.From.IsBot) {
+		return in, false, nil
+	}
+	text := strings.TrimSpace(m.Text)
+	var parts []string
+	if text != "" {
+		parts = append(parts, text)
+	}
+	if len(m.Photo) > 0 {
+		parts = append(parts, "[foto]")
+	}
+	if m.Document != nil {
+		name := m.Document.FileName
+		if name == "" {
+			name = "senza nome"
+		}
+		parts = append(parts, "[documento: "+name+"]")
+	}
+	if m.Voice != nil {
+		parts = append(parts, fmt.Sprintf("[messaggio vocale, %d s]", m.Voice.Duration))
+	}
+	if m.Location != nil {
+		parts = append(parts, fmt.Sprintf("[posizione: %.6f, %.6f https://www.openstreetmap.org/?mlat=%.6f&mlon=%.6f]",
+			m.Location.Latitude, m.Location.Longitude, m.Location.Latitude, m.Location.Longitude))
+	}
+	if c := strings.TrimSpace(m.Caption); c != "" {
+		parts = append(parts, c)
+	}
+	if len(parts) == 0 {
+		return in, false, nil // a sticker, a poll...: nothing an office answers
+	}
+	name := strings.TrimSpace(m.Chat.FirstName + " " + m.Chat.LastName)
+	if name == "" && m.From != nil {
+		name = strings.TrimSpace(m.From.FirstName + " " + m.From.LastName)
+	}
+	in = store.Inbound{
+		// A message id is unique within its chat; Telegram resends the same
+		// update when a delivery was not acknowledged.
+		ExternalID:  strconv.FormatInt(m.Chat.ID, 10) + ":" + strconv.FormatInt(m.MessageID, 10),
+		ContactID:   strconv.FormatInt(m.Chat.ID, 10),
+		ContactName: name,
+		Text:        strings.Join(parts, "\n"),
+	}
+	if m.Date > 0 {
+		in.SentAt = time.Unix(m.Date, 0).UTC()
+	}
+	if !utf8.ValidString(in.Text) {
+		return in, false, redazione.FieldError("message.text", "testo non UTF-8")
+	}
+	return in, true, in.Validate()
+}
+
+// Sender sends replies with sendMessage.
+type Sender struct {
+	Client *http.Client
+}
+
+type apiResponse struct {
+	OK          bool   `json:"ok"`
+	ErrorCode   int    `json:"error_code"`
+	Description string `json:"description"`
+	Parameters  struct {
+		RetryAfter int `json:"retry_after"`
+	} `json:"parameters"`
+}
+
+// Send posts one reply to the citizen's chat. Telegram's 429 (with
+// retry_after) and 5xx are tried again; 400 and 403 (the citizen blocked
+// the bot, the chat is gone) are final.
+func (s Sender) Send(ctx context.Context, ch *redazione.Channel, conv *redazione.Conversation, m *redazione.Message) error {
+	token := ch.Settings["token"]
+	if token == "" {
+		return jobs.Permanent{Err: errors.New("il canale Telegram non ha il token del bot")}
+	}
+	base := strings.TrimRight(ch.Settings["api_base_url"], "/")
+	if base == "" {
+		base = DefaultBaseURL
+	}
+	chatID, err := strconv.ParseInt(conv.Contact.ExternalID, 10, 64)
+	if err != nil {
+		return jobs.Permanent{Err: fmt.Errorf("chat Telegram non valida: %q", conv.Contact.ExternalID)}
+	}
+	body, _ := json.Marshal(map[string]any{"chat_id": chatID, "text": m.Text})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/bot"+token+"/sendMessage", bytes.NewReader(body))
+	if err != nil {
+		return jobs.Permanent{Err: errors.New("indirizzo del Bot API non valido")}
+	}
+	req.Header.Set("Content-Type", "application/json")
+	client := s.Client
+	if client == nil {
+		client = &http.Client{Timeout: 30 * time.Second}
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		// The URL holds the token: say where, never the URL itself.
+		return fmt.Errorf("Bot API non raggiungibile (%s)", req.URL.Host)
+	}
+	defer resp.Body.Close()
+	var r apiResponse
+	json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&r)
+	switch {
+	case resp.StatusCode == http.StatusOK && r.OK:
+		return nil
+	case resp.StatusCode == http.StatusTooManyRequests || r.ErrorCode == 429:
+		return fmt.Errorf("Telegram chiede di riprovare tra %d s: %s", r.Parameters.RetryAfter, r.Description)
+	case resp.StatusCode >= 500:
+		return fmt.Errorf("Telegram ha risposto %s", resp.Status)
+	default:
+		return jobs.Permanent{Err: fmt.Errorf("Telegram ha rifiutato il messaggio: %d %s", resp.StatusCode, r.Description)}
+	}
+}

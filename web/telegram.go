@@ -1,0 +1,56 @@
+package web
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/channel/telegram"
+)
+
+// telegramHook receives the updates of a Telegram bot channel. Telegram
+// resends an update until it gets a 2xx, so an update with nothing to store
+// is acknowledged too; every refusal changes nothing.
+func (s *Server) telegramHook(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		s.jsonError(w, r, redazione.Errorf(redazione.ENOTFOUND, "canale non trovato"))
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, redazione.MaxMessageBytes))
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		s.jsonError(w, r, redazione.Errorf(redazione.ETOOLARGE, "il corpo supera %d byte", redazione.MaxMessageBytes))
+		return
+	}
+	if err != nil {
+		s.jsonError(w, r, redazione.FieldError("body", "corpo illeggibile"))
+		return
+	}
+	ch, err := s.DB.CachedChannel(r.Context(), id)
+	if err != nil || ch.Kind != redazione.ChannelTelegram {
+		s.jsonError(w, r, redazione.Errorf(redazione.ENOTFOUND, "canale non trovato"))
+		return
+	}
+	if !telegram.Verify(ch, r.Header.Get(telegram.SecretHeader)) {
+		s.jsonError(w, r, redazione.Errorf(redazione.EUNAUTHORIZED, "intestazione %s mancante o errata", telegram.SecretHeader))
+		return
+	}
+	in, ok, err := telegram.Parse(body)
+	if err != nil {
+		s.jsonError(w, r, err)
+		return
+	}
+	if !ok {
+		writeJSON(w, http.StatusOK, map[string]any{"ignored": true})
+		return
+	}
+	res, err := s.Inbox.Ingest(r.Context(), ch, in)
+	if err != nil {
+		s.jsonError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"id": res.Message.ID, "duplicate": res.Duplicate})
+}

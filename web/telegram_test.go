@@ -1,0 +1,156 @@
+package web_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/auth"
+	"github.com/redazione/redazione/channel/telegram"
+	"github.com/redazione/redazione/internal/testdb"
+	"github.com/redazione/redazione/store"
+)
+
+func tgUpdate(t *testing.T, name string) []byte {
+	b, err := os.ReadFile("../channel/telegram/testdata/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// botAPI is a fake Bot API server answering sendMessage as documented.
+type botAPI struct {
+	*httptest.Server
+	mu     sync.Mutex
+	sent   []map[string]any
+	status int
+}
+
+func newBotAPI(t *testing.T) *botAPI {
+	b := &botAPI{status: 200}
+	b.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/botBOT-TOKEN-42/sendMessage" {
+			http.NotFound(w, r)
+			return
+		}
+		var m map[string]any
+		json.NewDecoder(r.Body).Decode(&m)
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		w.WriteHeader(b.status)
+		if b.status == 200 {
+			b.sent = append(b.sent, m)
+			w.Write(tgUpdate(t, "send_ok.json"))
+		} else {
+			w.Write(tgUpdate(t, "send_403.json"))
+		}
+	}))
+	t.Cleanup(b.Close)
+	return b
+}
+
+func TestTelegramChannel(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		e := start(t, db)
+		api := newBotAPI(t)
+		ch := &redazione.Channel{Kind: redazione.ChannelTelegram, Name: "Bot del Comune", DeskID: e.desks[0].ID, Secret: auth.NewToken(""),
+			Settings: map[string]string{"token": "BOT-TOKEN-42", "api_base_url": api.URL}}
+		if err := db.CreateChannel(t.Context(), redazione.SystemActor(e.ente.ID), ch); err != nil {
+			t.Fatal(err)
+		}
+		var raw string
+		db.WriteDB().QueryRowContext(t.Context(), "SELECT settings FROM channels WHERE id = "+fmt.Sprint(ch.ID)).Scan(&raw)
+		if raw == "" || strings.Contains(raw, "BOT-TOKEN-42") {
+			t.Fatalf("the bot token is stored in clear: %q", raw)
+		}
+		post := func(body []byte, secret string) (int, map[string]any) {
+			req, _ := http.NewRequest("POST", fmt.Sprintf("%s/hooks/telegram/%d", e.srv.URL, ch.ID), bytes.NewReader(body))
+			if secret != "" {
+				req.Header.Set(telegram.SecretHeader, secret)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var out map[string]any
+			b, _ := io.ReadAll(resp.Body)
+			json.Unmarshal(b, &out)
+			return resp.StatusCode, out
+		}
+		op := e.newUser(e.ente, redazione.RoleOperator, e.desks[0].ID)
+		tok := e.token(op)
+		count := func() (int, int) { return e.count(tok) }
+
+		for _, secret := range []string{"", "sbagliato"} {
+			if code, _ := post(tgUpdate(t, "text.json"), secret); code != 401 {
+				t.Errorf("secret %q: %d, want 401", secret, code)
+			}
+		}
+		if code, _ := post([]byte(`{"update_id": 1, "message": `), ch.Secret); code != 400 {
+			t.Errorf("malformed: %d, want 400", code)
+		}
+		if code, _ := post(bytes.Repeat([]byte("a"), redazione.MaxMessageBytes+10), ch.Secret); code != 413 {
+			t.Errorf("oversized: %d, want 413", code)
+		}
+		if c, m := count(); c != 0 || m != 0 {
+			t.Fatalf("refused updates stored %d conversations, %d messages", c, m)
+		}
+		code, out := post(tgUpdate(t, "text.json"), ch.Secret)
+		if code != 200 || out["duplicate"] != false {
+			t.Fatalf("text update: %d %v", code, out)
+		}
+		if code, out := post(tgUpdate(t, "text.json"), ch.Secret); code != 200 || out["duplicate"] != true {
+			t.Fatalf("redelivered update: %d %v, want 200 duplicate", code, out)
+		}
+		for _, f := range []string{"photo.json", "document.json", "location.json"} {
+			if code, _ := post(tgUpdate(t, f), ch.Secret); code != 200 {
+				t.Fatalf("%s: %d", f, code)
+			}
+		}
+		for _, f := range []string{"edited.json", "group.json"} {
+			if code, out := post(tgUpdate(t, f), ch.Secret); code != 200 || out["ignored"] != true {
+				t.Fatalf("%s: %d %v, want 200 ignored", f, code, out)
+			}
+		}
+		if c, m := count(); c != 1 || m != 4 {
+			t.Fatalf("%d conversations, %d messages; want 1 and 4", c, m)
+		}
+		var l apiList
+		e.apiGet(tok, "/api/v1/conversations", &l)
+		conv := l.Conversations[0].ID
+		b := e.login(op)
+		_, page := b.get(fmt.Sprintf("/conversations/%d", conv))
+		for _, want := range []string{"Lucia Ferri", "[foto]", "La buca in via Mazzini", "[documento: ricorso.pdf]", "openstreetmap.org"} {
+			if !strings.Contains(page, want) {
+				t.Errorf("the thread lacks %q", want)
+			}
+		}
+		// the reply goes out through sendMessage
+		_, body := b.post(fmt.Sprintf("/conversations/%d/messages", conv), url.Values{"text": {"Buongiorno Lucia, l'anagrafe apre alle 8:30."}, "kind": {"reply"}})
+		if st, why := e.waitDelivery(tok, conv, msgIDRe(body), "sent", 10*time.Second); st != "sent" {
+			t.Fatalf("delivery %q (%s)", st, why)
+		}
+		api.mu.Lock()
+		if len(api.sent) != 1 || api.sent[0]["chat_id"] != float64(1111111) || !strings.Contains(api.sent[0]["text"].(string), "8:30") {
+			t.Fatalf("sendMessage got %v", api.sent)
+		}
+		api.status = 403
+		api.mu.Unlock()
+		_, body = b.post(fmt.Sprintf("/conversations/%d/messages", conv), url.Values{"text": {"Ci è arrivato?"}, "kind": {"reply"}})
+		if st, why := e.waitDelivery(tok, conv, msgIDRe(body), "failed", 10*time.Second); st != "failed" || !strings.Contains(why, "blocked") {
+			t.Fatalf("blocked bot: %q (%s), want failed with the reason", st, why)
+		}
+	})
+}
