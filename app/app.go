@@ -109,6 +109,7 @@ func StartWith(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) 
 	}
 	go func() {
 		defer close(a.done)
+		go a.pollTelegram(ctx, every)
 		a.sweep(ctx, every)
 	}()
 	a.Web, err = web.New(db, a.Inbox, a.Bus, log, web.Config{SecureCookies: cfg.SecureCookies, PublicURL: cfg.PublicURL})
@@ -162,6 +163,57 @@ func (a *App) sweep(ctx context.Context, every time.Duration) {
 			a.log.Warn("sla alerts", "err", err)
 		} else if n > 0 {
 			a.log.Info("sla alerts sent", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// pollTelegram runs, for each Telegram channel in polling mode (setting
+// mode=polling, for installations Telegram cannot reach), one poller in the
+// whole installation, and stops the pollers of channels no longer there.
+func (a *App) pollTelegram(ctx context.Context, every time.Duration) {
+	running := map[int64]context.CancelFunc{}
+	defer func() {
+		for _, stop := range running {
+			stop()
+		}
+	}()
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		chans, err := a.DB.ChannelsOfKind(ctx, redazione.ChannelTelegram)
+		if err != nil && ctx.Err() == nil {
+			a.log.Warn("telegram pollers", "err", err)
+		}
+		want := map[int64]bool{}
+		for _, ch := range chans {
+			if ch.Settings["mode"] != "polling" {
+				continue
+			}
+			want[ch.ID] = true
+			if running[ch.ID] != nil {
+				continue
+			}
+			release, ok, err := a.DB.Lease(ctx, 0x7e1e_0000_0000+ch.ID)
+			if err != nil || !ok {
+				continue // another process polls this bot
+			}
+			pctx, stop := context.WithCancel(ctx)
+			running[ch.ID] = stop
+			go func(ch *redazione.Channel) {
+				defer release()
+				telegram.Poll(pctx, ch, a.Inbox, nil, a.log)
+			}(ch)
+		}
+		for id, stop := range running {
+			if !want[id] {
+				stop()
+				delete(running, id)
+			}
 		}
 		select {
 		case <-ctx.Done():

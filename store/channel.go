@@ -202,3 +202,44 @@ func (db *DB) CachedChannel(ctx context.Context, id int64) (*redazione.Channel, 
 	db.channels.Store(id, cachedChannel{*c, time.Now()})
 	return c, nil
 }
+
+// ChannelsOfKind lists the enabled channels of a kind in every ente (for
+// the pollers of platforms without webhooks).
+func (db *DB) ChannelsOfKind(ctx context.Context, kind redazione.ChannelKind) ([]*redazione.Channel, error) {
+	rows, err := db.reader().query(ctx, "SELECT "+channelColumns+" FROM channels WHERE kind = ? AND disabled = ? ORDER BY id", string(kind), false)
+	if err != nil {
+		return nil, fmt.Errorf("channels: %w", err)
+	}
+	defer rows.Close()
+	var out []*redazione.Channel
+	for rows.Next() {
+		c, err := db.scanChannel(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// Lease makes sure that, of several processes on one PostgreSQL database,
+// one only does a job named by key (polling a bot, for one): it reports
+// whether this process has it, and release gives it up. On SQLite there is
+// one process: it always has it.
+func (db *DB) Lease(ctx context.Context, key int64) (release func(), ok bool, err error) {
+	if db.dialect != Postgres {
+		return func() {}, true, nil
+	}
+	c, err := db.write.Conn(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	if err := c.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1)", key).Scan(&ok); err != nil || !ok {
+		c.Close()
+		return nil, false, err
+	}
+	return func() {
+		c.ExecContext(context.Background(), "SELECT pg_advisory_unlock($1)", key)
+		c.Close()
+	}, true, nil
+}

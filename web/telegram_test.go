@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/app"
 	"github.com/redazione/redazione/auth"
 	"github.com/redazione/redazione/channel/telegram"
 	"github.com/redazione/redazione/internal/testdb"
@@ -153,4 +154,59 @@ func TestTelegramChannel(t *testing.T) {
 			t.Fatalf("blocked bot: %q (%s), want failed with the reason", st, why)
 		}
 	})
+}
+
+// Without a public address, the bot's updates are fetched by long polling;
+// each is confirmed to Telegram only once stored.
+func TestTelegramPolling(t *testing.T) {
+	var mu sync.Mutex
+	var offsets []float64
+	served := false
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/botPOLL-TOKEN/getUpdates" {
+			http.NotFound(w, r)
+			return
+		}
+		var req map[string]any
+		json.NewDecoder(r.Body).Decode(&req)
+		mu.Lock()
+		offsets = append(offsets, req["offset"].(float64))
+		first := !served
+		served = true
+		mu.Unlock()
+		if first {
+			fmt.Fprintf(w, `{"ok": true, "result": [%s, %s, %s]}`, tgUpdate(t, "text.json"), tgUpdate(t, "photo.json"), tgUpdate(t, "edited.json"))
+			return
+		}
+		select { // a long poll with nothing new
+		case <-r.Context().Done():
+		case <-time.After(200 * time.Millisecond):
+		}
+		fmt.Fprint(w, `{"ok": true, "result": []}`)
+	}))
+	defer api.Close()
+	e := start(t, testdb.Open(t, store.SQLite), func(c *app.Config) { c.SweepEvery = 100 * time.Millisecond })
+	ch := &redazione.Channel{Kind: redazione.ChannelTelegram, Name: "Bot senza webhook", Secret: auth.NewToken(""),
+		Settings: map[string]string{"token": "POLL-TOKEN", "api_base_url": api.URL, "mode": "polling"}}
+	if err := e.db.CreateChannel(t.Context(), redazione.SystemActor(e.ente.ID), ch); err != nil {
+		t.Fatal(err)
+	}
+	op := e.newUser(e.ente, redazione.RoleOperator, e.desks[0].ID)
+	tok := e.token(op)
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if _, m := e.count(tok); m == 2 {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if c, m := e.count(tok); c != 1 || m != 2 {
+		t.Fatalf("%d conversations, %d messages after polling; want 1 and 2", c, m)
+	}
+	time.Sleep(300 * time.Millisecond)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(offsets) < 2 || offsets[0] != 0 || offsets[1] != 10005 {
+		t.Fatalf("offsets asked: %v; want 0, then 10005 to confirm the three updates", offsets)
+	}
 }

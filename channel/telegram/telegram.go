@@ -227,3 +227,84 @@ func (s Sender) Send(ctx context.Context, ch *redazione.Channel, conv *redazione
 		return jobs.Permanent{Err: fmt.Errorf("Telegram ha rifiutato il messaggio: %d %s", resp.StatusCode, r.Description)}
 	}
 }
+
+// Ingester stores a citizen's message (inbox.Service).
+type Ingester interface {
+	Ingest(ctx context.Context, ch *redazione.Channel, in store.Inbound) (*store.Ingested, error)
+}
+
+// Poll fetches the bot's updates with getUpdates (long polling, for
+// installations Telegram cannot reach) until ctx ends. An update is
+// confirmed to Telegram (offset) only after it is stored, so a crash loses
+// nothing: Telegram sends it again and the store drops the repeat.
+func Poll(ctx context.Context, ch *redazione.Channel, ing Ingester, client *http.Client, log interface {
+	Warn(msg string, args ...any)
+}) {
+	base := strings.TrimRight(ch.Settings["api_base_url"], "/")
+	if base == "" {
+		base = DefaultBaseURL
+	}
+	if client == nil {
+		client = &http.Client{Timeout: 60 * time.Second}
+	}
+	var offset int64
+	wait := time.Second
+	for ctx.Err() == nil {
+		updates, err := getUpdates(ctx, client, base, ch.Settings["token"], offset)
+		if err != nil {
+			if ctx.Err() == nil {
+				log.Warn("telegram getUpdates", "channel", ch.ID, "err", err)
+				select {
+				case <-ctx.Done():
+				case <-time.After(wait):
+				}
+				wait = min(wait*2, time.Minute)
+			}
+			continue
+		}
+		wait = time.Second
+		for _, raw := range updates {
+			var head struct {
+				UpdateID int64 `json:"update_id"`
+			}
+			json.Unmarshal(raw, &head)
+			in, ok, err := Parse(raw)
+			if err == nil && ok {
+				if _, err = ing.Ingest(ctx, ch, in); err != nil && redazione.ErrorCode(err) == redazione.EINTERNAL {
+					// not stored: do not confirm it, try again later
+					log.Warn("telegram ingest", "channel", ch.ID, "err", err)
+					break
+				}
+			}
+			if head.UpdateID >= offset {
+				offset = head.UpdateID + 1
+			}
+		}
+	}
+}
+
+func getUpdates(ctx context.Context, client *http.Client, base, token string, offset int64) ([]json.RawMessage, error) {
+	body, _ := json.Marshal(map[string]any{"offset": offset, "timeout": 25, "allowed_updates": []string{"message"}})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/bot"+token+"/getUpdates", bytes.NewReader(body))
+	if err != nil {
+		return nil, errors.New("indirizzo del Bot API non valido")
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("Bot API non raggiungibile (%s)", req.URL.Host)
+	}
+	defer resp.Body.Close()
+	var r struct {
+		OK          bool              `json:"ok"`
+		Description string            `json:"description"`
+		Result      []json.RawMessage `json:"result"`
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 16<<20)).Decode(&r); err != nil {
+		return nil, fmt.Errorf("risposta illeggibile del Bot API: %s", resp.Status)
+	}
+	if !r.OK {
+		return nil, fmt.Errorf("Bot API: %s %s", resp.Status, r.Description)
+	}
+	return r.Result, nil
+}
