@@ -263,11 +263,23 @@ func Poll(ctx context.Context, ch *redazione.Channel, ing Ingester, client *http
 			continue
 		}
 		wait = time.Second
+		if len(updates) == 0 {
+			// Telegram answers an empty long poll after its timeout; a server
+			// that answers at once must not be polled in a tight loop.
+			select {
+			case <-ctx.Done():
+			case <-time.After(500 * time.Millisecond):
+			}
+			continue
+		}
 		for _, raw := range updates {
 			var head struct {
 				UpdateID int64 `json:"update_id"`
 			}
 			json.Unmarshal(raw, &head)
+			if head.UpdateID < offset {
+				continue // already stored and confirmed
+			}
 			in, ok, err := Parse(raw)
 			if err == nil && ok {
 				if _, err = ing.Ingest(ctx, ch, in); err != nil && redazione.ErrorCode(err) == redazione.EINTERNAL {
