@@ -132,6 +132,8 @@ type User struct {
 	LockedUntil  time.Time
 	Lang         string
 	CreatedAt    time.Time
+	Available    bool // takes new conversations by automatic assignment
+	MaxOpen      int  // most open conversations assigned automatically (0: no cap)
 }
 
 // Actor is who is asking: every read and write is scoped by it.

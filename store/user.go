@@ -19,13 +19,13 @@ const (
 	LockoutDuration = 15 * time.Minute
 )
 
-const userColumns = "id, ente_id, email, name, role, password_hash, disabled, failed_logins, locked_until, lang, created_at"
+const userColumns = "id, ente_id, email, name, role, password_hash, disabled, failed_logins, locked_until, lang, created_at, available, max_open"
 
 func scanUser(row interface{ Scan(...any) error }) (*redazione.User, error) {
 	var u redazione.User
 	var locked, created int64
 	var role string
-	if err := row.Scan(&u.ID, &u.EnteID, &u.Email, &u.Name, &role, &u.PasswordHash, &u.Disabled, &u.FailedLogins, &locked, &u.Lang, &created); err != nil {
+	if err := row.Scan(&u.ID, &u.EnteID, &u.Email, &u.Name, &role, &u.PasswordHash, &u.Disabled, &u.FailedLogins, &locked, &u.Lang, &created, &u.Available, &u.MaxOpen); err != nil {
 		return nil, err
 	}
 	u.Role = redazione.Role(role)

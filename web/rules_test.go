@@ -110,3 +110,25 @@ func TestRoutingRulesEndToEnd(t *testing.T) {
 		t.Fatalf("assigned to %v, want both to %s (the other operator is away)", assignees, want)
 	}
 }
+
+// An administrator sets an operator's cap and availability from the users page.
+func TestAdminSetsOperatorCap(t *testing.T) {
+	e := start(t, testdb.Open(t, store.SQLite))
+	admin := e.newUser(e.ente, redazione.RoleAdmin)
+	op := e.newUser(e.ente, redazione.RoleOperator, e.desks[0].ID)
+	b := e.login(admin)
+	if code, _ := b.post("/me/availability", url.Values{"user": {fmt.Sprint(op.ID)}, "available": {"on"}, "max_open": {"3"}, "next": {"/admin/users"}}); code != 200 {
+		t.Fatalf("set cap: %d", code)
+	}
+	if _, page := b.get("/admin/users"); !strings.Contains(page, fmt.Sprintf(`id="max-%d" name="max_open" value="3"`, op.ID)) {
+		t.Error("the users page does not show the cap")
+	}
+	// an operator cannot change someone else's
+	other := e.newUser(e.ente, redazione.RoleOperator, e.desks[0].ID)
+	if code, _ := e.login(other).post("/me/availability", url.Values{"user": {fmt.Sprint(op.ID)}}); code != 403 {
+		t.Errorf("an operator changed a colleague's availability: %d", code)
+	}
+	if on, max, _ := e.db.Availability(t.Context(), e.ente.ID, op.ID); !on || max != 3 {
+		t.Errorf("availability = %v, cap %d; want on, 3", on, max)
+	}
+}
