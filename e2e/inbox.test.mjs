@@ -109,6 +109,7 @@ const A11Y_PAGES = [
   'the canned answers page',
   'the reports page',
   'the routing rules page',
+  'the users page',
   'the demo page (widget closed)',
   'the demo page with the privacy notice open',
   'the demo page with the chat open',
@@ -504,6 +505,9 @@ describe('Redazione: web chat and live inbox', { timeout: 300_000 }, () => {
     await operator.getByRole('button', { name: 'Crea' }).click();
     await operator.getByRole('heading', { name: /Fuori orario/ }).waitFor({ timeout: TIMEOUT });
     await scanA11y(operator, 'the routing rules page');
+    await operator.goto(`${base}/admin/users`);
+    await operator.getByRole('heading', { name: 'Utenti' }).first().waitFor({ timeout: TIMEOUT });
+    await scanA11y(operator, 'the users page');
   }));
 
   for (const label of A11Y_PAGES) {
