@@ -310,7 +310,7 @@ const (
 )
 
 // SLAAlert is a notice that a conversation's target is breached or about
-// to be, sent to the people who must act.
+// to be, sent to the assignee and the coordinators.
 type SLAAlert struct {
 	EnteID, ConversationID int64
 	UserIDs                []int64
@@ -319,9 +319,8 @@ type SLAAlert struct {
 }
 
 // AlertSLA finds, in every ente, the open conversations whose next target
-// has just become imminent or breached, notifies their assignee (or, when
-// nobody has it, the coordinators) and, for a breach, the coordinators too,
-// and returns what it sent. Each level is notified once, even with several
+// has just become imminent or breached, notifies their assignee and the
+// coordinators, and returns what it sent. Each level is notified once, even with several
 // processes sweeping.
 func (db *DB) AlertSLA(ctx context.Context) ([]SLAAlert, error) {
 	entes, err := db.Entes(ctx)
@@ -406,12 +405,10 @@ func (db *DB) AlertSLA(ctx context.Context) ([]SLAAlert, error) {
 				what = "la prima risposta"
 			}
 			text := fmt.Sprintf("Sta per scadere il tempo per %s a %s", what, d.contact)
-			users := []int64{d.assignee}
+			// The assignee and the desk leads (the coordinators), at both levels.
+			users := append([]int64{d.assignee}, coordinators...)
 			if d.level == alertBreached {
 				text = fmt.Sprintf("È scaduto il tempo per %s a %s", what, d.contact)
-				users = append(users, coordinators...)
-			} else if d.assignee == 0 {
-				users = coordinators
 			}
 			a := SLAAlert{EnteID: e.ID, ConversationID: d.id, Breached: d.level == alertBreached, Text: text}
 			err := db.inTx(ctx, func(tx conn) error {

@@ -125,8 +125,8 @@ func TestSLAAlerts(t *testing.T) {
 		if alerts, err := db.AlertSLA(ctx); err != nil || len(alerts) != 1 || alerts[0].Breached {
 			t.Fatalf("imminent: %+v %v", alerts, err)
 		}
-		if count(o.mario) != 1 || count(o.coord) != 0 {
-			t.Fatalf("imminent notified Mario %d, coordinator %d; want 1, 0", count(o.mario), count(o.coord))
+		if count(o.mario) != 1 || count(o.coord) != 1 || count(o.giulia) != 0 {
+			t.Fatalf("imminent notified Mario %d, coordinator %d, Giulia %d; want 1, 1, 0", count(o.mario), count(o.coord), count(o.giulia))
 		}
 		clk.now = rome("2026-11-23 12:30")
 		if alerts, _ := db.AlertSLA(ctx); len(alerts) != 1 || !alerts[0].Breached {
@@ -135,7 +135,7 @@ func TestSLAAlerts(t *testing.T) {
 		if alerts, _ := db.AlertSLA(ctx); len(alerts) != 0 {
 			t.Fatalf("breach alerted twice: %+v", alerts)
 		}
-		if count(o.mario) != 2 || count(o.coord) != 1 || count(o.giulia) != 0 {
+		if count(o.mario) != 2 || count(o.coord) != 2 || count(o.giulia) != 0 {
 			t.Fatalf("after the breach: Mario %d, coordinator %d, Giulia %d", count(o.mario), count(o.coord), count(o.giulia))
 		}
 	})
