@@ -28,6 +28,8 @@ type Config struct {
 	DataDir       string
 	PublicURL     string
 	SecureCookies bool
+	// AccessibilityURL is the ente's dichiarazione di accessibilità.
+	AccessibilityURL string
 	// SweepEvery is how often replies left queued by a crash are
 	// re-enqueued (default one minute).
 	SweepEvery time.Duration
@@ -112,7 +114,7 @@ func StartWith(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) 
 		go a.pollTelegram(ctx, every)
 		a.sweep(ctx, every)
 	}()
-	a.Web, err = web.New(db, a.Inbox, a.Bus, log, web.Config{SecureCookies: cfg.SecureCookies, PublicURL: cfg.PublicURL})
+	a.Web, err = web.New(db, a.Inbox, a.Bus, log, web.Config{SecureCookies: cfg.SecureCookies, PublicURL: cfg.PublicURL, AccessibilityURL: cfg.AccessibilityURL})
 	if err != nil {
 		a.Close(context.Background())
 		return nil, err

@@ -2,12 +2,15 @@ package web_test
 
 import (
 	"fmt"
+	"io"
+	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/app"
 	"github.com/redazione/redazione/channel/apichannel"
 	"github.com/redazione/redazione/internal/testdb"
 	"github.com/redazione/redazione/store"
@@ -93,4 +96,18 @@ func (e *env) loginWith(email, password string) (int, string) {
 		return 401, ""
 	}
 	return resp.StatusCode, ""
+}
+
+// The ente's accessibility statement is linked from every page's footer.
+func TestAccessibilityStatementLink(t *testing.T) {
+	e := start(t, testdb.Open(t, store.SQLite), func(c *app.Config) { c.AccessibilityURL = "https://form.agid.gov.it/view/esempio" })
+	resp, err := http.Get(e.srv.URL + "/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if !strings.Contains(string(body), `href="https://form.agid.gov.it/view/esempio">Dichiarazione di accessibilità</a>`) {
+		t.Error("the login page has no link to the accessibility statement")
+	}
 }

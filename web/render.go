@@ -46,6 +46,8 @@ type page struct {
 
 	sla func(*redazione.Conversation) *slaView
 
+	Accessibility string // the ente's accessibility statement, for the footer
+
 	Available bool   // the user takes new conversations (operators)
 	Path      string // where the page is, to come back after a header action
 }
@@ -220,6 +222,9 @@ func loadPages() (*pages, error) {
 
 // render writes a page, or only the named block for an htmx request.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name, block string, p *page) {
+	if p != nil && p.Accessibility == "" {
+		p.Accessibility = s.Config.AccessibilityURL
+	}
 	t, ok := s.pages.byName[name]
 	if !ok {
 		s.Log.Error("no template", "name", name)

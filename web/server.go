@@ -19,6 +19,9 @@ import (
 type Config struct {
 	// SecureCookies marks cookies Secure (set it behind HTTPS).
 	SecureCookies bool
+	// AccessibilityURL is the ente's dichiarazione di accessibilità (AgID),
+	// linked in every page's footer.
+	AccessibilityURL string
 	// PublicURL is the address citizens and integrations reach (for the
 	// widget snippet and webhook URLs); empty means the request's host.
 	PublicURL string

@@ -43,6 +43,7 @@ Environment:
   REDAZIONE_DEMO            false to start without demo data
   REDAZIONE_PUBLIC_URL      address citizens reach, for snippets (default: the request's host)
   REDAZIONE_SECURE_COOKIES  true behind HTTPS
+  REDAZIONE_ACCESSIBILITY_URL  the ente's dichiarazione di accessibilità (AgID), linked in every footer
   REDAZIONE_SECRET_KEY      master key (or _FILE) sealing channel credentials; default: DATA_DIR/secret.key, made once
   REDAZIONE_SMTP_URL        smtp://user:password@host:587 (or _FILE) to copy response-time alerts by e-mail
   REDAZIONE_SMTP_FROM       the sender of those e-mails, e.g. "Redazione <redazione@comune.example.it>"
@@ -109,6 +110,7 @@ type config struct {
 	SecureCookies bool
 	SMTPURL       string // secret: holds a password
 	SecretKey     string // secret: seals channel credentials
+	Accessibility string
 	SMTPFrom      string
 	LogLevel      slog.Level
 }
@@ -137,6 +139,7 @@ func configFromEnv() config {
 		PublicURL:     env("REDAZIONE_PUBLIC_URL", ""),
 		SMTPURL:       env("REDAZIONE_SMTP_URL", ""),
 		SecretKey:     env("REDAZIONE_SECRET_KEY", ""),
+		Accessibility: env("REDAZIONE_ACCESSIBILITY_URL", ""),
 		SMTPFrom:      env("REDAZIONE_SMTP_FROM", ""),
 		SecureCookies: env("REDAZIONE_SECURE_COOKIES", "false") == "true",
 	}

@@ -46,6 +46,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) 
 	acfg := app.Config{
 		DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir,
 		PublicURL: cfg.PublicURL, SecureCookies: cfg.SecureCookies,
+		AccessibilityURL: cfg.Accessibility,
 	}
 	if cfg.SMTPURL != "" {
 		m, err := notify.ParseSMTP(cfg.SMTPURL, cfg.SMTPFrom)

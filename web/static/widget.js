@@ -44,10 +44,10 @@
     return e;
   }
 
-  var launch = el('button', { type: 'button', 'class': 'rdz-launch', 'aria-expanded': 'false', 'aria-controls': 'rdz-panel' }, 'Scrivi al Comune');
+  var launch = el('button', { type: 'button', 'class': 'rdz-launch', 'aria-expanded': 'false', 'aria-controls': 'rdz-panel' }, 'Scrivici');
   var panel = el('section', { id: 'rdz-panel', 'class': 'rdz-panel', role: 'dialog', 'aria-modal': 'false', 'aria-labelledby': 'rdz-title', hidden: '' });
   var head = el('div', { 'class': 'rdz-head' });
-  var title = el('h2', { id: 'rdz-title' }, 'Scrivi al Comune');
+  var title = el('h2', { id: 'rdz-title' }, 'Scrivici');
   var close = el('button', { type: 'button', 'class': 'rdz-close' }, 'Chiudi');
   close.setAttribute('aria-label', 'Chiudi la chat');
   head.appendChild(title); head.appendChild(close);
