@@ -209,6 +209,10 @@ type Channel struct {
 	// app_secret, api_base_url...), sealed at rest.
 	Settings  map[string]string
 	CreatedAt time.Time
+	// Health: when the channel last brought a message, and its last error.
+	LastEventAt time.Time
+	LastError   string
+	LastErrorAt time.Time
 }
 
 // Contact is a citizen as a channel knows them.

@@ -208,7 +208,7 @@ func (a *App) pollTelegram(ctx context.Context, every time.Duration) {
 			running[ch.ID] = stop
 			go func(ch *redazione.Channel) {
 				defer release()
-				telegram.Poll(pctx, ch, a.Inbox, nil, a.log)
+				telegram.Poll(pctx, ch, a.Inbox, nil, channelLog{a, ch.ID})
 			}(ch)
 		}
 		for id, stop := range running {
@@ -221,6 +221,21 @@ func (a *App) pollTelegram(ctx context.Context, every time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		}
+	}
+}
+
+// channelLog logs a channel's errors and keeps the last one for its health.
+type channelLog struct {
+	a  *App
+	id int64
+}
+
+func (l channelLog) Warn(msg string, args ...any) {
+	l.a.log.Warn(msg, args...)
+	for i := 0; i+1 < len(args); i += 2 {
+		if err, ok := args[i+1].(error); ok && args[i] == "err" {
+			l.a.DB.ChannelError(context.Background(), l.id, msg+": "+err.Error())
 		}
 	}
 }

@@ -48,6 +48,7 @@ func (s *Service) Ingest(ctx context.Context, ch *redazione.Channel, in store.In
 	if err != nil {
 		return nil, err
 	}
+	s.DB.ChannelEvent(ctx, ch.ID)
 	if !res.Duplicate {
 		s.publish(ctx, events.Event{Type: events.MessageCreated, EnteID: ch.EnteID, ConversationID: res.ConversationID, DeskID: res.DeskID, ContactID: res.ContactID, MessageID: res.Message.ID, Public: true})
 		for _, f := range res.Flags {
@@ -148,6 +149,9 @@ func (s *Service) Deliver(ctx context.Context, enteID, messageID int64, attempt 
 		cancel()
 	}
 	var perm jobs.Permanent
+	if err != nil {
+		s.DB.ChannelError(ctx, ch.ID, err.Error())
+	}
 	switch {
 	case err == nil:
 		err = s.DB.MarkDelivery(ctx, enteID, m.ID, redazione.DeliverySent, "")

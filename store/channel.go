@@ -13,7 +13,7 @@ import (
 	"github.com/redazione/redazione"
 )
 
-const channelColumns = "id, ente_id, kind, name, desk_id, secret, callback_url, disabled, created_at, settings"
+const channelColumns = "id, ente_id, kind, name, desk_id, secret, callback_url, disabled, created_at, settings, last_event_at, last_error, last_error_at"
 
 // Sealer seals channel settings at rest (package secrets).
 type Sealer interface {
@@ -28,11 +28,13 @@ func (db *DB) SetSealer(s Sealer) { db.sealer = s }
 func (db *DB) scanChannel(row interface{ Scan(...any) error }) (*redazione.Channel, error) {
 	var c redazione.Channel
 	var kind, settings string
-	var created int64
-	if err := row.Scan(&c.ID, &c.EnteID, &kind, &c.Name, &c.DeskID, &c.Secret, &c.CallbackURL, &c.Disabled, &created, &settings); err != nil {
+	var created, lastEvent, lastErr int64
+	if err := row.Scan(&c.ID, &c.EnteID, &kind, &c.Name, &c.DeskID, &c.Secret, &c.CallbackURL, &c.Disabled, &created, &settings,
+		&lastEvent, &c.LastError, &lastErr); err != nil {
 		return nil, err
 	}
 	c.Kind, c.CreatedAt = redazione.ChannelKind(kind), tm(created)
+	c.LastEventAt, c.LastErrorAt = tm(lastEvent), tm(lastErr)
 	if settings != "" {
 		if db.sealer == nil {
 			return nil, errors.New("channel settings are sealed and no master key is set")
@@ -242,4 +244,27 @@ func (db *DB) Lease(ctx context.Context, key int64) (release func(), ok bool, er
 		c.ExecContext(context.Background(), "SELECT pg_advisory_unlock($1)", key)
 		c.Close()
 	}, true, nil
+}
+
+// healthEvery bounds how often a channel's last event is written: a busy
+// channel costs one small write every few seconds, not one per message.
+const healthEvery = 10 * time.Second
+
+// ChannelEvent records that a channel brought a message.
+func (db *DB) ChannelEvent(ctx context.Context, channelID int64) {
+	now := db.now()
+	if v, ok := db.health.Load(channelID); ok && now.Sub(v.(time.Time)) < healthEvery {
+		return
+	}
+	db.health.Store(channelID, now)
+	conn{db: db, q: db.write}.exec(ctx, "UPDATE channels SET last_event_at = ? WHERE id = ? AND last_event_at < ?", ms(now), channelID, ms(now))
+}
+
+// ChannelError records a channel's latest error (a refused delivery, an
+// unreachable platform); it must hold no secret.
+func (db *DB) ChannelError(ctx context.Context, channelID int64, msg string) {
+	if len(msg) > 500 {
+		msg = msg[:500]
+	}
+	conn{db: db, q: db.write}.exec(ctx, "UPDATE channels SET last_error = ?, last_error_at = ? WHERE id = ?", msg, ms(db.now()), channelID)
 }

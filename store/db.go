@@ -50,6 +50,7 @@ type DB struct {
 	// channels caches channels for ingest (see CachedChannel).
 	channels sync.Map
 	rules    sync.Map // ente id → cachedRules
+	health   sync.Map // channel id → time of the last recorded event
 
 	ingestOnce  sync.Once
 	ingestStmts stmtCache

@@ -276,6 +276,9 @@ var catalog = map[string][2]string{
 	"kind.webchat":              {"Chat del sito", "Web chat"},
 	"kind.api":                  {"API", "API"},
 	"footer.a11y":               {"Dichiarazione di accessibilità", "Accessibility statement"},
+	"health.last_event":         {"Ultimo messaggio ricevuto", "Last message received"},
+	"health.never":              {"mai", "never"},
+	"health.last_error":         {"Ultimo errore", "Last error"},
 	"footer.accessibility":      {"Dichiarazione di accessibilità", "Accessibility statement"},
 	"footer.licence":            {"Software libero con licenza EUPL-1.2", "Free software under the EUPL-1.2"},
 }

@@ -153,6 +153,18 @@ func TestTelegramChannel(t *testing.T) {
 		if st, why := e.waitDelivery(tok, conv, msgIDRe(body), "failed", 10*time.Second); st != "failed" || !strings.Contains(why, "blocked") {
 			t.Fatalf("blocked bot: %q (%s), want failed with the reason", st, why)
 		}
+		// the channel's health, for administrators
+		_, page = e.login(e.newUser(e.ente, redazione.RoleAdmin)).get("/admin/channels")
+		i := strings.Index(page, "Bot del Comune")
+		if i < 0 {
+			t.Fatal("the Telegram channel is not listed")
+		}
+		health := page[i:]
+		health = health[:strings.Index(health, "</p>")]
+		if strings.Contains(health, "mai") || !strings.Contains(health, "Ultimo messaggio ricevuto: <time") ||
+			!strings.Contains(health, "Ultimo errore") || !strings.Contains(health, "blocked") || strings.Contains(page, "BOT-TOKEN-42") {
+			t.Errorf("channel health = %s", health)
+		}
 	})
 }
 

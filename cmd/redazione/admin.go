@@ -208,7 +208,15 @@ func admin(ctx context.Context, cfg config, args []string, stdout io.Writer) err
 				}
 				masked[k] = v
 			}
-			out.Encode(map[string]any{"id": c.ID, "kind": c.Kind, "name": c.Name, "desk_id": c.DeskID, "callback_url": c.CallbackURL, "disabled": c.Disabled, "settings": masked})
+			health := map[string]any{"last_event_at": nil, "last_error": c.LastError, "last_error_at": nil}
+			if !c.LastEventAt.IsZero() {
+				health["last_event_at"] = c.LastEventAt.UTC()
+			}
+			if !c.LastErrorAt.IsZero() {
+				health["last_error_at"] = c.LastErrorAt.UTC()
+			}
+			out.Encode(map[string]any{"id": c.ID, "kind": c.Kind, "name": c.Name, "desk_id": c.DeskID, "callback_url": c.CallbackURL,
+				"disabled": c.Disabled, "settings": masked, "health": health})
 		}
 		return nil
 	}
