@@ -185,7 +185,7 @@ type ChannelKind string
 
 // Valid reports whether k is a channel kind Redazione has an adapter for.
 func (k ChannelKind) Valid() bool {
-	return k == ChannelWebChat || k == ChannelAPI || k == ChannelTelegram
+	return k == ChannelWebChat || k == ChannelAPI || k == ChannelTelegram || k == ChannelWhatsApp
 }
 
 // The channel kinds of the first release.
@@ -193,6 +193,7 @@ const (
 	ChannelWebChat  ChannelKind = "webchat"
 	ChannelAPI      ChannelKind = "api"
 	ChannelTelegram ChannelKind = "telegram"
+	ChannelWhatsApp ChannelKind = "whatsapp"
 )
 
 // Channel is one inbound and outbound route to citizens.

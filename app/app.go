@@ -13,6 +13,7 @@ import (
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/channel"
 	"github.com/redazione/redazione/channel/apichannel"
+	"github.com/redazione/redazione/channel/meta"
 	"github.com/redazione/redazione/channel/telegram"
 	"github.com/redazione/redazione/events"
 	"github.com/redazione/redazione/inbox"
@@ -87,6 +88,7 @@ func StartWith(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) 
 		redazione.ChannelWebChat:  channel.Instant{},
 		redazione.ChannelAPI:      apichannel.Sender{},
 		redazione.ChannelTelegram: telegram.Sender{},
+		redazione.ChannelWhatsApp: meta.WhatsAppSender{},
 	}}
 	jcfg := jobs.Config{Logger: log.With("component", "jobs"), RetryBase: cfg.RetryBase}
 	if db.Dialect() == store.Postgres {

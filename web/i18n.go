@@ -275,6 +275,8 @@ var catalog = map[string][2]string{
 	"error.title":               {"Si è verificato un problema", "Something went wrong"},
 	"kind.webchat":              {"Chat del sito", "Web chat"},
 	"kind.api":                  {"API", "API"},
+	"kind.telegram":             {"Telegram", "Telegram"},
+	"kind.whatsapp":             {"WhatsApp", "WhatsApp"},
 	"footer.a11y":               {"Dichiarazione di accessibilità", "Accessibility statement"},
 	"health.last_event":         {"Ultimo messaggio ricevuto", "Last message received"},
 	"health.never":              {"mai", "never"},

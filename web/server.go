@@ -100,6 +100,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /admin/desks/{id}", s.admin(s.renameDesk))
 	mux.HandleFunc("GET /admin/audit", s.user(s.auditPage))
 	mux.HandleFunc("POST /hooks/telegram/{id}", s.telegramHook)
+	mux.HandleFunc("GET /hooks/meta/{id}", s.metaVerify)
+	mux.HandleFunc("POST /hooks/meta/{id}", s.metaHook)
 	mux.HandleFunc("GET /valuta/{token}", s.surveyPage)
 	mux.HandleFunc("POST /valuta/{token}", s.answerSurvey)
 	mux.HandleFunc("POST /admin/surveys", s.admin(s.setSurveys))

@@ -26,7 +26,8 @@ Usage:
   redazione token create --user E [--name N]
   redazione channel add api --name NAME [--callback-url URL] [--desk D]
   redazione channel add webchat --name NAME [--desk D]
-  redazione channel add telegram --name NAME --set token=BOT_TOKEN [--set api_base_url=URL] [--desk D]
+  redazione channel add telegram --name NAME --set token=BOT_TOKEN [--set api_base_url=URL] [--set mode=polling] [--desk D]
+  redazione channel add whatsapp --name NAME --set token=T --set app_secret=S --set verify_token=V --set phone_number_id=P [--set api_base_url=URL]
   redazione channel list
   redazione ente create --slug S --name N
   redazione ente list

@@ -1,0 +1,244 @@
+// Package meta is the Meta platforms' channel; this file is the WhatsApp
+// Cloud API. Meta checks the webhook with a verification handshake (hub.mode,
+// hub.verify_token, hub.challenge) and signs every POST with
+// X-Hub-Signature-256, the HMAC-SHA256 of the raw body with the app secret:
+// it is checked, in constant time, before anything is parsed. Replies go out
+// through the Graph API, whose base URL is a channel setting.
+package meta
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/jobs"
+	"github.com/redazione/redazione/store"
+)
+
+// SignatureHeader carries "sha256=<hex HMAC-SHA256 of the raw body>".
+const SignatureHeader = "X-Hub-Signature-256"
+
+// Graph API defaults.
+const (
+	DefaultBaseURL = "https://graph.facebook.com"
+	DefaultVersion = "v21.0"
+)
+
+// Verify checks a POST's signature with the app secret, in constant time.
+func Verify(appSecret string, body []byte, header string) bool {
+	hexSig, ok := strings.CutPrefix(strings.TrimSpace(header), "sha256=")
+	if !ok || appSecret == "" {
+		return false
+	}
+	got, err := hex.DecodeString(hexSig)
+	if err != nil {
+		return false
+	}
+	mac := hmac.New(sha256.New, []byte(appSecret))
+	mac.Write(body)
+	return hmac.Equal(got, mac.Sum(nil))
+}
+
+// Handshake answers Meta's verification GET: the challenge when the mode is
+// subscribe and the verify token matches, and false otherwise.
+func Handshake(verifyToken, mode, token, challenge string) (string, bool) {
+	if mode != "subscribe" || verifyToken == "" || subtle.ConstantTimeCompare([]byte(token), []byte(verifyToken)) != 1 {
+		return "", false
+	}
+	return challenge, true
+}
+
+type waPayload struct {
+	Object string `json:"object"`
+	Entry  []struct {
+		Changes []struct {
+			Field string `json:"field"`
+			Value struct {
+				Contacts []struct {
+					Profile struct {
+						Name string `json:"name"`
+					} `json:"profile"`
+					WaID string `json:"wa_id"`
+				} `json:"contacts"`
+				Messages []waMessage `json:"messages"`
+			} `json:"value"`
+		} `json:"changes"`
+	} `json:"entry"`
+}
+
+type waMessage struct {
+	From      string `json:"from"`
+	ID        string `json:"id"`
+	Timestamp string `json:"timestamp"`
+	Type      string `json:"type"`
+	Text      *struct {
+		Body string `json:"body"`
+	} `json:"text"`
+	Image    *waMedia `json:"image"`
+	Document *waMedia `json:"document"`
+	Audio    *waMedia `json:"audio"`
+	Video    *waMedia `json:"video"`
+	Location *struct {
+		Latitude  float64 `json:"latitude"`
+		Longitude float64 `json:"longitude"`
+		Name      string  `json:"name"`
+		Address   string  `json:"address"`
+	} `json:"location"`
+}
+
+type waMedia struct {
+	Caption  string `json:"caption"`
+	Filename string `json:"filename"`
+	MimeType string `json:"mime_type"`
+}
+
+// ParseWhatsApp reads a WhatsApp webhook POST into the citizens' messages it
+// carries (none for status notifications).
+func ParseWhatsApp(body []byte) ([]store.Inbound, error) {
+	var p waPayload
+	if err := json.Unmarshal(body, &p); err != nil {
+		return nil, redazione.FieldError("body", "JSON non valido: %v", err)
+	}
+	if p.Object != "whatsapp_business_account" {
+		return nil, redazione.FieldError("object", "atteso whatsapp_business_account")
+	}
+	var out []store.Inbound
+	for _, e := range p.Entry {
+		for _, ch := range e.Changes {
+			if ch.Field != "messages" {
+				continue
+			}
+			names := map[string]string{}
+			for _, c := range ch.Value.Contacts {
+				names[c.WaID] = c.Profile.Name
+			}
+			for _, m := range ch.Value.Messages {
+				if m.ID == "" || m.From == "" {
+					return nil, redazione.FieldError("messages.id", "campo obbligatorio")
+				}
+				text := describe(m)
+				if text == "" {
+					continue // reactions, stickers...: nothing an office answers
+				}
+				in := store.Inbound{ExternalID: m.ID, ContactID: m.From, ContactName: names[m.From], Text: text}
+				if ts, err := strconv.ParseInt(m.Timestamp, 10, 64); err == nil && ts > 0 {
+					in.SentAt = time.Unix(ts, 0).UTC()
+				}
+				if err := in.Validate(); err != nil {
+					return nil, err
+				}
+				out = append(out, in)
+			}
+		}
+	}
+	return out, nil
+}
+
+func describe(m waMessage) string {
+	var parts []string
+	if m.Text != nil && strings.TrimSpace(m.Text.Body) != "" {
+		parts = append(parts, strings.TrimSpace(m.Text.Body))
+	}
+	media := func(label string, x *waMedia) {
+		if x == nil {
+			return
+		}
+		s := "[" + label
+		if x.Filename != "" {
+			s += ": " + x.Filename
+		}
+		parts = append(parts, s+"]")
+		if c := strings.TrimSpace(x.Caption); c != "" {
+			parts = append(parts, c)
+		}
+	}
+	media("foto", m.Image)
+	media("documento", m.Document)
+	media("audio", m.Audio)
+	media("video", m.Video)
+	if l := m.Location; l != nil {
+		s := fmt.Sprintf("[posizione: %.6f, %.6f https://www.openstreetmap.org/?mlat=%.6f&mlon=%.6f]", l.Latitude, l.Longitude, l.Latitude, l.Longitude)
+		if l.Address != "" {
+			s += " " + l.Address
+		}
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, "\n")
+}
+
+// WhatsAppSender sends replies through the Cloud API.
+type WhatsAppSender struct {
+	Client *http.Client
+}
+
+// Send posts a text message. 429 and 5xx are tried again; other refusals
+// (such as 131047: more than 24 hours since the citizen last wrote, when only
+// an approved template may be sent) are final and keep Meta's reason.
+func (s WhatsAppSender) Send(ctx context.Context, ch *redazione.Channel, conv *redazione.Conversation, m *redazione.Message) error {
+	token, phoneID := ch.Settings["token"], ch.Settings["phone_number_id"]
+	if token == "" || phoneID == "" {
+		return jobs.Permanent{Err: errors.New("il canale WhatsApp non ha token o phone_number_id")}
+	}
+	base := strings.TrimRight(ch.Settings["api_base_url"], "/")
+	if base == "" {
+		base = DefaultBaseURL
+	}
+	version := ch.Settings["api_version"]
+	if version == "" {
+		version = DefaultVersion
+	}
+	body, _ := json.Marshal(map[string]any{"messaging_product": "whatsapp", "recipient_type": "individual",
+		"to": conv.Contact.ExternalID, "type": "text", "text": map[string]any{"body": m.Text}})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/"+version+"/"+phoneID+"/messages", bytes.NewReader(body))
+	if err != nil {
+		return jobs.Permanent{Err: errors.New("indirizzo del Graph API non valido")}
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	client := s.Client
+	if client == nil {
+		client = &http.Client{Timeout: 30 * time.Second}
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return fmt.Errorf("Graph API non raggiungibile (%s)", req.URL.Host)
+	}
+	defer resp.Body.Close()
+	var r struct {
+		Error *struct {
+			Message   string `json:"message"`
+			Code      int    `json:"code"`
+			ErrorData struct {
+				Details string `json:"details"`
+			} `json:"error_data"`
+		} `json:"error"`
+	}
+	json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&r)
+	reason := resp.Status
+	if r.Error != nil {
+		reason = fmt.Sprintf("%d %s", r.Error.Code, r.Error.Message)
+		if r.Error.ErrorData.Details != "" {
+			reason += ": " + r.Error.ErrorData.Details
+		}
+	}
+	switch {
+	case resp.StatusCode >= 200 && resp.StatusCode < 300 && r.Error == nil:
+		return nil
+	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
+		return fmt.Errorf("WhatsApp chiede di riprovare: %s", reason)
+	default:
+		return jobs.Permanent{Err: fmt.Errorf("WhatsApp ha rifiutato il messaggio: %s", reason)}
+	}
+}

@@ -1,0 +1,163 @@
+package web_test
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/auth"
+	"github.com/redazione/redazione/channel/meta"
+	"github.com/redazione/redazione/internal/testdb"
+	"github.com/redazione/redazione/store"
+)
+
+func waPayload(t *testing.T, name string) []byte {
+	b, err := os.ReadFile("../channel/meta/testdata/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func metaSign(secret string, body []byte) string {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write(body)
+	return "sha256=" + hex.EncodeToString(m.Sum(nil))
+}
+
+func TestWhatsAppChannel(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		e := start(t, db)
+		var mu sync.Mutex
+		var sent []map[string]any
+		window := false
+		graph := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path != "/v21.0/106540352242922/messages" || r.Header.Get("Authorization") != "Bearer WA-TOKEN" {
+				http.Error(w, `{"error": {"message": "bad request", "code": 100}}`, 400)
+				return
+			}
+			var m map[string]any
+			json.NewDecoder(r.Body).Decode(&m)
+			mu.Lock()
+			defer mu.Unlock()
+			if window {
+				w.WriteHeader(400)
+				w.Write(waPayload(t, "send_window.json"))
+				return
+			}
+			sent = append(sent, m)
+			w.Write(waPayload(t, "send_ok.json"))
+		}))
+		defer graph.Close()
+		ch := &redazione.Channel{Kind: redazione.ChannelWhatsApp, Name: "WhatsApp URP", DeskID: e.desks[0].ID, Secret: auth.NewToken(""),
+			Settings: map[string]string{"token": "WA-TOKEN", "app_secret": "APP-SECRET", "verify_token": "verifica-123",
+				"phone_number_id": "106540352242922", "api_base_url": graph.URL}}
+		if err := db.CreateChannel(t.Context(), redazione.SystemActor(e.ente.ID), ch); err != nil {
+			t.Fatal(err)
+		}
+		hook := fmt.Sprintf("%s/hooks/meta/%d", e.srv.URL, ch.ID)
+		// the verification handshake
+		get := func(q string) (int, string) {
+			resp, err := http.Get(hook + "?" + q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			return resp.StatusCode, string(b)
+		}
+		if code, body := get("hub.mode=subscribe&hub.verify_token=verifica-123&hub.challenge=1158201444"); code != 200 || body != "1158201444" {
+			t.Fatalf("handshake: %d %q", code, body)
+		}
+		if code, _ := get("hub.mode=subscribe&hub.verify_token=sbagliato&hub.challenge=1"); code != 403 {
+			t.Errorf("wrong verify token: %d, want 403", code)
+		}
+		post := func(body []byte, sig string) (int, map[string]any) {
+			req, _ := http.NewRequest("POST", hook, bytes.NewReader(body))
+			if sig != "" {
+				req.Header.Set(meta.SignatureHeader, sig)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var out map[string]any
+			json.NewDecoder(resp.Body).Decode(&out)
+			return resp.StatusCode, out
+		}
+		op := e.newUser(e.ente, redazione.RoleOperator, e.desks[0].ID)
+		tok := e.token(op)
+		text := waPayload(t, "text.json")
+		for _, sig := range []string{"", "sha256=00", metaSign("altro-segreto", text)} {
+			if code, _ := post(text, sig); code != 401 {
+				t.Errorf("signature %q: %d, want 401", sig, code)
+			}
+		}
+		if code, _ := post([]byte(`{"object": "page"`), metaSign("APP-SECRET", []byte(`{"object": "page"`))); code != 400 {
+			t.Errorf("malformed: %d, want 400", code)
+		}
+		if c, m := e.count(tok); c != 0 || m != 0 {
+			t.Fatal("refused posts stored something")
+		}
+		if code, out := post(text, metaSign("APP-SECRET", text)); code != 200 || out["stored"] != float64(1) {
+			t.Fatalf("text: %d %v", code, out)
+		}
+		if code, out := post(text, metaSign("APP-SECRET", text)); code != 200 || out["stored"] != float64(0) {
+			t.Fatalf("redelivery: %d %v, want nothing stored", code, out)
+		}
+		il := waPayload(t, "image_location.json")
+		if code, out := post(il, metaSign("APP-SECRET", il)); code != 200 || out["stored"] != float64(2) {
+			t.Fatalf("image and location: %d %v", code, out)
+		}
+		st := waPayload(t, "status.json")
+		if code, out := post(st, metaSign("APP-SECRET", st)); code != 200 || out["received"] != float64(0) {
+			t.Fatalf("status: %d %v", code, out)
+		}
+		if c, m := e.count(tok); c != 2 || m != 3 {
+			t.Fatalf("%d conversations, %d messages; want 2 and 3", c, m)
+		}
+		var l apiList
+		e.apiGet(tok, "/api/v1/conversations", &l)
+		var mario int64
+		for _, c := range l.Conversations {
+			if c.Contact.ExternalID == "393331234567" {
+				mario = c.ID
+			}
+		}
+		b := e.login(op)
+		_, page := b.get(fmt.Sprintf("/conversations/%d", mario))
+		for _, want := range []string{"Mario Bianchi", "[foto]", "Rifiuti abbandonati in via Verdi", "Via Verdi, Milano"} {
+			if !strings.Contains(page, want) {
+				t.Errorf("thread lacks %q", want)
+			}
+		}
+		_, body := b.post(fmt.Sprintf("/conversations/%d/messages", mario), url.Values{"text": {"Grazie, segnaliamo subito."}, "kind": {"reply"}})
+		if st, why := e.waitDelivery(tok, mario, msgIDRe(body), "sent", 10*time.Second); st != "sent" {
+			t.Fatalf("delivery %q (%s)", st, why)
+		}
+		mu.Lock()
+		if len(sent) != 1 || sent[0]["to"] != "393331234567" || sent[0]["messaging_product"] != "whatsapp" {
+			t.Fatalf("sent %v", sent)
+		}
+		window = true
+		mu.Unlock()
+		_, body = b.post(fmt.Sprintf("/conversations/%d/messages", mario), url.Values{"text": {"Ci sono novità"}, "kind": {"reply"}})
+		if st, why := e.waitDelivery(tok, mario, msgIDRe(body), "failed", 10*time.Second); st != "failed" || !strings.Contains(why, "24 hours") {
+			t.Fatalf("outside the 24-hour window: %q (%s), want failed with Meta's reason", st, why)
+		}
+	})
+}
