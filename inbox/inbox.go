@@ -13,6 +13,7 @@ import (
 
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/channel"
+	"github.com/redazione/redazione/channel/meta"
 	"github.com/redazione/redazione/events"
 	"github.com/redazione/redazione/jobs"
 	"github.com/redazione/redazione/notify"
@@ -72,6 +73,13 @@ func (s *Service) Reply(ctx context.Context, a redazione.Actor, conversationID i
 	sender, instant := s.sender(conv.ChannelKind)
 	if sender == nil && !note {
 		return nil, redazione.Errorf(redazione.EINVALID, "questo canale non può ancora inviare risposte")
+	}
+	if !note {
+		if closed, err := s.WindowClosed(ctx, conv); err != nil {
+			return nil, err
+		} else if closed && !meta.IsTemplateText(text) {
+			return nil, redazione.FieldError("text", "sono passate più di 24 ore dall'ultimo messaggio del cittadino: WhatsApp accetta solo un modello approvato")
+		}
 	}
 	m, err := s.DB.AddMessage(ctx, a, conversationID, store.Outgoing{Text: text, Note: note, Sent: instant})
 	if err != nil {
@@ -314,4 +322,17 @@ func (s *Service) route(ctx context.Context, ch *redazione.Channel, in store.Inb
 			}
 		}
 	}
+}
+
+// WindowClosed reports whether a free reply can no longer be sent in a
+// conversation: on WhatsApp, more than 24 hours after the citizen last wrote.
+func (s *Service) WindowClosed(ctx context.Context, conv *redazione.Conversation) (bool, error) {
+	if conv.ChannelKind != redazione.ChannelWhatsApp {
+		return false, nil
+	}
+	last, err := s.DB.LastInbound(ctx, conv.ID)
+	if err != nil {
+		return false, err
+	}
+	return !last.IsZero() && time.Since(last) > meta.Window, nil
 }

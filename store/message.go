@@ -432,3 +432,14 @@ func (db *DB) ContactThread(ctx context.Context, channelID int64, externalID str
 	slices.Reverse(out)
 	return contactID, out, rows.Err()
 }
+
+// LastInbound returns when the citizen last wrote in a conversation (zero if
+// never): messaging platforms allow free replies only for a while after it.
+func (db *DB) LastInbound(ctx context.Context, convID int64) (time.Time, error) {
+	var at sql.NullInt64
+	err := db.reader().row(ctx, "SELECT MAX(sent_at) FROM messages WHERE conversation_id = ? AND direction = 'in'", convID).Scan(&at)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return tm(at.Int64), nil
+}

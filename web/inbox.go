@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/channel/meta"
 	"github.com/redazione/redazione/sla"
 	"github.com/redazione/redazione/store"
 )
@@ -136,6 +137,10 @@ type conversationView struct {
 	TypicalLen   int // median length of the office's replies, for tone hints
 	Playbooks    map[string]store.Playbook
 	Situations   []string // those an operator may mark
+	// WindowClosed: a free reply is no longer possible (WhatsApp, 24 hours);
+	// only the channel's approved templates may be sent.
+	WindowClosed bool
+	Templates    []meta.Template
 }
 
 func (s *Server) loadConversation(r *http.Request, u *session) (*conversationView, error) {
@@ -161,6 +166,14 @@ func (s *Server) loadConversation(r *http.Request, u *session) (*conversationVie
 		return nil, err
 	}
 	v.Situations = store.ManualSituations
+	if v.WindowClosed, err = s.Inbox.WindowClosed(ctx, c); err != nil {
+		return nil, err
+	}
+	if v.WindowClosed {
+		if ch, err := s.DB.CachedChannel(ctx, c.ChannelID); err == nil {
+			v.Templates = meta.Templates(ch)
+		}
+	}
 	v.Marks, v.OpenFlags = map[int64][]store.Mark{}, map[string]bool{}
 	for _, f := range v.Flags {
 		if f.ClearedAt.IsZero() {
@@ -247,7 +260,34 @@ func (s *Server) afterChange(w http.ResponseWriter, r *http.Request, u *session,
 func (s *Server) postMessage(w http.ResponseWriter, r *http.Request, u *session) {
 	r.Body = http.MaxBytesReader(w, r.Body, redazione.MaxMessageBytes)
 	note := r.PostFormValue("kind") == "note"
-	if _, err := s.Inbox.Reply(r.Context(), u.Actor, s.convID(r), r.PostFormValue("text"), note); err != nil {
+	text := r.PostFormValue("text")
+	if tpl := r.PostFormValue("template"); tpl != "" && !note {
+		// an approved template, only one of the channel's
+		c, err := s.DB.Conversation(r.Context(), u.Actor, s.convID(r))
+		if err != nil {
+			s.fail(w, r, s.page(r, u, "", "inbox"), err)
+			return
+		}
+		ch, err := s.DB.CachedChannel(r.Context(), c.ChannelID)
+		if err != nil {
+			s.fail(w, r, s.page(r, u, "", "inbox"), err)
+			return
+		}
+		text = ""
+		for _, t := range meta.Templates(ch) {
+			if t.Name+"|"+t.Language == tpl {
+				text = meta.TemplateText(t)
+			}
+		}
+		if text == "" {
+			s.fail(w, r, s.page(r, u, "", "inbox"), redazione.FieldError("template", "modello non approvato per questo canale"))
+			return
+		}
+	} else if meta.IsTemplateText(strings.TrimSpace(text)) {
+		s.fail(w, r, s.page(r, u, "", "inbox"), redazione.FieldError("text", "scegli il modello dall'elenco"))
+		return
+	}
+	if _, err := s.Inbox.Reply(r.Context(), u.Actor, s.convID(r), text, note); err != nil {
 		s.fail(w, r, s.page(r, u, "", "inbox"), err)
 		return
 	}

@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -30,6 +31,13 @@ func waPayload(t *testing.T, name string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+var waTimestamp = regexp.MustCompile(`"timestamp": "\d+"`)
+
+// waAt is a documented payload with its messages sent at t.
+func waAt(t *testing.T, name string, at time.Time) []byte {
+	return waTimestamp.ReplaceAll(waPayload(t, name), []byte(fmt.Sprintf(`"timestamp": "%d"`, at.Unix())))
 }
 
 func metaSign(secret string, body []byte) string {
@@ -101,7 +109,7 @@ func TestWhatsAppChannel(t *testing.T) {
 		}
 		op := e.newUser(e.ente, redazione.RoleOperator, e.desks[0].ID)
 		tok := e.token(op)
-		text := waPayload(t, "text.json")
+		text := waAt(t, "text.json", time.Now())
 		for _, sig := range []string{"", "sha256=00", metaSign("altro-segreto", text)} {
 			if code, _ := post(text, sig); code != 401 {
 				t.Errorf("signature %q: %d, want 401", sig, code)
@@ -119,7 +127,7 @@ func TestWhatsAppChannel(t *testing.T) {
 		if code, out := post(text, metaSign("APP-SECRET", text)); code != 200 || out["stored"] != float64(0) {
 			t.Fatalf("redelivery: %d %v, want nothing stored", code, out)
 		}
-		il := waPayload(t, "image_location.json")
+		il := waAt(t, "image_location.json", time.Now())
 		if code, out := post(il, metaSign("APP-SECRET", il)); code != 200 || out["stored"] != float64(2) {
 			t.Fatalf("image and location: %d %v", code, out)
 		}
@@ -160,4 +168,62 @@ func TestWhatsAppChannel(t *testing.T) {
 			t.Fatalf("outside the 24-hour window: %q (%s), want failed with Meta's reason", st, why)
 		}
 	})
+}
+
+// More than 24 hours after the citizen last wrote, the composer says why a
+// free reply is impossible and offers the channel's approved templates.
+func TestWhatsAppWindow(t *testing.T) {
+	e := start(t, testdb.Open(t, store.SQLite))
+	var mu sync.Mutex
+	var sent []map[string]any
+	graph := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var m map[string]any
+		json.NewDecoder(r.Body).Decode(&m)
+		mu.Lock()
+		sent = append(sent, m)
+		mu.Unlock()
+		w.Write(waPayload(t, "send_ok.json"))
+	}))
+	defer graph.Close()
+	ch := &redazione.Channel{Kind: redazione.ChannelWhatsApp, Name: "WhatsApp URP", DeskID: e.desks[0].ID, Secret: auth.NewToken(""),
+		Settings: map[string]string{"token": "T", "app_secret": "S", "verify_token": "V", "phone_number_id": "106540352242922",
+			"api_base_url": graph.URL, "templates": "aggiornamento_pratica|it"}}
+	if err := e.db.CreateChannel(t.Context(), redazione.SystemActor(e.ente.ID), ch); err != nil {
+		t.Fatal(err)
+	}
+	body := waAt(t, "text.json", time.Now().Add(-25*time.Hour))
+	req, _ := http.NewRequest("POST", fmt.Sprintf("%s/hooks/meta/%d", e.srv.URL, ch.ID), bytes.NewReader(body))
+	req.Header.Set(meta.SignatureHeader, metaSign("S", body))
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("post: %v %v", resp, err)
+	}
+	op := e.newUser(e.ente, redazione.RoleOperator, e.desks[0].ID)
+	tok := e.token(op)
+	var l apiList
+	e.apiGet(tok, "/api/v1/conversations", &l)
+	conv := l.Conversations[0].ID
+	b := e.login(op)
+	_, page := b.get(fmt.Sprintf("/conversations/%d", conv))
+	if !strings.Contains(page, "Sono passate più di 24 ore") || !strings.Contains(page, "aggiornamento_pratica (it)") {
+		t.Fatal("the composer does not say the window is closed or offer the template")
+	}
+	if code, page := b.post(fmt.Sprintf("/conversations/%d/messages", conv), url.Values{"text": {"Una risposta libera"}, "kind": {"reply"}}); code != 400 || !strings.Contains(page, "24 ore") {
+		t.Fatalf("free reply after 24 hours: %d, want 400 saying why", code)
+	}
+	if code, _ := b.post(fmt.Sprintf("/conversations/%d/messages", conv), url.Values{"template": {"inventato|it"}, "kind": {"reply"}}); code != 400 {
+		t.Errorf("a template the channel does not have: %d, want 400", code)
+	}
+	// a note is still possible
+	if code, _ := b.post(fmt.Sprintf("/conversations/%d/messages", conv), url.Values{"text": {"nota"}, "kind": {"note"}}); code != 200 {
+		t.Errorf("note after 24 hours: %d", code)
+	}
+	_, resp := b.post(fmt.Sprintf("/conversations/%d/messages", conv), url.Values{"template": {"aggiornamento_pratica|it"}, "kind": {"reply"}})
+	if st, why := e.waitDelivery(tok, conv, msgIDRe(resp), "sent", 10*time.Second); st != "sent" {
+		t.Fatalf("template delivery %q (%s)", st, why)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(sent) != 1 || sent[0]["type"] != "template" || sent[0]["template"].(map[string]any)["name"] != "aggiornamento_pratica" {
+		t.Fatalf("sent %v, want the template", sent)
+	}
 }

@@ -199,8 +199,14 @@ func (s WhatsAppSender) Send(ctx context.Context, ch *redazione.Channel, conv *r
 	if version == "" {
 		version = DefaultVersion
 	}
-	body, _ := json.Marshal(map[string]any{"messaging_product": "whatsapp", "recipient_type": "individual",
-		"to": conv.Contact.ExternalID, "type": "text", "text": map[string]any{"body": m.Text}})
+	payload := map[string]any{"messaging_product": "whatsapp", "recipient_type": "individual",
+		"to": conv.Contact.ExternalID, "type": "text", "text": map[string]any{"body": m.Text}}
+	if t, ok := parseTemplateText(m.Text); ok {
+		delete(payload, "text")
+		payload["type"] = "template"
+		payload["template"] = map[string]any{"name": t.Name, "language": map[string]any{"code": t.Language}}
+	}
+	body, _ := json.Marshal(payload)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/"+version+"/"+phoneID+"/messages", bytes.NewReader(body))
 	if err != nil {
 		return jobs.Permanent{Err: errors.New("indirizzo del Graph API non valido")}
@@ -242,3 +248,47 @@ func (s WhatsAppSender) Send(ctx context.Context, ch *redazione.Channel, conv *r
 		return jobs.Permanent{Err: fmt.Errorf("WhatsApp ha rifiutato il messaggio: %s", reason)}
 	}
 }
+
+// Window is how long after the citizen's last message a free reply may be
+// sent; after it, only an approved template.
+const Window = 24 * time.Hour
+
+// Template is an approved WhatsApp message template.
+type Template struct{ Name, Language string }
+
+// Templates reads the channel setting "templates": "name|it, other|it".
+func Templates(ch *redazione.Channel) []Template {
+	var out []Template
+	for _, part := range strings.Split(ch.Settings["templates"], ",") {
+		name, lang, _ := strings.Cut(strings.TrimSpace(part), "|")
+		if name = strings.TrimSpace(name); name == "" {
+			continue
+		}
+		if lang = strings.TrimSpace(lang); lang == "" {
+			lang = "it"
+		}
+		out = append(out, Template{name, lang})
+	}
+	return out
+}
+
+// templatePrefix marks, in a stored reply, a template to send instead of text.
+const templatePrefix = "[modello WhatsApp: "
+
+// TemplateText is how a template reply is stored and shown in the thread.
+func TemplateText(t Template) string { return templatePrefix + t.Name + " (" + t.Language + ")]" }
+
+func parseTemplateText(s string) (Template, bool) {
+	rest, ok := strings.CutPrefix(s, templatePrefix)
+	if !ok || !strings.HasSuffix(rest, ")]") {
+		return Template{}, false
+	}
+	i := strings.LastIndex(rest, " (")
+	if i < 0 {
+		return Template{}, false
+	}
+	return Template{rest[:i], strings.TrimSuffix(rest[i+2:], ")]")}, true
+}
+
+// IsTemplateText reports whether a stored reply is a template.
+func IsTemplateText(s string) bool { _, ok := parseTemplateText(s); return ok }

@@ -26,7 +26,7 @@ func read(t testing.TB, name string) []byte {
 func TestParseDocumentedUpdates(t *testing.T) {
 	cases := []struct {
 		file, contact, name, ext string
-		text                      []string
+		text                     []string
 	}{
 		{"text.json", "1111111", "Lucia Ferri", "1111111:1365", []string{"a che ora apre l'anagrafe?"}},
 		{"photo.json", "1111111", "Lucia Ferri", "1111111:1366", []string{"[foto]", "La buca in via Mazzini"}},
