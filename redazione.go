@@ -185,15 +185,21 @@ type ChannelKind string
 
 // Valid reports whether k is a channel kind Redazione has an adapter for.
 func (k ChannelKind) Valid() bool {
-	return k == ChannelWebChat || k == ChannelAPI || k == ChannelTelegram || k == ChannelWhatsApp
+	switch k {
+	case ChannelWebChat, ChannelAPI, ChannelTelegram, ChannelWhatsApp, ChannelMessenger, ChannelInstagram:
+		return true
+	}
+	return false
 }
 
 // The channel kinds of the first release.
 const (
-	ChannelWebChat  ChannelKind = "webchat"
-	ChannelAPI      ChannelKind = "api"
-	ChannelTelegram ChannelKind = "telegram"
-	ChannelWhatsApp ChannelKind = "whatsapp"
+	ChannelWebChat   ChannelKind = "webchat"
+	ChannelAPI       ChannelKind = "api"
+	ChannelTelegram  ChannelKind = "telegram"
+	ChannelWhatsApp  ChannelKind = "whatsapp"
+	ChannelMessenger ChannelKind = "messenger"
+	ChannelInstagram ChannelKind = "instagram"
 )
 
 // Channel is one inbound and outbound route to citizens.

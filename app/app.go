@@ -85,10 +85,12 @@ func StartWith(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) 
 		a.Bus = pg
 	}
 	a.Inbox = &inbox.Service{DB: db, Bus: a.Bus, Log: log, Mailer: cfg.Mailer, PublicURL: cfg.PublicURL, Senders: map[redazione.ChannelKind]channel.Sender{
-		redazione.ChannelWebChat:  channel.Instant{},
-		redazione.ChannelAPI:      apichannel.Sender{},
-		redazione.ChannelTelegram: telegram.Sender{},
-		redazione.ChannelWhatsApp: meta.WhatsAppSender{},
+		redazione.ChannelWebChat:   channel.Instant{},
+		redazione.ChannelAPI:       apichannel.Sender{},
+		redazione.ChannelTelegram:  telegram.Sender{},
+		redazione.ChannelWhatsApp:  meta.WhatsAppSender{},
+		redazione.ChannelMessenger: meta.MessengerSender{},
+		redazione.ChannelInstagram: meta.MessengerSender{},
 	}}
 	jcfg := jobs.Config{Logger: log.With("component", "jobs"), RetryBase: cfg.RetryBase}
 	if db.Dialect() == store.Postgres {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/channel/meta"
+	"github.com/redazione/redazione/store"
 )
 
 func (s *Server) metaChannel(r *http.Request) (*redazione.Channel, error) {
@@ -16,7 +17,7 @@ func (s *Server) metaChannel(r *http.Request) (*redazione.Channel, error) {
 		return nil, redazione.Errorf(redazione.ENOTFOUND, "canale non trovato")
 	}
 	ch, err := s.DB.CachedChannel(r.Context(), id)
-	if err != nil || ch.Kind != redazione.ChannelWhatsApp {
+	if err != nil || (ch.Kind != redazione.ChannelWhatsApp && ch.Kind != redazione.ChannelMessenger && ch.Kind != redazione.ChannelInstagram) {
 		return nil, redazione.Errorf(redazione.ENOTFOUND, "canale non trovato")
 	}
 	return ch, nil
@@ -61,7 +62,15 @@ func (s *Server) metaHook(w http.ResponseWriter, r *http.Request) {
 		s.jsonError(w, r, redazione.Errorf(redazione.EUNAUTHORIZED, "firma %s mancante o non valida", meta.SignatureHeader))
 		return
 	}
-	ins, err := meta.ParseWhatsApp(body)
+	var ins []store.Inbound
+	switch ch.Kind {
+	case redazione.ChannelMessenger:
+		ins, err = meta.ParseMessaging(body, "page")
+	case redazione.ChannelInstagram:
+		ins, err = meta.ParseMessaging(body, "instagram")
+	default:
+		ins, err = meta.ParseWhatsApp(body)
+	}
 	if err != nil {
 		s.jsonError(w, r, err)
 		return

@@ -227,3 +227,63 @@ func TestWhatsAppWindow(t *testing.T) {
 		t.Fatalf("sent %v, want the template", sent)
 	}
 }
+
+// Messenger: signed webhook in, Send API out.
+func TestMessengerChannel(t *testing.T) {
+	e := start(t, testdb.Open(t, store.SQLite))
+	var mu sync.Mutex
+	var sent []map[string]any
+	graph := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/v21.0/112233445566778/messages" || r.Header.Get("Authorization") != "Bearer PAGE-TOKEN" {
+			w.WriteHeader(400)
+			w.Write([]byte(`{"error": {"message": "Invalid OAuth access token", "code": 190}}`))
+			return
+		}
+		var m map[string]any
+		json.NewDecoder(r.Body).Decode(&m)
+		mu.Lock()
+		sent = append(sent, m)
+		mu.Unlock()
+		w.Write(waPayload(t, "send_messenger_ok.json"))
+	}))
+	defer graph.Close()
+	ch := &redazione.Channel{Kind: redazione.ChannelMessenger, Name: "Pagina Facebook", DeskID: e.desks[0].ID, Secret: auth.NewToken(""),
+		Settings: map[string]string{"token": "PAGE-TOKEN", "app_secret": "APP", "verify_token": "V", "page_id": "112233445566778", "api_base_url": graph.URL}}
+	if err := e.db.CreateChannel(t.Context(), redazione.SystemActor(e.ente.ID), ch); err != nil {
+		t.Fatal(err)
+	}
+	body := waPayload(t, "messenger_text.json")
+	post := func(b []byte, sig string) int {
+		req, _ := http.NewRequest("POST", fmt.Sprintf("%s/hooks/meta/%d", e.srv.URL, ch.ID), bytes.NewReader(b))
+		req.Header.Set(meta.SignatureHeader, sig)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := post(body, metaSign("wrong", body)); code != 401 {
+		t.Fatalf("bad signature: %d", code)
+	}
+	if code := post(body, metaSign("APP", body)); code != 200 {
+		t.Fatalf("messenger: %d", code)
+	}
+	op := e.newUser(e.ente, redazione.RoleOperator, e.desks[0].ID)
+	tok := e.token(op)
+	var l apiList
+	e.apiGet(tok, "/api/v1/conversations", &l)
+	if len(l.Conversations) != 1 || l.Conversations[0].Contact.ExternalID != "6543210987654321" {
+		t.Fatalf("conversations = %+v", l.Conversations)
+	}
+	conv := l.Conversations[0].ID
+	_, resp := e.login(op).post(fmt.Sprintf("/conversations/%d/messages", conv), url.Values{"text": {"La carta si raccoglie il martedì."}, "kind": {"reply"}})
+	if st, why := e.waitDelivery(tok, conv, msgIDRe(resp), "sent", 10*time.Second); st != "sent" {
+		t.Fatalf("delivery %q (%s)", st, why)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(sent) != 1 || sent[0]["messaging_type"] != "RESPONSE" || sent[0]["recipient"].(map[string]any)["id"] != "6543210987654321" {
+		t.Fatalf("sent %v", sent)
+	}
+}

@@ -83,3 +83,36 @@ func FuzzParseWhatsApp(f *testing.F) {
 		}
 	})
 }
+
+func TestParseMessaging(t *testing.T) {
+	ins, err := ParseMessaging(read(t, "messenger_text.json"), "page")
+	if err != nil || len(ins) != 1 || ins[0].ContactID != "6543210987654321" || ins[0].ExternalID != "m_AbCdEfGhIjKlMnOp" ||
+		!strings.Contains(ins[0].Text, "raccolta della carta") || ins[0].SentAt.Year() != 2025 {
+		t.Fatalf("messenger text: %+v %v", ins, err)
+	}
+	ins, err = ParseMessaging(read(t, "messenger_attachment.json"), "page")
+	if err != nil || len(ins) != 1 || ins[0].Text != "[foto]" {
+		t.Fatalf("attachment, echo and delivery: %+v %v (only the citizen's photo is a message)", ins, err)
+	}
+	if _, err := ParseMessaging(read(t, "instagram_text.json"), "page"); err == nil {
+		t.Error("an Instagram payload accepted on a Messenger channel")
+	}
+	ins, err = ParseMessaging(read(t, "instagram_text.json"), "instagram")
+	if err != nil || len(ins) != 1 || !strings.Contains(ins[0].Text, "sala civica") {
+		t.Fatalf("instagram: %+v %v", ins, err)
+	}
+}
+
+func FuzzParseMessaging(f *testing.F) {
+	for _, n := range []string{"messenger_text.json", "messenger_attachment.json"} {
+		f.Add(read(f, n))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		ins, _ := ParseMessaging(body, "page")
+		for _, in := range ins {
+			if in.ExternalID == "" || in.ContactID == "" || strings.TrimSpace(in.Text) == "" {
+				t.Fatalf("accepted a message without id, contact or text: %+v", in)
+			}
+		}
+	})
+}

@@ -33,7 +33,7 @@ func admin(ctx context.Context, cfg config, args []string, stdout io.Writer) err
 	rest := args[2:]
 	if verb == "channel add" {
 		if len(rest) == 0 {
-			return fmt.Errorf("channel add needs a kind: api, webchat, telegram or whatsapp")
+			return fmt.Errorf("channel add needs a kind: api, webchat, telegram, whatsapp, messenger or instagram")
 		}
 		verb += " " + rest[0]
 		rest = rest[1:]
@@ -154,7 +154,7 @@ func admin(ctx context.Context, cfg config, args []string, stdout io.Writer) err
 			return err
 		}
 		return out.Encode(map[string]any{"token": token, "user": u.Email})
-	case "channel add api", "channel add webchat", "channel add telegram", "channel add whatsapp":
+	case "channel add api", "channel add webchat", "channel add telegram", "channel add whatsapp", "channel add messenger", "channel add instagram":
 		ids, err := deskIDs()
 		if err != nil {
 			return err
@@ -173,10 +173,14 @@ func admin(ctx context.Context, cfg config, args []string, stdout io.Writer) err
 		if c.Kind == redazione.ChannelTelegram && c.Settings["token"] == "" {
 			return fmt.Errorf("channel add telegram needs --set token=BOT_TOKEN")
 		}
-		if c.Kind == redazione.ChannelWhatsApp {
-			for _, k := range []string{"token", "app_secret", "verify_token", "phone_number_id"} {
+		if need := map[redazione.ChannelKind][]string{
+			redazione.ChannelWhatsApp:  {"token", "app_secret", "verify_token", "phone_number_id"},
+			redazione.ChannelMessenger: {"token", "app_secret", "verify_token", "page_id"},
+			redazione.ChannelInstagram: {"token", "app_secret", "verify_token", "page_id"},
+		}[c.Kind]; need != nil {
+			for _, k := range need {
 				if c.Settings[k] == "" {
-					return fmt.Errorf("channel add whatsapp needs --set %s=...", k)
+					return fmt.Errorf("channel add %s needs --set %s=...", c.Kind, k)
 				}
 			}
 		}
@@ -192,7 +196,7 @@ func admin(ctx context.Context, cfg config, args []string, stdout io.Writer) err
 			res["secret"] = c.Secret
 			res["messages_url"] = fmt.Sprintf("/api/v1/channels/%d/messages", c.ID)
 			res["callback_url"] = c.CallbackURL
-		case redazione.ChannelWhatsApp:
+		case redazione.ChannelWhatsApp, redazione.ChannelMessenger, redazione.ChannelInstagram:
 			res["webhook_url"] = fmt.Sprintf("/hooks/meta/%d", c.ID)
 			res["token"] = secrets.Mask(c.Settings["token"])
 		case redazione.ChannelTelegram:

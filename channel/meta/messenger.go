@@ -1,0 +1,146 @@
+package meta
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/jobs"
+	"github.com/redazione/redazione/store"
+)
+
+type pagePayload struct {
+	Object string `json:"object"`
+	Entry  []struct {
+		Messaging []struct {
+			Sender struct {
+				ID string `json:"id"`
+			} `json:"sender"`
+			Timestamp int64 `json:"timestamp"`
+			Message   *struct {
+				MID         string `json:"mid"`
+				Text        string `json:"text"`
+				IsEcho      bool   `json:"is_echo"`
+				Attachments []struct {
+					Type string `json:"type"`
+				} `json:"attachments"`
+			} `json:"message"`
+		} `json:"messaging"`
+	} `json:"entry"`
+}
+
+// ParseMessaging reads a Messenger (object "page") or Instagram (object
+// "instagram") webhook POST into the citizens' messages it carries; the
+// page's own echoes, deliveries and reads are not.
+func ParseMessaging(body []byte, object string) ([]store.Inbound, error) {
+	var p pagePayload
+	if err := json.Unmarshal(body, &p); err != nil {
+		return nil, redazione.FieldError("body", "JSON non valido: %v", err)
+	}
+	if p.Object != object {
+		return nil, redazione.FieldError("object", "atteso %s", object)
+	}
+	var out []store.Inbound
+	for _, e := range p.Entry {
+		for _, ev := range e.Messaging {
+			m := ev.Message
+			if m == nil || m.IsEcho {
+				continue
+			}
+			if m.MID == "" || ev.Sender.ID == "" {
+				return nil, redazione.FieldError("message.mid", "campo obbligatorio")
+			}
+			var parts []string
+			if t := strings.TrimSpace(m.Text); t != "" {
+				parts = append(parts, t)
+			}
+			for _, a := range m.Attachments {
+				label := map[string]string{"image": "foto", "video": "video", "audio": "audio", "file": "documento", "location": "posizione"}[a.Type]
+				if label == "" {
+					label = "allegato"
+				}
+				parts = append(parts, "["+label+"]")
+			}
+			if len(parts) == 0 {
+				continue
+			}
+			in := store.Inbound{ExternalID: m.MID, ContactID: ev.Sender.ID, Text: strings.Join(parts, "\n")}
+			if ev.Timestamp > 0 {
+				in.SentAt = time.UnixMilli(ev.Timestamp).UTC()
+			}
+			if err := in.Validate(); err != nil {
+				return nil, err
+			}
+			out = append(out, in)
+		}
+	}
+	return out, nil
+}
+
+// MessengerSender sends replies through the Send API of a Facebook page (or
+// of an Instagram professional account linked to it).
+type MessengerSender struct {
+	Client *http.Client
+}
+
+// Send posts a text reply with messaging_type RESPONSE (inside the 24-hour
+// window); 429 and 5xx are tried again, other refusals keep Meta's reason.
+func (s MessengerSender) Send(ctx context.Context, ch *redazione.Channel, conv *redazione.Conversation, m *redazione.Message) error {
+	token, pageID := ch.Settings["token"], ch.Settings["page_id"]
+	if token == "" || pageID == "" {
+		return jobs.Permanent{Err: errors.New("il canale non ha token o page_id")}
+	}
+	base := strings.TrimRight(ch.Settings["api_base_url"], "/")
+	if base == "" {
+		base = DefaultBaseURL
+	}
+	version := ch.Settings["api_version"]
+	if version == "" {
+		version = DefaultVersion
+	}
+	body, _ := json.Marshal(map[string]any{"recipient": map[string]any{"id": conv.Contact.ExternalID},
+		"messaging_type": "RESPONSE", "message": map[string]any{"text": m.Text}})
+	u := base + "/" + version + "/" + url.PathEscape(pageID) + "/messages"
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
+	if err != nil {
+		return jobs.Permanent{Err: errors.New("indirizzo del Graph API non valido")}
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	client := s.Client
+	if client == nil {
+		client = &http.Client{Timeout: 30 * time.Second}
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return fmt.Errorf("Graph API non raggiungibile (%s)", req.URL.Host)
+	}
+	defer resp.Body.Close()
+	var r struct {
+		Error *struct {
+			Message string `json:"message"`
+			Code    int    `json:"code"`
+		} `json:"error"`
+	}
+	json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&r)
+	reason := resp.Status
+	if r.Error != nil {
+		reason = fmt.Sprintf("%d %s", r.Error.Code, r.Error.Message)
+	}
+	switch {
+	case resp.StatusCode >= 200 && resp.StatusCode < 300 && r.Error == nil:
+		return nil
+	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
+		return fmt.Errorf("Meta chiede di riprovare: %s", reason)
+	default:
+		return jobs.Permanent{Err: fmt.Errorf("Meta ha rifiutato il messaggio: %s", reason)}
+	}
+}
