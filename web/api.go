@@ -22,14 +22,8 @@ func (s *Server) apiChannelMessage(w http.ResponseWriter, r *http.Request) {
 		s.jsonError(w, r, redazione.Errorf(redazione.ENOTFOUND, "canale non trovato"))
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, redazione.MaxMessageBytes))
-	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
-		s.jsonError(w, r, redazione.Errorf(redazione.ETOOLARGE, "il corpo supera %d byte", redazione.MaxMessageBytes))
-		return
-	}
-	if err != nil {
-		s.jsonError(w, r, redazione.FieldError("body", "corpo illeggibile"))
+	body, ok := s.readBody(w, r)
+	if !ok {
 		return
 	}
 	ch, err := s.DB.CachedChannel(r.Context(), id)
@@ -236,4 +230,20 @@ func (s *Server) apiConversation(w http.ResponseWriter, r *http.Request, u *sess
 		out.Messages = append(out.Messages, toAPIMessage(m))
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// readBody reads a webhook's raw body (its signature covers exactly these
+// bytes), answering 413 beyond MaxMessageBytes.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, redazione.MaxMessageBytes))
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		s.jsonError(w, r, redazione.Errorf(redazione.ETOOLARGE, "il corpo supera %d byte", redazione.MaxMessageBytes))
+		return nil, false
+	}
+	if err != nil {
+		s.jsonError(w, r, redazione.FieldError("body", "corpo illeggibile"))
+		return nil, false
+	}
+	return body, true
 }

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"io"
 	"net/http"
 	"strconv"
@@ -43,14 +42,8 @@ func (s *Server) metaVerify(w http.ResponseWriter, r *http.Request) {
 // metaHook receives a signed WhatsApp webhook POST; the signature is checked
 // before the body is read as JSON, and any refusal stores nothing.
 func (s *Server) metaHook(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, redazione.MaxMessageBytes))
-	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
-		s.jsonError(w, r, redazione.Errorf(redazione.ETOOLARGE, "il corpo supera %d byte", redazione.MaxMessageBytes))
-		return
-	}
-	if err != nil {
-		s.jsonError(w, r, redazione.FieldError("body", "corpo illeggibile"))
+	body, ok := s.readBody(w, r)
+	if !ok {
 		return
 	}
 	ch, err := s.metaChannel(r)

@@ -1,8 +1,6 @@
 package web
 
 import (
-	"errors"
-	"io"
 	"net/http"
 	"strconv"
 
@@ -19,14 +17,8 @@ func (s *Server) telegramHook(w http.ResponseWriter, r *http.Request) {
 		s.jsonError(w, r, redazione.Errorf(redazione.ENOTFOUND, "canale non trovato"))
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, redazione.MaxMessageBytes))
-	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
-		s.jsonError(w, r, redazione.Errorf(redazione.ETOOLARGE, "il corpo supera %d byte", redazione.MaxMessageBytes))
-		return
-	}
-	if err != nil {
-		s.jsonError(w, r, redazione.FieldError("body", "corpo illeggibile"))
+	body, ok := s.readBody(w, r)
+	if !ok {
 		return
 	}
 	ch, err := s.DB.CachedChannel(r.Context(), id)

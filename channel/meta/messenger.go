@@ -1,12 +1,9 @@
 package meta
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -94,53 +91,11 @@ type MessengerSender struct {
 // Send posts a text reply with messaging_type RESPONSE (inside the 24-hour
 // window); 429 and 5xx are tried again, other refusals keep Meta's reason.
 func (s MessengerSender) Send(ctx context.Context, ch *redazione.Channel, conv *redazione.Conversation, m *redazione.Message) error {
-	token, pageID := ch.Settings["token"], ch.Settings["page_id"]
-	if token == "" || pageID == "" {
-		return jobs.Permanent{Err: errors.New("il canale non ha token o page_id")}
+	pageID := ch.Settings["page_id"]
+	if pageID == "" {
+		return jobs.Permanent{Err: errors.New("il canale non ha page_id")}
 	}
-	base := strings.TrimRight(ch.Settings["api_base_url"], "/")
-	if base == "" {
-		base = DefaultBaseURL
-	}
-	version := ch.Settings["api_version"]
-	if version == "" {
-		version = DefaultVersion
-	}
-	body, _ := json.Marshal(map[string]any{"recipient": map[string]any{"id": conv.Contact.ExternalID},
-		"messaging_type": "RESPONSE", "message": map[string]any{"text": m.Text}})
-	u := base + "/" + version + "/" + url.PathEscape(pageID) + "/messages"
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
-	if err != nil {
-		return jobs.Permanent{Err: errors.New("indirizzo del Graph API non valido")}
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+token)
-	client := s.Client
-	if client == nil {
-		client = &http.Client{Timeout: 30 * time.Second}
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return fmt.Errorf("Graph API non raggiungibile (%s)", req.URL.Host)
-	}
-	defer resp.Body.Close()
-	var r struct {
-		Error *struct {
-			Message string `json:"message"`
-			Code    int    `json:"code"`
-		} `json:"error"`
-	}
-	json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&r)
-	reason := resp.Status
-	if r.Error != nil {
-		reason = fmt.Sprintf("%d %s", r.Error.Code, r.Error.Message)
-	}
-	switch {
-	case resp.StatusCode >= 200 && resp.StatusCode < 300 && r.Error == nil:
-		return nil
-	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
-		return fmt.Errorf("Meta chiede di riprovare: %s", reason)
-	default:
-		return jobs.Permanent{Err: fmt.Errorf("Meta ha rifiutato il messaggio: %s", reason)}
-	}
+	return graphPost(ctx, s.Client, ch, url.PathEscape(pageID)+"/messages", map[string]any{
+		"recipient": map[string]any{"id": conv.Contact.ExternalID}, "messaging_type": "RESPONSE",
+		"message": map[string]any{"text": m.Text}}, "Meta")
 }

@@ -187,9 +187,27 @@ type WhatsAppSender struct {
 // (such as 131047: more than 24 hours since the citizen last wrote, when only
 // an approved template may be sent) are final and keep Meta's reason.
 func (s WhatsAppSender) Send(ctx context.Context, ch *redazione.Channel, conv *redazione.Conversation, m *redazione.Message) error {
-	token, phoneID := ch.Settings["token"], ch.Settings["phone_number_id"]
-	if token == "" || phoneID == "" {
-		return jobs.Permanent{Err: errors.New("il canale WhatsApp non ha token o phone_number_id")}
+	phoneID := ch.Settings["phone_number_id"]
+	if phoneID == "" {
+		return jobs.Permanent{Err: errors.New("il canale WhatsApp non ha phone_number_id")}
+	}
+	payload := map[string]any{"messaging_product": "whatsapp", "recipient_type": "individual",
+		"to": conv.Contact.ExternalID, "type": "text", "text": map[string]any{"body": m.Text}}
+	if t, ok := parseTemplateText(m.Text); ok {
+		delete(payload, "text")
+		payload["type"] = "template"
+		payload["template"] = map[string]any{"name": t.Name, "language": map[string]any{"code": t.Language}}
+	}
+	return graphPost(ctx, s.Client, ch, phoneID+"/messages", payload, "WhatsApp")
+}
+
+// graphPost posts payload to a Graph API path of the channel's account,
+// with its token. 429 and 5xx are tried again; any other refusal is final
+// and keeps Meta's reason. The token never appears in an error.
+func graphPost(ctx context.Context, client *http.Client, ch *redazione.Channel, path string, payload any, platform string) error {
+	token := ch.Settings["token"]
+	if token == "" {
+		return jobs.Permanent{Err: fmt.Errorf("il canale %s non ha il token", platform)}
 	}
 	base := strings.TrimRight(ch.Settings["api_base_url"], "/")
 	if base == "" {
@@ -199,21 +217,13 @@ func (s WhatsAppSender) Send(ctx context.Context, ch *redazione.Channel, conv *r
 	if version == "" {
 		version = DefaultVersion
 	}
-	payload := map[string]any{"messaging_product": "whatsapp", "recipient_type": "individual",
-		"to": conv.Contact.ExternalID, "type": "text", "text": map[string]any{"body": m.Text}}
-	if t, ok := parseTemplateText(m.Text); ok {
-		delete(payload, "text")
-		payload["type"] = "template"
-		payload["template"] = map[string]any{"name": t.Name, "language": map[string]any{"code": t.Language}}
-	}
 	body, _ := json.Marshal(payload)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/"+version+"/"+phoneID+"/messages", bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/"+version+"/"+path, bytes.NewReader(body))
 	if err != nil {
 		return jobs.Permanent{Err: errors.New("indirizzo del Graph API non valido")}
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+token)
-	client := s.Client
 	if client == nil {
 		client = &http.Client{Timeout: 30 * time.Second}
 	}
@@ -243,9 +253,9 @@ func (s WhatsAppSender) Send(ctx context.Context, ch *redazione.Channel, conv *r
 	case resp.StatusCode >= 200 && resp.StatusCode < 300 && r.Error == nil:
 		return nil
 	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
-		return fmt.Errorf("WhatsApp chiede di riprovare: %s", reason)
+		return fmt.Errorf("%s chiede di riprovare: %s", platform, reason)
 	default:
-		return jobs.Permanent{Err: fmt.Errorf("WhatsApp ha rifiutato il messaggio: %s", reason)}
+		return jobs.Permanent{Err: fmt.Errorf("%s ha rifiutato il messaggio: %s", platform, reason)}
 	}
 }
 
