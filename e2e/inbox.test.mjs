@@ -110,6 +110,7 @@ const A11Y_PAGES = [
   'the reports page',
   'the routing rules page',
   'the users page',
+  'the channels page',
   'the demo page (widget closed)',
   'the demo page with the privacy notice open',
   'the demo page with the chat open',
@@ -508,6 +509,9 @@ describe('Redazione: web chat and live inbox', { timeout: 300_000 }, () => {
     await operator.goto(`${base}/admin/users`);
     await operator.getByRole('heading', { name: 'Utenti' }).first().waitFor({ timeout: TIMEOUT });
     await scanA11y(operator, 'the users page');
+    await operator.goto(`${base}/admin/channels`);
+    await operator.getByText('Ultimo messaggio ricevuto').first().waitFor({ timeout: TIMEOUT });
+    await scanA11y(operator, 'the channels page');
   }));
 
   for (const label of A11Y_PAGES) {
