@@ -186,7 +186,7 @@ type ChannelKind string
 // Valid reports whether k is a channel kind Redazione has an adapter for.
 func (k ChannelKind) Valid() bool {
 	switch k {
-	case ChannelWebChat, ChannelAPI, ChannelTelegram, ChannelWhatsApp, ChannelMessenger, ChannelInstagram:
+	case ChannelWebChat, ChannelAPI, ChannelTelegram, ChannelWhatsApp, ChannelMessenger, ChannelInstagram, ChannelMastodon:
 		return true
 	}
 	return false
@@ -200,6 +200,7 @@ const (
 	ChannelWhatsApp  ChannelKind = "whatsapp"
 	ChannelMessenger ChannelKind = "messenger"
 	ChannelInstagram ChannelKind = "instagram"
+	ChannelMastodon  ChannelKind = "mastodon"
 )
 
 // Channel is one inbound and outbound route to citizens.

@@ -13,6 +13,7 @@ import (
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/channel"
 	"github.com/redazione/redazione/channel/apichannel"
+	"github.com/redazione/redazione/channel/mastodon"
 	"github.com/redazione/redazione/channel/meta"
 	"github.com/redazione/redazione/channel/telegram"
 	"github.com/redazione/redazione/events"
@@ -91,6 +92,7 @@ func StartWith(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) 
 		redazione.ChannelWhatsApp:  meta.WhatsAppSender{},
 		redazione.ChannelMessenger: meta.MessengerSender{},
 		redazione.ChannelInstagram: meta.MessengerSender{},
+		redazione.ChannelMastodon:  mastodon.Sender{LastInbound: db.LastInboundExternalID},
 	}}
 	jcfg := jobs.Config{Logger: log.With("component", "jobs"), RetryBase: cfg.RetryBase}
 	if db.Dialect() == store.Postgres {
@@ -116,6 +118,7 @@ func StartWith(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) 
 	go func() {
 		defer close(a.done)
 		go a.pollTelegram(ctx, every)
+		go a.pollMastodon(ctx, every)
 		a.sweep(ctx, every)
 	}()
 	a.Web, err = web.New(db, a.Inbox, a.Bus, log, web.Config{SecureCookies: cfg.SecureCookies, PublicURL: cfg.PublicURL, AccessibilityURL: cfg.AccessibilityURL})
@@ -240,6 +243,56 @@ func (l channelLog) Warn(msg string, args ...any) {
 	for i := 0; i+1 < len(args); i += 2 {
 		if err, ok := args[i+1].(error); ok && args[i] == "err" {
 			l.a.DB.ChannelError(context.Background(), l.id, msg+": "+err.Error())
+		}
+	}
+}
+
+// pollMastodon runs one poller per Mastodon channel in the installation.
+func (a *App) pollMastodon(ctx context.Context, every time.Duration) {
+	running := map[int64]context.CancelFunc{}
+	defer func() {
+		for _, stop := range running {
+			stop()
+		}
+	}()
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		chans, err := a.DB.ChannelsOfKind(ctx, redazione.ChannelMastodon)
+		if err != nil && ctx.Err() == nil {
+			a.log.Warn("mastodon pollers", "err", err)
+		}
+		want := map[int64]bool{}
+		for _, ch := range chans {
+			want[ch.ID] = true
+			if running[ch.ID] != nil {
+				continue
+			}
+			release, ok, err := a.DB.Lease(ctx, 0x3a57_0000_0000+ch.ID)
+			if err != nil || !ok {
+				continue
+			}
+			interval, err := time.ParseDuration(ch.Settings["poll_interval"])
+			if err != nil || interval <= 0 {
+				interval = 30 * time.Second
+			}
+			pctx, stop := context.WithCancel(ctx)
+			running[ch.ID] = stop
+			go func(ch *redazione.Channel) {
+				defer release()
+				mastodon.Poll(pctx, ch, a.Inbox, interval, channelLog{a, ch.ID})
+			}(ch)
+		}
+		for id, stop := range running {
+			if !want[id] {
+				stop()
+				delete(running, id)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
 		}
 	}
 }

@@ -443,3 +443,14 @@ func (db *DB) LastInbound(ctx context.Context, convID int64) (time.Time, error) 
 	}
 	return tm(at.Int64), nil
 }
+
+// LastInboundExternalID returns the platform id of the citizen's latest
+// message in a conversation ("" if none), for replies that keep the thread.
+func (db *DB) LastInboundExternalID(ctx context.Context, convID int64) (string, error) {
+	var id string
+	err := db.reader().row(ctx, "SELECT external_id FROM messages WHERE conversation_id = ? AND direction = 'in' ORDER BY id DESC LIMIT 1", convID).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return id, err
+}

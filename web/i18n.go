@@ -279,6 +279,7 @@ var catalog = map[string][2]string{
 	"kind.whatsapp":             {"WhatsApp", "WhatsApp"},
 	"kind.messenger":            {"Messenger", "Messenger"},
 	"kind.instagram":            {"Instagram", "Instagram"},
+	"kind.mastodon":             {"Mastodon", "Mastodon"},
 	"footer.a11y":               {"Dichiarazione di accessibilità", "Accessibility statement"},
 	"window.title":              {"Risposta libera non più possibile su WhatsApp", "A free reply is no longer possible on WhatsApp"},
 	"window.help":               {"Sono passate più di 24 ore dall'ultimo messaggio del cittadino: WhatsApp accetta solo un modello approvato da Meta. Puoi ancora scrivere note interne.", "More than 24 hours have passed since the citizen last wrote: WhatsApp only accepts a template approved by Meta. Internal notes are still possible."},

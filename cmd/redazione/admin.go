@@ -33,7 +33,7 @@ func admin(ctx context.Context, cfg config, args []string, stdout io.Writer) err
 	rest := args[2:]
 	if verb == "channel add" {
 		if len(rest) == 0 {
-			return fmt.Errorf("channel add needs a kind: api, webchat, telegram, whatsapp, messenger or instagram")
+			return fmt.Errorf("channel add needs a kind: api, webchat, telegram, whatsapp, messenger, instagram or mastodon")
 		}
 		verb += " " + rest[0]
 		rest = rest[1:]
@@ -154,7 +154,7 @@ func admin(ctx context.Context, cfg config, args []string, stdout io.Writer) err
 			return err
 		}
 		return out.Encode(map[string]any{"token": token, "user": u.Email})
-	case "channel add api", "channel add webchat", "channel add telegram", "channel add whatsapp", "channel add messenger", "channel add instagram":
+	case "channel add api", "channel add webchat", "channel add telegram", "channel add whatsapp", "channel add messenger", "channel add instagram", "channel add mastodon":
 		ids, err := deskIDs()
 		if err != nil {
 			return err
@@ -177,6 +177,7 @@ func admin(ctx context.Context, cfg config, args []string, stdout io.Writer) err
 			redazione.ChannelWhatsApp:  {"token", "app_secret", "verify_token", "phone_number_id"},
 			redazione.ChannelMessenger: {"token", "app_secret", "verify_token", "page_id"},
 			redazione.ChannelInstagram: {"token", "app_secret", "verify_token", "page_id"},
+			redazione.ChannelMastodon:  {"token", "api_base_url"},
 		}[c.Kind]; need != nil {
 			for _, k := range need {
 				if c.Settings[k] == "" {
@@ -199,6 +200,9 @@ func admin(ctx context.Context, cfg config, args []string, stdout io.Writer) err
 		case redazione.ChannelWhatsApp, redazione.ChannelMessenger, redazione.ChannelInstagram:
 			res["webhook_url"] = fmt.Sprintf("/hooks/meta/%d", c.ID)
 			res["token"] = secrets.Mask(c.Settings["token"])
+		case redazione.ChannelMastodon:
+			res["token"] = secrets.Mask(c.Settings["token"])
+			res["api_base_url"] = c.Settings["api_base_url"]
 		case redazione.ChannelTelegram:
 			// Give both to setWebhook: url (behind the public address) and
 			// secret_token.

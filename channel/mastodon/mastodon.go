@@ -1,0 +1,203 @@
+// Package mastodon is the Mastodon channel: the ente's account's mentions
+// and direct messages are fetched from the notifications API (polling; the
+// streaming API is not used yet) and answered with a status that keeps the
+// thread (in_reply_to_id) and the visibility of the citizen's message. A
+// direct message opens a private conversation; a public mention, a public
+// one.
+package mastodon
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/jobs"
+	"github.com/redazione/redazione/store"
+)
+
+// Notification is the part of a Mastodon Notification Redazione reads.
+type Notification struct {
+	ID      string `json:"id"`
+	Type    string `json:"type"`
+	Account struct {
+		ID          string `json:"id"`
+		Acct        string `json:"acct"`
+		DisplayName string `json:"display_name"`
+	} `json:"account"`
+	Status *struct {
+		ID         string    `json:"id"`
+		CreatedAt  time.Time `json:"created_at"`
+		Visibility string    `json:"visibility"`
+		Content    string    `json:"content"`
+	} `json:"status"`
+}
+
+var (
+	tagRe     = regexp.MustCompile(`<[^>]*>`)
+	breakRe   = regexp.MustCompile(`(?i)<br\s*/?>|</p>`)
+	mentionRe = regexp.MustCompile(`^(@[\w.\-]+(@[\w.\-]+)?\s*)+`)
+)
+
+// Text turns a status's HTML into plain text, without the leading mentions.
+func Text(content string) string {
+	s := breakRe.ReplaceAllString(content, "\n")
+	s = html.UnescapeString(tagRe.ReplaceAllString(s, ""))
+	s = strings.TrimSpace(mentionRe.ReplaceAllString(strings.TrimSpace(s), ""))
+	return strings.TrimSpace(s)
+}
+
+// Parse turns mention notifications into inbound messages; the citizen's
+// acct is the contact, the status id the message's id.
+func Parse(ns []Notification) []store.Inbound {
+	var out []store.Inbound
+	for _, n := range ns {
+		if n.Type != "mention" || n.Status == nil || n.Status.ID == "" || n.Account.Acct == "" {
+			continue
+		}
+		text := Text(n.Status.Content)
+		if text == "" {
+			continue
+		}
+		in := store.Inbound{ExternalID: n.Status.ID, ContactID: n.Account.Acct, ContactName: strings.TrimSpace(n.Account.DisplayName),
+			Text: text, SentAt: n.Status.CreatedAt, Public: n.Status.Visibility != "direct"}
+		if in.Validate() == nil {
+			out = append(out, in)
+		}
+	}
+	return out
+}
+
+func base(ch *redazione.Channel) string { return strings.TrimRight(ch.Settings["api_base_url"], "/") }
+
+// Fetch returns the mentions newer than sinceID, oldest first.
+func Fetch(ctx context.Context, client *http.Client, ch *redazione.Channel, sinceID string) ([]Notification, error) {
+	q := url.Values{"types[]": {"mention"}, "limit": {"40"}}
+	if sinceID != "" {
+		q.Set("since_id", sinceID)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base(ch)+"/api/v1/notifications?"+q.Encode(), nil)
+	if err != nil {
+		return nil, errors.New("indirizzo dell'istanza Mastodon non valido")
+	}
+	req.Header.Set("Authorization", "Bearer "+ch.Settings["token"])
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("istanza Mastodon non raggiungibile (%s)", req.URL.Host)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("Mastodon ha risposto %s", resp.Status)
+	}
+	var ns []Notification
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 8<<20)).Decode(&ns); err != nil {
+		return nil, fmt.Errorf("risposta illeggibile di Mastodon: %w", err)
+	}
+	// newest first from the API: store in the order they were written
+	for i, j := 0, len(ns)-1; i < j; i, j = i+1, j-1 {
+		ns[i], ns[j] = ns[j], ns[i]
+	}
+	return ns, nil
+}
+
+// Ingester stores a citizen's message (inbox.Service).
+type Ingester interface {
+	Ingest(ctx context.Context, ch *redazione.Channel, in store.Inbound) (*store.Ingested, error)
+}
+
+// Poll fetches the account's mentions every interval until ctx ends. The
+// first pass reads the latest page again after a restart; the store drops
+// what it already has.
+func Poll(ctx context.Context, ch *redazione.Channel, ing Ingester, every time.Duration, log interface {
+	Warn(msg string, args ...any)
+}) {
+	client := &http.Client{Timeout: 30 * time.Second}
+	since := ""
+	for ctx.Err() == nil {
+		ns, err := Fetch(ctx, client, ch, since)
+		if err != nil && ctx.Err() == nil {
+			log.Warn("mastodon notifications", "channel", ch.ID, "err", err)
+		}
+		stored := true
+		for _, in := range Parse(ns) {
+			if _, err := ing.Ingest(ctx, ch, in); err != nil && redazione.ErrorCode(err) == redazione.EINTERNAL {
+				log.Warn("mastodon ingest", "channel", ch.ID, "err", err)
+				stored = false
+				break
+			}
+		}
+		if stored && len(ns) > 0 {
+			since = ns[len(ns)-1].ID
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(every):
+		}
+	}
+}
+
+// Sender answers with a status in reply to the citizen's latest one, with
+// the same visibility (direct stays direct), mentioning them.
+type Sender struct {
+	Client *http.Client
+	// LastInbound gives the id of the citizen's latest status in a
+	// conversation, to reply to it.
+	LastInbound func(ctx context.Context, convID int64) (string, error)
+}
+
+// Send posts the reply. 429 and 5xx are tried again; other refusals are final.
+func (s Sender) Send(ctx context.Context, ch *redazione.Channel, conv *redazione.Conversation, m *redazione.Message) error {
+	if ch.Settings["token"] == "" || base(ch) == "" {
+		return jobs.Permanent{Err: errors.New("il canale Mastodon non ha token o api_base_url")}
+	}
+	visibility := "direct"
+	if conv.Public {
+		visibility = "public"
+	}
+	payload := map[string]any{"status": "@" + conv.Contact.ExternalID + " " + m.Text, "visibility": visibility}
+	if s.LastInbound != nil {
+		if id, err := s.LastInbound(ctx, conv.ID); err == nil && id != "" {
+			payload["in_reply_to_id"] = id
+		}
+	}
+	body, _ := json.Marshal(payload)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base(ch)+"/api/v1/statuses", bytes.NewReader(body))
+	if err != nil {
+		return jobs.Permanent{Err: errors.New("indirizzo dell'istanza Mastodon non valido")}
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+ch.Settings["token"])
+	// Mastodon drops a repeated request with the same key: a retried job
+	// never posts twice.
+	req.Header.Set("Idempotency-Key", fmt.Sprintf("redazione-%d", m.ID))
+	client := s.Client
+	if client == nil {
+		client = &http.Client{Timeout: 30 * time.Second}
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return fmt.Errorf("istanza Mastodon non raggiungibile (%s)", req.URL.Host)
+	}
+	defer resp.Body.Close()
+	var r struct {
+		Error string `json:"error"`
+	}
+	json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&r)
+	switch {
+	case resp.StatusCode >= 200 && resp.StatusCode < 300:
+		return nil
+	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
+		return fmt.Errorf("Mastodon chiede di riprovare: %s %s", resp.Status, r.Error)
+	default:
+		return jobs.Permanent{Err: fmt.Errorf("Mastodon ha rifiutato il messaggio: %s %s", resp.Status, r.Error)}
+	}
+}
