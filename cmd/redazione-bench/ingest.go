@@ -3,7 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -13,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -44,8 +48,48 @@ func pct(sorted []time.Duration, p float64) time.Duration {
 type payloads struct {
 	secret   string
 	run      string
+	kind     string // "" (API channel), "telegram" or "whatsapp"
 	seq      atomic.Int64
 	contacts atomic.Int64
+}
+
+// request makes one request of the payload's kind: body and headers.
+func (p *payloads) request(g *textGen) ([]byte, map[string]string) {
+	switch p.kind {
+	case "telegram":
+		n := p.seq.Add(1)
+		contact := p.contact(n, g)
+		text, _ := g.citizen()
+		body, _ := json.Marshal(map[string]any{"update_id": n, "message": map[string]any{
+			"message_id": n, "date": time.Now().Unix(), "text": text,
+			"from": map[string]any{"id": 1000 + contact, "is_bot": false, "first_name": "Cittadino", "last_name": strconv.FormatInt(contact, 10)},
+			"chat": map[string]any{"id": 1000 + contact, "type": "private", "first_name": "Cittadino", "last_name": strconv.FormatInt(contact, 10)}}})
+		return body, map[string]string{"X-Telegram-Bot-Api-Secret-Token": p.secret}
+	case "whatsapp":
+		n := p.seq.Add(1)
+		contact := p.contact(n, g)
+		text, _ := g.citizen()
+		wa := fmt.Sprintf("39333%07d", contact)
+		body, _ := json.Marshal(map[string]any{"object": "whatsapp_business_account", "entry": []any{map[string]any{"id": "1", "changes": []any{
+			map[string]any{"field": "messages", "value": map[string]any{"messaging_product": "whatsapp",
+				"metadata": map[string]any{"display_phone_number": "390000000", "phone_number_id": "1"},
+				"contacts": []any{map[string]any{"profile": map[string]any{"name": "Cittadino " + strconv.FormatInt(contact, 10)}, "wa_id": wa}},
+				"messages": []any{map[string]any{"from": wa, "id": fmt.Sprintf("wamid.%s-%d", p.run, n), "timestamp": strconv.FormatInt(time.Now().Unix(), 10), "type": "text", "text": map[string]any{"body": text}}}}}}}}})
+		mac := hmac.New(sha256.New, []byte(p.secret))
+		mac.Write(body)
+		return body, map[string]string{"X-Hub-Signature-256": "sha256=" + hex.EncodeToString(mac.Sum(nil))}
+	}
+	body, sig := p.make(g)
+	return body, map[string]string{apichannel.SignatureHeader: sig}
+}
+
+// contact picks the sender: one message in five from a new contact.
+func (p *payloads) contact(n int64, g *textGen) int64 {
+	if known := p.contacts.Load(); n%5 == 1 || known == 0 {
+		return p.contacts.Add(1)
+	} else {
+		return 1 + g.rnd.Int64N(known)
+	}
 }
 
 type apiBody struct {
@@ -100,10 +144,12 @@ func runLoad(ctx context.Context, url string, conc int, dur time.Duration, p *pa
 			var ok, errs int64
 			var firstErr string
 			for ctx.Err() == nil && time.Now().Before(stopAt) {
-				body, sig := p.make(g)
+				body, headers := p.request(g)
 				req, _ := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 				req.Header.Set("Content-Type", "application/json")
-				req.Header.Set(apichannel.SignatureHeader, sig)
+				for k, v := range headers {
+					req.Header.Set(k, v)
+				}
 				t0 := time.Now()
 				resp, err := client.Do(req)
 				if err != nil {
@@ -116,7 +162,7 @@ func runLoad(ctx context.Context, url string, conc int, dur time.Duration, p *pa
 				b, _ := io.ReadAll(resp.Body)
 				resp.Body.Close()
 				d := time.Since(t0)
-				if resp.StatusCode != http.StatusAccepted {
+				if resp.StatusCode != http.StatusAccepted && resp.StatusCode != http.StatusOK {
 					errs++
 					if firstErr == "" {
 						firstErr = fmt.Sprintf("%s: %s", resp.Status, b)
@@ -161,8 +207,10 @@ func noopServer(addr string) error {
 // ingestResult gathers the three ingest figures.
 type ingestResult struct {
 	Real, Noop   loadResult
-	Bare         float64 // rows/s, bare batched inserts
-	BareFTS      float64 // rows/s, batched inserts with their FTS5 row
+	Telegram     loadResult // the Telegram webhook path
+	WhatsApp     loadResult // the WhatsApp (Meta) webhook path
+	Bare         float64    // rows/s, bare batched inserts
+	BareFTS      float64    // rows/s, batched inserts with their FTS5 row
 	BareRows     int
 	ServerHWMkB  int64
 	Conversation int64 // conversations the real run created
@@ -225,12 +273,45 @@ func benchIngest(ctx context.Context, bin, work string, conc int, dur time.Durat
 	}
 	logf("ingest: real server (pid %d), channel %d, %d clients, %s", srv.cmd.Process.Pid, ch.ID, conc, dur)
 	out.Real = runLoad(ctx, fmt.Sprintf("http://%s/api/v1/channels/%d/messages", addr, ch.ID), conc, dur, &payloads{secret: ch.Secret, run: "real"}, srv)
+	// The same path behind the platforms' webhooks, on the same server.
+	addChannel := func(args ...string) (int64, string, error) {
+		cmd := exec.CommandContext(ctx, bin, append([]string{"channel", "add"}, args...)...)
+		cmd.Env = env
+		cmd.Stderr = os.Stderr
+		b, err := cmd.Output()
+		if err != nil {
+			return 0, "", fmt.Errorf("redazione channel add %s: %w", args[0], err)
+		}
+		var c struct {
+			ID     int64  `json:"id"`
+			Secret string `json:"secret"`
+		}
+		if err := json.Unmarshal(b, &c); err != nil || c.ID == 0 {
+			return 0, "", fmt.Errorf("redazione channel add %s printed %q: %v", args[0], b, err)
+		}
+		return c.ID, c.Secret, nil
+	}
+	tgID, tgSecret, err := addChannel("telegram", "--name", "Bench Telegram", "--set", "token=bench-token")
+	if err != nil {
+		return nil, err
+	}
+	logf("ingest: Telegram webhook, %d clients, %s", conc, dur)
+	out.Telegram = runLoad(ctx, fmt.Sprintf("http://%s/hooks/telegram/%d", addr, tgID), conc, dur, &payloads{secret: tgSecret, run: "tg", kind: "telegram"}, srv)
+	waID, _, err := addChannel("whatsapp", "--name", "Bench WhatsApp", "--set", "token=bench-token", "--set", "app_secret=bench-app-secret",
+		"--set", "verify_token=bench", "--set", "phone_number_id=1")
+	if err != nil {
+		return nil, err
+	}
+	logf("ingest: WhatsApp webhook, %d clients, %s", conc, dur)
+	out.WhatsApp = runLoad(ctx, fmt.Sprintf("http://%s/hooks/meta/%d", addr, waID), conc, dur, &payloads{secret: "bench-app-secret", run: "wa", kind: "whatsapp"}, srv)
 	out.ServerHWMkB, _, _ = srv.memory()
 	if err := srv.stop(); err != nil {
 		return nil, err
 	}
-	if out.Real.Errors > 0 {
-		return nil, fmt.Errorf("ingest: %d errors, first: %s\nserver log:\n%s", out.Real.Errors, out.Real.FirstError, tail(srv.log.String(), 4000))
+	for _, r := range []loadResult{out.Real, out.Telegram, out.WhatsApp} {
+		if r.Errors > 0 {
+			return nil, fmt.Errorf("ingest: %d errors, first: %s\nserver log:\n%s", r.Errors, r.FirstError, tail(srv.log.String(), 4000))
+		}
 	}
 	// Check what was stored: every accepted message, in one database.
 	db, err := sql.Open("sqlite", "file:"+filepath.Join(dataDir, "redazione.db")+"?_pragma=query_only(1)")
@@ -246,8 +327,8 @@ func benchIngest(ctx context.Context, bin, work string, conc int, dur time.Durat
 	if err != nil {
 		return nil, fmt.Errorf("count stored messages: %w", err)
 	}
-	if msgs != out.Real.OK {
-		return nil, fmt.Errorf("ingest: %d messages accepted but %d stored", out.Real.OK, msgs)
+	if accepted := out.Real.OK + out.Telegram.OK + out.WhatsApp.OK; msgs != accepted {
+		return nil, fmt.Errorf("ingest: %d messages accepted but %d stored", accepted, msgs)
 	}
 	if fts == 0 {
 		return nil, fmt.Errorf("ingest: nothing found in the search index")
