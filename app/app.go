@@ -90,8 +90,8 @@ func StartWith(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) 
 		redazione.ChannelAPI:       apichannel.Sender{},
 		redazione.ChannelTelegram:  telegram.Sender{},
 		redazione.ChannelWhatsApp:  meta.WhatsAppSender{},
-		redazione.ChannelMessenger: meta.MessengerSender{},
-		redazione.ChannelInstagram: meta.MessengerSender{},
+		redazione.ChannelMessenger: meta.MessengerSender{LastInbound: db.LastInbound},
+		redazione.ChannelInstagram: meta.MessengerSender{LastInbound: db.LastInbound},
 		redazione.ChannelMastodon:  mastodon.Sender{LastInbound: db.LastInboundExternalID},
 	}}
 	jcfg := jobs.Config{Logger: log.With("component", "jobs"), RetryBase: cfg.RetryBase}

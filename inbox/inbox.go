@@ -78,7 +78,10 @@ func (s *Service) Reply(ctx context.Context, a redazione.Actor, conversationID i
 		if closed, err := s.WindowClosed(ctx, conv); err != nil {
 			return nil, err
 		} else if closed && !meta.IsTemplateText(text) {
-			return nil, redazione.FieldError("text", "sono passate più di 24 ore dall'ultimo messaggio del cittadino: WhatsApp accetta solo un modello approvato")
+			if conv.ChannelKind == redazione.ChannelWhatsApp {
+				return nil, redazione.FieldError("text", "sono passate più di 24 ore dall'ultimo messaggio del cittadino: WhatsApp accetta solo un modello approvato")
+			}
+			return nil, redazione.FieldError("text", "sono passati più di 7 giorni dall'ultimo messaggio del cittadino: Meta non consente più di rispondere in questa conversazione")
 		}
 	}
 	m, err := s.DB.AddMessage(ctx, a, conversationID, store.Outgoing{Text: text, Note: note, Sent: instant})
@@ -327,12 +330,18 @@ func (s *Service) route(ctx context.Context, ch *redazione.Channel, in store.Inb
 // WindowClosed reports whether a free reply can no longer be sent in a
 // conversation: on WhatsApp, more than 24 hours after the citizen last wrote.
 func (s *Service) WindowClosed(ctx context.Context, conv *redazione.Conversation) (bool, error) {
-	if conv.ChannelKind != redazione.ChannelWhatsApp {
+	window := time.Duration(0)
+	switch conv.ChannelKind {
+	case redazione.ChannelWhatsApp:
+		window = meta.Window // then approved templates only
+	case redazione.ChannelMessenger, redazione.ChannelInstagram:
+		window = meta.HumanAgentWindow // 24 hours, then 7 with the HUMAN_AGENT tag
+	default:
 		return false, nil
 	}
 	last, err := s.DB.LastInbound(ctx, conv.ID)
 	if err != nil {
 		return false, err
 	}
-	return !last.IsZero() && time.Since(last) > meta.Window, nil
+	return !last.IsZero() && time.Since(last) > window, nil
 }

@@ -283,6 +283,8 @@ var catalog = map[string][2]string{
 	"footer.a11y":               {"Dichiarazione di accessibilità", "Accessibility statement"},
 	"window.title":              {"Risposta libera non più possibile su WhatsApp", "A free reply is no longer possible on WhatsApp"},
 	"window.help":               {"Sono passate più di 24 ore dall'ultimo messaggio del cittadino: WhatsApp accetta solo un modello approvato da Meta. Puoi ancora scrivere note interne.", "More than 24 hours have passed since the citizen last wrote: WhatsApp only accepts a template approved by Meta. Internal notes are still possible."},
+	"window.meta.title":         {"Risposta non più possibile", "Answering is no longer possible"},
+	"window.meta.help":          {"Sono passati più di 7 giorni dall'ultimo messaggio del cittadino: Meta non consente più di rispondere qui (dopo 24 ore si risponde con l'etichetta «assistenza umana», fino a 7 giorni). Puoi ancora scrivere note interne.", "More than 7 days have passed since the citizen last wrote: Meta no longer allows an answer here (after 24 hours, answers go with the «human agent» tag, up to 7 days). Internal notes are still possible."},
 	"window.template":           {"Modello approvato", "Approved template"},
 	"window.send":               {"Invia il modello", "Send the template"},
 	"window.none":               {"Il canale non ha modelli approvati: chiedi all'amministratore di indicarli (impostazione templates).", "The channel has no approved templates: ask an administrator to list them (templates setting)."},

@@ -252,7 +252,8 @@ func TestMessengerChannel(t *testing.T) {
 	if err := e.db.CreateChannel(t.Context(), redazione.SystemActor(e.ente.ID), ch); err != nil {
 		t.Fatal(err)
 	}
-	body := waPayload(t, "messenger_text.json")
+	body := regexp.MustCompile(`"(timestamp|time)": \d+`).ReplaceAll(waPayload(t, "messenger_text.json"),
+		[]byte(fmt.Sprintf(`"timestamp": %d`, time.Now().UnixMilli())))
 	post := func(b []byte, sig string) int {
 		req, _ := http.NewRequest("POST", fmt.Sprintf("%s/hooks/meta/%d", e.srv.URL, ch.ID), bytes.NewReader(b))
 		req.Header.Set(meta.SignatureHeader, sig)
@@ -285,5 +286,65 @@ func TestMessengerChannel(t *testing.T) {
 	defer mu.Unlock()
 	if len(sent) != 1 || sent[0]["messaging_type"] != "RESPONSE" || sent[0]["recipient"].(map[string]any)["id"] != "6543210987654321" {
 		t.Fatalf("sent %v", sent)
+	}
+}
+
+// Messenger: after 24 hours a reply goes with the HUMAN_AGENT tag; after 7
+// days the composer says no answer is possible and the server refuses it.
+func TestMessengerWindow(t *testing.T) {
+	e := start(t, testdb.Open(t, store.SQLite))
+	var mu sync.Mutex
+	var sent []map[string]any
+	graph := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var m map[string]any
+		json.NewDecoder(r.Body).Decode(&m)
+		mu.Lock()
+		sent = append(sent, m)
+		mu.Unlock()
+		w.Write(waPayload(t, "send_messenger_ok.json"))
+	}))
+	defer graph.Close()
+	ch := &redazione.Channel{Kind: redazione.ChannelMessenger, Name: "Pagina", DeskID: e.desks[0].ID, Secret: auth.NewToken(""),
+		Settings: map[string]string{"token": "T", "app_secret": "APP", "verify_token": "V", "page_id": "1", "api_base_url": graph.URL}}
+	if err := e.db.CreateChannel(t.Context(), redazione.SystemActor(e.ente.ID), ch); err != nil {
+		t.Fatal(err)
+	}
+	ingestAt := func(mid, sender string, at time.Time) int64 {
+		body := []byte(fmt.Sprintf(`{"object": "page", "entry": [{"id": "1", "messaging": [{"sender": {"id": "%s"}, "recipient": {"id": "1"}, "timestamp": %d, "message": {"mid": "%s", "text": "Buongiorno"}}]}]}`, sender, at.UnixMilli(), mid))
+		req, _ := http.NewRequest("POST", fmt.Sprintf("%s/hooks/meta/%d", e.srv.URL, ch.ID), bytes.NewReader(body))
+		req.Header.Set(meta.SignatureHeader, metaSign("APP", body))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("post: %v %v", resp, err)
+		}
+		var l apiList
+		e.apiGet(e.token(e.newUser(e.ente, redazione.RoleCoordinator)), "/api/v1/conversations", &l)
+		for _, c := range l.Conversations {
+			if c.Contact.ExternalID == sender {
+				return c.ID
+			}
+		}
+		t.Fatal("conversation not found")
+		return 0
+	}
+	op := e.newUser(e.ente, redazione.RoleOperator, e.desks[0].ID)
+	tok := e.token(op)
+	b := e.login(op)
+	threeDays := ingestAt("m_old3", "111", time.Now().Add(-72*time.Hour))
+	_, body := b.post(fmt.Sprintf("/conversations/%d/messages", threeDays), url.Values{"text": {"Ci scusi il ritardo."}, "kind": {"reply"}})
+	if st, why := e.waitDelivery(tok, threeDays, msgIDRe(body), "sent", 10*time.Second); st != "sent" {
+		t.Fatalf("reply after 3 days: %q (%s)", st, why)
+	}
+	mu.Lock()
+	if len(sent) != 1 || sent[0]["messaging_type"] != "MESSAGE_TAG" || sent[0]["tag"] != "HUMAN_AGENT" {
+		t.Fatalf("sent %v, want the HUMAN_AGENT tag", sent)
+	}
+	mu.Unlock()
+	eightDays := ingestAt("m_old8", "222", time.Now().Add(-8*24*time.Hour))
+	if _, page := b.get(fmt.Sprintf("/conversations/%d", eightDays)); !strings.Contains(page, "più di 7 giorni") {
+		t.Error("the composer does not say an answer is no longer possible")
+	}
+	if code, _ := b.post(fmt.Sprintf("/conversations/%d/messages", eightDays), url.Values{"text": {"Risposta"}, "kind": {"reply"}}); code != 400 {
+		t.Errorf("reply after 8 days: %d, want 400", code)
 	}
 }

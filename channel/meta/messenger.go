@@ -86,16 +86,31 @@ func ParseMessaging(body []byte, object string) ([]store.Inbound, error) {
 // of an Instagram professional account linked to it).
 type MessengerSender struct {
 	Client *http.Client
+	// LastInbound tells when the citizen last wrote in a conversation.
+	LastInbound func(ctx context.Context, convID int64) (time.Time, error)
 }
 
-// Send posts a text reply with messaging_type RESPONSE (inside the 24-hour
-// window); 429 and 5xx are tried again, other refusals keep Meta's reason.
+// HumanAgentWindow is how long after the citizen's last message a person
+// may still answer on Messenger, with the HUMAN_AGENT tag, once the 24-hour
+// window has passed.
+const HumanAgentWindow = 7 * 24 * time.Hour
+
+// Send posts a text reply: messaging_type RESPONSE inside the 24-hour window,
+// the HUMAN_AGENT tag after it; 429 and 5xx are tried again, other refusals
+// keep Meta's reason.
 func (s MessengerSender) Send(ctx context.Context, ch *redazione.Channel, conv *redazione.Conversation, m *redazione.Message) error {
 	pageID := ch.Settings["page_id"]
 	if pageID == "" {
 		return jobs.Permanent{Err: errors.New("il canale non ha page_id")}
 	}
-	return graphPost(ctx, s.Client, ch, url.PathEscape(pageID)+"/messages", map[string]any{
-		"recipient": map[string]any{"id": conv.Contact.ExternalID}, "messaging_type": "RESPONSE",
-		"message": map[string]any{"text": m.Text}}, "Meta")
+	payload := map[string]any{"recipient": map[string]any{"id": conv.Contact.ExternalID}, "messaging_type": "RESPONSE",
+		"message": map[string]any{"text": m.Text}}
+	if s.LastInbound != nil {
+		if last, err := s.LastInbound(ctx, conv.ID); err == nil && !last.IsZero() && time.Since(last) > Window {
+			// past 24 hours, a person answering: the HUMAN_AGENT tag (7 days)
+			payload["messaging_type"] = "MESSAGE_TAG"
+			payload["tag"] = "HUMAN_AGENT"
+		}
+	}
+	return graphPost(ctx, s.Client, ch, url.PathEscape(pageID)+"/messages", payload, "Meta")
 }
