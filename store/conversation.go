@@ -33,6 +33,7 @@ type InboxFilter struct {
 	Tag        string
 	AssigneeID int64
 	ContactID  int64
+	ContactIDs []int64 // any of these contacts (a citizen's merged contacts)
 	// Due keeps the open conversations with a response-time target:
 	// "breached" (past due), "soon" (due by DueBy) or "any".
 	Due   string
@@ -135,6 +136,12 @@ func (db *DB) Conversations(ctx context.Context, a redazione.Actor, f InboxFilte
 	if f.ContactID != 0 {
 		where.WriteString(" AND c.contact_id = ?")
 		args = append(args, f.ContactID)
+	}
+	if len(f.ContactIDs) > 0 {
+		where.WriteString(" AND c.contact_id IN (" + placeholders(len(f.ContactIDs)) + ")")
+		for _, id := range f.ContactIDs {
+			args = append(args, id)
+		}
 	}
 	if f.Tag != "" {
 		where.WriteString(" AND EXISTS (SELECT 1 FROM conversation_tags t WHERE t.conversation_id = c.id AND t.tag = ?)")

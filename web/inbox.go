@@ -141,6 +141,8 @@ type conversationView struct {
 	// only the channel's approved templates may be sent.
 	WindowClosed bool
 	Templates    []meta.Template
+	Person       []store.PersonContact // the citizen's contacts on every channel
+	Candidates   []store.PersonContact // contacts that may be the same citizen
 }
 
 func (s *Server) loadConversation(r *http.Request, u *session) (*conversationView, error) {
@@ -181,7 +183,18 @@ func (s *Server) loadConversation(r *http.Request, u *session) (*conversationVie
 			v.OpenFlags[f.Kind] = true
 		}
 	}
-	others, err := s.DB.Conversations(ctx, u.Actor, store.InboxFilter{ContactID: c.ContactID, Status: "any", Limit: 20})
+	// the citizen's other conversations, on every channel merged into theirs
+	if v.Person, err = s.DB.PersonContacts(ctx, u.Actor.EnteID, c.ContactID); err != nil {
+		return nil, err
+	}
+	ids := []int64{}
+	for _, p := range v.Person {
+		ids = append(ids, p.ID)
+	}
+	if v.CanWrite {
+		v.Candidates, _ = s.DB.MergeCandidates(ctx, u.Actor.EnteID, c.ContactID)
+	}
+	others, err := s.DB.Conversations(ctx, u.Actor, store.InboxFilter{ContactIDs: ids, Status: "any", Limit: 20})
 	if err != nil {
 		return nil, err
 	}
@@ -417,5 +430,41 @@ func (s *Server) clearFlag(w http.ResponseWriter, r *http.Request, u *session) {
 		return
 	}
 	s.Inbox.Changed(r.Context(), u.Actor, s.convID(r))
+	s.afterChange(w, r, u, "details")
+}
+
+func (s *Server) mergeContact(w http.ResponseWriter, r *http.Request, u *session) {
+	c, err := s.DB.Conversation(r.Context(), u.Actor, s.convID(r))
+	if err == nil {
+		err = s.DB.MergeContacts(r.Context(), u.Actor, c.ContactID, formInt(r, "other"))
+	}
+	if err != nil {
+		s.fail(w, r, s.page(r, u, "", "inbox"), err)
+		return
+	}
+	s.afterChange(w, r, u, "details")
+}
+
+func (s *Server) separateContact(w http.ResponseWriter, r *http.Request, u *session) {
+	c, err := s.DB.Conversation(r.Context(), u.Actor, s.convID(r))
+	if err == nil {
+		// only a contact of this conversation's citizen
+		var person []store.PersonContact
+		if person, err = s.DB.PersonContacts(r.Context(), u.Actor.EnteID, c.ContactID); err == nil {
+			id, found := formInt(r, "contact"), false
+			for _, p := range person {
+				found = found || p.ID == id
+			}
+			if !found {
+				err = redazione.Errorf(redazione.ENOTFOUND, "contatto non trovato")
+			} else {
+				err = s.DB.SeparateContact(r.Context(), u.Actor, id)
+			}
+		}
+	}
+	if err != nil {
+		s.fail(w, r, s.page(r, u, "", "inbox"), err)
+		return
+	}
 	s.afterChange(w, r, u, "details")
 }

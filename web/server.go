@@ -110,6 +110,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /playbooks", s.user(s.playbooksPage))
 	mux.HandleFunc("POST /playbooks/{situation}", s.user(s.savePlaybook))
 	mux.HandleFunc("POST /conversations/{id}/situation", s.user(s.markSituation))
+	mux.HandleFunc("POST /conversations/{id}/merge", s.user(s.mergeContact))
+	mux.HandleFunc("POST /conversations/{id}/separate", s.user(s.separateContact))
 	mux.HandleFunc("GET /answers", s.user(s.answersPage))
 	mux.HandleFunc("POST /answers", s.user(s.saveAnswer))
 	mux.HandleFunc("POST /answers/{id}", s.user(s.saveAnswer))

@@ -1,0 +1,129 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/redazione/redazione"
+)
+
+// PersonContact is one of the contacts of a citizen, on some channel.
+type PersonContact struct {
+	ID          int64
+	ChannelName string
+	ExternalID  string
+	Name        string
+	Merged      bool // merged into another contact (can be separated)
+}
+
+// person returns the person id of a contact of the ente: the contact it was
+// merged into, or itself.
+func (db *DB) person(ctx context.Context, c conn, enteID, contactID int64) (int64, error) {
+	var person int64
+	err := c.row(ctx, "SELECT CASE WHEN person_id <> 0 THEN person_id ELSE id END FROM contacts WHERE id = ? AND ente_id = ?", contactID, enteID).Scan(&person)
+	if err != nil {
+		return 0, notFound("contatto")
+	}
+	return person, nil
+}
+
+// PersonContacts lists the contacts of the same citizen as contactID
+// (itself included), first the one the others were merged into.
+func (db *DB) PersonContacts(ctx context.Context, enteID, contactID int64) ([]PersonContact, error) {
+	person, err := db.person(ctx, db.reader(), enteID, contactID)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.reader().query(ctx, `SELECT ct.id, COALESCE(ch.name, ''), ct.external_id, ct.name, ct.person_id <> 0
+	 FROM contacts ct LEFT JOIN channels ch ON ch.id = ct.channel_id
+	 WHERE ct.ente_id = ? AND (ct.id = ? OR ct.person_id = ?) ORDER BY ct.person_id <> 0, ct.id`, enteID, person, person)
+	if err != nil {
+		return nil, fmt.Errorf("person contacts: %w", err)
+	}
+	defer rows.Close()
+	var out []PersonContact
+	for rows.Next() {
+		var p PersonContact
+		if err := rows.Scan(&p.ID, &p.ChannelName, &p.ExternalID, &p.Name, &p.Merged); err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// MergeCandidates suggests other contacts of the ente that may be the same
+// citizen: same name (ignoring case), on another channel or id.
+func (db *DB) MergeCandidates(ctx context.Context, enteID, contactID int64) ([]PersonContact, error) {
+	var name string
+	if err := db.reader().row(ctx, "SELECT name FROM contacts WHERE id = ? AND ente_id = ?", contactID, enteID).Scan(&name); err != nil {
+		return nil, notFound("contatto")
+	}
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return nil, nil
+	}
+	person, err := db.person(ctx, db.reader(), enteID, contactID)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.reader().query(ctx, `SELECT ct.id, COALESCE(ch.name, ''), ct.external_id, ct.name, ct.person_id <> 0
+	 FROM contacts ct LEFT JOIN channels ch ON ch.id = ct.channel_id
+	 WHERE ct.ente_id = ? AND LOWER(ct.name) = LOWER(?) AND ct.id <> ? AND ct.person_id <> ? ORDER BY ct.id LIMIT 20`, enteID, name, person, person)
+	if err != nil {
+		return nil, fmt.Errorf("merge candidates: %w", err)
+	}
+	defer rows.Close()
+	var out []PersonContact
+	for rows.Next() {
+		var p PersonContact
+		if err := rows.Scan(&p.ID, &p.ChannelName, &p.ExternalID, &p.Name, &p.Merged); err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// MergeContacts makes other the same citizen as into: other (and whatever
+// was merged into it) joins into's person.
+func (db *DB) MergeContacts(ctx context.Context, a redazione.Actor, into, other int64) error {
+	if !a.CanWrite() {
+		return redazione.Errorf(redazione.EFORBIDDEN, "il ruolo di analista è di sola lettura")
+	}
+	return db.inTx(ctx, func(tx conn) error {
+		p1, err := db.person(ctx, tx, a.EnteID, into)
+		if err != nil {
+			return err
+		}
+		p2, err := db.person(ctx, tx, a.EnteID, other)
+		if err != nil {
+			return err
+		}
+		if p1 == p2 {
+			return redazione.Errorf(redazione.ECONFLICT, "i contatti sono già uniti")
+		}
+		if _, err := tx.exec(ctx, "UPDATE contacts SET person_id = ? WHERE ente_id = ? AND (id = ? OR person_id = ?)", p1, a.EnteID, p2, p2); err != nil {
+			return err
+		}
+		return appendAudit(ctx, tx, db.now(), redazione.AuditEntry{EnteID: a.EnteID, ActorID: a.UserID, Action: "contact.merge", Target: fmt.Sprint(p1), Detail: fmt.Sprint(p2)})
+	})
+}
+
+// SeparateContact undoes a merge: the contact is on its own again.
+func (db *DB) SeparateContact(ctx context.Context, a redazione.Actor, contactID int64) error {
+	if !a.CanWrite() {
+		return redazione.Errorf(redazione.EFORBIDDEN, "il ruolo di analista è di sola lettura")
+	}
+	return db.inTx(ctx, func(tx conn) error {
+		r, err := tx.exec(ctx, "UPDATE contacts SET person_id = 0 WHERE id = ? AND ente_id = ? AND person_id <> 0", contactID, a.EnteID)
+		if err != nil {
+			return err
+		}
+		if n, _ := r.RowsAffected(); n == 0 {
+			return notFound("contatto unito")
+		}
+		return appendAudit(ctx, tx, db.now(), redazione.AuditEntry{EnteID: a.EnteID, ActorID: a.UserID, Action: "contact.separate", Target: fmt.Sprint(contactID)})
+	})
+}

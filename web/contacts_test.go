@@ -1,0 +1,67 @@
+package web_test
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/internal/testdb"
+	"github.com/redazione/redazione/store"
+)
+
+// The same citizen writing on two channels: the operator merges the
+// contacts, sees one history, and can separate them again.
+func TestMergeContacts(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		e := start(t, db)
+		other := e.newChannel(e.ente, redazione.ChannelAPI, e.desks[0].ID, "")
+		first := e.ingest(e.api, "a1", "tel-1", "Domanda sul canale API")      // contact name "Cittadino tel-1"
+		second := e.ingest(other, "b1", "mail-1", "Domanda sull'altro canale") // "Cittadino mail-1"
+		// give them the same name, as the platforms would
+		db.WriteDB().ExecContext(t.Context(), "UPDATE contacts SET name = 'Lucia Ferri'")
+		op := e.newUser(e.ente, redazione.RoleOperator, e.desks[0].ID)
+		b := e.login(op)
+		_, page := b.get(fmt.Sprintf("/conversations/%d", first))
+		if !strings.Contains(page, "Forse è lo stesso cittadino:") || !strings.Contains(page, "mail-1") {
+			t.Fatal("the other contact with the same name is not suggested")
+		}
+		if strings.Contains(page, "Domanda sull&#39;altro canale") {
+			t.Fatal("the other channel's conversation shows before merging")
+		}
+		var contacts []int64
+		rows, _ := db.WriteDB().QueryContext(t.Context(), "SELECT id FROM contacts ORDER BY id")
+		for rows.Next() {
+			var id int64
+			rows.Scan(&id)
+			contacts = append(contacts, id)
+		}
+		rows.Close()
+		if code, _ := b.post(fmt.Sprintf("/conversations/%d/merge", first), url.Values{"other": {fmt.Sprint(contacts[1])}}); code != 200 {
+			t.Fatalf("merge: %d", code)
+		}
+		_, page = b.get(fmt.Sprintf("/conversations/%d", first))
+		if !strings.Contains(page, "Lo stesso cittadino su altri canali") || !strings.Contains(page, "Domanda sull&#39;altro canale") {
+			t.Fatal("after merging, the other channel's conversation is not in the citizen's history")
+		}
+		if _, page := b.get(fmt.Sprintf("/conversations/%d", second)); !strings.Contains(page, "Domanda sul canale API") {
+			t.Error("the history is not shown from the other side")
+		}
+		if code, _ := b.post(fmt.Sprintf("/conversations/%d/merge", first), url.Values{"other": {fmt.Sprint(contacts[1])}}); code != 409 {
+			t.Errorf("merging twice: %d, want 409", code)
+		}
+		if code, _ := b.post(fmt.Sprintf("/conversations/%d/separate", first), url.Values{"contact": {"999999"}}); code != 404 {
+			t.Errorf("separating a stranger: %d, want 404", code)
+		}
+		if code, _ := b.post(fmt.Sprintf("/conversations/%d/separate", first), url.Values{"contact": {fmt.Sprint(contacts[1])}}); code != 200 {
+			t.Fatalf("separate: %d", code)
+		}
+		if _, page := b.get(fmt.Sprintf("/conversations/%d", first)); strings.Contains(page, "Domanda sull&#39;altro canale") {
+			t.Error("after separating, the other conversation still shows")
+		}
+		if _, audit := e.login(e.newUser(e.ente, redazione.RoleAdmin)).get("/admin/audit"); !strings.Contains(audit, "contact.merge") || !strings.Contains(audit, "contact.separate") {
+			t.Error("merge and separation are not in the audit trail")
+		}
+	})
+}
