@@ -181,10 +181,34 @@ func (a *App) sweep(ctx context.Context, every time.Duration) {
 	}
 }
 
-// pollTelegram runs, for each Telegram channel in polling mode (setting
-// mode=polling, for installations Telegram cannot reach), one poller in the
-// whole installation, and stops the pollers of channels no longer there.
+// pollTelegram runs a poller for each Telegram channel in polling mode
+// (setting mode=polling, for installations Telegram cannot reach).
 func (a *App) pollTelegram(ctx context.Context, every time.Duration) {
+	a.runPollers(ctx, every, redazione.ChannelTelegram, 0x7e1e_0000_0000,
+		func(ch *redazione.Channel) bool { return ch.Settings["mode"] == "polling" },
+		func(ctx context.Context, ch *redazione.Channel) {
+			telegram.Poll(ctx, ch, a.Inbox, nil, channelLog{a, ch.ID})
+		})
+}
+
+// pollMastodon runs a poller for each Mastodon channel.
+func (a *App) pollMastodon(ctx context.Context, every time.Duration) {
+	a.runPollers(ctx, every, redazione.ChannelMastodon, 0x3a57_0000_0000,
+		func(*redazione.Channel) bool { return true },
+		func(ctx context.Context, ch *redazione.Channel) {
+			interval, err := time.ParseDuration(ch.Settings["poll_interval"])
+			if err != nil || interval <= 0 {
+				interval = 30 * time.Second
+			}
+			mastodon.Poll(ctx, ch, a.Inbox, interval, channelLog{a, ch.ID})
+		})
+}
+
+// runPollers keeps, every interval, one running poll per channel of a kind
+// that wants it, in the whole installation (a lease per channel keeps other
+// processes off it), and stops the polls of channels no longer there.
+func (a *App) runPollers(ctx context.Context, every time.Duration, kind redazione.ChannelKind, leaseBase int64,
+	wants func(*redazione.Channel) bool, poll func(context.Context, *redazione.Channel)) {
 	running := map[int64]context.CancelFunc{}
 	defer func() {
 		for _, stop := range running {
@@ -194,28 +218,28 @@ func (a *App) pollTelegram(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
-		chans, err := a.DB.ChannelsOfKind(ctx, redazione.ChannelTelegram)
+		chans, err := a.DB.ChannelsOfKind(ctx, kind)
 		if err != nil && ctx.Err() == nil {
-			a.log.Warn("telegram pollers", "err", err)
+			a.log.Warn("pollers", "kind", kind, "err", err)
 		}
 		want := map[int64]bool{}
 		for _, ch := range chans {
-			if ch.Settings["mode"] != "polling" {
+			if !wants(ch) {
 				continue
 			}
 			want[ch.ID] = true
 			if running[ch.ID] != nil {
 				continue
 			}
-			release, ok, err := a.DB.Lease(ctx, 0x7e1e_0000_0000+ch.ID)
+			release, ok, err := a.DB.Lease(ctx, leaseBase+ch.ID)
 			if err != nil || !ok {
-				continue // another process polls this bot
+				continue // another process polls this channel
 			}
 			pctx, stop := context.WithCancel(ctx)
 			running[ch.ID] = stop
 			go func(ch *redazione.Channel) {
 				defer release()
-				telegram.Poll(pctx, ch, a.Inbox, nil, channelLog{a, ch.ID})
+				poll(pctx, ch)
 			}(ch)
 		}
 		for id, stop := range running {
@@ -243,56 +267,6 @@ func (l channelLog) Warn(msg string, args ...any) {
 	for i := 0; i+1 < len(args); i += 2 {
 		if err, ok := args[i+1].(error); ok && args[i] == "err" {
 			l.a.DB.ChannelError(context.Background(), l.id, msg+": "+err.Error())
-		}
-	}
-}
-
-// pollMastodon runs one poller per Mastodon channel in the installation.
-func (a *App) pollMastodon(ctx context.Context, every time.Duration) {
-	running := map[int64]context.CancelFunc{}
-	defer func() {
-		for _, stop := range running {
-			stop()
-		}
-	}()
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		chans, err := a.DB.ChannelsOfKind(ctx, redazione.ChannelMastodon)
-		if err != nil && ctx.Err() == nil {
-			a.log.Warn("mastodon pollers", "err", err)
-		}
-		want := map[int64]bool{}
-		for _, ch := range chans {
-			want[ch.ID] = true
-			if running[ch.ID] != nil {
-				continue
-			}
-			release, ok, err := a.DB.Lease(ctx, 0x3a57_0000_0000+ch.ID)
-			if err != nil || !ok {
-				continue
-			}
-			interval, err := time.ParseDuration(ch.Settings["poll_interval"])
-			if err != nil || interval <= 0 {
-				interval = 30 * time.Second
-			}
-			pctx, stop := context.WithCancel(ctx)
-			running[ch.ID] = stop
-			go func(ch *redazione.Channel) {
-				defer release()
-				mastodon.Poll(pctx, ch, a.Inbox, interval, channelLog{a, ch.ID})
-			}(ch)
-		}
-		for id, stop := range running {
-			if !want[id] {
-				stop()
-				delete(running, id)
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
 		}
 	}
 }

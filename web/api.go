@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -17,18 +18,13 @@ import (
 // apiChannelMessage receives a citizen's message from an integration on the
 // signed API channel. Every error changes nothing.
 func (s *Server) apiChannelMessage(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		s.jsonError(w, r, redazione.Errorf(redazione.ENOTFOUND, "canale non trovato"))
-		return
-	}
 	body, ok := s.readBody(w, r)
 	if !ok {
 		return
 	}
-	ch, err := s.DB.CachedChannel(r.Context(), id)
-	if err != nil || ch.Kind != redazione.ChannelAPI {
-		s.jsonError(w, r, redazione.Errorf(redazione.ENOTFOUND, "canale non trovato"))
+	ch, err := s.pathChannel(r, redazione.ChannelAPI)
+	if err != nil {
+		s.jsonError(w, r, err)
 		return
 	}
 	if !apichannel.Verify(ch.Secret, body, r.Header.Get(apichannel.SignatureHeader)) {
@@ -246,4 +242,18 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool)
 		return nil, false
 	}
 	return body, true
+}
+
+// pathChannel finds the channel named by the request path's id, of one of
+// kinds; any other is "not found", so a webhook tells nothing about the
+// channels it does not serve.
+func (s *Server) pathChannel(r *http.Request, kinds ...redazione.ChannelKind) (*redazione.Channel, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err == nil {
+		ch, err := s.DB.CachedChannel(r.Context(), id)
+		if err == nil && slices.Contains(kinds, ch.Kind) {
+			return ch, nil
+		}
+	}
+	return nil, redazione.Errorf(redazione.ENOTFOUND, "canale non trovato")
 }

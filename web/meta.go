@@ -3,7 +3,6 @@ package web
 import (
 	"io"
 	"net/http"
-	"strconv"
 
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/channel/meta"
@@ -11,15 +10,7 @@ import (
 )
 
 func (s *Server) metaChannel(r *http.Request) (*redazione.Channel, error) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		return nil, redazione.Errorf(redazione.ENOTFOUND, "canale non trovato")
-	}
-	ch, err := s.DB.CachedChannel(r.Context(), id)
-	if err != nil || (ch.Kind != redazione.ChannelWhatsApp && ch.Kind != redazione.ChannelMessenger && ch.Kind != redazione.ChannelInstagram) {
-		return nil, redazione.Errorf(redazione.ENOTFOUND, "canale non trovato")
-	}
-	return ch, nil
+	return s.pathChannel(r, redazione.ChannelWhatsApp, redazione.ChannelMessenger, redazione.ChannelInstagram)
 }
 
 // metaVerify answers Meta's webhook verification handshake.

@@ -2,9 +2,6 @@ package web_test
 
 import (
 	"bytes"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -20,6 +17,7 @@ import (
 
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/auth"
+	"github.com/redazione/redazione/channel/apichannel"
 	"github.com/redazione/redazione/channel/meta"
 	"github.com/redazione/redazione/internal/testdb"
 	"github.com/redazione/redazione/store"
@@ -38,12 +36,6 @@ var waTimestamp = regexp.MustCompile(`"timestamp": "\d+"`)
 // waAt is a documented payload with its messages sent at t.
 func waAt(t *testing.T, name string, at time.Time) []byte {
 	return waTimestamp.ReplaceAll(waPayload(t, name), []byte(fmt.Sprintf(`"timestamp": "%d"`, at.Unix())))
-}
-
-func metaSign(secret string, body []byte) string {
-	m := hmac.New(sha256.New, []byte(secret))
-	m.Write(body)
-	return "sha256=" + hex.EncodeToString(m.Sum(nil))
 }
 
 func TestWhatsAppChannel(t *testing.T) {
@@ -110,29 +102,29 @@ func TestWhatsAppChannel(t *testing.T) {
 		op := e.newUser(e.ente, redazione.RoleOperator, e.desks[0].ID)
 		tok := e.token(op)
 		text := waAt(t, "text.json", time.Now())
-		for _, sig := range []string{"", "sha256=00", metaSign("altro-segreto", text)} {
+		for _, sig := range []string{"", "sha256=00", apichannel.Sign("altro-segreto", text)} {
 			if code, _ := post(text, sig); code != 401 {
 				t.Errorf("signature %q: %d, want 401", sig, code)
 			}
 		}
-		if code, _ := post([]byte(`{"object": "page"`), metaSign("APP-SECRET", []byte(`{"object": "page"`))); code != 400 {
+		if code, _ := post([]byte(`{"object": "page"`), apichannel.Sign("APP-SECRET", []byte(`{"object": "page"`))); code != 400 {
 			t.Errorf("malformed: %d, want 400", code)
 		}
 		if c, m := e.count(tok); c != 0 || m != 0 {
 			t.Fatal("refused posts stored something")
 		}
-		if code, out := post(text, metaSign("APP-SECRET", text)); code != 200 || out["stored"] != float64(1) {
+		if code, out := post(text, apichannel.Sign("APP-SECRET", text)); code != 200 || out["stored"] != float64(1) {
 			t.Fatalf("text: %d %v", code, out)
 		}
-		if code, out := post(text, metaSign("APP-SECRET", text)); code != 200 || out["stored"] != float64(0) {
+		if code, out := post(text, apichannel.Sign("APP-SECRET", text)); code != 200 || out["stored"] != float64(0) {
 			t.Fatalf("redelivery: %d %v, want nothing stored", code, out)
 		}
 		il := waAt(t, "image_location.json", time.Now())
-		if code, out := post(il, metaSign("APP-SECRET", il)); code != 200 || out["stored"] != float64(2) {
+		if code, out := post(il, apichannel.Sign("APP-SECRET", il)); code != 200 || out["stored"] != float64(2) {
 			t.Fatalf("image and location: %d %v", code, out)
 		}
 		st := waPayload(t, "status.json")
-		if code, out := post(st, metaSign("APP-SECRET", st)); code != 200 || out["received"] != float64(0) {
+		if code, out := post(st, apichannel.Sign("APP-SECRET", st)); code != 200 || out["received"] != float64(0) {
 			t.Fatalf("status: %d %v", code, out)
 		}
 		if c, m := e.count(tok); c != 2 || m != 3 {
@@ -193,7 +185,7 @@ func TestWhatsAppWindow(t *testing.T) {
 	}
 	body := waAt(t, "text.json", time.Now().Add(-25*time.Hour))
 	req, _ := http.NewRequest("POST", fmt.Sprintf("%s/hooks/meta/%d", e.srv.URL, ch.ID), bytes.NewReader(body))
-	req.Header.Set(meta.SignatureHeader, metaSign("S", body))
+	req.Header.Set(meta.SignatureHeader, apichannel.Sign("S", body))
 	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 200 {
 		t.Fatalf("post: %v %v", resp, err)
 	}
@@ -264,10 +256,10 @@ func TestMessengerChannel(t *testing.T) {
 		resp.Body.Close()
 		return resp.StatusCode
 	}
-	if code := post(body, metaSign("wrong", body)); code != 401 {
+	if code := post(body, apichannel.Sign("wrong", body)); code != 401 {
 		t.Fatalf("bad signature: %d", code)
 	}
-	if code := post(body, metaSign("APP", body)); code != 200 {
+	if code := post(body, apichannel.Sign("APP", body)); code != 200 {
 		t.Fatalf("messenger: %d", code)
 	}
 	op := e.newUser(e.ente, redazione.RoleOperator, e.desks[0].ID)
@@ -312,7 +304,7 @@ func TestMessengerWindow(t *testing.T) {
 	ingestAt := func(mid, sender string, at time.Time) int64 {
 		body := []byte(fmt.Sprintf(`{"object": "page", "entry": [{"id": "1", "messaging": [{"sender": {"id": "%s"}, "recipient": {"id": "1"}, "timestamp": %d, "message": {"mid": "%s", "text": "Buongiorno"}}]}]}`, sender, at.UnixMilli(), mid))
 		req, _ := http.NewRequest("POST", fmt.Sprintf("%s/hooks/meta/%d", e.srv.URL, ch.ID), bytes.NewReader(body))
-		req.Header.Set(meta.SignatureHeader, metaSign("APP", body))
+		req.Header.Set(meta.SignatureHeader, apichannel.Sign("APP", body))
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil || resp.StatusCode != 200 {
 			t.Fatalf("post: %v %v", resp, err)

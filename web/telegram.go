@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/channel/telegram"
@@ -12,18 +11,13 @@ import (
 // resends an update until it gets a 2xx, so an update with nothing to store
 // is acknowledged too; every refusal changes nothing.
 func (s *Server) telegramHook(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		s.jsonError(w, r, redazione.Errorf(redazione.ENOTFOUND, "canale non trovato"))
-		return
-	}
 	body, ok := s.readBody(w, r)
 	if !ok {
 		return
 	}
-	ch, err := s.DB.CachedChannel(r.Context(), id)
-	if err != nil || ch.Kind != redazione.ChannelTelegram {
-		s.jsonError(w, r, redazione.Errorf(redazione.ENOTFOUND, "canale non trovato"))
+	ch, err := s.pathChannel(r, redazione.ChannelTelegram)
+	if err != nil {
+		s.jsonError(w, r, err)
 		return
 	}
 	if !telegram.Verify(ch, r.Header.Get(telegram.SecretHeader)) {

@@ -9,10 +9,7 @@ package meta
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -23,6 +20,7 @@ import (
 	"time"
 
 	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/channel/apichannel"
 	"github.com/redazione/redazione/jobs"
 	"github.com/redazione/redazione/store"
 )
@@ -36,19 +34,10 @@ const (
 	DefaultVersion = "v21.0"
 )
 
-// Verify checks a POST's signature with the app secret, in constant time.
+// Verify checks a POST's signature with the app secret, in constant time:
+// the same "sha256=<hex HMAC-SHA256>" scheme as Redazione's own API channel.
 func Verify(appSecret string, body []byte, header string) bool {
-	hexSig, ok := strings.CutPrefix(strings.TrimSpace(header), "sha256=")
-	if !ok || appSecret == "" {
-		return false
-	}
-	got, err := hex.DecodeString(hexSig)
-	if err != nil {
-		return false
-	}
-	mac := hmac.New(sha256.New, []byte(appSecret))
-	mac.Write(body)
-	return hmac.Equal(got, mac.Sum(nil))
+	return appSecret != "" && apichannel.Verify(appSecret, body, header)
 }
 
 // Handshake answers Meta's verification GET: the challenge when the mode is

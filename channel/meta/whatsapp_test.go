@@ -1,12 +1,11 @@
 package meta
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/redazione/redazione/channel/apichannel"
 )
 
 func read(t testing.TB, name string) []byte {
@@ -17,23 +16,17 @@ func read(t testing.TB, name string) []byte {
 	return b
 }
 
-func sign(secret string, body []byte) string {
-	m := hmac.New(sha256.New, []byte(secret))
-	m.Write(body)
-	return "sha256=" + hex.EncodeToString(m.Sum(nil))
-}
-
 func TestVerifyAndHandshake(t *testing.T) {
 	body := read(t, "text.json")
-	if !Verify("s3cret", body, sign("s3cret", body)) {
+	if !Verify("s3cret", body, apichannel.Sign("s3cret", body)) {
 		t.Error("a good signature is refused")
 	}
-	for _, h := range []string{"", "sha256=", "sha1=" + sign("s3cret", body)[7:], sign("other", body), "sha256=zz"} {
+	for _, h := range []string{"", "sha256=", "sha1=" + apichannel.Sign("s3cret", body)[7:], apichannel.Sign("other", body), "sha256=zz"} {
 		if Verify("s3cret", body, h) {
 			t.Errorf("signature %q accepted", h)
 		}
 	}
-	if Verify("", body, sign("", body)) {
+	if Verify("", body, apichannel.Sign("", body)) {
 		t.Error("a channel without an app secret accepts signatures")
 	}
 	if c, ok := Handshake("tok", "subscribe", "tok", "42"); !ok || c != "42" {

@@ -3,10 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -75,9 +72,8 @@ func (p *payloads) request(g *textGen) ([]byte, map[string]string) {
 				"metadata": map[string]any{"display_phone_number": "390000000", "phone_number_id": "1"},
 				"contacts": []any{map[string]any{"profile": map[string]any{"name": "Cittadino " + strconv.FormatInt(contact, 10)}, "wa_id": wa}},
 				"messages": []any{map[string]any{"from": wa, "id": fmt.Sprintf("wamid.%s-%d", p.run, n), "timestamp": strconv.FormatInt(time.Now().Unix(), 10), "type": "text", "text": map[string]any{"body": text}}}}}}}}})
-		mac := hmac.New(sha256.New, []byte(p.secret))
-		mac.Write(body)
-		return body, map[string]string{"X-Hub-Signature-256": "sha256=" + hex.EncodeToString(mac.Sum(nil))}
+		// Meta signs as Redazione's API channel does: sha256=<hex HMAC>.
+		return body, map[string]string{"X-Hub-Signature-256": apichannel.Sign(p.secret, body)}
 	}
 	body, sig := p.make(g)
 	return body, map[string]string{apichannel.SignatureHeader: sig}
