@@ -119,3 +119,10 @@ func (db *DB) AnswerSurvey(ctx context.Context, tokenHash string, rating int, co
 	}
 	return nil
 }
+
+// DropSurvey removes a survey nobody was told about (its link could not be
+// sent), so that the next resolution asks again.
+func (db *DB) DropSurvey(ctx context.Context, tokenHash string) error {
+	_, err := conn{db: db, q: db.write}.exec(ctx, "DELETE FROM surveys WHERE token_hash = ? AND answered_at = 0", tokenHash)
+	return err
+}

@@ -214,9 +214,19 @@ func TestWhatsAppWindow(t *testing.T) {
 		t.Fatalf("template delivery %q (%s)", st, why)
 	}
 	mu.Lock()
-	defer mu.Unlock()
 	if len(sent) != 1 || sent[0]["type"] != "template" || sent[0]["template"].(map[string]any)["name"] != "aggiornamento_pratica" {
 		t.Fatalf("sent %v, want the template", sent)
+	}
+	mu.Unlock()
+	// resolved past the window: the survey link cannot be sent, so no survey
+	// is left waiting for an answer nobody was asked for
+	if code, _ := b.post(fmt.Sprintf("/conversations/%d/status", conv), url.Values{"status": {"resolved"}}); code != 200 {
+		t.Fatalf("resolve: %d", code)
+	}
+	var surveys int
+	e.db.WriteDB().QueryRowContext(t.Context(), "SELECT COUNT(*) FROM surveys").Scan(&surveys)
+	if surveys != 0 {
+		t.Fatalf("%d surveys left without their link", surveys)
 	}
 }
 

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -16,12 +17,18 @@ import (
 // ente switched surveys off.
 func (s *Server) sendSurvey(r *http.Request, u *session, convID int64) error {
 	token := auth.NewToken("")
-	created, err := s.DB.CreateSurvey(r.Context(), u.Actor, convID, auth.HashToken(token))
+	hash := auth.HashToken(token)
+	created, err := s.DB.CreateSurvey(r.Context(), u.Actor, convID, hash)
 	if err != nil || !created {
 		return err
 	}
 	text := fmt.Sprintf(translate("it", "survey.message"), s.baseURL(r)+"/valuta/"+token)
-	_, err = s.Inbox.Reply(r.Context(), u.Actor, convID, text, false)
+	if _, err = s.Inbox.Reply(r.Context(), u.Actor, convID, text, false); err != nil {
+		// no survey without its link: the next resolution asks again
+		if derr := s.DB.DropSurvey(r.Context(), hash); derr != nil {
+			err = errors.Join(err, derr)
+		}
+	}
 	return err
 }
 
