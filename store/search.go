@@ -67,17 +67,24 @@ func (db *DB) Search(ctx context.Context, a redazione.Actor, q string, limit int
 		if err := rows.Err(); err != nil {
 			return nil, err
 		}
-		convs := map[int64]*redazione.Conversation{}
-		for i, h := range res.Hits {
-			c, ok := convs[h.Message.ConversationID]
-			if !ok {
-				c, err = db.Conversation(ctx, a, h.Message.ConversationID)
-				if err != nil {
-					return nil, err
-				}
-				convs[c.ID] = c
+		var ids []any
+		seen := map[int64]bool{}
+		for _, h := range res.Hits {
+			if !seen[h.Message.ConversationID] {
+				seen[h.Message.ConversationID] = true
+				ids = append(ids, h.Message.ConversationID)
 			}
-			res.Hits[i].Conversation = c
+		}
+		list, err := db.conversationsByID(ctx, a.EnteID, ids)
+		if err != nil {
+			return nil, err
+		}
+		convs := make(map[int64]*redazione.Conversation, len(list))
+		for _, c := range list {
+			convs[c.ID] = c
+		}
+		for i, h := range res.Hits {
+			res.Hits[i].Conversation = convs[h.Message.ConversationID]
 		}
 	}
 	if prefixes := search.Prefixes(q); len([]rune(strings.Join(prefixes, ""))) >= 2 {
@@ -135,23 +142,7 @@ func (db *DB) Search(ctx context.Context, a redazione.Actor, q string, limit int
 		if len(convIDs) == 0 {
 			return res, nil
 		}
-		// (the unary + keeps SQLite's planner on the primary key instead of
-		// walking the ente's index; the ente is still checked)
-		rows, err := db.reader().query(ctx, conversationSelect+` WHERE c.id IN (`+placeholders(len(convIDs))+`) AND +c.ente_id = ? ORDER BY c.id DESC`,
-			append(convIDs, a.EnteID)...)
-		if err != nil {
-			return nil, fmt.Errorf("search contacts: %w", err)
-		}
-		for rows.Next() {
-			c, err := scanConversation(rows)
-			if err != nil {
-				rows.Close()
-				return nil, err
-			}
-			res.Contacts = append(res.Contacts, c)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+		if res.Contacts, err = db.conversationsByID(ctx, a.EnteID, convIDs); err != nil {
 			return nil, err
 		}
 	}
@@ -193,4 +184,36 @@ func (db *DB) contactMatches(ctx context.Context, enteID int64, words []string, 
 		ids = append(ids, id)
 	}
 	return ids, rows.Err()
+}
+
+// conversationsByID reads conversations of the ente by id, newest first, with
+// their tags and flags, in three queries whatever their number.
+func (db *DB) conversationsByID(ctx context.Context, enteID int64, ids []any) ([]*redazione.Conversation, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	// (the unary + keeps SQLite's planner on the primary key instead of
+	// walking the ente's index; the ente is still checked)
+	rows, err := db.reader().query(ctx, conversationSelect+` WHERE c.id IN (`+placeholders(len(ids))+`) AND +c.ente_id = ? ORDER BY c.id DESC`,
+		append(append([]any{}, ids...), enteID)...)
+	if err != nil {
+		return nil, fmt.Errorf("conversations: %w", err)
+	}
+	var out []*redazione.Conversation
+	for rows.Next() {
+		c, err := scanConversation(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if err := db.loadTags(ctx, out); err != nil {
+		return nil, err
+	}
+	return out, db.loadFlagKinds(ctx, out)
 }
