@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -327,5 +326,4 @@ func TestOversizedReplyRejected(t *testing.T) {
 	if len(th.Messages) != 1 {
 		t.Fatalf("oversized reply stored: %d messages", len(th.Messages))
 	}
-	_ = bytes.MinRead
 }

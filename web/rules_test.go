@@ -20,8 +20,7 @@ func TestRoutingRulesEndToEnd(t *testing.T) {
 	admin := e.newUser(e.ente, redazione.RoleAdmin)
 	b := e.login(admin)
 	tok := e.token(admin)
-	old := e.ingest(e.api, "o1", "c0", "Quando passa il ritiro dei rifiuti ingombranti?")
-	_ = old
+	e.ingest(e.api, "o1", "c0", "Quando passa il ritiro dei rifiuti ingombranti?")
 	e.ingest(e.api, "o2", "c00", "Orari della biblioteca?")
 	waste := e.desks[2]
 	code, page := b.post("/admin/rules", url.Values{"name": {"Rifiuti all'ambiente"}, "words": {"rifiuti ingombranti\nraccolta differenziata"},
@@ -44,7 +43,6 @@ func TestRoutingRulesEndToEnd(t *testing.T) {
 	}
 	// off: nothing happens
 	c1 := e.ingest(e.api, "n1", "c1", "Dove porto i rifiuti ingombranti?")
-	var c apiFlagged
 	var conv struct {
 		Desk struct{ ID int64 } `json:"desk"`
 		Tags []string           `json:"tags"`
@@ -77,7 +75,6 @@ func TestRoutingRulesEndToEnd(t *testing.T) {
 	if _, page := b.get("/admin/rules"); !strings.Contains(page, "Scattata 2 volte") {
 		t.Error("the rules page does not show the firings")
 	}
-	_ = c
 
 	// round robin on the first desk
 	d0 := e.desks[0]
