@@ -35,7 +35,7 @@ func (s *Server) page(r *http.Request, u *session, title, nav string) *page {
 		p.Unread = unread
 	}
 	p.sla = s.slaFunc(r, u, p.Lang)
-	p.Available, _, _ = s.DB.Availability(r.Context(), u.Actor.EnteID, u.User.ID)
+	p.Available = u.User.Available
 	p.Path = r.URL.RequestURI()
 	if r.Method != http.MethodGet {
 		p.Path = "/inbox"
