@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/search"
 )
 
 // PersonContact is one of the contacts of a citizen, on some channel.
@@ -35,9 +36,14 @@ func (db *DB) PersonContacts(ctx context.Context, enteID, contactID int64) ([]Pe
 	if err != nil {
 		return nil, err
 	}
+	// Two index lookups: the person's own row, and the rows merged into it
+	// ("person_id <> 0" lets SQLite use the partial index on person_id).
 	rows, err := db.reader().query(ctx, `SELECT ct.id, COALESCE(ch.name, ''), ct.external_id, ct.name, ct.person_id <> 0
-	 FROM contacts ct LEFT JOIN channels ch ON ch.id = ct.channel_id
-	 WHERE ct.ente_id = ? AND (ct.id = ? OR ct.person_id = ?) ORDER BY ct.person_id <> 0, ct.id`, enteID, person, person)
+	 FROM contacts ct LEFT JOIN channels ch ON ch.id = ct.channel_id WHERE ct.id = ? AND ct.ente_id = ?
+	 UNION ALL
+	 SELECT ct.id, COALESCE(ch.name, ''), ct.external_id, ct.name, ct.person_id <> 0
+	 FROM contacts ct LEFT JOIN channels ch ON ch.id = ct.channel_id WHERE ct.person_id = ? AND ct.person_id <> 0 AND ct.ente_id = ?`,
+		person, enteID, person, enteID)
 	if err != nil {
 		return nil, fmt.Errorf("person contacts: %w", err)
 	}
@@ -68,9 +74,14 @@ func (db *DB) MergeCandidates(ctx context.Context, enteID, contactID int64) ([]P
 	if err != nil {
 		return nil, err
 	}
-	rows, err := db.reader().query(ctx, `SELECT ct.id, COALESCE(ch.name, ''), ct.external_id, ct.name, ct.person_id <> 0
+	// The name's words through the contact name index, then the exact name.
+	ids, err := db.contactMatches(ctx, enteID, search.Prefixes(name), false)
+	if err != nil || len(ids) == 0 {
+		return nil, err
+	}
+	rows, err := db.reader().query(ctx, `SELECT ct.id, COALESCE(ch.name, ''), ct.external_id, ct.name, ct.person_id <> 0, ct.person_id
 	 FROM contacts ct LEFT JOIN channels ch ON ch.id = ct.channel_id
-	 WHERE ct.ente_id = ? AND LOWER(ct.name) = LOWER(?) AND ct.id <> ? AND ct.person_id <> ? ORDER BY ct.id LIMIT 20`, enteID, name, person, person)
+	 WHERE ct.id IN (`+placeholders(len(ids))+`) ORDER BY ct.id LIMIT 200`, ids...)
 	if err != nil {
 		return nil, fmt.Errorf("merge candidates: %w", err)
 	}
@@ -78,10 +89,17 @@ func (db *DB) MergeCandidates(ctx context.Context, enteID, contactID int64) ([]P
 	var out []PersonContact
 	for rows.Next() {
 		var p PersonContact
-		if err := rows.Scan(&p.ID, &p.ChannelName, &p.ExternalID, &p.Name, &p.Merged); err != nil {
+		var pid int64
+		if err := rows.Scan(&p.ID, &p.ChannelName, &p.ExternalID, &p.Name, &p.Merged, &pid); err != nil {
 			return nil, err
 		}
+		if p.ID == person || pid == person || !strings.EqualFold(strings.TrimSpace(p.Name), name) {
+			continue // the citizen's own contacts, or only a similar name
+		}
 		out = append(out, p)
+		if len(out) == 20 {
+			break
+		}
 	}
 	return out, rows.Err()
 }

@@ -17,10 +17,17 @@ func TestMergeContacts(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		e := start(t, db)
 		other := e.newChannel(e.ente, redazione.ChannelAPI, e.desks[0].ID, "")
-		first := e.ingest(e.api, "a1", "tel-1", "Domanda sul canale API")      // contact name "Cittadino tel-1"
-		second := e.ingest(other, "b1", "mail-1", "Domanda sull'altro canale") // "Cittadino mail-1"
-		// give them the same name, as the platforms would
-		db.WriteDB().ExecContext(t.Context(), "UPDATE contacts SET name = 'Lucia Ferri'")
+		// the same name on both channels, as the platforms would give it
+		named := func(ch *redazione.Channel, ext, contact, text string) int64 {
+			body := []byte(fmt.Sprintf(`{"external_id": %q, "contact": {"external_id": %q, "name": "Lucia Ferri"}, "text": %q, "sent_at": "2026-11-23T10:00:00Z"}`, ext, contact, text))
+			code, out := e.postAPI(ch, body, "sign")
+			if code != 202 {
+				t.Fatalf("ingest: %d %v", code, out)
+			}
+			return int64(out["conversation_id"].(float64))
+		}
+		first := named(e.api, "a1", "tel-1", "Domanda sul canale API")
+		second := named(other, "b1", "mail-1", "Domanda sull'altro canale")
 		op := e.newUser(e.ente, redazione.RoleOperator, e.desks[0].ID)
 		b := e.login(op)
 		_, page := b.get(fmt.Sprintf("/conversations/%d", first))
