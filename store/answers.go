@@ -119,13 +119,9 @@ func (db *DB) SaveCannedAnswer(ctx context.Context, a redazione.Actor, c *Canned
 			}
 			c.ID, action = id, "answer.create"
 		} else {
-			r, err := tx.exec(ctx, "UPDATE canned_answers SET desk_id = ?, title = ?, body = ?, updated_by = ?, updated_at = ? WHERE id = ? AND ente_id = ?",
-				c.DeskID, c.Title, c.Body, a.UserID, now, c.ID, a.EnteID)
-			if err != nil {
+			if err := tx.execOne(ctx, "risposta predefinita", "UPDATE canned_answers SET desk_id = ?, title = ?, body = ?, updated_by = ?, updated_at = ? WHERE id = ? AND ente_id = ?",
+				c.DeskID, c.Title, c.Body, a.UserID, now, c.ID, a.EnteID); err != nil {
 				return err
-			}
-			if n, _ := r.RowsAffected(); n == 0 {
-				return notFound("risposta predefinita")
 			}
 		}
 		c.EnteID = a.EnteID
@@ -139,12 +135,8 @@ func (db *DB) DeleteCannedAnswer(ctx context.Context, a redazione.Actor, id int6
 		return redazione.Errorf(redazione.EFORBIDDEN, "le risposte predefinite le scrivono coordinatori e amministratori")
 	}
 	return db.inTx(ctx, func(tx conn) error {
-		r, err := tx.exec(ctx, "DELETE FROM canned_answers WHERE id = ? AND ente_id = ?", id, a.EnteID)
-		if err != nil {
+		if err := tx.execOne(ctx, "risposta predefinita", "DELETE FROM canned_answers WHERE id = ? AND ente_id = ?", id, a.EnteID); err != nil {
 			return err
-		}
-		if n, _ := r.RowsAffected(); n == 0 {
-			return notFound("risposta predefinita")
 		}
 		return appendAudit(ctx, tx, db.now(), redazione.AuditEntry{EnteID: a.EnteID, ActorID: a.UserID, Action: "answer.delete", Target: fmt.Sprint(id)})
 	})

@@ -135,13 +135,9 @@ func (db *DB) UpdateChannel(ctx context.Context, a redazione.Actor, c *redazione
 	}
 	defer db.channels.Delete(c.ID)
 	return db.inTx(ctx, func(tx conn) error {
-		res, err := tx.exec(ctx, "UPDATE channels SET name = ?, desk_id = ?, callback_url = ?, disabled = ? WHERE id = ? AND ente_id = ? AND desk_id IN (SELECT id FROM desks WHERE ente_id = ?) AND ? IN (SELECT id FROM desks WHERE ente_id = ?)",
-			c.Name, c.DeskID, c.CallbackURL, c.Disabled, c.ID, a.EnteID, a.EnteID, c.DeskID, a.EnteID)
-		if err != nil {
-			return fmt.Errorf("update channel: %w", err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return notFound("canale")
+		if err := tx.execOne(ctx, "canale", "UPDATE channels SET name = ?, desk_id = ?, callback_url = ?, disabled = ? WHERE id = ? AND ente_id = ? AND desk_id IN (SELECT id FROM desks WHERE ente_id = ?) AND ? IN (SELECT id FROM desks WHERE ente_id = ?)",
+			c.Name, c.DeskID, c.CallbackURL, c.Disabled, c.ID, a.EnteID, a.EnteID, c.DeskID, a.EnteID); err != nil {
+			return err
 		}
 		return appendAudit(ctx, tx, db.now(), redazione.AuditEntry{EnteID: a.EnteID, ActorID: a.UserID, Action: "channel.update", Target: fmt.Sprint(c.ID),
 			Detail: fmt.Sprintf("name=%s desk=%d disabled=%v", c.Name, c.DeskID, c.Disabled)})
@@ -162,7 +158,12 @@ func (db *DB) Channel(ctx context.Context, id int64) (*redazione.Channel, error)
 
 // Channels lists the channels of an ente.
 func (db *DB) Channels(ctx context.Context, enteID int64) ([]*redazione.Channel, error) {
-	rows, err := db.reader().query(ctx, "SELECT "+channelColumns+" FROM channels WHERE ente_id = ? ORDER BY id", enteID)
+	return db.queryChannels(ctx, "ente_id = ?", enteID)
+}
+
+// queryChannels lists the channels matching where, by id.
+func (db *DB) queryChannels(ctx context.Context, where string, args ...any) ([]*redazione.Channel, error) {
+	rows, err := db.reader().query(ctx, "SELECT "+channelColumns+" FROM channels WHERE "+where+" ORDER BY id", args...)
 	if err != nil {
 		return nil, fmt.Errorf("channels: %w", err)
 	}
@@ -208,20 +209,7 @@ func (db *DB) CachedChannel(ctx context.Context, id int64) (*redazione.Channel, 
 // ChannelsOfKind lists the enabled channels of a kind in every ente (for
 // the pollers of platforms without webhooks).
 func (db *DB) ChannelsOfKind(ctx context.Context, kind redazione.ChannelKind) ([]*redazione.Channel, error) {
-	rows, err := db.reader().query(ctx, "SELECT "+channelColumns+" FROM channels WHERE kind = ? AND disabled = ? ORDER BY id", string(kind), false)
-	if err != nil {
-		return nil, fmt.Errorf("channels: %w", err)
-	}
-	defer rows.Close()
-	var out []*redazione.Channel
-	for rows.Next() {
-		c, err := db.scanChannel(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return db.queryChannels(ctx, "kind = ? AND disabled = ?", string(kind), false)
 }
 
 // Lease makes sure that, of several processes on one PostgreSQL database,

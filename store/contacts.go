@@ -135,12 +135,8 @@ func (db *DB) SeparateContact(ctx context.Context, a redazione.Actor, contactID 
 		return redazione.Errorf(redazione.EFORBIDDEN, "il ruolo di analista è di sola lettura")
 	}
 	return db.inTx(ctx, func(tx conn) error {
-		r, err := tx.exec(ctx, "UPDATE contacts SET person_id = 0 WHERE id = ? AND ente_id = ? AND person_id <> 0", contactID, a.EnteID)
-		if err != nil {
+		if err := tx.execOne(ctx, "contatto unito", "UPDATE contacts SET person_id = 0 WHERE id = ? AND ente_id = ? AND person_id <> 0", contactID, a.EnteID); err != nil {
 			return err
-		}
-		if n, _ := r.RowsAffected(); n == 0 {
-			return notFound("contatto unito")
 		}
 		return appendAudit(ctx, tx, db.now(), redazione.AuditEntry{EnteID: a.EnteID, ActorID: a.UserID, Action: "contact.separate", Target: fmt.Sprint(contactID)})
 	})

@@ -171,7 +171,13 @@ func (db *DB) Conversations(ctx context.Context, a redazione.Actor, f InboxFilte
 	}
 	limit = min(limit, 200)
 	args = append(args, limit)
-	rows, err := db.reader().query(ctx, conversationSelect+where.String()+order+" LIMIT ?", args...)
+	return db.queryConversations(ctx, where.String()+order+" LIMIT ?", args...)
+}
+
+// queryConversations reads the conversations that conversationSelect+tail
+// finds, with their tags and flags, in three queries whatever their number.
+func (db *DB) queryConversations(ctx context.Context, tail string, args ...any) ([]*redazione.Conversation, error) {
+	rows, err := db.reader().query(ctx, conversationSelect+tail, args...)
 	if err != nil {
 		return nil, fmt.Errorf("conversations: %w", err)
 	}

@@ -221,6 +221,19 @@ func (c conn) exec(ctx context.Context, q string, args ...any) (sql.Result, erro
 	return c.q.ExecContext(ctx, c.db.rebind(q), args...)
 }
 
+// execOne runs a statement that must change a row of the actor's ente;
+// when it changes none, the row (what) is "not found".
+func (c conn) execOne(ctx context.Context, what, q string, args ...any) error {
+	res, err := c.exec(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return notFound(what)
+	}
+	return nil
+}
+
 func (c conn) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 	if s := c.prepared(ctx, q); s != nil {
 		return s.QueryContext(ctx, args...)

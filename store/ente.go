@@ -121,12 +121,8 @@ func (db *DB) RenameDesk(ctx context.Context, a redazione.Actor, deskID int64, n
 		return redazione.FieldError("name", "il nome è obbligatorio")
 	}
 	return db.inTx(ctx, func(tx conn) error {
-		res, err := tx.exec(ctx, "UPDATE desks SET name = ? WHERE id = ? AND ente_id = ?", name, deskID, a.EnteID)
-		if err != nil {
+		if err := tx.execOne(ctx, "desk", "UPDATE desks SET name = ? WHERE id = ? AND ente_id = ?", name, deskID, a.EnteID); err != nil {
 			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return notFound("desk")
 		}
 		return appendAudit(ctx, tx, db.now(), redazione.AuditEntry{EnteID: a.EnteID, ActorID: a.UserID, Action: "desk.rename", Target: fmt.Sprint(deskID), Detail: name})
 	})

@@ -166,13 +166,9 @@ func (db *DB) ClearFlag(ctx context.Context, a redazione.Actor, convID, flagID i
 	}
 	now := db.now()
 	return db.inTx(ctx, func(tx conn) error {
-		r, err := tx.exec(ctx, "UPDATE conversation_flags SET cleared_by = ?, cleared_at = ?, clear_reason = ? WHERE id = ? AND conversation_id = ? AND ente_id = ? AND cleared_at = 0",
-			a.UserID, ms(now), reason, flagID, convID, a.EnteID)
-		if err != nil {
+		if err := tx.execOne(ctx, "segnalazione", "UPDATE conversation_flags SET cleared_by = ?, cleared_at = ?, clear_reason = ? WHERE id = ? AND conversation_id = ? AND ente_id = ? AND cleared_at = 0",
+			a.UserID, ms(now), reason, flagID, convID, a.EnteID); err != nil {
 			return err
-		}
-		if n, _ := r.RowsAffected(); n == 0 {
-			return notFound("segnalazione")
 		}
 		return appendAudit(ctx, tx, now, redazione.AuditEntry{EnteID: a.EnteID, ActorID: a.UserID, Action: "flag.clear",
 			Target: fmt.Sprint(convID), Detail: fmt.Sprintf("segnalazione %d: %s", flagID, reason)})

@@ -199,13 +199,9 @@ func (db *DB) SaveRule(ctx context.Context, a redazione.Actor, r *Rule) error {
 			}
 			r.ID, action = id, "rule.create"
 		} else {
-			res, err := tx.exec(ctx, "UPDATE routing_rules SET name = ?, enabled = ?, conditions = ?, actions = ? WHERE id = ? AND ente_id = ?",
-				r.Name, r.Enabled, string(cond), string(acts), r.ID, a.EnteID)
-			if err != nil {
+			if err := tx.execOne(ctx, "regola", "UPDATE routing_rules SET name = ?, enabled = ?, conditions = ?, actions = ? WHERE id = ? AND ente_id = ?",
+				r.Name, r.Enabled, string(cond), string(acts), r.ID, a.EnteID); err != nil {
 				return err
-			}
-			if n, _ := res.RowsAffected(); n == 0 {
-				return notFound("regola")
 			}
 		}
 		return appendAudit(ctx, tx, db.now(), redazione.AuditEntry{EnteID: a.EnteID, ActorID: a.UserID, Action: action, Target: fmt.Sprint(r.ID), Detail: r.Name})
@@ -220,12 +216,8 @@ func (db *DB) SetRuleEnabled(ctx context.Context, a redazione.Actor, id int64, o
 		return redazione.Errorf(redazione.EFORBIDDEN, "solo un amministratore può cambiare le regole")
 	}
 	err := db.inTx(ctx, func(tx conn) error {
-		res, err := tx.exec(ctx, "UPDATE routing_rules SET enabled = ? WHERE id = ? AND ente_id = ?", on, id, a.EnteID)
-		if err != nil {
+		if err := tx.execOne(ctx, "regola", "UPDATE routing_rules SET enabled = ? WHERE id = ? AND ente_id = ?", on, id, a.EnteID); err != nil {
 			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return notFound("regola")
 		}
 		return appendAudit(ctx, tx, db.now(), redazione.AuditEntry{EnteID: a.EnteID, ActorID: a.UserID, Action: "rule.enable", Target: fmt.Sprint(id), Detail: fmt.Sprint(on)})
 	})
@@ -239,12 +231,8 @@ func (db *DB) DeleteRule(ctx context.Context, a redazione.Actor, id int64) error
 		return redazione.Errorf(redazione.EFORBIDDEN, "solo un amministratore può cambiare le regole")
 	}
 	err := db.inTx(ctx, func(tx conn) error {
-		res, err := tx.exec(ctx, "DELETE FROM routing_rules WHERE id = ? AND ente_id = ?", id, a.EnteID)
-		if err != nil {
+		if err := tx.execOne(ctx, "regola", "DELETE FROM routing_rules WHERE id = ? AND ente_id = ?", id, a.EnteID); err != nil {
 			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return notFound("regola")
 		}
 		return appendAudit(ctx, tx, db.now(), redazione.AuditEntry{EnteID: a.EnteID, ActorID: a.UserID, Action: "rule.delete", Target: fmt.Sprint(id)})
 	})
@@ -376,12 +364,8 @@ func (db *DB) SetDeskAutoAssign(ctx context.Context, a redazione.Actor, deskID i
 		return redazione.Errorf(redazione.EFORBIDDEN, "solo un amministratore può cambiare i desk")
 	}
 	return db.inTx(ctx, func(tx conn) error {
-		res, err := tx.exec(ctx, "UPDATE desks SET auto_assign = ? WHERE id = ? AND ente_id = ?", on, deskID, a.EnteID)
-		if err != nil {
+		if err := tx.execOne(ctx, "desk", "UPDATE desks SET auto_assign = ? WHERE id = ? AND ente_id = ?", on, deskID, a.EnteID); err != nil {
 			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return notFound("desk")
 		}
 		return appendAudit(ctx, tx, db.now(), redazione.AuditEntry{EnteID: a.EnteID, ActorID: a.UserID, Action: "desk.auto_assign", Target: fmt.Sprint(deskID), Detail: fmt.Sprint(on)})
 	})
@@ -401,12 +385,8 @@ func (db *DB) SetAvailability(ctx context.Context, a redazione.Actor, userID int
 		if a.CanAdmin() {
 			q, args = "UPDATE users SET available = ?, max_open = ? WHERE id = ? AND ente_id = ?", []any{available, maxOpen, userID, a.EnteID}
 		}
-		res, err := tx.exec(ctx, q, args...)
-		if err != nil {
+		if err := tx.execOne(ctx, "utente", q, args...); err != nil {
 			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return notFound("utente")
 		}
 		return appendAudit(ctx, tx, db.now(), redazione.AuditEntry{EnteID: a.EnteID, ActorID: a.UserID, Action: "user.availability", Target: fmt.Sprint(userID), Detail: fmt.Sprintf("available=%v max_open=%d", available, maxOpen)})
 	})

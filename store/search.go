@@ -187,33 +187,13 @@ func (db *DB) contactMatches(ctx context.Context, enteID int64, words []string, 
 }
 
 // conversationsByID reads conversations of the ente by id, newest first, with
-// their tags and flags, in three queries whatever their number.
+// their tags and flags.
 func (db *DB) conversationsByID(ctx context.Context, enteID int64, ids []any) ([]*redazione.Conversation, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
 	// (the unary + keeps SQLite's planner on the primary key instead of
 	// walking the ente's index; the ente is still checked)
-	rows, err := db.reader().query(ctx, conversationSelect+` WHERE c.id IN (`+placeholders(len(ids))+`) AND +c.ente_id = ? ORDER BY c.id DESC`,
+	return db.queryConversations(ctx, ` WHERE c.id IN (`+placeholders(len(ids))+`) AND +c.ente_id = ? ORDER BY c.id DESC`,
 		append(append([]any{}, ids...), enteID)...)
-	if err != nil {
-		return nil, fmt.Errorf("conversations: %w", err)
-	}
-	var out []*redazione.Conversation
-	for rows.Next() {
-		c, err := scanConversation(rows)
-		if err != nil {
-			rows.Close()
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	if err := db.loadTags(ctx, out); err != nil {
-		return nil, err
-	}
-	return out, db.loadFlagKinds(ctx, out)
 }

@@ -179,13 +179,9 @@ func (db *DB) SavePolicy(ctx context.Context, a redazione.Actor, p *sla.Policy) 
 			}
 			p.ID, action = id, "sla.create"
 		} else {
-			r, err := tx.exec(ctx, `UPDATE sla_policies SET name = ?, desk_id = ?, channel_id = ?, priority = ?, first_response_minutes = ?, resolution_minutes = ?
-			 WHERE id = ? AND ente_id = ?`, p.Name, p.DeskID, p.ChannelID, prio, first, res, p.ID, a.EnteID)
-			if err != nil {
+			if err := tx.execOne(ctx, "politica", `UPDATE sla_policies SET name = ?, desk_id = ?, channel_id = ?, priority = ?, first_response_minutes = ?, resolution_minutes = ?
+			 WHERE id = ? AND ente_id = ?`, p.Name, p.DeskID, p.ChannelID, prio, first, res, p.ID, a.EnteID); err != nil {
 				return err
-			}
-			if n, _ := r.RowsAffected(); n == 0 {
-				return notFound("politica")
 			}
 		}
 		return appendAudit(ctx, tx, db.now(), redazione.AuditEntry{EnteID: a.EnteID, ActorID: a.UserID, Action: action, Target: fmt.Sprint(p.ID),
@@ -201,12 +197,8 @@ func (db *DB) DeletePolicy(ctx context.Context, a redazione.Actor, id int64) err
 		return redazione.Errorf(redazione.EFORBIDDEN, "solo un amministratore può cambiare i tempi di risposta")
 	}
 	err := db.inTx(ctx, func(tx conn) error {
-		r, err := tx.exec(ctx, "DELETE FROM sla_policies WHERE id = ? AND ente_id = ?", id, a.EnteID)
-		if err != nil {
+		if err := tx.execOne(ctx, "politica", "DELETE FROM sla_policies WHERE id = ? AND ente_id = ?", id, a.EnteID); err != nil {
 			return err
-		}
-		if n, _ := r.RowsAffected(); n == 0 {
-			return notFound("politica")
 		}
 		return appendAudit(ctx, tx, db.now(), redazione.AuditEntry{EnteID: a.EnteID, ActorID: a.UserID, Action: "sla.delete", Target: fmt.Sprint(id)})
 	})

@@ -111,12 +111,8 @@ func (db *DB) UpdateUser(ctx context.Context, a redazione.Actor, u *redazione.Us
 		return redazione.Errorf(redazione.EINVALID, "non puoi togliere a te stesso il ruolo di amministratore")
 	}
 	return db.inTx(ctx, func(tx conn) error {
-		res, err := tx.exec(ctx, "UPDATE users SET name = ?, role = ?, disabled = ? WHERE id = ? AND ente_id = ?", u.Name, string(u.Role), u.Disabled, u.ID, a.EnteID)
-		if err != nil {
-			return fmt.Errorf("update user: %w", err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return notFound("utente")
+		if err := tx.execOne(ctx, "utente", "UPDATE users SET name = ?, role = ?, disabled = ? WHERE id = ? AND ente_id = ?", u.Name, string(u.Role), u.Disabled, u.ID, a.EnteID); err != nil {
+			return err
 		}
 		if err := setUserDesks(ctx, tx, a.EnteID, u.ID, u.DeskIDs); err != nil {
 			return err
@@ -137,12 +133,8 @@ func (db *DB) SetPassword(ctx context.Context, a redazione.Actor, userID int64, 
 		return redazione.Errorf(redazione.EFORBIDDEN, "non puoi cambiare la password di un altro utente")
 	}
 	return db.inTx(ctx, func(tx conn) error {
-		res, err := tx.exec(ctx, "UPDATE users SET password_hash = ?, failed_logins = 0, locked_until = 0 WHERE id = ? AND ente_id = ?", hash, userID, a.EnteID)
-		if err != nil {
+		if err := tx.execOne(ctx, "utente", "UPDATE users SET password_hash = ?, failed_logins = 0, locked_until = 0 WHERE id = ? AND ente_id = ?", hash, userID, a.EnteID); err != nil {
 			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return notFound("utente")
 		}
 		return appendAudit(ctx, tx, db.now(), redazione.AuditEntry{EnteID: a.EnteID, ActorID: a.UserID, Action: "user.password", Target: fmt.Sprint(userID)})
 	})
