@@ -166,17 +166,7 @@ func TestWhatsAppChannel(t *testing.T) {
 // free reply is impossible and offers the channel's approved templates.
 func TestWhatsAppWindow(t *testing.T) {
 	e := start(t, testdb.Open(t, store.SQLite))
-	var mu sync.Mutex
-	var sent []map[string]any
-	graph := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var m map[string]any
-		json.NewDecoder(r.Body).Decode(&m)
-		mu.Lock()
-		sent = append(sent, m)
-		mu.Unlock()
-		w.Write(waPayload(t, "send_ok.json"))
-	}))
-	defer graph.Close()
+	graph := newFakeGraph(t, "", "", "send_ok.json")
 	ch := &redazione.Channel{Kind: redazione.ChannelWhatsApp, Name: "WhatsApp URP", DeskID: e.desks[0].ID, Secret: auth.NewToken(""),
 		Settings: map[string]string{"token": "T", "app_secret": "S", "verify_token": "V", "phone_number_id": "106540352242922",
 			"api_base_url": graph.URL, "templates": "aggiornamento_pratica|it"}}
@@ -213,11 +203,9 @@ func TestWhatsAppWindow(t *testing.T) {
 	if st, why := e.waitDelivery(tok, conv, msgIDRe(resp), "sent", 10*time.Second); st != "sent" {
 		t.Fatalf("template delivery %q (%s)", st, why)
 	}
-	mu.Lock()
-	if len(sent) != 1 || sent[0]["type"] != "template" || sent[0]["template"].(map[string]any)["name"] != "aggiornamento_pratica" {
+	if sent := graph.sent(); len(sent) != 1 || sent[0]["type"] != "template" || sent[0]["template"].(map[string]any)["name"] != "aggiornamento_pratica" {
 		t.Fatalf("sent %v, want the template", sent)
 	}
-	mu.Unlock()
 	// resolved past the window: the survey link cannot be sent, so no survey
 	// is left waiting for an answer nobody was asked for
 	if code, _ := b.post(fmt.Sprintf("/conversations/%d/status", conv), url.Values{"status": {"resolved"}}); code != 200 {
@@ -233,22 +221,7 @@ func TestWhatsAppWindow(t *testing.T) {
 // Messenger: signed webhook in, Send API out.
 func TestMessengerChannel(t *testing.T) {
 	e := start(t, testdb.Open(t, store.SQLite))
-	var mu sync.Mutex
-	var sent []map[string]any
-	graph := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/v21.0/112233445566778/messages" || r.Header.Get("Authorization") != "Bearer PAGE-TOKEN" {
-			w.WriteHeader(400)
-			w.Write([]byte(`{"error": {"message": "Invalid OAuth access token", "code": 190}}`))
-			return
-		}
-		var m map[string]any
-		json.NewDecoder(r.Body).Decode(&m)
-		mu.Lock()
-		sent = append(sent, m)
-		mu.Unlock()
-		w.Write(waPayload(t, "send_messenger_ok.json"))
-	}))
-	defer graph.Close()
+	graph := newFakeGraph(t, "/v21.0/112233445566778/messages", "PAGE-TOKEN", "send_messenger_ok.json")
 	ch := &redazione.Channel{Kind: redazione.ChannelMessenger, Name: "Pagina Facebook", DeskID: e.desks[0].ID, Secret: auth.NewToken(""),
 		Settings: map[string]string{"token": "PAGE-TOKEN", "app_secret": "APP", "verify_token": "V", "page_id": "112233445566778", "api_base_url": graph.URL}}
 	if err := e.db.CreateChannel(t.Context(), redazione.SystemActor(e.ente.ID), ch); err != nil {
@@ -284,9 +257,7 @@ func TestMessengerChannel(t *testing.T) {
 	if st, why := e.waitDelivery(tok, conv, msgIDRe(resp), "sent", 10*time.Second); st != "sent" {
 		t.Fatalf("delivery %q (%s)", st, why)
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	if len(sent) != 1 || sent[0]["messaging_type"] != "RESPONSE" || sent[0]["recipient"].(map[string]any)["id"] != "6543210987654321" {
+	if sent := graph.sent(); len(sent) != 1 || sent[0]["messaging_type"] != "RESPONSE" || sent[0]["recipient"].(map[string]any)["id"] != "6543210987654321" {
 		t.Fatalf("sent %v", sent)
 	}
 }
@@ -295,17 +266,7 @@ func TestMessengerChannel(t *testing.T) {
 // days the composer says no answer is possible and the server refuses it.
 func TestMessengerWindow(t *testing.T) {
 	e := start(t, testdb.Open(t, store.SQLite))
-	var mu sync.Mutex
-	var sent []map[string]any
-	graph := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var m map[string]any
-		json.NewDecoder(r.Body).Decode(&m)
-		mu.Lock()
-		sent = append(sent, m)
-		mu.Unlock()
-		w.Write(waPayload(t, "send_messenger_ok.json"))
-	}))
-	defer graph.Close()
+	graph := newFakeGraph(t, "", "", "send_messenger_ok.json")
 	ch := &redazione.Channel{Kind: redazione.ChannelMessenger, Name: "Pagina", DeskID: e.desks[0].ID, Secret: auth.NewToken(""),
 		Settings: map[string]string{"token": "T", "app_secret": "APP", "verify_token": "V", "page_id": "1", "api_base_url": graph.URL}}
 	if err := e.db.CreateChannel(t.Context(), redazione.SystemActor(e.ente.ID), ch); err != nil {
@@ -337,11 +298,9 @@ func TestMessengerWindow(t *testing.T) {
 	if st, why := e.waitDelivery(tok, threeDays, msgIDRe(body), "sent", 10*time.Second); st != "sent" {
 		t.Fatalf("reply after 3 days: %q (%s)", st, why)
 	}
-	mu.Lock()
-	if len(sent) != 1 || sent[0]["messaging_type"] != "MESSAGE_TAG" || sent[0]["tag"] != "HUMAN_AGENT" {
+	if sent := graph.sent(); len(sent) != 1 || sent[0]["messaging_type"] != "MESSAGE_TAG" || sent[0]["tag"] != "HUMAN_AGENT" {
 		t.Fatalf("sent %v, want the HUMAN_AGENT tag", sent)
 	}
-	mu.Unlock()
 	eightDays := ingestAt("m_old8", "222", time.Now().Add(-8*24*time.Hour))
 	if _, page := b.get(fmt.Sprintf("/conversations/%d", eightDays)); !strings.Contains(page, "più di 7 giorni") {
 		t.Error("the composer does not say an answer is no longer possible")
@@ -349,4 +308,39 @@ func TestMessengerWindow(t *testing.T) {
 	if code, _ := b.post(fmt.Sprintf("/conversations/%d/messages", eightDays), url.Values{"text": {"Risposta"}, "kind": {"reply"}}); code != 400 {
 		t.Errorf("reply after 8 days: %d, want 400", code)
 	}
+}
+
+// fakeGraph is a Graph API server that records what is sent to it and
+// answers with a documented reply. With path and token set, a request to
+// another path or without the token gets Meta's authentication error.
+type fakeGraph struct {
+	*httptest.Server
+	mu  sync.Mutex
+	got []map[string]any
+}
+
+func newFakeGraph(t *testing.T, path, token, reply string) *fakeGraph {
+	g := &fakeGraph{}
+	g.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if path != "" && (r.URL.Path != path || r.Header.Get("Authorization") != "Bearer "+token) {
+			w.WriteHeader(400)
+			w.Write([]byte(`{"error": {"message": "Invalid OAuth access token", "code": 190}}`))
+			return
+		}
+		var m map[string]any
+		json.NewDecoder(r.Body).Decode(&m)
+		g.mu.Lock()
+		g.got = append(g.got, m)
+		g.mu.Unlock()
+		w.Write(waPayload(t, reply))
+	}))
+	t.Cleanup(g.Close)
+	return g
+}
+
+// sent is a copy of the bodies received so far.
+func (g *fakeGraph) sent() []map[string]any {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return append([]map[string]any(nil), g.got...)
 }
