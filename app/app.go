@@ -187,7 +187,7 @@ func (a *App) pollTelegram(ctx context.Context, every time.Duration) {
 	a.runPollers(ctx, every, redazione.ChannelTelegram, 0x7e1e_0000_0000,
 		func(ch *redazione.Channel) bool { return ch.Settings["mode"] == "polling" },
 		func(ctx context.Context, ch *redazione.Channel) {
-			telegram.Poll(ctx, ch, a.Inbox, nil, channelLog{a, ch.ID})
+			telegram.Poll(ctx, ch, currentChannel{a}, nil, channelLog{a, ch.ID})
 		})
 }
 
@@ -200,7 +200,7 @@ func (a *App) pollMastodon(ctx context.Context, every time.Duration) {
 			if err != nil || interval <= 0 {
 				interval = 30 * time.Second
 			}
-			mastodon.Poll(ctx, ch, a.Inbox, interval, channelLog{a, ch.ID})
+			mastodon.Poll(ctx, ch, currentChannel{a}, interval, channelLog{a, ch.ID})
 		})
 }
 
@@ -254,6 +254,20 @@ func (a *App) runPollers(ctx context.Context, every time.Duration, kind redazion
 		case <-t.C:
 		}
 	}
+}
+
+// currentChannel hands a poller's messages to the inbox with the channel as
+// it is now, cached a few seconds as on the webhooks, not as it was when the
+// poller started: moving a channel to another desk applies to its next
+// message without a restart.
+type currentChannel struct{ a *App }
+
+func (c currentChannel) Ingest(ctx context.Context, ch *redazione.Channel, in store.Inbound) (*store.Ingested, error) {
+	cur, err := c.a.DB.CachedChannel(ctx, ch.ID)
+	if err != nil {
+		return nil, err
+	}
+	return c.a.Inbox.Ingest(ctx, cur, in)
 }
 
 // channelLog logs a channel's errors and keeps the last one for its health.

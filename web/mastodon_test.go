@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -30,6 +31,7 @@ func TestMastodonChannel(t *testing.T) {
 	var mu sync.Mutex
 	var posted []map[string]any
 	var keys []string
+	var more atomic.Bool // a later direct message, from another citizen
 	inst := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") != "Bearer MASTO-TOKEN" {
 			w.WriteHeader(401)
@@ -38,7 +40,14 @@ func TestMastodonChannel(t *testing.T) {
 		}
 		switch r.URL.Path {
 		case "/api/v1/notifications":
-			if r.URL.Query().Get("since_id") != "" {
+			if since := r.URL.Query().Get("since_id"); since != "" {
+				if more.Load() && since == "34975861" {
+					w.Write([]byte(`[{"id": "34975870", "type": "mention", "created_at": "2026-11-20T11:00:00.000Z",
+  "account": {"id": "109400", "username": "marco", "acct": "marco@mastodon.example", "display_name": "Marco Neri"},
+  "status": {"id": "113450000000000010", "created_at": "2026-11-20T11:00:00.000Z", "in_reply_to_id": null, "visibility": "direct",
+    "content": "<p>@comune quando apre la biblioteca?</p>"}}]`))
+					return
+				}
 				w.Write([]byte("[]"))
 				return
 			}
@@ -102,9 +111,31 @@ func TestMastodonChannel(t *testing.T) {
 		t.Fatalf("delivery %q (%s)", st, why)
 	}
 	mu.Lock()
-	defer mu.Unlock()
 	if len(posted) != 1 || posted[0]["visibility"] != "direct" || posted[0]["in_reply_to_id"] != "113450000000000001" ||
 		!strings.HasPrefix(posted[0]["status"].(string), "@lucia@mastodon.example ") || !strings.HasPrefix(keys[0], "redazione-") {
 		t.Fatalf("posted %v (keys %v)", posted, keys)
+	}
+	mu.Unlock()
+
+	// The administrator moves the account to another desk while it is being
+	// polled: the next message goes to the new desk, without a restart.
+	ch.DeskID = e.desks[1].ID
+	if err := e.db.UpdateChannel(t.Context(), redazione.SystemActor(e.ente.ID), ch); err != nil {
+		t.Fatal(err)
+	}
+	more.Store(true)
+	other := e.token(e.newUser(e.ente, redazione.RoleOperator, e.desks[1].ID))
+	deadline = time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if c, _ := e.count(other); c == 1 {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if c, _ := e.count(other); c != 1 {
+		t.Fatalf("the new desk's operator sees %d conversations, want the message that came after the move", c)
+	}
+	if c, _ := e.count(tok); c != 2 {
+		t.Errorf("the old desk's operator sees %d conversations, want still 2", c)
 	}
 }
