@@ -186,7 +186,7 @@ type ChannelKind string
 // Valid reports whether k is a channel kind Redazione has an adapter for.
 func (k ChannelKind) Valid() bool {
 	switch k {
-	case ChannelWebChat, ChannelAPI, ChannelTelegram, ChannelWhatsApp, ChannelMessenger, ChannelInstagram, ChannelMastodon:
+	case ChannelWebChat, ChannelAPI, ChannelTelegram, ChannelWhatsApp, ChannelMessenger, ChannelInstagram, ChannelMastodon, ChannelEmail:
 		return true
 	}
 	return false
@@ -201,6 +201,7 @@ const (
 	ChannelMessenger ChannelKind = "messenger"
 	ChannelInstagram ChannelKind = "instagram"
 	ChannelMastodon  ChannelKind = "mastodon"
+	ChannelEmail     ChannelKind = "email" // e-mail and PEC
 )
 
 // Channel is one inbound and outbound route to citizens.

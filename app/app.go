@@ -5,6 +5,7 @@ package app
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/channel"
 	"github.com/redazione/redazione/channel/apichannel"
+	"github.com/redazione/redazione/channel/email"
 	"github.com/redazione/redazione/channel/mastodon"
 	"github.com/redazione/redazione/channel/meta"
 	"github.com/redazione/redazione/channel/telegram"
@@ -40,6 +42,10 @@ type Config struct {
 	RetryBase time.Duration
 	// Mailer, when set, copies response-time alerts by e-mail.
 	Mailer notify.Mailer
+	// MailTLS is the TLS configuration of the e-mail channels' IMAP and
+	// SMTP connections (nil: the system's roots); tests trust a local
+	// server's certificate with it.
+	MailTLS *tls.Config
 }
 
 // App is a running Redazione.
@@ -93,6 +99,7 @@ func StartWith(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) 
 		redazione.ChannelMessenger: meta.MessengerSender{LastInbound: db.LastInbound},
 		redazione.ChannelInstagram: meta.MessengerSender{LastInbound: db.LastInbound},
 		redazione.ChannelMastodon:  mastodon.Sender{LastInbound: db.LastInboundExternalID},
+		redazione.ChannelEmail:     email.Sender{Store: db, TLSConfig: cfg.MailTLS},
 	}}
 	jcfg := jobs.Config{Logger: log.With("component", "jobs"), RetryBase: cfg.RetryBase}
 	if db.Dialect() == store.Postgres {
@@ -119,6 +126,7 @@ func StartWith(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) 
 		defer close(a.done)
 		go a.pollTelegram(ctx, every)
 		go a.pollMastodon(ctx, every)
+		go a.pollEmail(ctx, every, cfg.MailTLS)
 		a.sweep(ctx, every)
 	}()
 	a.Web, err = web.New(db, a.Inbox, a.Bus, log, web.Config{SecureCookies: cfg.SecureCookies, PublicURL: cfg.PublicURL, AccessibilityURL: cfg.AccessibilityURL})
@@ -204,6 +212,15 @@ func (a *App) pollMastodon(ctx context.Context, every time.Duration) {
 		})
 }
 
+// pollEmail runs an IMAP poller for each e-mail channel.
+func (a *App) pollEmail(ctx context.Context, every time.Duration, tlsConfig *tls.Config) {
+	a.runPollers(ctx, every, redazione.ChannelEmail, 0xe3a1_0000_0000,
+		func(*redazione.Channel) bool { return true },
+		func(ctx context.Context, ch *redazione.Channel) {
+			email.Poller{Ingester: currentChannel{a}, State: a.DB, TLSConfig: tlsConfig, Log: channelLog{a, ch.ID}}.Run(ctx, ch)
+		})
+}
+
 // runPollers keeps, every interval, one running poll per channel of a kind
 // that wants it, in the whole installation (a lease per channel keeps other
 // processes off it), and stops the polls of channels no longer there.
@@ -268,6 +285,14 @@ func (c currentChannel) Ingest(ctx context.Context, ch *redazione.Channel, in st
 		return nil, err
 	}
 	return c.a.Inbox.Ingest(ctx, cur, in)
+}
+
+func (c currentChannel) Receipt(ctx context.Context, ch *redazione.Channel, r store.Receipt) error {
+	cur, err := c.a.DB.CachedChannel(ctx, ch.ID)
+	if err != nil {
+		return err
+	}
+	return c.a.Inbox.Receipt(ctx, cur, r)
 }
 
 // channelLog logs a channel's errors and keeps the last one for its health.

@@ -63,6 +63,28 @@ func (s *Service) Ingest(ctx context.Context, ch *redazione.Channel, in store.In
 	return res, nil
 }
 
+// Receipt links a PEC receipt to the office's message it acknowledges and
+// refreshes the screens showing it. A receipt stored before changes nothing.
+func (s *Service) Receipt(ctx context.Context, ch *redazione.Channel, r store.Receipt) error {
+	if ch.Disabled {
+		return redazione.Errorf(redazione.EFORBIDDEN, "il canale è disattivato")
+	}
+	m, dup, err := s.DB.AddReceipt(ctx, ch, r)
+	if err != nil {
+		return err
+	}
+	s.DB.ChannelEvent(ctx, ch.ID)
+	if dup {
+		return nil
+	}
+	conv, err := s.DB.Conversation(ctx, redazione.SystemActor(ch.EnteID), m.ConversationID)
+	if err != nil {
+		return err
+	}
+	s.publish(ctx, events.Event{Type: events.MessageUpdated, EnteID: ch.EnteID, ConversationID: conv.ID, DeskID: conv.DeskID, ContactID: conv.ContactID, MessageID: m.ID})
+	return nil
+}
+
 // Reply stores an operator's reply (or an internal note) and queues its
 // delivery; a note only tells the screens (and the people it mentions).
 func (s *Service) Reply(ctx context.Context, a redazione.Actor, conversationID int64, text string, note bool) (*redazione.Message, error) {

@@ -26,6 +26,13 @@ type Inbound struct {
 	// public conversation, and personal data in it is flagged.
 	Public bool
 
+	// InReplyTo lists the external ids of earlier messages this one answers
+	// (an e-mail's In-Reply-To and References): the conversation of the
+	// same contact holding one of them takes the message, even if resolved.
+	InReplyTo []string
+	// Email is the e-mail part of a message of the e-mail channel.
+	Email *EmailPart
+
 	doc   string        // search.Document(Text), computed before the write transaction
 	flags []pendingFlag // computed before the write transaction
 }
@@ -46,8 +53,10 @@ func (in *Inbound) Validate() error {
 	case strings.ContainsRune(in.Text+in.ContactName+in.ExternalID+in.ContactID, 0):
 		// PostgreSQL cannot store NUL in text; refuse it on both dialects alike.
 		return redazione.FieldError("text", "il testo contiene caratteri non ammessi (NUL)")
+	case len(in.InReplyTo) > maxInReplyTo:
+		return redazione.FieldError("in_reply_to", "troppi riferimenti (massimo %d)", maxInReplyTo)
 	}
-	return nil
+	return in.Email.validate()
 }
 
 // Ingested is what storing an inbound message did.
@@ -150,7 +159,13 @@ func (db *DB) ingest(ctx context.Context, tx conn, ch *redazione.Channel, in Inb
 				return err
 			}
 		}
-		if res.ConversationID == 0 || status == string(redazione.StatusResolved) {
+		threaded := false
+		if len(in.InReplyTo) > 0 && res.ConversationID != 0 {
+			if threaded, err = db.thread(ctx, tx, ch.ID, contactID, in.InReplyTo, &res, &status, &waiting); err != nil {
+				return err
+			}
+		}
+		if res.ConversationID == 0 || (status == string(redazione.StatusResolved) && !threaded) {
 			// A resolved case stays closed: the citizen's new message opens a new
 			// one, and the old one is shown beside it.
 			res.NewConversation, res.DeskID, res.AssigneeID, waiting = true, ch.DeskID, 0, 0
@@ -171,6 +186,11 @@ func (db *DB) ingest(ctx context.Context, tx conn, ch *redazione.Channel, in Inb
 			return fmt.Errorf("insert message: %w", err)
 		}
 		res.Message, res.ContactID = m, contactID
+		if in.Email != nil {
+			if err := insertEmailPart(ctx, tx, m, in.Email); err != nil {
+				return err
+			}
+		}
 		if err := db.touchConversation(ctx, tx, ch, &res, status, waiting, m, cfg, now); err != nil {
 			return err
 		}
@@ -207,8 +227,9 @@ func (db *DB) touchConversation(ctx context.Context, tx conn, ch *redazione.Chan
 	if waiting == 0 {
 		waiting = ms(m.SentAt)
 	}
-	if status == string(redazione.StatusPending) {
-		// The citizen answered: the response-time clock runs again.
+	if status == string(redazione.StatusPending) || status == string(redazione.StatusResolved) {
+		// The citizen answered (a resolved case reopens only when an
+		// e-mail answers in its thread): the response-time clock runs again.
 		c, err := loadClock(ctx, tx, res.ConversationID)
 		if err != nil {
 			return err

@@ -13,6 +13,7 @@ import (
 
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/auth"
+	emailch "github.com/redazione/redazione/channel/email"
 	"github.com/redazione/redazione/secrets"
 	"github.com/redazione/redazione/store"
 )
@@ -33,7 +34,7 @@ func admin(ctx context.Context, cfg config, args []string, stdout io.Writer) err
 	rest := args[2:]
 	if verb == "channel add" {
 		if len(rest) == 0 {
-			return fmt.Errorf("channel add needs a kind: api, webchat, telegram, whatsapp, messenger, instagram or mastodon")
+			return fmt.Errorf("channel add needs a kind: api, webchat, telegram, whatsapp, messenger, instagram, mastodon or email")
 		}
 		verb += " " + rest[0]
 		rest = rest[1:]
@@ -154,7 +155,7 @@ func admin(ctx context.Context, cfg config, args []string, stdout io.Writer) err
 			return err
 		}
 		return out.Encode(map[string]any{"token": token, "user": u.Email})
-	case "channel add api", "channel add webchat", "channel add telegram", "channel add whatsapp", "channel add messenger", "channel add instagram", "channel add mastodon":
+	case "channel add api", "channel add webchat", "channel add telegram", "channel add whatsapp", "channel add messenger", "channel add instagram", "channel add mastodon", "channel add email":
 		ids, err := deskIDs()
 		if err != nil {
 			return err
@@ -185,6 +186,11 @@ func admin(ctx context.Context, cfg config, args []string, stdout io.Writer) err
 				}
 			}
 		}
+		if c.Kind == redazione.ChannelEmail {
+			if err := emailch.CheckSettings(c.Settings); err != nil {
+				return fmt.Errorf("channel add email: %s (--set imap_url=... --set smtp_url=... --set address=...)", redazione.ErrorMessage(err))
+			}
+		}
 		if len(ids) > 0 {
 			c.DeskID = ids[0]
 		}
@@ -203,6 +209,11 @@ func admin(ctx context.Context, cfg config, args []string, stdout io.Writer) err
 		case redazione.ChannelMastodon:
 			res["token"] = secrets.Mask(c.Settings["token"])
 			res["api_base_url"] = c.Settings["api_base_url"]
+		case redazione.ChannelEmail:
+			res["address"] = c.Settings[emailch.SettingAddress]
+			res["imap_url"] = emailch.Redact(c.Settings[emailch.SettingIMAP])
+			res["smtp_url"] = emailch.Redact(c.Settings[emailch.SettingSMTP])
+			res["pec"] = c.Settings[emailch.SettingPEC] == "true"
 		case redazione.ChannelTelegram:
 			// Give both to setWebhook: url (behind the public address) and
 			// secret_token.
@@ -223,6 +234,8 @@ func admin(ctx context.Context, cfg config, args []string, stdout io.Writer) err
 			for k, v := range c.Settings {
 				if strings.Contains(k, "token") || strings.Contains(k, "secret") || strings.Contains(k, "password") {
 					v = secrets.Mask(v)
+				} else if strings.HasSuffix(k, "_url") {
+					v = emailch.Redact(v) // a URL may hold a password
 				}
 				masked[k] = v
 			}

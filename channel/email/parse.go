@@ -1,0 +1,229 @@
+package email
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/emersion/go-message"
+	_ "github.com/emersion/go-message/charset" // ISO-8859-*, Windows-125x... to UTF-8
+	"github.com/emersion/go-message/mail"
+
+	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/store"
+)
+
+// Limits on what one e-mail may hold.
+const (
+	// MaxMessageBytes is the largest e-mail fetched whole; a larger one
+	// arrives as a notice with its sender and subject.
+	MaxMessageBytes = 25 << 20
+	maxPartBytes    = 4 << 20 // one text or HTML part, before sanitising
+	maxParts        = 200
+)
+
+// Mail is what Redazione keeps of one e-mail.
+type Mail struct {
+	MessageID  string // without angle brackets; a stable hash when missing
+	From       string // the sender's address, lower case
+	FromName   string
+	Subject    string
+	Date       time.Time
+	Text       string // the plain text (or the HTML made text)
+	HTML       string // the HTML part, sanitised ("" when none)
+	InReplyTo  []string
+	References []string
+	// PEC: the message arrived in a PEC transport envelope, unwrapped.
+	PEC bool
+	// Receipt is set, and the rest empty, when the message is a PEC receipt.
+	Receipt *store.Receipt
+}
+
+// Parse reads one e-mail (RFC 5322, MIME). On a PEC mailbox (pec true), a
+// certified message is unwrapped (the citizen's message is its
+// postacert.eml) and a receipt is returned as such; elsewhere the PEC
+// headers mean nothing, since anybody can write them.
+func Parse(raw []byte, pec bool) (*Mail, error) {
+	if len(raw) > MaxMessageBytes {
+		return nil, redazione.Errorf(redazione.ETOOLARGE, "messaggio oltre %d MB", MaxMessageBytes>>20)
+	}
+	return parse(raw, pec, 0)
+}
+
+func parse(raw []byte, pec bool, depth int) (*Mail, error) {
+	mr, err := mail.CreateReader(bytes.NewReader(raw))
+	if err != nil && !message.IsUnknownCharset(err) {
+		return nil, redazione.FieldError("message", "messaggio illeggibile: %v", err)
+	}
+	h := mr.Header
+	m := &Mail{}
+	if pec && depth == 0 {
+		if kind := strings.ToLower(strings.TrimSpace(h.Get("X-Ricevuta"))); kind != "" {
+			return parseReceipt(mr, kind)
+		}
+	}
+	m.MessageID, _ = h.MessageID()
+	if m.MessageID == "" {
+		// No Message-ID: the same bytes fetched again must be known again.
+		sum := sha256.Sum256(raw)
+		m.MessageID = "sha256-" + hex.EncodeToString(sum[:16]) + "@redazione.invalid"
+	}
+	if from, err := h.AddressList("From"); err == nil && len(from) > 0 {
+		m.From, m.FromName = strings.ToLower(strings.TrimSpace(from[0].Address)), strings.TrimSpace(from[0].Name)
+	}
+	m.Subject, _ = h.Subject()
+	m.Subject = strings.TrimSpace(m.Subject)
+	m.Date, _ = h.Date()
+	m.InReplyTo, _ = h.MsgIDList("In-Reply-To")
+	m.References, _ = h.MsgIDList("References")
+	envelope := pec && depth == 0 && strings.EqualFold(strings.TrimSpace(h.Get("X-Trasporto")), "posta-certificata")
+
+	var plain, html string
+	parts := 0
+	for {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil && !message.IsUnknownCharset(err) {
+			return nil, redazione.FieldError("message", "parte MIME illeggibile: %v", err)
+		}
+		if parts++; parts > maxParts {
+			return nil, redazione.FieldError("message", "troppe parti MIME (oltre %d)", maxParts)
+		}
+		ct, params, _ := partHeader(p).ContentType()
+		if envelope && depth == 0 && (ct == "message/rfc822" || strings.EqualFold(params["name"], "postacert.eml") || filename(p.Header) == "postacert.eml") {
+			inner, err := readPart(p.Body, MaxMessageBytes)
+			if err != nil {
+				return nil, err
+			}
+			msg, err := parse(inner, pec, depth+1)
+			if err != nil {
+				return nil, fmt.Errorf("postacert.eml: %w", err)
+			}
+			msg.PEC = true
+			return msg, nil
+		}
+		if _, ok := p.Header.(*mail.InlineHeader); !ok {
+			continue // an attachment
+		}
+		switch ct {
+		case "text/plain":
+			if plain != "" {
+				continue
+			}
+			b, err := readPart(p.Body, maxPartBytes)
+			if err != nil {
+				return nil, err
+			}
+			plain = string(b)
+		case "text/html":
+			if html != "" {
+				continue
+			}
+			b, err := readPart(p.Body, maxPartBytes)
+			if err != nil {
+				return nil, err
+			}
+			html = string(b)
+		}
+	}
+	if envelope {
+		return nil, redazione.FieldError("message", "busta PEC senza postacert.eml")
+	}
+	if m.From == "" {
+		return nil, redazione.FieldError("from", "messaggio senza mittente")
+	}
+	plain, html = strings.ToValidUTF8(plain, "\uFFFD"), strings.ToValidUTF8(html, "\uFFFD")
+	if html != "" {
+		m.HTML = Sanitize(html)
+	}
+	m.Text = strings.TrimSpace(strings.ReplaceAll(plain, "\r\n", "\n"))
+	if m.Text == "" && html != "" {
+		m.Text = HTMLText(html)
+	}
+	return m, nil
+}
+
+// partHeader is the MIME header of a part.
+func partHeader(p *mail.Part) *message.Header {
+	switch h := p.Header.(type) {
+	case *mail.InlineHeader:
+		return &h.Header
+	case *mail.AttachmentHeader:
+		return &h.Header
+	}
+	return &message.Header{}
+}
+
+func filename(h mail.PartHeader) string {
+	if a, ok := h.(*mail.AttachmentHeader); ok {
+		name, _ := a.Filename()
+		return strings.ToLower(name)
+	}
+	return ""
+}
+
+// readPart reads a part's body up to max bytes.
+func readPart(r io.Reader, max int64) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, max+1))
+	if err != nil && !message.IsUnknownCharset(err) {
+		return nil, redazione.FieldError("message", "parte MIME illeggibile: %v", err)
+	}
+	if int64(len(b)) > max {
+		return nil, redazione.Errorf(redazione.ETOOLARGE, "una parte del messaggio supera %d MB", max>>20)
+	}
+	return b, nil
+}
+
+// Inbound is the citizen's message for the inbox: the sender is the
+// contact, the Message-ID the message's id, and In-Reply-To and References
+// name the conversation it answers.
+func (m *Mail) Inbound() (store.Inbound, error) {
+	text := m.Text
+	if text == "" {
+		text = "[e-mail senza testo]"
+	}
+	if utf8.RuneCountInString(text) > redazione.MaxTextRunes-100 {
+		text = string([]rune(text)[:redazione.MaxTextRunes-100]) + "\n[…] (testo troncato)"
+	}
+	html := m.HTML
+	if len(html) > store.MaxEmailHTMLBytes {
+		html = "" // the text is kept; a page that large is not shown
+	}
+	in := store.Inbound{
+		ExternalID:  m.MessageID,
+		ContactID:   m.From,
+		ContactName: truncate(m.FromName, 255),
+		Text:        text,
+		SentAt:      m.Date,
+		InReplyTo:   append(append([]string{}, m.InReplyTo...), m.References...),
+		Email:       &store.EmailPart{Subject: truncate(m.Subject, 900), HTML: html, PEC: m.PEC, References: m.References},
+	}
+	if len(in.InReplyTo) > 50 {
+		in.InReplyTo = in.InReplyTo[len(in.InReplyTo)-50:] // the newest references
+	}
+	if len(in.Email.References) > 50 {
+		in.Email.References = in.Email.References[len(in.Email.References)-50:]
+	}
+	if err := in.Validate(); err != nil {
+		return in, err
+	}
+	return in, nil
+}
+
+// truncate cuts s to at most n bytes, on a rune boundary.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}

@@ -1,0 +1,299 @@
+package email
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/tls"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+
+	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/store"
+)
+
+// Ingester takes what the poller fetches (inbox.Service).
+type Ingester interface {
+	Ingest(ctx context.Context, ch *redazione.Channel, in store.Inbound) (*store.Ingested, error)
+	Receipt(ctx context.Context, ch *redazione.Channel, r store.Receipt) error
+}
+
+// Mailboxes remembers how far each channel's mailbox has been fetched.
+type Mailboxes interface {
+	MailboxState(ctx context.Context, channelID int64) (uidValidity, lastUID uint32, err error)
+	SaveMailboxState(ctx context.Context, channelID int64, uidValidity, lastUID uint32) error
+}
+
+// Poller fetches a channel's mailbox over IMAP.
+type Poller struct {
+	Ingester Ingester
+	State    Mailboxes
+	// TLSConfig is used for STARTTLS and TLS (nil: the system's roots).
+	TLSConfig *tls.Config
+	Log       interface {
+		Warn(msg string, args ...any)
+	}
+}
+
+// idleRestart bounds one IDLE: servers drop idle clients after 30 minutes
+// (RFC 2177), and a mailbox missed by a lost notification is read again.
+const idleRestart = 10 * time.Minute
+
+// Run fetches the mailbox until ctx ends: every message not fetched yet,
+// then, where the server offers IDLE, whatever it announces, or else what
+// arrives by each poll_interval. A message counts as fetched only once
+// stored (or found to be a repeat), so a crash or a restart loses nothing
+// and fetches nothing twice. Messages are read with BODY.PEEK: the
+// mailbox's flags are left to the people who read it too.
+func (p Poller) Run(ctx context.Context, ch *redazione.Channel) {
+	wait := time.Second
+	for ctx.Err() == nil {
+		began := time.Now()
+		err := p.session(ctx, ch)
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			p.Log.Warn("e-mail imap", "channel", ch.ID, "err", err)
+		}
+		if time.Since(began) > time.Minute {
+			wait = time.Second
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(wait):
+		}
+		wait = min(wait*2, 5*time.Minute)
+	}
+}
+
+// session is one IMAP connection, kept until ctx ends or an error.
+func (p Poller) session(ctx context.Context, ch *redazione.Channel) error {
+	srv, err := imapServer(ch.Settings)
+	if err != nil {
+		return errors.New(redazione.ErrorMessage(err))
+	}
+	interval, err := time.ParseDuration(ch.Settings[SettingPollInterval])
+	if err != nil || interval <= 0 {
+		interval = time.Minute
+	}
+	news := make(chan struct{}, 1)
+	opts := &imapclient.Options{
+		TLSConfig: tlsFor(p.TLSConfig, srv.host),
+		Dialer:    &net.Dialer{Timeout: 30 * time.Second},
+		UnilateralDataHandler: &imapclient.UnilateralDataHandler{
+			Mailbox: func(d *imapclient.UnilateralDataMailbox) {
+				if d.NumMessages != nil {
+					select {
+					case news <- struct{}{}:
+					default:
+					}
+				}
+			},
+		},
+	}
+	var c *imapclient.Client
+	switch srv.tls {
+	case "implicit":
+		c, err = imapclient.DialTLS(srv.addr, opts)
+	case "none":
+		c, err = imapclient.DialInsecure(srv.addr, opts)
+	default:
+		c, err = imapclient.DialStartTLS(srv.addr, opts)
+	}
+	if err != nil {
+		return fmt.Errorf("connessione a %s non riuscita: %w", srv.addr, err)
+	}
+	defer c.Close()
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		select {
+		case <-ctx.Done():
+			c.Close() // unblocks whatever command is waiting
+		case <-done:
+		}
+	}()
+	if err := c.Login(srv.user, srv.password).Wait(); err != nil {
+		return fmt.Errorf("accesso IMAP come %q non riuscito: %w", srv.user, err)
+	}
+	sel, err := c.Select(srv.mailbox, &imap.SelectOptions{ReadOnly: true}).Wait()
+	if err != nil {
+		return fmt.Errorf("casella %q: %w", srv.mailbox, err)
+	}
+	for ctx.Err() == nil {
+		if err := p.sync(ctx, c, ch, sel.UIDValidity); err != nil {
+			return err
+		}
+		if c.Caps().Has(imap.CapIdle) {
+			idle, err := c.Idle()
+			if err != nil {
+				return fmt.Errorf("IDLE: %w", err)
+			}
+			select {
+			case <-news:
+			case <-ctx.Done():
+			case <-time.After(idleRestart):
+			}
+			if err := idle.Close(); err != nil {
+				return fmt.Errorf("IDLE: %w", err)
+			}
+			if err := idle.Wait(); err != nil {
+				return fmt.Errorf("IDLE: %w", err)
+			}
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(interval):
+		}
+		if err := c.Noop().Wait(); err != nil {
+			return fmt.Errorf("NOOP: %w", err)
+		}
+	}
+	return nil
+}
+
+// sync fetches every message after the last one stored.
+func (p Poller) sync(ctx context.Context, c *imapclient.Client, ch *redazione.Channel, uidValidity uint32) error {
+	validity, last, err := p.State.MailboxState(ctx, ch.ID)
+	if err != nil {
+		return err
+	}
+	if validity != uidValidity {
+		// A new mailbox (or one rebuilt by the server): its UIDs start
+		// again, and the Message-IDs keep what was stored from coming back.
+		last = 0
+	}
+	var set imap.UIDSet
+	set.AddRange(imap.UID(last+1), 0) // last+1:*
+	heads, err := c.Fetch(set, &imap.FetchOptions{UID: true, RFC822Size: true, Envelope: true}).Collect()
+	if err != nil {
+		return fmt.Errorf("FETCH: %w", err)
+	}
+	slices.SortFunc(heads, func(a, b *imapclient.FetchMessageBuffer) int { return int(a.UID) - int(b.UID) })
+	for _, h := range heads {
+		if uint32(h.UID) <= last {
+			continue // "n:*" names the last message even when it is older than n
+		}
+		if err := p.fetchOne(ctx, c, ch, h); err != nil {
+			return err
+		}
+		if err := p.State.SaveMailboxState(ctx, ch.ID, uidValidity, uint32(h.UID)); err != nil {
+			return err
+		}
+	}
+	if validity != uidValidity && len(heads) == 0 {
+		return p.State.SaveMailboxState(ctx, ch.ID, uidValidity, last)
+	}
+	return nil
+}
+
+// fetchOne fetches and stores one message. It fails only when the message
+// could not be stored and must be fetched again.
+func (p Poller) fetchOne(ctx context.Context, c *imapclient.Client, ch *redazione.Channel, h *imapclient.FetchMessageBuffer) error {
+	var raw []byte
+	var reason string
+	if h.RFC822Size > MaxMessageBytes {
+		reason = fmt.Sprintf("il messaggio è di %d MB, oltre il limite di %d MB", h.RFC822Size>>20, MaxMessageBytes>>20)
+	} else {
+		section := &imap.FetchItemBodySection{Peek: true}
+		msgs, err := c.Fetch(imap.UIDSetNum(h.UID), &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{section}}).Collect()
+		if err != nil {
+			return fmt.Errorf("FETCH %d: %w", h.UID, err)
+		}
+		if len(msgs) == 0 {
+			return nil // expunged meanwhile
+		}
+		raw = msgs[0].FindBodySection(section)
+	}
+	return p.store(ctx, ch, raw, reason, h.Envelope)
+}
+
+// store hands one message to the inbox. A message that cannot be read
+// still arrives, as a notice with its sender and subject, so nothing the
+// mailbox accepted is lost without a trace.
+func (p Poller) store(ctx context.Context, ch *redazione.Channel, raw []byte, reason string, env *imap.Envelope) error {
+	var in store.Inbound
+	var err error
+	if reason == "" {
+		var m *Mail
+		if m, err = Parse(raw, isPEC(ch.Settings)); err == nil {
+			if m.Receipt != nil {
+				err := p.Ingester.Receipt(ctx, ch, *m.Receipt)
+				switch redazione.ErrorCode(err) {
+				case "", redazione.ENOTFOUND: // about a message sent elsewhere
+					return nil
+				case redazione.EINTERNAL:
+					return err
+				}
+				p.Log.Warn("e-mail receipt", "channel", ch.ID, "err", err)
+				return nil
+			}
+			if ownAddress(ch, m.From) {
+				return nil // the office's own message (a copy, a loop)
+			}
+			in, err = m.Inbound()
+		}
+		if err != nil {
+			reason = redazione.ErrorMessage(err)
+		}
+	}
+	if reason != "" {
+		if in, err = notice(env, reason); err != nil {
+			p.Log.Warn("e-mail message dropped", "channel", ch.ID, "err", err)
+			return nil
+		}
+		if ownAddress(ch, in.ContactID) {
+			return nil
+		}
+	}
+	if _, err := p.Ingester.Ingest(ctx, ch, in); err != nil {
+		if redazione.ErrorCode(err) == redazione.EINTERNAL {
+			return err
+		}
+		p.Log.Warn("e-mail ingest", "channel", ch.ID, "err", err)
+	}
+	return nil
+}
+
+// notice is the message that stands for an e-mail that cannot be shown.
+func notice(env *imap.Envelope, reason string) (store.Inbound, error) {
+	if env == nil || len(env.From) == 0 || env.From[0].Addr() == "" {
+		return store.Inbound{}, fmt.Errorf("messaggio senza mittente non acquisito: %s", reason)
+	}
+	in := store.Inbound{
+		ExternalID:  trimID(env.MessageID),
+		ContactID:   strings.ToLower(env.From[0].Addr()),
+		ContactName: truncate(env.From[0].Name, 255),
+		Text:        "[Messaggio non mostrato: " + reason + ". Leggilo nella casella di posta del canale.]",
+		SentAt:      env.Date,
+		InReplyTo:   env.InReplyTo,
+		Email:       &store.EmailPart{Subject: truncate(env.Subject, 900)},
+	}
+	if in.ExternalID == "" {
+		sum := sha256.Sum256([]byte(in.ContactID + "\n" + env.Date.String() + "\n" + env.Subject))
+		in.ExternalID = "sha256-" + hex.EncodeToString(sum[:16]) + "@redazione.invalid"
+	}
+	for i, id := range in.InReplyTo {
+		in.InReplyTo[i] = trimID(id)
+	}
+	if len(in.InReplyTo) > 50 {
+		in.InReplyTo = in.InReplyTo[:50]
+	}
+	return in, in.Validate()
+}
+
+// ownAddress reports whether addr is the channel's own address.
+func ownAddress(ch *redazione.Channel, addr string) bool {
+	a, err := parseAddress(ch.Settings[SettingAddress])
+	return err == nil && strings.EqualFold(a, addr)
+}

@@ -1,0 +1,141 @@
+// Package email is the e-mail and PEC channel: citizens' e-mails are
+// fetched from the channel's IMAP mailbox (IDLE where the server offers it,
+// polling otherwise) and the office's replies go out through its SMTP
+// server, threaded by Message-ID, In-Reply-To and References. On a PEC
+// mailbox, certified messages are unwrapped and the providers' receipts are
+// linked to the office's messages they acknowledge.
+package email
+
+import (
+	"net"
+	"net/mail"
+	"net/url"
+	"strings"
+
+	"github.com/redazione/redazione"
+)
+
+// The channel's settings (sealed at rest with the others):
+//
+//	imap_url       imaps://user:password@host:993/INBOX (TLS), or imap://...:143
+//	               (STARTTLS, required), or imap://...?tls=none for a server on
+//	               the same host, by explicit choice; the path names the mailbox
+//	smtp_url       smtps://user:password@host:465 (TLS), smtp://...:587
+//	               (STARTTLS, required), or smtp://...?tls=none likewise
+//	address        the office's address, From of every reply
+//	imap_password  the IMAP password, when it is not in the URL
+//	smtp_password  the SMTP password, when it is not in the URL
+//	pec            "true" on a PEC mailbox: envelopes unwrapped, receipts linked
+//	poll_interval  how often a server without IDLE is asked (default 1m)
+const (
+	SettingIMAP         = "imap_url"
+	SettingSMTP         = "smtp_url"
+	SettingAddress      = "address"
+	SettingIMAPPassword = "imap_password"
+	SettingSMTPPassword = "smtp_password"
+	SettingPEC          = "pec"
+	SettingPollInterval = "poll_interval"
+)
+
+// server is where one side of the channel connects.
+type server struct {
+	addr     string // host:port
+	host     string
+	tls      string // "implicit", "starttls" or "none"
+	user     string
+	password string
+	mailbox  string // IMAP only
+}
+
+// parseServer reads an imap(s):// or smtp(s):// URL; password, when not
+// empty, replaces the URL's.
+func parseServer(raw, scheme string, defPort, defTLSPort string, password string) (*server, error) {
+	field := scheme + "_url"
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || (u.Scheme != scheme && u.Scheme != scheme+"s") || u.Hostname() == "" {
+		return nil, redazione.FieldError(field, "serve un indirizzo %s://utente:password@host:porta o %ss://...", scheme, scheme)
+	}
+	s := &server{host: u.Hostname(), tls: "starttls"}
+	port := u.Port()
+	switch {
+	case u.Scheme == scheme+"s":
+		s.tls = "implicit"
+		if port == "" {
+			port = defTLSPort
+		}
+	case u.Query().Get("tls") == "none":
+		s.tls = "none"
+	}
+	if q := u.Query().Get("tls"); q != "" && q != "none" {
+		return nil, redazione.FieldError(field, "tls ammette solo il valore none")
+	}
+	if port == "" {
+		port = defPort
+	}
+	s.addr = net.JoinHostPort(s.host, port)
+	if u.User != nil {
+		s.user = u.User.Username()
+		s.password, _ = u.User.Password()
+	}
+	if password != "" {
+		s.password = password
+	}
+	s.mailbox = strings.Trim(u.Path, "/")
+	if s.mailbox == "" {
+		s.mailbox = "INBOX"
+	}
+	return s, nil
+}
+
+func imapServer(settings map[string]string) (*server, error) {
+	return parseServer(settings[SettingIMAP], "imap", "143", "993", settings[SettingIMAPPassword])
+}
+
+func smtpServer(settings map[string]string) (*server, error) {
+	return parseServer(settings[SettingSMTP], "smtp", "587", "465", settings[SettingSMTPPassword])
+}
+
+// CheckSettings says what is missing or wrong in an e-mail channel's
+// settings, naming the setting.
+func CheckSettings(settings map[string]string) error {
+	if settings[SettingIMAP] == "" {
+		return redazione.FieldError(SettingIMAP, "manca l'indirizzo del server IMAP (imap_url)")
+	}
+	if _, err := imapServer(settings); err != nil {
+		return err
+	}
+	if settings[SettingSMTP] == "" {
+		return redazione.FieldError(SettingSMTP, "manca l'indirizzo del server SMTP (smtp_url)")
+	}
+	if _, err := smtpServer(settings); err != nil {
+		return err
+	}
+	if a, err := mail.ParseAddress(settings[SettingAddress]); err != nil || !strings.Contains(a.Address, "@") {
+		return redazione.FieldError(SettingAddress, "serve l'indirizzo e-mail del canale (address)")
+	}
+	if v := settings[SettingPEC]; v != "" && v != "true" && v != "false" {
+		return redazione.FieldError(SettingPEC, "pec vale true o false")
+	}
+	return nil
+}
+
+// Redact returns a URL with its password hidden, to show or log it.
+func Redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(indirizzo non valido)"
+	}
+	return u.Redacted()
+}
+
+// parseAddress returns the bare address of "Name <address>".
+func parseAddress(s string) (string, error) {
+	a, err := mail.ParseAddress(s)
+	if err != nil {
+		return "", err
+	}
+	return a.Address, nil
+}
+
+// isPEC reports whether the channel's mailbox is a PEC one.
+func isPEC(settings map[string]string) bool { return settings[SettingPEC] == "true" }
