@@ -28,6 +28,7 @@ var htmlPolicy = sync.OnceValue(func() *bluemonday.Policy {
 		"padding", "padding-top", "padding-bottom", "padding-left", "padding-right", "width", "max-width", "height",
 		"border", "border-collapse", "vertical-align").Globally()
 	p.AllowDataURIImages()
+	p.AllowRelativeURLs(false) // meaningless in an e-mail, and they would point at Redazione
 	p.RequireNoReferrerOnLinks(true)
 	p.AddTargetBlankToFullyQualifiedLinks(true)
 	return p

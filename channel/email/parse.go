@@ -81,6 +81,9 @@ func parse(raw []byte, pec bool, depth int) (*Mail, error) {
 	m.Date, _ = h.Date()
 	m.InReplyTo, _ = h.MsgIDList("In-Reply-To")
 	m.References, _ = h.MsgIDList("References")
+	for _, f := range []*string{&m.MessageID, &m.From, &m.FromName, &m.Subject} {
+		*f = strings.ToValidUTF8(*f, "\uFFFD")
+	}
 	envelope := pec && depth == 0 && strings.EqualFold(strings.TrimSpace(h.Get("X-Trasporto")), "posta-certificata")
 
 	var plain, html string

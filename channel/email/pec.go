@@ -93,6 +93,7 @@ func parseReceipt(mr *mail.Reader, kind string) (*Mail, error) {
 		r.Reason = strings.TrimSpace(d.Dati.ErroreEsteso)
 		errore = strings.TrimSpace(d.Errore)
 	}
+	r.ExternalID, r.Refers = strings.ToValidUTF8(r.ExternalID, "\uFFFD"), strings.ToValidUTF8(r.Refers, "\uFFFD")
 	if r.Refers == "" {
 		return nil, redazione.FieldError("X-Riferimento-Message-ID", "ricevuta PEC senza riferimento al messaggio")
 	}

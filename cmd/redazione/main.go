@@ -30,6 +30,8 @@ Usage:
   redazione channel add mastodon --name NAME --set token=T --set api_base_url=https://instance [--set poll_interval=30s]
   redazione channel add messenger|instagram --name NAME --set token=T --set app_secret=S --set verify_token=V --set page_id=P
   redazione channel add whatsapp --name NAME --set token=T --set app_secret=S --set verify_token=V --set phone_number_id=P [--set api_base_url=URL]
+  redazione channel add email --name NAME --set imap_url=imaps://USER:PASSWORD@HOST:993/INBOX --set smtp_url=smtps://USER:PASSWORD@HOST:465
+                              --set address=ADDRESS [--set imap_password=P] [--set smtp_password=P] [--set pec=true] [--set poll_interval=1m]
   redazione channel list
   redazione ente create --slug S --name N
   redazione ente list
