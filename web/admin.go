@@ -7,6 +7,7 @@ import (
 
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/auth"
+	"github.com/redazione/redazione/channel/email"
 )
 
 // adminView is the data of the administration pages.
@@ -129,6 +130,21 @@ func (s *Server) channelsPage(w http.ResponseWriter, r *http.Request, u *session
 func (s *Server) createChannel(w http.ResponseWriter, r *http.Request, u *session) {
 	c := &redazione.Channel{Kind: redazione.ChannelKind(r.PostFormValue("kind")), Name: r.PostFormValue("name"),
 		DeskID: formInt(r, "desk"), CallbackURL: strings.TrimSpace(r.PostFormValue("callback_url")), Secret: auth.NewToken("")}
+	if c.Kind == redazione.ChannelEmail {
+		c.Settings = map[string]string{}
+		for _, k := range []string{email.SettingIMAP, email.SettingSMTP, email.SettingAddress, email.SettingIMAPPassword, email.SettingSMTPPassword} {
+			if v := strings.TrimSpace(r.PostFormValue(k)); v != "" {
+				c.Settings[k] = v
+			}
+		}
+		if r.PostFormValue(email.SettingPEC) == "on" {
+			c.Settings[email.SettingPEC] = "true"
+		}
+		if err := email.CheckSettings(c.Settings); err != nil {
+			s.adminPage(w, r, u, "admin_channels", "admin.channels", "", 0, err)
+			return
+		}
+	}
 	if err := s.DB.CreateChannel(r.Context(), u.Actor, c); err != nil {
 		s.adminPage(w, r, u, "admin_channels", "admin.channels", "", 0, err)
 		return

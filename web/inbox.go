@@ -143,6 +143,10 @@ type conversationView struct {
 	Templates    []meta.Template
 	Person       []store.PersonContact // the citizen's contacts on every channel
 	Candidates   []store.PersonContact // contacts that may be the same citizen
+	// Email: the e-mail parts of the messages, by message id; ShowImages is
+	// the message whose remote images the operator asked to see.
+	Email      map[int64]*emailView
+	ShowImages int64
 }
 
 func (s *Server) loadConversation(r *http.Request, u *session) (*conversationView, error) {
@@ -159,6 +163,9 @@ func (s *Server) loadConversation(r *http.Request, u *session) (*conversationVie
 		Statuses:   []redazione.Status{redazione.StatusOpen, redazione.StatusPending, redazione.StatusResolved},
 		Priorities: priorities}
 	if v.Messages, err = s.DB.Messages(ctx, u.Actor, id, 0); err != nil {
+		return nil, err
+	}
+	if err := s.loadEmail(r, u.Actor.EnteID, v); err != nil {
 		return nil, err
 	}
 	if v.Flags, err = s.DB.Flags(ctx, u.Actor, id); err != nil {

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/channel/email"
 	"github.com/redazione/redazione/search"
 	"github.com/redazione/redazione/sla"
 	"github.com/redazione/redazione/store"
@@ -93,6 +94,8 @@ var funcs = template.FuncMap{
 	},
 	"roleLabel": func(lang string, r redazione.Role) string { return translate(lang, "role."+string(r)) },
 	"kindLabel": func(lang string, k redazione.ChannelKind) string { return translate(lang, "kind."+string(k)) },
+	"receiptLabel": func(lang, kind string) string { return translate(lang, "receipt."+kind) },
+	"redact":       email.Redact,
 	"deliveryLabel": func(lang string, d redazione.Delivery) string {
 		return translate(lang, "delivery."+string(d))
 	},

@@ -77,6 +77,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /inbox", s.user(s.inboxPage))
 	mux.HandleFunc("GET /conversations/{id}", s.user(s.conversationPage))
 	mux.HandleFunc("POST /conversations/{id}/messages", s.user(s.postMessage))
+	mux.HandleFunc("GET /conversations/{id}/messages/{mid}/html", s.user(s.emailHTML))
 	mux.HandleFunc("POST /conversations/{id}/assign", s.user(s.assign))
 	mux.HandleFunc("POST /conversations/{id}/desk", s.user(s.moveDesk))
 	mux.HandleFunc("POST /conversations/{id}/status", s.user(s.setStatus))

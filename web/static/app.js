@@ -206,3 +206,13 @@ document.addEventListener('click', function (e) {
   ta.addEventListener('input', function () { clearTimeout(timer); timer = setTimeout(check, 700); });
   document.addEventListener('change', function (e) { if (e.target && e.target.name === 'kind') check(); });
 })();
+
+// E-mail in HTML is shown in a sandboxed frame that runs no script: the
+// page sizes the frame to its content once it has loaded.
+document.addEventListener('load', function (ev) {
+  var f = ev.target;
+  if (!f.matches || !f.matches('iframe.mail-html')) return;
+  try {
+    f.style.height = (f.contentDocument.documentElement.scrollHeight + 16) + 'px';
+  } catch (e) { /* the frame keeps its default height */ }
+}, true);
