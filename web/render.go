@@ -92,8 +92,8 @@ var funcs = template.FuncMap{
 	"statusLabel": func(lang string, s redazione.Status) string {
 		return translate(lang, "status."+string(s))
 	},
-	"roleLabel": func(lang string, r redazione.Role) string { return translate(lang, "role."+string(r)) },
-	"kindLabel": func(lang string, k redazione.ChannelKind) string { return translate(lang, "kind."+string(k)) },
+	"roleLabel":    func(lang string, r redazione.Role) string { return translate(lang, "role."+string(r)) },
+	"kindLabel":    func(lang string, k redazione.ChannelKind) string { return translate(lang, "kind."+string(k)) },
 	"receiptLabel": func(lang, kind string) string { return translate(lang, "receipt."+kind) },
 	"redact":       email.Redact,
 	"deliveryLabel": func(lang string, d redazione.Delivery) string {
