@@ -1,0 +1,466 @@
+package email_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"io"
+	"log/slog"
+	"mime"
+	"net"
+	"net/mail"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/app"
+	"github.com/redazione/redazione/auth"
+	"github.com/redazione/redazione/channel/email"
+	"github.com/redazione/redazione/channel/email/mailtest"
+	"github.com/redazione/redazione/internal/testdb"
+	"github.com/redazione/redazione/secrets"
+	"github.com/redazione/redazione/store"
+)
+
+// sample reads a message of testdata with CRLF line ends and its
+// placeholders filled.
+func sample(t testing.TB, name string, vars ...string) []byte {
+	t.Helper()
+	b, err := os.ReadFile("testdata/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = bytes.ReplaceAll(bytes.ReplaceAll(b, []byte("\r\n"), []byte("\n")), []byte("\n"), []byte("\r\n"))
+	for i := 0; i+1 < len(vars); i += 2 {
+		b = bytes.ReplaceAll(b, []byte(vars[i]), []byte(vars[i+1]))
+	}
+	return b
+}
+
+func waitFor(t testing.TB, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// office is a running Redazione with an e-mail channel.
+type office struct {
+	t    testing.TB
+	a    *app.App
+	db   *store.DB
+	ch   *redazione.Channel
+	sys  redazione.Actor
+	imap *mailtest.IMAP
+	smtp *mailtest.SMTP
+}
+
+func startApp(t testing.TB, db *store.DB, client *tls.Config) *app.App {
+	t.Helper()
+	box, err := secrets.New("chiave di prova per i test, lunga abbastanza")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.SetSealer(box)
+	a, err := app.StartWith(context.Background(), db,
+		app.Config{RetryBase: 100 * time.Millisecond, SweepEvery: 100 * time.Millisecond, MailTLS: client},
+		slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		a.Close(ctx)
+	})
+	return a
+}
+
+func newOffice(t testing.TB, db *store.DB, imapOpts mailtest.IMAPOptions, smtpMode string, settings map[string]string) *office {
+	t.Helper()
+	srvTLS, client := mailtest.Certificate(t)
+	imapOpts.Config = srvTLS
+	o := &office{t: t, db: db, imap: mailtest.StartIMAP(t, imapOpts), smtp: mailtest.StartSMTP(t, smtpMode, srvTLS)}
+	o.a = startApp(t, db, client)
+	en, err := db.CreateEnte(t.Context(), "comune-alfa", "Comune di Alfa")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.sys = redazione.SystemActor(en.ID)
+	s := map[string]string{email.SettingIMAP: o.imap.URL(), email.SettingSMTP: o.smtp.URL(), email.SettingAddress: "URP Comune di Alfa <urp@comune.example.it>"}
+	for k, v := range settings {
+		s[k] = v
+	}
+	o.ch = &redazione.Channel{Kind: redazione.ChannelEmail, Name: "URP", Secret: auth.NewToken(""), Settings: s}
+	if err := db.CreateChannel(t.Context(), o.sys, o.ch); err != nil {
+		t.Fatal(err)
+	}
+	return o
+}
+
+func (o *office) conversations() []*redazione.Conversation {
+	o.t.Helper()
+	cs, err := o.db.Conversations(context.Background(), o.sys, store.InboxFilter{Status: "any"})
+	if err != nil {
+		o.t.Fatal(err)
+	}
+	return cs
+}
+
+func (o *office) messages(conv int64) []*redazione.Message {
+	o.t.Helper()
+	ms, err := o.db.Messages(context.Background(), o.sys, conv, 0)
+	if err != nil {
+		o.t.Fatal(err)
+	}
+	return ms
+}
+
+// waitConversations waits for n conversations and returns them, newest first.
+func (o *office) waitConversations(n int) []*redazione.Conversation {
+	o.t.Helper()
+	var cs []*redazione.Conversation
+	waitFor(o.t, "conversations", func() bool { cs = o.conversations(); return len(cs) == n })
+	return cs
+}
+
+// synced waits until the poller has read the mailbox once.
+func (o *office) synced() {
+	o.t.Helper()
+	waitFor(o.t, "the poller", func() bool {
+		v, _, err := o.db.MailboxState(context.Background(), o.ch.ID)
+		return err == nil && v != 0
+	})
+}
+
+// fetched waits until the poller has stored the mailbox up to uid.
+func (o *office) fetched(uid uint32) {
+	o.t.Helper()
+	waitFor(o.t, "the poller", func() bool {
+		_, last, err := o.db.MailboxState(context.Background(), o.ch.ID)
+		return err == nil && last >= uid
+	})
+}
+
+func (o *office) reply(conv int64, text string) *redazione.Message {
+	o.t.Helper()
+	m, err := o.a.Inbox.Reply(context.Background(), o.sys, conv, text, false)
+	if err != nil {
+		o.t.Fatal(err)
+	}
+	return m
+}
+
+func (o *office) message(id int64) *redazione.Message {
+	o.t.Helper()
+	m, err := o.db.Message(context.Background(), o.sys.EnteID, id)
+	if err != nil {
+		o.t.Fatal(err)
+	}
+	return m
+}
+
+// sent waits for the n-th message at the SMTP server and parses it.
+func (o *office) sent(n int) *mail.Message {
+	o.t.Helper()
+	waitFor(o.t, "the SMTP server", func() bool { return len(o.smtp.Received()) >= n })
+	got := o.smtp.Received()[n-1]
+	m, err := mail.ReadMessage(bytes.NewReader(got.Data))
+	if err != nil {
+		o.t.Fatal(err)
+	}
+	return m
+}
+
+// A citizen's e-mail reaches the inbox (the server announces it by IDLE),
+// the office's reply reaches the SMTP server threaded to it, and the
+// citizen's answer comes back into the same conversation, reopening it; a
+// redelivered e-mail stores nothing.
+func TestEmailReceiveReplyThread(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		o := newOffice(t, db, mailtest.IMAPOptions{TLS: mailtest.Implicit}, mailtest.StartTLS, nil)
+		o.synced()
+		o.imap.Deliver(t, sample(t, "citizen_plain.eml"))
+		// poll_interval is a minute: only IDLE brings it this soon
+		c := o.waitConversations(1)[0]
+		if c.Contact.ExternalID != "lucia.bianchi@example.org" || c.Contact.Name != "Lucia Bianchi" || c.ChannelKind != redazione.ChannelEmail {
+			t.Fatalf("contact %+v", c.Contact)
+		}
+		ms := o.messages(c.ID)
+		if len(ms) != 1 || !strings.Contains(ms[0].Text, "buca pericolosa") || ms[0].ExternalID != "20261119091244.4f2a@mail.example.org" {
+			t.Fatalf("%+v", ms)
+		}
+		parts, _ := db.EmailParts(t.Context(), o.sys.EnteID, []int64{ms[0].ID})
+		if parts[ms[0].ID] == nil || parts[ms[0].ID].Subject != "Buca in via Roma" {
+			t.Fatalf("subject %+v", parts)
+		}
+
+		r := o.reply(c.ID, "Gentile Lucia,\nabbiamo segnalato la buca all'ufficio tecnico.")
+		got := o.sent(1)
+		waitFor(t, "delivery", func() bool { return o.message(r.ID).Delivery == redazione.DeliverySent })
+		out := o.message(r.ID)
+		rcpt := o.smtp.Received()[0]
+		if rcpt.From != "urp@comune.example.it" || len(rcpt.To) != 1 || rcpt.To[0] != "lucia.bianchi@example.org" {
+			t.Fatalf("envelope %s → %v", rcpt.From, rcpt.To)
+		}
+		h := got.Header
+		if h.Get("Subject") != "Re: Buca in via Roma" || h.Get("In-Reply-To") != "<20261119091244.4f2a@mail.example.org>" ||
+			!strings.Contains(h.Get("References"), "<20261119091244.4f2a@mail.example.org>") ||
+			h.Get("Message-Id") != "<"+out.ExternalID+">" || !strings.HasSuffix(out.ExternalID, "@comune.example.it") ||
+			!strings.Contains(h.Get("From"), "urp@comune.example.it") {
+			t.Fatalf("headers %v, stored id %q", h, out.ExternalID)
+		}
+		body, _ := io.ReadAll(got.Body)
+		if !strings.Contains(string(body), "ufficio tecnico") {
+			t.Fatalf("body %q", body)
+		}
+
+		// the case is closed; the citizen answers in the thread
+		st := redazione.StatusResolved
+		if _, err := o.a.Inbox.Change(t.Context(), o.sys, c.ID, store.Change{Status: &st}); err != nil {
+			t.Fatal(err)
+		}
+		o.imap.Deliver(t, sample(t, "citizen_reply.eml", "{{PARENT}}", out.ExternalID))
+		waitFor(t, "the answer", func() bool { return len(o.messages(c.ID)) == 3 })
+		cs := o.conversations()
+		if len(cs) != 1 || cs[0].Status != redazione.StatusOpen {
+			t.Fatalf("the answer opened another conversation or left it closed: %+v", cs)
+		}
+
+		// the same e-mail again (a second copy in the mailbox)
+		o.imap.Deliver(t, sample(t, "citizen_plain.eml"))
+		o.fetched(3)
+		if n := len(o.messages(c.ID)); n != 3 || len(o.conversations()) != 1 {
+			t.Fatalf("a redelivered e-mail was stored again: %d messages", n)
+		}
+	})
+}
+
+// Without IDLE the mailbox is polled; a message that is not a reply from
+// the same sender joins their open conversation as on every channel.
+func TestEmailPolling(t *testing.T) {
+	o := newOffice(t, testdb.Open(t, store.SQLite), mailtest.IMAPOptions{TLS: mailtest.Plain, NoIdle: true}, mailtest.Implicit,
+		map[string]string{email.SettingPollInterval: "200ms"})
+	o.imap.Deliver(t, sample(t, "citizen_alternative.eml"))
+	c := o.waitConversations(1)[0]
+	if c.Contact.Name != "Conti, Giulia" {
+		t.Fatalf("%+v", c.Contact)
+	}
+	o.reply(c.ID, "Sì, dalle 9 alle 12.")
+	got := o.sent(1)
+	if subject, _ := new(mime.WordDecoder).DecodeHeader(got.Header.Get("Subject")); subject != "Re: Orari dell'ufficio anagrafe – sabato" {
+		t.Fatalf("subject %q", subject)
+	}
+}
+
+// The poller remembers UIDVALIDITY and the last UID: started again, it
+// fetches only what is new; a mailbox with a new UIDVALIDITY is read again
+// from the start, and the Message-IDs keep what was stored from coming back.
+func TestEmailPollerRestart(t *testing.T) {
+	db := testdb.Open(t, store.SQLite)
+	imapSrv := mailtest.StartIMAP(t, mailtest.IMAPOptions{TLS: mailtest.Plain})
+	ch := &redazione.Channel{ID: 7, Kind: redazione.ChannelEmail, Settings: map[string]string{
+		email.SettingIMAP: imapSrv.URL(), email.SettingSMTP: "smtp://localhost", email.SettingAddress: "urp@comune.example.it"}}
+	run := func() *counter {
+		c := &counter{}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			email.Poller{Ingester: c, State: db, Log: testLog{t}}.Run(ctx, ch)
+		}()
+		t.Cleanup(func() { cancel(); <-done })
+		c.stop = func() { cancel(); <-done }
+		return c
+	}
+	imapSrv.Deliver(t, sample(t, "citizen_plain.eml"))
+	imapSrv.Deliver(t, sample(t, "citizen_alternative.eml"))
+	first := run()
+	waitFor(t, "two messages", func() bool { return first.count() == 2 })
+	first.stop()
+
+	imapSrv.Deliver(t, sample(t, "citizen_no_message_id.eml"))
+	second := run()
+	waitFor(t, "the new message", func() bool { return second.count() == 1 })
+	time.Sleep(300 * time.Millisecond)
+	if ids := second.ids(); len(ids) != 1 || !strings.HasPrefix(ids[0], "sha256-") {
+		t.Fatalf("after a restart the poller fetched %v", ids)
+	}
+	second.stop()
+
+	// the server rebuilt the mailbox: UIDVALIDITY changes
+	if err := db.SaveMailboxState(t.Context(), ch.ID, 12345, 3); err != nil {
+		t.Fatal(err)
+	}
+	third := run()
+	waitFor(t, "the mailbox read again", func() bool { return third.count() == 3 })
+}
+
+// Over TLS the server's certificate is checked: one the channel does not
+// trust is an error recorded on the channel, and nothing is fetched.
+func TestEmailUntrustedCertificate(t *testing.T) {
+	srvTLS, _ := mailtest.Certificate(t)
+	imapSrv := mailtest.StartIMAP(t, mailtest.IMAPOptions{TLS: mailtest.Implicit, Config: srvTLS})
+	imapSrv.Deliver(t, sample(t, "citizen_plain.eml"))
+	db := testdb.Open(t, store.SQLite)
+	ch := &redazione.Channel{ID: 8, Kind: redazione.ChannelEmail, Settings: map[string]string{
+		email.SettingIMAP: imapSrv.URL(), email.SettingSMTP: "smtp://localhost", email.SettingAddress: "urp@comune.example.it"}}
+	c := &counter{}
+	log := &errLog{}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	email.Poller{Ingester: c, State: db, Log: log}.Run(ctx, ch)
+	if c.count() != 0 || !strings.Contains(log.last, "certificate") || strings.Contains(log.last, imapSrv.Password) {
+		t.Fatalf("fetched %d, error %q", c.count(), log.last)
+	}
+}
+
+// A PEC mailbox: the certified message is unwrapped and marked; the
+// office's reply threads to the citizen's original Message-ID; the
+// providers' receipts are linked to the reply and open no conversation.
+func TestEmailPEC(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		o := newOffice(t, db, mailtest.IMAPOptions{TLS: mailtest.StartTLS}, mailtest.Implicit, map[string]string{email.SettingPEC: "true"})
+		o.imap.Deliver(t, sample(t, "pec_envelope.eml"))
+		c := o.waitConversations(1)[0]
+		ms := o.messages(c.ID)
+		if c.Contact.ExternalID != "mario.verdi@pec.example.it" || len(ms) != 1 || !strings.Contains(ms[0].Text, "d.lgs. 33/2013") {
+			t.Fatalf("%+v %+v", c.Contact, ms)
+		}
+		parts, _ := db.EmailParts(t.Context(), o.sys.EnteID, []int64{ms[0].ID})
+		if p := parts[ms[0].ID]; p == nil || !p.PEC || p.Subject != "Istanza di accesso civico" {
+			t.Fatalf("%+v", p)
+		}
+		r := o.reply(c.ID, "Gentile sig. Verdi, la delibera è allegata alla risposta del protocollo.")
+		got := o.sent(1)
+		if got.Header.Get("In-Reply-To") != "<A1B2C3D4.5566@pec.example.it>" || got.Header.Get("Subject") != "Re: Istanza di accesso civico" {
+			t.Fatalf("%v", got.Header)
+		}
+		waitFor(t, "delivery", func() bool { return o.message(r.ID).Delivery == redazione.DeliverySent })
+		id := o.message(r.ID).ExternalID
+		o.imap.Deliver(t, sample(t, "pec_accettazione.eml", "{{MSGID}}", id))
+		o.imap.Deliver(t, sample(t, "pec_consegna.eml", "{{MSGID}}", id))
+		o.imap.Deliver(t, sample(t, "pec_accettazione.eml", "{{MSGID}}", id)) // fetched twice
+		o.fetched(4)
+		rs, err := db.Receipts(t.Context(), o.sys.EnteID, []int64{r.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := rs[r.ID]; len(got) != 2 || got[0].Kind != store.ReceiptAccepted || got[1].Kind != store.ReceiptDelivered {
+			t.Fatalf("receipts %+v", got)
+		}
+		if cs := o.conversations(); len(cs) != 1 || len(o.messages(c.ID)) != 2 {
+			t.Fatalf("a receipt opened a conversation or added a message: %d conversations", len(cs))
+		}
+		// a receipt about a message this office never sent is dropped
+		o.imap.Deliver(t, sample(t, "pec_errore_consegna.eml", "{{MSGID}}", "altro@pec.example.it"))
+		o.fetched(5)
+		if cs := o.conversations(); len(cs) != 1 {
+			t.Fatalf("%d conversations", len(cs))
+		}
+	})
+}
+
+// A 5xx answer of the SMTP server fails the reply with its reason; a 4xx
+// answer and a server that cannot be reached are tried again.
+func TestEmailSendFailures(t *testing.T) {
+	o := newOffice(t, testdb.Open(t, store.SQLite), mailtest.IMAPOptions{TLS: mailtest.Plain}, mailtest.Plain, nil)
+	o.imap.Deliver(t, sample(t, "citizen_plain.eml"))
+	c := o.waitConversations(1)[0]
+
+	o.smtp.Fail(550, "5.1.1 Mailbox unavailable")
+	r := o.reply(c.ID, "Prima risposta")
+	waitFor(t, "the failure", func() bool { return o.message(r.ID).Delivery == redazione.DeliveryFailed })
+	if m := o.message(r.ID); !strings.Contains(m.DeliveryError, "550") || !strings.Contains(m.DeliveryError, "Mailbox unavailable") {
+		t.Fatalf("reason %q", m.DeliveryError)
+	}
+
+	o.smtp.Fail(451, "4.3.0 Try again later")
+	r = o.reply(c.ID, "Seconda risposta")
+	waitFor(t, "a retry", func() bool { m := o.message(r.ID); return m.Attempts >= 2 })
+	if m := o.message(r.ID); m.Delivery != redazione.DeliveryQueued || !strings.Contains(m.DeliveryError, "451") {
+		t.Fatalf("%+v", m)
+	}
+	o.smtp.Fail(0, "")
+	waitFor(t, "the retried delivery", func() bool { return o.message(r.ID).Delivery == redazione.DeliverySent })
+	if n := len(o.smtp.Received()); n != 1 {
+		t.Fatalf("%d messages sent", n)
+	}
+
+	// a server that refuses connections
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	addr := ln.Addr().String()
+	ln.Close()
+	down := &redazione.Channel{Kind: redazione.ChannelEmail, Name: "URP 2", Secret: auth.NewToken(""), Settings: map[string]string{
+		email.SettingIMAP: o.imap.URL(), email.SettingSMTP: "smtp://" + addr + "?tls=none", email.SettingAddress: "urp@comune.example.it"}}
+	if err := o.db.CreateChannel(t.Context(), o.sys, down); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the second channel", func() bool { return len(o.conversations()) == 2 })
+	var conv int64
+	for _, cv := range o.conversations() {
+		if cv.ChannelID == down.ID {
+			conv = cv.ID
+		}
+	}
+	r = o.reply(conv, "Terza risposta")
+	waitFor(t, "retries", func() bool { return o.message(r.ID).Attempts >= 2 })
+	if m := o.message(r.ID); m.Delivery != redazione.DeliveryQueued || !strings.Contains(m.DeliveryError, "non raggiungibile") {
+		t.Fatalf("%+v", m)
+	}
+	ch, _ := o.db.Channel(t.Context(), down.ID)
+	if !strings.Contains(ch.LastError, "non raggiungibile") {
+		t.Fatalf("channel health %q", ch.LastError)
+	}
+}
+
+// counter is an Ingester that keeps the ids it is given.
+type counter struct {
+	mu   sync.Mutex
+	got  []string
+	stop func()
+}
+
+func (c *counter) Ingest(_ context.Context, _ *redazione.Channel, in store.Inbound) (*store.Ingested, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.got = append(c.got, in.ExternalID)
+	return &store.Ingested{}, nil
+}
+
+func (c *counter) Receipt(context.Context, *redazione.Channel, store.Receipt) error { return nil }
+
+func (c *counter) count() int { return len(c.ids()) }
+
+func (c *counter) ids() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.got...)
+}
+
+type testLog struct{ t testing.TB }
+
+func (l testLog) Warn(msg string, args ...any) { l.t.Log(append([]any{msg}, args...)...) }
+
+// errLog keeps the last error logged.
+type errLog struct {
+	mu   sync.Mutex
+	last string
+}
+
+func (l *errLog) Warn(msg string, args ...any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for i := 0; i+1 < len(args); i += 2 {
+		if err, ok := args[i+1].(error); ok {
+			l.last = msg + ": " + err.Error()
+		}
+	}
+}
