@@ -146,3 +146,34 @@ func TestFirstStart(t *testing.T) {
 }
 
 func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// An e-mail channel is added with its servers and address; its passwords,
+// in the URLs or apart, are never printed back.
+func TestChannelAddEmail(t *testing.T) {
+	t.Setenv("REDAZIONE_DATA_DIR", t.TempDir())
+	t.Setenv("REDAZIONE_DATABASE_URL", "")
+	cli(t, "ente", "create", "--slug", "comune", "--name", "Comune di Prova")
+	ch := cli(t, "channel", "add", "email", "--name", "URP", "--set", "imap_url=imaps://urp%40comune.example.it:PW-IMAP-SEGRETA@imap.example.it/INBOX",
+		"--set", "smtp_url=smtps://urp%40comune.example.it@smtp.example.it", "--set", "smtp_password=PW-SMTP-SEGRETA",
+		"--set", "address=URP <urp@comune.example.it>", "--set", "pec=true")
+	printed, _ := json.Marshal(ch)
+	if ch["id"] == nil || ch["pec"] != true || ch["address"] != "URP <urp@comune.example.it>" || strings.Contains(string(printed), "SEGRETA") ||
+		!strings.Contains(ch["imap_url"].(string), "imap.example.it") {
+		t.Fatalf("channel add email = %s", printed)
+	}
+	var out, errb bytes.Buffer
+	for _, args := range [][]string{
+		{"channel", "add", "email", "--name", "Senza indirizzo", "--set", "imap_url=imaps://u:p@h", "--set", "smtp_url=smtps://u:p@h"},
+		{"channel", "add", "email", "--name", "Senza SMTP", "--set", "imap_url=imaps://u:p@h", "--set", "address=a@b.it"},
+		{"channel", "add", "email", "--name", "HTTP", "--set", "imap_url=http://h", "--set", "smtp_url=smtps://u:p@h", "--set", "address=a@b.it"},
+	} {
+		if err := run(context.Background(), args, &out, &errb); err == nil {
+			t.Errorf("%v accepted", args)
+		}
+	}
+	out.Reset()
+	if err := run(context.Background(), []string{"channel", "list"}, &out, &errb); err != nil || strings.Contains(out.String(), "SEGRETA") ||
+		!strings.Contains(out.String(), `"kind":"email"`) || !strings.Contains(out.String(), `"health"`) || strings.Count(out.String(), "\n") != 1 {
+		t.Fatalf("channel list: %v\n%s", err, out.String())
+	}
+}
