@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"path/filepath"
 	"time"
 
 	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/blob"
 	"github.com/redazione/redazione/channel"
 	"github.com/redazione/redazione/channel/apichannel"
 	"github.com/redazione/redazione/channel/mastodon"
@@ -49,6 +51,7 @@ type App struct {
 	Inbox *inbox.Service
 	Queue *jobs.Queue
 	Web   *web.Server
+	Blobs *blob.Store
 
 	log    *slog.Logger
 	cancel context.CancelFunc
@@ -77,6 +80,9 @@ func StartWith(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) 
 		a.closeAll()
 		return nil, err
 	}
+	if a.Blobs, err = blob.Open(filepath.Join(cfg.DataDir, "blobs")); err != nil {
+		return fail(err)
+	}
 	a.Bus = events.NewHub()
 	if db.Dialect() == store.Postgres {
 		pg, err := events.NewPG(ctx, db.URL(), log)
@@ -85,7 +91,7 @@ func StartWith(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) 
 		}
 		a.Bus = pg
 	}
-	a.Inbox = &inbox.Service{DB: db, Bus: a.Bus, Log: log, Mailer: cfg.Mailer, PublicURL: cfg.PublicURL, Senders: map[redazione.ChannelKind]channel.Sender{
+	a.Inbox = &inbox.Service{DB: db, Blobs: a.Blobs, Bus: a.Bus, Log: log, Mailer: cfg.Mailer, PublicURL: cfg.PublicURL, Senders: map[redazione.ChannelKind]channel.Sender{
 		redazione.ChannelWebChat:   channel.Instant{},
 		redazione.ChannelAPI:       apichannel.Sender{},
 		redazione.ChannelTelegram:  telegram.Sender{},
@@ -126,6 +132,7 @@ func StartWith(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) 
 		a.Close(context.Background())
 		return nil, err
 	}
+	a.Web.Blobs = a.Blobs
 	return a, nil
 }
 

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/blob"
 	"github.com/redazione/redazione/channel"
 	"github.com/redazione/redazione/channel/meta"
 	"github.com/redazione/redazione/events"
@@ -33,6 +34,7 @@ type Service struct {
 	PublicURL string
 
 	DB      *store.DB
+	Blobs   *blob.Store // the files citizens send
 	Bus     events.Bus
 	Queue   Enqueuer
 	Senders map[redazione.ChannelKind]channel.Sender

@@ -26,6 +26,9 @@ type Inbound struct {
 	// public conversation, and personal data in it is flagged.
 	Public bool
 
+	// Attachments are the files that came with the message.
+	Attachments []InboundAttachment
+
 	doc   string        // search.Document(Text), computed before the write transaction
 	flags []pendingFlag // computed before the write transaction
 }
@@ -47,7 +50,7 @@ func (in *Inbound) Validate() error {
 		// PostgreSQL cannot store NUL in text; refuse it on both dialects alike.
 		return redazione.FieldError("text", "il testo contiene caratteri non ammessi (NUL)")
 	}
-	return nil
+	return validateAttachments(in.Attachments)
 }
 
 // Ingested is what storing an inbound message did.
@@ -60,6 +63,8 @@ type Ingested struct {
 	Duplicate       bool // a redelivery: nothing was stored
 	NewConversation bool
 	Flags           []string // kinds of the flags the message raised
+	// PendingAttachments are the ids of attachments to fetch from the platform.
+	PendingAttachments []int64
 }
 
 // Ingest stores a citizen's message on a channel in one transaction: dedupe
@@ -171,6 +176,11 @@ func (db *DB) ingest(ctx context.Context, tx conn, ch *redazione.Channel, in Inb
 			return fmt.Errorf("insert message: %w", err)
 		}
 		res.Message, res.ContactID = m, contactID
+		if len(in.Attachments) > 0 {
+			if res.PendingAttachments, err = db.insertAttachments(ctx, tx, ch.EnteID, m.ID, in.Attachments, ms(now)); err != nil {
+				return err
+			}
+		}
 		if err := db.touchConversation(ctx, tx, ch, &res, status, waiting, m, cfg, now); err != nil {
 			return err
 		}
