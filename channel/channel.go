@@ -6,6 +6,10 @@ package channel
 
 import (
 	"context"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/redazione/redazione"
 )
@@ -23,4 +27,21 @@ type Instant struct{}
 // Send does nothing: the reply is already where the citizen reads it.
 func (Instant) Send(context.Context, *redazione.Channel, *redazione.Conversation, *redazione.Message) error {
 	return nil
+}
+
+// RetryAfter reads how long a platform asks to wait before trying again: a
+// Retry-After header in seconds or as an HTTP date (RFC 9110). It is 0 when
+// the header is absent, unreadable or in the past.
+func RetryAfter(h http.Header, now time.Time) time.Duration {
+	v := strings.TrimSpace(h.Get("Retry-After"))
+	if v == "" {
+		return 0
+	}
+	if s, err := strconv.Atoi(v); err == nil {
+		return max(time.Duration(s)*time.Second, 0)
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(t.Sub(now), 0)
+	}
+	return 0
 }

@@ -162,6 +162,11 @@ func (s *Service) Deliver(ctx context.Context, enteID, messageID int64, attempt 
 		cancel()
 	}
 	var perm jobs.Permanent
+	var later jobs.Later
+	if errors.As(err, &later) && m.Attempts+1 >= jobs.MaxAttempts {
+		// Told to wait too often: count the attempt, so the reply fails in the end.
+		err = later.Err
+	}
 	if err != nil {
 		s.DB.ChannelError(ctx, ch.ID, err.Error())
 	}

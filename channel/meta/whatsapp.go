@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/channel"
 	"github.com/redazione/redazione/channel/apichannel"
 	"github.com/redazione/redazione/jobs"
 	"github.com/redazione/redazione/store"
@@ -241,12 +242,25 @@ func graphPost(ctx context.Context, client *http.Client, ch *redazione.Channel, 
 	switch {
 	case resp.StatusCode >= 200 && resp.StatusCode < 300 && r.Error == nil:
 		return nil
-	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
-		return fmt.Errorf("%s chiede di riprovare: %s", platform, reason)
+	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 || (r.Error != nil && transient[r.Error.Code]):
+		err := fmt.Errorf("%s chiede di riprovare: %s", platform, reason)
+		if wait := channel.RetryAfter(resp.Header, time.Now()); wait > 0 {
+			return jobs.Later{Err: err, After: wait}
+		}
+		return err
 	default:
 		return jobs.Permanent{Err: fmt.Errorf("%s ha rifiutato il messaggio: %s", platform, reason)}
 	}
 }
+
+// transient are the Graph API error codes of rate limits and passing
+// outages, answered with HTTP 400 but worth trying again later: 1 and 2
+// (temporary), 4, 17, 32, 613 (app, user, page and hourly call limits),
+// 80001 and 80006 (Pages and Messenger rate limits), 130429 (WhatsApp
+// throughput), 131048 (spam rate limit), 131056 (too many messages to one
+// number).
+var transient = map[int]bool{1: true, 2: true, 4: true, 17: true, 32: true, 613: true,
+	80001: true, 80006: true, 130429: true, 131048: true, 131056: true}
 
 // Window is how long after the citizen's last message a free reply may be
 // sent; after it, only an approved template.
