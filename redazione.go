@@ -302,6 +302,9 @@ const (
 	DeliveryQueued Delivery = "queued"
 	DeliverySent   Delivery = "sent"
 	DeliveryFailed Delivery = "failed"
+	// Receipts from the platform: the citizen's device has it, or they read it.
+	DeliveryDelivered Delivery = "delivered"
+	DeliveryRead      Delivery = "read"
 )
 
 // Message is one message or internal note of a conversation.

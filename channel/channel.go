@@ -15,7 +15,9 @@ import (
 )
 
 // Sender delivers an operator's reply to the citizen on a channel. It returns
-// a jobs.Permanent error when retrying cannot help.
+// a jobs.Permanent error when retrying cannot help, and jobs.Later when the
+// platform said when to try again. On success it may set m.ExternalID to the
+// platform's id of the sent message, which later receipts name.
 type Sender interface {
 	Send(ctx context.Context, ch *redazione.Channel, conv *redazione.Conversation, m *redazione.Message) error
 }

@@ -172,7 +172,7 @@ func (s *Service) Deliver(ctx context.Context, enteID, messageID int64, attempt 
 	}
 	switch {
 	case err == nil:
-		err = s.DB.MarkDelivery(ctx, enteID, m.ID, redazione.DeliverySent, "")
+		err = s.DB.MarkSent(ctx, enteID, m.ID, m.ExternalID)
 	case errors.As(err, &perm) || final:
 		s.Log.Warn("delivery failed", "message", m.ID, "attempt", attempt, "err", err)
 		if merr := s.DB.MarkDelivery(ctx, enteID, m.ID, redazione.DeliveryFailed, err.Error()); merr != nil {

@@ -391,6 +391,25 @@ func (db *DB) MarkDelivery(ctx context.Context, enteID, messageID int64, state r
 	return err
 }
 
+// MarkSent records a delivered reply with the platform's id for it (kept
+// when externalID is empty), so that the platform's receipts find it.
+func (db *DB) MarkSent(ctx context.Context, enteID, messageID int64, externalID string) error {
+	if len(externalID) > 255 {
+		externalID = ""
+	}
+	c := conn{db: db, q: db.write}
+	if externalID != "" {
+		_, err := c.exec(ctx, "UPDATE messages SET delivery = 'sent', delivery_error = '', attempts = attempts + 1, external_id = ? WHERE id = ? AND ente_id = ?",
+			externalID, messageID, enteID)
+		if !isUnique(err) {
+			return err
+		}
+		// The platform gave an id another message has: the reply is sent
+		// all the same, and keeps no id (its receipts cannot be told apart).
+	}
+	return db.MarkDelivery(ctx, enteID, messageID, redazione.DeliverySent, "")
+}
+
 // QueuedMessages lists replies still waiting for delivery, oldest first, so a
 // restart can enqueue again what a crash left behind.
 func (db *DB) QueuedMessages(ctx context.Context, olderThan time.Time, limit int) ([]*redazione.Message, error) {

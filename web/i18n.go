@@ -95,6 +95,8 @@ var catalog = map[string][2]string{
 	"delivery.queued":           {"In coda di invio", "Queued"},
 	"delivery.sent":             {"Inviato", "Sent"},
 	"delivery.failed":           {"Invio non riuscito", "Delivery failed"},
+	"delivery.delivered":        {"Consegnato", "Delivered"},
+	"delivery.read":             {"Letto", "Read"},
 	"search.title":              {"Cerca nei messaggi e nei contatti", "Search messages and contacts"},
 	"search.label":              {"Parole da cercare", "Words to search"},
 	"search.submit":             {"Cerca", "Search"},
