@@ -303,6 +303,9 @@ const (
 	DeliveryQueued Delivery = "queued"
 	DeliverySent   Delivery = "sent"
 	DeliveryFailed Delivery = "failed"
+	// Receipts from the platform: the citizen's device has it, or they read it.
+	DeliveryDelivered Delivery = "delivered"
+	DeliveryRead      Delivery = "read"
 )
 
 // Message is one message or internal note of a conversation.
@@ -320,7 +323,31 @@ type Message struct {
 	Delivery       Delivery
 	DeliveryError  string
 	Attempts       int
+	Attachments    []Attachment
 }
+
+// Attachment is a file that came with a message.
+type Attachment struct {
+	ID          int64
+	MessageID   int64
+	Name        string
+	ContentType string // sniffed from the content once stored
+	Size        int64
+	BlobKey     string
+	Status      AttachmentStatus
+	Error       string // why it could not be kept, when failed
+}
+
+// AttachmentStatus tells whether an attachment's file is kept.
+type AttachmentStatus string
+
+// Attachment states: a platform's file is fetched after the message is
+// stored (pending), then kept (stored) or not (failed, with the reason).
+const (
+	AttachmentPending AttachmentStatus = "pending"
+	AttachmentStored  AttachmentStatus = "stored"
+	AttachmentFailed  AttachmentStatus = "failed"
+)
 
 // AuditEntry records who did what; the trail is append-only.
 type AuditEntry struct {

@@ -9,9 +9,11 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"path/filepath"
 	"time"
 
 	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/blob"
 	"github.com/redazione/redazione/channel"
 	"github.com/redazione/redazione/channel/apichannel"
 	"github.com/redazione/redazione/channel/email"
@@ -55,6 +57,7 @@ type App struct {
 	Inbox *inbox.Service
 	Queue *jobs.Queue
 	Web   *web.Server
+	Blobs *blob.Store
 
 	log    *slog.Logger
 	cancel context.CancelFunc
@@ -83,6 +86,9 @@ func StartWith(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) 
 		a.closeAll()
 		return nil, err
 	}
+	if a.Blobs, err = blob.Open(filepath.Join(cfg.DataDir, "blobs")); err != nil {
+		return fail(err)
+	}
 	a.Bus = events.NewHub()
 	if db.Dialect() == store.Postgres {
 		pg, err := events.NewPG(ctx, db.URL(), log)
@@ -91,7 +97,7 @@ func StartWith(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) 
 		}
 		a.Bus = pg
 	}
-	a.Inbox = &inbox.Service{DB: db, Bus: a.Bus, Log: log, Mailer: cfg.Mailer, PublicURL: cfg.PublicURL, Senders: map[redazione.ChannelKind]channel.Sender{
+	a.Inbox = &inbox.Service{DB: db, Blobs: a.Blobs, Bus: a.Bus, Log: log, Mailer: cfg.Mailer, PublicURL: cfg.PublicURL, Senders: map[redazione.ChannelKind]channel.Sender{
 		redazione.ChannelWebChat:   channel.Instant{},
 		redazione.ChannelAPI:       apichannel.Sender{},
 		redazione.ChannelTelegram:  telegram.Sender{},
@@ -134,6 +140,7 @@ func StartWith(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) 
 		a.Close(context.Background())
 		return nil, err
 	}
+	a.Web.Blobs = a.Blobs
 	return a, nil
 }
 
@@ -217,7 +224,7 @@ func (a *App) pollEmail(ctx context.Context, every time.Duration, tlsConfig *tls
 	a.runPollers(ctx, every, redazione.ChannelEmail, 0xe3a1_0000_0000,
 		func(*redazione.Channel) bool { return true },
 		func(ctx context.Context, ch *redazione.Channel) {
-			email.Poller{Ingester: currentChannel{a}, State: a.DB, TLSConfig: tlsConfig, Log: channelLog{a, ch.ID}}.Run(ctx, ch)
+			email.Poller{Ingester: currentChannel{a}, State: a.DB, Blobs: a.Blobs, TLSConfig: tlsConfig, Log: channelLog{a, ch.ID}}.Run(ctx, ch)
 		})
 }
 
@@ -287,12 +294,12 @@ func (c currentChannel) Ingest(ctx context.Context, ch *redazione.Channel, in st
 	return c.a.Inbox.Ingest(ctx, cur, in)
 }
 
-func (c currentChannel) Receipt(ctx context.Context, ch *redazione.Channel, r store.Receipt) error {
+func (c currentChannel) PECReceipt(ctx context.Context, ch *redazione.Channel, r store.PECReceipt) error {
 	cur, err := c.a.DB.CachedChannel(ctx, ch.ID)
 	if err != nil {
 		return err
 	}
-	return c.a.Inbox.Receipt(ctx, cur, r)
+	return c.a.Inbox.PECReceipt(ctx, cur, r)
 }
 
 // channelLog logs a channel's errors and keeps the last one for its health.

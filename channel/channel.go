@@ -6,12 +6,18 @@ package channel
 
 import (
 	"context"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/redazione/redazione"
 )
 
 // Sender delivers an operator's reply to the citizen on a channel. It returns
-// a jobs.Permanent error when retrying cannot help.
+// a jobs.Permanent error when retrying cannot help, and jobs.Later when the
+// platform said when to try again. On success it may set m.ExternalID to the
+// platform's id of the sent message, which later receipts name.
 type Sender interface {
 	Send(ctx context.Context, ch *redazione.Channel, conv *redazione.Conversation, m *redazione.Message) error
 }
@@ -23,4 +29,21 @@ type Instant struct{}
 // Send does nothing: the reply is already where the citizen reads it.
 func (Instant) Send(context.Context, *redazione.Channel, *redazione.Conversation, *redazione.Message) error {
 	return nil
+}
+
+// RetryAfter reads how long a platform asks to wait before trying again: a
+// Retry-After header in seconds or as an HTTP date (RFC 9110). It is 0 when
+// the header is absent, unreadable or in the past.
+func RetryAfter(h http.Header, now time.Time) time.Duration {
+	v := strings.TrimSpace(h.Get("Retry-After"))
+	if v == "" {
+		return 0
+	}
+	if s, err := strconv.Atoi(v); err == nil {
+		return max(time.Duration(s)*time.Second, 0)
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(t.Sub(now), 0)
+	}
+	return 0
 }

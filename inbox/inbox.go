@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/blob"
 	"github.com/redazione/redazione/channel"
 	"github.com/redazione/redazione/channel/meta"
 	"github.com/redazione/redazione/events"
@@ -33,6 +34,7 @@ type Service struct {
 	PublicURL string
 
 	DB      *store.DB
+	Blobs   *blob.Store // the files citizens send
 	Bus     events.Bus
 	Queue   Enqueuer
 	Senders map[redazione.ChannelKind]channel.Sender
@@ -63,19 +65,25 @@ func (s *Service) Ingest(ctx context.Context, ch *redazione.Channel, in store.In
 	return res, nil
 }
 
-// Receipt links a PEC receipt to the office's message it acknowledges and
+// PECReceipt links a PEC receipt to the office's message it acknowledges,
+// marks the message delivered or failed when the receipt says so, and
 // refreshes the screens showing it. A receipt stored before changes nothing.
-func (s *Service) Receipt(ctx context.Context, ch *redazione.Channel, r store.Receipt) error {
+func (s *Service) PECReceipt(ctx context.Context, ch *redazione.Channel, r store.PECReceipt) error {
 	if ch.Disabled {
 		return redazione.Errorf(redazione.EFORBIDDEN, "il canale è disattivato")
 	}
-	m, dup, err := s.DB.AddReceipt(ctx, ch, r)
+	m, dup, err := s.DB.AddPECReceipt(ctx, ch, r)
 	if err != nil {
 		return err
 	}
 	s.DB.ChannelEvent(ctx, ch.ID)
 	if dup {
 		return nil
+	}
+	if state := r.Delivery(); state != redazione.DeliveryNone {
+		if _, err := s.DB.ApplyReceipt(ctx, ch, store.Receipt{ExternalID: r.Refers, State: state, Reason: r.Reason, At: r.At}); err != nil {
+			return err
+		}
 	}
 	conv, err := s.DB.Conversation(ctx, redazione.SystemActor(ch.EnteID), m.ConversationID)
 	if err != nil {
@@ -182,12 +190,17 @@ func (s *Service) Deliver(ctx context.Context, enteID, messageID int64, attempt 
 		cancel()
 	}
 	var perm jobs.Permanent
+	var later jobs.Later
+	if errors.As(err, &later) && m.Attempts+1 >= jobs.MaxAttempts {
+		// Told to wait too often: count the attempt, so the reply fails in the end.
+		err = later.Err
+	}
 	if err != nil {
 		s.DB.ChannelError(ctx, ch.ID, err.Error())
 	}
 	switch {
 	case err == nil:
-		err = s.DB.MarkDelivery(ctx, enteID, m.ID, redazione.DeliverySent, "")
+		err = s.DB.MarkSent(ctx, enteID, m.ID, m.ExternalID)
 	case errors.As(err, &perm) || final:
 		s.Log.Warn("delivery failed", "message", m.ID, "attempt", attempt, "err", err)
 		if merr := s.DB.MarkDelivery(ctx, enteID, m.ID, redazione.DeliveryFailed, err.Error()); merr != nil {

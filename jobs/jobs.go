@@ -46,6 +46,20 @@ type Permanent struct{ Err error }
 func (p Permanent) Error() string { return p.Err.Error() }
 func (p Permanent) Unwrap() error { return p.Err }
 
+// Later is a temporary failure whose platform said when to try again (a 429
+// with Retry-After, Telegram's retry_after): the next attempt comes then,
+// not after the usual back-off.
+type Later struct {
+	Err   error
+	After time.Duration
+}
+
+func (l Later) Error() string { return l.Err.Error() }
+func (l Later) Unwrap() error { return l.Err }
+
+// maxWait bounds a platform's "try again in": beyond it the usual back-off applies.
+const maxWait = time.Hour
+
 // Deliverer sends one message; attempt counts from 1, final is true on the
 // last one.
 type Deliverer interface {
@@ -78,6 +92,10 @@ func (w *worker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
 	var p Permanent
 	if errors.As(err, &p) {
 		return river.JobCancel(err)
+	}
+	var l Later
+	if errors.As(err, &l) && l.After > 0 && l.After <= maxWait {
+		return river.JobSnooze(l.After)
 	}
 	return err
 }

@@ -275,8 +275,12 @@ func (db *DB) messages(ctx context.Context, enteID, conversationID int64, max in
 		}
 		out = append(out, m)
 	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
 	slices.Reverse(out)
-	return out, rows.Err()
+	return out, db.loadAttachments(ctx, out)
 }
 
 func scanMessage(row interface{ Scan(...any) error }) (*redazione.Message, error) {

@@ -195,8 +195,9 @@ func ReceiptKindValid(kind string) bool {
 	return false
 }
 
-// Receipt is a PEC receipt as the e-mail channel hands it over.
-type Receipt struct {
+// PECReceipt is a PEC receipt: as the e-mail channel hands it over, and as
+// it is shown on the message it acknowledges (Kind, Reason and At).
+type PECReceipt struct {
 	ExternalID string // the receipt's own Message-ID
 	Kind       string // X-Ricevuta
 	Refers     string // the Message-ID of the office's message it acknowledges
@@ -204,22 +205,28 @@ type Receipt struct {
 	At         time.Time
 }
 
-// PECReceipt is a stored receipt, shown on the message it acknowledges.
-type PECReceipt struct {
-	Kind   string
-	Reason string
-	At     time.Time
-}
-
 // Failed reports whether the receipt says the message did not get through.
 func (r PECReceipt) Failed() bool {
-	return r.Kind == ReceiptNotAccepted || r.Kind == ReceiptDeliveryError || r.Kind == ReceiptDeliveryNotice || r.Kind == ReceiptVirus
+	return r.Kind == ReceiptNotAccepted || r.Kind == ReceiptDeliveryError || r.Kind == ReceiptVirus
 }
 
-// AddReceipt links a PEC receipt to the office's message it acknowledges.
+// Delivery is the delivery state the receipt gives the message: delivered
+// once the recipient's provider put it in the mailbox, failed when a
+// provider refused it; none for the other receipts.
+func (r PECReceipt) Delivery() redazione.Delivery {
+	switch {
+	case r.Kind == ReceiptDelivered:
+		return redazione.DeliveryDelivered
+	case r.Failed():
+		return redazione.DeliveryFailed
+	}
+	return redazione.DeliveryNone
+}
+
+// AddPECReceipt links a PEC receipt to the office's message it acknowledges.
 // It returns that message; a receipt stored before is not stored again
 // (duplicate true), and one about no message of the channel is not found.
-func (db *DB) AddReceipt(ctx context.Context, ch *redazione.Channel, r Receipt) (msg *redazione.Message, duplicate bool, err error) {
+func (db *DB) AddPECReceipt(ctx context.Context, ch *redazione.Channel, r PECReceipt) (msg *redazione.Message, duplicate bool, err error) {
 	switch {
 	case !ReceiptKindValid(r.Kind):
 		return nil, false, redazione.FieldError("kind", "tipo di ricevuta PEC sconosciuto: %q", r.Kind)
@@ -267,9 +274,9 @@ func (db *DB) AddReceipt(ctx context.Context, ch *redazione.Channel, r Receipt) 
 	return &m, duplicate, nil
 }
 
-// Receipts returns the PEC receipts of the given messages of an ente, oldest
-// first, by message id.
-func (db *DB) Receipts(ctx context.Context, enteID int64, ids []int64) (map[int64][]PECReceipt, error) {
+// PECReceipts returns the PEC receipts of the given messages of an ente,
+// oldest first, by message id.
+func (db *DB) PECReceipts(ctx context.Context, enteID int64, ids []int64) (map[int64][]PECReceipt, error) {
 	out := map[int64][]PECReceipt{}
 	if len(ids) == 0 {
 		return out, nil

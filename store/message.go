@@ -26,6 +26,9 @@ type Inbound struct {
 	// public conversation, and personal data in it is flagged.
 	Public bool
 
+	// Attachments are the files that came with the message.
+	Attachments []InboundAttachment
+
 	// InReplyTo lists the external ids of earlier messages this one answers
 	// (an e-mail's In-Reply-To and References): the conversation of the
 	// same contact holding one of them takes the message, even if resolved.
@@ -56,6 +59,9 @@ func (in *Inbound) Validate() error {
 	case len(in.InReplyTo) > maxInReplyTo:
 		return redazione.FieldError("in_reply_to", "troppi riferimenti (massimo %d)", maxInReplyTo)
 	}
+	if err := validateAttachments(in.Attachments); err != nil {
+		return err
+	}
 	return in.Email.validate()
 }
 
@@ -69,6 +75,8 @@ type Ingested struct {
 	Duplicate       bool // a redelivery: nothing was stored
 	NewConversation bool
 	Flags           []string // kinds of the flags the message raised
+	// PendingAttachments are the ids of attachments to fetch from the platform.
+	PendingAttachments []int64
 }
 
 // Ingest stores a citizen's message on a channel in one transaction: dedupe
@@ -186,6 +194,11 @@ func (db *DB) ingest(ctx context.Context, tx conn, ch *redazione.Channel, in Inb
 			return fmt.Errorf("insert message: %w", err)
 		}
 		res.Message, res.ContactID = m, contactID
+		if len(in.Attachments) > 0 {
+			if res.PendingAttachments, err = db.insertAttachments(ctx, tx, ch.EnteID, m.ID, in.Attachments, ms(now)); err != nil {
+				return err
+			}
+		}
 		if in.Email != nil {
 			if err := insertEmailPart(ctx, tx, m, in.Email); err != nil {
 				return err
@@ -400,6 +413,25 @@ func (db *DB) MarkDelivery(ctx context.Context, enteID, messageID int64, state r
 	_, err := conn{db: db, q: db.write}.exec(ctx, "UPDATE messages SET delivery = ?, delivery_error = ?, attempts = attempts + 1 WHERE id = ? AND ente_id = ?",
 		string(state), reason, messageID, enteID)
 	return err
+}
+
+// MarkSent records a delivered reply with the platform's id for it (kept
+// when externalID is empty), so that the platform's receipts find it.
+func (db *DB) MarkSent(ctx context.Context, enteID, messageID int64, externalID string) error {
+	if len(externalID) > 255 {
+		externalID = ""
+	}
+	c := conn{db: db, q: db.write}
+	if externalID != "" {
+		_, err := c.exec(ctx, "UPDATE messages SET delivery = 'sent', delivery_error = '', attempts = attempts + 1, external_id = ? WHERE id = ? AND ente_id = ?",
+			externalID, messageID, enteID)
+		if !isUnique(err) {
+			return err
+		}
+		// The platform gave an id another message has: the reply is sent
+		// all the same, and keeps no id (its receipts cannot be told apart).
+	}
+	return db.MarkDelivery(ctx, enteID, messageID, redazione.DeliverySent, "")
 }
 
 // QueuedMessages lists replies still waiting for delivery, oldest first, so a

@@ -56,14 +56,26 @@ type apiContact struct {
 }
 
 type apiMessage struct {
-	ID            int64      `json:"id"`
-	Direction     string     `json:"direction"`
-	Text          string     `json:"text"`
-	Author        string     `json:"author,omitempty"`
-	SentAt        time.Time  `json:"sent_at"`
-	Delivery      string     `json:"delivery,omitempty"`
-	DeliveryError string     `json:"delivery_error,omitempty"`
-	CreatedAt     *time.Time `json:"created_at,omitempty"`
+	ID            int64           `json:"id"`
+	Direction     string          `json:"direction"`
+	Text          string          `json:"text"`
+	Author        string          `json:"author,omitempty"`
+	SentAt        time.Time       `json:"sent_at"`
+	Delivery      string          `json:"delivery,omitempty"`
+	DeliveryError string          `json:"delivery_error,omitempty"`
+	CreatedAt     *time.Time      `json:"created_at,omitempty"`
+	Attachments   []apiAttachment `json:"attachments,omitempty"`
+}
+
+// apiAttachment is a file of a message; url serves it (same token).
+type apiAttachment struct {
+	ID          int64  `json:"id"`
+	Name        string `json:"name"`
+	ContentType string `json:"content_type,omitempty"`
+	Size        int64  `json:"size,omitempty"`
+	Status      string `json:"status"`
+	Error       string `json:"error,omitempty"`
+	URL         string `json:"url,omitempty"`
 }
 
 type apiConversation struct {
@@ -127,8 +139,16 @@ func withSLA(out *apiConversation, c *redazione.Conversation, cal *calendar.Cale
 }
 
 func toAPIMessage(m *redazione.Message) apiMessage {
-	return apiMessage{ID: m.ID, Direction: string(m.Direction), Text: m.Text, Author: m.AuthorName, SentAt: m.SentAt,
+	out := apiMessage{ID: m.ID, Direction: string(m.Direction), Text: m.Text, Author: m.AuthorName, SentAt: m.SentAt,
 		Delivery: string(m.Delivery), DeliveryError: m.DeliveryError}
+	for _, a := range m.Attachments {
+		at := apiAttachment{ID: a.ID, Name: a.Name, ContentType: a.ContentType, Size: a.Size, Status: string(a.Status), Error: a.Error}
+		if a.Status == redazione.AttachmentStored {
+			at.URL = "/api/v1/attachments/" + strconv.FormatInt(a.ID, 10)
+		}
+		out.Attachments = append(out.Attachments, at)
+	}
+	return out
 }
 
 func toAPIConversation(c *redazione.Conversation) apiConversation {

@@ -36,7 +36,7 @@ func (s *Server) loadEmail(r *http.Request, enteID int64, v *conversationView) e
 	if err != nil {
 		return err
 	}
-	receipts, err := s.DB.Receipts(r.Context(), enteID, ids)
+	receipts, err := s.DB.PECReceipts(r.Context(), enteID, ids)
 	if err != nil {
 		return err
 	}

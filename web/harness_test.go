@@ -62,7 +62,7 @@ func (e *env) attach(t testing.TB, db *store.DB) *env {
 // test ends.
 func run(t testing.TB, db *store.DB, opts ...func(*app.Config)) *env {
 	t.Helper()
-	cfg := app.Config{RetryBase: 200 * time.Millisecond}
+	cfg := app.Config{RetryBase: 200 * time.Millisecond, DataDir: t.TempDir()}
 	for _, o := range opts {
 		o(&cfg)
 	}

@@ -47,13 +47,23 @@ func (s *Server) metaHook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var ins []store.Inbound
+	var receipts []store.Receipt
 	switch ch.Kind {
 	case redazione.ChannelMessenger:
 		ins, err = meta.ParseMessaging(body, "page")
+		if err == nil {
+			receipts, err = meta.ParseMessagingReceipts(body, "page")
+		}
 	case redazione.ChannelInstagram:
 		ins, err = meta.ParseMessaging(body, "instagram")
+		if err == nil {
+			receipts, err = meta.ParseMessagingReceipts(body, "instagram")
+		}
 	default:
 		ins, err = meta.ParseWhatsApp(body)
+		if err == nil {
+			receipts, err = meta.ParseWhatsAppStatuses(body)
+		}
 	}
 	if err != nil {
 		s.jsonError(w, r, err)
@@ -72,5 +82,12 @@ func (s *Server) metaHook(w http.ResponseWriter, r *http.Request) {
 			stored++
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"received": len(ins), "stored": stored})
+	// Receipts after the messages: a refusal above makes Meta send the
+	// whole POST again, and applying a receipt twice changes nothing.
+	updated, err := s.Inbox.Receipts(r.Context(), ch, receipts)
+	if err != nil {
+		s.jsonError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"received": len(ins), "stored": stored, "receipts": len(receipts), "updated": updated})
 }

@@ -113,7 +113,9 @@ var funcs = template.FuncMap{
 	"snippet": func(text string, terms []string) template.HTML {
 		return search.Snippet(text, terms, 160)
 	},
-	"has": func(list []int64, v int64) bool { return slices.Contains(list, v) },
+	"has":      func(list []int64, v int64) bool { return slices.Contains(list, v) },
+	"isImage":  func(contentType string) bool { return inlineTypes[contentType] },
+	"fileSize": fileSize,
 	"dictItem": func(p *page, c *redazione.Conversation) map[string]any {
 		return map[string]any{"Lang": p.Lang, "C": c, "P": p}
 	},
@@ -370,4 +372,16 @@ func (s *Server) renderForm(w http.ResponseWriter, r *http.Request, name string,
 		status = statusOf(formErr)
 	}
 	s.render(w, r, status, name, "", p)
+}
+
+// fileSize says how big a file is, the way people read it (Italian decimal comma).
+func fileSize(n int64) string {
+	switch {
+	case n < 1000:
+		return strconv.FormatInt(n, 10) + " B"
+	case n < 1000*1000:
+		return strings.Replace(strconv.FormatFloat(float64(n)/1000, 'f', 0, 64), ".", ",", 1) + " kB"
+	default:
+		return strings.Replace(strconv.FormatFloat(float64(n)/1e6, 'f', 1, 64), ".", ",", 1) + " MB"
+	}
 }

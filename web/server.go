@@ -10,6 +10,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/redazione/redazione/blob"
 	"github.com/redazione/redazione/events"
 	"github.com/redazione/redazione/inbox"
 	"github.com/redazione/redazione/store"
@@ -34,6 +35,8 @@ type Server struct {
 	Bus    events.Bus
 	Log    *slog.Logger
 	Config Config
+	// Blobs keeps the files citizens send; nil serves none.
+	Blobs *blob.Store
 
 	pages *pages
 	// widgetLimit allows each address a burst of web chat messages, then
@@ -76,6 +79,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /lang", s.setLang)
 	mux.HandleFunc("GET /inbox", s.user(s.inboxPage))
 	mux.HandleFunc("GET /conversations/{id}", s.user(s.conversationPage))
+	mux.HandleFunc("GET /attachments/{id}", s.user(s.attachment))
 	mux.HandleFunc("POST /conversations/{id}/messages", s.user(s.postMessage))
 	mux.HandleFunc("GET /conversations/{id}/messages/{mid}/html", s.user(s.emailHTML))
 	mux.HandleFunc("POST /conversations/{id}/assign", s.user(s.assign))
@@ -133,6 +137,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/v1/channels/{id}/messages", s.apiChannelMessage)
 	mux.HandleFunc("GET /api/v1/conversations", s.apiUser(s.apiConversations))
 	mux.HandleFunc("GET /api/v1/conversations/{id}", s.apiUser(s.apiConversation))
+	mux.HandleFunc("GET /api/v1/attachments/{id}", s.apiUser(s.apiAttachment))
 
 	// Citizens: the web chat widget and its demo page.
 	mux.HandleFunc("GET /widget.js", s.widgetScript)

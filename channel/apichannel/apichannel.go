@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/channel"
 	"github.com/redazione/redazione/jobs"
 	"github.com/redazione/redazione/store"
 )
@@ -156,7 +157,11 @@ func (s Sender) Send(ctx context.Context, ch *redazione.Channel, conv *redazione
 	case resp.StatusCode >= 200 && resp.StatusCode < 300:
 		return nil
 	case resp.StatusCode == 408 || resp.StatusCode == 429 || resp.StatusCode >= 500:
-		return fmt.Errorf("il callback ha risposto %s", resp.Status)
+		err := fmt.Errorf("il callback ha risposto %s", resp.Status)
+		if wait := channel.RetryAfter(resp.Header, time.Now()); wait > 0 {
+			return jobs.Later{Err: err, After: wait}
+		}
+		return err
 	default:
 		return jobs.Permanent{Err: fmt.Errorf("il callback ha rifiutato il messaggio: %s", resp.Status)}
 	}

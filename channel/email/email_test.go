@@ -70,7 +70,7 @@ func startApp(t testing.TB, db *store.DB, client *tls.Config) *app.App {
 	}
 	db.SetSealer(box)
 	a, err := app.StartWith(context.Background(), db,
-		app.Config{RetryBase: 100 * time.Millisecond, SweepEvery: 100 * time.Millisecond, MailTLS: client},
+		app.Config{RetryBase: 100 * time.Millisecond, SweepEvery: 100 * time.Millisecond, MailTLS: client, DataDir: t.TempDir()},
 		slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
@@ -349,7 +349,7 @@ func TestEmailPEC(t *testing.T) {
 		o.imap.Deliver(t, sample(t, "pec_consegna.eml", "{{MSGID}}", id))
 		o.imap.Deliver(t, sample(t, "pec_accettazione.eml", "{{MSGID}}", id)) // fetched twice
 		o.fetched(4)
-		rs, err := db.Receipts(t.Context(), o.sys.EnteID, []int64{r.ID})
+		rs, err := db.PECReceipts(t.Context(), o.sys.EnteID, []int64{r.ID})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -435,7 +435,7 @@ func (c *counter) Ingest(_ context.Context, _ *redazione.Channel, in store.Inbou
 	return &store.Ingested{}, nil
 }
 
-func (c *counter) Receipt(context.Context, *redazione.Channel, store.Receipt) error { return nil }
+func (c *counter) PECReceipt(context.Context, *redazione.Channel, store.PECReceipt) error { return nil }
 
 func (c *counter) count() int { return len(c.ids()) }
 

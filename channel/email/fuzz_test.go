@@ -14,7 +14,7 @@ import (
 // recorder is an Ingester that keeps what it is given.
 type recorder struct {
 	ins      []store.Inbound
-	receipts []store.Receipt
+	receipts []store.PECReceipt
 }
 
 func (r *recorder) Ingest(_ context.Context, _ *redazione.Channel, in store.Inbound) (*store.Ingested, error) {
@@ -22,7 +22,7 @@ func (r *recorder) Ingest(_ context.Context, _ *redazione.Channel, in store.Inbo
 	return &store.Ingested{}, nil
 }
 
-func (r *recorder) Receipt(_ context.Context, _ *redazione.Channel, rc store.Receipt) error {
+func (r *recorder) PECReceipt(_ context.Context, _ *redazione.Channel, rc store.PECReceipt) error {
 	r.receipts = append(r.receipts, rc)
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"path"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -41,7 +42,16 @@ type Mail struct {
 	// PEC: the message arrived in a PEC transport envelope, unwrapped.
 	PEC bool
 	// Receipt is set, and the rest empty, when the message is a PEC receipt.
-	Receipt *store.Receipt
+	Receipt *store.PECReceipt
+	// Attachments are the files of the message (inline images included).
+	Attachments []Attachment
+}
+
+// Attachment is a file that came with an e-mail.
+type Attachment struct {
+	Name        string
+	ContentType string // as the sender says; the blob store sniffs its own
+	Data        []byte
 }
 
 // Parse reads one e-mail (RFC 5322, MIME). On a PEC mailbox (pec true), a
@@ -112,8 +122,11 @@ func parse(raw []byte, pec bool, depth int) (*Mail, error) {
 			msg.PEC = true
 			return msg, nil
 		}
-		if _, ok := p.Header.(*mail.InlineHeader); !ok {
-			continue // an attachment
+		if _, ok := p.Header.(*mail.InlineHeader); !ok || (ct != "text/plain" && ct != "text/html") {
+			if err := m.attach(p, ct, params); err != nil {
+				return nil, err
+			}
+			continue
 		}
 		switch ct {
 		case "text/plain":
@@ -151,6 +164,31 @@ func parse(raw []byte, pec bool, depth int) (*Mail, error) {
 		m.Text = HTMLText(html)
 	}
 	return m, nil
+}
+
+// attach keeps a part as an attachment, unless it is a signature or the
+// message already has as many as a message may.
+func (m *Mail) attach(p *mail.Part, ct string, params map[string]string) error {
+	if ct == "application/pkcs7-signature" || ct == "application/x-pkcs7-signature" || len(m.Attachments) >= store.MaxAttachments {
+		return nil
+	}
+	name := filename(p.Header)
+	if a, ok := p.Header.(*mail.AttachmentHeader); ok {
+		name, _ = a.Filename()
+	}
+	if name == "" {
+		name = params["name"]
+	}
+	name = truncate(strings.ToValidUTF8(path.Base(strings.ReplaceAll(name, "\\", "/")), "\uFFFD"), 255)
+	if name == "." || name == "/" {
+		name = ""
+	}
+	b, err := readPart(p.Body, MaxMessageBytes)
+	if err != nil {
+		return err
+	}
+	m.Attachments = append(m.Attachments, Attachment{Name: strings.ReplaceAll(name, "\x00", ""), ContentType: truncate(ct, 255), Data: b})
+	return nil
 }
 
 // partHeader is the MIME header of a part.

@@ -55,7 +55,7 @@ func parseReceipt(mr *mail.Reader, kind string) (*Mail, error) {
 		return nil, redazione.FieldError("X-Ricevuta", "tipo di ricevuta PEC sconosciuto: %q", kind)
 	}
 	h := mr.Header
-	r := &store.Receipt{Kind: kind}
+	r := &store.PECReceipt{Kind: kind}
 	r.ExternalID, _ = h.MessageID()
 	r.Refers = trimID(h.Get("X-Riferimento-Message-ID"))
 	r.At, _ = h.Date()

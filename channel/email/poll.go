@@ -1,12 +1,14 @@
 package email
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"slices"
 	"strings"
@@ -16,13 +18,14 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 
 	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/blob"
 	"github.com/redazione/redazione/store"
 )
 
 // Ingester takes what the poller fetches (inbox.Service).
 type Ingester interface {
 	Ingest(ctx context.Context, ch *redazione.Channel, in store.Inbound) (*store.Ingested, error)
-	Receipt(ctx context.Context, ch *redazione.Channel, r store.Receipt) error
+	PECReceipt(ctx context.Context, ch *redazione.Channel, r store.PECReceipt) error
 }
 
 // Mailboxes remembers how far each channel's mailbox has been fetched.
@@ -31,10 +34,16 @@ type Mailboxes interface {
 	SaveMailboxState(ctx context.Context, channelID int64, uidValidity, lastUID uint32) error
 }
 
+// Blobs keeps attachments (blob.Store).
+type Blobs interface {
+	Put(r io.Reader, max int64) (blob.Blob, error)
+}
+
 // Poller fetches a channel's mailbox over IMAP.
 type Poller struct {
 	Ingester Ingester
 	State    Mailboxes
+	Blobs    Blobs
 	// TLSConfig is used for STARTTLS and TLS (nil: the system's roots).
 	TLSConfig *tls.Config
 	Log       interface {
@@ -228,7 +237,7 @@ func (p Poller) store(ctx context.Context, ch *redazione.Channel, raw []byte, re
 		var m *Mail
 		if m, err = Parse(raw, isPEC(ch.Settings)); err == nil {
 			if m.Receipt != nil {
-				err := p.Ingester.Receipt(ctx, ch, *m.Receipt)
+				err := p.Ingester.PECReceipt(ctx, ch, *m.Receipt)
 				switch redazione.ErrorCode(err) {
 				case "", redazione.ENOTFOUND: // about a message sent elsewhere
 					return nil
@@ -241,7 +250,12 @@ func (p Poller) store(ctx context.Context, ch *redazione.Channel, raw []byte, re
 			if ownAddress(ch, m.From) {
 				return nil // the office's own message (a copy, a loop)
 			}
-			in, err = m.Inbound()
+			if in, err = m.Inbound(); err == nil {
+				err = p.attach(&in, m.Attachments)
+				if redazione.ErrorCode(err) == redazione.EINTERNAL {
+					return err // the blob store failed: fetch it again later
+				}
+			}
 		}
 		if err != nil {
 			reason = redazione.ErrorMessage(err)
@@ -263,6 +277,26 @@ func (p Poller) store(ctx context.Context, ch *redazione.Channel, raw []byte, re
 		p.Log.Warn("e-mail ingest", "channel", ch.ID, "err", err)
 	}
 	return nil
+}
+
+// attach puts the attachments in the blob store and on the message; one
+// over the size limit is named in the text instead.
+func (p Poller) attach(in *store.Inbound, as []Attachment) error {
+	if p.Blobs == nil {
+		return nil
+	}
+	for _, a := range as {
+		b, err := p.Blobs.Put(bytes.NewReader(a.Data), blob.MaxSize)
+		if errors.Is(err, blob.ErrTooLarge) {
+			in.Text += fmt.Sprintf("\n[allegato «%s» non acquisito: supera %d MB]", a.Name, blob.MaxSize>>20)
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("allegato %q: %w", a.Name, err)
+		}
+		in.Attachments = append(in.Attachments, store.InboundAttachment{Name: a.Name, ContentType: b.ContentType, Size: b.Size, BlobKey: b.Key})
+	}
+	return in.Validate()
 }
 
 // notice is the message that stands for an e-mail that cannot be shown.

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/channel"
 	"github.com/redazione/redazione/jobs"
 	"github.com/redazione/redazione/store"
 )
@@ -196,8 +197,21 @@ func (s Sender) Send(ctx context.Context, ch *redazione.Channel, conv *redazione
 	case resp.StatusCode >= 200 && resp.StatusCode < 300:
 		return nil
 	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
-		return fmt.Errorf("Mastodon chiede di riprovare: %s %s", resp.Status, r.Error)
+		err := fmt.Errorf("Mastodon chiede di riprovare: %s %s", resp.Status, r.Error)
+		if wait := rateLimitReset(resp.Header, time.Now()); wait > 0 {
+			return jobs.Later{Err: err, After: wait}
+		}
+		return err
 	default:
 		return jobs.Permanent{Err: fmt.Errorf("Mastodon ha rifiutato il messaggio: %s %s", resp.Status, r.Error)}
 	}
+}
+
+// rateLimitReset is how long Mastodon asks to wait: its X-RateLimit-Reset
+// header (an ISO 8601 time) or a standard Retry-After.
+func rateLimitReset(h http.Header, now time.Time) time.Duration {
+	if t, err := time.Parse(time.RFC3339, strings.TrimSpace(h.Get("X-RateLimit-Reset"))); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return channel.RetryAfter(h, now)
 }

@@ -2,8 +2,10 @@ package mastodon
 
 import (
 	"encoding/json"
+	"net/http"
 	"os"
 	"testing"
+	"time"
 )
 
 func TestParseNotifications(t *testing.T) {
@@ -36,6 +38,30 @@ func TestText(t *testing.T) {
 	} {
 		if got := Text(in); got != want {
 			t.Errorf("Text(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestRateLimitReset(t *testing.T) {
+	now := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		reset, retry string
+		want         time.Duration
+	}{
+		{reset: "2026-11-26T10:05:00.000Z", want: 5 * time.Minute}, // as Mastodon sends it
+		{reset: "2026-11-26T09:00:00Z", want: 0},                   // already past
+		{retry: "7", want: 7 * time.Second},
+		{want: 0},
+	} {
+		h := http.Header{}
+		if tc.reset != "" {
+			h.Set("X-RateLimit-Reset", tc.reset)
+		}
+		if tc.retry != "" {
+			h.Set("Retry-After", tc.retry)
+		}
+		if got := rateLimitReset(h, now); got != tc.want {
+			t.Errorf("reset %q retry %q: %v, want %v", tc.reset, tc.retry, got, tc.want)
 		}
 	}
 }

@@ -112,5 +112,7 @@ func (s MessengerSender) Send(ctx context.Context, ch *redazione.Channel, conv *
 			payload["tag"] = "HUMAN_AGENT"
 		}
 	}
-	return graphPost(ctx, s.Client, ch, url.PathEscape(pageID)+"/messages", payload, "Meta")
+	id, err := graphSend(ctx, s.Client, ch, url.PathEscape(pageID)+"/messages", payload, "Meta")
+	m.ExternalID = id
+	return err
 }

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/channel"
 	"github.com/redazione/redazione/channel/apichannel"
 	"github.com/redazione/redazione/jobs"
 	"github.com/redazione/redazione/store"
@@ -187,16 +188,26 @@ func (s WhatsAppSender) Send(ctx context.Context, ch *redazione.Channel, conv *r
 		payload["type"] = "template"
 		payload["template"] = map[string]any{"name": t.Name, "language": map[string]any{"code": t.Language}}
 	}
-	return graphPost(ctx, s.Client, ch, phoneID+"/messages", payload, "WhatsApp")
+	id, err := graphSend(ctx, s.Client, ch, phoneID+"/messages", payload, "WhatsApp")
+	m.ExternalID = id
+	return err
 }
 
 // graphPost posts payload to a Graph API path of the channel's account,
 // with its token. 429 and 5xx are tried again; any other refusal is final
 // and keeps Meta's reason. The token never appears in an error.
 func graphPost(ctx context.Context, client *http.Client, ch *redazione.Channel, path string, payload any, platform string) error {
+	_, err := graphSend(ctx, client, ch, path, payload, platform)
+	return err
+}
+
+// graphSend is graphPost returning the id Meta gave the message sent (Send
+// API: message_id; Cloud API: messages[0].id), which its delivery and read
+// receipts name.
+func graphSend(ctx context.Context, client *http.Client, ch *redazione.Channel, path string, payload any, platform string) (string, error) {
 	token := ch.Settings["token"]
 	if token == "" {
-		return jobs.Permanent{Err: fmt.Errorf("il canale %s non ha il token", platform)}
+		return "", jobs.Permanent{Err: fmt.Errorf("il canale %s non ha il token", platform)}
 	}
 	base := strings.TrimRight(ch.Settings["api_base_url"], "/")
 	if base == "" {
@@ -209,7 +220,7 @@ func graphPost(ctx context.Context, client *http.Client, ch *redazione.Channel, 
 	body, _ := json.Marshal(payload)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/"+version+"/"+path, bytes.NewReader(body))
 	if err != nil {
-		return jobs.Permanent{Err: errors.New("indirizzo del Graph API non valido")}
+		return "", jobs.Permanent{Err: errors.New("indirizzo del Graph API non valido")}
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+token)
@@ -218,10 +229,14 @@ func graphPost(ctx context.Context, client *http.Client, ch *redazione.Channel, 
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return fmt.Errorf("Graph API non raggiungibile (%s)", req.URL.Host)
+		return "", fmt.Errorf("Graph API non raggiungibile (%s)", req.URL.Host)
 	}
 	defer resp.Body.Close()
 	var r struct {
+		MessageID string `json:"message_id"` // Send API
+		Messages  []struct {
+			ID string `json:"id"`
+		} `json:"messages"` // Cloud API
 		Error *struct {
 			Message   string `json:"message"`
 			Code      int    `json:"code"`
@@ -240,13 +255,29 @@ func graphPost(ctx context.Context, client *http.Client, ch *redazione.Channel, 
 	}
 	switch {
 	case resp.StatusCode >= 200 && resp.StatusCode < 300 && r.Error == nil:
-		return nil
-	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
-		return fmt.Errorf("%s chiede di riprovare: %s", platform, reason)
+		if len(r.Messages) > 0 {
+			return r.Messages[0].ID, nil
+		}
+		return r.MessageID, nil
+	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 || (r.Error != nil && transient[r.Error.Code]):
+		err := fmt.Errorf("%s chiede di riprovare: %s", platform, reason)
+		if wait := channel.RetryAfter(resp.Header, time.Now()); wait > 0 {
+			return "", jobs.Later{Err: err, After: wait}
+		}
+		return "", err
 	default:
-		return jobs.Permanent{Err: fmt.Errorf("%s ha rifiutato il messaggio: %s", platform, reason)}
+		return "", jobs.Permanent{Err: fmt.Errorf("%s ha rifiutato il messaggio: %s", platform, reason)}
 	}
 }
+
+// transient are the Graph API error codes of rate limits and passing
+// outages, answered with HTTP 400 but worth trying again later: 1 and 2
+// (temporary), 4, 17, 32, 613 (app, user, page and hourly call limits),
+// 80001 and 80006 (Pages and Messenger rate limits), 130429 (WhatsApp
+// throughput), 131048 (spam rate limit), 131056 (too many messages to one
+// number).
+var transient = map[int]bool{1: true, 2: true, 4: true, 17: true, 32: true, 613: true,
+	80001: true, 80006: true, 130429: true, 131048: true, 131056: true}
 
 // Window is how long after the citizen's last message a free reply may be
 // sent; after it, only an approved template.

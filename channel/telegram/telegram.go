@@ -220,7 +220,8 @@ func (s Sender) Send(ctx context.Context, ch *redazione.Channel, conv *redazione
 	case resp.StatusCode == http.StatusOK && r.OK:
 		return nil
 	case resp.StatusCode == http.StatusTooManyRequests || r.ErrorCode == 429:
-		return fmt.Errorf("Telegram chiede di riprovare tra %d s: %s", r.Parameters.RetryAfter, r.Description)
+		err := fmt.Errorf("Telegram chiede di riprovare tra %d s: %s", r.Parameters.RetryAfter, r.Description)
+		return jobs.Later{Err: err, After: time.Duration(r.Parameters.RetryAfter) * time.Second}
 	case resp.StatusCode >= 500:
 		return fmt.Errorf("Telegram ha risposto %s", resp.Status)
 	default:

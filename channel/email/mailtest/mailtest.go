@@ -90,7 +90,9 @@ func StartIMAP(t testing.TB, o IMAPOptions) *IMAP {
 	}
 	mem.AddUser(s.user)
 	opts := &imapserver.Options{
-		NewSession:   func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) { return mem.NewSession(), nil, nil },
+		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
+			return mem.NewSession(), nil, nil
+		},
 		Caps:         imap.CapSet{imap.CapIMAP4rev1: {}},
 		InsecureAuth: o.TLS != StartTLS,
 		Logger:       log.New(io.Discard, "", 0),

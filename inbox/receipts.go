@@ -1,0 +1,36 @@
+package inbox
+
+import (
+	"context"
+
+	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/events"
+	"github.com/redazione/redazione/store"
+)
+
+// Receipts records a platform's delivery and read receipts on the replies
+// they name, and refreshes the screens showing them. It returns how many
+// replies changed.
+func (s *Service) Receipts(ctx context.Context, ch *redazione.Channel, rs []store.Receipt) (int, error) {
+	changed := 0
+	for _, r := range rs {
+		done, err := s.DB.ApplyReceipt(ctx, ch, r)
+		if redazione.ErrorCode(err) == redazione.EINVALID {
+			s.Log.Warn("receipt ignored", "channel", ch.ID, "err", err)
+			continue
+		}
+		if err != nil {
+			return changed, err
+		}
+		for _, d := range done {
+			conv, err := s.DB.Conversation(ctx, redazione.SystemActor(ch.EnteID), d.ConversationID)
+			if err != nil {
+				continue
+			}
+			s.publish(ctx, events.Event{Type: events.MessageUpdated, EnteID: ch.EnteID, ConversationID: conv.ID, DeskID: conv.DeskID,
+				ContactID: conv.ContactID, MessageID: d.MessageID})
+		}
+		changed += len(done)
+	}
+	return changed, nil
+}

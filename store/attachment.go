@@ -1,0 +1,187 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/blob"
+)
+
+// MaxAttachments is the most files one message may carry.
+const MaxAttachments = 20
+
+// InboundAttachment is a file that came with a citizen's message: either
+// already in the blob store (BlobKey, e.g. an e-mail part), or to be fetched
+// from the platform after the message is stored (Source: a Telegram file_id,
+// a WhatsApp media id, a URL the webhook gave).
+type InboundAttachment struct {
+	Name        string
+	ContentType string // as the platform says; replaced by the sniffed type once stored
+	Size        int64
+	BlobKey     string
+	Source      string
+}
+
+func validateAttachments(as []InboundAttachment) error {
+	if len(as) > MaxAttachments {
+		return redazione.FieldError("attachments", "troppi allegati (massimo %d)", MaxAttachments)
+	}
+	for _, a := range as {
+		switch {
+		case a.BlobKey == "" && a.Source == "":
+			return redazione.FieldError("attachments", "allegato senza contenuto né riferimento")
+		case len(a.Name) > 255 || len(a.ContentType) > 255 || len(a.Source) > 2048 || len(a.BlobKey) > 64:
+			return redazione.FieldError("attachments", "nome o riferimento dell'allegato troppo lungo")
+		case !utf8.ValidString(a.Name+a.ContentType+a.Source) || strings.ContainsRune(a.Name+a.ContentType+a.Source, 0):
+			return redazione.FieldError("attachments", "nome dell'allegato non valido")
+		case a.Size < 0:
+			return redazione.FieldError("attachments", "dimensione dell'allegato non valida")
+		}
+	}
+	return nil
+}
+
+// insertAttachments stores the attachments of message m and returns the ids
+// of those still to be fetched.
+func (db *DB) insertAttachments(ctx context.Context, tx conn, enteID, messageID int64, as []InboundAttachment, now int64) ([]int64, error) {
+	var pending []int64
+	for _, a := range as {
+		status := redazione.AttachmentStored
+		if a.BlobKey == "" {
+			status = redazione.AttachmentPending
+		}
+		id, err := tx.insert(ctx, `INSERT INTO attachments (ente_id, message_id, name, content_type, size, blob_key, status, source, created_at)
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, enteID, messageID, a.Name, a.ContentType, a.Size, a.BlobKey, string(status), a.Source, now)
+		if err != nil {
+			return nil, fmt.Errorf("insert attachment: %w", err)
+		}
+		if status == redazione.AttachmentPending {
+			pending = append(pending, id)
+		}
+	}
+	return pending, nil
+}
+
+const attachmentColumns = "id, message_id, name, content_type, size, blob_key, status, error"
+
+func scanAttachment(row interface{ Scan(...any) error }) (redazione.Attachment, error) {
+	var a redazione.Attachment
+	var status string
+	err := row.Scan(&a.ID, &a.MessageID, &a.Name, &a.ContentType, &a.Size, &a.BlobKey, &status, &a.Error)
+	a.Status = redazione.AttachmentStatus(status)
+	return a, err
+}
+
+// loadAttachments fills the attachments of msgs, in one query.
+func (db *DB) loadAttachments(ctx context.Context, msgs []*redazione.Message) error {
+	if len(msgs) == 0 {
+		return nil
+	}
+	byID := make(map[int64]*redazione.Message, len(msgs))
+	args := make([]any, 0, len(msgs))
+	for _, m := range msgs {
+		byID[m.ID] = m
+		args = append(args, m.ID)
+	}
+	rows, err := db.reader().query(ctx, "SELECT "+attachmentColumns+" FROM attachments WHERE message_id IN ("+placeholders(len(args))+") ORDER BY id", args...)
+	if err != nil {
+		return fmt.Errorf("attachments: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		a, err := scanAttachment(rows)
+		if err != nil {
+			return err
+		}
+		m := byID[a.MessageID]
+		m.Attachments = append(m.Attachments, a)
+	}
+	return rows.Err()
+}
+
+// Attachment returns an attachment of a conversation the actor may see.
+func (db *DB) Attachment(ctx context.Context, a redazione.Actor, id int64) (*redazione.Attachment, error) {
+	var conv int64
+	var at redazione.Attachment
+	err := db.reader().row(ctx, "SELECT a.conversation_id FROM attachments t JOIN messages a ON a.id = t.message_id WHERE t.id = ? AND t.ente_id = ?", id, a.EnteID).Scan(&conv)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("allegato")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("attachment: %w", err)
+	}
+	if _, err := db.Conversation(ctx, a, conv); err != nil {
+		return nil, err
+	}
+	at, err = scanAttachment(db.reader().row(ctx, "SELECT "+attachmentColumns+" FROM attachments WHERE id = ?", id))
+	if err != nil {
+		return nil, fmt.Errorf("attachment: %w", err)
+	}
+	return &at, nil
+}
+
+// PendingAttachment is an attachment still to be fetched from its platform.
+type PendingAttachment struct {
+	redazione.Attachment
+	EnteID    int64
+	ChannelID int64
+	Source    string
+}
+
+// PendingAttachment returns attachment id if it is still to be fetched
+// (ENOTFOUND otherwise: already stored, failed or unknown).
+func (db *DB) PendingAttachment(ctx context.Context, id int64) (*PendingAttachment, error) {
+	var p PendingAttachment
+	var status string
+	err := db.reader().row(ctx, `SELECT t.id, t.message_id, t.name, t.content_type, t.size, t.status, t.ente_id, m.channel_id, t.source
+	 FROM attachments t JOIN messages m ON m.id = t.message_id WHERE t.id = ? AND t.status = 'pending'`, id).
+		Scan(&p.ID, &p.MessageID, &p.Name, &p.ContentType, &p.Size, &status, &p.EnteID, &p.ChannelID, &p.Source)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("allegato da scaricare")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("pending attachment: %w", err)
+	}
+	p.Status = redazione.AttachmentStatus(status)
+	return &p, nil
+}
+
+// PendingAttachments lists the ids of attachments still to be fetched, oldest
+// first, so a restart can enqueue again what a crash left behind.
+func (db *DB) PendingAttachments(ctx context.Context, limit int) ([]int64, error) {
+	rows, err := db.reader().query(ctx, "SELECT id FROM attachments WHERE status = 'pending' ORDER BY id LIMIT ?", limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+// AttachmentStored records that a pending attachment's file is kept.
+func (db *DB) AttachmentStored(ctx context.Context, id int64, b blob.Blob) error {
+	return conn{db: db, q: db.write}.execOne(ctx, "allegato da scaricare",
+		"UPDATE attachments SET status = 'stored', blob_key = ?, size = ?, content_type = ?, error = '' WHERE id = ? AND status = 'pending'",
+		b.Key, b.Size, b.ContentType, id)
+}
+
+// AttachmentFailed records why a pending attachment could not be kept.
+func (db *DB) AttachmentFailed(ctx context.Context, id int64, reason string) error {
+	if len(reason) > 500 {
+		reason = reason[:500]
+	}
+	return conn{db: db, q: db.write}.execOne(ctx, "allegato da scaricare",
+		"UPDATE attachments SET status = 'failed', error = ? WHERE id = ? AND status = 'pending'", reason, id)
+}
