@@ -164,6 +164,20 @@ func TestEmailThreadDisplay(t *testing.T) {
 		if len(convs()) != 2 {
 			t.Fatalf("a receipt opened a conversation: %d", len(convs()))
 		}
+
+		// files sent with an e-mail are shown with it
+		imapSrv.Deliver(t, mailSample(t, "citizen_attachments.eml"))
+		eventually(t, "the e-mail with files", func() bool { return len(convs()) == 3 })
+		var paolo int64
+		for _, c := range convs() {
+			if c.Contact.ExternalID == "paolo.esposito@example.it" {
+				paolo = c.ID
+			}
+		}
+		_, page = op.get(fmt.Sprintf("/conversations/%d", paolo))
+		if !strings.Contains(page, "modulo residenza è firmato.pdf") || !strings.Contains(page, `class="msg-image"`) || !strings.Contains(page, `href="/attachments/`) {
+			t.Fatalf("attachments not shown:\n%s", page)
+		}
 	})
 }
 

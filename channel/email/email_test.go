@@ -368,6 +368,33 @@ func TestEmailPEC(t *testing.T) {
 	})
 }
 
+// An e-mail's files are kept in the blob store and shown with the message,
+// their type sniffed from the content, not taken from the sender.
+func TestEmailAttachments(t *testing.T) {
+	o := newOffice(t, testdb.Open(t, store.SQLite), mailtest.IMAPOptions{TLS: mailtest.Plain}, mailtest.Plain, nil)
+	o.imap.Deliver(t, sample(t, "citizen_attachments.eml"))
+	c := o.waitConversations(1)[0]
+	ms := o.messages(c.ID)
+	if len(ms) != 1 || len(ms[0].Attachments) != 2 {
+		t.Fatalf("%+v", ms)
+	}
+	png, pdf := ms[0].Attachments[0], ms[0].Attachments[1]
+	if png.Name != "lampione.png" || png.ContentType != "image/png" || png.Status != redazione.AttachmentStored ||
+		pdf.Name != "modulo residenza è firmato.pdf" || pdf.ContentType != "application/pdf" || pdf.Size == 0 {
+		t.Fatalf("%+v %+v", png, pdf)
+	}
+	f, err := o.a.Blobs.Open(pdf.BlobKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	head := make([]byte, 8)
+	io.ReadFull(f, head)
+	if string(head) != "%PDF-1.4" {
+		t.Fatalf("stored %q", head)
+	}
+}
+
 // A 5xx answer of the SMTP server fails the reply with its reason; a 4xx
 // answer and a server that cannot be reached are tried again.
 func TestEmailSendFailures(t *testing.T) {

@@ -2,10 +2,14 @@ package email
 
 import (
 	"bytes"
+	"context"
+	"io"
 	"os"
 	"strings"
 	"testing"
 
+	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/blob"
 	"github.com/redazione/redazione/store"
 )
 
@@ -175,5 +179,38 @@ func TestCheckSettings(t *testing.T) {
 	}
 	if r := Redact("imaps://urp:segretissima@imap.example.it/INBOX"); strings.Contains(r, "segretissima") {
 		t.Fatal(r)
+	}
+}
+
+// Attachments and inline images are kept, named as the sender named them
+// (RFC 2231 included); the text is the plain part.
+func TestParseAttachments(t *testing.T) {
+	m, err := Parse(sample(t, "citizen_attachments.eml"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Attachments) != 2 || m.Attachments[0].Name != "lampione.png" || m.Attachments[1].Name != "modulo residenza è firmato.pdf" ||
+		!bytes.HasPrefix(m.Attachments[0].Data, []byte("\x89PNG")) || !bytes.HasPrefix(m.Attachments[1].Data, []byte("%PDF-1.4")) {
+		t.Fatalf("%+v", m.Attachments)
+	}
+	if !strings.HasPrefix(m.Text, "Vi mando il modulo") {
+		t.Fatalf("text %q", m.Text)
+	}
+}
+
+type fullBlobs struct{}
+
+func (fullBlobs) Put(io.Reader, int64) (blob.Blob, error) { return blob.Blob{}, blob.ErrTooLarge }
+
+// An attachment over the blob store's limit is named in the text, and the
+// message still arrives.
+func TestAttachmentTooLarge(t *testing.T) {
+	rec := &recorder{}
+	ch := &redazione.Channel{ID: 1, Kind: redazione.ChannelEmail, Settings: map[string]string{SettingAddress: "urp@comune.example.it"}}
+	if err := (Poller{Ingester: rec, Blobs: fullBlobs{}, Log: nopLog{}}).store(context.Background(), ch, sample(t, "citizen_attachments.eml"), "", nil); err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.ins) != 1 || len(rec.ins[0].Attachments) != 0 || !strings.Contains(rec.ins[0].Text, "[allegato «modulo residenza è firmato.pdf» non acquisito: supera 25 MB]") {
+		t.Fatalf("%+v", rec.ins)
 	}
 }
