@@ -237,14 +237,22 @@ func (m *Mail) Inbound() (store.Inbound, error) {
 	if len(html) > store.MaxEmailHTMLBytes {
 		html = "" // the text is kept; a page that large is not shown
 	}
+	id := m.MessageID
+	if len(id) > 255 {
+		sum := sha256.Sum256([]byte(id))
+		id = "sha256-" + hex.EncodeToString(sum[:16]) + "@redazione.invalid"
+	}
 	in := store.Inbound{
-		ExternalID:  m.MessageID,
+		ExternalID:  id,
 		ContactID:   m.From,
 		ContactName: truncate(m.FromName, 255),
 		Text:        text,
 		SentAt:      m.Date,
-		InReplyTo:   append(append([]string{}, m.InReplyTo...), m.References...),
-		Email:       &store.EmailPart{Subject: truncate(m.Subject, 900), HTML: html, PEC: m.PEC, References: m.References},
+		InReplyTo:   msgIDs(append(append([]string{}, m.InReplyTo...), m.References...)),
+		Email:       &store.EmailPart{Subject: truncate(m.Subject, 900), HTML: html, PEC: m.PEC, References: msgIDs(m.References)},
+	}
+	if len(in.Email.References) == 0 && len(m.InReplyTo) == 1 {
+		in.Email.References = msgIDs(m.InReplyTo) // RFC 5322 3.6.4: the parent stands for the thread
 	}
 	if len(in.InReplyTo) > 50 {
 		in.InReplyTo = in.InReplyTo[len(in.InReplyTo)-50:] // the newest references
@@ -256,6 +264,17 @@ func (m *Mail) Inbound() (store.Inbound, error) {
 		return in, err
 	}
 	return in, nil
+}
+
+// msgIDs keeps the Message-IDs that can name a stored message.
+func msgIDs(ids []string) []string {
+	var out []string
+	for _, id := range ids {
+		if id != "" && len(id) <= 255 && utf8.ValidString(id) && !strings.ContainsAny(id, "\x00 ") {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // truncate cuts s to at most n bytes, on a rune boundary.

@@ -150,6 +150,8 @@ func (p Poller) session(ctx context.Context, ch *redazione.Channel) error {
 			case <-news:
 			case <-ctx.Done():
 			case <-time.After(idleRestart):
+			case <-c.Closed():
+				return errors.New("il server IMAP ha chiuso la connessione")
 			}
 			if err := idle.Close(); err != nil {
 				return fmt.Errorf("IDLE: %w", err)
