@@ -11,9 +11,10 @@ import (
 	"time"
 
 	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/calendar"
 )
 
-const channelColumns = "id, ente_id, kind, name, desk_id, secret, callback_url, disabled, created_at, settings, last_event_at, last_error, last_error_at"
+const channelColumns = "id, ente_id, kind, name, desk_id, secret, callback_url, disabled, created_at, settings, last_event_at, last_error, last_error_at, credentials_expire_at"
 
 // Sealer seals channel settings at rest (package secrets).
 type Sealer interface {
@@ -28,13 +29,13 @@ func (db *DB) SetSealer(s Sealer) { db.sealer = s }
 func (db *DB) scanChannel(row interface{ Scan(...any) error }) (*redazione.Channel, error) {
 	var c redazione.Channel
 	var kind, settings string
-	var created, lastEvent, lastErr int64
+	var created, lastEvent, lastErr, expire int64
 	if err := row.Scan(&c.ID, &c.EnteID, &kind, &c.Name, &c.DeskID, &c.Secret, &c.CallbackURL, &c.Disabled, &created, &settings,
-		&lastEvent, &c.LastError, &lastErr); err != nil {
+		&lastEvent, &c.LastError, &lastErr, &expire); err != nil {
 		return nil, err
 	}
 	c.Kind, c.CreatedAt = redazione.ChannelKind(kind), tm(created)
-	c.LastEventAt, c.LastErrorAt = tm(lastEvent), tm(lastErr)
+	c.LastEventAt, c.LastErrorAt, c.CredentialsExpireAt = tm(lastEvent), tm(lastErr), tm(expire)
 	if settings != "" {
 		if db.sealer == nil {
 			return nil, errors.New("channel settings are sealed and no master key is set")
@@ -46,6 +47,9 @@ func (db *DB) scanChannel(row interface{ Scan(...any) error }) (*redazione.Chann
 		if err := json.Unmarshal(plain, &c.Settings); err != nil {
 			return nil, fmt.Errorf("channel %d settings: %w", c.ID, err)
 		}
+	}
+	if day, err := time.ParseInLocation(time.DateOnly, c.Settings[CredentialsExpireSetting], calendar.Rome); err == nil && c.CredentialsExpireAt.IsZero() {
+		c.CredentialsExpireAt = day.UTC()
 	}
 	return &c, nil
 }
@@ -80,6 +84,11 @@ func (db *DB) CreateChannel(ctx context.Context, a redazione.Actor, c *redazione
 	}
 	if c.Secret == "" {
 		return redazione.FieldError("secret", "manca il segreto del canale")
+	}
+	if v := c.Settings[CredentialsExpireSetting]; v != "" {
+		if _, err := time.Parse(time.DateOnly, v); err != nil {
+			return redazione.FieldError(CredentialsExpireSetting, "la data di scadenza delle credenziali va scritta come AAAA-MM-GG")
+		}
 	}
 	sealed, err := db.sealSettings(c.Settings)
 	if err != nil {
@@ -255,4 +264,28 @@ func (db *DB) ChannelError(ctx context.Context, channelID int64, msg string) {
 		msg = msg[:500]
 	}
 	conn{db: db, q: db.write}.exec(ctx, "UPDATE channels SET last_error = ?, last_error_at = ? WHERE id = ?", msg, ms(db.now()), channelID)
+}
+
+// CredentialsExpireSetting is the channel setting where an administrator
+// writes when credentials the platform cannot be asked about expire (a mail
+// password's renewal date, say), as YYYY-MM-DD.
+const CredentialsExpireSetting = "credentials_expire_at"
+
+// CredentialsToCheck lists the enabled channels of the kinds given whose
+// credentials were last checked before since.
+func (db *DB) CredentialsToCheck(ctx context.Context, since time.Time, kinds ...redazione.ChannelKind) ([]*redazione.Channel, error) {
+	args := []any{false, ms(since)}
+	for _, k := range kinds {
+		args = append(args, string(k))
+	}
+	return db.queryChannels(ctx, "disabled = ? AND credentials_checked_at < ? AND kind IN ("+placeholders(len(kinds))+")", args...)
+}
+
+// CredentialsChecked records when a channel's credentials expire, as the
+// platform says (zero: never).
+func (db *DB) CredentialsChecked(ctx context.Context, channelID int64, expire time.Time) error {
+	_, err := conn{db: db, q: db.write}.exec(ctx, "UPDATE channels SET credentials_expire_at = ?, credentials_checked_at = ? WHERE id = ?",
+		ms(expire), ms(db.now()), channelID)
+	db.channels.Delete(channelID)
+	return err
 }

@@ -110,9 +110,11 @@ var funcs = template.FuncMap{
 	"snippet": func(text string, terms []string) template.HTML {
 		return search.Snippet(text, terms, 160)
 	},
-	"has":      func(list []int64, v int64) bool { return slices.Contains(list, v) },
-	"isImage":  func(contentType string) bool { return inlineTypes[contentType] },
-	"fileSize": fileSize,
+	"has":              func(list []int64, v int64) bool { return slices.Contains(list, v) },
+	"isImage":          func(contentType string) bool { return inlineTypes[contentType] },
+	"fileSize":         fileSize,
+	"credentialsState": func(expire time.Time) string { return credentialsState(expire, time.Now()) },
+	"day":              func(t time.Time) string { return t.In(rome).Format("02/01/2006") },
 	"dictItem": func(p *page, c *redazione.Conversation) map[string]any {
 		return map[string]any{"Lang": p.Lang, "C": c, "P": p}
 	},
@@ -381,4 +383,21 @@ func fileSize(n int64) string {
 	default:
 		return strings.Replace(strconv.FormatFloat(float64(n)/1e6, 'f', 1, 64), ".", ",", 1) + " MB"
 	}
+}
+
+// credentialsWarning is how long before they expire credentials are flagged.
+const credentialsWarning = 14 * 24 * time.Hour
+
+// credentialsState says whether a channel's credentials are fine ("ok"),
+// expire within two weeks ("soon") or have expired; "" when they do not expire.
+func credentialsState(expire, now time.Time) string {
+	switch {
+	case expire.IsZero():
+		return ""
+	case !expire.After(now):
+		return "expired"
+	case expire.Sub(now) < credentialsWarning:
+		return "soon"
+	}
+	return "ok"
 }

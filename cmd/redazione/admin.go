@@ -226,7 +226,10 @@ func admin(ctx context.Context, cfg config, args []string, stdout io.Writer) err
 				}
 				masked[k] = v
 			}
-			health := map[string]any{"last_event_at": nil, "last_error": c.LastError, "last_error_at": nil}
+			health := map[string]any{"last_event_at": nil, "last_error": c.LastError, "last_error_at": nil, "credentials_expire_at": nil}
+			if !c.CredentialsExpireAt.IsZero() {
+				health["credentials_expire_at"] = c.CredentialsExpireAt.UTC()
+			}
 			if !c.LastEventAt.IsZero() {
 				health["last_event_at"] = c.LastEventAt.UTC()
 			}
