@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -150,6 +151,53 @@ func (db *DB) UpdateChannel(ctx context.Context, a redazione.Actor, c *redazione
 		}
 		return appendAudit(ctx, tx, db.now(), redazione.AuditEntry{EnteID: a.EnteID, ActorID: a.UserID, Action: "channel.update", Target: fmt.Sprint(c.ID),
 			Detail: fmt.Sprintf("name=%s desk=%d disabled=%v", c.Name, c.DeskID, c.Disabled)})
+	})
+}
+
+// UpdateChannelSettings replaces the settings of a channel of the actor's
+// ente (tokens, addresses), sealed at rest. The audit trail names the
+// settings changed, never their values.
+func (db *DB) UpdateChannelSettings(ctx context.Context, a redazione.Actor, id int64, settings map[string]string) error {
+	if !a.CanAdmin() {
+		return redazione.Errorf(redazione.EFORBIDDEN, "solo un amministratore può modificare i canali")
+	}
+	if v := settings[CredentialsExpireSetting]; v != "" {
+		if _, err := time.Parse(time.DateOnly, v); err != nil {
+			return redazione.FieldError(CredentialsExpireSetting, "la data di scadenza delle credenziali va scritta come AAAA-MM-GG")
+		}
+	}
+	old, err := db.Channel(ctx, id)
+	if err != nil || old.EnteID != a.EnteID {
+		return notFound("canale")
+	}
+	var changed []string
+	for k, v := range settings {
+		if old.Settings[k] != v {
+			changed = append(changed, k)
+		}
+	}
+	for k := range old.Settings {
+		if _, ok := settings[k]; !ok {
+			changed = append(changed, k)
+		}
+	}
+	if len(changed) == 0 {
+		return nil
+	}
+	slices.Sort(changed)
+	sealed, err := db.sealSettings(settings)
+	if err != nil {
+		return err
+	}
+	defer db.channels.Delete(id)
+	return db.inTx(ctx, func(tx conn) error {
+		// New credentials: ask the platform about them again.
+		if err := tx.execOne(ctx, "canale", "UPDATE channels SET settings = ?, credentials_checked_at = 0, credentials_expire_at = 0 WHERE id = ? AND ente_id = ?",
+			sealed, id, a.EnteID); err != nil {
+			return err
+		}
+		return appendAudit(ctx, tx, db.now(), redazione.AuditEntry{EnteID: a.EnteID, ActorID: a.UserID, Action: "channel.settings", Target: fmt.Sprint(id),
+			Detail: "impostazioni cambiate: " + strings.Join(changed, ", ")})
 	})
 }
 

@@ -20,7 +20,9 @@ import (
 	"time"
 
 	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/channel"
 	"github.com/redazione/redazione/search"
+	"github.com/redazione/redazione/secrets"
 	"github.com/redazione/redazione/sla"
 	"github.com/redazione/redazione/store"
 )
@@ -113,6 +115,10 @@ var funcs = template.FuncMap{
 	"has":              func(list []int64, v int64) bool { return slices.Contains(list, v) },
 	"isImage":          func(contentType string) bool { return inlineTypes[contentType] },
 	"fileSize":         fileSize,
+	"settingsOf":       channel.SettingsOf,
+	"dict":             dict,
+	"masked":           secrets.Mask,
+	"webhookPath":      channel.WebhookPath,
 	"credentialsState": func(expire time.Time) string { return credentialsState(expire, time.Now()) },
 	"day":              func(t time.Time) string { return t.In(rome).Format("02/01/2006") },
 	"dictItem": func(p *page, c *redazione.Conversation) map[string]any {
@@ -400,4 +406,20 @@ func credentialsState(expire, now time.Time) string {
 		return "soon"
 	}
 	return "ok"
+}
+
+// dict builds the data of a sub-template from key, value pairs.
+func dict(kv ...any) (map[string]any, error) {
+	if len(kv)%2 != 0 {
+		return nil, errors.New("dict: odd number of arguments")
+	}
+	m := make(map[string]any, len(kv)/2)
+	for i := 0; i < len(kv); i += 2 {
+		k, ok := kv[i].(string)
+		if !ok {
+			return nil, errors.New("dict: keys must be strings")
+		}
+		m[k] = kv[i+1]
+	}
+	return m, nil
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/auth"
+	"github.com/redazione/redazione/channel"
 	"github.com/redazione/redazione/secrets"
 	"github.com/redazione/redazione/store"
 )
@@ -170,20 +171,8 @@ func admin(ctx context.Context, cfg config, args []string, stdout io.Writer) err
 			}
 			c.Settings[strings.TrimSpace(k)] = strings.TrimSpace(v)
 		}
-		if c.Kind == redazione.ChannelTelegram && c.Settings["token"] == "" {
-			return fmt.Errorf("channel add telegram needs --set token=BOT_TOKEN")
-		}
-		if need := map[redazione.ChannelKind][]string{
-			redazione.ChannelWhatsApp:  {"token", "app_secret", "verify_token", "phone_number_id"},
-			redazione.ChannelMessenger: {"token", "app_secret", "verify_token", "page_id"},
-			redazione.ChannelInstagram: {"token", "app_secret", "verify_token", "page_id"},
-			redazione.ChannelMastodon:  {"token", "api_base_url"},
-		}[c.Kind]; need != nil {
-			for _, k := range need {
-				if c.Settings[k] == "" {
-					return fmt.Errorf("channel add %s needs --set %s=...", c.Kind, k)
-				}
-			}
+		if err := channel.CheckSettings(c.Kind, c.Settings); err != nil {
+			return fmt.Errorf("channel add %s: %s (--set key=value)", c.Kind, redazione.ErrorMessage(err))
 		}
 		if len(ids) > 0 {
 			c.DeskID = ids[0]
@@ -221,7 +210,7 @@ func admin(ctx context.Context, cfg config, args []string, stdout io.Writer) err
 		for _, c := range chans {
 			masked := map[string]string{}
 			for k, v := range c.Settings {
-				if strings.Contains(k, "token") || strings.Contains(k, "secret") || strings.Contains(k, "password") {
+				if channel.IsSecret(c.Kind, k) {
 					v = secrets.Mask(v)
 				}
 				masked[k] = v
