@@ -222,6 +222,9 @@ type Channel struct {
 	LastEventAt time.Time
 	LastError   string
 	LastErrorAt time.Time
+	// CredentialsExpireAt is when the channel's token or password stops
+	// working (zero: never, or not known).
+	CredentialsExpireAt time.Time
 }
 
 // Contact is a citizen as a channel knows them.

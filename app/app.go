@@ -6,6 +6,7 @@ package app
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -85,6 +86,9 @@ func StartWith(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) 
 		cancel()
 		a.closeAll()
 		return nil, err
+	}
+	if cfg.DataDir == "" {
+		return fail(errors.New("app: no data directory"))
 	}
 	if a.Blobs, err = blob.Open(filepath.Join(cfg.DataDir, "blobs")); err != nil {
 		return fail(err)
@@ -183,6 +187,7 @@ func (a *App) sweep(ctx context.Context, every time.Duration) {
 		} else if n > 0 {
 			a.log.Info("re-enqueued queued replies", "count", n)
 		}
+		a.checkCredentials(ctx)
 		if n, err := a.Inbox.AlertSLA(ctx); err != nil && ctx.Err() == nil {
 			a.log.Warn("sla alerts", "err", err)
 		} else if n > 0 {

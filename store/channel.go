@@ -7,13 +7,15 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/calendar"
 )
 
-const channelColumns = "id, ente_id, kind, name, desk_id, secret, callback_url, disabled, created_at, settings, last_event_at, last_error, last_error_at"
+const channelColumns = "id, ente_id, kind, name, desk_id, secret, callback_url, disabled, created_at, settings, last_event_at, last_error, last_error_at, credentials_expire_at"
 
 // Sealer seals channel settings at rest (package secrets).
 type Sealer interface {
@@ -28,13 +30,13 @@ func (db *DB) SetSealer(s Sealer) { db.sealer = s }
 func (db *DB) scanChannel(row interface{ Scan(...any) error }) (*redazione.Channel, error) {
 	var c redazione.Channel
 	var kind, settings string
-	var created, lastEvent, lastErr int64
+	var created, lastEvent, lastErr, expire int64
 	if err := row.Scan(&c.ID, &c.EnteID, &kind, &c.Name, &c.DeskID, &c.Secret, &c.CallbackURL, &c.Disabled, &created, &settings,
-		&lastEvent, &c.LastError, &lastErr); err != nil {
+		&lastEvent, &c.LastError, &lastErr, &expire); err != nil {
 		return nil, err
 	}
 	c.Kind, c.CreatedAt = redazione.ChannelKind(kind), tm(created)
-	c.LastEventAt, c.LastErrorAt = tm(lastEvent), tm(lastErr)
+	c.LastEventAt, c.LastErrorAt, c.CredentialsExpireAt = tm(lastEvent), tm(lastErr), tm(expire)
 	if settings != "" {
 		if db.sealer == nil {
 			return nil, errors.New("channel settings are sealed and no master key is set")
@@ -46,6 +48,9 @@ func (db *DB) scanChannel(row interface{ Scan(...any) error }) (*redazione.Chann
 		if err := json.Unmarshal(plain, &c.Settings); err != nil {
 			return nil, fmt.Errorf("channel %d settings: %w", c.ID, err)
 		}
+	}
+	if day, err := time.ParseInLocation(time.DateOnly, c.Settings[CredentialsExpireSetting], calendar.Rome); err == nil && c.CredentialsExpireAt.IsZero() {
+		c.CredentialsExpireAt = day.UTC()
 	}
 	return &c, nil
 }
@@ -80,6 +85,11 @@ func (db *DB) CreateChannel(ctx context.Context, a redazione.Actor, c *redazione
 	}
 	if c.Secret == "" {
 		return redazione.FieldError("secret", "manca il segreto del canale")
+	}
+	if v := c.Settings[CredentialsExpireSetting]; v != "" {
+		if _, err := time.Parse(time.DateOnly, v); err != nil {
+			return redazione.FieldError(CredentialsExpireSetting, "la data di scadenza delle credenziali va scritta come AAAA-MM-GG")
+		}
 	}
 	sealed, err := db.sealSettings(c.Settings)
 	if err != nil {
@@ -141,6 +151,53 @@ func (db *DB) UpdateChannel(ctx context.Context, a redazione.Actor, c *redazione
 		}
 		return appendAudit(ctx, tx, db.now(), redazione.AuditEntry{EnteID: a.EnteID, ActorID: a.UserID, Action: "channel.update", Target: fmt.Sprint(c.ID),
 			Detail: fmt.Sprintf("name=%s desk=%d disabled=%v", c.Name, c.DeskID, c.Disabled)})
+	})
+}
+
+// UpdateChannelSettings replaces the settings of a channel of the actor's
+// ente (tokens, addresses), sealed at rest. The audit trail names the
+// settings changed, never their values.
+func (db *DB) UpdateChannelSettings(ctx context.Context, a redazione.Actor, id int64, settings map[string]string) error {
+	if !a.CanAdmin() {
+		return redazione.Errorf(redazione.EFORBIDDEN, "solo un amministratore può modificare i canali")
+	}
+	if v := settings[CredentialsExpireSetting]; v != "" {
+		if _, err := time.Parse(time.DateOnly, v); err != nil {
+			return redazione.FieldError(CredentialsExpireSetting, "la data di scadenza delle credenziali va scritta come AAAA-MM-GG")
+		}
+	}
+	old, err := db.Channel(ctx, id)
+	if err != nil || old.EnteID != a.EnteID {
+		return notFound("canale")
+	}
+	var changed []string
+	for k, v := range settings {
+		if old.Settings[k] != v {
+			changed = append(changed, k)
+		}
+	}
+	for k := range old.Settings {
+		if _, ok := settings[k]; !ok {
+			changed = append(changed, k)
+		}
+	}
+	if len(changed) == 0 {
+		return nil
+	}
+	slices.Sort(changed)
+	sealed, err := db.sealSettings(settings)
+	if err != nil {
+		return err
+	}
+	defer db.channels.Delete(id)
+	return db.inTx(ctx, func(tx conn) error {
+		// New credentials: ask the platform about them again.
+		if err := tx.execOne(ctx, "canale", "UPDATE channels SET settings = ?, credentials_checked_at = 0, credentials_expire_at = 0 WHERE id = ? AND ente_id = ?",
+			sealed, id, a.EnteID); err != nil {
+			return err
+		}
+		return appendAudit(ctx, tx, db.now(), redazione.AuditEntry{EnteID: a.EnteID, ActorID: a.UserID, Action: "channel.settings", Target: fmt.Sprint(id),
+			Detail: "impostazioni cambiate: " + strings.Join(changed, ", ")})
 	})
 }
 
@@ -255,4 +312,28 @@ func (db *DB) ChannelError(ctx context.Context, channelID int64, msg string) {
 		msg = msg[:500]
 	}
 	conn{db: db, q: db.write}.exec(ctx, "UPDATE channels SET last_error = ?, last_error_at = ? WHERE id = ?", msg, ms(db.now()), channelID)
+}
+
+// CredentialsExpireSetting is the channel setting where an administrator
+// writes when credentials the platform cannot be asked about expire (a mail
+// password's renewal date, say), as YYYY-MM-DD.
+const CredentialsExpireSetting = "credentials_expire_at"
+
+// CredentialsToCheck lists the enabled channels of the kinds given whose
+// credentials were last checked before since.
+func (db *DB) CredentialsToCheck(ctx context.Context, since time.Time, kinds ...redazione.ChannelKind) ([]*redazione.Channel, error) {
+	args := []any{false, ms(since)}
+	for _, k := range kinds {
+		args = append(args, string(k))
+	}
+	return db.queryChannels(ctx, "disabled = ? AND credentials_checked_at < ? AND kind IN ("+placeholders(len(kinds))+")", args...)
+}
+
+// CredentialsChecked records when a channel's credentials expire, as the
+// platform says (zero: never).
+func (db *DB) CredentialsChecked(ctx context.Context, channelID int64, expire time.Time) error {
+	_, err := conn{db: db, q: db.write}.exec(ctx, "UPDATE channels SET credentials_expire_at = ?, credentials_checked_at = ? WHERE id = ?",
+		ms(expire), ms(db.now()), channelID)
+	db.channels.Delete(channelID)
+	return err
 }

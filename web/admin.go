@@ -1,13 +1,14 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/auth"
-	"github.com/redazione/redazione/channel/email"
+	"github.com/redazione/redazione/channel"
 )
 
 // adminView is the data of the administration pages.
@@ -19,13 +20,23 @@ type adminView struct {
 	Created  string // a one-time secret or password, shown once
 	BaseURL  string
 	Surveys  bool
+	// Kinds are the kinds of channel an administrator may add; NewKind is
+	// the one whose form is shown.
+	Kinds   []redazione.ChannelKind
+	NewKind redazione.ChannelKind
 }
+
+var channelKinds = []redazione.ChannelKind{redazione.ChannelWebChat, redazione.ChannelAPI, redazione.ChannelTelegram,
+	redazione.ChannelWhatsApp, redazione.ChannelMessenger, redazione.ChannelInstagram, redazione.ChannelMastodon, redazione.ChannelEmail}
 
 var roles = []redazione.Role{redazione.RoleOperator, redazione.RoleCoordinator, redazione.RoleAnalyst, redazione.RoleAdmin}
 
 func (s *Server) adminData(r *http.Request, u *session) (*adminView, error) {
 	ctx := r.Context()
-	v := &adminView{Roles: roles, BaseURL: s.baseURL(r)}
+	v := &adminView{Roles: roles, BaseURL: s.baseURL(r), Kinds: channelKinds, NewKind: redazione.ChannelKind(r.FormValue("kind"))}
+	if !v.NewKind.Valid() {
+		v.NewKind = redazione.ChannelWebChat
+	}
 	var err error
 	if v.Users, err = s.DB.Users(ctx, u.Actor.EnteID); err != nil {
 		return nil, err
@@ -130,30 +141,61 @@ func (s *Server) channelsPage(w http.ResponseWriter, r *http.Request, u *session
 func (s *Server) createChannel(w http.ResponseWriter, r *http.Request, u *session) {
 	c := &redazione.Channel{Kind: redazione.ChannelKind(r.PostFormValue("kind")), Name: r.PostFormValue("name"),
 		DeskID: formInt(r, "desk"), CallbackURL: strings.TrimSpace(r.PostFormValue("callback_url")), Secret: auth.NewToken("")}
-	if c.Kind == redazione.ChannelEmail {
-		c.Settings = map[string]string{}
-		for _, k := range []string{email.SettingIMAP, email.SettingSMTP, email.SettingAddress, email.SettingIMAPPassword, email.SettingSMTPPassword} {
-			if v := strings.TrimSpace(r.PostFormValue(k)); v != "" {
-				c.Settings[k] = v
-			}
-		}
-		if r.PostFormValue(email.SettingPEC) == "on" {
-			c.Settings[email.SettingPEC] = "true"
-		}
-		if err := email.CheckSettings(c.Settings); err != nil {
-			s.adminPage(w, r, u, "admin_channels", "admin.channels", "", 0, err)
-			return
-		}
+	c.Settings = formSettings(r, c.Kind, nil)
+	err := channel.CheckSettings(c.Kind, c.Settings)
+	if err == nil {
+		err = s.DB.CreateChannel(r.Context(), u.Actor, c)
 	}
-	if err := s.DB.CreateChannel(r.Context(), u.Actor, c); err != nil {
+	if err != nil {
 		s.adminPage(w, r, u, "admin_channels", "admin.channels", "", 0, err)
 		return
 	}
 	shown := ""
-	if c.Kind == redazione.ChannelAPI {
+	switch {
+	case c.Kind == redazione.ChannelAPI:
 		shown = c.Name + ": " + c.Secret
+	case c.Kind == redazione.ChannelTelegram && channel.WebhookPath(c) != "":
+		// setWebhook needs both: the address and the secret_token.
+		shown = fmt.Sprintf("%s: webhook %s%s, secret_token %s", c.Name, s.baseURL(r), channel.WebhookPath(c), c.Secret)
 	}
 	s.adminPage(w, r, u, "admin_channels", "admin.channels", shown, http.StatusOK, nil)
+}
+
+// formSettings reads the settings of a channel kind from a form (fields
+// "set.KEY"). A secret left empty keeps its value in old; any other setting
+// left empty is removed.
+func formSettings(r *http.Request, kind redazione.ChannelKind, old map[string]string) map[string]string {
+	out := map[string]string{}
+	for _, st := range channel.SettingsOf(kind) {
+		v := strings.TrimSpace(r.PostFormValue("set." + st.Key))
+		if v == "" && st.Secret {
+			v = old[st.Key]
+		}
+		if v != "" {
+			out[st.Key] = v
+		}
+	}
+	return out
+}
+
+// updateChannelSettings replaces a channel's settings (new tokens, addresses).
+func (s *Server) updateChannelSettings(w http.ResponseWriter, r *http.Request, u *session) {
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	c, err := s.DB.Channel(r.Context(), id)
+	if err != nil || c.EnteID != u.Actor.EnteID {
+		s.fail(w, r, nil, redazione.Errorf(redazione.ENOTFOUND, "canale non trovato"))
+		return
+	}
+	settings := formSettings(r, c.Kind, c.Settings)
+	err = channel.CheckSettings(c.Kind, settings)
+	if err == nil {
+		err = s.DB.UpdateChannelSettings(r.Context(), u.Actor, id, settings)
+	}
+	if err != nil {
+		s.adminPage(w, r, u, "admin_channels", "admin.channels", "", 0, err)
+		return
+	}
+	http.Redirect(w, r, "/admin/channels", http.StatusSeeOther)
 }
 
 func (s *Server) updateChannel(w http.ResponseWriter, r *http.Request, u *session) {

@@ -188,10 +188,11 @@ func TestEmailChannelAdmin(t *testing.T) {
 	e := start(t, testdb.Open(t, store.SQLite))
 	admin := e.login(e.newUser(e.ente, redazione.RoleAdmin))
 	form := url.Values{"kind": {"email"}, "name": {"Posta URP"}, "desk": {fmt.Sprint(e.desks[0].ID)},
-		"imap_url": {"imaps://urp%40comune.example.it:PW-IMAP-SEGRETA@127.0.0.1:1/INBOX"}, "smtp_url": {"smtps://urp%40comune.example.it@127.0.0.1:1"},
-		"smtp_password": {"PW-SMTP-SEGRETA"}, "address": {"URP <urp@comune.example.it>"}, "pec": {"on"}}
+		"set.imap_url": {"imaps://urp%40comune.example.it:PW-IMAP-SEGRETA@127.0.0.1:1/INBOX"}, "set.smtp_url": {"smtps://urp%40comune.example.it@127.0.0.1:1"},
+		"set.smtp_password": {"PW-SMTP-SEGRETA"}, "set.address": {"URP <urp@comune.example.it>"}, "set.pec": {"true"}}
 	status, page := admin.post("/admin/channels", form)
-	if status != 200 || strings.Contains(page, "SEGRETA") || !strings.Contains(page, "Posta URP") || !strings.Contains(page, "imaps://urp%40comune.example.it:xxxxx@127.0.0.1:1/INBOX") {
+	if status != 200 || strings.Contains(page, "SEGRETA") || !strings.Contains(page, "Posta URP") || !strings.Contains(page, "imaps://urp%40comune.example.it:xxxxx@127.0.0.1:1/INBOX") ||
+		!strings.Contains(page, "PEC (buste e ricevute certificate)") {
 		t.Fatalf("%d\n%s", status, page)
 	}
 	chans, _ := e.db.Channels(t.Context(), e.ente.ID)
@@ -205,7 +206,7 @@ func TestEmailChannelAdmin(t *testing.T) {
 		t.Fatalf("%+v", ch)
 	}
 	form.Set("name", "Senza indirizzo")
-	form.Del("address")
+	form.Del("set.address")
 	status, page = admin.post("/admin/channels", form)
 	if status == 200 || !strings.Contains(page, "address") {
 		t.Fatalf("%d\n%s", status, page)

@@ -20,7 +20,7 @@ import (
 	"time"
 
 	"github.com/redazione/redazione"
-	"github.com/redazione/redazione/channel/email"
+	"github.com/redazione/redazione/channel"
 	"github.com/redazione/redazione/search"
 	"github.com/redazione/redazione/sla"
 	"github.com/redazione/redazione/store"
@@ -95,7 +95,6 @@ var funcs = template.FuncMap{
 	"roleLabel":    func(lang string, r redazione.Role) string { return translate(lang, "role."+string(r)) },
 	"kindLabel":    func(lang string, k redazione.ChannelKind) string { return translate(lang, "kind."+string(k)) },
 	"receiptLabel": func(lang, kind string) string { return translate(lang, "receipt."+kind) },
-	"redact":       email.Redact,
 	"deliveryLabel": func(lang string, d redazione.Delivery) string {
 		return translate(lang, "delivery."+string(d))
 	},
@@ -113,9 +112,15 @@ var funcs = template.FuncMap{
 	"snippet": func(text string, terms []string) template.HTML {
 		return search.Snippet(text, terms, 160)
 	},
-	"has":      func(list []int64, v int64) bool { return slices.Contains(list, v) },
-	"isImage":  func(contentType string) bool { return inlineTypes[contentType] },
-	"fileSize": fileSize,
+	"has":              func(list []int64, v int64) bool { return slices.Contains(list, v) },
+	"isImage":          func(contentType string) bool { return inlineTypes[contentType] },
+	"fileSize":         fileSize,
+	"settingsOf":       channel.SettingsOf,
+	"dict":             dict,
+	"masked":           channel.Masked,
+	"webhookPath":      channel.WebhookPath,
+	"credentialsState": func(expire time.Time) string { return credentialsState(expire, time.Now()) },
+	"day":              func(t time.Time) string { return t.In(rome).Format("02/01/2006") },
 	"dictItem": func(p *page, c *redazione.Conversation) map[string]any {
 		return map[string]any{"Lang": p.Lang, "C": c, "P": p}
 	},
@@ -384,4 +389,37 @@ func fileSize(n int64) string {
 	default:
 		return strings.Replace(strconv.FormatFloat(float64(n)/1e6, 'f', 1, 64), ".", ",", 1) + " MB"
 	}
+}
+
+// credentialsWarning is how long before they expire credentials are flagged.
+const credentialsWarning = 14 * 24 * time.Hour
+
+// credentialsState says whether a channel's credentials are fine ("ok"),
+// expire within two weeks ("soon") or have expired; "" when they do not expire.
+func credentialsState(expire, now time.Time) string {
+	switch {
+	case expire.IsZero():
+		return ""
+	case !expire.After(now):
+		return "expired"
+	case expire.Sub(now) < credentialsWarning:
+		return "soon"
+	}
+	return "ok"
+}
+
+// dict builds the data of a sub-template from key, value pairs.
+func dict(kv ...any) (map[string]any, error) {
+	if len(kv)%2 != 0 {
+		return nil, errors.New("dict: odd number of arguments")
+	}
+	m := make(map[string]any, len(kv)/2)
+	for i := 0; i < len(kv); i += 2 {
+		k, ok := kv[i].(string)
+		if !ok {
+			return nil, errors.New("dict: keys must be strings")
+		}
+		m[k] = kv[i+1]
+	}
+	return m, nil
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/channel"
 )
 
 // The channel's settings (sealed at rest with the others):
@@ -98,34 +99,7 @@ func smtpServer(settings map[string]string) (*server, error) {
 // CheckSettings says what is missing or wrong in an e-mail channel's
 // settings, naming the setting.
 func CheckSettings(settings map[string]string) error {
-	if settings[SettingIMAP] == "" {
-		return redazione.FieldError(SettingIMAP, "manca l'indirizzo del server IMAP (imap_url)")
-	}
-	if _, err := imapServer(settings); err != nil {
-		return err
-	}
-	if settings[SettingSMTP] == "" {
-		return redazione.FieldError(SettingSMTP, "manca l'indirizzo del server SMTP (smtp_url)")
-	}
-	if _, err := smtpServer(settings); err != nil {
-		return err
-	}
-	if a, err := mail.ParseAddress(settings[SettingAddress]); err != nil || !strings.Contains(a.Address, "@") {
-		return redazione.FieldError(SettingAddress, "serve l'indirizzo e-mail del canale (address)")
-	}
-	if v := settings[SettingPEC]; v != "" && v != "true" && v != "false" {
-		return redazione.FieldError(SettingPEC, "pec vale true o false")
-	}
-	return nil
-}
-
-// Redact returns a URL with its password hidden, to show or log it.
-func Redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(indirizzo non valido)"
-	}
-	return u.Redacted()
+	return channel.CheckSettings(redazione.ChannelEmail, settings)
 }
 
 // parseAddress returns the bare address of "Name <address>".

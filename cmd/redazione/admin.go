@@ -13,7 +13,7 @@ import (
 
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/auth"
-	emailch "github.com/redazione/redazione/channel/email"
+	"github.com/redazione/redazione/channel"
 	"github.com/redazione/redazione/secrets"
 	"github.com/redazione/redazione/store"
 )
@@ -171,25 +171,8 @@ func admin(ctx context.Context, cfg config, args []string, stdout io.Writer) err
 			}
 			c.Settings[strings.TrimSpace(k)] = strings.TrimSpace(v)
 		}
-		if c.Kind == redazione.ChannelTelegram && c.Settings["token"] == "" {
-			return fmt.Errorf("channel add telegram needs --set token=BOT_TOKEN")
-		}
-		if need := map[redazione.ChannelKind][]string{
-			redazione.ChannelWhatsApp:  {"token", "app_secret", "verify_token", "phone_number_id"},
-			redazione.ChannelMessenger: {"token", "app_secret", "verify_token", "page_id"},
-			redazione.ChannelInstagram: {"token", "app_secret", "verify_token", "page_id"},
-			redazione.ChannelMastodon:  {"token", "api_base_url"},
-		}[c.Kind]; need != nil {
-			for _, k := range need {
-				if c.Settings[k] == "" {
-					return fmt.Errorf("channel add %s needs --set %s=...", c.Kind, k)
-				}
-			}
-		}
-		if c.Kind == redazione.ChannelEmail {
-			if err := emailch.CheckSettings(c.Settings); err != nil {
-				return fmt.Errorf("channel add email: %s (--set imap_url=... --set smtp_url=... --set address=...)", redazione.ErrorMessage(err))
-			}
+		if err := channel.CheckSettings(c.Kind, c.Settings); err != nil {
+			return fmt.Errorf("channel add %s: %s (--set key=value)", c.Kind, redazione.ErrorMessage(err))
 		}
 		if len(ids) > 0 {
 			c.DeskID = ids[0]
@@ -210,10 +193,10 @@ func admin(ctx context.Context, cfg config, args []string, stdout io.Writer) err
 			res["token"] = secrets.Mask(c.Settings["token"])
 			res["api_base_url"] = c.Settings["api_base_url"]
 		case redazione.ChannelEmail:
-			res["address"] = c.Settings[emailch.SettingAddress]
-			res["imap_url"] = emailch.Redact(c.Settings[emailch.SettingIMAP])
-			res["smtp_url"] = emailch.Redact(c.Settings[emailch.SettingSMTP])
-			res["pec"] = c.Settings[emailch.SettingPEC] == "true"
+			res["address"] = c.Settings["address"]
+			res["imap_url"] = channel.Masked(c.Settings["imap_url"])
+			res["smtp_url"] = channel.Masked(c.Settings["smtp_url"])
+			res["pec"] = c.Settings["pec"] == "true"
 		case redazione.ChannelTelegram:
 			// Give both to setWebhook: url (behind the public address) and
 			// secret_token.
@@ -232,14 +215,15 @@ func admin(ctx context.Context, cfg config, args []string, stdout io.Writer) err
 		for _, c := range chans {
 			masked := map[string]string{}
 			for k, v := range c.Settings {
-				if strings.Contains(k, "token") || strings.Contains(k, "secret") || strings.Contains(k, "password") {
-					v = secrets.Mask(v)
-				} else if strings.HasSuffix(k, "_url") {
-					v = emailch.Redact(v) // a URL may hold a password
+				if channel.IsSecret(c.Kind, k) {
+					v = channel.Masked(v)
 				}
 				masked[k] = v
 			}
-			health := map[string]any{"last_event_at": nil, "last_error": c.LastError, "last_error_at": nil}
+			health := map[string]any{"last_event_at": nil, "last_error": c.LastError, "last_error_at": nil, "credentials_expire_at": nil}
+			if !c.CredentialsExpireAt.IsZero() {
+				health["credentials_expire_at"] = c.CredentialsExpireAt.UTC()
+			}
 			if !c.LastEventAt.IsZero() {
 				health["last_event_at"] = c.LastEventAt.UTC()
 			}

@@ -77,9 +77,16 @@ func TestScriptingContract(t *testing.T) {
 			if err := run(context.Background(), []string{"channel", "add", "telegram", "--name", "Senza token"}, &out, &errb); err == nil {
 				t.Fatal("a Telegram channel without a token was added")
 			}
+			cli(t, "channel", "add", "telegram", "--name", "Bot in scadenza", "--set", "token=1:ALTRO", "--set", "credentials_expire_at=2027-01-31")
+			if err := run(context.Background(), []string{"channel", "add", "telegram", "--name", "Data sbagliata", "--set", "token=1:X", "--set", "credentials_expire_at=31/01/2027"}, &out, &errb); err == nil {
+				t.Fatal("an unreadable expiry date was accepted")
+			}
 			out.Reset()
 			if err := run(context.Background(), []string{"channel", "list"}, &out, &errb); err != nil || strings.Contains(out.String(), "SEGRETISSIMO") || !strings.Contains(out.String(), "Bot del Comune") {
 				t.Fatalf("channel list shows the token or misses the channel: %v\n%s", err, out.String())
+			}
+			if !strings.Contains(out.String(), `"credentials_expire_at":"2027-01-30T23:00:00Z"`) { // midnight in Rome
+				t.Errorf("channel list does not say when the credentials expire:\n%s", out.String())
 			}
 
 			// the printed id, secret and token work against a running server
@@ -87,7 +94,7 @@ func TestScriptingContract(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			a, err := app.StartWith(context.Background(), db, app.Config{}, quietLog())
+			a, err := app.StartWith(context.Background(), db, app.Config{DataDir: t.TempDir()}, quietLog())
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,0 +1,163 @@
+package channel
+
+import (
+	"net/mail"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/secrets"
+)
+
+// Setting is one setting an administrator gives a channel of some kind.
+type Setting struct {
+	Key      string
+	Required bool
+	// Secret settings are sealed at rest and never shown back in full.
+	Secret bool
+	// URL settings must be absolute http(s) addresses.
+	URL bool
+}
+
+// common are the settings every channel may have.
+var common = []Setting{{Key: "credentials_expire_at"}}
+
+// meta are the settings shared by Meta's platforms.
+var meta = []Setting{
+	{Key: "token", Required: true, Secret: true},
+	{Key: "app_secret", Required: true, Secret: true},
+	{Key: "verify_token", Required: true, Secret: true},
+	{Key: "app_id"},
+	{Key: "api_base_url", URL: true},
+	{Key: "api_version"},
+}
+
+// kindSettings lists, for each kind of channel, the settings it takes.
+var kindSettings = map[redazione.ChannelKind][]Setting{
+	redazione.ChannelTelegram: {
+		{Key: "token", Required: true, Secret: true},
+		{Key: "mode"},
+		{Key: "api_base_url", URL: true},
+	},
+	redazione.ChannelWhatsApp:  append([]Setting{{Key: "phone_number_id", Required: true}, {Key: "templates"}}, meta...),
+	redazione.ChannelMessenger: append([]Setting{{Key: "page_id", Required: true}}, meta...),
+	redazione.ChannelInstagram: append([]Setting{{Key: "page_id", Required: true}}, meta...),
+	redazione.ChannelMastodon: {
+		{Key: "api_base_url", Required: true, URL: true},
+		{Key: "token", Required: true, Secret: true},
+		{Key: "poll_interval"},
+	},
+	// The server addresses may hold the password (imaps://user:password@host):
+	// secret, shown without the password (Masked).
+	redazione.ChannelEmail: {
+		{Key: "imap_url", Required: true, Secret: true},
+		{Key: "smtp_url", Required: true, Secret: true},
+		{Key: "address", Required: true},
+		{Key: "imap_password", Secret: true},
+		{Key: "smtp_password", Secret: true},
+		{Key: "pec"},
+		{Key: "poll_interval"},
+	},
+}
+
+// SettingsOf returns the settings a channel of the kind takes, common ones last.
+func SettingsOf(kind redazione.ChannelKind) []Setting {
+	return append(slices.Clone(kindSettings[kind]), common...)
+}
+
+// IsSecret tells whether a setting of the kind must never be shown in full.
+func IsSecret(kind redazione.ChannelKind, key string) bool {
+	for _, s := range SettingsOf(kind) {
+		if s.Key == key {
+			return s.Secret
+		}
+	}
+	// unknown keys: by their name, to be safe
+	return strings.Contains(key, "token") || strings.Contains(key, "secret") || strings.Contains(key, "password")
+}
+
+// CheckSettings names the first required setting missing, or the first
+// address that is not an http(s) URL.
+func CheckSettings(kind redazione.ChannelKind, settings map[string]string) error {
+	for _, s := range SettingsOf(kind) {
+		v := strings.TrimSpace(settings[s.Key])
+		if s.Required && v == "" {
+			return redazione.FieldError(s.Key, "manca l'impostazione obbligatoria %s", s.Key)
+		}
+		if s.URL && v != "" {
+			if u, err := url.Parse(v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				return redazione.FieldError(s.Key, "%s deve essere un indirizzo http o https", s.Key)
+			}
+		}
+	}
+	if kind == redazione.ChannelTelegram {
+		if m := settings["mode"]; m != "" && m != "webhook" && m != "polling" {
+			return redazione.FieldError("mode", "mode deve essere webhook o polling")
+		}
+	}
+	if kind == redazione.ChannelEmail {
+		return checkEmail(settings)
+	}
+	return nil
+}
+
+// checkEmail checks the servers and the address of an e-mail channel.
+func checkEmail(settings map[string]string) error {
+	for key, scheme := range map[string]string{"imap_url": "imap", "smtp_url": "smtp"} {
+		u, err := url.Parse(strings.TrimSpace(settings[key]))
+		if err != nil || (u.Scheme != scheme && u.Scheme != scheme+"s") || u.Hostname() == "" {
+			return redazione.FieldError(key, "%s deve essere un indirizzo %s://utente:password@host:porta o %ss://...", key, scheme, scheme)
+		}
+		if q := u.Query().Get("tls"); q != "" && q != "none" {
+			return redazione.FieldError(key, "%s: tls ammette solo il valore none", key)
+		}
+	}
+	if a, err := mail.ParseAddress(settings["address"]); err != nil || !strings.Contains(a.Address, "@") {
+		return redazione.FieldError("address", "address deve essere l'indirizzo e-mail del canale")
+	}
+	if v := settings["pec"]; v != "" && v != "true" && v != "false" {
+		return redazione.FieldError("pec", "pec vale true o false")
+	}
+	if v := settings["poll_interval"]; v != "" {
+		if d, err := time.ParseDuration(v); err != nil || d <= 0 {
+			return redazione.FieldError("poll_interval", "poll_interval è una durata come 30s o 5m")
+		}
+	}
+	return nil
+}
+
+// Masked shows a secret setting without its secret: a server address with
+// its user and host but neither password nor query, anything else by its
+// last characters only.
+func Masked(v string) string {
+	if u, err := url.Parse(v); err == nil && strings.Contains(v, "://") && u.Host != "" {
+		u.RawQuery, u.Fragment, u.ForceQuery = "", "", false
+		if u.User != nil {
+			if _, ok := u.User.Password(); ok {
+				u.User = url.UserPassword(u.User.Username(), "xxxxx")
+			}
+		}
+		return u.String()
+	}
+	return secrets.Mask(v)
+}
+
+// WebhookPath is where the platform posts a channel's events ("" for
+// channels Redazione polls or that have none).
+func WebhookPath(c *redazione.Channel) string {
+	switch c.Kind {
+	case redazione.ChannelTelegram:
+		if c.Settings["mode"] == "polling" {
+			return ""
+		}
+		return "/hooks/telegram/" + itoa(c.ID)
+	case redazione.ChannelWhatsApp, redazione.ChannelMessenger, redazione.ChannelInstagram:
+		return "/hooks/meta/" + itoa(c.ID)
+	}
+	return ""
+}
+
+func itoa(v int64) string { return strconv.FormatInt(v, 10) }
