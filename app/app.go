@@ -235,13 +235,18 @@ func (a *App) pollEmail(ctx context.Context, every time.Duration, tlsConfig *tls
 
 // runPollers keeps, every interval, one running poll per channel of a kind
 // that wants it, in the whole installation (a lease per channel keeps other
-// processes off it), and stops the polls of channels no longer there.
+// processes off it), stops the polls of channels no longer there, and starts
+// again those whose settings changed (a new password, another server).
 func (a *App) runPollers(ctx context.Context, every time.Duration, kind redazione.ChannelKind, leaseBase int64,
 	wants func(*redazione.Channel) bool, poll func(context.Context, *redazione.Channel)) {
-	running := map[int64]context.CancelFunc{}
+	type polling struct {
+		stop     context.CancelFunc
+		settings string
+	}
+	running := map[int64]polling{}
 	defer func() {
-		for _, stop := range running {
-			stop()
+		for _, p := range running {
+			p.stop()
 		}
 	}()
 	t := time.NewTicker(every)
@@ -257,23 +262,28 @@ func (a *App) runPollers(ctx context.Context, every time.Duration, kind redazion
 				continue
 			}
 			want[ch.ID] = true
-			if running[ch.ID] != nil {
-				continue
+			settings := fmt.Sprint(ch.Settings) // keys in order
+			if p, ok := running[ch.ID]; ok {
+				if p.settings == settings {
+					continue
+				}
+				p.stop()
+				delete(running, ch.ID)
 			}
 			release, ok, err := a.DB.Lease(ctx, leaseBase+ch.ID)
 			if err != nil || !ok {
 				continue // another process polls this channel
 			}
 			pctx, stop := context.WithCancel(ctx)
-			running[ch.ID] = stop
+			running[ch.ID] = polling{stop, settings}
 			go func(ch *redazione.Channel) {
 				defer release()
 				poll(pctx, ch)
 			}(ch)
 		}
-		for id, stop := range running {
+		for id, p := range running {
 			if !want[id] {
-				stop()
+				p.stop()
 				delete(running, id)
 			}
 		}

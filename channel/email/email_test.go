@@ -491,3 +491,33 @@ func (l *errLog) Warn(msg string, args ...any) {
 		}
 	}
 }
+
+// A wrong password is the channel's error, shown in its health without the
+// password; once the administrator sets the right one, the poller starts
+// again with it and the mail arrives.
+func TestEmailPasswordChange(t *testing.T) {
+	o := newOffice(t, testdb.Open(t, store.SQLite), mailtest.IMAPOptions{TLS: mailtest.Plain}, mailtest.Plain, nil)
+	settings := map[string]string{}
+	for k, v := range o.ch.Settings {
+		settings[k] = v
+	}
+	settings[email.SettingIMAP] = strings.Replace(o.imap.URL(), o.imap.Password, "password-sbagliata", 1)
+	if err := o.db.UpdateChannelSettings(t.Context(), o.sys, o.ch.ID, settings); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the login error", func() bool {
+		ch, _ := o.db.Channel(context.Background(), o.ch.ID)
+		return strings.Contains(ch.LastError, "accesso IMAP")
+	})
+	o.imap.Deliver(t, sample(t, "citizen_plain.eml"))
+	time.Sleep(500 * time.Millisecond)
+	ch, _ := o.db.Channel(t.Context(), o.ch.ID)
+	if strings.Contains(ch.LastError, "password-sbagliata") || len(o.conversations()) != 0 {
+		t.Fatalf("health %q, %d conversations", ch.LastError, len(o.conversations()))
+	}
+	settings[email.SettingIMAP] = o.imap.URL()
+	if err := o.db.UpdateChannelSettings(t.Context(), o.sys, o.ch.ID, settings); err != nil {
+		t.Fatal(err)
+	}
+	o.waitConversations(1)
+}
