@@ -44,6 +44,9 @@ func TestIngestThreads(t *testing.T) {
 			t.Fatalf("%+v %v", fresh, err)
 		}
 
+		if res, err := db.Search(ctx, o.as(o.mario), "buca", 10); err != nil || len(res.Hits) != 1 || res.Hits[0].Message.ID != first.Message.ID {
+			t.Fatalf("search by subject: %+v %v", res, err)
+		}
 		parts, err := db.EmailParts(ctx, o.ente.ID, []int64{first.Message.ID, again.Message.ID})
 		if err != nil || parts[first.Message.ID] == nil || parts[first.Message.ID].Subject != "Buca" || parts[again.Message.ID] != nil {
 			t.Fatalf("%+v %v", parts, err)

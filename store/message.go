@@ -97,6 +97,9 @@ func (db *DB) Ingest(ctx context.Context, ch *redazione.Channel, in Inbound) (*I
 	// Stemming is the costliest part of indexing: done here, in the
 	// caller's goroutine, not in the single writer.
 	in.doc = search.Document(in.Text)
+	if in.Email != nil && in.Email.Subject != "" {
+		in.doc = search.Document(in.Email.Subject + "\n" + in.Text) // an e-mail is found by its subject too
+	}
 	in.flags = flagsOf(in)
 	if db.dialect == SQLite {
 		// One writer: messages arriving together share a transaction.
