@@ -135,7 +135,7 @@ var catalog = map[string][2]string{
 	"email.plain":                       {"Testo semplice", "Plain text"},
 	"email.images":                      {"Mostra immagini remote", "Show remote images"},
 	"email.images.help":                 {"Le immagini remote sono bloccate: caricarle può far sapere al mittente che il messaggio è stato letto.", "Remote images are blocked: loading them may tell the sender the message was read."},
-	"email.receipts":                    {"Ricevute PEC", "PEC receipts"},
+	"email.receipts":                    {"Ricevute di consegna", "Delivery receipts"},
 	"receipt.accettazione":              {"Accettata dal gestore", "Accepted by the provider"},
 	"receipt.non-accettazione":          {"Non accettata dal gestore", "Not accepted by the provider"},
 	"receipt.presa-in-carico":           {"Presa in carico dal gestore del destinatario", "Taken in charge by the recipient's provider"},

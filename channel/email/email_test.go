@@ -395,6 +395,25 @@ func TestEmailAttachments(t *testing.T) {
 	}
 }
 
+// A bounce arriving after the SMTP server accepted the reply marks it
+// failed with the remote server's reason and opens no conversation; one
+// about no message of the office arrives as an e-mail, so nothing is lost.
+func TestEmailBounce(t *testing.T) {
+	o := newOffice(t, testdb.Open(t, store.SQLite), mailtest.IMAPOptions{TLS: mailtest.Plain}, mailtest.Plain, nil)
+	o.imap.Deliver(t, sample(t, "citizen_plain.eml"))
+	c := o.waitConversations(1)[0]
+	r := o.reply(c.ID, "Gentile Lucia, abbiamo segnalato la buca.")
+	waitFor(t, "delivery", func() bool { return o.message(r.ID).Delivery == redazione.DeliverySent })
+	o.imap.Deliver(t, sample(t, "dsn_failed.eml", "{{MSGID}}", o.message(r.ID).ExternalID))
+	waitFor(t, "the bounce", func() bool { return o.message(r.ID).Delivery == redazione.DeliveryFailed })
+	if m := o.message(r.ID); !strings.Contains(m.DeliveryError, "550 5.1.1") || len(o.conversations()) != 1 {
+		t.Fatalf("%+v", m)
+	}
+	o.imap.Deliver(t, bytes.Replace(sample(t, "dsn_failed.eml", "{{MSGID}}", "altro@altrove.example"),
+		[]byte("20261120101002.4XkQ1Z3mQ8z9t0b"), []byte("altro-rapporto"), 1))
+	o.waitConversations(2)
+}
+
 // A 5xx answer of the SMTP server fails the reply with its reason; a 4xx
 // answer and a server that cannot be reached are tried again.
 func TestEmailSendFailures(t *testing.T) {

@@ -45,6 +45,9 @@ type Mail struct {
 	Receipt *store.PECReceipt
 	// Attachments are the files of the message (inline images included).
 	Attachments []Attachment
+	// Bounce is set when the message is a delivery report about a message
+	// of the office; the message itself is kept for when it names none.
+	Bounce *store.PECReceipt
 }
 
 // Attachment is a file that came with an e-mail.
@@ -95,6 +98,10 @@ func parse(raw []byte, pec bool, depth int) (*Mail, error) {
 		*f = strings.ToValidUTF8(*f, "\uFFFD")
 	}
 	envelope := pec && depth == 0 && strings.EqualFold(strings.TrimSpace(h.Get("X-Trasporto")), "posta-certificata")
+	var report *bounce
+	if ct, params, _ := h.ContentType(); depth == 0 && isReport(ct, params) {
+		report = &bounce{}
+	}
 
 	var plain, html string
 	parts := 0
@@ -121,6 +128,16 @@ func parse(raw []byte, pec bool, depth int) (*Mail, error) {
 			}
 			msg.PEC = true
 			return msg, nil
+		}
+		if report != nil && ct != "text/plain" && ct != "text/html" {
+			b, err := readPart(p.Body, maxPartBytes)
+			if err != nil {
+				return nil, err
+			}
+			if report.part(ct, b) {
+				continue
+			}
+			p.Body = bytes.NewReader(b)
 		}
 		if _, ok := p.Header.(*mail.InlineHeader); !ok || (ct != "text/plain" && ct != "text/html") {
 			if err := m.attach(p, ct, params); err != nil {
@@ -162,6 +179,9 @@ func parse(raw []byte, pec bool, depth int) (*Mail, error) {
 	m.Text = strings.TrimSpace(strings.ReplaceAll(plain, "\r\n", "\n"))
 	if m.Text == "" && html != "" {
 		m.Text = HTMLText(html)
+	}
+	if report != nil {
+		m.Bounce = report.receipt(m)
 	}
 	return m, nil
 }

@@ -215,3 +215,20 @@ func TestAttachmentTooLarge(t *testing.T) {
 		t.Fatalf("%+v", rec.ins)
 	}
 }
+
+// A delivery report names the office's message that bounced and why.
+func TestParseBounce(t *testing.T) {
+	m, err := Parse(sample(t, "dsn_failed.eml", "{{MSGID}}", "redazione.1.2.3@comune.example.it"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := m.Bounce
+	if b == nil || b.Kind != store.ReceiptDeliveryError || b.Refers != "redazione.1.2.3@comune.example.it" ||
+		b.Reason != "550 5.1.1 <lucia.bianchi@example.org>: Recipient address rejected: User unknown in virtual mailbox table" ||
+		b.ExternalID != "20261120101002.4XkQ1Z3mQ8z9t0b@smtp.comune.example.it" {
+		t.Fatalf("%+v", b)
+	}
+	if m.From != "mailer-daemon@smtp.comune.example.it" || !strings.Contains(m.Text, "could not") || len(m.Attachments) != 0 {
+		t.Fatalf("%+v", m)
+	}
+}

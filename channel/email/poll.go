@@ -249,6 +249,16 @@ func (p Poller) store(ctx context.Context, ch *redazione.Channel, raw []byte, re
 				p.Log.Warn("e-mail receipt", "channel", ch.ID, "err", err)
 				return nil
 			}
+			if m.Bounce != nil {
+				err := p.Ingester.PECReceipt(ctx, ch, *m.Bounce)
+				switch redazione.ErrorCode(err) {
+				case "":
+					return nil
+				case redazione.EINTERNAL:
+					return err
+				}
+				// about no message of the office: an e-mail like any other
+			}
 			if ownAddress(ch, m.From) {
 				return nil // the office's own message (a copy, a loop)
 			}
