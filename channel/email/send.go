@@ -74,6 +74,7 @@ func (s Sender) Send(ctx context.Context, ch *redazione.Channel, conv *redazione
 	if err := s.Store.SetEmailSent(ctx, m, id, part); err != nil {
 		return err
 	}
+	m.ExternalID = id
 
 	var h mail.Header
 	h.SetDate(m.CreatedAt)
