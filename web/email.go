@@ -23,6 +23,24 @@ type emailView struct {
 	Receipts     []store.PECReceipt
 }
 
+// receiptKeys names the label of each kind of receipt.
+var receiptKeys = map[string]string{
+	store.ReceiptAccepted:       "pec.accepted",
+	store.ReceiptNotAccepted:    "pec.refused",
+	store.ReceiptTakenInCharge:  "pec.taken",
+	store.ReceiptDelivered:      "pec.delivered",
+	store.ReceiptDeliveryError:  "pec.failed",
+	store.ReceiptDeliveryNotice: "pec.delayed",
+	store.ReceiptVirus:          "pec.virus",
+}
+
+func receiptLabel(lang, kind string) string {
+	if key, ok := receiptKeys[kind]; ok {
+		return translate(lang, key)
+	}
+	return kind
+}
+
 // loadEmail fills v.Email for the messages of an e-mail conversation.
 func (s *Server) loadEmail(r *http.Request, enteID int64, v *conversationView) error {
 	if v.Conversation.ChannelKind != redazione.ChannelEmail || len(v.Messages) == 0 {

@@ -92,9 +92,8 @@ var funcs = template.FuncMap{
 	"statusLabel": func(lang string, s redazione.Status) string {
 		return translate(lang, "status."+string(s))
 	},
-	"roleLabel":    func(lang string, r redazione.Role) string { return translate(lang, "role."+string(r)) },
-	"kindLabel":    func(lang string, k redazione.ChannelKind) string { return translate(lang, "kind."+string(k)) },
-	"receiptLabel": func(lang, kind string) string { return translate(lang, "receipt."+kind) },
+	"roleLabel": func(lang string, r redazione.Role) string { return translate(lang, "role."+string(r)) },
+	"kindLabel": func(lang string, k redazione.ChannelKind) string { return translate(lang, "kind."+string(k)) },
 	"deliveryLabel": func(lang string, d redazione.Delivery) string {
 		return translate(lang, "delivery."+string(d))
 	},
@@ -119,6 +118,7 @@ var funcs = template.FuncMap{
 	"dict":             dict,
 	"masked":           channel.Masked,
 	"webhookPath":      channel.WebhookPath,
+	"receiptLabel":     receiptLabel,
 	"credentialsState": func(expire time.Time) string { return credentialsState(expire, time.Now()) },
 	"day":              func(t time.Time) string { return t.In(rome).Format("02/01/2006") },
 	"dictItem": func(p *page, c *redazione.Conversation) map[string]any {
