@@ -34,8 +34,8 @@ func TestIngestThreads(t *testing.T) {
 		if err != nil || again.ConversationID != first.ConversationID || again.NewConversation {
 			t.Fatalf("the answer did not join its thread: %+v %v", again, err)
 		}
-		if c, _ := db.Conversation(ctx, o.sys(), first.ConversationID); c.Status != redazione.StatusOpen {
-			t.Fatalf("status %s, want the conversation reopened", c.Status)
+		if c, _ := db.Conversation(ctx, o.sys(), first.ConversationID); c.Status != redazione.StatusOpen || c.WaitingSince.IsZero() {
+			t.Fatalf("status %s waiting since %v, want the conversation reopened and waiting", c.Status, c.WaitingSince)
 		}
 		// resolved again, a new message without references opens a new case
 		o.change(t, o.sys(), first.ConversationID, store.Change{Status: ptr(redazione.StatusResolved)})

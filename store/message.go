@@ -243,7 +243,7 @@ func (db *DB) touchConversation(ctx context.Context, tx conn, ch *redazione.Chan
 	if waiting == 0 {
 		waiting = ms(m.SentAt)
 	}
-	if status == string(redazione.StatusPending) || status == string(redazione.StatusResolved) {
+	if status == string(redazione.StatusPending) || (status == string(redazione.StatusResolved) && !res.NewConversation) {
 		// The citizen answered (a resolved case reopens only when an
 		// e-mail answers in its thread): the response-time clock runs again.
 		c, err := loadClock(ctx, tx, res.ConversationID)
