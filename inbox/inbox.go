@@ -21,9 +21,11 @@ import (
 	"github.com/redazione/redazione/store"
 )
 
-// Enqueuer hands a reply to the delivery queue.
+// Enqueuer hands a reply to the delivery queue, and an attachment to the
+// fetch queue.
 type Enqueuer interface {
 	EnqueueDelivery(ctx context.Context, enteID, messageID int64) error
+	EnqueueFetch(ctx context.Context, attachmentID int64) error
 }
 
 // Service is the inbox of every ente of the installation.
@@ -38,7 +40,11 @@ type Service struct {
 	Bus     events.Bus
 	Queue   Enqueuer
 	Senders map[redazione.ChannelKind]channel.Sender
-	Log     *slog.Logger
+	// Fetchers fetch the files citizens send from their platform.
+	Fetchers map[redazione.ChannelKind]channel.Fetcher
+	// MaxFileSize is the largest file kept or sent (blob.MaxSize when 0).
+	MaxFileSize int64
+	Log         *slog.Logger
 }
 
 // Ingest stores a citizen's message and tells the screens. A redelivery
@@ -53,6 +59,7 @@ func (s *Service) Ingest(ctx context.Context, ch *redazione.Channel, in store.In
 	}
 	s.DB.ChannelEvent(ctx, ch.ID)
 	if !res.Duplicate {
+		s.enqueueFetches(ctx, res.PendingAttachments)
 		s.publish(ctx, events.Event{Type: events.MessageCreated, EnteID: ch.EnteID, ConversationID: res.ConversationID, DeskID: res.DeskID, ContactID: res.ContactID, MessageID: res.Message.ID, Public: true})
 		for _, f := range res.Flags {
 			if f == store.FlagUrgent {
