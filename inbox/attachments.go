@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/redazione/redazione"
@@ -11,10 +12,11 @@ import (
 	"github.com/redazione/redazione/channel"
 	"github.com/redazione/redazione/events"
 	"github.com/redazione/redazione/jobs"
+	"github.com/redazione/redazione/store"
 )
 
-// maxFileSize is the largest file kept or sent.
-func (s *Service) maxFileSize() int64 {
+// FileLimit is the largest file kept or sent, in bytes.
+func (s *Service) FileLimit() int64 {
 	if s.MaxFileSize > 0 {
 		return s.MaxFileSize
 	}
@@ -24,7 +26,7 @@ func (s *Service) maxFileSize() int64 {
 // TooLarge is the reason given for a file over the limit, in words an
 // operator understands.
 func (s *Service) TooLarge() string {
-	return fmt.Sprintf("file troppo grande (oltre %d MB)", s.maxFileSize()>>20)
+	return fmt.Sprintf("file troppo grande (oltre %d MB)", s.FileLimit()>>20)
 }
 
 // enqueueFetches queues the fetch of a new message's files. The attachments
@@ -92,7 +94,7 @@ func (s *Service) fetch(ctx context.Context, ch *redazione.Channel, id int64, so
 	}
 	fctx, cancel := context.WithTimeout(ctx, 80*time.Second)
 	defer cancel()
-	max := s.maxFileSize()
+	max := s.FileLimit()
 	file, err := f.Fetch(fctx, ch, source, max)
 	if err != nil {
 		return err
@@ -139,4 +141,51 @@ func (s *Service) SweepFetches(ctx context.Context) (int, error) {
 		}
 	}
 	return len(ids), nil
+}
+
+// CanSendFiles reports whether replies on a kind of channel may carry files.
+func (s *Service) CanSendFiles(kind redazione.ChannelKind) bool {
+	_, ok := s.Senders[kind].(channel.FileSender)
+	return ok && s.Blobs != nil
+}
+
+// sendFiles delivers a reply with its files, read from the blob store.
+func (s *Service) sendFiles(ctx context.Context, sender channel.Sender, ch *redazione.Channel, conv *redazione.Conversation, m *redazione.Message) error {
+	fs, ok := sender.(channel.FileSender)
+	if !ok || s.Blobs == nil {
+		return jobs.Permanent{Err: fmt.Errorf("il canale %s non può inviare file", ch.Kind)}
+	}
+	files := make([]channel.File, 0, len(m.Attachments))
+	defer func() {
+		for _, f := range files {
+			f.Body.Close()
+		}
+	}()
+	for _, a := range m.Attachments {
+		if a.Status != redazione.AttachmentStored {
+			return jobs.Permanent{Err: fmt.Errorf("il file %q non è disponibile", a.Name)}
+		}
+		body, err := s.Blobs.Open(a.BlobKey)
+		if err != nil {
+			return jobs.Permanent{Err: fmt.Errorf("il file %q non è disponibile: %v", a.Name, err)}
+		}
+		files = append(files, channel.File{Name: a.Name, ContentType: a.ContentType, Size: a.Size, Body: body})
+	}
+	return fs.SendFiles(ctx, ch, conv, m, files)
+}
+
+// KeepUpload stores a file an operator attaches to a reply, under the size
+// limit, and returns it as an attachment for ReplyWith.
+func (s *Service) KeepUpload(r io.Reader, name string) (store.InboundAttachment, error) {
+	if s.Blobs == nil {
+		return store.InboundAttachment{}, redazione.FieldError("file", "questa installazione non conserva file")
+	}
+	b, err := s.Blobs.Put(r, s.FileLimit())
+	if errors.Is(err, blob.ErrTooLarge) {
+		return store.InboundAttachment{}, redazione.FieldError("file", "%s", s.TooLarge())
+	}
+	if err != nil {
+		return store.InboundAttachment{}, err
+	}
+	return store.InboundAttachment{Name: name, BlobKey: b.Key, ContentType: b.ContentType, Size: b.Size}, nil
 }

@@ -75,6 +75,13 @@ func (s *Service) Ingest(ctx context.Context, ch *redazione.Channel, in store.In
 // Reply stores an operator's reply (or an internal note) and queues its
 // delivery; a note only tells the screens (and the people it mentions).
 func (s *Service) Reply(ctx context.Context, a redazione.Actor, conversationID int64, text string, note bool) (*redazione.Message, error) {
+	return s.ReplyWith(ctx, a, conversationID, store.Outgoing{Text: text, Note: note})
+}
+
+// ReplyWith is Reply of a reply or note that may carry files (already in
+// the blob store); a reply with files only on a channel that can send them.
+func (s *Service) ReplyWith(ctx context.Context, a redazione.Actor, conversationID int64, out store.Outgoing) (*redazione.Message, error) {
+	text, note := out.Text, out.Note
 	conv, err := s.DB.Conversation(ctx, a, conversationID)
 	if err != nil {
 		return nil, err
@@ -82,6 +89,9 @@ func (s *Service) Reply(ctx context.Context, a redazione.Actor, conversationID i
 	sender, instant := s.sender(conv.ChannelKind)
 	if sender == nil && !note {
 		return nil, redazione.Errorf(redazione.EINVALID, "questo canale non può ancora inviare risposte")
+	}
+	if len(out.Attachments) > 0 && !note && !s.CanSendFiles(conv.ChannelKind) {
+		return nil, redazione.FieldError("file", "questo canale non può inviare file al cittadino: togli l'allegato o aggiungilo come nota interna")
 	}
 	if !note {
 		if closed, err := s.WindowClosed(ctx, conv); err != nil {
@@ -93,7 +103,8 @@ func (s *Service) Reply(ctx context.Context, a redazione.Actor, conversationID i
 			return nil, redazione.FieldError("text", "sono passati più di 7 giorni dall'ultimo messaggio del cittadino: Meta non consente più di rispondere in questa conversazione")
 		}
 	}
-	m, err := s.DB.AddMessage(ctx, a, conversationID, store.Outgoing{Text: text, Note: note, Sent: instant})
+	out.Sent = instant
+	m, err := s.DB.AddMessage(ctx, a, conversationID, out)
 	if err != nil {
 		return nil, err
 	}
@@ -165,7 +176,11 @@ func (s *Service) Deliver(ctx context.Context, enteID, messageID int64, attempt 
 		err = jobs.Permanent{Err: fmt.Errorf("nessun adattatore per il canale %s", ch.Kind)}
 	} else {
 		sctx, cancel := context.WithTimeout(ctx, 40*time.Second)
-		err = sender.Send(sctx, ch, conv, m)
+		if len(m.Attachments) > 0 {
+			err = s.sendFiles(sctx, sender, ch, conv, m)
+		} else {
+			err = sender.Send(sctx, ch, conv, m)
+		}
 		cancel()
 	}
 	var perm jobs.Permanent
