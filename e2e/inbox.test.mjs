@@ -33,6 +33,8 @@ const CITIZEN_NAME = `Maria Collaudo ${run}`;
 const CITIZEN_TEXT = `Buongiorno, quando apre l'anagrafe? (${run})`;
 const REPLY_TEXT = `L'anagrafe apre alle 8:30, dal lunedì al venerdì. (${run})`;
 const NOTE_TEXT = `Nota riservata: verificare orari estivi (${run})`;
+// A 1×1 PNG.
+const PNG_1PX = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
 const AFTER_NOTE_TEXT = `Le confermo anche il sabato mattina. (${run})`;
 
 let tmp, bin, server, serverLog = '', base, demoPath = '/demo/1';
@@ -100,6 +102,7 @@ const A11Y_PAGES = [
   'a conversation page',
   'a conversation page with an internal note',
   'a conversation page with the canned answers open',
+  'a conversation page with a file in a note',
   'a public comment with personal data',
   'the office hours page',
   'the response times page with a policy',
@@ -381,6 +384,22 @@ describe('Redazione: web chat and live inbox', { timeout: 300_000 }, () => {
     // Hints never block: the send button stays enabled.
     assert.equal(await operator.getByRole('button', { name: 'Invia risposta' }).isEnabled(), true);
     await text.fill('');
+  }));
+
+  it('a file attached in the composer shows in the thread; the web chat says it cannot send files', step('composer file', async () => {
+    const thread = operator.getByRole('region', { name: 'Conversazione' });
+    const file = operator.getByLabel('Allega un file (facoltativo)');
+    await operator.getByText(/Questo canale non può inviare file al cittadino/).waitFor({ timeout: TIMEOUT });
+    await chooseKind('Nota interna');
+    await operator.getByLabel('Testo').fill(`La mappa dei cantieri (${run})`);
+    await file.setInputFiles({ name: 'mappa.png', mimeType: 'image/png', buffer: Buffer.from(PNG_1PX, 'base64') });
+    await operator.getByRole('button', { name: 'Aggiungi nota' }).click();
+    const img = thread.getByRole('img', { name: 'Immagine allegata alla nota: mappa.png' });
+    await img.waitFor({ timeout: TIMEOUT });
+    assert.equal(await img.evaluate((el) => el.complete && el.naturalWidth), 1, 'the image is not served');
+    assert.equal(await file.inputValue(), '', 'the file input is emptied after sending');
+    await scanA11y(operator, 'a conversation page with a file in a note');
+    await chooseKind('Rispondi al cittadino');
   }));
 
   it('after a reload the citizen finds the conversation where they left it', step('citizen reload', async () => {
