@@ -53,10 +53,11 @@ func (s *Service) Fetch(ctx context.Context, attachmentID int64, attempt int, fi
 		return err
 	}
 	ch, err := s.DB.Channel(ctx, p.ChannelID)
-	if err != nil {
-		return err
+	if redazione.ErrorCode(err) == redazione.ENOTFOUND {
+		ch, err = &redazione.Channel{ID: p.ChannelID}, jobs.Permanent{Err: errors.New("il canale non esiste più")}
+	} else if err == nil {
+		err = s.fetch(ctx, ch, p.ID, p.Source)
 	}
-	err = s.fetch(ctx, ch, p.ID, p.Source)
 	var perm jobs.Permanent
 	switch {
 	case err == nil:

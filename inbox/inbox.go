@@ -175,7 +175,11 @@ func (s *Service) Deliver(ctx context.Context, enteID, messageID int64, attempt 
 	if sender == nil {
 		err = jobs.Permanent{Err: fmt.Errorf("nessun adattatore per il canale %s", ch.Kind)}
 	} else {
-		sctx, cancel := context.WithTimeout(ctx, 40*time.Second)
+		timeout := 40 * time.Second
+		if len(m.Attachments) > 0 {
+			timeout = 90 * time.Second // uploads of up to tens of megabytes
+		}
+		sctx, cancel := context.WithTimeout(ctx, timeout)
 		if len(m.Attachments) > 0 {
 			err = s.sendFiles(sctx, sender, ch, conv, m)
 		} else {

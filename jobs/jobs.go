@@ -82,8 +82,9 @@ func (w *worker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
 	return err
 }
 
-// Timeout bounds one delivery attempt.
-func (w *worker) Timeout(*river.Job[DeliverArgs]) time.Duration { return 45 * time.Second }
+// Timeout bounds one delivery attempt (a reply with files takes longer),
+// below the time after which River takes a job for stuck.
+func (w *worker) Timeout(*river.Job[DeliverArgs]) time.Duration { return 100 * time.Second }
 
 // backoff doubles the wait after each attempt, with jitter, up to an hour.
 type backoff struct{ base time.Duration }

@@ -306,7 +306,7 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request, u *session)
 		s.fail(w, r, s.page(r, u, "", "inbox"), redazione.FieldError("text", "scegli il modello dall'elenco"))
 		return
 	}
-	files, err := s.uploadedFiles(r)
+	files, err := s.uploadedFiles(r, u, note, text)
 	if err != nil {
 		s.fail(w, r, s.page(r, u, "", "inbox"), err)
 		return

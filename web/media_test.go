@@ -532,7 +532,8 @@ func TestPendingFetchesEnqueuedAgain(t *testing.T) {
 // The web chat cannot send files: the composer says so before sending, a
 // reply with a file is refused and stores nothing, a note may keep one.
 func TestWebChatCannotSendFiles(t *testing.T) {
-	e := start(t, testdb.Open(t, store.SQLite))
+	dir := t.TempDir()
+	e := start(t, testdb.Open(t, store.SQLite), func(c *app.Config) { c.DataDir = dir })
 	wc := e.newChannel(e.ente, redazione.ChannelWebChat, e.desks[0].ID, "")
 	res, err := e.db.Ingest(t.Context(), wc, store.Inbound{ExternalID: "w-1", ContactID: "visitatore-1", Text: "Posso mandarvi il modulo?"})
 	if err != nil {
@@ -549,8 +550,8 @@ func TestWebChatCannotSendFiles(t *testing.T) {
 	if code != http.StatusBadRequest || !strings.Contains(body, "non può inviare file") {
 		t.Fatalf("reply with a file on the web chat: %d", code)
 	}
-	if _, m := e.count(tok); m != 1 {
-		t.Fatalf("%d messages after a refused reply, want 1", m)
+	if _, m := e.count(tok); m != 1 || blobFiles(t, dir) != 0 {
+		t.Fatalf("%d messages, %d files after a refused reply, want 1 and none", m, blobFiles(t, dir))
 	}
 	if code, _ := b.postFile(path+"/messages", url.Values{"kind": {"note"}, "text": {"Il modulo che le ho mandato via mail"}}, "modulo.png", png); code != 200 {
 		t.Fatalf("note with a file: %d", code)

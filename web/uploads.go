@@ -3,7 +3,10 @@ package web
 import (
 	"errors"
 	"mime"
+	"mime/multipart"
 	"net/http"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/store"
@@ -32,25 +35,41 @@ func (s *Server) parseUpload(w http.ResponseWriter, r *http.Request, u *session)
 }
 
 // uploadedFiles keeps the file attached in the composer (if any) in the
-// blob store, its type sniffed from the content.
-func (s *Server) uploadedFiles(r *http.Request) ([]store.InboundAttachment, error) {
-	if r.MultipartForm == nil || len(r.MultipartForm.File["file"]) == 0 {
+// blob store, its type sniffed from the content. A reply that would be
+// refused anyway (no text, a channel that cannot send files) is refused
+// before the file is kept.
+func (s *Server) uploadedFiles(r *http.Request, u *session, note bool, text string) ([]store.InboundAttachment, error) {
+	if r.MultipartForm == nil {
 		return nil, nil
 	}
-	var out []store.InboundAttachment
+	var hs []*multipart.FileHeader
 	for _, h := range r.MultipartForm.File["file"] {
-		if h.Filename == "" && h.Size == 0 {
-			continue // the file input left empty
+		if h.Filename != "" || h.Size > 0 { // else the file input was left empty
+			hs = append(hs, h)
 		}
+	}
+	if len(hs) == 0 {
+		return nil, nil
+	}
+	if strings.TrimSpace(text) == "" {
+		return nil, redazione.FieldError("text", "scrivi un testo da inviare con il file")
+	}
+	if !note {
+		c, err := s.DB.Conversation(r.Context(), u.Actor, s.convID(r))
+		if err != nil {
+			return nil, err
+		}
+		if !s.Inbox.CanSendFiles(c.ChannelKind) {
+			return nil, redazione.FieldError("file", "questo canale non può inviare file al cittadino: togli l'allegato o aggiungilo come nota interna")
+		}
+	}
+	var out []store.InboundAttachment
+	for _, h := range hs {
 		f, err := h.Open()
 		if err != nil {
 			return nil, err
 		}
-		name := h.Filename
-		if name == "" {
-			name = "allegato"
-		}
-		a, err := s.Inbox.KeepUpload(f, name)
+		a, err := s.Inbox.KeepUpload(f, uploadName(h.Filename))
 		f.Close()
 		if err != nil {
 			return nil, err
@@ -58,4 +77,22 @@ func (s *Server) uploadedFiles(r *http.Request) ([]store.InboundAttachment, erro
 		out = append(out, a)
 	}
 	return out, nil
+}
+
+// uploadName is a file name the browser sent, made safe to keep and show.
+func uploadName(name string) string {
+	name = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(name, ""))
+	for len(name) > 200 {
+		_, size := utf8.DecodeLastRuneInString(name)
+		name = name[:len(name)-size]
+	}
+	if strings.TrimSpace(name) == "" {
+		return "allegato"
+	}
+	return name
 }

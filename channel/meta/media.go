@@ -89,8 +89,8 @@ func pageFiles(as []pageAttachment) []store.InboundAttachment {
 			continue
 		}
 		u := a.payload().URL
-		if u == "" {
-			continue
+		if u == "" || len(u) > 2048 {
+			continue // the label stays in the text; the message is not refused
 		}
 		out = append(out, store.InboundAttachment{Source: u, Name: nameFromURL(u, pageNames[a.Type])})
 	}
