@@ -6,6 +6,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/redazione/redazione"
@@ -20,6 +21,9 @@ func (s *Server) parseUpload(w http.ResponseWriter, r *http.Request, u *session)
 	if mt != "multipart/form-data" {
 		return true
 	}
+	// A file of tens of megabytes on a slow link takes longer than the
+	// server's read timeout allows a form.
+	http.NewResponseController(w).SetReadDeadline(time.Now().Add(10 * time.Minute))
 	r.Body = http.MaxBytesReader(w, r.Body, s.Inbox.FileLimit()+redazione.MaxMessageBytes)
 	err := r.ParseMultipartForm(1 << 20)
 	if err == nil {
