@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/jobs"
@@ -179,3 +180,33 @@ func Multipart(fields []string, fileField string, f File) (string, io.ReadCloser
 }
 
 var quoteEscaper = strings.NewReplacer("\\", "\\\\", `"`, "\\\"", "\r", "", "\n", "")
+
+// FileName makes a file name a platform or a browser gave safe to keep and
+// show: valid UTF-8, no control characters, no path, at most 200 bytes, or
+// fallback when nothing readable is left. A bad name never refuses a message.
+func FileName(name, fallback string) string {
+	name = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || r == '/' || r == '\\' {
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(name, ""))
+	for len(name) > 200 {
+		_, size := utf8.DecodeLastRuneInString(name)
+		name = name[:len(name)-size]
+	}
+	if strings.Trim(name, " .") == "" {
+		return fallback
+	}
+	return name
+}
+
+// ContentType keeps a platform's word on a file's type only if it is a
+// plausible one: it is shown until the file is kept, then replaced by the
+// type sniffed from the content.
+func ContentType(s string) string {
+	if len(s) > 100 || !utf8.ValidString(s) || strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		return ""
+	}
+	return s
+}

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/redazione/redazione/jobs"
 )
@@ -145,4 +146,16 @@ func TestMultipart(t *testing.T) {
 	if string(b) != "JPEGDATA" || h.Filename != `buca "1".jpg` || h.Header.Get("Content-Type") != "image/jpeg" {
 		t.Errorf("file %q %q %q", b, h.Filename, h.Header.Get("Content-Type"))
 	}
+}
+
+func FuzzFileName(f *testing.F) {
+	for _, s := range []string{"mappa.png", "", "  ", "..", "a\x00b\r\n.pdf", "\xff\xfe.jpg", "../../etc/passwd", strings.Repeat("è", 300)} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		name := FileName(raw, "allegato")
+		if name == "" || len(name) > 200 || !utf8.ValidString(name) || strings.ContainsAny(name, "\x00\r\n/\\") || strings.Trim(name, " .") == "" {
+			t.Fatalf("FileName(%q) = %q", raw, name)
+		}
+	})
 }

@@ -7,9 +7,9 @@ import (
 	"net/http"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/channel"
 	"github.com/redazione/redazione/store"
 )
 
@@ -73,7 +73,7 @@ func (s *Server) uploadedFiles(r *http.Request, u *session, note bool, text stri
 		if err != nil {
 			return nil, err
 		}
-		a, err := s.Inbox.KeepUpload(f, uploadName(h.Filename))
+		a, err := s.Inbox.KeepUpload(f, channel.FileName(h.Filename, "allegato"))
 		f.Close()
 		if err != nil {
 			return nil, err
@@ -81,22 +81,4 @@ func (s *Server) uploadedFiles(r *http.Request, u *session, note bool, text stri
 		out = append(out, a)
 	}
 	return out, nil
-}
-
-// uploadName is a file name the browser sent, made safe to keep and show.
-func uploadName(name string) string {
-	name = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return -1
-		}
-		return r
-	}, strings.ToValidUTF8(name, ""))
-	for len(name) > 200 {
-		_, size := utf8.DecodeLastRuneInString(name)
-		name = name[:len(name)-size]
-	}
-	if strings.TrimSpace(name) == "" {
-		return "allegato"
-	}
-	return name
 }

@@ -27,10 +27,7 @@ func waFiles(m waMessage) []store.InboundAttachment {
 		if x == nil || x.ID == "" {
 			return
 		}
-		if x.Filename != "" {
-			name = x.Filename
-		}
-		out = append(out, store.InboundAttachment{Source: x.ID, Name: name, ContentType: x.MimeType})
+		out = append(out, store.InboundAttachment{Source: x.ID, Name: channel.FileName(x.Filename, name), ContentType: channel.ContentType(x.MimeType)})
 	}
 	add(m.Image, "foto.jpg")
 	add(m.Document, "documento")
@@ -105,11 +102,10 @@ func nameFromURL(raw, fallback string) string {
 		return fallback
 	}
 	name := path.Base(u.Path)
-	if name == "." || name == "/" || len(name) > 120 || !strings.Contains(name, ".") || !utf8.ValidString(name) ||
-		strings.ContainsFunc(name, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+	if len(name) > 120 || !strings.Contains(name, ".") {
 		return fallback
 	}
-	return name
+	return channel.FileName(name, fallback)
 }
 
 // graphBase is the channel's Graph API base URL with its version.

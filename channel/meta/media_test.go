@@ -269,3 +269,18 @@ func FuzzNameFromURL(f *testing.F) {
 		}
 	})
 }
+
+// A file name or type no store would keep never refuses the message: Meta
+// would resend it forever.
+func TestParseWhatsAppOddFileNames(t *testing.T) {
+	body := strings.Replace(string(read(t, "document.json")), `"filename": "domanda-contributo.pdf", "mime_type": "application/pdf"`,
+		`"filename": "`+strings.Repeat("domanda ", 60)+`/../x\u0000.pdf", "mime_type": "application/pdf\u0000"`, 1)
+	ins, err := ParseWhatsApp([]byte(body))
+	if err != nil || len(ins) != 1 || len(ins[0].Attachments) != 1 {
+		t.Fatalf("%+v %v", ins, err)
+	}
+	a := ins[0].Attachments[0]
+	if len(a.Name) > 200 || strings.ContainsAny(a.Name, "/\x00") || a.ContentType != "" || a.Source != "2754859441498128" {
+		t.Errorf("attachment %+v", a)
+	}
+}

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/channel"
 	"github.com/redazione/redazione/channel/apichannel"
 	"github.com/redazione/redazione/jobs"
 	"github.com/redazione/redazione/store"
@@ -147,8 +148,8 @@ func describe(m waMessage) string {
 			return
 		}
 		s := "[" + label
-		if x.Filename != "" {
-			s += ": " + x.Filename
+		if name := channel.FileName(x.Filename, ""); name != "" {
+			s += ": " + name
 		}
 		parts = append(parts, s+"]")
 		if c := strings.TrimSpace(x.Caption); c != "" {

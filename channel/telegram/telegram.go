@@ -20,6 +20,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/channel"
 	"github.com/redazione/redazione/jobs"
 	"github.com/redazione/redazione/store"
 )
@@ -173,7 +174,7 @@ func describe(m *Message) (parts []string, files []store.InboundAttachment) {
 	file := func(label, id, name, mime string, size int64) {
 		parts = append(parts, label)
 		if id != "" {
-			files = append(files, store.InboundAttachment{Source: id, Name: name, ContentType: mime, Size: max(size, 0)})
+			files = append(files, store.InboundAttachment{Source: id, Name: channel.FileName(name, "allegato"), ContentType: channel.ContentType(mime), Size: max(size, 0)})
 		}
 	}
 	if len(m.Photo) > 0 {
@@ -187,11 +188,7 @@ func describe(m *Message) (parts []string, files []store.InboundAttachment) {
 		file("[foto]", big.FileID, "foto.jpg", "image/jpeg", big.FileSize)
 	}
 	if d := m.Document; d != nil {
-		name := d.FileName
-		if name == "" {
-			name = "senza nome"
-		}
-		file("[documento: "+name+"]", d.FileID, d.FileName, d.MimeType, d.FileSize)
+		file("[documento: "+channel.FileName(d.FileName, "senza nome")+"]", d.FileID, d.FileName, d.MimeType, d.FileSize)
 	}
 	if v := m.Voice; v != nil {
 		file(fmt.Sprintf("[messaggio vocale, %d s]", v.Duration), v.FileID, or(v.FileName, "messaggio-vocale.ogg"), v.MimeType, v.FileSize)
@@ -200,7 +197,7 @@ func describe(m *Message) (parts []string, files []store.InboundAttachment) {
 		file(fmt.Sprintf("[video, %d s]", v.Duration), v.FileID, or(v.FileName, "video.mp4"), v.MimeType, v.FileSize)
 	}
 	if a := m.Audio; a != nil {
-		file("[audio: "+or(a.FileName, "senza nome")+"]", a.FileID, or(a.FileName, "audio.mp3"), a.MimeType, a.FileSize)
+		file("[audio: "+channel.FileName(a.FileName, "senza nome")+"]", a.FileID, or(a.FileName, "audio.mp3"), a.MimeType, a.FileSize)
 	}
 	if st := m.Sticker; st != nil {
 		name := "sticker.webp"
