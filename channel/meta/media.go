@@ -274,6 +274,10 @@ func partial(sent int, err error) error {
 // maxCaption is the longest caption of a WhatsApp image or document.
 const maxCaption = 1024
 
+// maxImage is the largest image WhatsApp sends as an image; larger ones go
+// as documents.
+const maxImage = 5 << 20
+
 // SendFiles uploads each file (POST /{phone-number-id}/media) and sends it
 // by its media id, as an image or a document, the text as the first file's
 // caption when it fits, else as a text message after the files.
@@ -296,7 +300,7 @@ func (s WhatsAppSender) SendFiles(ctx context.Context, ch *redazione.Channel, co
 			return partial(sent, errors.New("WhatsApp non ha dato l'id del file caricato"))
 		}
 		kind, media := "document", map[string]any{"id": up.ID, "filename": f.Name}
-		if f.ContentType == "image/jpeg" || f.ContentType == "image/png" {
+		if (f.ContentType == "image/jpeg" || f.ContentType == "image/png") && f.Size <= maxImage {
 			kind, media = "image", map[string]any{"id": up.ID}
 		}
 		if caption != "" && utf8.RuneCountInString(caption) <= maxCaption {
