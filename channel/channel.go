@@ -24,3 +24,9 @@ type Instant struct{}
 func (Instant) Send(context.Context, *redazione.Channel, *redazione.Conversation, *redazione.Message) error {
 	return nil
 }
+
+// SendFiles does nothing either: the citizen fetches the reply's files from
+// Redazione, each served only to them.
+func (Instant) SendFiles(context.Context, *redazione.Channel, *redazione.Conversation, *redazione.Message, []File) error {
+	return nil
+}

@@ -453,8 +453,12 @@ func (db *DB) ContactThread(ctx context.Context, channelID int64, externalID str
 		}
 		out = append(out, m)
 	}
+	if err := rows.Err(); err != nil {
+		return 0, nil, err
+	}
+	rows.Close()
 	slices.Reverse(out)
-	return contactID, out, rows.Err()
+	return contactID, out, db.loadAttachments(ctx, out)
 }
 
 // LastInbound returns when the citizen last wrote in a conversation (zero if

@@ -549,35 +549,106 @@ func TestPendingFetchSurvivesRestart(t *testing.T) {
 	}
 }
 
-// The web chat cannot send files: the composer says so before sending, a
-// reply with a file is refused and stores nothing, a note may keep one.
-func TestWebChatCannotSendFiles(t *testing.T) {
-	dir := t.TempDir()
-	e := start(t, testdb.Open(t, store.SQLite), func(c *app.Config) { c.DataDir = dir })
+// The web chat shows a reply's file to its citizen only, as a link served
+// with their token; a note's file never reaches them.
+func TestWebChatFileReachesOnlyItsCitizen(t *testing.T) {
+	e := start(t, testdb.Open(t, store.SQLite))
 	wc := e.newChannel(e.ente, redazione.ChannelWebChat, e.desks[0].ID, "")
-	res, err := e.db.Ingest(t.Context(), wc, store.Inbound{ExternalID: "w-1", ContactID: "visitatore-1", Text: "Posso mandarvi il modulo?"})
+	base := fmt.Sprintf("/widget/v1/%d", wc.ID)
+	_, out := e.widget("POST", base+"/messages", map[string]string{"name": "Lucia", "text": "Mi mandate il modulo?"})
+	tok, _ := out["token"].(string)
+	_, other := e.widget("POST", base+"/messages", map[string]string{"text": "Io sono un altro visitatore"})
+	otherTok, _ := other["token"].(string)
+	op := e.newUser(e.ente, redazione.RoleOperator, e.desks[0].ID)
+	b := e.login(op)
+	var l apiList
+	e.apiGet(e.token(op), "/api/v1/conversations", &l)
+	var conv int64
+	for _, c := range l.Conversations {
+		if c.LastMessage != nil && strings.Contains(c.LastMessage.Text, "modulo") {
+			conv = c.ID
+		}
+	}
+	path := fmt.Sprintf("/conversations/%d", conv)
+	if _, page := b.get(path); strings.Contains(page, "non può inviare file") || !strings.Contains(page, `<label for="reply-file"`) {
+		t.Error("the web chat composer does not offer a file")
+	}
+	if code, _ := b.postFile(path+"/messages", url.Values{"kind": {"note"}, "text": {"Modulo interno"}}, "interno.png", jpeg); code != 200 {
+		t.Fatalf("note with a file: %d", code)
+	}
+	if code, _ := b.postFile(path+"/messages", url.Values{"kind": {"reply"}, "text": {"Ecco il modulo."}}, "modulo.png", png); code != 200 {
+		t.Fatalf("reply with a file: %d", code)
+	}
+	var th struct {
+		Messages []struct {
+			Text  string
+			Files []struct {
+				ID         int64
+				Name, Path string
+			}
+		}
+	}
+	resp, err := http.Get(e.srv.URL + base + "/messages?token=" + url.QueryEscape(tok))
 	if err != nil {
 		t.Fatal(err)
 	}
+	json.NewDecoder(resp.Body).Decode(&th)
+	resp.Body.Close()
+	var files []struct {
+		ID         int64
+		Name, Path string
+	}
+	for _, m := range th.Messages {
+		if strings.Contains(m.Text, "Modulo interno") {
+			t.Fatal("the citizen sees an internal note")
+		}
+		files = append(files, m.Files...)
+	}
+	if len(files) != 1 || files[0].Name != "modulo.png" {
+		t.Fatalf("widget files = %+v", files)
+	}
+	get := func(path, token string) (int, []byte) {
+		resp, err := http.Get(e.srv.URL + base + path + "?token=" + url.QueryEscape(token))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, body
+	}
+	if code, got := get(files[0].Path, tok); code != 200 || !bytes.Equal(got, png) {
+		t.Fatalf("the citizen's file: %d, %d bytes", code, len(got))
+	}
+	if code, _ := get(files[0].Path, otherTok); code != http.StatusNotFound {
+		t.Errorf("another visitor: %d, want 404", code)
+	}
+	ts := e.waitFiles(e.token(op), conv, time.Second)
+	if len(ts) != 2 || ts[0].Name != "interno.png" {
+		t.Fatalf("thread files = %+v", ts)
+	}
+	if code, _ := get(fmt.Sprintf("/attachments/%d", ts[0].ID), tok); code != http.StatusNotFound {
+		t.Errorf("a note's file by the citizen's token: %d, want 404", code)
+	}
+}
+
+// A channel that cannot send files (the API channel) says so in the
+// composer; a reply with a file is refused before the file is kept.
+func TestChannelWithoutFilesRefusesThem(t *testing.T) {
+	dir := t.TempDir()
+	e := start(t, testdb.Open(t, store.SQLite), func(c *app.Config) { c.DataDir = dir })
+	conv := e.ingest(e.api, "q1", "cit-1", "Posso mandarvi il modulo?")
 	op := e.newUser(e.ente, redazione.RoleOperator, e.desks[0].ID)
 	tok := e.token(op)
 	b := e.login(op)
-	path := fmt.Sprintf("/conversations/%d", res.ConversationID)
+	path := fmt.Sprintf("/conversations/%d", conv)
 	if _, page := b.get(path); !strings.Contains(page, "Questo canale non può inviare file al cittadino") {
-		t.Error("the composer does not say the web chat cannot send files")
+		t.Error("the composer does not say the channel cannot send files")
 	}
 	code, body := b.postFile(path+"/messages", url.Values{"kind": {"reply"}, "text": {"Ecco il modulo"}}, "modulo.png", png)
 	if code != http.StatusBadRequest || !strings.Contains(body, "non può inviare file") {
-		t.Fatalf("reply with a file on the web chat: %d", code)
+		t.Fatalf("reply with a file on the API channel: %d", code)
 	}
 	if _, m := e.count(tok); m != 1 || blobFiles(t, dir) != 0 {
 		t.Fatalf("%d messages, %d files after a refused reply, want 1 and none", m, blobFiles(t, dir))
-	}
-	if code, _ := b.postFile(path+"/messages", url.Values{"kind": {"note"}, "text": {"Il modulo che le ho mandato via mail"}}, "modulo.png", png); code != 200 {
-		t.Fatalf("note with a file: %d", code)
-	}
-	files := e.waitFiles(tok, res.ConversationID, time.Second)
-	if len(files) != 1 || files[0].Status != "stored" || files[0].ContentType != "image/png" {
-		t.Fatalf("note attachments = %+v", files)
 	}
 }
