@@ -45,6 +45,20 @@ type FileSender interface {
 	SendFiles(ctx context.Context, ch *redazione.Channel, conv *redazione.Conversation, m *redazione.Message, files []File) error
 }
 
+// PartlySent is the error of a reply with files once sent of its parts have
+// reached the citizen: permanent then, since a retry would send those parts
+// twice.
+func PartlySent(sent int, err error) error {
+	if sent == 0 || err == nil {
+		return err
+	}
+	var perm jobs.Permanent
+	if errors.As(err, &perm) {
+		err = perm.Err
+	}
+	return jobs.Permanent{Err: fmt.Errorf("risposta inviata in parte: %w", err)}
+}
+
 // ErrTooLarge is returned when a file is larger than allowed.
 var ErrTooLarge = errors.New("file troppo grande")
 

@@ -258,19 +258,6 @@ func (f MessengerFetcher) Fetch(ctx context.Context, ch *redazione.Channel, sour
 	return file, nil
 }
 
-// partial makes an error permanent once part of a reply has reached the
-// citizen: a retry would send that part twice.
-func partial(sent int, err error) error {
-	if sent == 0 || err == nil {
-		return err
-	}
-	var perm jobs.Permanent
-	if errors.As(err, &perm) {
-		err = perm.Err
-	}
-	return jobs.Permanent{Err: fmt.Errorf("risposta inviata in parte: %w", err)}
-}
-
 // maxCaption is the longest caption of a WhatsApp image or document.
 const maxCaption = 1024
 
@@ -294,10 +281,10 @@ func (s WhatsAppSender) SendFiles(ctx context.Context, ch *redazione.Channel, co
 			ID string `json:"id"`
 		}
 		if err := graphRequest(ctx, s.Client, ch, http.MethodPost, url.PathEscape(phoneID)+"/media", ct, body, &up, "WhatsApp"); err != nil {
-			return partial(sent, err)
+			return channel.PartlySent(sent, err)
 		}
 		if up.ID == "" {
-			return partial(sent, errors.New("WhatsApp non ha dato l'id del file caricato"))
+			return channel.PartlySent(sent, errors.New("WhatsApp non ha dato l'id del file caricato"))
 		}
 		kind, media := "document", map[string]any{"id": up.ID, "filename": f.Name}
 		if (f.ContentType == "image/jpeg" || f.ContentType == "image/png") && f.Size <= maxImage {
@@ -310,12 +297,12 @@ func (s WhatsAppSender) SendFiles(ctx context.Context, ch *redazione.Channel, co
 		payload := map[string]any{"messaging_product": "whatsapp", "recipient_type": "individual",
 			"to": conv.Contact.ExternalID, "type": kind, kind: media}
 		if err := graphPost(ctx, s.Client, ch, url.PathEscape(phoneID)+"/messages", payload, "WhatsApp"); err != nil {
-			return partial(sent, err)
+			return channel.PartlySent(sent, err)
 		}
 		sent++
 	}
 	if caption != "" {
-		return partial(sent, s.Send(ctx, ch, conv, &redazione.Message{Text: caption}))
+		return channel.PartlySent(sent, s.Send(ctx, ch, conv, &redazione.Message{Text: caption}))
 	}
 	return nil
 }
@@ -348,12 +335,12 @@ func (s MessengerSender) SendFiles(ctx context.Context, ch *redazione.Channel, c
 		message, _ := json.Marshal(map[string]any{"attachment": map[string]any{"type": kind, "payload": map[string]any{"is_reusable": false}}})
 		ct, body := channel.Multipart(append(fields[:len(fields):len(fields)], "message", string(message)), "filedata", f)
 		if err := graphRequest(ctx, s.Client, ch, http.MethodPost, url.PathEscape(pageID)+"/messages", ct, body, nil, "Meta"); err != nil {
-			return partial(sent, err)
+			return channel.PartlySent(sent, err)
 		}
 		sent++
 	}
 	if strings.TrimSpace(m.Text) != "" {
-		return partial(sent, s.Send(ctx, ch, conv, m))
+		return channel.PartlySent(sent, s.Send(ctx, ch, conv, m))
 	}
 	return nil
 }

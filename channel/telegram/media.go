@@ -102,13 +102,6 @@ func (s Sender) SendFiles(ctx context.Context, ch *redazione.Channel, conv *reda
 	}
 	caption := m.Text
 	sent := 0
-	partial := func(err error) error {
-		if sent == 0 || err == nil {
-			return err
-		}
-		// Part of the reply reached the citizen: a retry would send it twice.
-		return jobs.Permanent{Err: fmt.Errorf("risposta inviata in parte: %w", err)}
-	}
 	for _, f := range files {
 		method, field := "sendDocument", "document"
 		if (f.ContentType == "image/jpeg" || f.ContentType == "image/png" || f.ContentType == "image/webp") && f.Size <= maxPhoto {
@@ -121,12 +114,12 @@ func (s Sender) SendFiles(ctx context.Context, ch *redazione.Channel, conv *reda
 		}
 		ct, body := channel.Multipart(fields, field, f)
 		if err := s.call(ctx, base, token, method, ct, body); err != nil {
-			return partial(err)
+			return channel.PartlySent(sent, err)
 		}
 		sent++
 	}
 	if caption != "" {
-		return partial(s.Send(ctx, ch, conv, &redazione.Message{Text: caption}))
+		return channel.PartlySent(sent, s.Send(ctx, ch, conv, &redazione.Message{Text: caption}))
 	}
 	return nil
 }
