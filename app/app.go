@@ -43,6 +43,9 @@ type Config struct {
 	RetryBase time.Duration
 	// Mailer, when set, copies response-time alerts by e-mail.
 	Mailer notify.Mailer
+	// MaxFileSize is the largest file kept from a platform or attached to a
+	// reply (default blob.MaxSize).
+	MaxFileSize int64
 }
 
 // App is a running Redazione.
@@ -103,7 +106,12 @@ func StartWith(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) 
 		redazione.ChannelMessenger: meta.MessengerSender{LastInbound: db.LastInbound},
 		redazione.ChannelInstagram: meta.MessengerSender{LastInbound: db.LastInbound},
 		redazione.ChannelMastodon:  mastodon.Sender{LastInbound: db.LastInboundExternalID},
-	}}
+	}, Fetchers: map[redazione.ChannelKind]channel.Fetcher{
+		redazione.ChannelTelegram:  telegram.Fetcher{},
+		redazione.ChannelWhatsApp:  meta.WhatsAppFetcher{},
+		redazione.ChannelMessenger: meta.MessengerFetcher{},
+		redazione.ChannelInstagram: meta.MessengerFetcher{},
+	}, MaxFileSize: cfg.MaxFileSize}
 	jcfg := jobs.Config{Logger: log.With("component", "jobs"), RetryBase: cfg.RetryBase}
 	if db.Dialect() == store.Postgres {
 		q, closePool, err := jobs.NewPostgres(ctx, db.URL(), jcfg, a.Inbox)
@@ -180,6 +188,11 @@ func (a *App) sweep(ctx context.Context, every time.Duration) {
 			a.log.Info("re-enqueued queued replies", "count", n)
 		}
 		a.checkCredentials(ctx)
+		if n, err := a.Inbox.SweepFetches(ctx); err != nil && ctx.Err() == nil {
+			a.log.Warn("sweep attachments", "err", err)
+		} else if n > 0 {
+			a.log.Debug("enqueued pending attachment fetches", "count", n)
+		}
 		if n, err := a.Inbox.AlertSLA(ctx); err != nil && ctx.Err() == nil {
 			a.log.Warn("sla alerts", "err", err)
 		} else if n > 0 {
