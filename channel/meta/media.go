@@ -296,8 +296,12 @@ func (s WhatsAppSender) SendFiles(ctx context.Context, ch *redazione.Channel, co
 		}
 		payload := map[string]any{"messaging_product": "whatsapp", "recipient_type": "individual",
 			"to": conv.Contact.ExternalID, "type": kind, kind: media}
-		if err := graphPost(ctx, s.Client, ch, url.PathEscape(phoneID)+"/messages", payload, "WhatsApp"); err != nil {
+		id, err := graphSend(ctx, s.Client, ch, url.PathEscape(phoneID)+"/messages", payload, "WhatsApp")
+		if err != nil {
 			return channel.PartlySent(sent, err)
+		}
+		if m.ExternalID == "" {
+			m.ExternalID = id // the receipts of the first file stand for the reply's
 		}
 		sent++
 	}
