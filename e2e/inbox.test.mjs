@@ -115,6 +115,7 @@ const A11Y_PAGES = [
   'the routing rules page',
   'the users page',
   'the channels page',
+  'the channels page with a WhatsApp channel and its settings open',
   'the demo page (widget closed)',
   'the demo page with the privacy notice open',
   'the demo page with the chat open',
@@ -539,6 +540,21 @@ describe('Redazione: web chat and live inbox', { timeout: 300_000 }, () => {
     await operator.goto(`${base}/admin/channels`);
     await operator.getByText('Ultimo messaggio ricevuto').first().waitFor({ timeout: TIMEOUT });
     await scanA11y(operator, 'the channels page');
+    // a WhatsApp channel set up in the UI: the form of its kind, then its card
+    await operator.getByLabel('Tipo').selectOption('whatsapp');
+    await operator.getByRole('button', { name: 'Mostra le impostazioni di questo tipo' }).click();
+    await operator.locator('#nc-phone_number_id').waitFor({ timeout: TIMEOUT });
+    await operator.locator('#nc-name').fill('WhatsApp URP');
+    await operator.locator('#nc-token').fill('EAAG-e2e-token-1234');
+    await operator.locator('#nc-app_secret').fill('app-secret-e2e');
+    await operator.locator('#nc-verify_token').fill('verifica-e2e');
+    await operator.locator('#nc-phone_number_id').fill('106540352242922');
+    await operator.getByRole('button', { name: 'Crea' }).click();
+    await operator.getByText('Indirizzo del webhook da dare alla piattaforma').first().waitFor({ timeout: TIMEOUT });
+    await operator.getByText('Impostazioni e credenziali').last().click();
+    await operator.getByText('••••1234').waitFor({ timeout: TIMEOUT });
+    assert.ok(!(await operator.content()).includes('EAAG-e2e-token-1234'), 'the token is shown back on the page');
+    await scanA11y(operator, 'the channels page with a WhatsApp channel and its settings open');
   }));
 
   for (const label of A11Y_PAGES) {
