@@ -45,6 +45,9 @@ type Config struct {
 	RetryBase time.Duration
 	// Mailer, when set, copies response-time alerts by e-mail.
 	Mailer notify.Mailer
+	// MaxFileSize is the largest file kept from a platform or attached to a
+	// reply (default blob.MaxSize).
+	MaxFileSize int64
 	// MailTLS is the TLS configuration of the e-mail channels' IMAP and
 	// SMTP connections (nil: the system's roots); tests trust a local
 	// server's certificate with it.
@@ -110,7 +113,12 @@ func StartWith(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) 
 		redazione.ChannelInstagram: meta.MessengerSender{LastInbound: db.LastInbound},
 		redazione.ChannelMastodon:  mastodon.Sender{LastInbound: db.LastInboundExternalID},
 		redazione.ChannelEmail:     email.Sender{Store: db, TLSConfig: cfg.MailTLS},
-	}}
+	}, Fetchers: map[redazione.ChannelKind]channel.Fetcher{
+		redazione.ChannelTelegram:  telegram.Fetcher{},
+		redazione.ChannelWhatsApp:  meta.WhatsAppFetcher{},
+		redazione.ChannelMessenger: meta.MessengerFetcher{},
+		redazione.ChannelInstagram: meta.MessengerFetcher{},
+	}, MaxFileSize: cfg.MaxFileSize}
 	jcfg := jobs.Config{Logger: log.With("component", "jobs"), RetryBase: cfg.RetryBase}
 	if db.Dialect() == store.Postgres {
 		q, closePool, err := jobs.NewPostgres(ctx, db.URL(), jcfg, a.Inbox)
@@ -188,6 +196,11 @@ func (a *App) sweep(ctx context.Context, every time.Duration) {
 			a.log.Info("re-enqueued queued replies", "count", n)
 		}
 		a.checkCredentials(ctx)
+		if n, err := a.Inbox.SweepFetches(ctx); err != nil && ctx.Err() == nil {
+			a.log.Warn("sweep attachments", "err", err)
+		} else if n > 0 {
+			a.log.Debug("enqueued pending attachment fetches", "count", n)
+		}
 		if n, err := a.Inbox.AlertSLA(ctx); err != nil && ctx.Err() == nil {
 			a.log.Warn("sla alerts", "err", err)
 		} else if n > 0 {

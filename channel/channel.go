@@ -31,6 +31,12 @@ func (Instant) Send(context.Context, *redazione.Channel, *redazione.Conversation
 	return nil
 }
 
+// SendFiles does nothing either: the citizen fetches the reply's files from
+// Redazione, each served only to them.
+func (Instant) SendFiles(context.Context, *redazione.Channel, *redazione.Conversation, *redazione.Message, []File) error {
+	return nil
+}
+
 // RetryAfter reads how long a platform asks to wait before trying again: a
 // Retry-After header in seconds or as an HTTP date (RFC 9110). It is 0 when
 // the header is absent, unreadable or in the past.

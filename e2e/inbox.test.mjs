@@ -33,6 +33,9 @@ const CITIZEN_NAME = `Maria Collaudo ${run}`;
 const CITIZEN_TEXT = `Buongiorno, quando apre l'anagrafe? (${run})`;
 const REPLY_TEXT = `L'anagrafe apre alle 8:30, dal lunedì al venerdì. (${run})`;
 const NOTE_TEXT = `Nota riservata: verificare orari estivi (${run})`;
+// A 1×1 PNG.
+const PNG_1PX = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
+const FILE_TEXT = `Ecco la mappa dei cantieri. (${run})`;
 const AFTER_NOTE_TEXT = `Le confermo anche il sabato mattina. (${run})`;
 
 let tmp, bin, server, serverLog = '', base, demoPath = '/demo/1';
@@ -100,6 +103,7 @@ const A11Y_PAGES = [
   'a conversation page',
   'a conversation page with an internal note',
   'a conversation page with the canned answers open',
+  'a conversation page with a file in a reply',
   'a public comment with personal data',
   'the office hours page',
   'the response times page with a policy',
@@ -111,10 +115,12 @@ const A11Y_PAGES = [
   'the routing rules page',
   'the users page',
   'the channels page',
+  'the channels page with a WhatsApp channel and its settings open',
   'the demo page (widget closed)',
   'the demo page with the privacy notice open',
   'the demo page with the chat open',
   'the demo page with the chat open after an exchange',
+  'the demo page with a file from the office',
   'the demo page with the chat reopened after a reload',
 ];
 const a11y = new Map(); // label -> {url, violations} | {error}
@@ -383,6 +389,28 @@ describe('Redazione: web chat and live inbox', { timeout: 300_000 }, () => {
     await text.fill('');
   }));
 
+  it('a file attached to a reply shows in the thread and reaches the citizen as a link', step('composer file', async () => {
+    const thread = operator.getByRole('region', { name: 'Conversazione' });
+    const file = operator.getByLabel('Allega un file (facoltativo)');
+    await chooseKind('Rispondi al cittadino');
+    await operator.getByLabel('Testo').fill(FILE_TEXT);
+    await file.setInputFiles({ name: 'mappa.png', mimeType: 'image/png', buffer: Buffer.from(PNG_1PX, 'base64') });
+    await operator.getByRole('button', { name: 'Invia risposta' }).click();
+    const img = thread.getByRole('img', { name: 'Immagine allegata alla risposta: mappa.png' });
+    await img.waitFor({ timeout: TIMEOUT });
+    assert.equal(await img.evaluate((el) => el.complete && el.naturalWidth), 1, 'the image is not served');
+    assert.equal(await file.inputValue(), '', 'the file input is emptied after sending');
+    await scanA11y(operator, 'a conversation page with a file in a reply');
+
+    // The citizen, who did not reload, gets the file as a link of their own.
+    const link = chatLog().getByRole('link', { name: 'Allegato: mappa.png' });
+    await link.waitFor({ timeout: TIMEOUT });
+    const r = await fetch(await link.getAttribute('href'));
+    assert.equal(r.status, 200);
+    assert.deepEqual(Buffer.from(await r.arrayBuffer()), Buffer.from(PNG_1PX, 'base64'));
+    await scanA11y(citizen, 'the demo page with a file from the office');
+  }));
+
   it('after a reload the citizen finds the conversation where they left it', step('citizen reload', async () => {
     await citizen.reload();
     await launcher().waitFor({ timeout: TIMEOUT });
@@ -512,6 +540,21 @@ describe('Redazione: web chat and live inbox', { timeout: 300_000 }, () => {
     await operator.goto(`${base}/admin/channels`);
     await operator.getByText('Ultimo messaggio ricevuto').first().waitFor({ timeout: TIMEOUT });
     await scanA11y(operator, 'the channels page');
+    // a WhatsApp channel set up in the UI: the form of its kind, then its card
+    await operator.getByLabel('Tipo').selectOption('whatsapp');
+    await operator.getByRole('button', { name: 'Mostra le impostazioni di questo tipo' }).click();
+    await operator.locator('#nc-phone_number_id').waitFor({ timeout: TIMEOUT });
+    await operator.locator('#nc-name').fill('WhatsApp URP');
+    await operator.locator('#nc-token').fill('EAAG-e2e-token-1234');
+    await operator.locator('#nc-app_secret').fill('app-secret-e2e');
+    await operator.locator('#nc-verify_token').fill('verifica-e2e');
+    await operator.locator('#nc-phone_number_id').fill('106540352242922');
+    await operator.getByRole('button', { name: 'Crea' }).click();
+    await operator.getByText('Indirizzo del webhook da dare alla piattaforma').first().waitFor({ timeout: TIMEOUT });
+    await operator.getByText('Impostazioni e credenziali').last().click();
+    await operator.getByText('••••1234').waitFor({ timeout: TIMEOUT });
+    assert.ok(!(await operator.content()).includes('EAAG-e2e-token-1234'), 'the token is shown back on the page');
+    await scanA11y(operator, 'the channels page with a WhatsApp channel and its settings open');
   }));
 
   for (const label of A11Y_PAGES) {

@@ -21,9 +21,11 @@ import (
 	"github.com/redazione/redazione/store"
 )
 
-// Enqueuer hands a reply to the delivery queue.
+// Enqueuer hands a reply to the delivery queue, and an attachment to the
+// fetch queue.
 type Enqueuer interface {
 	EnqueueDelivery(ctx context.Context, enteID, messageID int64) error
+	EnqueueFetch(ctx context.Context, attachmentID int64) error
 }
 
 // Service is the inbox of every ente of the installation.
@@ -38,7 +40,11 @@ type Service struct {
 	Bus     events.Bus
 	Queue   Enqueuer
 	Senders map[redazione.ChannelKind]channel.Sender
-	Log     *slog.Logger
+	// Fetchers fetch the files citizens send from their platform.
+	Fetchers map[redazione.ChannelKind]channel.Fetcher
+	// MaxFileSize is the largest file kept or sent (blob.MaxSize when 0).
+	MaxFileSize int64
+	Log         *slog.Logger
 }
 
 // Ingest stores a citizen's message and tells the screens. A redelivery
@@ -53,6 +59,7 @@ func (s *Service) Ingest(ctx context.Context, ch *redazione.Channel, in store.In
 	}
 	s.DB.ChannelEvent(ctx, ch.ID)
 	if !res.Duplicate {
+		s.enqueueFetches(ctx, res.PendingAttachments)
 		s.publish(ctx, events.Event{Type: events.MessageCreated, EnteID: ch.EnteID, ConversationID: res.ConversationID, DeskID: res.DeskID, ContactID: res.ContactID, MessageID: res.Message.ID, Public: true})
 		for _, f := range res.Flags {
 			if f == store.FlagUrgent {
@@ -96,6 +103,13 @@ func (s *Service) PECReceipt(ctx context.Context, ch *redazione.Channel, r store
 // Reply stores an operator's reply (or an internal note) and queues its
 // delivery; a note only tells the screens (and the people it mentions).
 func (s *Service) Reply(ctx context.Context, a redazione.Actor, conversationID int64, text string, note bool) (*redazione.Message, error) {
+	return s.ReplyWith(ctx, a, conversationID, store.Outgoing{Text: text, Note: note})
+}
+
+// ReplyWith is Reply of a reply or note that may carry files (already in
+// the blob store); a reply with files only on a channel that can send them.
+func (s *Service) ReplyWith(ctx context.Context, a redazione.Actor, conversationID int64, out store.Outgoing) (*redazione.Message, error) {
+	text, note := out.Text, out.Note
 	conv, err := s.DB.Conversation(ctx, a, conversationID)
 	if err != nil {
 		return nil, err
@@ -103,6 +117,9 @@ func (s *Service) Reply(ctx context.Context, a redazione.Actor, conversationID i
 	sender, instant := s.sender(conv.ChannelKind)
 	if sender == nil && !note {
 		return nil, redazione.Errorf(redazione.EINVALID, "questo canale non può ancora inviare risposte")
+	}
+	if len(out.Attachments) > 0 && !note && !s.CanSendFiles(conv.ChannelKind) {
+		return nil, redazione.FieldError("file", "questo canale non può inviare file al cittadino: togli l'allegato o aggiungilo come nota interna")
 	}
 	if !note {
 		if closed, err := s.WindowClosed(ctx, conv); err != nil {
@@ -114,7 +131,8 @@ func (s *Service) Reply(ctx context.Context, a redazione.Actor, conversationID i
 			return nil, redazione.FieldError("text", "sono passati più di 7 giorni dall'ultimo messaggio del cittadino: Meta non consente più di rispondere in questa conversazione")
 		}
 	}
-	m, err := s.DB.AddMessage(ctx, a, conversationID, store.Outgoing{Text: text, Note: note, Sent: instant})
+	out.Sent = instant
+	m, err := s.DB.AddMessage(ctx, a, conversationID, out)
 	if err != nil {
 		return nil, err
 	}
@@ -185,8 +203,16 @@ func (s *Service) Deliver(ctx context.Context, enteID, messageID int64, attempt 
 	if sender == nil {
 		err = jobs.Permanent{Err: fmt.Errorf("nessun adattatore per il canale %s", ch.Kind)}
 	} else {
-		sctx, cancel := context.WithTimeout(ctx, 40*time.Second)
-		err = sender.Send(sctx, ch, conv, m)
+		timeout := 40 * time.Second
+		if len(m.Attachments) > 0 {
+			timeout = 90 * time.Second // uploads of up to tens of megabytes
+		}
+		sctx, cancel := context.WithTimeout(ctx, timeout)
+		if len(m.Attachments) > 0 {
+			err = s.sendFiles(sctx, sender, ch, conv, m)
+		} else {
+			err = sender.Send(sctx, ch, conv, m)
+		}
 		cancel()
 	}
 	var perm jobs.Permanent

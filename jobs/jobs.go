@@ -76,7 +76,7 @@ type Config struct {
 
 // Queue is the job queue of one process.
 type Queue struct {
-	enqueue func(ctx context.Context, args DeliverArgs) error
+	enqueue func(ctx context.Context, args river.JobArgs) error
 	start   func(ctx context.Context) error
 	stop    func(ctx context.Context) error
 }
@@ -100,8 +100,9 @@ func (w *worker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
 	return err
 }
 
-// Timeout bounds one delivery attempt.
-func (w *worker) Timeout(*river.Job[DeliverArgs]) time.Duration { return 45 * time.Second }
+// Timeout bounds one delivery attempt (a reply with files takes longer),
+// below the time after which River takes a job for stuck.
+func (w *worker) Timeout(*river.Job[DeliverArgs]) time.Duration { return 100 * time.Second }
 
 // backoff doubles the wait after each attempt, with jitter, up to an hour.
 type backoff struct{ base time.Duration }
@@ -113,7 +114,13 @@ func (b backoff) NextRetry(job *rivertype.JobRow) time.Time {
 	return time.Now().Add(d)
 }
 
-func config(cfg Config, d Deliverer) *river.Config {
+// Handler does the work of every job kind: deliveries and fetches.
+type Handler interface {
+	Deliverer
+	Fetcher
+}
+
+func config(cfg Config, d Handler) *river.Config {
 	if cfg.Workers <= 0 {
 		cfg.Workers = 8
 	}
@@ -125,6 +132,7 @@ func config(cfg Config, d Deliverer) *river.Config {
 	}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &worker{d: d})
+	river.AddWorker(workers, &fetchWorker{f: d})
 	return &river.Config{
 		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
 		Workers:              workers,
@@ -150,7 +158,7 @@ func newQueue[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], cfg 
 		return nil, fmt.Errorf("job queue: %w", err)
 	}
 	return &Queue{
-		enqueue: func(ctx context.Context, args DeliverArgs) error {
+		enqueue: func(ctx context.Context, args river.JobArgs) error {
 			_, err := client.Insert(ctx, args, nil)
 			return err
 		},
@@ -161,7 +169,7 @@ func newQueue[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], cfg 
 
 // NewSQLite returns a queue on the SQLite database's single write connection,
 // so that the queue and the application never write at the same time.
-func NewSQLite(ctx context.Context, db *sql.DB, cfg Config, d Deliverer) (*Queue, error) {
+func NewSQLite(ctx context.Context, db *sql.DB, cfg Config, d Handler) (*Queue, error) {
 	rc := config(cfg, d)
 	rc.PollOnly = true
 	return newQueue(ctx, riversqlite.New(db), rc)
@@ -169,7 +177,7 @@ func NewSQLite(ctx context.Context, db *sql.DB, cfg Config, d Deliverer) (*Queue
 
 // NewPostgres returns a queue on PostgreSQL; River's leader election and
 // locking make each job run once across processes.
-func NewPostgres(ctx context.Context, url string, cfg Config, d Deliverer) (*Queue, func(), error) {
+func NewPostgres(ctx context.Context, url string, cfg Config, d Handler) (*Queue, func(), error) {
 	pool, err := pgxpool.New(ctx, url)
 	if err != nil {
 		return nil, nil, fmt.Errorf("job queue pool: %w", err)

@@ -185,3 +185,20 @@ func (db *DB) AttachmentFailed(ctx context.Context, id int64, reason string) err
 	return conn{db: db, q: db.write}.execOne(ctx, "allegato da scaricare",
 		"UPDATE attachments SET status = 'failed', error = ? WHERE id = ? AND status = 'pending'", reason, id)
 }
+
+// ContactAttachment returns a file of a citizen's own thread on a channel
+// (the web chat serves it to them only): never one of an internal note,
+// never one of another contact's conversation.
+func (db *DB) ContactAttachment(ctx context.Context, channelID int64, externalID string, id int64) (*redazione.Attachment, error) {
+	at, err := scanAttachment(db.reader().row(ctx, `SELECT t.id, t.message_id, t.name, t.content_type, t.size, t.blob_key, t.status, t.error
+	 FROM attachments t JOIN messages m ON m.id = t.message_id JOIN conversations c ON c.id = m.conversation_id
+	 JOIN contacts k ON k.id = c.contact_id
+	 WHERE t.id = ? AND k.channel_id = ? AND k.external_id = ? AND m.direction <> 'note'`, id, channelID, externalID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("allegato")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("contact attachment: %w", err)
+	}
+	return &at, nil
+}

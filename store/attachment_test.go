@@ -112,3 +112,89 @@ func TestBadAttachmentsStoreNothing(t *testing.T) {
 		}
 	})
 }
+
+func TestReplyAttachments(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		o := newOffice(t, db, "roma")
+		res, err := db.Ingest(ctx, o.webchat, store.Inbound{ExternalID: "m-1", ContactID: "c-1", Text: "Mi mandate la mappa?"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		key := strings.Repeat("ef", 32)
+		m, err := db.AddMessage(ctx, o.as(o.mario), res.ConversationID, store.Outgoing{Text: "Eccola.",
+			Attachments: []store.InboundAttachment{{Name: "mappa.png", ContentType: "image/png", Size: 2048, BlobKey: key}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The delivery job reads the reply with its file.
+		got, err := db.Message(ctx, o.ente.ID, m.ID)
+		if err != nil || len(got.Attachments) != 1 || got.Attachments[0].BlobKey != key || got.Attachments[0].Status != redazione.AttachmentStored ||
+			got.Attachments[0].Name != "mappa.png" {
+			t.Fatalf("Message = %+v, %v", got, err)
+		}
+		if left, _ := db.PendingAttachments(ctx, 10); len(left) != 0 {
+			t.Errorf("a reply's file is pending: %v", left)
+		}
+
+		// A file that is not in the blob store, or a bad name: nothing stored.
+		before := count(t, db, "messages")
+		for name, as := range map[string][]store.InboundAttachment{
+			"not stored":  {{Name: "x.png", Source: "file-id"}},
+			"NUL in name": {{Name: "a\x00b", BlobKey: key}},
+		} {
+			_, err := db.AddMessage(ctx, o.as(o.mario), res.ConversationID, store.Outgoing{Text: "x", Attachments: as})
+			if redazione.ErrorCode(err) != redazione.EINVALID {
+				t.Errorf("%s: %v, want EINVALID", name, err)
+			}
+		}
+		if n := count(t, db, "messages"); n != before {
+			t.Errorf("refused replies stored %d messages", n-before)
+		}
+		if n := count(t, db, "attachments"); n != 1 {
+			t.Errorf("%d attachments, want the one of the reply", n)
+		}
+	})
+}
+
+func TestContactAttachment(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		o := newOffice(t, db, "roma")
+		res, err := db.Ingest(ctx, o.webchat, store.Inbound{ExternalID: "m-1", ContactID: "c-1", Text: "Il modulo?"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Ingest(ctx, o.webchat, store.Inbound{ExternalID: "m-2", ContactID: "c-2", Text: "Altro visitatore"}); err != nil {
+			t.Fatal(err)
+		}
+		file := []store.InboundAttachment{{Name: "modulo.pdf", ContentType: "application/pdf", Size: 10, BlobKey: strings.Repeat("ab", 32)}}
+		reply, err := db.AddMessage(ctx, o.as(o.mario), res.ConversationID, store.Outgoing{Text: "Eccolo.", Sent: true, Attachments: file})
+		if err != nil {
+			t.Fatal(err)
+		}
+		note, err := db.AddMessage(ctx, o.as(o.mario), res.ConversationID, store.Outgoing{Text: "Copia interna", Note: true, Attachments: file})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, thread, err := db.ContactThread(ctx, o.webchat.ID, "c-1", 50)
+		if err != nil || len(thread) != 2 || len(thread[1].Attachments) != 1 || thread[1].ID != reply.ID {
+			t.Fatalf("ContactThread = %+v, %v", thread, err)
+		}
+		id := thread[1].Attachments[0].ID
+		if a, err := db.ContactAttachment(ctx, o.webchat.ID, "c-1", id); err != nil || a.Name != "modulo.pdf" {
+			t.Fatalf("ContactAttachment = %+v, %v", a, err)
+		}
+		_, err = db.ContactAttachment(ctx, o.webchat.ID, "c-2", id)
+		wantCode(t, err, redazione.ENOTFOUND)
+		_, err = db.ContactAttachment(ctx, o.api.ID, "c-1", id)
+		wantCode(t, err, redazione.ENOTFOUND)
+		ms, _ := db.Messages(ctx, o.as(o.mario), res.ConversationID, 0)
+		for _, m := range ms {
+			if m.ID == note.ID {
+				_, err = db.ContactAttachment(ctx, o.webchat.ID, "c-1", m.Attachments[0].ID)
+				wantCode(t, err, redazione.ENOTFOUND)
+			}
+		}
+	})
+}

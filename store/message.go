@@ -318,6 +318,9 @@ type Outgoing struct {
 	Note bool // internal: never sent to the citizen
 	// Sent marks a reply delivered at once (the web chat reads it from here).
 	Sent bool
+	// Attachments are the files the operator attached, already in the blob
+	// store (BlobKey set).
+	Attachments []InboundAttachment
 }
 
 // AddMessage stores an operator's reply (queued for delivery) or note, and
@@ -339,6 +342,14 @@ func (db *DB) AddMessage(ctx context.Context, a redazione.Actor, conversationID 
 	if strings.ContainsRune(text, 0) {
 		return nil, redazione.FieldError("text", "il messaggio contiene caratteri non ammessi (NUL)")
 	}
+	if err := validateAttachments(out.Attachments); err != nil {
+		return nil, err
+	}
+	for _, f := range out.Attachments {
+		if f.BlobKey == "" {
+			return nil, redazione.FieldError("file", "il file allegato non è stato salvato")
+		}
+	}
 	c, err := db.Conversation(ctx, a, conversationID)
 	if err != nil {
 		return nil, err
@@ -356,6 +367,9 @@ func (db *DB) AddMessage(ctx context.Context, a redazione.Actor, conversationID 
 			m.EnteID, c.ChannelID, m.ConversationID, string(m.Direction), m.AuthorID, m.Text, ms(now), ms(now), string(m.Delivery))
 		if err != nil {
 			return fmt.Errorf("insert message: %w", err)
+		}
+		if _, err := db.insertAttachments(ctx, tx, a.EnteID, m.ID, out.Attachments, ms(now)); err != nil {
+			return err
 		}
 		if out.Note {
 			if _, err := tx.exec(ctx, "UPDATE conversations SET last_message_at = ?, queue_key = ? WHERE id = ?",
@@ -405,7 +419,7 @@ func (db *DB) Message(ctx context.Context, enteID, id int64) (*redazione.Message
 	if err != nil {
 		return nil, fmt.Errorf("message: %w", err)
 	}
-	return m, nil
+	return m, db.loadAttachments(ctx, []*redazione.Message{m})
 }
 
 // MarkDelivery records the outcome of one delivery attempt.
@@ -485,8 +499,12 @@ func (db *DB) ContactThread(ctx context.Context, channelID int64, externalID str
 		}
 		out = append(out, m)
 	}
+	if err := rows.Err(); err != nil {
+		return 0, nil, err
+	}
+	rows.Close()
 	slices.Reverse(out)
-	return contactID, out, rows.Err()
+	return contactID, out, db.loadAttachments(ctx, out)
 }
 
 // LastInbound returns when the citizen last wrote in a conversation (zero if

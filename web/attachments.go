@@ -38,6 +38,11 @@ func (s *Server) serveAttachment(w http.ResponseWriter, r *http.Request, u *sess
 		fail(err)
 		return
 	}
+	s.serveFile(w, r, a, fail)
+}
+
+// serveFile serves a kept attachment's file, inert.
+func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, a *redazione.Attachment, fail func(error)) {
 	if a.Status != redazione.AttachmentStored || s.Blobs == nil {
 		fail(redazione.Errorf(redazione.ENOTFOUND, "il file dell'allegato non è disponibile"))
 		return

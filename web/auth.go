@@ -64,6 +64,9 @@ func (s *Server) user(h userHandler) http.HandlerFunc {
 				http.Error(w, "Richiesta da un'altra origine rifiutata.", http.StatusForbidden)
 				return
 			}
+			if !s.parseUpload(w, r, u) {
+				return
+			}
 			token := r.Header.Get("X-CSRF-Token")
 			if token == "" {
 				token = r.PostFormValue("csrf")

@@ -141,6 +141,9 @@ type conversationView struct {
 	// only the channel's approved templates may be sent.
 	WindowClosed bool
 	Templates    []meta.Template
+	// CanSendFiles: a reply may carry a file (up to FileLimitMB).
+	CanSendFiles bool
+	FileLimitMB  int64
 	Person       []store.PersonContact // the citizen's contacts on every channel
 	Candidates   []store.PersonContact // contacts that may be the same citizen
 	// Email: the e-mail parts of the messages, by message id; ShowImages is
@@ -175,6 +178,7 @@ func (s *Server) loadConversation(r *http.Request, u *session) (*conversationVie
 		return nil, err
 	}
 	v.Situations = store.ManualSituations
+	v.CanSendFiles, v.FileLimitMB = s.Inbox.CanSendFiles(c.ChannelKind), s.Inbox.FileLimit()>>20
 	if v.WindowClosed, err = s.Inbox.WindowClosed(ctx, c); err != nil {
 		return nil, err
 	}
@@ -278,7 +282,9 @@ func (s *Server) afterChange(w http.ResponseWriter, r *http.Request, u *session,
 }
 
 func (s *Server) postMessage(w http.ResponseWriter, r *http.Request, u *session) {
-	r.Body = http.MaxBytesReader(w, r.Body, redazione.MaxMessageBytes)
+	if r.MultipartForm == nil {
+		r.Body = http.MaxBytesReader(w, r.Body, redazione.MaxMessageBytes)
+	}
 	note := r.PostFormValue("kind") == "note"
 	text := r.PostFormValue("text")
 	if tpl := r.PostFormValue("template"); tpl != "" && !note {
@@ -307,7 +313,12 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request, u *session)
 		s.fail(w, r, s.page(r, u, "", "inbox"), redazione.FieldError("text", "scegli il modello dall'elenco"))
 		return
 	}
-	if _, err := s.Inbox.Reply(r.Context(), u.Actor, s.convID(r), text, note); err != nil {
+	files, err := s.uploadedFiles(r, u, note, text)
+	if err != nil {
+		s.fail(w, r, s.page(r, u, "", "inbox"), err)
+		return
+	}
+	if _, err := s.Inbox.ReplyWith(r.Context(), u.Actor, s.convID(r), store.Outgoing{Text: text, Note: note, Attachments: files}); err != nil {
 		s.fail(w, r, s.page(r, u, "", "inbox"), err)
 		return
 	}

@@ -148,6 +148,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /widget/v1/{channel}/messages", s.widgetPost)
 	mux.HandleFunc("GET /widget/v1/{channel}/messages", s.widgetMessages)
 	mux.HandleFunc("GET /widget/v1/{channel}/events", s.widgetEvents)
+	mux.HandleFunc("GET /widget/v1/{channel}/attachments/{id}", s.widgetAttachment)
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {

@@ -84,6 +84,8 @@ type widgetMessage struct {
 	From   string    `json:"from"` // "citizen" or "office"
 	Text   string    `json:"text"`
 	SentAt time.Time `json:"sent_at"`
+	// Files are the kept files of the message, fetched with the token.
+	Files []widgetFile `json:"files,omitempty"`
 }
 
 func toWidget(ms []*redazione.Message) []widgetMessage {
@@ -93,7 +95,7 @@ func toWidget(ms []*redazione.Message) []widgetMessage {
 		if m.Direction == redazione.DirIn {
 			from = "citizen"
 		}
-		out = append(out, widgetMessage{ID: m.ID, From: from, Text: m.Text, SentAt: m.SentAt})
+		out = append(out, widgetMessage{ID: m.ID, From: from, Text: m.Text, SentAt: m.SentAt, Files: widgetFiles(m)})
 	}
 	return out
 }

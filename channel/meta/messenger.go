@@ -23,12 +23,10 @@ type pagePayload struct {
 			} `json:"sender"`
 			Timestamp int64 `json:"timestamp"`
 			Message   *struct {
-				MID         string `json:"mid"`
-				Text        string `json:"text"`
-				IsEcho      bool   `json:"is_echo"`
-				Attachments []struct {
-					Type string `json:"type"`
-				} `json:"attachments"`
+				MID         string           `json:"mid"`
+				Text        string           `json:"text"`
+				IsEcho      bool             `json:"is_echo"`
+				Attachments []pageAttachment `json:"attachments"`
 			} `json:"message"`
 		} `json:"messaging"`
 	} `json:"entry"`
@@ -60,16 +58,12 @@ func ParseMessaging(body []byte, object string) ([]store.Inbound, error) {
 				parts = append(parts, t)
 			}
 			for _, a := range m.Attachments {
-				label := map[string]string{"image": "foto", "video": "video", "audio": "audio", "file": "documento", "location": "posizione"}[a.Type]
-				if label == "" {
-					label = "allegato"
-				}
-				parts = append(parts, "["+label+"]")
+				parts = append(parts, a.label())
 			}
 			if len(parts) == 0 {
 				continue
 			}
-			in := store.Inbound{ExternalID: m.MID, ContactID: ev.Sender.ID, Text: strings.Join(parts, "\n")}
+			in := store.Inbound{ExternalID: m.MID, ContactID: ev.Sender.ID, Text: strings.Join(parts, "\n"), Attachments: pageFiles(m.Attachments)}
 			if ev.Timestamp > 0 {
 				in.SentAt = time.UnixMilli(ev.Timestamp).UTC()
 			}

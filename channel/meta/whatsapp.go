@@ -80,6 +80,7 @@ type waMessage struct {
 	Document *waMedia `json:"document"`
 	Audio    *waMedia `json:"audio"`
 	Video    *waMedia `json:"video"`
+	Sticker  *waMedia `json:"sticker"`
 	Location *struct {
 		Latitude  float64 `json:"latitude"`
 		Longitude float64 `json:"longitude"`
@@ -89,6 +90,7 @@ type waMessage struct {
 }
 
 type waMedia struct {
+	ID       string `json:"id"`
 	Caption  string `json:"caption"`
 	Filename string `json:"filename"`
 	MimeType string `json:"mime_type"`
@@ -120,9 +122,9 @@ func ParseWhatsApp(body []byte) ([]store.Inbound, error) {
 				}
 				text := describe(m)
 				if text == "" {
-					continue // reactions, stickers...: nothing an office answers
+					continue // reactions, unsupported messages...: nothing an office answers
 				}
-				in := store.Inbound{ExternalID: m.ID, ContactID: m.From, ContactName: names[m.From], Text: text}
+				in := store.Inbound{ExternalID: m.ID, ContactID: m.From, ContactName: names[m.From], Text: text, Attachments: waFiles(m)}
 				if ts, err := strconv.ParseInt(m.Timestamp, 10, 64); err == nil && ts > 0 {
 					in.SentAt = time.Unix(ts, 0).UTC()
 				}
@@ -146,8 +148,8 @@ func describe(m waMessage) string {
 			return
 		}
 		s := "[" + label
-		if x.Filename != "" {
-			s += ": " + x.Filename
+		if name := channel.FileName(x.Filename, ""); name != "" {
+			s += ": " + name
 		}
 		parts = append(parts, s+"]")
 		if c := strings.TrimSpace(x.Caption); c != "" {
@@ -158,6 +160,7 @@ func describe(m waMessage) string {
 	media("documento", m.Document)
 	media("audio", m.Audio)
 	media("video", m.Video)
+	media("sticker", m.Sticker)
 	if l := m.Location; l != nil {
 		s := fmt.Sprintf("[posizione: %.6f, %.6f https://www.openstreetmap.org/?mlat=%.6f&mlon=%.6f]", l.Latitude, l.Longitude, l.Latitude, l.Longitude)
 		if l.Address != "" {

@@ -61,7 +61,7 @@ func TestParseWhatsApp(t *testing.T) {
 }
 
 func FuzzParseWhatsApp(f *testing.F) {
-	for _, n := range []string{"text.json", "image_location.json", "status.json"} {
+	for _, n := range []string{"text.json", "image_location.json", "status.json", "document.json", "media_kinds.json"} {
 		f.Add(read(f, n))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
@@ -72,6 +72,11 @@ func FuzzParseWhatsApp(f *testing.F) {
 		for _, in := range ins {
 			if in.ExternalID == "" || in.ContactID == "" || strings.TrimSpace(in.Text) == "" {
 				t.Fatalf("accepted a message without id, contact or text: %+v", in)
+			}
+			for _, a := range in.Attachments {
+				if a.Source == "" || a.Name == "" || a.BlobKey != "" {
+					t.Fatalf("an attachment without its reference or name: %+v", a)
+				}
 			}
 		}
 	})
@@ -97,7 +102,7 @@ func TestParseMessaging(t *testing.T) {
 }
 
 func FuzzParseMessaging(f *testing.F) {
-	for _, n := range []string{"messenger_text.json", "messenger_attachment.json"} {
+	for _, n := range []string{"messenger_text.json", "messenger_attachment.json", "messenger_media.json"} {
 		f.Add(read(f, n))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
@@ -105,6 +110,11 @@ func FuzzParseMessaging(f *testing.F) {
 		for _, in := range ins {
 			if in.ExternalID == "" || in.ContactID == "" || strings.TrimSpace(in.Text) == "" {
 				t.Fatalf("accepted a message without id, contact or text: %+v", in)
+			}
+			for _, a := range in.Attachments {
+				if a.Source == "" || a.Name == "" || a.BlobKey != "" {
+					t.Fatalf("an attachment without its reference or name: %+v", a)
+				}
 			}
 		}
 	})

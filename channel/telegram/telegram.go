@@ -20,6 +20,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/channel"
 	"github.com/redazione/redazione/jobs"
 	"github.com/redazione/redazione/store"
 )
@@ -52,9 +53,28 @@ type Message struct {
 	Photo     []PhotoSize `json:"photo"`
 	Document  *Document   `json:"document"`
 	Location  *Location   `json:"location"`
-	Voice     *struct {
-		Duration int `json:"duration"`
-	} `json:"voice"`
+	Voice     *Media      `json:"voice"`
+	Video     *Media      `json:"video"`
+	Audio     *Media      `json:"audio"`
+	Sticker   *Sticker    `json:"sticker"`
+}
+
+// Media is a voice message, a video or an audio file.
+type Media struct {
+	FileID   string `json:"file_id"`
+	FileName string `json:"file_name"`
+	MimeType string `json:"mime_type"`
+	FileSize int64  `json:"file_size"`
+	Duration int    `json:"duration"`
+}
+
+// Sticker is a sticker (an image, an animation or a video).
+type Sticker struct {
+	FileID     string `json:"file_id"`
+	Emoji      string `json:"emoji"`
+	IsAnimated bool   `json:"is_animated"`
+	IsVideo    bool   `json:"is_video"`
+	FileSize   int64  `json:"file_size"`
 }
 
 // User is a Bot API User.
@@ -119,33 +139,9 @@ func Parse(body []byte) (in store.Inbound, ok bool, err error) {
 	if m.Chat.Type != "private" || (m.From != nil && m.From.IsBot) {
 		return in, false, nil
 	}
-	text := strings.TrimSpace(m.Text)
-	var parts []string
-	if text != "" {
-		parts = append(parts, text)
-	}
-	if len(m.Photo) > 0 {
-		parts = append(parts, "[foto]")
-	}
-	if m.Document != nil {
-		name := m.Document.FileName
-		if name == "" {
-			name = "senza nome"
-		}
-		parts = append(parts, "[documento: "+name+"]")
-	}
-	if m.Voice != nil {
-		parts = append(parts, fmt.Sprintf("[messaggio vocale, %d s]", m.Voice.Duration))
-	}
-	if m.Location != nil {
-		parts = append(parts, fmt.Sprintf("[posizione: %.6f, %.6f https://www.openstreetmap.org/?mlat=%.6f&mlon=%.6f]",
-			m.Location.Latitude, m.Location.Longitude, m.Location.Latitude, m.Location.Longitude))
-	}
-	if c := strings.TrimSpace(m.Caption); c != "" {
-		parts = append(parts, c)
-	}
+	parts, files := describe(m)
 	if len(parts) == 0 {
-		return in, false, nil // a sticker, a poll...: nothing an office answers
+		return in, false, nil // a poll, a contact card...: nothing an office answers
 	}
 	name := strings.TrimSpace(m.Chat.FirstName + " " + m.Chat.LastName)
 	if name == "" && m.From != nil {
@@ -158,6 +154,7 @@ func Parse(body []byte) (in store.Inbound, ok bool, err error) {
 		ContactID:   strconv.FormatInt(m.Chat.ID, 10),
 		ContactName: name,
 		Text:        strings.Join(parts, "\n"),
+		Attachments: files,
 	}
 	if m.Date > 0 {
 		in.SentAt = time.Unix(m.Date, 0).UTC()
@@ -166,6 +163,67 @@ func Parse(body []byte) (in store.Inbound, ok bool, err error) {
 		return in, false, redazione.FieldError("message.text", "testo non UTF-8")
 	}
 	return in, true, in.Validate()
+}
+
+// describe turns a message into its text (what it says, a label for each
+// file, the caption, a place with a map link) and the files to fetch.
+func describe(m *Message) (parts []string, files []store.InboundAttachment) {
+	if text := strings.TrimSpace(m.Text); text != "" {
+		parts = append(parts, text)
+	}
+	file := func(label, id, name, mime string, size int64) {
+		parts = append(parts, label)
+		if id != "" {
+			files = append(files, store.InboundAttachment{Source: id, Name: channel.FileName(name, "allegato"), ContentType: channel.ContentType(mime), Size: max(size, 0)})
+		}
+	}
+	if len(m.Photo) > 0 {
+		// Telegram lists the sizes of a photo; keep the largest.
+		big := m.Photo[0]
+		for _, p := range m.Photo[1:] {
+			if p.Width*p.Height > big.Width*big.Height {
+				big = p
+			}
+		}
+		file("[foto]", big.FileID, "foto.jpg", "image/jpeg", big.FileSize)
+	}
+	if d := m.Document; d != nil {
+		file("[documento: "+channel.FileName(d.FileName, "senza nome")+"]", d.FileID, d.FileName, d.MimeType, d.FileSize)
+	}
+	if v := m.Voice; v != nil {
+		file(fmt.Sprintf("[messaggio vocale, %d s]", v.Duration), v.FileID, or(v.FileName, "messaggio-vocale.ogg"), v.MimeType, v.FileSize)
+	}
+	if v := m.Video; v != nil {
+		file(fmt.Sprintf("[video, %d s]", v.Duration), v.FileID, or(v.FileName, "video.mp4"), v.MimeType, v.FileSize)
+	}
+	if a := m.Audio; a != nil {
+		file("[audio: "+channel.FileName(a.FileName, "senza nome")+"]", a.FileID, or(a.FileName, "audio.mp3"), a.MimeType, a.FileSize)
+	}
+	if st := m.Sticker; st != nil {
+		name := "sticker.webp"
+		switch {
+		case st.IsAnimated:
+			name = "sticker.tgs"
+		case st.IsVideo:
+			name = "sticker.webm"
+		}
+		file(strings.TrimSpace("[sticker "+st.Emoji)+"]", st.FileID, name, "", st.FileSize)
+	}
+	if m.Location != nil {
+		parts = append(parts, fmt.Sprintf("[posizione: %.6f, %.6f https://www.openstreetmap.org/?mlat=%.6f&mlon=%.6f]",
+			m.Location.Latitude, m.Location.Longitude, m.Location.Latitude, m.Location.Longitude))
+	}
+	if c := strings.TrimSpace(m.Caption); c != "" {
+		parts = append(parts, c)
+	}
+	return parts, files
+}
+
+func or(s, fallback string) string {
+	if s == "" {
+		return fallback
+	}
+	return s
 }
 
 // Sender sends replies with sendMessage.
@@ -186,24 +244,42 @@ type apiResponse struct {
 // retry_after) and 5xx are tried again; 400 and 403 (the citizen blocked
 // the bot, the chat is gone) are final.
 func (s Sender) Send(ctx context.Context, ch *redazione.Channel, conv *redazione.Conversation, m *redazione.Message) error {
-	token := ch.Settings["token"]
-	if token == "" {
-		return jobs.Permanent{Err: errors.New("il canale Telegram non ha il token del bot")}
-	}
-	base := strings.TrimRight(ch.Settings["api_base_url"], "/")
-	if base == "" {
-		base = DefaultBaseURL
+	base, token, err := endpoint(ch)
+	if err != nil {
+		return err
 	}
 	chatID, err := strconv.ParseInt(conv.Contact.ExternalID, 10, 64)
 	if err != nil {
 		return jobs.Permanent{Err: fmt.Errorf("chat Telegram non valida: %q", conv.Contact.ExternalID)}
 	}
 	body, _ := json.Marshal(map[string]any{"chat_id": chatID, "text": m.Text})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/bot"+token+"/sendMessage", bytes.NewReader(body))
+	return s.call(ctx, base, token, "sendMessage", "application/json", bytes.NewReader(body))
+}
+
+// endpoint is the channel's Bot API base URL and bot token.
+func endpoint(ch *redazione.Channel) (base, token string, err error) {
+	token = ch.Settings["token"]
+	if token == "" {
+		return "", "", jobs.Permanent{Err: errors.New("il canale Telegram non ha il token del bot")}
+	}
+	base = strings.TrimRight(ch.Settings["api_base_url"], "/")
+	if base == "" {
+		base = DefaultBaseURL
+	}
+	return base, token, nil
+}
+
+// call posts to a Bot API method and reads Telegram's answer: 429 (with
+// retry_after) and 5xx can be tried again, any other refusal is final.
+func (s Sender) call(ctx context.Context, base, token, method, contentType string, body io.Reader) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/bot"+token+"/"+method, body)
 	if err != nil {
+		if c, ok := body.(io.Closer); ok {
+			c.Close()
+		}
 		return jobs.Permanent{Err: errors.New("indirizzo del Bot API non valido")}
 	}
-	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Content-Type", contentType)
 	client := s.Client
 	if client == nil {
 		client = &http.Client{Timeout: 30 * time.Second}

@@ -62,7 +62,8 @@ func TestParseDocumentedUpdates(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
-	for _, n := range []string{"text.json", "photo.json", "document.json", "location.json", "edited.json", "group.json"} {
+	for _, n := range []string{"text.json", "photo.json", "document.json", "location.json", "edited.json", "group.json",
+		"voice.json", "video.json", "audio.json", "sticker.json"} {
 		f.Add(read(f, n))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
@@ -70,6 +71,11 @@ func FuzzParse(f *testing.F) {
 		if ok && err == nil {
 			if in.ContactID == "" || in.ExternalID == "" || strings.TrimSpace(in.Text) == "" {
 				t.Fatalf("accepted an update without contact, id or text: %+v", in)
+			}
+			for _, a := range in.Attachments {
+				if a.Source == "" || a.BlobKey != "" || a.Size < 0 {
+					t.Fatalf("an attachment without its file_id: %+v", a)
+				}
 			}
 		}
 	})

@@ -167,6 +167,12 @@
         var li = el('li', { 'class': 'rdz-msg ' + (m.from === 'citizen' ? 'rdz-citizen' : 'rdz-office') });
         li.appendChild(el('span', { 'class': 'rdz-who' }, m.from === 'citizen' ? 'Tu' : (config ? config.ente : 'Ufficio')));
         appendLinked(li, m.text);
+        (m.files || []).forEach(function (f) {
+          // Served only with this visitor's token: the link is theirs alone.
+          var a = el('a', { 'class': 'rdz-file', href: api + f.path + '?token=' + encodeURIComponent(token), target: '_blank', rel: 'noopener' }, 'Allegato: ' + f.name);
+          li.appendChild(el('br'));
+          li.appendChild(a);
+        });
         log.appendChild(li);
       });
       body.scrollTop = body.scrollHeight;

@@ -1,0 +1,90 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/riverqueue/river"
+)
+
+// FetchArgs asks for the file of one attachment to be fetched from the
+// platform the citizen wrote on.
+type FetchArgs struct {
+	AttachmentID int64 `json:"attachment_id"`
+}
+
+// Kind names the job.
+func (FetchArgs) Kind() string { return "fetch_attachment" }
+
+// FetchAttempts is how often a fetch is tried before the attachment is
+// marked failed.
+const FetchAttempts = 8
+
+// InsertOpts makes the job unique per attachment.
+func (FetchArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: FetchAttempts, UniqueOpts: river.UniqueOpts{ByArgs: true}}
+}
+
+// Fetcher fetches one attachment; attempt counts from 1, final is true on
+// the last one.
+type Fetcher interface {
+	Fetch(ctx context.Context, attachmentID int64, attempt int, final bool) error
+}
+
+// RetryAfter is a temporary error for which the other side said when to come
+// back (an HTTP 429 or 503 with Retry-After): the next attempt waits at least
+// that long.
+type RetryAfter struct {
+	Err   error
+	After time.Duration
+}
+
+func (r RetryAfter) Error() string { return fmt.Sprintf("%v (riprova tra %s)", r.Err, r.After) }
+func (r RetryAfter) Unwrap() error { return r.Err }
+
+// maxRetryAfter bounds how long a platform may make a job wait.
+const maxRetryAfter = time.Hour
+
+type fetchWorker struct {
+	river.WorkerDefaults[FetchArgs]
+	f Fetcher
+	// after holds, by job id, the wait a RetryAfter asked for, until River
+	// asks NextRetry.
+	after sync.Map
+}
+
+func (w *fetchWorker) Work(ctx context.Context, job *river.Job[FetchArgs]) error {
+	final := job.Attempt >= job.MaxAttempts
+	err := w.f.Fetch(ctx, job.Args.AttachmentID, job.Attempt, final)
+	var p Permanent
+	if errors.As(err, &p) {
+		return river.JobCancel(err)
+	}
+	var ra RetryAfter
+	if errors.As(err, &ra) && ra.After > 0 && !final {
+		w.after.Store(job.ID, time.Now().Add(min(ra.After, maxRetryAfter)))
+	}
+	return err
+}
+
+// NextRetry honours the platform's Retry-After; without one River's retry
+// policy (doubling back-off) decides.
+func (w *fetchWorker) NextRetry(job *river.Job[FetchArgs]) time.Time {
+	if at, ok := w.after.LoadAndDelete(job.ID); ok {
+		return at.(time.Time)
+	}
+	return time.Time{}
+}
+
+// Timeout bounds one fetch, a file of tens of megabytes, below the time
+// after which River takes a job for stuck and runs it again.
+func (w *fetchWorker) Timeout(*river.Job[FetchArgs]) time.Duration { return 90 * time.Second }
+
+// EnqueueFetch asks for an attachment's file to be fetched (once, however
+// often asked).
+func (q *Queue) EnqueueFetch(ctx context.Context, attachmentID int64) error {
+	return q.enqueue(ctx, FetchArgs{AttachmentID: attachmentID})
+}
