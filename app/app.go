@@ -242,7 +242,7 @@ func (a *App) pollEmail(ctx context.Context, every time.Duration, tlsConfig *tls
 	a.runPollers(ctx, every, redazione.ChannelEmail, 0xe3a1_0000_0000,
 		func(*redazione.Channel) bool { return true },
 		func(ctx context.Context, ch *redazione.Channel) {
-			email.Poller{Ingester: currentChannel{a}, State: a.DB, Blobs: a.Blobs, TLSConfig: tlsConfig, Log: channelLog{a, ch.ID}}.Run(ctx, ch)
+			email.Poller{Ingester: currentChannel{a}, State: a.DB, Blobs: a.Blobs, MaxFileSize: a.Inbox.MaxFileSize, TLSConfig: tlsConfig, Log: channelLog{a, ch.ID}}.Run(ctx, ch)
 		})
 }
 

@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	gomail "github.com/emersion/go-message/mail"
+
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/app"
 	"github.com/redazione/redazione/auth"
@@ -412,6 +414,49 @@ func TestEmailBounce(t *testing.T) {
 	o.imap.Deliver(t, bytes.Replace(sample(t, "dsn_failed.eml", "{{MSGID}}", "altro@altrove.example"),
 		[]byte("20261120101002.4XkQ1Z3mQ8z9t0b"), []byte("altro-rapporto"), 1))
 	o.waitConversations(2)
+}
+
+// A reply with a file goes out as one e-mail with the file attached.
+func TestEmailReplyWithFile(t *testing.T) {
+	o := newOffice(t, testdb.Open(t, store.SQLite), mailtest.IMAPOptions{TLS: mailtest.Plain}, mailtest.Plain, nil)
+	o.imap.Deliver(t, sample(t, "citizen_plain.eml"))
+	c := o.waitConversations(1)[0]
+	pdf := []byte("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
+	file, err := o.a.Inbox.KeepUpload(bytes.NewReader(pdf), "modulo segnalazione.pdf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := o.a.Inbox.ReplyWith(t.Context(), o.sys, c.ID, store.Outgoing{Text: "Le alleghiamo il modulo.", Attachments: []store.InboundAttachment{file}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := o.sent(1)
+	waitFor(t, "delivery", func() bool { return o.message(r.ID).Delivery == redazione.DeliverySent })
+	mr, err := gomail.CreateReader(bytes.NewReader(o.smtp.Received()[0].Data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text string
+	var att []byte
+	var name string
+	for {
+		p, err := mr.NextPart()
+		if err != nil {
+			break
+		}
+		b, _ := io.ReadAll(p.Body)
+		switch h := p.Header.(type) {
+		case *gomail.InlineHeader:
+			text = string(b)
+		case *gomail.AttachmentHeader:
+			name, _ = h.Filename()
+			att = b
+		}
+	}
+	if !strings.Contains(text, "Le alleghiamo il modulo.") || name != "modulo segnalazione.pdf" || !bytes.Equal(att, pdf) ||
+		got.Header.Get("In-Reply-To") != "<20261119091244.4f2a@mail.example.org>" {
+		t.Fatalf("text %q, file %q (%d bytes), headers %v", text, name, len(att), got.Header)
+	}
 }
 
 // A 5xx answer of the SMTP server fails the reply with its reason; a 4xx

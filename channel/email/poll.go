@@ -44,6 +44,8 @@ type Poller struct {
 	Ingester Ingester
 	State    Mailboxes
 	Blobs    Blobs
+	// MaxFileSize is the largest attachment kept (blob.MaxSize when 0).
+	MaxFileSize int64
 	// TLSConfig is used for STARTTLS and TLS (nil: the system's roots).
 	TLSConfig *tls.Config
 	Log       interface {
@@ -297,10 +299,14 @@ func (p Poller) attach(in *store.Inbound, as []Attachment) error {
 	if p.Blobs == nil {
 		return nil
 	}
+	limit := p.MaxFileSize
+	if limit <= 0 {
+		limit = blob.MaxSize
+	}
 	for _, a := range as {
-		b, err := p.Blobs.Put(bytes.NewReader(a.Data), blob.MaxSize)
+		b, err := p.Blobs.Put(bytes.NewReader(a.Data), limit)
 		if errors.Is(err, blob.ErrTooLarge) {
-			in.Text += fmt.Sprintf("\n[allegato «%s» non acquisito: supera %d MB]", a.Name, blob.MaxSize>>20)
+			in.Text += fmt.Sprintf("\n[allegato «%s» non acquisito: supera %s]", a.Name, sizeText(limit))
 			continue
 		}
 		if err != nil {
@@ -309,6 +315,14 @@ func (p Poller) attach(in *store.Inbound, as []Attachment) error {
 		in.Attachments = append(in.Attachments, store.InboundAttachment{Name: a.Name, ContentType: b.ContentType, Size: b.Size, BlobKey: b.Key})
 	}
 	return in.Validate()
+}
+
+// sizeText writes a size limit for people: "25 MB", "512 KB".
+func sizeText(n int64) string {
+	if n >= 1<<20 {
+		return fmt.Sprintf("%d MB", n>>20)
+	}
+	return fmt.Sprintf("%d KB", max(n>>10, 1))
 }
 
 // notice is the message that stands for an e-mail that cannot be shown.

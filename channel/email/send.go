@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strconv"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/channel"
 	"github.com/redazione/redazione/jobs"
 	"github.com/redazione/redazione/store"
 )
@@ -44,6 +46,12 @@ const maxReferences = 20
 // with the same Message-ID. 5xx answers are final; 4xx answers and servers
 // that cannot be reached are tried again.
 func (s Sender) Send(ctx context.Context, ch *redazione.Channel, conv *redazione.Conversation, m *redazione.Message) error {
+	return s.SendFiles(ctx, ch, conv, m, nil)
+}
+
+// SendFiles delivers a reply with its files attached: one e-mail, which
+// reaches the citizen whole or not at all.
+func (s Sender) SendFiles(ctx context.Context, ch *redazione.Channel, conv *redazione.Conversation, m *redazione.Message, files []channel.File) error {
 	if err := CheckSettings(ch.Settings); err != nil {
 		return jobs.Permanent{Err: fmt.Errorf("canale e-mail configurato male: %s", redazione.ErrorMessage(err))}
 	}
@@ -86,17 +94,60 @@ func (s Sender) Send(ctx context.Context, ch *redazione.Channel, conv *redazione
 		h.SetMsgIDList("In-Reply-To", []string{inReplyTo})
 		h.SetMsgIDList("References", part.References)
 	}
-	h.Set("Content-Type", "text/plain; charset=utf-8")
-	var body bytes.Buffer
-	w, err := mail.CreateSingleInlineWriter(&body, h)
+	body, err := compose(h, m.Text, files)
 	if err != nil {
 		return jobs.Permanent{Err: fmt.Errorf("messaggio non componibile: %w", err)}
 	}
-	w.Write([]byte(strings.ReplaceAll(m.Text, "\n", "\r\n")))
-	if err := w.Close(); err != nil {
-		return jobs.Permanent{Err: fmt.Errorf("messaggio non componibile: %w", err)}
+	return s.deliver(ctx, srv, from.Address, to.Address, body)
+}
+
+// compose writes the reply: its text, and its files as attachments.
+func compose(h mail.Header, text string, files []channel.File) ([]byte, error) {
+	text = strings.ReplaceAll(text, "\n", "\r\n")
+	var body bytes.Buffer
+	if len(files) == 0 {
+		h.Set("Content-Type", "text/plain; charset=utf-8")
+		w, err := mail.CreateSingleInlineWriter(&body, h)
+		if err != nil {
+			return nil, err
+		}
+		w.Write([]byte(text))
+		return body.Bytes(), w.Close()
 	}
-	return s.deliver(ctx, srv, from.Address, to.Address, body.Bytes())
+	mw, err := mail.CreateWriter(&body, h)
+	if err != nil {
+		return nil, err
+	}
+	var th mail.InlineHeader
+	th.Set("Content-Type", "text/plain; charset=utf-8")
+	tw, err := mw.CreateSingleInline(th)
+	if err != nil {
+		return nil, err
+	}
+	tw.Write([]byte(text))
+	if err := tw.Close(); err != nil {
+		return nil, err
+	}
+	for _, f := range files {
+		var ah mail.AttachmentHeader
+		ct := f.ContentType
+		if ct == "" {
+			ct = "application/octet-stream"
+		}
+		ah.Set("Content-Type", ct)
+		ah.SetFilename(f.Name)
+		aw, err := mw.CreateAttachment(ah)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := io.Copy(aw, f.Body); err != nil {
+			return nil, fmt.Errorf("file %q: %w", f.Name, err)
+		}
+		if err := aw.Close(); err != nil {
+			return nil, err
+		}
+	}
+	return body.Bytes(), mw.Close()
 }
 
 // deliver hands the message to the SMTP server.
