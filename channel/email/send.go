@@ -112,7 +112,10 @@ func compose(h mail.Header, text string, files []channel.File) ([]byte, error) {
 			return nil, err
 		}
 		w.Write([]byte(text))
-		return body.Bytes(), w.Close()
+		if err := w.Close(); err != nil {
+			return nil, err
+		}
+		return body.Bytes(), nil
 	}
 	mw, err := mail.CreateWriter(&body, h)
 	if err != nil {
@@ -147,7 +150,10 @@ func compose(h mail.Header, text string, files []channel.File) ([]byte, error) {
 			return nil, err
 		}
 	}
-	return body.Bytes(), mw.Close()
+	if err := mw.Close(); err != nil {
+		return nil, err
+	}
+	return body.Bytes(), nil
 }
 
 // deliver hands the message to the SMTP server.
