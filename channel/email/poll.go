@@ -54,7 +54,8 @@ type Poller struct {
 }
 
 // idleRestart bounds one IDLE: servers drop idle clients after 30 minutes
-// (RFC 2177), and a mailbox missed by a lost notification is read again.
+// (RFC 2177). The mailbox is also read again every poll_interval, so that a
+// notification lost costs a short wait, not a message.
 const idleRestart = 10 * time.Minute
 
 // Run fetches the mailbox until ctx ends: every message not fetched yet,
@@ -151,7 +152,7 @@ func (p Poller) session(ctx context.Context, ch *redazione.Channel) error {
 			select {
 			case <-news:
 			case <-ctx.Done():
-			case <-time.After(idleRestart):
+			case <-time.After(min(interval, idleRestart)): // a notification lost is not waited for long
 			case <-c.Closed():
 				return errors.New("il server IMAP ha chiuso la connessione")
 			}
