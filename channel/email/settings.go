@@ -27,7 +27,8 @@ import (
 //	imap_password  the IMAP password, when it is not in the URL
 //	smtp_password  the SMTP password, when it is not in the URL
 //	pec            "true" on a PEC mailbox: envelopes unwrapped, receipts linked
-//	poll_interval  how often a server without IDLE is asked (default 1m)
+//	poll_interval  how often the mailbox is read again, with or without IDLE
+//	               (default 1m)
 const (
 	SettingIMAP         = "imap_url"
 	SettingSMTP         = "smtp_url"
