@@ -319,6 +319,11 @@ type Message struct {
 	Delivery       Delivery
 	DeliveryError  string
 	Attempts       int
+	// Hidden: the office hid this public comment on the platform.
+	Hidden bool
+	// PrivateReplyTo is, on a private reply, the platform id of the public
+	// comment it answers (Meta delivers it to the comment's author).
+	PrivateReplyTo string
 }
 
 // AuditEntry records who did what; the trail is append-only.

@@ -90,9 +90,12 @@ func StartWith(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) 
 		redazione.ChannelAPI:       apichannel.Sender{},
 		redazione.ChannelTelegram:  telegram.Sender{},
 		redazione.ChannelWhatsApp:  meta.WhatsAppSender{},
-		redazione.ChannelMessenger: meta.MessengerSender{LastInbound: db.LastInbound},
-		redazione.ChannelInstagram: meta.MessengerSender{LastInbound: db.LastInbound},
+		redazione.ChannelMessenger: meta.MessengerSender{LastInbound: db.LastInbound, LastComment: db.LastInboundExternalID},
+		redazione.ChannelInstagram: meta.MessengerSender{LastInbound: db.LastInbound, LastComment: db.LastInboundExternalID},
 		redazione.ChannelMastodon:  mastodon.Sender{LastInbound: db.LastInboundExternalID},
+	}, Hiders: map[redazione.ChannelKind]channel.Hider{
+		redazione.ChannelMessenger: meta.Hider{},
+		redazione.ChannelInstagram: meta.Hider{},
 	}}
 	jcfg := jobs.Config{Logger: log.With("component", "jobs"), RetryBase: cfg.RetryBase}
 	if db.Dialect() == store.Postgres {

@@ -24,3 +24,10 @@ type Instant struct{}
 func (Instant) Send(context.Context, *redazione.Channel, *redazione.Conversation, *redazione.Message) error {
 	return nil
 }
+
+// Hider hides a citizen's public comment on the platform, or shows it again
+// (Facebook and Instagram allow it on the ente's own posts; Mastodon does
+// not for others' statuses).
+type Hider interface {
+	Hide(ctx context.Context, ch *redazione.Channel, externalID string, hidden bool) error
+}

@@ -30,7 +30,8 @@ func (s *Server) metaVerify(w http.ResponseWriter, r *http.Request) {
 	io.WriteString(w, challenge)
 }
 
-// metaHook receives a signed WhatsApp webhook POST; the signature is checked
+// metaHook receives a signed Meta webhook POST (private messages, and on
+// Facebook pages and Instagram the public comments too); the signature is checked
 // before the body is read as JSON, and any refusal stores nothing.
 func (s *Server) metaHook(w http.ResponseWriter, r *http.Request) {
 	body, ok := s.readBody(w, r)
@@ -49,9 +50,9 @@ func (s *Server) metaHook(w http.ResponseWriter, r *http.Request) {
 	var ins []store.Inbound
 	switch ch.Kind {
 	case redazione.ChannelMessenger:
-		ins, err = meta.ParseMessaging(body, "page")
+		ins, err = both(meta.ParseMessaging(body, "page"))(meta.ParsePageFeed(body))
 	case redazione.ChannelInstagram:
-		ins, err = meta.ParseMessaging(body, "instagram")
+		ins, err = both(meta.ParseMessaging(body, "instagram"))(meta.ParseInstagramComments(body))
 	default:
 		ins, err = meta.ParseWhatsApp(body)
 	}
@@ -73,4 +74,18 @@ func (s *Server) metaHook(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"received": len(ins), "stored": stored})
+}
+
+// both joins the messages of two parsers of one POST; either failing
+// refuses the whole POST, so nothing of it is stored.
+func both(a []store.Inbound, errA error) func([]store.Inbound, error) ([]store.Inbound, error) {
+	return func(b []store.Inbound, errB error) ([]store.Inbound, error) {
+		if errA != nil {
+			return nil, errA
+		}
+		if errB != nil {
+			return nil, errB
+		}
+		return append(a, b...), nil
+	}
 }

@@ -163,10 +163,20 @@ func (s Sender) Send(ctx context.Context, ch *redazione.Channel, conv *redazione
 	if conv.Public {
 		visibility = "public"
 	}
+	client := s.Client
+	if client == nil {
+		client = &http.Client{Timeout: 30 * time.Second}
+	}
 	payload := map[string]any{"status": "@" + conv.Contact.ExternalID + " " + m.Text, "visibility": visibility}
 	if s.LastInbound != nil {
 		if id, err := s.LastInbound(ctx, conv.ID); err == nil && id != "" {
 			payload["in_reply_to_id"] = id
+			if conv.Public {
+				// an unlisted or followers-only mention is answered the same way
+				if v := statusVisibility(ctx, client, ch, id); v != "" && v != "direct" {
+					payload["visibility"] = v
+				}
+			}
 		}
 	}
 	body, _ := json.Marshal(payload)
@@ -179,10 +189,6 @@ func (s Sender) Send(ctx context.Context, ch *redazione.Channel, conv *redazione
 	// Mastodon drops a repeated request with the same key: a retried job
 	// never posts twice.
 	req.Header.Set("Idempotency-Key", fmt.Sprintf("redazione-%d", m.ID))
-	client := s.Client
-	if client == nil {
-		client = &http.Client{Timeout: 30 * time.Second}
-	}
 	resp, err := client.Do(req)
 	if err != nil {
 		return fmt.Errorf("istanza Mastodon non raggiungibile (%s)", req.URL.Host)
@@ -200,4 +206,30 @@ func (s Sender) Send(ctx context.Context, ch *redazione.Channel, conv *redazione
 	default:
 		return jobs.Permanent{Err: fmt.Errorf("Mastodon ha rifiutato il messaggio: %s %s", resp.Status, r.Error)}
 	}
+}
+
+// statusVisibility returns the visibility of a status ("" when it cannot be
+// read: the conversation's kind decides then).
+func statusVisibility(ctx context.Context, client *http.Client, ch *redazione.Channel, id string) string {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base(ch)+"/api/v1/statuses/"+url.PathEscape(id), nil)
+	if err != nil {
+		return ""
+	}
+	req.Header.Set("Authorization", "Bearer "+ch.Settings["token"])
+	resp, err := client.Do(req)
+	if err != nil {
+		return ""
+	}
+	defer resp.Body.Close()
+	var st struct {
+		Visibility string `json:"visibility"`
+	}
+	if resp.StatusCode != http.StatusOK || json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&st) != nil {
+		return ""
+	}
+	switch st.Visibility {
+	case "public", "unlisted", "private", "direct":
+		return st.Visibility
+	}
+	return ""
 }

@@ -194,6 +194,12 @@ func (s WhatsAppSender) Send(ctx context.Context, ch *redazione.Channel, conv *r
 // with its token. 429 and 5xx are tried again; any other refusal is final
 // and keeps Meta's reason. The token never appears in an error.
 func graphPost(ctx context.Context, client *http.Client, ch *redazione.Channel, path string, payload any, platform string) error {
+	return graphCall(ctx, client, ch, path, payload, platform, "ha rifiutato il messaggio")
+}
+
+// graphCall is graphPost with the words that introduce Meta's reason for a
+// refusal ("ha rifiutato il messaggio").
+func graphCall(ctx context.Context, client *http.Client, ch *redazione.Channel, path string, payload any, platform, refused string) error {
 	token := ch.Settings["token"]
 	if token == "" {
 		return jobs.Permanent{Err: fmt.Errorf("il canale %s non ha il token", platform)}
@@ -244,7 +250,7 @@ func graphPost(ctx context.Context, client *http.Client, ch *redazione.Channel, 
 	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
 		return fmt.Errorf("%s chiede di riprovare: %s", platform, reason)
 	default:
-		return jobs.Permanent{Err: fmt.Errorf("%s ha rifiutato il messaggio: %s", platform, reason)}
+		return jobs.Permanent{Err: fmt.Errorf("%s %s: %s", platform, refused, reason)}
 	}
 }
 
