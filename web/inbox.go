@@ -141,7 +141,10 @@ type conversationView struct {
 	// only the channel's approved templates may be sent.
 	WindowClosed bool
 	Templates    []meta.Template
-	Person       []store.PersonContact // the citizen's contacts on every channel
+	// CanHide: the public comments can be hidden on the platform;
+	// CanReplyPrivately: the citizen can be answered in a private message.
+	CanHide, CanReplyPrivately bool
+	Person                     []store.PersonContact // the citizen's contacts on every channel
 	Candidates   []store.PersonContact // contacts that may be the same citizen
 }
 
@@ -168,6 +171,7 @@ func (s *Server) loadConversation(r *http.Request, u *session) (*conversationVie
 		return nil, err
 	}
 	v.Situations = store.ManualSituations
+	v.CanHide, v.CanReplyPrivately = v.CanWrite && s.Inbox.CanHide(c), v.CanWrite && s.Inbox.CanReplyPrivately(c)
 	if v.WindowClosed, err = s.Inbox.WindowClosed(ctx, c); err != nil {
 		return nil, err
 	}
