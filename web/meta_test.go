@@ -315,12 +315,15 @@ func TestMessengerWindow(t *testing.T) {
 // another path or without the token gets Meta's authentication error.
 type fakeGraph struct {
 	*httptest.Server
-	mu  sync.Mutex
-	got []map[string]any
+	mu    sync.Mutex
+	got   []map[string]any
+	paths []string // the path of each request received
+	// refuse maps a path to a documented error reply, sent with 400.
+	refuse map[string]string
 }
 
 func newFakeGraph(t *testing.T, path, token, reply string) *fakeGraph {
-	g := &fakeGraph{}
+	g := &fakeGraph{refuse: map[string]string{}}
 	g.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if path != "" && (r.URL.Path != path || r.Header.Get("Authorization") != "Bearer "+token) {
 			w.WriteHeader(400)
@@ -331,7 +334,14 @@ func newFakeGraph(t *testing.T, path, token, reply string) *fakeGraph {
 		json.NewDecoder(r.Body).Decode(&m)
 		g.mu.Lock()
 		g.got = append(g.got, m)
+		g.paths = append(g.paths, r.URL.Path)
+		refused := g.refuse[r.URL.Path]
 		g.mu.Unlock()
+		if refused != "" {
+			w.WriteHeader(400)
+			w.Write(waPayload(t, refused))
+			return
+		}
 		w.Write(waPayload(t, reply))
 	}))
 	t.Cleanup(g.Close)
@@ -343,4 +353,21 @@ func (g *fakeGraph) sent() []map[string]any {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return append([]map[string]any(nil), g.got...)
+}
+
+// last is the path and body of the latest request.
+func (g *fakeGraph) last() (string, map[string]any) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if len(g.paths) == 0 {
+		return "", nil
+	}
+	return g.paths[len(g.paths)-1], g.got[len(g.got)-1]
+}
+
+// refuseWith makes requests to path get the documented error reply.
+func (g *fakeGraph) refuseWith(path, reply string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.refuse[path] = reply
 }
