@@ -1,6 +1,6 @@
 // Package mastodon is the Mastodon channel: the ente's account's mentions
-// and direct messages are fetched from the notifications API (polling; the
-// streaming API is not used yet) and answered with a status that keeps the
+// and direct messages arrive by the streaming API, with the notifications
+// API polled whenever the stream is unavailable, and are answered with a status that keeps the
 // thread (in_reply_to_id) and the visibility of the citizen's message. A
 // direct message opens a private conversation; a public mention, a public
 // one.
@@ -114,35 +114,79 @@ type Ingester interface {
 	Ingest(ctx context.Context, ch *redazione.Channel, in store.Inbound) (*store.Ingested, error)
 }
 
-// Poll fetches the account's mentions every interval until ctx ends. The
-// first pass reads the latest page again after a restart; the store drops
-// what it already has.
+// Poll receives the account's mentions and direct messages until ctx ends:
+// live from the streaming API, and by fetching the notifications every
+// interval whenever the stream is unavailable or drops (setting
+// streaming=off: polling only). Each pass fetches what came after the last
+// notification stored, so a drop loses nothing; the first pass reads the
+// latest page again after a restart, and the store drops what it has.
 func Poll(ctx context.Context, ch *redazione.Channel, ing Ingester, every time.Duration, log interface {
 	Warn(msg string, args ...any)
 }) {
 	client := &http.Client{Timeout: 30 * time.Second}
 	since := ""
-	for ctx.Err() == nil {
+	// store ingests notifications in order and moves since past them; it
+	// stops at the first that could not be stored, to be fetched again.
+	store := func(ns []Notification) error {
+		for _, n := range ns {
+			for _, in := range Parse([]Notification{n}) {
+				if _, err := ing.Ingest(ctx, ch, in); err != nil && redazione.ErrorCode(err) == redazione.EINTERNAL {
+					return err
+				}
+			}
+			if newer(n.ID, since) {
+				since = n.ID
+			}
+		}
+		return nil
+	}
+	poll := func() {
 		ns, err := Fetch(ctx, client, ch, since)
 		if err != nil && ctx.Err() == nil {
 			log.Warn("mastodon notifications", "channel", ch.ID, "err", err)
 		}
-		stored := true
-		for _, in := range Parse(ns) {
-			if _, err := ing.Ingest(ctx, ch, in); err != nil && redazione.ErrorCode(err) == redazione.EINTERNAL {
-				log.Warn("mastodon ingest", "channel", ch.ID, "err", err)
-				stored = false
-				break
+		if err := store(ns); err != nil {
+			log.Warn("mastodon ingest", "channel", ch.ID, "err", err)
+		}
+	}
+	streamBase := ch.Settings["streaming_url"]
+	if streamBase == "" {
+		streamBase = base(ch)
+	}
+	streaming := ch.Settings["streaming"] != "off"
+	retry, nextStream := every, time.Time{}
+	for ctx.Err() == nil {
+		if streaming && !time.Now().Before(nextStream) {
+			began := time.Now()
+			err := Stream(ctx, &http.Client{}, streamBase, ch.Settings["token"], poll, func(n Notification) error { return store([]Notification{n}) })
+			if ctx.Err() != nil {
+				return
 			}
+			// a stream that held a while is tried again soon; one that keeps
+			// failing, less and less often, polling meanwhile
+			if time.Since(began) > 5*time.Minute {
+				retry = every
+			} else {
+				retry = min(retry*2, 5*time.Minute)
+			}
+			nextStream = time.Now().Add(retry)
+			log.Warn("mastodon streaming, polling meanwhile", "channel", ch.ID, "err", err)
 		}
-		if stored && len(ns) > 0 {
-			since = ns[len(ns)-1].ID
-		}
+		poll()
 		select {
 		case <-ctx.Done():
 		case <-time.After(every):
 		}
 	}
+}
+
+// newer reports whether notification id a comes after b: ids are numbers,
+// compared as such (a longer id is a larger one).
+func newer(a, b string) bool {
+	if len(a) != len(b) {
+		return len(a) > len(b)
+	}
+	return a > b
 }
 
 // Sender answers with a status in reply to the citizen's latest one, with
