@@ -152,6 +152,7 @@ type fakeInstance struct {
 	push      chan string   // a notification to stream
 	drop      chan struct{} // closes the open stream
 	connected chan struct{} // a stream was accepted
+	posted    []map[string]any
 }
 
 func newFakeInstance(t *testing.T, streamOK bool) *fakeInstance {
@@ -198,8 +199,31 @@ func newFakeInstance(t *testing.T, streamOK bool) *fakeInstance {
 					return
 				}
 			}
+		case "/api/v1/statuses":
+			var m map[string]any
+			json.NewDecoder(r.Body).Decode(&m)
+			f.mu.Lock()
+			f.posted = append(f.posted, m)
+			f.mu.Unlock()
+			b, _ := os.ReadFile("../channel/mastodon/testdata/status_ok.json")
+			w.Write(b)
 		default:
-			http.NotFound(w, r)
+			// GET /api/v1/statuses/:id, of the statuses notified
+			id, ok := strings.CutPrefix(r.URL.Path, "/api/v1/statuses/")
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			for _, n := range f.notes {
+				var x struct{ Status json.RawMessage }
+				json.Unmarshal([]byte(n), &x)
+				var st struct{ ID string }
+				json.Unmarshal(x.Status, &st)
+				if ok && st.ID == id {
+					w.Write(x.Status)
+					return
+				}
+			}
+			w.WriteHeader(404)
+			w.Write([]byte(`{"error": "Record not found"}`))
 		}
 	}))
 	t.Cleanup(f.Close)
@@ -302,5 +326,59 @@ func TestMastodonStreamingFallback(t *testing.T) {
 	admin := e.newUser(e.ente, redazione.RoleAdmin)
 	if _, page := e.login(admin).get("/admin/channels"); !strings.Contains(page, "503") {
 		t.Error("the channel's health does not say the stream is unavailable")
+	}
+}
+
+// A mention is answered in public with its visibility (an unlisted mention
+// unlisted), moved to a direct message mentioning the citizen, and cannot
+// be hidden (Mastodon does not allow it for others' statuses).
+func TestMastodonPublicAndPrivate(t *testing.T) {
+	inst := newFakeInstance(t, false)
+	inst.add(mention("40000020", "elena@mastodon.example", "perché la strada è chiusa?", "unlisted"))
+	e := start(t, testdb.Open(t, store.SQLite), func(c *app.Config) { c.SweepEvery = 100 * time.Millisecond })
+	ch := &redazione.Channel{Kind: redazione.ChannelMastodon, Name: "@comune", DeskID: e.desks[0].ID, Secret: auth.NewToken(""),
+		Settings: map[string]string{"token": "MASTO-TOKEN", "api_base_url": inst.URL, "poll_interval": "100ms", "streaming": "off"}}
+	if err := e.db.CreateChannel(t.Context(), redazione.SystemActor(e.ente.ID), ch); err != nil {
+		t.Fatal(err)
+	}
+	op := e.newUser(e.ente, redazione.RoleOperator, e.desks[0].ID)
+	tok := e.token(op)
+	if !e.waitCount(tok, 1, 10*time.Second) {
+		t.Fatal("the mention did not arrive")
+	}
+	var l apiList
+	e.apiGet(tok, "/api/v1/conversations", &l)
+	pub := l.Conversations[0].ID
+	b := e.login(op)
+	_, page := b.get(fmt.Sprintf("/conversations/%d", pub))
+	if !strings.Contains(page, "la risposta sarà PUBBLICA") || !strings.Contains(page, "Rispondi in privato") || strings.Contains(page, "Nascondi commento") {
+		t.Fatal("a mention's page must say public, offer the private reply and not offer hiding")
+	}
+	if code, _ := b.post(fmt.Sprintf("/conversations/%d/messages/%d/hide", pub, msgIDRe(page)), url.Values{"hidden": {"true"}}); code != 400 {
+		t.Errorf("hiding a Mastodon status: %d, want 400", code)
+	}
+	_, body := b.post(fmt.Sprintf("/conversations/%d/messages", pub), url.Values{"text": {"Per lavori fino a venerdì."}, "kind": {"reply"}})
+	if st, why := e.waitDelivery(tok, pub, msgIDRe(body), "sent", 10*time.Second); st != "sent" {
+		t.Fatalf("public reply: %q (%s)", st, why)
+	}
+	_, page = b.post(fmt.Sprintf("/conversations/%d/private", pub), url.Values{"text": {"Le scriviamo in privato."}})
+	var priv int64
+	fmt.Sscan(convIDRe.FindStringSubmatch(page)[1], &priv)
+	if priv == pub || !strings.Contains(page, "La risposta sarà PRIVATA") {
+		t.Fatal("the private reply did not open a private conversation")
+	}
+	if st, why := e.waitDelivery(tok, priv, msgIDRe(page), "sent", 10*time.Second); st != "sent" {
+		t.Fatalf("private reply: %q (%s)", st, why)
+	}
+	inst.mu.Lock()
+	defer inst.mu.Unlock()
+	if len(inst.posted) != 2 {
+		t.Fatalf("posted %v", inst.posted)
+	}
+	if p := inst.posted[0]; p["visibility"] != "unlisted" || p["in_reply_to_id"] != "113450000040000020" {
+		t.Errorf("public reply %v, want unlisted in reply to the mention", p)
+	}
+	if p := inst.posted[1]; p["visibility"] != "direct" || !strings.HasPrefix(p["status"].(string), "@elena@mastodon.example ") {
+		t.Errorf("private reply %v, want a direct status mentioning the citizen", p)
 	}
 }
