@@ -233,6 +233,23 @@ func TestInstagramComments(t *testing.T) {
 	if path, sent := graph.last(); path != "/v21.0/17865799348089039" || sent["hide"] != true {
 		t.Fatalf("hide went to %s %v", path, sent)
 	}
+	// an insult is flagged, and the flag offers to hide it
+	insult := bytes.ReplaceAll(bytes.ReplaceAll(comment, []byte("17865799348089039"), []byte("17865799348089040")),
+		[]byte("Quando riapre la piscina comunale?"), []byte("Siete degli idioti, la piscina è chiusa da mesi"))
+	if code, out := e.metaPost(ch, insult, "APP"); code != 200 || out["stored"] != float64(1) {
+		t.Fatalf("second comment: %d %v", code, out)
+	}
+	_, page = b.get(fmt.Sprintf("/conversations/%d", pub))
+	hideFlagged := regexp.MustCompile(`action="(/conversations/\d+/messages/\d+/hide)"[^>]*>\s*<input[^>]*>\s*<input type="hidden" name="hidden" value="true">\s*<button[^>]*>Nascondi il commento segnalato`).FindStringSubmatch(page)
+	if hideFlagged == nil {
+		t.Fatal("the abuse flag does not offer to hide the comment")
+	}
+	if code, _ := b.post(hideFlagged[1], url.Values{"hidden": {"true"}}); code != 200 {
+		t.Fatalf("hide from the flag: %d", code)
+	}
+	if path, _ := graph.last(); path != "/v21.0/17865799348089040" {
+		t.Fatalf("hide from the flag went to %s, want the insulting comment", path)
+	}
 	// a failed private reply shows Meta's reason on the message
 	graph.refuseWith("/v21.0/17841400008460056/messages", "hide_refused.json")
 	_, page = b.post(fmt.Sprintf("/conversations/%d/private", pub), url.Values{"text": {"Le scriviamo in privato."}})
