@@ -141,11 +141,13 @@ type conversationView struct {
 	// only the channel's approved templates may be sent.
 	WindowClosed bool
 	Templates    []meta.Template
-	// CanHide: the public comments can be hidden on the platform;
-	// CanReplyPrivately: the citizen can be answered in a private message.
-	CanHide, CanReplyPrivately bool
-	Person                     []store.PersonContact // the citizen's contacts on every channel
+	Person       []store.PersonContact // the citizen's contacts on every channel
 	Candidates   []store.PersonContact // contacts that may be the same citizen
+
+	// CanHide: the public comments can be hidden on the platform.
+	CanHide bool
+	// CanReplyPrivately: the citizen can be answered in a private message.
+	CanReplyPrivately bool
 }
 
 func (s *Server) loadConversation(r *http.Request, u *session) (*conversationView, error) {

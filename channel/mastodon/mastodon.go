@@ -1,9 +1,9 @@
 // Package mastodon is the Mastodon channel: the ente's account's mentions
 // and direct messages arrive by the streaming API, with the notifications
-// API polled whenever the stream is unavailable, and are answered with a status that keeps the
-// thread (in_reply_to_id) and the visibility of the citizen's message. A
-// direct message opens a private conversation; a public mention, a public
-// one.
+// API polled whenever the stream is unavailable, and are answered with a
+// status that keeps the thread (in_reply_to_id) and the visibility of the
+// citizen's message. A direct message opens a private conversation; a
+// public mention, a public one.
 package mastodon
 
 import (
@@ -125,9 +125,9 @@ func Poll(ctx context.Context, ch *redazione.Channel, ing Ingester, every time.D
 }) {
 	client := &http.Client{Timeout: 30 * time.Second}
 	since := ""
-	// store ingests notifications in order and moves since past them; it
+	// ingest stores notifications in order and moves since past them; it
 	// stops at the first that could not be stored, to be fetched again.
-	store := func(ns []Notification) error {
+	ingest := func(ns []Notification) error {
 		for _, n := range ns {
 			for _, in := range Parse([]Notification{n}) {
 				if _, err := ing.Ingest(ctx, ch, in); err != nil && redazione.ErrorCode(err) == redazione.EINTERNAL {
@@ -145,7 +145,7 @@ func Poll(ctx context.Context, ch *redazione.Channel, ing Ingester, every time.D
 		if err != nil && ctx.Err() == nil {
 			log.Warn("mastodon notifications", "channel", ch.ID, "err", err)
 		}
-		if err := store(ns); err != nil {
+		if err := ingest(ns); err != nil {
 			log.Warn("mastodon ingest", "channel", ch.ID, "err", err)
 		}
 	}
@@ -158,7 +158,7 @@ func Poll(ctx context.Context, ch *redazione.Channel, ing Ingester, every time.D
 	for ctx.Err() == nil {
 		if streaming && !time.Now().Before(nextStream) {
 			began := time.Now()
-			err := Stream(ctx, &http.Client{}, streamBase, ch.Settings["token"], poll, func(n Notification) error { return store([]Notification{n}) })
+			err := Stream(ctx, &http.Client{}, streamBase, ch.Settings["token"], poll, func(n Notification) error { return ingest([]Notification{n}) })
 			if ctx.Err() != nil {
 				return
 			}
