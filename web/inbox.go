@@ -148,6 +148,9 @@ type conversationView struct {
 	CanHide bool
 	// CanReplyPrivately: the citizen can be answered in a private message.
 	CanReplyPrivately bool
+	// Mentions are the messages that are Instagram mentions on someone
+	// else's post: neither hidden nor answered privately.
+	Mentions map[int64]bool
 }
 
 func (s *Server) loadConversation(r *http.Request, u *session) (*conversationView, error) {
@@ -166,6 +169,14 @@ func (s *Server) loadConversation(r *http.Request, u *session) (*conversationVie
 	if v.Messages, err = s.DB.Messages(ctx, u.Actor, id, 0); err != nil {
 		return nil, err
 	}
+	v.Mentions = map[int64]bool{}
+	for _, m := range v.Messages {
+		if m.Direction == redazione.DirIn {
+			v.Mentions[m.ID] = meta.IsMention(m.ExternalID)
+			// a private reply answers the latest comment
+			v.CanReplyPrivately = v.CanWrite && s.Inbox.CanReplyPrivately(c) && !v.Mentions[m.ID]
+		}
+	}
 	if v.Flags, err = s.DB.Flags(ctx, u.Actor, id); err != nil {
 		return nil, err
 	}
@@ -173,7 +184,7 @@ func (s *Server) loadConversation(r *http.Request, u *session) (*conversationVie
 		return nil, err
 	}
 	v.Situations = store.ManualSituations
-	v.CanHide, v.CanReplyPrivately = v.CanWrite && s.Inbox.CanHide(c), v.CanWrite && s.Inbox.CanReplyPrivately(c)
+	v.CanHide = v.CanWrite && s.Inbox.CanHide(c)
 	if v.WindowClosed, err = s.Inbox.WindowClosed(ctx, c); err != nil {
 		return nil, err
 	}

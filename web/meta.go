@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 
@@ -53,6 +54,9 @@ func (s *Server) metaHook(w http.ResponseWriter, r *http.Request) {
 		ins, err = both(meta.ParseMessaging(body, "page"))(meta.ParsePageFeed(body))
 	case redazione.ChannelInstagram:
 		ins, err = both(meta.ParseMessaging(body, "instagram"))(meta.ParseInstagramComments(body))
+		if err == nil {
+			ins, err = both(ins, nil)(s.instagramMentions(r, ch, body))
+		}
 	default:
 		ins, err = meta.ParseWhatsApp(body)
 	}
@@ -88,4 +92,23 @@ func both(a []store.Inbound, errA error) func([]store.Inbound, error) ([]store.I
 		}
 		return append(a, b...), nil
 	}
+}
+
+// instagramMentions reads the mentions of an Instagram webhook POST and
+// fetches their text; if Instagram cannot be read, the POST fails and Meta
+// delivers it again.
+func (s *Server) instagramMentions(r *http.Request, ch *redazione.Channel, body []byte) ([]store.Inbound, error) {
+	ms, err := meta.ParseInstagramMentions(body)
+	if err != nil {
+		return nil, err
+	}
+	var out []store.Inbound
+	for _, m := range ms {
+		in, err := meta.FetchMention(r.Context(), nil, ch, m)
+		if err != nil {
+			return nil, fmt.Errorf("instagram mention %s: %w", m.ExternalID(), err)
+		}
+		out = append(out, in)
+	}
+	return out, nil
 }

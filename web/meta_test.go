@@ -320,14 +320,28 @@ type fakeGraph struct {
 	paths []string // the path of each request received
 	// refuse maps a path to a documented error reply, sent with 400.
 	refuse map[string]string
+	// get maps the path of a GET to its documented answer.
+	get map[string]string
 }
 
 func newFakeGraph(t *testing.T, path, token, reply string) *fakeGraph {
-	g := &fakeGraph{refuse: map[string]string{}}
+	g := &fakeGraph{refuse: map[string]string{}, get: map[string]string{}}
 	g.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if path != "" && (r.URL.Path != path || r.Header.Get("Authorization") != "Bearer "+token) {
 			w.WriteHeader(400)
 			w.Write([]byte(`{"error": {"message": "Invalid OAuth access token", "code": 190}}`))
+			return
+		}
+		if r.Method == http.MethodGet {
+			g.mu.Lock()
+			answer := g.get[r.URL.Path]
+			g.mu.Unlock()
+			if answer == "" {
+				w.WriteHeader(400)
+				w.Write([]byte(`{"error": {"message": "Unsupported get request", "code": 100}}`))
+				return
+			}
+			w.Write(waPayload(t, answer))
 			return
 		}
 		var m map[string]any

@@ -270,3 +270,63 @@ func TestInstagramComments(t *testing.T) {
 		t.Error("the citizen's direct message did not continue the private conversation")
 	}
 }
+
+// A mention of the ente's Instagram account in a comment on someone else's
+// post: its text is read from the Graph API, it is answered through the
+// mentions edge, and it can be neither hidden nor answered privately.
+func TestInstagramMentions(t *testing.T) {
+	e := start(t, testdb.Open(t, store.SQLite))
+	graph := newFakeGraph(t, "", "", "comment_reply_ok.json")
+	ch := &redazione.Channel{Kind: redazione.ChannelInstagram, Name: "@comune.montevecchio", DeskID: e.desks[0].ID, Secret: auth.NewToken(""),
+		Settings: map[string]string{"token": "IG-TOKEN", "app_secret": "APP", "verify_token": "V", "page_id": "17841400008460056", "api_base_url": graph.URL}}
+	if err := e.db.CreateChannel(t.Context(), redazione.SystemActor(e.ente.ID), ch); err != nil {
+		t.Fatal(err)
+	}
+	op := e.newUser(e.ente, redazione.RoleOperator, e.desks[0].ID)
+	tok := e.token(op)
+	mention := waPayload(t, "instagram_mention.json")
+	// Instagram cannot be read: the POST fails, to be delivered again
+	if code, _ := e.metaPost(ch, mention, "APP"); code < 500 {
+		t.Fatalf("mention with the Graph API failing: %d, want a failure Meta retries", code)
+	}
+	if c, _ := e.count(tok); c != 0 {
+		t.Fatal("a mention that could not be read was stored")
+	}
+	graph.mu.Lock()
+	graph.get["/v21.0/17841400008460056"] = "mentioned_comment.json"
+	graph.mu.Unlock()
+	if code, out := e.metaPost(ch, mention, "APP"); code != 200 || out["stored"] != float64(1) {
+		t.Fatalf("mention: %d %v", code, out)
+	}
+	if code, out := e.metaPost(ch, mention, "APP"); code != 200 || out["stored"] != float64(0) {
+		t.Fatalf("redelivery: %d %v", code, out)
+	}
+	var l apiList
+	e.apiGet(tok, "/api/v1/conversations", &l)
+	if len(l.Conversations) != 1 {
+		t.Fatalf("conversations = %+v", l.Conversations)
+	}
+	pub := l.Conversations[0].ID
+	b := e.login(op)
+	_, page := b.get(fmt.Sprintf("/conversations/%d", pub))
+	if !strings.Contains(page, "il lampione davanti alla scuola") || !strings.Contains(page, "la risposta sarà PUBBLICA") {
+		t.Fatal("the mention's page lacks its text or the public warning")
+	}
+	if strings.Contains(page, "Nascondi commento") || strings.Contains(page, "Rispondi in privato") {
+		t.Error("a mention on someone else's post offers hiding or a private reply")
+	}
+	if code, _ := b.post(fmt.Sprintf("/conversations/%d/messages/%d/hide", pub, msgIDRe(page)), url.Values{"hidden": {"true"}}); code != 400 {
+		t.Errorf("hiding a mention: %d, want 400", code)
+	}
+	if code, _ := b.post(fmt.Sprintf("/conversations/%d/private", pub), url.Values{"text": {"In privato"}}); code != 400 {
+		t.Errorf("private reply to a mention: %d, want 400", code)
+	}
+	_, body := b.post(fmt.Sprintf("/conversations/%d/messages", pub), url.Values{"text": {"Grazie, lo segnaliamo all'ufficio tecnico."}, "kind": {"reply"}})
+	if st, why := e.waitDelivery(tok, pub, msgIDRe(body), "sent", 10*time.Second); st != "sent" {
+		t.Fatalf("reply to the mention: %q (%s)", st, why)
+	}
+	path, sent := graph.last()
+	if path != "/v21.0/17841400008460056/mentions" || sent["media_id"] != "17920238422030506" || sent["comment_id"] != "17895695668004550" {
+		t.Fatalf("reply went to %s %v, want the mentions edge", path, sent)
+	}
+}

@@ -156,6 +156,9 @@ func replyPublicly(ctx context.Context, client *http.Client, ch *redazione.Chann
 	if commentID == "" {
 		return jobs.Permanent{Err: errors.New("nessun commento del cittadino a cui rispondere")}
 	}
+	if m, ok := ParseMention(commentID); ok {
+		return replyToMention(ctx, client, ch, m, text)
+	}
 	edge := "/comments"
 	if ch.Kind == redazione.ChannelInstagram {
 		edge = "/replies"
