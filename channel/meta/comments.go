@@ -79,7 +79,7 @@ func ParsePageFeed(body []byte) ([]store.Inbound, error) {
 			if v.Item != "comment" || v.Verb != "add" {
 				continue
 			}
-			if v.CommentID == "" || v.From.ID == "" {
+			if v.CommentID == "" || (v.From.ID == "" && v.PostID == "") {
 				return nil, redazione.FieldError("value.comment_id", "campo obbligatorio")
 			}
 			if v.From.ID == e.ID || strings.TrimSpace(v.Message) == "" {
@@ -87,6 +87,11 @@ func ParsePageFeed(body []byte) ([]store.Inbound, error) {
 			}
 			in := store.Inbound{ExternalID: v.CommentID, ContactID: v.From.ID, ContactName: strings.TrimSpace(v.From.Name),
 				Text: strings.TrimSpace(v.Message), Public: true}
+			if v.From.ID == "" {
+				// Meta leaves out who wrote it when the app may not know: the
+				// comment is still answerable, under the post it was written on.
+				in.ContactID, in.ContactName = "post:"+v.PostID, "Commenti al post"
+			}
 			if v.CreatedTime > 0 {
 				in.SentAt = time.Unix(v.CreatedTime, 0).UTC()
 			}

@@ -33,6 +33,10 @@ func TestParsePageFeed(t *testing.T) {
 	if ins, err := ParseMessaging(readTestdata(t, "page_feed_comment.json"), "page"); err != nil || len(ins) != 0 {
 		t.Errorf("comment as a messenger message: %v %v", ins, err)
 	}
+	anonymous := `{"object": "page", "entry": [{"id": "1", "changes": [{"field": "feed", "value": {"item": "comment", "verb": "add", "comment_id": "9_8", "post_id": "1_9", "message": "Senza autore"}}]}]}`
+	if ins, err := ParsePageFeed([]byte(anonymous)); err != nil || len(ins) != 1 || ins[0].ContactID != "post:1_9" {
+		t.Errorf("a comment whose author Meta leaves out: %v %v, want it under its post", ins, err)
+	}
 	for name, body := range map[string]string{
 		"not JSON":       `{"object": "page"`,
 		"wrong object":   `{"object": "instagram", "entry": []}`,
