@@ -320,22 +320,23 @@ type fakeGraph struct {
 	paths []string // the path of each request received
 	// refuse maps a path to a documented error reply, sent with 400.
 	refuse map[string]string
-	// get maps the path of a GET to its documented answer.
-	get map[string]string
+	// answer maps "METHOD /path" to its documented answer; other POSTs get
+	// the reply given to newFakeGraph, other GETs an error.
+	answer map[string]string
 }
 
 func newFakeGraph(t *testing.T, path, token, reply string) *fakeGraph {
-	g := &fakeGraph{refuse: map[string]string{}, get: map[string]string{}}
+	g := &fakeGraph{refuse: map[string]string{}, answer: map[string]string{}}
 	g.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if path != "" && (r.URL.Path != path || r.Header.Get("Authorization") != "Bearer "+token) {
 			w.WriteHeader(400)
 			w.Write([]byte(`{"error": {"message": "Invalid OAuth access token", "code": 190}}`))
 			return
 		}
+		g.mu.Lock()
+		answer := g.answer[r.Method+" "+r.URL.Path]
+		g.mu.Unlock()
 		if r.Method == http.MethodGet {
-			g.mu.Lock()
-			answer := g.get[r.URL.Path]
-			g.mu.Unlock()
 			if answer == "" {
 				w.WriteHeader(400)
 				w.Write([]byte(`{"error": {"message": "Unsupported get request", "code": 100}}`))
@@ -356,7 +357,10 @@ func newFakeGraph(t *testing.T, path, token, reply string) *fakeGraph {
 			w.Write(waPayload(t, refused))
 			return
 		}
-		w.Write(waPayload(t, reply))
+		if answer == "" {
+			answer = reply
+		}
+		w.Write(waPayload(t, answer))
 	}))
 	t.Cleanup(g.Close)
 	return g
@@ -377,6 +381,13 @@ func (g *fakeGraph) last() (string, map[string]any) {
 		return "", nil
 	}
 	return g.paths[len(g.paths)-1], g.got[len(g.got)-1]
+}
+
+// answerWith makes "METHOD /path" get the documented answer.
+func (g *fakeGraph) answerWith(methodPath, answer string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.answer[methodPath] = answer
 }
 
 // refuseWith makes requests to path get the documented error reply.

@@ -70,6 +70,8 @@ func TestFacebookComments(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		e := start(t, db)
 		graph := newFakeGraph(t, "", "", "comment_reply_ok.json")
+		graph.answerWith("POST /v21.0/998877665544332_1122334455", "hide_ok.json")
+		graph.answerWith("POST /v21.0/112233445566778/messages", "private_reply_ok.json")
 		ch := &redazione.Channel{Kind: redazione.ChannelMessenger, Name: "Pagina Facebook", DeskID: e.desks[0].ID, Secret: auth.NewToken(""),
 			Settings: map[string]string{"token": "PAGE-TOKEN", "app_secret": "APP", "verify_token": "V", "page_id": "112233445566778", "api_base_url": graph.URL}}
 		if err := db.CreateChannel(t.Context(), redazione.SystemActor(e.ente.ID), ch); err != nil {
@@ -189,6 +191,8 @@ func TestFacebookComments(t *testing.T) {
 func TestInstagramComments(t *testing.T) {
 	e := start(t, testdb.Open(t, store.SQLite))
 	graph := newFakeGraph(t, "", "", "comment_reply_ok.json")
+	graph.answerWith("POST /v21.0/17865799348089039", "hide_ok.json")
+	graph.answerWith("POST /v21.0/17865799348089040", "hide_ok.json")
 	ch := &redazione.Channel{Kind: redazione.ChannelInstagram, Name: "@comune.montevecchio", DeskID: e.desks[0].ID, Secret: auth.NewToken(""),
 		Settings: map[string]string{"token": "IG-TOKEN", "app_secret": "APP", "verify_token": "V", "page_id": "17841400008460056", "api_base_url": graph.URL}}
 	if err := e.db.CreateChannel(t.Context(), redazione.SystemActor(e.ente.ID), ch); err != nil {
@@ -292,9 +296,7 @@ func TestInstagramMentions(t *testing.T) {
 	if c, _ := e.count(tok); c != 0 {
 		t.Fatal("a mention that could not be read was stored")
 	}
-	graph.mu.Lock()
-	graph.get["/v21.0/17841400008460056"] = "mentioned_comment.json"
-	graph.mu.Unlock()
+	graph.answerWith("GET /v21.0/17841400008460056", "mentioned_comment.json")
 	if code, out := e.metaPost(ch, mention, "APP"); code != 200 || out["stored"] != float64(1) {
 		t.Fatalf("mention: %d %v", code, out)
 	}
