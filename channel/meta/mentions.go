@@ -66,7 +66,7 @@ func ParseInstagramMentions(body []byte) ([]Mention, error) {
 			if err := json.Unmarshal(c.Value, &m); err != nil {
 				return nil, redazione.FieldError("changes.value", "JSON non valido: %v", err)
 			}
-			if m.MediaID == "" || strings.Contains(m.MediaID+m.CommentID, ":") || len(m.ExternalID()) > 255 {
+			if !numeric(m.MediaID) || (m.CommentID != "" && !numeric(m.CommentID)) || len(m.ExternalID()) > 255 {
 				return nil, redazione.FieldError("value.media_id", "identificativo mancante o non valido")
 			}
 			out = append(out, m)
@@ -168,4 +168,15 @@ func graphGet(ctx context.Context, client *http.Client, ch *redazione.Channel, p
 		return fmt.Errorf("risposta illeggibile del Graph API: %w", err)
 	}
 	return nil
+}
+
+// numeric reports whether id is a non-empty string of digits, as Instagram
+// ids are (they go into a Graph API field expression).
+func numeric(id string) bool {
+	for _, r := range id {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return id != ""
 }
