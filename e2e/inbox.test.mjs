@@ -516,6 +516,8 @@ describe('Redazione: web chat and live inbox', { timeout: 300_000 }, () => {
       await operator.keyboard.press('Enter');
       await operator.getByText('Nascosto sulla piattaforma').waitFor({ timeout: TIMEOUT });
       await operator.getByRole('button', { name: /^Mostra commento/ }).waitFor({ timeout: TIMEOUT });
+      // the keyboard focus stays on the comment, now on its "show" button
+      await operator.waitForFunction(() => /^Mostra commento/.test(document.activeElement?.textContent || ''), null, { timeout: TIMEOUT });
       assert.deepEqual(calls.at(-1), { path: `/v21.0/998877665544332_${run}`, body: { is_hidden: true } });
       await scanA11y(operator, 'a hidden Facebook comment');
       // Moved to private: the operator lands in the private conversation.
