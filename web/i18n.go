@@ -131,6 +131,8 @@ var catalog = map[string][2]string{
 	"set.templates":             {"Modelli approvati (nome|lingua, separati da virgole)", "Approved templates (name|language, comma-separated)"},
 	"set.page_id":               {"ID della pagina o dell'account", "Page or account ID"},
 	"set.poll_interval":         {"Intervallo di controllo (es. 30s)", "Polling interval (e.g. 30s)"},
+	"set.streaming":             {"Streaming (scrivi off per usare solo il polling)", "Streaming (write off to poll only)"},
+	"set.streaming_url":         {"Indirizzo dello streaming (se diverso dall'istanza)", "Streaming address (if not the instance's)"},
 	"set.credentials_expire_at": {"Scadenza delle credenziali (facoltativa)", "Credentials expiry date (optional)"},
 	"set.secret.keep":           {"Lascia vuoto per mantenere il valore attuale", "Leave empty to keep the current value"},
 	"admin.channel.created":     {"Canale creato. Segreto da configurare nell'integrazione (mostrato solo ora):", "Channel created. Secret for the integration (shown only now):"},
