@@ -327,6 +327,11 @@ type Message struct {
 	DeliveryError  string
 	Attempts       int
 	Attachments    []Attachment
+	// Hidden: the office hid this public comment on the platform.
+	Hidden bool
+	// PrivateReplyTo is, on a private reply, the platform id of the public
+	// comment it answers (Meta delivers it to the comment's author).
+	PrivateReplyTo string
 }
 
 // Attachment is a file that came with a message.

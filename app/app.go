@@ -109,8 +109,8 @@ func StartWith(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) 
 		redazione.ChannelAPI:       apichannel.Sender{},
 		redazione.ChannelTelegram:  telegram.Sender{},
 		redazione.ChannelWhatsApp:  meta.WhatsAppSender{},
-		redazione.ChannelMessenger: meta.MessengerSender{LastInbound: db.LastInbound},
-		redazione.ChannelInstagram: meta.MessengerSender{LastInbound: db.LastInbound},
+		redazione.ChannelMessenger: meta.MessengerSender{LastInbound: db.LastInbound, LastComment: db.LastInboundExternalID},
+		redazione.ChannelInstagram: meta.MessengerSender{LastInbound: db.LastInbound, LastComment: db.LastInboundExternalID},
 		redazione.ChannelMastodon:  mastodon.Sender{LastInbound: db.LastInboundExternalID},
 		redazione.ChannelEmail:     email.Sender{Store: db, TLSConfig: cfg.MailTLS},
 	}, Fetchers: map[redazione.ChannelKind]channel.Fetcher{
@@ -118,7 +118,10 @@ func StartWith(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) 
 		redazione.ChannelWhatsApp:  meta.WhatsAppFetcher{},
 		redazione.ChannelMessenger: meta.MessengerFetcher{},
 		redazione.ChannelInstagram: meta.MessengerFetcher{},
-	}, MaxFileSize: cfg.MaxFileSize}
+	}, MaxFileSize: cfg.MaxFileSize, Hiders: map[redazione.ChannelKind]channel.Hider{
+		redazione.ChannelMessenger: meta.Hider{},
+		redazione.ChannelInstagram: meta.Hider{},
+	}}
 	jcfg := jobs.Config{Logger: log.With("component", "jobs"), RetryBase: cfg.RetryBase}
 	if db.Dialect() == store.Postgres {
 		q, closePool, err := jobs.NewPostgres(ctx, db.URL(), jcfg, a.Inbox)

@@ -53,3 +53,10 @@ func RetryAfter(h http.Header, now time.Time) time.Duration {
 	}
 	return 0
 }
+
+// Hider hides a citizen's public comment on the platform, or shows it again
+// (Facebook and Instagram allow it on the ente's own posts; Mastodon does
+// not for others' statuses).
+type Hider interface {
+	Hide(ctx context.Context, ch *redazione.Channel, externalID string, hidden bool) error
+}

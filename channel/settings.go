@@ -49,6 +49,8 @@ var kindSettings = map[redazione.ChannelKind][]Setting{
 		{Key: "api_base_url", Required: true, URL: true},
 		{Key: "token", Required: true, Secret: true},
 		{Key: "poll_interval"},
+		{Key: "streaming"},
+		{Key: "streaming_url", URL: true},
 	},
 	// The server addresses may hold the password (imaps://user:password@host):
 	// secret, shown without the password (Masked).

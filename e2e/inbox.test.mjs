@@ -13,6 +13,7 @@ import { spawn, execFile } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { mkdtemp, mkdir, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { createServer as createHTTPServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -105,6 +106,8 @@ const A11Y_PAGES = [
   'a conversation page with the canned answers open',
   'a conversation page with a file in a reply',
   'a public comment with personal data',
+  'a Facebook comment with the private reply open',
+  'a hidden Facebook comment',
   'the office hours page',
   'the response times page with a policy',
   'the inbox filtered by due time',
@@ -498,6 +501,65 @@ describe('Redazione: web chat and live inbox', { timeout: 300_000 }, () => {
     assert.match(await operator.getByLabel('Testo').inputValue(), /per tutelare la sua riservatezza/);
     await scanA11y(operator, 'a public comment with personal data');
     await operator.getByLabel('Testo').fill('');
+  }));
+
+  it('a Facebook comment is answered in public, hidden, and moved to private', step('facebook comment', async () => {
+    // A Graph API stand-in: it accepts every call and records its path.
+    const calls = [];
+    const graph = createHTTPServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => { body += c; });
+      req.on('end', () => {
+        calls.push({ path: req.url, body: JSON.parse(body || '{}') });
+        res.setHeader('Content-Type', 'application/json');
+        res.end(req.url.endsWith('/messages') ? '{"recipient_id": "1", "message_id": "m_1"}' : '{"success": true}');
+      });
+    });
+    await new Promise((r) => graph.listen(0, '127.0.0.1', r));
+    try {
+      const { stdout } = await promisify(execFile)(bin, ['channel', 'add', 'messenger', '--name', 'Pagina del Comune',
+        '--set', 'token=PAGE-TOKEN', '--set', 'app_secret=APP-SECRET', '--set', 'verify_token=V', '--set', 'page_id=112233445566778',
+        '--set', `api_base_url=http://127.0.0.1:${graph.address().port}`], {
+        cwd: tmp,
+        env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('REDAZIONE_'))), REDAZIONE_DATA_DIR: path.join(tmp, 'data') },
+      });
+      const ch = JSON.parse(stdout);
+      const body = JSON.stringify({ object: 'page', entry: [{ id: '112233445566778', time: Math.floor(Date.now() / 1000), changes: [{ field: 'feed', value: {
+        from: { id: `70102030${run}`, name: `Giulia Commento ${run}` }, message: `Il ponte di via Roma riapre? (${run})`,
+        post_id: '112233445566778_998877665544332', comment_id: `998877665544332_${run}`, created_time: Math.floor(Date.now() / 1000),
+        item: 'comment', parent_id: '112233445566778_998877665544332', verb: 'add' } }] }] });
+      const sig = 'sha256=' + createHmac('sha256', 'APP-SECRET').update(body).digest('hex');
+      const r = await fetch(base + ch.webhook_url, { method: 'POST', body, headers: { 'Content-Type': 'application/json', 'X-Hub-Signature-256': sig } });
+      assert.equal(r.status, 200, await r.text());
+      await operator.goto(`${base}/inbox?view=all`);
+      await operator.locator('.conv-item', { hasText: `Giulia Commento ${run}` }).getByRole('link').click();
+      await operator.getByText(/la risposta sarà PUBBLICA/).waitFor({ timeout: TIMEOUT });
+      // The private answer says it is private before anything is sent.
+      await operator.getByText('Rispondi in privato').click();
+      await operator.getByText(/La risposta sarà PRIVATA: un messaggio diretto/).waitFor({ timeout: TIMEOUT });
+      assert.ok(await operator.getByLabel('Testo del messaggio privato').isVisible());
+      await scanA11y(operator, 'a Facebook comment with the private reply open');
+      // Hide, with the keyboard.
+      await operator.getByRole('button', { name: /^Nascondi commento/ }).first().focus();
+      await operator.keyboard.press('Enter');
+      await operator.getByText('Nascosto sulla piattaforma').waitFor({ timeout: TIMEOUT });
+      await operator.getByRole('button', { name: /^Mostra commento/ }).waitFor({ timeout: TIMEOUT });
+      // the keyboard focus stays on the comment, now on its "show" button
+      await operator.waitForFunction(() => /^Mostra commento/.test(document.activeElement?.textContent || ''), null, { timeout: TIMEOUT });
+      assert.deepEqual(calls.at(-1), { path: `/v21.0/998877665544332_${run}`, body: { is_hidden: true } });
+      await scanA11y(operator, 'a hidden Facebook comment');
+      // Moved to private: the operator lands in the private conversation.
+      const publicURL = operator.url();
+      const privateText = operator.getByLabel('Testo del messaggio privato');
+      if (!await privateText.isVisible()) await operator.getByText('Rispondi in privato').click();
+      await privateText.fill(`Le scriviamo in privato (${run})`);
+      await operator.getByRole('button', { name: 'Invia in privato' }).click();
+      await operator.waitForURL((u) => u.href !== publicURL && /\/conversations\/\d+$/.test(u.pathname), { timeout: TIMEOUT });
+      await operator.getByText(/La risposta sarà PRIVATA, inviata solo al cittadino/).waitFor({ timeout: TIMEOUT });
+      await operator.getByText('Risposta privata a un commento pubblico').waitFor({ timeout: TIMEOUT });
+    } finally {
+      graph.close();
+    }
   }));
 
   it('an administrator sets the office hours and a response-time target', step('response times', async () => {

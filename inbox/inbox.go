@@ -44,7 +44,9 @@ type Service struct {
 	Fetchers map[redazione.ChannelKind]channel.Fetcher
 	// MaxFileSize is the largest file kept or sent (blob.MaxSize when 0).
 	MaxFileSize int64
-	Log         *slog.Logger
+	// Hiders hide public comments on the platforms that allow it.
+	Hiders map[redazione.ChannelKind]channel.Hider
+	Log    *slog.Logger
 }
 
 // Ingest stores a citizen's message and tells the screens. A redelivery
@@ -391,6 +393,9 @@ func (s *Service) route(ctx context.Context, ch *redazione.Channel, in store.Inb
 // WindowClosed reports whether a free reply can no longer be sent in a
 // conversation: on WhatsApp, more than 24 hours after the citizen last wrote.
 func (s *Service) WindowClosed(ctx context.Context, conv *redazione.Conversation) (bool, error) {
+	if conv.Public {
+		return false, nil // a comment can be answered in public at any time
+	}
 	window := time.Duration(0)
 	switch conv.ChannelKind {
 	case redazione.ChannelWhatsApp:

@@ -256,7 +256,7 @@ func (db *DB) messages(ctx context.Context, enteID, conversationID int64, max in
 		max = 500
 	}
 	q := `SELECT m.id, m.ente_id, m.conversation_id, m.direction, m.author_id, COALESCE(u.name, ''), m.external_id, m.text,
-	 m.sent_at, m.created_at, m.delivery, m.delivery_error, m.attempts
+	 m.sent_at, m.created_at, m.delivery, m.delivery_error, m.attempts, m.hidden, m.private_reply_to
 	 FROM messages m LEFT JOIN users u ON u.id = m.author_id
 	 WHERE m.conversation_id = ? AND m.ente_id = ?`
 	if !notes {
@@ -288,7 +288,7 @@ func scanMessage(row interface{ Scan(...any) error }) (*redazione.Message, error
 	var dir, delivery string
 	var sent, created int64
 	if err := row.Scan(&m.ID, &m.EnteID, &m.ConversationID, &dir, &m.AuthorID, &m.AuthorName, &m.ExternalID, &m.Text,
-		&sent, &created, &delivery, &m.DeliveryError, &m.Attempts); err != nil {
+		&sent, &created, &delivery, &m.DeliveryError, &m.Attempts, &m.Hidden, &m.PrivateReplyTo); err != nil {
 		return nil, err
 	}
 	m.Direction, m.Delivery = redazione.Direction(dir), redazione.Delivery(delivery)

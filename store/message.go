@@ -411,7 +411,7 @@ func (db *DB) AddMessage(ctx context.Context, a redazione.Actor, conversationID 
 // Message returns one message of an ente (for delivery jobs).
 func (db *DB) Message(ctx context.Context, enteID, id int64) (*redazione.Message, error) {
 	m, err := scanMessage(db.reader().row(ctx, `SELECT m.id, m.ente_id, m.conversation_id, m.direction, m.author_id, COALESCE(u.name, ''), m.external_id, m.text,
-	 m.sent_at, m.created_at, m.delivery, m.delivery_error, m.attempts
+	 m.sent_at, m.created_at, m.delivery, m.delivery_error, m.attempts, m.hidden, m.private_reply_to
 	 FROM messages m LEFT JOIN users u ON u.id = m.author_id WHERE m.id = ? AND m.ente_id = ?`, id, enteID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("messaggio")
@@ -484,7 +484,7 @@ func (db *DB) ContactThread(ctx context.Context, channelID int64, externalID str
 		return 0, nil, fmt.Errorf("contact: %w", err)
 	}
 	rows, err := db.reader().query(ctx, `SELECT m.id, m.ente_id, m.conversation_id, m.direction, m.author_id, COALESCE(u.name, ''), m.external_id, m.text,
-	 m.sent_at, m.created_at, m.delivery, m.delivery_error, m.attempts
+	 m.sent_at, m.created_at, m.delivery, m.delivery_error, m.attempts, m.hidden, m.private_reply_to
 	 FROM messages m JOIN conversations c ON c.id = m.conversation_id LEFT JOIN users u ON u.id = m.author_id
 	 WHERE c.contact_id = ? AND m.direction <> 'note' ORDER BY m.id DESC LIMIT ?`, contactID, max)
 	if err != nil {

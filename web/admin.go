@@ -163,10 +163,14 @@ func (s *Server) createChannel(w http.ResponseWriter, r *http.Request, u *sessio
 
 // formSettings reads the settings of a channel kind from a form (fields
 // "set.KEY"). A secret left empty keeps its value in old; any other setting
-// left empty is removed.
+// of the form left empty is removed; settings the form does not show stay.
 func formSettings(r *http.Request, kind redazione.ChannelKind, old map[string]string) map[string]string {
 	out := map[string]string{}
+	for k, v := range old {
+		out[k] = v // settings the form does not show (set with the CLI) are kept
+	}
 	for _, st := range channel.SettingsOf(kind) {
+		delete(out, st.Key)
 		v := strings.TrimSpace(r.PostFormValue("set." + st.Key))
 		if v == "" && st.Secret {
 			v = old[st.Key]

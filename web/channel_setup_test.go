@@ -74,12 +74,21 @@ func TestChannelSetupInTheUI(t *testing.T) {
 			t.Fatalf("handshake: %d %q", resp.StatusCode, got)
 		}
 
+		// A setting given with the CLI, which the form does not show.
+		withCLI := map[string]string{"extra_cli": "x"}
+		for k, v := range wa[0].Settings {
+			withCLI[k] = v
+		}
+		if err := db.UpdateChannelSettings(t.Context(), redazione.SystemActor(e.ente.ID), wa[0].ID, withCLI); err != nil {
+			t.Fatal(err)
+		}
 		// A new token, the other secrets left empty: they are kept.
 		code, _ = admin.post(fmt.Sprintf("/admin/channels/%d/settings", wa[0].ID), url.Values{"set.token": {"EAAG-NUOVO-9876"},
 			"set.phone_number_id": {"106540352242922"}, "set.credentials_expire_at": {"2027-03-31"}})
 		wa = channelsOf(redazione.ChannelWhatsApp)
 		if code != 200 || wa[0].Settings["token"] != "EAAG-NUOVO-9876" || wa[0].Settings["app_secret"] != "APP-SECRET" ||
-			wa[0].Settings["verify_token"] != "verifica-comune" || wa[0].Settings["credentials_expire_at"] != "2027-03-31" {
+			wa[0].Settings["verify_token"] != "verifica-comune" || wa[0].Settings["credentials_expire_at"] != "2027-03-31" ||
+			wa[0].Settings["extra_cli"] != "x" {
 			t.Fatalf("settings update: %d %v", code, wa[0].Settings)
 		}
 		body2 := []byte(`{"object": "whatsapp_business_account", "entry": []}`)
@@ -94,7 +103,7 @@ func TestChannelSetupInTheUI(t *testing.T) {
 			t.Errorf("clearing the phone number id: %d", code)
 		}
 		_, audit := admin.get("/admin/audit")
-		if !regexp.MustCompile(`impostazioni cambiate: credentials_expire_at, token`).MatchString(audit) || strings.Contains(audit, "EAAG-NUOVO") {
+		if !regexp.MustCompile(`impostazioni cambiate: credentials_expire_at, token$|impostazioni cambiate: credentials_expire_at, token<`).MatchString(audit) || strings.Contains(audit, "EAAG-NUOVO") {
 			t.Error("the audit trail does not name the settings changed, or shows a secret")
 		}
 

@@ -150,6 +150,14 @@ type conversationView struct {
 	// the message whose remote images the operator asked to see.
 	Email      map[int64]*emailView
 	ShowImages int64
+
+	// CanHide: the public comments can be hidden on the platform.
+	CanHide bool
+	// CanReplyPrivately: the citizen can be answered in a private message.
+	CanReplyPrivately bool
+	// Mentions are the messages that are Instagram mentions on someone
+	// else's post: neither hidden nor answered privately.
+	Mentions map[int64]bool
 }
 
 func (s *Server) loadConversation(r *http.Request, u *session) (*conversationView, error) {
@@ -171,6 +179,14 @@ func (s *Server) loadConversation(r *http.Request, u *session) (*conversationVie
 	if err := s.loadEmail(r, u.Actor.EnteID, v); err != nil {
 		return nil, err
 	}
+	v.Mentions = map[int64]bool{}
+	for _, m := range v.Messages {
+		if m.Direction == redazione.DirIn {
+			v.Mentions[m.ID] = meta.IsMention(m.ExternalID)
+			// a private reply answers the latest comment
+			v.CanReplyPrivately = v.CanWrite && s.Inbox.CanReplyPrivately(c) && !v.Mentions[m.ID]
+		}
+	}
 	if v.Flags, err = s.DB.Flags(ctx, u.Actor, id); err != nil {
 		return nil, err
 	}
@@ -179,6 +195,7 @@ func (s *Server) loadConversation(r *http.Request, u *session) (*conversationVie
 	}
 	v.Situations = store.ManualSituations
 	v.CanSendFiles, v.FileLimitMB = s.Inbox.CanSendFiles(c.ChannelKind), s.Inbox.FileLimit()>>20
+	v.CanHide = v.CanWrite && s.Inbox.CanHide(c)
 	if v.WindowClosed, err = s.Inbox.WindowClosed(ctx, c); err != nil {
 		return nil, err
 	}

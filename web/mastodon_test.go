@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -137,5 +138,247 @@ func TestMastodonChannel(t *testing.T) {
 	}
 	if c, _ := e.count(tok); c != 2 {
 		t.Errorf("the old desk's operator sees %d conversations, want still 2", c)
+	}
+}
+
+// fakeInstance is a Mastodon instance speaking the documented notifications
+// and streaming APIs: notifications are listed newest first and after
+// since_id; the user stream sends server-sent events pushed by the test.
+type fakeInstance struct {
+	*httptest.Server
+	mu        sync.Mutex
+	notes     []string // JSON notifications, oldest first
+	streamOK  bool
+	push      chan string   // a notification to stream
+	drop      chan struct{} // closes the open stream
+	connected chan struct{} // a stream was accepted
+	posted    []map[string]any
+}
+
+func newFakeInstance(t *testing.T, streamOK bool) *fakeInstance {
+	f := &fakeInstance{streamOK: streamOK, push: make(chan string), drop: make(chan struct{}), connected: make(chan struct{}, 10)}
+	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer MASTO-TOKEN" {
+			w.WriteHeader(401)
+			w.Write([]byte(`{"error": "The access token is invalid"}`))
+			return
+		}
+		switch r.URL.Path {
+		case "/api/v1/notifications":
+			since := r.URL.Query().Get("since_id")
+			f.mu.Lock()
+			var out []string
+			for i := len(f.notes) - 1; i >= 0; i-- {
+				var n struct{ ID string }
+				json.Unmarshal([]byte(f.notes[i]), &n)
+				if since == "" || len(n.ID) > len(since) || (len(n.ID) == len(since) && n.ID > since) {
+					out = append(out, f.notes[i])
+				}
+			}
+			f.mu.Unlock()
+			w.Write([]byte("[" + strings.Join(out, ",") + "]"))
+		case "/api/v1/streaming/user":
+			if !f.streamOK {
+				w.WriteHeader(503)
+				w.Write([]byte(`{"error": "Streaming unavailable"}`))
+				return
+			}
+			w.Header().Set("Content-Type", "text/event-stream")
+			w.WriteHeader(200)
+			w.Write([]byte(":)\n\n"))
+			w.(http.Flusher).Flush()
+			f.connected <- struct{}{}
+			for {
+				select {
+				case n := <-f.push:
+					fmt.Fprintf(w, ":thump\n\nevent: notification\ndata: %s\n\n", n)
+					w.(http.Flusher).Flush()
+				case <-f.drop:
+					return
+				case <-r.Context().Done():
+					return
+				}
+			}
+		case "/api/v1/statuses":
+			var m map[string]any
+			json.NewDecoder(r.Body).Decode(&m)
+			f.mu.Lock()
+			f.posted = append(f.posted, m)
+			f.mu.Unlock()
+			b, _ := os.ReadFile("../channel/mastodon/testdata/status_ok.json")
+			w.Write(b)
+		default:
+			// GET /api/v1/statuses/:id, of the statuses notified
+			id, ok := strings.CutPrefix(r.URL.Path, "/api/v1/statuses/")
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			for _, n := range f.notes {
+				var x struct{ Status json.RawMessage }
+				json.Unmarshal([]byte(n), &x)
+				var st struct{ ID string }
+				json.Unmarshal(x.Status, &st)
+				if ok && st.ID == id {
+					w.Write(x.Status)
+					return
+				}
+			}
+			w.WriteHeader(404)
+			w.Write([]byte(`{"error": "Record not found"}`))
+		}
+	}))
+	t.Cleanup(f.Close)
+	return f
+}
+
+// add lists a notification, as the instance does when it happens.
+func (f *fakeInstance) add(n string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.notes = append(f.notes, n)
+}
+
+func mention(id, acct, text, visibility string) string {
+	return fmt.Sprintf(`{"id": "%s", "type": "mention", "created_at": "2026-11-20T11:00:00.000Z",
+  "account": {"id": "1%s", "username": "%s", "acct": "%s", "display_name": "%s"},
+  "status": {"id": "1134500000%s", "created_at": "2026-11-20T11:00:00.000Z", "in_reply_to_id": null, "visibility": "%s",
+    "content": "<p><span class=\"h-card\"><a href=\"https://social.comune.example.it/@comune\" class=\"u-url mention\">@<span>comune</span></a></span> %s</p>"}}`,
+		id, id, acct, acct, acct, id, visibility, text)
+}
+
+// waitCount waits until the operator sees n conversations.
+func (e *env) waitCount(tok string, n int, within time.Duration) bool {
+	deadline := time.Now().Add(within)
+	for time.Now().Before(deadline) {
+		if c, _ := e.count(tok); c == n {
+			return true
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return false
+}
+
+// A mention reaches the inbox live through the streaming API (polling is
+// set to once an hour); when the stream drops, what came meanwhile is
+// fetched by polling, once.
+func TestMastodonStreaming(t *testing.T) {
+	inst := newFakeInstance(t, true)
+	inst.add(mention("40000001", "anna@mastodon.example", "buongiorno, quando apre l'ufficio tributi?", "public"))
+	e := start(t, testdb.Open(t, store.SQLite), func(c *app.Config) { c.SweepEvery = 100 * time.Millisecond })
+	ch := &redazione.Channel{Kind: redazione.ChannelMastodon, Name: "@comune", DeskID: e.desks[0].ID, Secret: auth.NewToken(""),
+		Settings: map[string]string{"token": "MASTO-TOKEN", "api_base_url": inst.URL, "poll_interval": "1h"}}
+	if err := e.db.CreateChannel(t.Context(), redazione.SystemActor(e.ente.ID), ch); err != nil {
+		t.Fatal(err)
+	}
+	tok := e.token(e.newUser(e.ente, redazione.RoleOperator, e.desks[0].ID))
+	select {
+	case <-inst.connected:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the user stream was never opened")
+	}
+	// what came before the stream opened is fetched once it is open
+	if !e.waitCount(tok, 1, 10*time.Second) {
+		t.Fatal("the mention listed before the stream opened did not arrive")
+	}
+	// streamed only (listed afterwards): it can only have come live
+	live := mention("40000002", "bruno@mastodon.example", "il semaforo di piazza Garibaldi è guasto", "public")
+	var one bytes.Buffer
+	json.Compact(&one, []byte(live))
+	select {
+	case inst.push <- one.String():
+	case <-time.After(5 * time.Second):
+		t.Fatal("the stream was not open")
+	}
+	if !e.waitCount(tok, 2, 5*time.Second) {
+		t.Fatal("the streamed mention did not arrive live")
+	}
+	inst.add(live)
+	// the stream drops; a direct message written meanwhile is fetched by
+	// polling, and nothing already stored comes twice
+	inst.add(mention("40000003", "carla@mastodon.example", "posso scrivervi in privato?", "direct"))
+	select {
+	case inst.drop <- struct{}{}:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the stream was no longer open")
+	}
+	if !e.waitCount(tok, 3, 10*time.Second) {
+		t.Fatal("the message sent while the stream was down was not fetched by polling")
+	}
+	if c, m := e.count(tok); c != 3 || m != 3 {
+		t.Fatalf("%d conversations, %d messages; want 3 and 3", c, m)
+	}
+}
+
+// When the streaming API is unavailable, mentions still arrive by polling.
+func TestMastodonStreamingFallback(t *testing.T) {
+	inst := newFakeInstance(t, false)
+	e := start(t, testdb.Open(t, store.SQLite), func(c *app.Config) { c.SweepEvery = 100 * time.Millisecond })
+	ch := &redazione.Channel{Kind: redazione.ChannelMastodon, Name: "@comune", DeskID: e.desks[0].ID, Secret: auth.NewToken(""),
+		Settings: map[string]string{"token": "MASTO-TOKEN", "api_base_url": inst.URL, "poll_interval": "100ms"}}
+	if err := e.db.CreateChannel(t.Context(), redazione.SystemActor(e.ente.ID), ch); err != nil {
+		t.Fatal(err)
+	}
+	tok := e.token(e.newUser(e.ente, redazione.RoleOperator, e.desks[0].ID))
+	time.Sleep(300 * time.Millisecond)
+	inst.add(mention("40000010", "dario@mastodon.example", "la biblioteca è aperta sabato?", "public"))
+	if !e.waitCount(tok, 1, 10*time.Second) {
+		t.Fatal("with the stream unavailable, the mention did not arrive by polling")
+	}
+	admin := e.newUser(e.ente, redazione.RoleAdmin)
+	if _, page := e.login(admin).get("/admin/channels"); !strings.Contains(page, "503") {
+		t.Error("the channel's health does not say the stream is unavailable")
+	}
+}
+
+// A mention is answered in public with its visibility (an unlisted mention
+// unlisted), moved to a direct message mentioning the citizen, and cannot
+// be hidden (Mastodon does not allow it for others' statuses).
+func TestMastodonPublicAndPrivate(t *testing.T) {
+	inst := newFakeInstance(t, false)
+	inst.add(mention("40000020", "elena@mastodon.example", "perché la strada è chiusa?", "unlisted"))
+	e := start(t, testdb.Open(t, store.SQLite), func(c *app.Config) { c.SweepEvery = 100 * time.Millisecond })
+	ch := &redazione.Channel{Kind: redazione.ChannelMastodon, Name: "@comune", DeskID: e.desks[0].ID, Secret: auth.NewToken(""),
+		Settings: map[string]string{"token": "MASTO-TOKEN", "api_base_url": inst.URL, "poll_interval": "100ms", "streaming": "off"}}
+	if err := e.db.CreateChannel(t.Context(), redazione.SystemActor(e.ente.ID), ch); err != nil {
+		t.Fatal(err)
+	}
+	op := e.newUser(e.ente, redazione.RoleOperator, e.desks[0].ID)
+	tok := e.token(op)
+	if !e.waitCount(tok, 1, 10*time.Second) {
+		t.Fatal("the mention did not arrive")
+	}
+	var l apiList
+	e.apiGet(tok, "/api/v1/conversations", &l)
+	pub := l.Conversations[0].ID
+	b := e.login(op)
+	_, page := b.get(fmt.Sprintf("/conversations/%d", pub))
+	if !strings.Contains(page, "la risposta sarà PUBBLICA") || !strings.Contains(page, "Rispondi in privato") || strings.Contains(page, "Nascondi commento") {
+		t.Fatal("a mention's page must say public, offer the private reply and not offer hiding")
+	}
+	if code, _ := b.post(fmt.Sprintf("/conversations/%d/messages/%d/hide", pub, msgIDRe(page)), url.Values{"hidden": {"true"}}); code != 400 {
+		t.Errorf("hiding a Mastodon status: %d, want 400", code)
+	}
+	_, body := b.post(fmt.Sprintf("/conversations/%d/messages", pub), url.Values{"text": {"Per lavori fino a venerdì."}, "kind": {"reply"}})
+	if st, why := e.waitDelivery(tok, pub, msgIDRe(body), "sent", 10*time.Second); st != "sent" {
+		t.Fatalf("public reply: %q (%s)", st, why)
+	}
+	_, page = b.post(fmt.Sprintf("/conversations/%d/private", pub), url.Values{"text": {"Le scriviamo in privato."}})
+	var priv int64
+	fmt.Sscan(convIDRe.FindStringSubmatch(page)[1], &priv)
+	if priv == pub || !strings.Contains(page, "La risposta sarà PRIVATA") {
+		t.Fatal("the private reply did not open a private conversation")
+	}
+	if st, why := e.waitDelivery(tok, priv, msgIDRe(page), "sent", 10*time.Second); st != "sent" {
+		t.Fatalf("private reply: %q (%s)", st, why)
+	}
+	inst.mu.Lock()
+	defer inst.mu.Unlock()
+	if len(inst.posted) != 2 {
+		t.Fatalf("posted %v", inst.posted)
+	}
+	if p := inst.posted[0]; p["visibility"] != "unlisted" || p["in_reply_to_id"] != "113450000040000020" {
+		t.Errorf("public reply %v, want unlisted in reply to the mention", p)
+	}
+	if p := inst.posted[1]; p["visibility"] != "direct" || !strings.HasPrefix(p["status"].(string), "@elena@mastodon.example ") {
+		t.Errorf("private reply %v, want a direct status mentioning the citizen", p)
 	}
 }

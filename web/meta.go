@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 
@@ -30,7 +31,8 @@ func (s *Server) metaVerify(w http.ResponseWriter, r *http.Request) {
 	io.WriteString(w, challenge)
 }
 
-// metaHook receives a signed WhatsApp webhook POST; the signature is checked
+// metaHook receives a signed Meta webhook POST (private messages, and on
+// Facebook pages and Instagram the public comments too); the signature is checked
 // before the body is read as JSON, and any refusal stores nothing.
 func (s *Server) metaHook(w http.ResponseWriter, r *http.Request) {
 	body, ok := s.readBody(w, r)
@@ -50,14 +52,17 @@ func (s *Server) metaHook(w http.ResponseWriter, r *http.Request) {
 	var receipts []store.Receipt
 	switch ch.Kind {
 	case redazione.ChannelMessenger:
-		ins, err = meta.ParseMessaging(body, "page")
+		ins, err = both(meta.ParseMessaging(body, "page"))(meta.ParsePageFeed(body))
 		if err == nil {
 			receipts, err = meta.ParseMessagingReceipts(body, "page")
 		}
 	case redazione.ChannelInstagram:
-		ins, err = meta.ParseMessaging(body, "instagram")
+		ins, err = both(meta.ParseMessaging(body, "instagram"))(meta.ParseInstagramComments(body))
 		if err == nil {
 			receipts, err = meta.ParseMessagingReceipts(body, "instagram")
+		}
+		if err == nil {
+			ins, err = both(ins, nil)(s.instagramMentions(r, ch, body))
 		}
 	default:
 		ins, err = meta.ParseWhatsApp(body)
@@ -90,4 +95,37 @@ func (s *Server) metaHook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"received": len(ins), "stored": stored, "receipts": len(receipts), "updated": updated})
+}
+
+// both joins the messages of two parsers of one POST; either failing
+// refuses the whole POST, so nothing of it is stored.
+func both(a []store.Inbound, errA error) func([]store.Inbound, error) ([]store.Inbound, error) {
+	return func(b []store.Inbound, errB error) ([]store.Inbound, error) {
+		if errA != nil {
+			return nil, errA
+		}
+		if errB != nil {
+			return nil, errB
+		}
+		return append(a, b...), nil
+	}
+}
+
+// instagramMentions reads the mentions of an Instagram webhook POST and
+// fetches their text; if Instagram cannot be read, the POST fails and Meta
+// delivers it again.
+func (s *Server) instagramMentions(r *http.Request, ch *redazione.Channel, body []byte) ([]store.Inbound, error) {
+	ms, err := meta.ParseInstagramMentions(body)
+	if err != nil {
+		return nil, err
+	}
+	var out []store.Inbound
+	for _, m := range ms {
+		in, err := meta.FetchMention(r.Context(), nil, ch, m)
+		if err != nil {
+			return nil, fmt.Errorf("instagram mention %s: %w", m.ExternalID(), err)
+		}
+		out = append(out, in)
+	}
+	return out, nil
 }

@@ -315,24 +315,52 @@ func TestMessengerWindow(t *testing.T) {
 // another path or without the token gets Meta's authentication error.
 type fakeGraph struct {
 	*httptest.Server
-	mu  sync.Mutex
-	got []map[string]any
+	mu    sync.Mutex
+	got   []map[string]any
+	paths []string // the path of each request received
+	// refuse maps a path to a documented error reply, sent with 400.
+	refuse map[string]string
+	// answer maps "METHOD /path" to its documented answer; other POSTs get
+	// the reply given to newFakeGraph, other GETs an error.
+	answer map[string]string
 }
 
 func newFakeGraph(t *testing.T, path, token, reply string) *fakeGraph {
-	g := &fakeGraph{}
+	g := &fakeGraph{refuse: map[string]string{}, answer: map[string]string{}}
 	g.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if path != "" && (r.URL.Path != path || r.Header.Get("Authorization") != "Bearer "+token) {
 			w.WriteHeader(400)
 			w.Write([]byte(`{"error": {"message": "Invalid OAuth access token", "code": 190}}`))
 			return
 		}
+		g.mu.Lock()
+		answer := g.answer[r.Method+" "+r.URL.Path]
+		g.mu.Unlock()
+		if r.Method == http.MethodGet {
+			if answer == "" {
+				w.WriteHeader(400)
+				w.Write([]byte(`{"error": {"message": "Unsupported get request", "code": 100}}`))
+				return
+			}
+			w.Write(waPayload(t, answer))
+			return
+		}
 		var m map[string]any
 		json.NewDecoder(r.Body).Decode(&m)
 		g.mu.Lock()
 		g.got = append(g.got, m)
+		g.paths = append(g.paths, r.URL.Path)
+		refused := g.refuse[r.URL.Path]
 		g.mu.Unlock()
-		w.Write(waPayload(t, reply))
+		if refused != "" {
+			w.WriteHeader(400)
+			w.Write(waPayload(t, refused))
+			return
+		}
+		if answer == "" {
+			answer = reply
+		}
+		w.Write(waPayload(t, answer))
 	}))
 	t.Cleanup(g.Close)
 	return g
@@ -343,4 +371,28 @@ func (g *fakeGraph) sent() []map[string]any {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return append([]map[string]any(nil), g.got...)
+}
+
+// last is the path and body of the latest request.
+func (g *fakeGraph) last() (string, map[string]any) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if len(g.paths) == 0 {
+		return "", nil
+	}
+	return g.paths[len(g.paths)-1], g.got[len(g.got)-1]
+}
+
+// answerWith makes "METHOD /path" get the documented answer.
+func (g *fakeGraph) answerWith(methodPath, answer string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.answer[methodPath] = answer
+}
+
+// refuseWith makes requests to path get the documented error reply.
+func (g *fakeGraph) refuseWith(path, reply string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.refuse[path] = reply
 }

@@ -89,6 +89,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /conversations/{id}/flags/{flag}/clear", s.user(s.clearFlag))
 	mux.HandleFunc("POST /conversations/{id}/tags", s.user(s.addTag))
 	mux.HandleFunc("POST /conversations/{id}/tags/remove", s.user(s.removeTag))
+	mux.HandleFunc("POST /conversations/{id}/private", s.user(s.replyPrivately))
+	mux.HandleFunc("POST /conversations/{id}/messages/{message}/hide", s.user(s.hideComment))
 	mux.HandleFunc("GET /search", s.user(s.searchPage))
 	mux.HandleFunc("GET /events", s.user(s.operatorEvents))
 	mux.HandleFunc("GET /notifications", s.user(s.notificationsPage))

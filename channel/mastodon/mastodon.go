@@ -1,9 +1,9 @@
 // Package mastodon is the Mastodon channel: the ente's account's mentions
-// and direct messages are fetched from the notifications API (polling; the
-// streaming API is not used yet) and answered with a status that keeps the
-// thread (in_reply_to_id) and the visibility of the citizen's message. A
-// direct message opens a private conversation; a public mention, a public
-// one.
+// and direct messages arrive by the streaming API, with the notifications
+// API polled whenever the stream is unavailable, and are answered with a
+// status that keeps the thread (in_reply_to_id) and the visibility of the
+// citizen's message. A direct message opens a private conversation; a
+// public mention, a public one.
 package mastodon
 
 import (
@@ -115,35 +115,79 @@ type Ingester interface {
 	Ingest(ctx context.Context, ch *redazione.Channel, in store.Inbound) (*store.Ingested, error)
 }
 
-// Poll fetches the account's mentions every interval until ctx ends. The
-// first pass reads the latest page again after a restart; the store drops
-// what it already has.
+// Poll receives the account's mentions and direct messages until ctx ends:
+// live from the streaming API, and by fetching the notifications every
+// interval whenever the stream is unavailable or drops (setting
+// streaming=off: polling only). Each pass fetches what came after the last
+// notification stored, so a drop loses nothing; the first pass reads the
+// latest page again after a restart, and the store drops what it has.
 func Poll(ctx context.Context, ch *redazione.Channel, ing Ingester, every time.Duration, log interface {
 	Warn(msg string, args ...any)
 }) {
 	client := &http.Client{Timeout: 30 * time.Second}
 	since := ""
-	for ctx.Err() == nil {
+	// ingest stores notifications in order and moves since past them; it
+	// stops at the first that could not be stored, to be fetched again.
+	ingest := func(ns []Notification) error {
+		for _, n := range ns {
+			for _, in := range Parse([]Notification{n}) {
+				if _, err := ing.Ingest(ctx, ch, in); err != nil && redazione.ErrorCode(err) == redazione.EINTERNAL {
+					return err
+				}
+			}
+			if newer(n.ID, since) {
+				since = n.ID
+			}
+		}
+		return nil
+	}
+	poll := func() {
 		ns, err := Fetch(ctx, client, ch, since)
 		if err != nil && ctx.Err() == nil {
 			log.Warn("mastodon notifications", "channel", ch.ID, "err", err)
 		}
-		stored := true
-		for _, in := range Parse(ns) {
-			if _, err := ing.Ingest(ctx, ch, in); err != nil && redazione.ErrorCode(err) == redazione.EINTERNAL {
-				log.Warn("mastodon ingest", "channel", ch.ID, "err", err)
-				stored = false
-				break
+		if err := ingest(ns); err != nil {
+			log.Warn("mastodon ingest", "channel", ch.ID, "err", err)
+		}
+	}
+	streamBase := ch.Settings["streaming_url"]
+	if streamBase == "" {
+		streamBase = base(ch)
+	}
+	streaming := ch.Settings["streaming"] != "off"
+	retry, nextStream := every, time.Time{}
+	for ctx.Err() == nil {
+		if streaming && !time.Now().Before(nextStream) {
+			began := time.Now()
+			err := Stream(ctx, &http.Client{}, streamBase, ch.Settings["token"], poll, func(n Notification) error { return ingest([]Notification{n}) })
+			if ctx.Err() != nil {
+				return
 			}
+			// a stream that held a while is tried again soon; one that keeps
+			// failing, less and less often, polling meanwhile
+			if time.Since(began) > 5*time.Minute {
+				retry = every
+			} else {
+				retry = min(retry*2, 5*time.Minute)
+			}
+			nextStream = time.Now().Add(retry)
+			log.Warn("mastodon streaming, polling meanwhile", "channel", ch.ID, "err", err)
 		}
-		if stored && len(ns) > 0 {
-			since = ns[len(ns)-1].ID
-		}
+		poll()
 		select {
 		case <-ctx.Done():
 		case <-time.After(every):
 		}
 	}
+}
+
+// newer reports whether notification id a comes after b: ids are numbers,
+// compared as such (a longer id is a larger one).
+func newer(a, b string) bool {
+	if len(a) != len(b) {
+		return len(a) > len(b)
+	}
+	return a > b
 }
 
 // Sender answers with a status in reply to the citizen's latest one, with
@@ -164,10 +208,20 @@ func (s Sender) Send(ctx context.Context, ch *redazione.Channel, conv *redazione
 	if conv.Public {
 		visibility = "public"
 	}
+	client := s.Client
+	if client == nil {
+		client = &http.Client{Timeout: 30 * time.Second}
+	}
 	payload := map[string]any{"status": "@" + conv.Contact.ExternalID + " " + m.Text, "visibility": visibility}
 	if s.LastInbound != nil {
 		if id, err := s.LastInbound(ctx, conv.ID); err == nil && id != "" {
 			payload["in_reply_to_id"] = id
+			if conv.Public {
+				// an unlisted or followers-only mention is answered the same way
+				if v := statusVisibility(ctx, client, ch, id); v != "" && v != "direct" {
+					payload["visibility"] = v
+				}
+			}
 		}
 	}
 	body, _ := json.Marshal(payload)
@@ -180,10 +234,6 @@ func (s Sender) Send(ctx context.Context, ch *redazione.Channel, conv *redazione
 	// Mastodon drops a repeated request with the same key: a retried job
 	// never posts twice.
 	req.Header.Set("Idempotency-Key", fmt.Sprintf("redazione-%d", m.ID))
-	client := s.Client
-	if client == nil {
-		client = &http.Client{Timeout: 30 * time.Second}
-	}
 	resp, err := client.Do(req)
 	if err != nil {
 		return fmt.Errorf("istanza Mastodon non raggiungibile (%s)", req.URL.Host)
@@ -214,4 +264,30 @@ func rateLimitReset(h http.Header, now time.Time) time.Duration {
 		return t.Sub(now)
 	}
 	return channel.RetryAfter(h, now)
+}
+
+// statusVisibility returns the visibility of a status ("" when it cannot be
+// read: the conversation's kind decides then).
+func statusVisibility(ctx context.Context, client *http.Client, ch *redazione.Channel, id string) string {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base(ch)+"/api/v1/statuses/"+url.PathEscape(id), nil)
+	if err != nil {
+		return ""
+	}
+	req.Header.Set("Authorization", "Bearer "+ch.Settings["token"])
+	resp, err := client.Do(req)
+	if err != nil {
+		return ""
+	}
+	defer resp.Body.Close()
+	var st struct {
+		Visibility string `json:"visibility"`
+	}
+	if resp.StatusCode != http.StatusOK || json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&st) != nil {
+		return ""
+	}
+	switch st.Visibility {
+	case "public", "unlisted", "private", "direct":
+		return st.Visibility
+	}
+	return ""
 }

@@ -82,6 +82,9 @@ type MessengerSender struct {
 	Client *http.Client
 	// LastInbound tells when the citizen last wrote in a conversation.
 	LastInbound func(ctx context.Context, convID int64) (time.Time, error)
+	// LastComment gives the id of the citizen's latest comment in a public
+	// conversation, which a public answer replies to.
+	LastComment func(ctx context.Context, convID int64) (string, error)
 }
 
 // HumanAgentWindow is how long after the citizen's last message a person
@@ -89,10 +92,25 @@ type MessengerSender struct {
 // window has passed.
 const HumanAgentWindow = 7 * 24 * time.Hour
 
-// Send posts a text reply: messaging_type RESPONSE inside the 24-hour window,
+// Send posts a text reply: on a public conversation, a reply to the
+// citizen's comment; a private reply to a comment, to its author; otherwise
+// messaging_type RESPONSE inside the 24-hour window,
 // the HUMAN_AGENT tag after it; 429 and 5xx are tried again, other refusals
 // keep Meta's reason.
 func (s MessengerSender) Send(ctx context.Context, ch *redazione.Channel, conv *redazione.Conversation, m *redazione.Message) error {
+	if m.PrivateReplyTo != "" {
+		return replyPrivately(ctx, s.Client, ch, m.PrivateReplyTo, m.Text)
+	}
+	if conv.Public {
+		commentID := ""
+		if s.LastComment != nil {
+			var err error
+			if commentID, err = s.LastComment(ctx, conv.ID); err != nil {
+				return err
+			}
+		}
+		return replyPublicly(ctx, s.Client, ch, commentID, m.Text)
+	}
 	pageID := ch.Settings["page_id"]
 	if pageID == "" {
 		return jobs.Permanent{Err: errors.New("il canale non ha page_id")}

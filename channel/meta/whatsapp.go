@@ -208,6 +208,12 @@ func graphPost(ctx context.Context, client *http.Client, ch *redazione.Channel, 
 // API: message_id; Cloud API: messages[0].id), which its delivery and read
 // receipts name.
 func graphSend(ctx context.Context, client *http.Client, ch *redazione.Channel, path string, payload any, platform string) (string, error) {
+	return graphCall(ctx, client, ch, path, payload, platform, "ha rifiutato il messaggio")
+}
+
+// graphCall posts to the Graph API and returns the id in Meta's answer; a
+// refusal is introduced by the words given ("ha rifiutato il messaggio").
+func graphCall(ctx context.Context, client *http.Client, ch *redazione.Channel, path string, payload any, platform, refused string) (string, error) {
 	token := ch.Settings["token"]
 	if token == "" {
 		return "", jobs.Permanent{Err: fmt.Errorf("il canale %s non ha il token", platform)}
@@ -269,7 +275,7 @@ func graphSend(ctx context.Context, client *http.Client, ch *redazione.Channel, 
 		}
 		return "", err
 	default:
-		return "", jobs.Permanent{Err: fmt.Errorf("%s ha rifiutato il messaggio: %s", platform, reason)}
+		return "", jobs.Permanent{Err: fmt.Errorf("%s %s: %s", platform, refused, reason)}
 	}
 }
 

@@ -27,7 +27,7 @@ Usage:
   redazione channel add api --name NAME [--callback-url URL] [--desk D]
   redazione channel add webchat --name NAME [--desk D]
   redazione channel add telegram --name NAME --set token=BOT_TOKEN [--set api_base_url=URL] [--set mode=polling] [--desk D]
-  redazione channel add mastodon --name NAME --set token=T --set api_base_url=https://instance [--set poll_interval=30s]
+  redazione channel add mastodon --name NAME --set token=T --set api_base_url=https://instance [--set poll_interval=30s] [--set streaming=off]
   redazione channel add messenger|instagram --name NAME --set token=T --set app_secret=S --set verify_token=V --set page_id=P
   redazione channel add whatsapp --name NAME --set token=T --set app_secret=S --set verify_token=V --set phone_number_id=P [--set api_base_url=URL]
   redazione channel add email --name NAME --set imap_url=imaps://USER:PASSWORD@HOST:993/INBOX --set smtp_url=smtps://USER:PASSWORD@HOST:465

@@ -216,3 +216,24 @@ document.addEventListener('load', function (ev) {
     f.style.height = (f.contentDocument.documentElement.scrollHeight + 16) + 'px';
   } catch (e) { /* the frame keeps its default height */ }
 }, true);
+// Hiding or showing a comment redraws the thread: the keyboard focus goes
+// back to the same message's button, and screen readers hear the new state.
+(function () {
+  'use strict';
+  var msgID = null;
+  document.body.addEventListener('htmx:beforeRequest', function (e) {
+    var form = e.detail.elt;
+    var li = form && form.closest && form.closest('.msg-actions') && form.closest('li.msg');
+    msgID = li ? li.id : null;
+  });
+  document.body.addEventListener('htmx:afterSettle', function () {
+    if (!msgID) return;
+    var li = document.getElementById(msgID);
+    msgID = null;
+    var btn = li && li.querySelector('.msg-actions button');
+    if (btn) btn.focus();
+    var badge = li && li.querySelector('.hidden-badge');
+    var live = document.getElementById('live-status');
+    if (live) live.textContent = badge ? badge.textContent : '';
+  });
+})();
