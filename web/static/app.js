@@ -216,6 +216,7 @@ document.addEventListener('load', function (ev) {
     f.style.height = (f.contentDocument.documentElement.scrollHeight + 16) + 'px';
   } catch (e) { /* the frame keeps its default height */ }
 }, true);
+
 // Hiding or showing a comment redraws the thread: the keyboard focus goes
 // back to the same message's button, and screen readers hear the new state.
 (function () {
