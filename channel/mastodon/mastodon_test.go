@@ -65,3 +65,26 @@ func TestRateLimitReset(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParse feeds the notifications parser what an instance (or a hostile
+// one) might answer: no panic, and every message kept names its status, its
+// author and some text.
+func FuzzParse(f *testing.F) {
+	b, err := os.ReadFile("testdata/notifications.json")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(b)
+	f.Add([]byte(`[{"type": "mention", "status": {"id": "1", "visibility": "direct", "content": "<p>ciao</p>", "account": {"acct": "a"}}}]`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		var ns []Notification
+		if json.Unmarshal(body, &ns) != nil {
+			return
+		}
+		for _, in := range Parse(ns) {
+			if err := in.Validate(); err != nil {
+				t.Fatalf("kept a message the store refuses: %+v: %v", in, err)
+			}
+		}
+	})
+}
