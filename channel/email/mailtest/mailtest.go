@@ -21,7 +21,6 @@ import (
 	"net/url"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
@@ -30,6 +29,14 @@ import (
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 )
+
+// T is what the servers need of a test: testing.TB has it, and so may a
+// program that runs the servers for the browser tests (e2e/mailserver).
+type T interface {
+	Helper()
+	Fatal(args ...any)
+	Cleanup(func())
+}
 
 // TLS modes of a test server.
 const (
@@ -40,7 +47,7 @@ const (
 
 // Certificate returns a server configuration with a certificate for
 // 127.0.0.1 and a client configuration that trusts it.
-func Certificate(t testing.TB) (server, client *tls.Config) {
+func Certificate(t T) (server, client *tls.Config) {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -80,7 +87,7 @@ type IMAPOptions struct {
 }
 
 // StartIMAP starts an IMAP server, stopped when the test ends.
-func StartIMAP(t testing.TB, o IMAPOptions) *IMAP {
+func StartIMAP(t T, o IMAPOptions) *IMAP {
 	t.Helper()
 	s := &IMAP{User: "urp@comune.example.it", Password: "pass-imap-segreta", mode: o.TLS}
 	mem := imapmemserver.New()
@@ -138,7 +145,7 @@ type literal struct {
 func (l literal) Size() int64 { return l.size }
 
 // Deliver puts a message in the INBOX, as the mail server does on arrival.
-func (s *IMAP) Deliver(t testing.TB, raw []byte) {
+func (s *IMAP) Deliver(t T, raw []byte) {
 	t.Helper()
 	if _, err := s.user.Append("INBOX", literal{bytes.NewReader(raw), int64(len(raw))}, &imap.AppendOptions{}); err != nil {
 		t.Fatal(err)
@@ -190,7 +197,7 @@ type Mail struct {
 
 // StartSMTP starts an SMTP server requiring AUTH PLAIN, stopped when the
 // test ends.
-func StartSMTP(t testing.TB, mode string, cfg *tls.Config) *SMTP {
+func StartSMTP(t T, mode string, cfg *tls.Config) *SMTP {
 	t.Helper()
 	s := &SMTP{User: "urp@comune.example.it", Password: "pass-smtp-segreta", mode: mode}
 	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &session{s: s}, nil }))
