@@ -20,10 +20,12 @@ type Setting struct {
 	Secret bool
 	// URL settings must be absolute http(s) addresses.
 	URL bool
+	// Date settings are days, YYYY-MM-DD.
+	Date bool
 }
 
 // common are the settings every channel may have.
-var common = []Setting{{Key: "credentials_expire_at"}}
+var common = []Setting{{Key: "credentials_expire_at", Date: true}}
 
 // meta are the settings shared by Meta's platforms.
 var meta = []Setting{
@@ -62,6 +64,7 @@ var kindSettings = map[redazione.ChannelKind][]Setting{
 		{Key: "smtp_password", Secret: true},
 		{Key: "pec"},
 		{Key: "poll_interval"},
+		{Key: "import_since", Date: true},
 	},
 }
 
@@ -126,6 +129,11 @@ func checkEmail(settings map[string]string) error {
 	if v := settings["poll_interval"]; v != "" {
 		if d, err := time.ParseDuration(v); err != nil || d <= 0 {
 			return redazione.FieldError("poll_interval", "poll_interval è una durata come 30s o 5m")
+		}
+	}
+	if v := settings["import_since"]; v != "" {
+		if _, err := time.Parse(time.DateOnly, v); err != nil {
+			return redazione.FieldError("import_since", "import_since è una data come 2026-11-01")
 		}
 	}
 	return nil

@@ -131,6 +131,7 @@ var catalog = map[string][2]string{
 	"set.templates":             {"Modelli approvati (nome|lingua, separati da virgole)", "Approved templates (name|language, comma-separated)"},
 	"set.page_id":               {"ID della pagina o dell'account", "Page or account ID"},
 	"set.poll_interval":         {"Intervallo di controllo (es. 30s)", "Polling interval (e.g. 30s)"},
+	"set.import_since":          {"Importa la posta già in casella dal giorno (facoltativo; di norma dal giorno prima dell'attivazione)", "Bring in the mail already in the mailbox from (optional; by default from the day before the channel was added)"},
 	"set.streaming":             {"Streaming (scrivi off per usare solo il polling)", "Streaming (write off to poll only)"},
 	"set.streaming_url":         {"Indirizzo dello streaming (se diverso dall'istanza)", "Streaming address (if not the instance's)"},
 	"set.credentials_expire_at": {"Scadenza delle credenziali (facoltativa)", "Credentials expiry date (optional)"},

@@ -585,3 +585,33 @@ func TestEmailPasswordChange(t *testing.T) {
 	}
 	o.waitConversations(1)
 }
+
+// A mailbox read for the first time brings in what arrived since the day
+// before the channel was added, not years of mail already handled; the
+// setting import_since reaches further back. Later mail all arrives.
+func TestEmailFirstSyncSkipsOldMail(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		settings map[string]string
+		want     int
+	}{
+		{"by default", map[string]string{}, 1},
+		{"with import_since", map[string]string{email.SettingImportSince: time.Now().AddDate(0, 0, -30).Format(time.DateOnly)}, 2},
+	} {
+		// what this tests is the first read, not IDLE: the mailbox is also read every second
+		tc.settings[email.SettingPollInterval] = "1s"
+		t.Run(tc.name, func(t *testing.T) {
+			o := newOffice(t, testdb.Open(t, store.SQLite), mailtest.IMAPOptions{TLS: mailtest.Plain}, mailtest.Implicit, tc.settings)
+			o.imap.DeliverAt(t, sample(t, "citizen_plain.eml"), time.Now().AddDate(0, 0, -10))
+			o.imap.Deliver(t, sample(t, "citizen_alternative.eml"))
+			o.waitConversations(tc.want)
+			o.synced()
+			o.imap.Deliver(t, sample(t, "citizen_latin1_html.eml"))
+			o.waitConversations(tc.want + 1)
+			time.Sleep(300 * time.Millisecond)
+			if n := len(o.conversations()); n != tc.want+1 {
+				t.Fatalf("%d conversations, want %d", n, tc.want+1)
+			}
+		})
+	}
+}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/blob"
+	"github.com/redazione/redazione/calendar"
 	"github.com/redazione/redazione/store"
 )
 
@@ -188,7 +189,21 @@ func (p Poller) sync(ctx context.Context, c *imapclient.Client, ch *redazione.Ch
 		last = 0
 	}
 	var set imap.UIDSet
-	set.AddRange(imap.UID(last+1), 0) // last+1:*
+	if last == 0 {
+		// The first look at this mailbox (or at a rebuilt one): what arrived
+		// since the channel was added, not years of mail handled elsewhere.
+		found, err := c.UIDSearch(&imap.SearchCriteria{Since: importSince(ch)}, nil).Wait()
+		if err != nil {
+			return fmt.Errorf("SEARCH: %w", err)
+		}
+		uids := found.AllUIDs()
+		if len(uids) == 0 {
+			return p.State.SaveMailboxState(ctx, ch.ID, uidValidity, 0)
+		}
+		set.AddNum(uids...)
+	} else {
+		set.AddRange(imap.UID(last+1), 0) // last+1:*
+	}
 	heads, err := c.Fetch(set, &imap.FetchOptions{UID: true, RFC822Size: true, Envelope: true}).Collect()
 	if err != nil {
 		return fmt.Errorf("FETCH: %w", err)
@@ -209,6 +224,16 @@ func (p Poller) sync(ctx context.Context, c *imapclient.Client, ch *redazione.Ch
 		return p.State.SaveMailboxState(ctx, ch.ID, uidValidity, last)
 	}
 	return nil
+}
+
+// importSince is the day from which a mailbox read for the first time is
+// brought in: the setting import_since, or the day before the channel was
+// added (IMAP compares days, by the date the server received each message).
+func importSince(ch *redazione.Channel) time.Time {
+	if d, err := time.ParseInLocation(time.DateOnly, ch.Settings[SettingImportSince], calendar.Rome); err == nil {
+		return d
+	}
+	return ch.CreatedAt.In(calendar.Rome).AddDate(0, 0, -1)
 }
 
 // fetchOne fetches and stores one message. It fails only when the message

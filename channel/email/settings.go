@@ -37,6 +37,10 @@ const (
 	SettingSMTPPassword = "smtp_password"
 	SettingPEC          = "pec"
 	SettingPollInterval = "poll_interval"
+	// SettingImportSince (YYYY-MM-DD) is the day from which a mailbox's
+	// existing mail is brought in when the channel first reads it; by
+	// default, the day before the channel was added.
+	SettingImportSince = "import_since"
 )
 
 // server is where one side of the channel connects.

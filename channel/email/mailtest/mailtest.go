@@ -147,7 +147,13 @@ func (l literal) Size() int64 { return l.size }
 // Deliver puts a message in the INBOX, as the mail server does on arrival.
 func (s *IMAP) Deliver(t T, raw []byte) {
 	t.Helper()
-	if _, err := s.user.Append("INBOX", literal{bytes.NewReader(raw), int64(len(raw))}, &imap.AppendOptions{}); err != nil {
+	s.DeliverAt(t, raw, time.Now())
+}
+
+// DeliverAt puts a message in the INBOX as received by the server at when.
+func (s *IMAP) DeliverAt(t T, raw []byte, when time.Time) {
+	t.Helper()
+	if _, err := s.user.Append("INBOX", literal{bytes.NewReader(raw), int64(len(raw))}, &imap.AppendOptions{Time: when}); err != nil {
 		t.Fatal(err)
 	}
 }
