@@ -106,15 +106,12 @@ func parse(raw []byte, pec bool, depth int) (*Mail, error) {
 	var plain, html string
 	parts := 0
 	for {
-		p, err := mr.NextPart()
+		p, err := nextPart(mr, &parts)
 		if err == io.EOF {
 			break
 		}
-		if err != nil && !message.IsUnknownCharset(err) {
-			return nil, redazione.FieldError("message", "parte MIME illeggibile: %v", err)
-		}
-		if parts++; parts > maxParts {
-			return nil, redazione.FieldError("message", "troppe parti MIME (oltre %d)", maxParts)
+		if err != nil {
+			return nil, err
 		}
 		ct, params, _ := partHeader(p).ContentType()
 		if envelope && depth == 0 && (ct == "message/rfc822" || strings.EqualFold(params["name"], "postacert.eml") || filename(p.Header) == "postacert.eml") {
@@ -306,4 +303,20 @@ func truncate(s string, n int) string {
 		n--
 	}
 	return s[:n]
+}
+
+// nextPart reads the next part of mr (io.EOF after the last), refusing an
+// unreadable one or more than maxParts in all, counted in *n.
+func nextPart(mr *mail.Reader, n *int) (*mail.Part, error) {
+	p, err := mr.NextPart()
+	if err == io.EOF {
+		return nil, io.EOF
+	}
+	if err != nil && !message.IsUnknownCharset(err) {
+		return nil, redazione.FieldError("message", "parte MIME illeggibile: %v", err)
+	}
+	if *n++; *n > maxParts {
+		return nil, redazione.FieldError("message", "troppe parti MIME (oltre %d)", maxParts)
+	}
+	return p, nil
 }

@@ -62,15 +62,12 @@ func parseReceipt(mr *mail.Reader, kind string) (*Mail, error) {
 	var errore string
 	parts := 0
 	for {
-		p, err := mr.NextPart()
+		p, err := nextPart(mr, &parts)
 		if err == io.EOF {
 			break
 		}
-		if err != nil && !message.IsUnknownCharset(err) {
-			return nil, redazione.FieldError("message", "parte MIME illeggibile: %v", err)
-		}
-		if parts++; parts > maxParts {
-			return nil, redazione.FieldError("message", "troppe parti MIME (oltre %d)", maxParts)
+		if err != nil {
+			return nil, err
 		}
 		ct, params, _ := partHeader(p).ContentType()
 		if filename(p.Header) != "daticert.xml" && !strings.EqualFold(params["name"], "daticert.xml") {
