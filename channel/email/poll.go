@@ -146,6 +146,16 @@ func (p Poller) session(ctx context.Context, ch *redazione.Channel) error {
 			return err
 		}
 		if c.Caps().Has(imap.CapIdle) {
+			// Mail that arrived while syncing: some servers announce it only
+			// on the next command, not when IDLE starts, so ask first.
+			if err := c.Noop().Wait(); err != nil {
+				return fmt.Errorf("NOOP: %w", err)
+			}
+			select {
+			case <-news:
+				continue
+			default:
+			}
 			idle, err := c.Idle()
 			if err != nil {
 				return fmt.Errorf("IDLE: %w", err)

@@ -98,7 +98,7 @@ func StartIMAP(t T, o IMAPOptions) *IMAP {
 	mem.AddUser(s.user)
 	opts := &imapserver.Options{
 		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
-			return mem.NewSession(), nil, nil
+			return announcingSession{mem.NewSession()}, nil, nil
 		},
 		Caps:         imap.CapSet{imap.CapIMAP4rev1: {}},
 		InsecureAuth: o.TLS != StartTLS,
@@ -123,6 +123,18 @@ func StartIMAP(t T, o IMAPOptions) *IMAP {
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
 	return s
+}
+
+// announcingSession announces, when IDLE starts, the mail that arrived since
+// the last command, as Dovecot and the other real servers do; imapmemserver
+// alone waits for the next change, which made the tests depend on timing.
+type announcingSession struct{ imapserver.Session }
+
+func (s announcingSession) Idle(w *imapserver.UpdateWriter, stop <-chan struct{}) error {
+	if err := s.Session.Poll(w, true); err != nil {
+		return err
+	}
+	return s.Session.Idle(w, stop)
 }
 
 // URL is the channel's imap_url for this server.
