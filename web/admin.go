@@ -9,6 +9,7 @@ import (
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/auth"
 	"github.com/redazione/redazione/channel"
+	"github.com/redazione/redazione/channel/telegram"
 )
 
 // adminView is the data of the administration pages.
@@ -24,6 +25,9 @@ type adminView struct {
 	// the one whose form is shown.
 	Kinds   []redazione.ChannelKind
 	NewKind redazione.ChannelKind
+	// Notice says what an action on a channel did (Warn: what it could not).
+	Notice string
+	Warn   bool
 }
 
 var channelKinds = []redazione.ChannelKind{redazione.ChannelWebChat, redazione.ChannelAPI, redazione.ChannelTelegram,
@@ -63,13 +67,18 @@ func (s *Server) baseURL(r *http.Request) string {
 }
 
 func (s *Server) adminPage(w http.ResponseWriter, r *http.Request, u *session, name, title, created string, status int, formErr error) {
+	s.adminPageWith(w, r, u, name, title, func(v *adminView) { v.Created = created }, status, formErr)
+}
+
+// adminPageWith is adminPage with what the action has to say set by set.
+func (s *Server) adminPageWith(w http.ResponseWriter, r *http.Request, u *session, name, title string, set func(*adminView), status int, formErr error) {
 	p := s.page(r, u, translate(langOf(r), title), "admin")
 	v, err := s.adminData(r, u)
 	if err != nil {
 		s.fail(w, r, p, err)
 		return
 	}
-	v.Created = created
+	set(v)
 	p.Data = v
 	s.renderForm(w, r, name, p, status, formErr)
 }
@@ -150,15 +159,39 @@ func (s *Server) createChannel(w http.ResponseWriter, r *http.Request, u *sessio
 		s.adminPage(w, r, u, "admin_channels", "admin.channels", "", 0, err)
 		return
 	}
-	shown := ""
+	set := func(v *adminView) {}
 	switch {
 	case c.Kind == redazione.ChannelAPI:
-		shown = c.Name + ": " + c.Secret
+		set = func(v *adminView) { v.Created = c.Name + ": " + c.Secret }
 	case c.Kind == redazione.ChannelTelegram && channel.WebhookPath(c) != "":
-		// setWebhook needs both: the address and the secret_token.
-		shown = fmt.Sprintf("%s: webhook %s%s, secret_token %s", c.Name, s.baseURL(r), channel.WebhookPath(c), c.Secret)
+		set = s.registerTelegram(r, u, c)
 	}
-	s.adminPage(w, r, u, "admin_channels", "admin.channels", shown, http.StatusOK, nil)
+	s.adminPageWith(w, r, u, "admin_channels", "admin.channels", set, http.StatusOK, nil)
+}
+
+// registerTelegram asks Telegram to post the bot's updates to Redazione
+// (setWebhook), and says how it went.
+func (s *Server) registerTelegram(r *http.Request, u *session, c *redazione.Channel) func(*adminView) {
+	url := s.baseURL(r) + channel.WebhookPath(c)
+	if err := telegram.SetWebhook(r.Context(), nil, c, url); err != nil {
+		return func(v *adminView) {
+			v.Notice, v.Warn = fmt.Sprintf(translate(langOf(r), "admin.telegram.failed"), c.Name, redazione.ErrorMessage(err)), true
+		}
+	}
+	s.DB.Audit(r.Context(), redazione.AuditEntry{EnteID: c.EnteID, ActorID: u.Actor.UserID, Action: "channel.webhook", Target: fmt.Sprint(c.ID), Detail: url})
+	return func(v *adminView) { v.Notice = fmt.Sprintf(translate(langOf(r), "admin.telegram.done"), c.Name, url) }
+}
+
+// registerTelegramWebhook registers an existing Telegram channel's webhook
+// again (a new public address, a new bot token).
+func (s *Server) registerTelegramWebhook(w http.ResponseWriter, r *http.Request, u *session) {
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	c, err := s.DB.Channel(r.Context(), id)
+	if err != nil || c.EnteID != u.Actor.EnteID || c.Kind != redazione.ChannelTelegram || channel.WebhookPath(c) == "" {
+		s.fail(w, r, nil, redazione.Errorf(redazione.ENOTFOUND, "canale Telegram in modalità webhook non trovato"))
+		return
+	}
+	s.adminPageWith(w, r, u, "admin_channels", "admin.channels", s.registerTelegram(r, u, c), http.StatusOK, nil)
 }
 
 // formSettings reads the settings of a channel kind from a form (fields

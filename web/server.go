@@ -104,6 +104,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /admin/channels", s.admin(s.createChannel))
 	mux.HandleFunc("POST /admin/channels/{id}", s.admin(s.updateChannel))
 	mux.HandleFunc("POST /admin/channels/{id}/settings", s.admin(s.updateChannelSettings))
+	mux.HandleFunc("POST /admin/channels/{id}/telegram-webhook", s.admin(s.registerTelegramWebhook))
 	mux.HandleFunc("GET /admin/desks", s.admin(s.desksPage))
 	mux.HandleFunc("POST /admin/desks/{id}", s.admin(s.renameDesk))
 	mux.HandleFunc("GET /admin/audit", s.user(s.auditPage))

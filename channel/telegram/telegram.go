@@ -328,6 +328,12 @@ func Poll(ctx context.Context, ch *redazione.Channel, ing Ingester, client *http
 	wait := time.Second
 	for ctx.Err() == nil {
 		updates, err := getUpdates(ctx, client, base, ch.Settings["token"], offset)
+		if errors.Is(err, errWebhookActive) {
+			// The bot was on a webhook: polling takes over.
+			if err = DeleteWebhook(ctx, client, ch); err == nil {
+				continue
+			}
+		}
 		if err != nil {
 			if ctx.Err() == nil {
 				log.Warn("telegram getUpdates", "channel", ch.ID, "err", err)
@@ -392,8 +398,14 @@ func getUpdates(ctx context.Context, client *http.Client, base, token string, of
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 16<<20)).Decode(&r); err != nil {
 		return nil, fmt.Errorf("risposta illeggibile del Bot API: %s", resp.Status)
 	}
+	if resp.StatusCode == http.StatusConflict {
+		return nil, errWebhookActive
+	}
 	if !r.OK {
 		return nil, fmt.Errorf("Bot API: %s %s", resp.Status, r.Description)
 	}
 	return r.Result, nil
 }
+
+// errWebhookActive is getUpdates refused because a webhook is set (409).
+var errWebhookActive = errors.New("Telegram: webhook attivo, getUpdates rifiutato")
