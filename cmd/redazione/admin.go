@@ -14,6 +14,7 @@ import (
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/auth"
 	"github.com/redazione/redazione/channel"
+	"github.com/redazione/redazione/channel/telegram"
 	"github.com/redazione/redazione/secrets"
 	"github.com/redazione/redazione/store"
 )
@@ -199,10 +200,16 @@ func admin(ctx context.Context, cfg config, args []string, stdout io.Writer) err
 			res["pec"] = c.Settings["pec"] == "true"
 		case redazione.ChannelTelegram:
 			// Give both to setWebhook: url (behind the public address) and
-			// secret_token.
+			// secret_token. With a public https address, Redazione does.
 			res["webhook_url"] = fmt.Sprintf("/hooks/telegram/%d", c.ID)
 			res["secret"] = c.Secret
 			res["token"] = secrets.Mask(c.Settings["token"])
+			if path := channel.WebhookPath(c); path != "" && strings.HasPrefix(cfg.PublicURL, "https://") {
+				res["webhook_registered"] = true
+				if err := telegram.SetWebhook(ctx, nil, c, strings.TrimRight(cfg.PublicURL, "/")+path); err != nil {
+					res["webhook_registered"], res["webhook_error"] = false, redazione.ErrorMessage(err)
+				}
+			}
 		default:
 			res["widget"] = fmt.Sprintf(`<script src="/widget.js" data-channel="%d" defer></script>`, c.ID)
 		}

@@ -39,6 +39,7 @@ func TestScriptingContract(t *testing.T) {
 		t.Run(string(d), func(t *testing.T) {
 			dir := t.TempDir()
 			t.Setenv("REDAZIONE_DATA_DIR", dir)
+			t.Setenv("REDAZIONE_PUBLIC_URL", "") // no webhook registered with the real Telegram
 			if d == store.Postgres {
 				t.Setenv("REDAZIONE_DATABASE_URL", testdb.URL(t, d))
 			} else {
@@ -182,5 +183,37 @@ func TestChannelAddEmail(t *testing.T) {
 	if err := run(context.Background(), []string{"channel", "list"}, &out, &errb); err != nil || strings.Contains(out.String(), "SEGRETA") ||
 		!strings.Contains(out.String(), `"kind":"email"`) || !strings.Contains(out.String(), `"health"`) || strings.Count(out.String(), "\n") != 1 {
 		t.Fatalf("channel list: %v\n%s", err, out.String())
+	}
+}
+
+// With a public https address, `channel add telegram` registers the bot's
+// webhook itself and says whether Telegram accepted it.
+func TestChannelAddTelegramRegistersWebhook(t *testing.T) {
+	t.Setenv("REDAZIONE_DATA_DIR", t.TempDir())
+	t.Setenv("REDAZIONE_DATABASE_URL", "")
+	t.Setenv("REDAZIONE_PUBLIC_URL", "https://redazione.comune.example.it")
+	var got []map[string]any
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var m map[string]any
+		json.NewDecoder(r.Body).Decode(&m)
+		m["path"] = r.URL.Path
+		got = append(got, m)
+		if r.URL.Path != "/bot123456:GOOD/setWebhook" {
+			w.WriteHeader(401)
+			io.WriteString(w, `{"ok": false, "error_code": 401, "description": "Unauthorized"}`)
+			return
+		}
+		io.WriteString(w, `{"ok": true, "result": true, "description": "Webhook was set"}`)
+	}))
+	defer api.Close()
+	cli(t, "ente", "create", "--slug", "comune", "--name", "Comune di Prova")
+	ch := cli(t, "channel", "add", "telegram", "--name", "Bot", "--set", "token=123456:GOOD", "--set", "api_base_url="+api.URL)
+	if ch["webhook_registered"] != true || len(got) != 1 || got[0]["secret_token"] != ch["secret"] ||
+		got[0]["url"] != fmt.Sprintf("https://redazione.comune.example.it/hooks/telegram/%v", ch["id"]) {
+		t.Fatalf("channel add telegram = %v; Bot API got %v", ch, got)
+	}
+	bad := cli(t, "channel", "add", "telegram", "--name", "Bot sbagliato", "--set", "token=999:BAD", "--set", "api_base_url="+api.URL)
+	if bad["webhook_registered"] != false || !strings.Contains(fmt.Sprint(bad["webhook_error"]), "401 Unauthorized") {
+		t.Fatalf("a refused registration = %v", bad)
 	}
 }
