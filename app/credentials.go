@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/channel"
 	"github.com/redazione/redazione/channel/meta"
 )
 
@@ -31,7 +32,7 @@ func (a *App) checkCredentials(ctx context.Context) {
 			a.log.Warn("channel credentials", "channel", ch.ID, "err", err)
 			a.DB.ChannelError(ctx, ch.ID, err.Error())
 			expire = ch.CredentialsExpireAt // as known before
-		} else if !expire.IsZero() && time.Until(expire) < 14*24*time.Hour {
+		} else if !expire.IsZero() && time.Until(expire) < channel.CredentialsWarning {
 			a.log.Warn("channel credentials expire soon", "channel", ch.ID, "expire_at", expire)
 		}
 		if err := a.DB.CredentialsChecked(ctx, ch.ID, expire); err != nil && ctx.Err() == nil {

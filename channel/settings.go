@@ -12,6 +12,10 @@ import (
 	"github.com/redazione/redazione/secrets"
 )
 
+// CredentialsWarning is how long before they expire a channel's credentials
+// are flagged to administrators.
+const CredentialsWarning = 14 * 24 * time.Hour
+
 // Setting is one setting an administrator gives a channel of some kind.
 type Setting struct {
 	Key      string

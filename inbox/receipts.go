@@ -13,6 +13,7 @@ import (
 // replies changed.
 func (s *Service) Receipts(ctx context.Context, ch *redazione.Channel, rs []store.Receipt) (int, error) {
 	changed := 0
+	convs := map[int64]*redazione.Conversation{} // a watermark names many replies of one conversation
 	for _, r := range rs {
 		done, err := s.DB.ApplyReceipt(ctx, ch, r)
 		if redazione.ErrorCode(err) == redazione.EINVALID {
@@ -23,9 +24,12 @@ func (s *Service) Receipts(ctx context.Context, ch *redazione.Channel, rs []stor
 			return changed, err
 		}
 		for _, d := range done {
-			conv, err := s.DB.Conversation(ctx, redazione.SystemActor(ch.EnteID), d.ConversationID)
-			if err != nil {
-				continue
+			conv := convs[d.ConversationID]
+			if conv == nil {
+				if conv, err = s.DB.Conversation(ctx, redazione.SystemActor(ch.EnteID), d.ConversationID); err != nil {
+					continue
+				}
+				convs[d.ConversationID] = conv
 			}
 			s.publish(ctx, events.Event{Type: events.MessageUpdated, EnteID: ch.EnteID, ConversationID: conv.ID, DeskID: conv.DeskID,
 				ContactID: conv.ContactID, MessageID: d.MessageID})

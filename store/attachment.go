@@ -67,12 +67,13 @@ func (db *DB) insertAttachments(ctx context.Context, tx conn, enteID, messageID 
 	return pending, nil
 }
 
-const attachmentColumns = "id, message_id, name, content_type, size, blob_key, status, error"
+const attachmentColumns = "t.id, t.message_id, t.name, t.content_type, t.size, t.blob_key, t.status, t.error"
 
-func scanAttachment(row interface{ Scan(...any) error }) (redazione.Attachment, error) {
+// scanAttachment reads attachmentColumns, then the extra columns into extra.
+func scanAttachment(row interface{ Scan(...any) error }, extra ...any) (redazione.Attachment, error) {
 	var a redazione.Attachment
 	var status string
-	err := row.Scan(&a.ID, &a.MessageID, &a.Name, &a.ContentType, &a.Size, &a.BlobKey, &status, &a.Error)
+	err := row.Scan(append([]any{&a.ID, &a.MessageID, &a.Name, &a.ContentType, &a.Size, &a.BlobKey, &status, &a.Error}, extra...)...)
 	a.Status = redazione.AttachmentStatus(status)
 	return a, err
 }
@@ -88,7 +89,7 @@ func (db *DB) loadAttachments(ctx context.Context, msgs []*redazione.Message) er
 		byID[m.ID] = m
 		args = append(args, m.ID)
 	}
-	rows, err := db.reader().query(ctx, "SELECT "+attachmentColumns+" FROM attachments WHERE message_id IN ("+placeholders(len(args))+") ORDER BY id", args...)
+	rows, err := db.reader().query(ctx, "SELECT "+attachmentColumns+" FROM attachments t WHERE t.message_id IN ("+placeholders(len(args))+") ORDER BY t.id", args...)
 	if err != nil {
 		return fmt.Errorf("attachments: %w", err)
 	}
@@ -107,8 +108,7 @@ func (db *DB) loadAttachments(ctx context.Context, msgs []*redazione.Message) er
 // Attachment returns an attachment of a conversation the actor may see.
 func (db *DB) Attachment(ctx context.Context, a redazione.Actor, id int64) (*redazione.Attachment, error) {
 	var conv int64
-	var at redazione.Attachment
-	err := db.reader().row(ctx, "SELECT a.conversation_id FROM attachments t JOIN messages a ON a.id = t.message_id WHERE t.id = ? AND t.ente_id = ?", id, a.EnteID).Scan(&conv)
+	at, err := scanAttachment(db.reader().row(ctx, "SELECT "+attachmentColumns+", m.conversation_id FROM attachments t JOIN messages m ON m.id = t.message_id WHERE t.id = ? AND t.ente_id = ?", id, a.EnteID), &conv)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("allegato")
 	}
@@ -117,10 +117,6 @@ func (db *DB) Attachment(ctx context.Context, a redazione.Actor, id int64) (*red
 	}
 	if _, err := db.Conversation(ctx, a, conv); err != nil {
 		return nil, err
-	}
-	at, err = scanAttachment(db.reader().row(ctx, "SELECT "+attachmentColumns+" FROM attachments WHERE id = ?", id))
-	if err != nil {
-		return nil, fmt.Errorf("attachment: %w", err)
 	}
 	return &at, nil
 }

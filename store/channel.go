@@ -86,10 +86,8 @@ func (db *DB) CreateChannel(ctx context.Context, a redazione.Actor, c *redazione
 	if c.Secret == "" {
 		return redazione.FieldError("secret", "manca il segreto del canale")
 	}
-	if v := c.Settings[CredentialsExpireSetting]; v != "" {
-		if _, err := time.Parse(time.DateOnly, v); err != nil {
-			return redazione.FieldError(CredentialsExpireSetting, "la data di scadenza delle credenziali va scritta come AAAA-MM-GG")
-		}
+	if err := checkExpiry(c.Settings); err != nil {
+		return err
 	}
 	sealed, err := db.sealSettings(c.Settings)
 	if err != nil {
@@ -161,10 +159,8 @@ func (db *DB) UpdateChannelSettings(ctx context.Context, a redazione.Actor, id i
 	if !a.CanAdmin() {
 		return redazione.Errorf(redazione.EFORBIDDEN, "solo un amministratore può modificare i canali")
 	}
-	if v := settings[CredentialsExpireSetting]; v != "" {
-		if _, err := time.Parse(time.DateOnly, v); err != nil {
-			return redazione.FieldError(CredentialsExpireSetting, "la data di scadenza delle credenziali va scritta come AAAA-MM-GG")
-		}
+	if err := checkExpiry(settings); err != nil {
+		return err
 	}
 	old, err := db.Channel(ctx, id)
 	if err != nil || old.EnteID != a.EnteID {
@@ -318,6 +314,16 @@ func (db *DB) ChannelError(ctx context.Context, channelID int64, msg string) {
 // writes when credentials the platform cannot be asked about expire (a mail
 // password's renewal date, say), as YYYY-MM-DD.
 const CredentialsExpireSetting = "credentials_expire_at"
+
+// checkExpiry refuses a credentials expiry date that is not YYYY-MM-DD.
+func checkExpiry(settings map[string]string) error {
+	if v := settings[CredentialsExpireSetting]; v != "" {
+		if _, err := time.Parse(time.DateOnly, v); err != nil {
+			return redazione.FieldError(CredentialsExpireSetting, "la data di scadenza delle credenziali va scritta come AAAA-MM-GG")
+		}
+	}
+	return nil
+}
 
 // CredentialsToCheck lists the enabled channels of the kinds given whose
 // credentials were last checked before since.

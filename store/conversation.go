@@ -255,8 +255,7 @@ func (db *DB) messages(ctx context.Context, enteID, conversationID int64, max in
 	if max <= 0 {
 		max = 500
 	}
-	q := `SELECT m.id, m.ente_id, m.conversation_id, m.direction, m.author_id, COALESCE(u.name, ''), m.external_id, m.text,
-	 m.sent_at, m.created_at, m.delivery, m.delivery_error, m.attempts, m.hidden, m.private_reply_to
+	q := "SELECT " + messageColumns + `
 	 FROM messages m LEFT JOIN users u ON u.id = m.author_id
 	 WHERE m.conversation_id = ? AND m.ente_id = ?`
 	if !notes {
@@ -282,6 +281,11 @@ func (db *DB) messages(ctx context.Context, enteID, conversationID int64, max in
 	slices.Reverse(out)
 	return out, db.loadAttachments(ctx, out)
 }
+
+// messageColumns are what scanMessage reads, from messages m joined to the
+// author u.
+const messageColumns = `m.id, m.ente_id, m.conversation_id, m.direction, m.author_id, COALESCE(u.name, ''), m.external_id, m.text,
+	 m.sent_at, m.created_at, m.delivery, m.delivery_error, m.attempts, m.hidden, m.private_reply_to`
 
 func scanMessage(row interface{ Scan(...any) error }) (*redazione.Message, error) {
 	var m redazione.Message

@@ -96,10 +96,11 @@ func (db *DB) Ingest(ctx context.Context, ch *redazione.Channel, in Inbound) (*I
 	}
 	// Stemming is the costliest part of indexing: done here, in the
 	// caller's goroutine, not in the single writer.
-	in.doc = search.Document(in.Text)
+	indexed := in.Text
 	if in.Email != nil && in.Email.Subject != "" {
-		in.doc = search.Document(in.Email.Subject + "\n" + in.Text) // an e-mail is found by its subject too
+		indexed = in.Email.Subject + "\n" + in.Text // an e-mail is found by its subject too
 	}
+	in.doc = search.Document(indexed)
 	in.flags = flagsOf(in)
 	if db.dialect == SQLite {
 		// One writer: messages arriving together share a transaction.
@@ -410,8 +411,7 @@ func (db *DB) AddMessage(ctx context.Context, a redazione.Actor, conversationID 
 
 // Message returns one message of an ente (for delivery jobs).
 func (db *DB) Message(ctx context.Context, enteID, id int64) (*redazione.Message, error) {
-	m, err := scanMessage(db.reader().row(ctx, `SELECT m.id, m.ente_id, m.conversation_id, m.direction, m.author_id, COALESCE(u.name, ''), m.external_id, m.text,
-	 m.sent_at, m.created_at, m.delivery, m.delivery_error, m.attempts, m.hidden, m.private_reply_to
+	m, err := scanMessage(db.reader().row(ctx, "SELECT "+messageColumns+`
 	 FROM messages m LEFT JOIN users u ON u.id = m.author_id WHERE m.id = ? AND m.ente_id = ?`, id, enteID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("messaggio")
@@ -483,8 +483,7 @@ func (db *DB) ContactThread(ctx context.Context, channelID int64, externalID str
 	if err != nil {
 		return 0, nil, fmt.Errorf("contact: %w", err)
 	}
-	rows, err := db.reader().query(ctx, `SELECT m.id, m.ente_id, m.conversation_id, m.direction, m.author_id, COALESCE(u.name, ''), m.external_id, m.text,
-	 m.sent_at, m.created_at, m.delivery, m.delivery_error, m.attempts, m.hidden, m.private_reply_to
+	rows, err := db.reader().query(ctx, "SELECT "+messageColumns+`
 	 FROM messages m JOIN conversations c ON c.id = m.conversation_id LEFT JOIN users u ON u.id = m.author_id
 	 WHERE c.contact_id = ? AND m.direction <> 'note' ORDER BY m.id DESC LIMIT ?`, contactID, max)
 	if err != nil {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -20,19 +19,9 @@ import (
 	"github.com/redazione/redazione/store"
 )
 
-// mailSample reads a message of channel/email/testdata with CRLF line ends
-// and its placeholders filled.
+// mailSample reads a message of channel/email/testdata (mailtest.Message).
 func mailSample(t testing.TB, name string, vars ...string) []byte {
-	t.Helper()
-	b, err := os.ReadFile("../channel/email/testdata/" + name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b = bytes.ReplaceAll(bytes.ReplaceAll(b, []byte("\r\n"), []byte("\n")), []byte("\n"), []byte("\r\n"))
-	for i := 0; i+1 < len(vars); i += 2 {
-		b = bytes.ReplaceAll(b, []byte(vars[i]), []byte(vars[i+1]))
-	}
-	return b
+	return mailtest.Message(t, "../channel/email/testdata/"+name, vars...)
 }
 
 func eventually(t testing.TB, what string, ok func() bool) {

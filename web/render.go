@@ -391,9 +391,6 @@ func fileSize(n int64) string {
 	}
 }
 
-// credentialsWarning is how long before they expire credentials are flagged.
-const credentialsWarning = 14 * 24 * time.Hour
-
 // credentialsState says whether a channel's credentials are fine ("ok"),
 // expire within two weeks ("soon") or have expired; "" when they do not expire.
 func credentialsState(expire, now time.Time) string {
@@ -402,7 +399,7 @@ func credentialsState(expire, now time.Time) string {
 		return ""
 	case !expire.After(now):
 		return "expired"
-	case expire.Sub(now) < credentialsWarning:
+	case expire.Sub(now) < channel.CredentialsWarning:
 		return "soon"
 	}
 	return "ok"

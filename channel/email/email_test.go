@@ -9,7 +9,6 @@ import (
 	"mime"
 	"net"
 	"net/mail"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -27,19 +26,9 @@ import (
 	"github.com/redazione/redazione/store"
 )
 
-// sample reads a message of testdata with CRLF line ends and its
-// placeholders filled.
+// sample reads a message of testdata (mailtest.Message).
 func sample(t testing.TB, name string, vars ...string) []byte {
-	t.Helper()
-	b, err := os.ReadFile("testdata/" + name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b = bytes.ReplaceAll(bytes.ReplaceAll(b, []byte("\r\n"), []byte("\n")), []byte("\n"), []byte("\r\n"))
-	for i := 0; i+1 < len(vars); i += 2 {
-		b = bytes.ReplaceAll(b, []byte(vars[i]), []byte(vars[i+1]))
-	}
-	return b
+	return mailtest.Message(t, "testdata/"+name, vars...)
 }
 
 func waitFor(t testing.TB, what string, ok func() bool) {

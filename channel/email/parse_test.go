@@ -4,30 +4,19 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"os"
 	"strings"
 	"testing"
 
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/blob"
 	"github.com/redazione/redazione/channel"
+	"github.com/redazione/redazione/channel/email/mailtest"
 	"github.com/redazione/redazione/store"
 )
 
-// sample reads a message of testdata with CRLF line ends, as servers keep
-// them, and its placeholders filled.
+// sample reads a message of testdata (mailtest.Message).
 func sample(t testing.TB, name string, vars ...string) []byte {
-	t.Helper()
-	b, err := os.ReadFile("testdata/" + name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b = bytes.ReplaceAll(b, []byte("\r\n"), []byte("\n"))
-	b = bytes.ReplaceAll(b, []byte("\n"), []byte("\r\n"))
-	for i := 0; i+1 < len(vars); i += 2 {
-		b = bytes.ReplaceAll(b, []byte(vars[i]), []byte(vars[i+1]))
-	}
-	return b
+	return mailtest.Message(t, "testdata/"+name, vars...)
 }
 
 func TestParsePlain(t *testing.T) {

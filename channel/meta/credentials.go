@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/redazione/redazione"
@@ -24,20 +23,13 @@ func TokenExpiry(ctx context.Context, client *http.Client, ch *redazione.Channel
 	if token == "" {
 		return time.Time{}, errors.New("il canale non ha il token")
 	}
-	base := strings.TrimRight(ch.Settings["api_base_url"], "/")
-	if base == "" {
-		base = DefaultBaseURL
-	}
-	version := ch.Settings["api_version"]
-	if version == "" {
-		version = DefaultVersion
-	}
+	_, api := graphBase(ch)
 	asker := token
 	if id := ch.Settings["app_id"]; id != "" && ch.Settings["app_secret"] != "" {
 		asker = id + "|" + ch.Settings["app_secret"]
 	}
 	q := url.Values{"input_token": {token}, "access_token": {asker}}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/"+version+"/debug_token?"+q.Encode(), nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, api+"/debug_token?"+q.Encode(), nil)
 	if err != nil {
 		return time.Time{}, errors.New("indirizzo del Graph API non valido")
 	}

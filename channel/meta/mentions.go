@@ -140,15 +140,8 @@ func replyToMention(ctx context.Context, client *http.Client, ch *redazione.Chan
 // graphGet reads a Graph API path (with its query) of the channel's
 // account into out. The token never appears in an error.
 func graphGet(ctx context.Context, client *http.Client, ch *redazione.Channel, pathQuery string, out any) error {
-	base := strings.TrimRight(ch.Settings["api_base_url"], "/")
-	if base == "" {
-		base = DefaultBaseURL
-	}
-	version := ch.Settings["api_version"]
-	if version == "" {
-		version = DefaultVersion
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/"+version+"/"+pathQuery, nil)
+	_, api := graphBase(ch)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, api+"/"+pathQuery, nil)
 	if err != nil {
 		return errors.New("indirizzo del Graph API non valido")
 	}

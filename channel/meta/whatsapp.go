@@ -200,7 +200,7 @@ func (s WhatsAppSender) Send(ctx context.Context, ch *redazione.Channel, conv *r
 // with its token. 429 and 5xx are tried again; any other refusal is final
 // and keeps Meta's reason. The token never appears in an error.
 func graphPost(ctx context.Context, client *http.Client, ch *redazione.Channel, path string, payload any, platform string) error {
-	_, err := graphSend(ctx, client, ch, path, payload, platform)
+	_, err := graphCall(ctx, client, ch, path, payload, platform, "ha rifiutato il messaggio")
 	return err
 }
 
@@ -218,16 +218,9 @@ func graphCall(ctx context.Context, client *http.Client, ch *redazione.Channel, 
 	if token == "" {
 		return "", jobs.Permanent{Err: fmt.Errorf("il canale %s non ha il token", platform)}
 	}
-	base := strings.TrimRight(ch.Settings["api_base_url"], "/")
-	if base == "" {
-		base = DefaultBaseURL
-	}
-	version := ch.Settings["api_version"]
-	if version == "" {
-		version = DefaultVersion
-	}
+	_, api := graphBase(ch)
 	body, _ := json.Marshal(payload)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/"+version+"/"+path, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, api+"/"+path, bytes.NewReader(body))
 	if err != nil {
 		return "", jobs.Permanent{Err: errors.New("indirizzo del Graph API non valido")}
 	}

@@ -301,8 +301,18 @@ func (s Sender) call(ctx context.Context, base, token, method, contentType strin
 	case resp.StatusCode >= 500:
 		return fmt.Errorf("Telegram ha risposto %s", resp.Status)
 	default:
-		return jobs.Permanent{Err: fmt.Errorf("Telegram ha rifiutato il messaggio: %d %s", resp.StatusCode, r.Description)}
+		return jobs.Permanent{Err: refusal{resp.StatusCode, r.Description}}
 	}
+}
+
+// refusal is Telegram's final "no" to a request, with its reason.
+type refusal struct {
+	Code        int
+	Description string
+}
+
+func (r refusal) Error() string {
+	return fmt.Sprintf("Telegram ha rifiutato il messaggio: %d %s", r.Code, r.Description)
 }
 
 // Ingester stores a citizen's message (inbox.Service).

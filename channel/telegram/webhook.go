@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/redazione/redazione"
-	"github.com/redazione/redazione/jobs"
 )
 
 // SetWebhook asks Telegram to post the bot's updates to url, with the
@@ -36,12 +35,12 @@ func botMethod(ctx context.Context, client *http.Client, ch *redazione.Channel, 
 	if err == nil {
 		err = Sender{Client: client}.call(ctx, base, token, method, "application/json", bytes.NewReader(body))
 	}
-	var p jobs.Permanent
-	if errors.As(err, &p) {
-		err = p.Err
-	}
-	if err != nil {
-		return redazione.Errorf(redazione.EINVALID, "%s non riuscito: %s", method, strings.TrimPrefix(err.Error(), "Telegram ha rifiutato il messaggio: "))
+	var r refusal
+	switch {
+	case errors.As(err, &r):
+		return redazione.Errorf(redazione.EINVALID, "%s non riuscito: %d %s", method, r.Code, r.Description)
+	case err != nil:
+		return redazione.Errorf(redazione.EINVALID, "%s non riuscito: %v", method, err) // errors name the host, never the token
 	}
 	return nil
 }

@@ -19,6 +19,7 @@ import (
 	"math/big"
 	"net"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -36,6 +37,21 @@ type T interface {
 	Helper()
 	Fatal(args ...any)
 	Cleanup(func())
+}
+
+// Message reads a sample message from the file at path with CRLF line ends,
+// as servers keep them, and its placeholders (pairs: old, new) filled.
+func Message(t T, path string, vars ...string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = bytes.ReplaceAll(bytes.ReplaceAll(b, []byte("\r\n"), []byte("\n")), []byte("\n"), []byte("\r\n"))
+	for i := 0; i+1 < len(vars); i += 2 {
+		b = bytes.ReplaceAll(b, []byte(vars[i]), []byte(vars[i+1]))
+	}
+	return b
 }
 
 // TLS modes of a test server.
