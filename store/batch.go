@@ -15,23 +15,27 @@ import (
 // Group commit on SQLite. SQLite has one writer, so messages that arrive
 // while a transaction is running wait anyway; the ingest writer takes all of
 // them at once and stores them in one transaction. If one of them fails, the
-// batch is rolled back and each message is stored in a transaction of its
-// own, so a bad message fails alone. Nobody is answered before the commit:
-// what is acknowledged is stored.
+// batch is rolled back, that message is stored (or refused) in a transaction
+// of its own, and the rest of the batch is stored together again: a bad
+// message fails alone. Nobody is answered before the commit: what is
+// acknowledged is stored.
 
 // maxIngestBatch bounds a group commit, and so the latency of its first
 // message.
 const maxIngestBatch = 256
 
 type ingestReq struct {
-	ctx  context.Context
-	ch   *redazione.Channel
-	in   Inbound
-	cfg  *SLAConfig
-	now  time.Time
-	res  *Ingested
-	err  error
-	done chan struct{}
+	ctx context.Context
+	ch  *redazione.Channel
+	in  Inbound
+	cfg *SLAConfig
+	now time.Time
+	res *Ingested
+	err error
+	// lookup: look for the message among those stored before inserting
+	// it (see ingestAll).
+	lookup bool
+	done   chan struct{}
 }
 
 var errClosed = errors.New("il database è stato chiuso")
@@ -102,48 +106,73 @@ func (db *DB) runIngestBatch(batch []*ingestReq) {
 		}
 		live = append(live, r)
 	}
-	if len(live) == 0 {
-		return
-	}
-	if len(live) > 1 && db.ingestAll(ctx, live) {
-		return
-	}
-	// One message, or one of the batch failed: each in its own transaction,
-	// so that a bad message fails alone. (Savepoints would isolate them
-	// inside one transaction, but FTS5 flushes its index at every savepoint,
-	// which costs more than the transactions it saves.)
-	for _, r := range live {
-		var res *Ingested
-		r.err = db.inTxCached(ctx, func(c conn) error {
-			var err error
-			res, err = db.ingest(r.ctx, c, r.ch, r.in, r.cfg, r.now)
-			return err
-		})
-		if r.err == nil {
-			r.res = res
+	for len(live) > 0 {
+		failed, err := db.ingestAll(ctx, live)
+		switch {
+		case err == nil:
+			return
+		case failed < 0:
+			// The transaction itself failed: each message on its own.
+			for _, r := range live {
+				db.ingestAlone(ctx, r)
+			}
+			return
+		case errors.Is(err, errSeen) && !live[failed].lookup:
+			// A redelivery (or the same message twice in the batch): run
+			// the batch again, with this one looked up first.
+			live[failed].lookup = true
+		default:
+			// A bad message fails alone, in its own transaction, and the
+			// rest of the batch is stored together. (Savepoints would
+			// isolate it inside one transaction, but FTS5 flushes its index
+			// at every savepoint, which costs more than they save.)
+			db.ingestAlone(ctx, live[failed])
+			live = append(live[:failed:failed], live[failed+1:]...)
 		}
 	}
 }
 
-// ingestAll stores every message of the batch in one transaction, or none:
-// it reports whether it committed.
-func (db *DB) ingestAll(ctx context.Context, batch []*ingestReq) bool {
-	ok := db.inTxCached(ctx, func(c conn) error {
-		for _, r := range batch {
+func (db *DB) ingestAlone(ctx context.Context, r *ingestReq) {
+	var res *Ingested
+	r.err = db.inTxCached(ctx, func(c conn) error {
+		var err error
+		res, err = db.ingest(r.ctx, c, r.ch, r.in, r.cfg, r.now)
+		return err
+	})
+	if r.err == nil {
+		r.res = res
+	}
+}
+
+// errSeen stops an optimistic ingest at the unique index of external ids.
+var errSeen = errors.New("message already stored")
+
+// ingestAll stores every message of the batch in one transaction, or none.
+// On failure it reports which message failed (-1 if it was the transaction
+// itself) and why. It is optimistic: a message already stored is not looked
+// up first (a lookup per message was a tenth of the writer's time), but
+// stops the batch with errSeen at the unique index, and is looked up when
+// the batch runs again. Platforms rarely redeliver, so this is cheaper.
+func (db *DB) ingestAll(ctx context.Context, batch []*ingestReq) (int, error) {
+	failed := -1
+	err := db.inTxCached(ctx, func(c conn) error {
+		for i, r := range batch {
+			c.optimistic = !r.lookup
 			res, err := db.ingest(r.ctx, c, r.ch, r.in, r.cfg, r.now)
 			if err != nil {
+				failed = i
 				return err
 			}
 			r.res = res
 		}
 		return nil
-	}) == nil
-	if !ok {
+	})
+	if err != nil {
 		for _, r := range batch {
 			r.res = nil
 		}
 	}
-	return ok
+	return failed, err
 }
 
 // inTxCached is inTx with the ingest statements kept prepared.

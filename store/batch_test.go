@@ -66,3 +66,75 @@ func TestIngestGroupCommitIsolatesFailures(t *testing.T) {
 		}
 	})
 }
+
+// Redeliveries mixed into a burst of new messages (a platform retrying
+// while citizens keep writing) are answered with the stored message, and
+// every new message is stored once.
+func TestIngestGroupCommitRedeliveries(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		o := newOffice(t, db, "ente")
+		in := func(i int) store.Inbound {
+			return store.Inbound{ExternalID: fmt.Sprintf("m%d", i), ContactID: fmt.Sprintf("c%d", i%7), Text: fmt.Sprintf("Messaggio numero %d sulla TARI", i)}
+		}
+		first := map[int]int64{}
+		for i := 0; i < 40; i++ { // stored before the burst
+			res, err := db.Ingest(ctx, o.webchat, in(i))
+			if err != nil {
+				t.Fatal(err)
+			}
+			first[i] = res.Message.ID
+		}
+		// The burst: messages 0-39 again, 40-119 new, and 80-119 twice.
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		type outcome struct {
+			id  int64
+			dup bool
+		}
+		got := map[int][]outcome{}
+		send := func(i int) {
+			defer wg.Done()
+			res, err := db.Ingest(ctx, o.webchat, in(i))
+			if err != nil {
+				t.Errorf("message %d: %v", i, err)
+				return
+			}
+			mu.Lock()
+			got[i] = append(got[i], outcome{res.Message.ID, res.Duplicate})
+			mu.Unlock()
+		}
+		for i := 0; i < 120; i++ {
+			wg.Add(1)
+			go send(i)
+			if i >= 80 {
+				wg.Add(1)
+				go send(i)
+			}
+		}
+		wg.Wait()
+		for i := 0; i < 120; i++ {
+			outs := got[i]
+			dups := 0
+			for _, o := range outs {
+				if o.id != outs[0].id {
+					t.Errorf("message %d answered with ids %d and %d", i, outs[0].id, o.id)
+				}
+				if o.dup {
+					dups++
+				}
+			}
+			switch {
+			case i < 40 && (dups != 1 || outs[0].id != first[i]):
+				t.Errorf("redelivery of message %d: duplicate=%v id %d, want the stored %d", i, dups == 1, outs[0].id, first[i])
+			case i >= 80 && dups != 1:
+				t.Errorf("message %d sent twice in the burst: %d answers say duplicate, want 1", i, dups)
+			case i >= 40 && i < 80 && dups != 0:
+				t.Errorf("new message %d answered as a duplicate", i)
+			}
+		}
+		if n := count(t, db, "messages"); n != 120 {
+			t.Fatalf("%d messages stored, want 120", n)
+		}
+	})
+}

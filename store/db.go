@@ -205,6 +205,9 @@ type conn struct {
 	// With fts, full-text rows are written at the end of the transaction
 	// (SQLite ingest; see ftsBuffer).
 	fts *ftsBuffer
+	// optimistic skips the duplicate lookup of ingest: the unique index
+	// stops a duplicate, and the batch is run again one by one.
+	optimistic bool
 }
 
 func (c conn) prepared(ctx context.Context, q string) *sql.Stmt {

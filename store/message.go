@@ -131,7 +131,7 @@ func (db *DB) ingest(ctx context.Context, tx conn, ch *redazione.Channel, in Inb
 				return fmt.Errorf("ingest lock: %w", err)
 			}
 		}
-		if in.ExternalID != "" {
+		if in.ExternalID != "" && !tx.optimistic {
 			var id, conv int64
 			err := tx.row(ctx, "SELECT id, conversation_id FROM messages WHERE channel_id = ? AND external_id = ? AND external_id <> ''", ch.ID, in.ExternalID).Scan(&id, &conv)
 			if err == nil {
@@ -192,6 +192,9 @@ func (db *DB) ingest(ctx context.Context, tx conn, ch *redazione.Channel, in Inb
 		m.ID, err = tx.insert(ctx, "INSERT INTO messages (ente_id, channel_id, conversation_id, direction, external_id, text, sent_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
 			m.EnteID, ch.ID, m.ConversationID, string(m.Direction), m.ExternalID, m.Text, ms(m.SentAt), ms(now))
 		if isUnique(err) {
+			if tx.optimistic {
+				return errSeen
+			}
 			return redazione.Errorf(redazione.ECONFLICT, "messaggio già ricevuto")
 		}
 		if err != nil {
