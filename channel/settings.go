@@ -43,6 +43,8 @@ var meta = []Setting{
 
 // kindSettings lists, for each kind of channel, the settings it takes.
 var kindSettings = map[redazione.ChannelKind][]Setting{
+	// files: whether citizens may attach photos and PDFs (on unless "off").
+	redazione.ChannelWebChat: {{Key: "files"}},
 	redazione.ChannelTelegram: {
 		{Key: "token", Required: true, Secret: true},
 		{Key: "mode"},
@@ -105,6 +107,11 @@ func CheckSettings(kind redazione.ChannelKind, settings map[string]string) error
 	if kind == redazione.ChannelTelegram {
 		if m := settings["mode"]; m != "" && m != "webhook" && m != "polling" {
 			return redazione.FieldError("mode", "mode deve essere webhook o polling")
+		}
+	}
+	if kind == redazione.ChannelWebChat {
+		if v := settings["files"]; v != "" && v != "on" && v != "off" {
+			return redazione.FieldError("files", "files vale on oppure off")
 		}
 	}
 	if kind == redazione.ChannelEmail {

@@ -37,6 +37,7 @@ const NOTE_TEXT = `Nota riservata: verificare orari estivi (${run})`;
 // A 1×1 PNG.
 const PNG_1PX = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
 const FILE_TEXT = `Ecco la mappa dei cantieri. (${run})`;
+const PHOTO_TEXT = `Il lampione di via Verdi è spento, ecco la foto. (${run})`;
 const AFTER_NOTE_TEXT = `Le confermo anche il sabato mattina. (${run})`;
 
 let tmp, bin, server, serverLog = '', base, demoPath = '/demo/1';
@@ -124,6 +125,7 @@ const A11Y_PAGES = [
   'the demo page with the chat open',
   'the demo page with the chat open after an exchange',
   'the demo page with a file from the office',
+  'the demo page with a file chosen by the citizen',
   'the demo page with the chat reopened after a reload',
 ];
 const a11y = new Map(); // label -> {url, violations} | {error}
@@ -412,6 +414,32 @@ describe('Redazione: web chat and live inbox', { timeout: 300_000 }, () => {
     assert.equal(r.status, 200);
     assert.deepEqual(Buffer.from(await r.arrayBuffer()), Buffer.from(PNG_1PX, 'base64'));
     await scanA11y(citizen, 'the demo page with a file from the office');
+  }));
+
+  it('the citizen attaches a photo in the widget, and the operator sees it live in the thread', step('citizen file', async () => {
+    const file = chatPanel().getByLabel(/Allega una foto o un PDF \(facoltativo, massimo \d+ MB\)/);
+    await file.waitFor({ timeout: TIMEOUT });
+    // A file that is not a photo or a PDF is refused, with the reason.
+    await file.setInputFiles({ name: 'foto.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('<html><script>alert(1)</script></html>') });
+    await chatPanel().getByRole('button', { name: 'Invia' }).click();
+    await chatPanel().getByRole('alert').getByText(/solo foto .* e documenti PDF/).waitFor({ timeout: TIMEOUT });
+
+    await file.setInputFiles({ name: 'lampione.png', mimeType: 'image/png', buffer: Buffer.from(PNG_1PX, 'base64') });
+    await scanA11y(citizen, 'the demo page with a file chosen by the citizen');
+    await chatPanel().getByLabel('Il tuo messaggio').fill(PHOTO_TEXT);
+    await chatPanel().getByRole('button', { name: 'Invia' }).click();
+    const mine = chatLog().getByRole('listitem').filter({ hasText: PHOTO_TEXT });
+    await mine.waitFor({ timeout: TIMEOUT });
+    await mine.getByRole('link', { name: 'Allegato: lampione.png' }).waitFor({ timeout: TIMEOUT });
+    assert.equal(await file.inputValue(), '', 'the file input is emptied after sending');
+    assert.equal(await chatPanel().getByRole('alert').innerText(), '', 'the earlier error stays shown');
+
+    // The operator, on the conversation page, sees the photo without reloading.
+    const thread = operator.getByRole('region', { name: 'Conversazione' });
+    await thread.getByText(PHOTO_TEXT).waitFor({ timeout: TIMEOUT });
+    const img = thread.getByRole('img', { name: /lampione\.png/ });
+    await img.waitFor({ timeout: TIMEOUT });
+    await operator.waitForFunction((el) => el.complete && el.naturalWidth === 1, await img.elementHandle(), { timeout: TIMEOUT });
   }));
 
   it('after a reload the citizen finds the conversation where they left it', step('citizen reload', async () => {

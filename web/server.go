@@ -42,6 +42,8 @@ type Server struct {
 	// widgetLimit allows each address a burst of web chat messages, then
 	// one every few seconds, so that a script cannot flood the inbox.
 	widgetLimit *limiter
+	// widgetFileLimit allows each address a few files, then one a minute.
+	widgetFileLimit *limiter
 	// ready turns true once the server can take traffic.
 	ready func() bool
 }
@@ -53,7 +55,7 @@ func New(db *store.DB, ib *inbox.Service, bus events.Bus, log *slog.Logger, cfg 
 		return nil, err
 	}
 	return &Server{DB: db, Inbox: ib, Bus: bus, Log: log, Config: cfg, pages: p, ready: func() bool { return true },
-		widgetLimit: newLimiter(10, 3*time.Second)}, nil
+		widgetLimit: newLimiter(10, 3*time.Second), widgetFileLimit: newLimiter(5, time.Minute)}, nil
 }
 
 // Handler returns the whole HTTP handler with its middleware.

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"mime"
+	"mime/multipart"
 	"net/http"
 	"strconv"
 	"strings"
@@ -70,12 +72,19 @@ func (s *Server) widgetConfig(w http.ResponseWriter, r *http.Request) {
 		s.jsonError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{
-		"ente":  e.Name,
-		"title": "Scrivici · " + e.Name,
-		"privacy": "Prima di scrivere: i dati che inserisci in questa chat sono trattati da " + e.Name +
-			" solo per rispondere alla tua richiesta, secondo il Regolamento (UE) 2016/679 (GDPR). " +
-			"Non inserire dati sanitari, dati giudiziari o dati di altre persone. Per le emergenze chiama il 112.",
+	files := widgetFilesOn(ch) && s.Inbox.Blobs != nil
+	privacy := "Prima di scrivere: i dati che inserisci in questa chat sono trattati da " + e.Name +
+		" solo per rispondere alla tua richiesta, secondo il Regolamento (UE) 2016/679 (GDPR). " +
+		"Non inserire dati sanitari, dati giudiziari o dati di altre persone. "
+	if files {
+		privacy += "Nelle foto che alleghi evita volti, targhe e documenti di altre persone. "
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"files":       files,
+		"max_file_mb": s.Inbox.FileLimit() >> 20,
+		"ente":        e.Name,
+		"title":       "Scrivici · " + e.Name,
+		"privacy":     privacy + "Per le emergenze chiama il 112.",
 	})
 }
 
@@ -112,20 +121,35 @@ func (s *Server) widgetPost(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusTooManyRequests, apiError{Error: "Troppi messaggi in poco tempo: attendi qualche secondo.", Code: "rate_limited"})
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 64<<10))
-	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
-		s.jsonError(w, r, redazione.Errorf(redazione.ETOOLARGE, "messaggio troppo lungo"))
-		return
-	}
 	var in struct {
 		Token string `json:"token"`
 		Name  string `json:"name"`
 		Text  string `json:"text"`
 	}
-	if err != nil || json.Unmarshal(body, &in) != nil {
-		s.jsonError(w, r, redazione.FieldError("body", "richiesta non valida"))
-		return
+	var file *multipart.FileHeader
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
+		// A message with a file (see widget_upload.go).
+		if !widgetFilesOn(ch) || s.Inbox.Blobs == nil {
+			s.jsonError(w, r, redazione.FieldError("file", "questa chat non accetta allegati"))
+			return
+		}
+		if file, err = s.widgetUpload(w, r, ch); err != nil {
+			s.jsonError(w, r, err)
+			return
+		}
+		defer r.MultipartForm.RemoveAll()
+		in.Token, in.Name, in.Text = r.FormValue("token"), r.FormValue("name"), r.FormValue("text")
+	} else {
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 64<<10))
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			s.jsonError(w, r, redazione.Errorf(redazione.ETOOLARGE, "messaggio troppo lungo"))
+			return
+		}
+		if err != nil || json.Unmarshal(body, &in) != nil {
+			s.jsonError(w, r, redazione.FieldError("body", "richiesta non valida"))
+			return
+		}
 	}
 	if in.Token == "" {
 		in.Token = auth.NewToken("")
@@ -137,7 +161,22 @@ func (s *Server) widgetPost(w http.ResponseWriter, r *http.Request) {
 		s.jsonError(w, r, redazione.FieldError("text", "il messaggio supera 4000 caratteri"))
 		return
 	}
-	res, err := s.Inbox.Ingest(r.Context(), ch, store.Inbound{ContactID: visitorID(in.Token), ContactName: strings.TrimSpace(in.Name), Text: in.Text})
+	msg := store.Inbound{ContactID: visitorID(in.Token), ContactName: strings.TrimSpace(in.Name), Text: in.Text}
+	if file != nil {
+		if !s.widgetFileLimit.allow(clientIP(r)) {
+			w.Header().Set("Retry-After", "60")
+			writeJSON(w, http.StatusTooManyRequests, apiError{Error: "Troppi file in poco tempo: attendi un minuto.", Code: "rate_limited"})
+			return
+		}
+		a, label, err := s.keepCitizenFile(file)
+		if err != nil {
+			s.jsonError(w, r, err)
+			return
+		}
+		msg.Attachments = []store.InboundAttachment{a}
+		msg.Text = strings.TrimSpace(label + "\n" + strings.TrimSpace(in.Text))
+	}
+	res, err := s.Inbox.Ingest(r.Context(), ch, msg)
 	if err != nil {
 		s.jsonError(w, r, err)
 		return

@@ -118,8 +118,14 @@
       form.appendChild(el('input', { id: 'rdz-name', name: 'name', autocomplete: 'name', maxlength: '120' }));
     }
     form.appendChild(el('label', { 'for': 'rdz-text' }, 'Il tuo messaggio'));
-    var ta = el('textarea', { id: 'rdz-text', name: 'text', rows: '3', maxlength: '4000', required: '' });
+    var ta = el('textarea', { id: 'rdz-text', name: 'text', rows: '3', maxlength: '4000' });
+    if (!(config && config.files)) ta.setAttribute('required', ''); // with a file, the text may be left empty
     form.appendChild(ta);
+    if (config && config.files) {
+      // One photo or PDF with the message; the server checks the content.
+      form.appendChild(el('label', { 'for': 'rdz-file' }, 'Allega una foto o un PDF (facoltativo, massimo ' + config.max_file_mb + ' MB)'));
+      form.appendChild(el('input', { id: 'rdz-file', name: 'file', type: 'file', accept: 'image/jpeg,image/png,image/gif,image/webp,application/pdf' }));
+    }
     errorBox = el('p', { 'class': 'rdz-error', role: 'alert' });
     form.appendChild(errorBox);
     form.appendChild(el('button', { type: 'submit', 'class': 'rdz-btn' }, 'Invia'));
@@ -136,23 +142,46 @@
   function send(e) {
     e.preventDefault();
     var ta = form.querySelector('textarea');
+    var fileInput = form.querySelector('input[type=file]');
+    var file = fileInput && fileInput.files.length ? fileInput.files[0] : null;
     var text = ta.value.trim();
     errorBox.textContent = '';
-    if (!text) { errorBox.textContent = 'Scrivi un messaggio prima di inviare.'; ta.focus(); return; }
+    if (!text && !file) { errorBox.textContent = 'Scrivi un messaggio prima di inviare.'; ta.focus(); return; }
+    if (file && file.size > config.max_file_mb * 1048576) {
+      errorBox.textContent = 'Il file supera ' + config.max_file_mb + ' MB: scegline uno più piccolo.';
+      fileInput.focus();
+      return;
+    }
     var nameInput = form.querySelector('input[name=name]');
-    var payload = { token: store.get(keyToken) || '', text: text, name: nameInput ? nameInput.value : '' };
-    fetch(api + '/messages', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(payload) })
+    var token = store.get(keyToken) || '', name = nameInput ? nameInput.value : '';
+    var req = { method: 'POST' };
+    if (file) {
+      var fd = new FormData();
+      fd.append('token', token); fd.append('name', name); fd.append('text', text); fd.append('file', file);
+      req.body = fd; // the browser sets the multipart type and boundary
+    } else {
+      req.headers = { 'Content-Type': 'application/json' };
+      req.body = JSON.stringify({ token: token, text: text, name: name });
+    }
+    var button = form.querySelector('button[type=submit]');
+    button.disabled = true;
+    button.textContent = file ? 'Invio del file\u2026' : 'Invio\u2026';
+    function done() { button.disabled = false; button.textContent = 'Invia'; }
+    fetch(api + '/messages', req)
       .then(function (r) { return r.json().then(function (j) { return { ok: r.ok, j: j }; }); })
       .then(function (res) {
+        done();
         if (!res.ok) { errorBox.textContent = res.j.error || 'Messaggio non inviato.'; return; }
         var first = !store.get(keyToken);
         store.set(keyToken, res.j.token);
         ta.value = '';
+        if (fileInput) fileInput.value = '';
         if (nameInput) { nameInput.previousSibling.remove(); nameInput.remove(); }
         fetchMessages();
         if (first) connect();
+        ta.focus();
       })
-      .catch(function () { errorBox.textContent = 'Connessione assente: il messaggio non è stato inviato. Riprova.'; });
+      .catch(function () { done(); errorBox.textContent = 'Connessione assente: il messaggio non è stato inviato. Riprova.'; });
   }
 
   var shown = {};
