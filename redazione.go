@@ -332,6 +332,19 @@ type Message struct {
 	// PrivateReplyTo is, on a private reply, the platform id of the public
 	// comment it answers (Meta delivers it to the comment's author).
 	PrivateReplyTo string
+	// EditedAt: the citizen last changed the text on the platform then;
+	// Versions are the texts it replaced, oldest first (on the thread).
+	EditedAt time.Time
+	Versions []MessageVersion
+	// DeletedAt: the citizen deleted it on the platform then; the text is
+	// what the office received.
+	DeletedAt time.Time
+}
+
+// MessageVersion is a text of a message that its author later replaced.
+type MessageVersion struct {
+	Text       string
+	ReplacedAt time.Time
 }
 
 // Attachment is a file that came with a message.

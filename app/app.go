@@ -325,6 +325,14 @@ func (c currentChannel) Ingest(ctx context.Context, ch *redazione.Channel, in st
 	return c.a.Inbox.Ingest(ctx, cur, in)
 }
 
+func (c currentChannel) Revise(ctx context.Context, ch *redazione.Channel, revs []store.Revision) (int, error) {
+	cur, err := c.a.DB.CachedChannel(ctx, ch.ID)
+	if err != nil {
+		return 0, err
+	}
+	return c.a.Inbox.Revise(ctx, cur, revs)
+}
+
 func (c currentChannel) PECReceipt(ctx context.Context, ch *redazione.Channel, r store.PECReceipt) error {
 	cur, err := c.a.DB.CachedChannel(ctx, ch.ID)
 	if err != nil {

@@ -279,24 +279,27 @@ func (db *DB) messages(ctx context.Context, enteID, conversationID int64, max in
 	}
 	rows.Close()
 	slices.Reverse(out)
+	if err := db.loadVersions(ctx, out); err != nil {
+		return nil, err
+	}
 	return out, db.loadAttachments(ctx, out)
 }
 
 // messageColumns are what scanMessage reads, from messages m joined to the
 // author u.
 const messageColumns = `m.id, m.ente_id, m.conversation_id, m.direction, m.author_id, COALESCE(u.name, ''), m.external_id, m.text,
-	 m.sent_at, m.created_at, m.delivery, m.delivery_error, m.attempts, m.hidden, m.private_reply_to`
+	 m.sent_at, m.created_at, m.delivery, m.delivery_error, m.attempts, m.hidden, m.private_reply_to, m.edited_at, m.deleted_at`
 
 func scanMessage(row interface{ Scan(...any) error }) (*redazione.Message, error) {
 	var m redazione.Message
 	var dir, delivery string
-	var sent, created int64
+	var sent, created, edited, deleted int64
 	if err := row.Scan(&m.ID, &m.EnteID, &m.ConversationID, &dir, &m.AuthorID, &m.AuthorName, &m.ExternalID, &m.Text,
-		&sent, &created, &delivery, &m.DeliveryError, &m.Attempts, &m.Hidden, &m.PrivateReplyTo); err != nil {
+		&sent, &created, &delivery, &m.DeliveryError, &m.Attempts, &m.Hidden, &m.PrivateReplyTo, &edited, &deleted); err != nil {
 		return nil, err
 	}
 	m.Direction, m.Delivery = redazione.Direction(dir), redazione.Delivery(delivery)
-	m.SentAt, m.CreatedAt = tm(sent), tm(created)
+	m.SentAt, m.CreatedAt, m.EditedAt, m.DeletedAt = tm(sent), tm(created), tm(edited), tm(deleted)
 	return &m, nil
 }
 

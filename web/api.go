@@ -65,6 +65,17 @@ type apiMessage struct {
 	DeliveryError string          `json:"delivery_error,omitempty"`
 	CreatedAt     *time.Time      `json:"created_at,omitempty"`
 	Attachments   []apiAttachment `json:"attachments,omitempty"`
+	// EditedAt and DeletedAt: the citizen changed or deleted it on the
+	// platform; Versions are the texts an edit replaced, oldest first.
+	EditedAt  *time.Time   `json:"edited_at,omitempty"`
+	DeletedAt *time.Time   `json:"deleted_at,omitempty"`
+	Versions  []apiVersion `json:"versions,omitempty"`
+}
+
+// apiVersion is a text of a message that its author replaced.
+type apiVersion struct {
+	Text       string    `json:"text"`
+	ReplacedAt time.Time `json:"replaced_at"`
 }
 
 // apiAttachment is a file of a message; url serves it (same token).
@@ -147,6 +158,15 @@ func toAPIMessage(m *redazione.Message) apiMessage {
 			at.URL = "/api/v1/attachments/" + strconv.FormatInt(a.ID, 10)
 		}
 		out.Attachments = append(out.Attachments, at)
+	}
+	if !m.EditedAt.IsZero() {
+		out.EditedAt = &m.EditedAt
+	}
+	if !m.DeletedAt.IsZero() {
+		out.DeletedAt = &m.DeletedAt
+	}
+	for _, v := range m.Versions {
+		out.Versions = append(out.Versions, apiVersion{Text: v.Text, ReplacedAt: v.ReplacedAt})
 	}
 	return out
 }

@@ -50,16 +50,23 @@ func (s *Server) metaHook(w http.ResponseWriter, r *http.Request) {
 	}
 	var ins []store.Inbound
 	var receipts []store.Receipt
+	var revs []store.Revision
 	switch ch.Kind {
 	case redazione.ChannelMessenger:
 		ins, err = both(meta.ParseMessaging(body, "page"))(meta.ParsePageFeed(body))
 		if err == nil {
 			receipts, err = meta.ParseMessagingReceipts(body, "page")
 		}
+		if err == nil {
+			revs, err = meta.ParseRevisions(body, "page")
+		}
 	case redazione.ChannelInstagram:
 		ins, err = both(meta.ParseMessaging(body, "instagram"))(meta.ParseInstagramComments(body))
 		if err == nil {
 			receipts, err = meta.ParseMessagingReceipts(body, "instagram")
+		}
+		if err == nil {
+			revs, err = meta.ParseRevisions(body, "instagram")
 		}
 		if err == nil {
 			ins, err = both(ins, nil)(s.instagramMentions(r, ch, body))
@@ -94,7 +101,14 @@ func (s *Server) metaHook(w http.ResponseWriter, r *http.Request) {
 		s.jsonError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"received": len(ins), "stored": stored, "receipts": len(receipts), "updated": updated})
+	// Edits and deletions after the messages too: an edit in the same POST
+	// as its message finds it stored.
+	edited, err := s.Inbox.Revise(r.Context(), ch, revs)
+	if err != nil {
+		s.jsonError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"received": len(ins), "stored": stored, "receipts": len(receipts), "updated": updated, "edited": edited})
 }
 
 // both joins the messages of two parsers of one POST; either failing

@@ -5,6 +5,7 @@ import (
 
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/channel/telegram"
+	"github.com/redazione/redazione/store"
 )
 
 // telegramHook receives the updates of a Telegram bot channel. Telegram
@@ -30,7 +31,21 @@ func (s *Server) telegramHook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !ok {
-		writeJSON(w, http.StatusOK, map[string]any{"ignored": true})
+		rev, edit, err := telegram.ParseEdit(body)
+		if err != nil {
+			s.jsonError(w, r, err)
+			return
+		}
+		if !edit {
+			writeJSON(w, http.StatusOK, map[string]any{"ignored": true})
+			return
+		}
+		changed, err := s.Inbox.Revise(r.Context(), ch, []store.Revision{rev})
+		if err != nil {
+			s.jsonError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"edited": changed})
 		return
 	}
 	res, err := s.Inbox.Ingest(r.Context(), ch, in)

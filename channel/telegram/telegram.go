@@ -38,8 +38,9 @@ func Verify(ch *redazione.Channel, header string) bool {
 
 // Update is the part of a Bot API Update that Redazione reads.
 type Update struct {
-	UpdateID int64    `json:"update_id"`
-	Message  *Message `json:"message"`
+	UpdateID      int64    `json:"update_id"`
+	Message       *Message `json:"message"`
+	EditedMessage *Message `json:"edited_message"`
 }
 
 // Message is a Bot API Message.
@@ -48,6 +49,7 @@ type Message struct {
 	From      *User       `json:"from"`
 	Chat      *Chat       `json:"chat"`
 	Date      int64       `json:"date"`
+	EditDate  int64       `json:"edit_date"`
 	Text      string      `json:"text"`
 	Caption   string      `json:"caption"`
 	Photo     []PhotoSize `json:"photo"`
@@ -118,8 +120,8 @@ type Location struct {
 }
 
 // Parse reads an update. ok is false, with no error, for updates that carry
-// no citizen's message to store (edits, service messages, groups, bots):
-// they are acknowledged and dropped.
+// no citizen's message to store (edits, read by ParseEdit; service
+// messages, groups, bots): they are acknowledged and dropped.
 func Parse(body []byte) (in store.Inbound, ok bool, err error) {
 	var u Update
 	dec := json.NewDecoder(bytes.NewReader(body))
@@ -163,6 +165,35 @@ func Parse(body []byte) (in store.Inbound, ok bool, err error) {
 		return in, false, redazione.FieldError("message.text", "testo non UTF-8")
 	}
 	return in, true, in.Validate()
+}
+
+// ParseEdit reads an update with an edited message (edited_message): the
+// citizen changed the text or the caption of a message already sent. ok is
+// false, with no error, for any other update.
+func ParseEdit(body []byte) (rev store.Revision, ok bool, err error) {
+	var u Update
+	if err := json.Unmarshal(body, &u); err != nil {
+		return rev, false, redazione.FieldError("body", "JSON non valido: %v", err)
+	}
+	m := u.EditedMessage
+	if m == nil {
+		return rev, false, nil
+	}
+	if m.Chat == nil || m.MessageID == 0 {
+		return rev, false, redazione.FieldError("edited_message.chat", "campo obbligatorio")
+	}
+	if m.Chat.Type != "private" || (m.From != nil && m.From.IsBot) {
+		return rev, false, nil
+	}
+	parts, _ := describe(m)
+	if len(parts) == 0 {
+		return rev, false, nil
+	}
+	rev = store.Revision{ExternalID: strconv.FormatInt(m.Chat.ID, 10) + ":" + strconv.FormatInt(m.MessageID, 10), Text: strings.Join(parts, "\n")}
+	if m.EditDate > 0 {
+		rev.At = time.Unix(m.EditDate, 0).UTC()
+	}
+	return rev, true, nil
 }
 
 // describe turns a message into its text (what it says, a label for each
@@ -315,10 +346,15 @@ func (r refusal) Error() string {
 	return fmt.Sprintf("Telegram ha rifiutato il messaggio: %d %s", r.Code, r.Description)
 }
 
-// Ingester stores a citizen's message (inbox.Service).
+// Ingester stores a citizen's message and applies their edits
+// (inbox.Service).
 type Ingester interface {
 	Ingest(ctx context.Context, ch *redazione.Channel, in store.Inbound) (*store.Ingested, error)
+	Revise(ctx context.Context, ch *redazione.Channel, revs []store.Revision) (int, error)
 }
+
+// Updates are the kinds of update Redazione asks Telegram for.
+var Updates = []string{"message", "edited_message"}
 
 // Poll fetches the bot's updates with getUpdates (long polling, for
 // installations Telegram cannot reach) until ctx ends. An update is
@@ -375,11 +411,14 @@ func Poll(ctx context.Context, ch *redazione.Channel, ing Ingester, client *http
 			}
 			in, ok, err := Parse(raw)
 			if err == nil && ok {
-				if _, err = ing.Ingest(ctx, ch, in); err != nil && redazione.ErrorCode(err) == redazione.EINTERNAL {
-					// not stored: do not confirm it, try again later
-					log.Warn("telegram ingest", "channel", ch.ID, "err", err)
-					break
-				}
+				_, err = ing.Ingest(ctx, ch, in)
+			} else if rev, edit, perr := ParseEdit(raw); perr == nil && edit {
+				_, err = ing.Revise(ctx, ch, []store.Revision{rev})
+			}
+			if err != nil && redazione.ErrorCode(err) == redazione.EINTERNAL {
+				// not stored: do not confirm it, try again later
+				log.Warn("telegram ingest", "channel", ch.ID, "err", err)
+				break
 			}
 			if head.UpdateID >= offset {
 				offset = head.UpdateID + 1
@@ -389,7 +428,7 @@ func Poll(ctx context.Context, ch *redazione.Channel, ing Ingester, client *http
 }
 
 func getUpdates(ctx context.Context, client *http.Client, base, token string, offset int64) ([]json.RawMessage, error) {
-	body, _ := json.Marshal(map[string]any{"offset": offset, "timeout": 25, "allowed_updates": []string{"message"}})
+	body, _ := json.Marshal(map[string]any{"offset": offset, "timeout": 25, "allowed_updates": Updates})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/bot"+token+"/getUpdates", bytes.NewReader(body))
 	if err != nil {
 		return nil, errors.New("indirizzo del Bot API non valido")

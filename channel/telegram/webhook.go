@@ -19,7 +19,7 @@ func SetWebhook(ctx context.Context, client *http.Client, ch *redazione.Channel,
 		return redazione.Errorf(redazione.EINVALID,
 			"Telegram invia i messaggi solo a un indirizzo https: imposta l'indirizzo pubblico di Redazione (REDAZIONE_PUBLIC_URL) o usa la modalità polling")
 	}
-	body, _ := json.Marshal(map[string]any{"url": url, "secret_token": ch.Secret, "allowed_updates": []string{"message"}})
+	body, _ := json.Marshal(map[string]any{"url": url, "secret_token": ch.Secret, "allowed_updates": Updates})
 	return botMethod(ctx, client, ch, "setWebhook", body)
 }
 

@@ -1,0 +1,142 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/search"
+)
+
+// Revision is a citizen's change, on the platform, to a message already in
+// the inbox: a new text (an edited Telegram or Messenger message, an edited
+// comment) or its deletion.
+type Revision struct {
+	ExternalID string // the platform's id of the message, as stored
+	Text       string // the new text; unused when Deleted
+	Deleted    bool
+	At         time.Time // when the author changed it, as the platform says
+}
+
+// Revised is the message a revision changed.
+type Revised struct {
+	MessageID, ConversationID int64
+}
+
+// ReviseMessage applies a revision to the channel's citizen message it
+// names. The text it replaces is kept (MessageVersions) and the search
+// index follows the new one; a deleted message keeps its text and is marked
+// deleted by its author, since the office keeps what it received. It
+// returns nil when nothing changed: an unknown message, the same text, an
+// edit older than the one applied, or a message already deleted.
+func (db *DB) ReviseMessage(ctx context.Context, ch *redazione.Channel, rev Revision) (*Revised, error) {
+	text := strings.TrimSpace(rev.Text)
+	switch {
+	case rev.ExternalID == "" || len(rev.ExternalID) > 255:
+		return nil, redazione.FieldError("id", "modifica senza un messaggio riconoscibile")
+	case rev.Deleted:
+	case text == "":
+		return nil, redazione.FieldError("text", "il testo modificato è vuoto")
+	case !utf8.ValidString(text) || strings.ContainsRune(text, 0):
+		return nil, redazione.FieldError("text", "il testo modificato non è UTF-8 valido")
+	case utf8.RuneCountInString(text) > redazione.MaxTextRunes:
+		return nil, redazione.FieldError("text", "il testo supera %d caratteri", redazione.MaxTextRunes)
+	}
+	now := db.now().UTC()
+	at := rev.At
+	if at.IsZero() || at.After(now.Add(5*time.Minute)) {
+		at = now
+	}
+	var doc string
+	if !rev.Deleted {
+		doc = search.Document(text) // outside the writer, as for Ingest
+	}
+	var out *Revised
+	err := db.inTx(ctx, func(tx conn) error {
+		var id, conv, editedAt, deletedAt int64
+		var old string
+		err := tx.row(ctx, `SELECT id, conversation_id, text, edited_at, deleted_at FROM messages
+		 WHERE channel_id = ? AND external_id = ? AND external_id <> '' AND direction = 'in'`, ch.ID, rev.ExternalID).
+			Scan(&id, &conv, &old, &editedAt, &deletedAt)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("revise: %w", err)
+		}
+		switch {
+		case deletedAt != 0:
+			return nil
+		case rev.Deleted:
+			if _, err := tx.exec(ctx, "UPDATE messages SET deleted_at = ? WHERE id = ?", ms(at), id); err != nil {
+				return fmt.Errorf("revise: %w", err)
+			}
+		case text == old || ms(at) < editedAt:
+			return nil
+		default:
+			if _, err := tx.exec(ctx, "INSERT INTO message_versions (ente_id, message_id, text, replaced_at) VALUES (?, ?, ?, ?)",
+				ch.EnteID, id, old, ms(at)); err != nil {
+				return fmt.Errorf("revise: %w", err)
+			}
+			if _, err := tx.exec(ctx, "UPDATE messages SET text = ?, edited_at = ? WHERE id = ?", text, ms(at), id); err != nil {
+				return fmt.Errorf("revise: %w", err)
+			}
+			if err := db.reindexDoc(ctx, tx, id, doc); err != nil {
+				return err
+			}
+		}
+		out = &Revised{MessageID: id, ConversationID: conv}
+		return nil
+	})
+	return out, err
+}
+
+// reindexDoc replaces a message's full-text document.
+func (db *DB) reindexDoc(ctx context.Context, tx conn, id int64, doc string) error {
+	var err error
+	if db.dialect == Postgres {
+		_, err = tx.exec(ctx, "UPDATE message_search SET doc = to_tsvector('simple', ?) WHERE message_id = ?", doc, id)
+	} else if _, err = tx.exec(ctx, "DELETE FROM messages_fts WHERE rowid = ?", id); err == nil {
+		_, err = tx.exec(ctx, "INSERT INTO messages_fts (rowid, doc) VALUES (?, ?)", id, doc)
+	}
+	if err != nil {
+		return fmt.Errorf("index message: %w", err)
+	}
+	return nil
+}
+
+// loadVersions fills the earlier texts of the edited messages of msgs, in
+// one query.
+func (db *DB) loadVersions(ctx context.Context, msgs []*redazione.Message) error {
+	byID := map[int64]*redazione.Message{}
+	var ids []any
+	for _, m := range msgs {
+		if !m.EditedAt.IsZero() {
+			byID[m.ID] = m
+			ids = append(ids, m.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	rows, err := db.reader().query(ctx, "SELECT message_id, text, replaced_at FROM message_versions WHERE message_id IN ("+placeholders(len(ids))+") ORDER BY id", ids...)
+	if err != nil {
+		return fmt.Errorf("message versions: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, at int64
+		var v redazione.MessageVersion
+		if err := rows.Scan(&id, &v.Text, &at); err != nil {
+			return err
+		}
+		v.ReplacedAt = tm(at)
+		byID[id].Versions = append(byID[id].Versions, v)
+	}
+	return rows.Err()
+}

@@ -1,0 +1,104 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/internal/testdb"
+	"github.com/redazione/redazione/store"
+)
+
+// A citizen edits and then deletes a message on the platform: the office
+// sees the text as it is now, what it replaced, and that it was deleted;
+// search follows the new text; late, repeated or unknown revisions change
+// nothing.
+func TestReviseMessage(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		o := newOffice(t, db, "ente")
+		sent := time.Now().UTC().Add(-time.Hour).Truncate(time.Second)
+		res, err := db.Ingest(ctx, o.api, store.Inbound{ExternalID: "tg-1", ContactID: "c1", Text: "La multa per il passo carrabile", SentAt: sent})
+		if err != nil {
+			t.Fatal(err)
+		}
+		other, err := db.Ingest(ctx, o.webchat, store.Inbound{ExternalID: "tg-1", ContactID: "c1", Text: "Stesso id, altro canale"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		admin := redazione.SystemActor(o.ente.ID)
+		thread := func() *redazione.Message {
+			t.Helper()
+			ms, err := db.Messages(ctx, admin, res.ConversationID, 0)
+			if err != nil || len(ms) != 1 {
+				t.Fatalf("messages: %v %v", ms, err)
+			}
+			return ms[0]
+		}
+		found := func(q string) bool {
+			t.Helper()
+			r, err := db.Search(ctx, o.as(o.admin), q, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, h := range r.Hits {
+				if h.Message.ID == res.Message.ID {
+					return true
+				}
+			}
+			return false
+		}
+
+		edit1 := sent.Add(10 * time.Minute)
+		got, err := db.ReviseMessage(ctx, o.api, store.Revision{ExternalID: "tg-1", Text: "  La sanzione per il passo carrabile  ", At: edit1})
+		if err != nil || got == nil || got.MessageID != res.Message.ID || got.ConversationID != res.ConversationID {
+			t.Fatalf("edit = %+v, %v", got, err)
+		}
+		m := thread()
+		if m.Text != "La sanzione per il passo carrabile" || !m.EditedAt.Equal(edit1) || len(m.Versions) != 1 ||
+			m.Versions[0].Text != "La multa per il passo carrabile" || !m.Versions[0].ReplacedAt.Equal(edit1) {
+			t.Fatalf("after the edit: %+v", m)
+		}
+		if !found("sanzioni") || found("multe") {
+			t.Errorf("search does not follow the edit: sanzioni=%v multe=%v", found("sanzioni"), found("multe"))
+		}
+		if o2, _ := db.Messages(ctx, admin, other.ConversationID, 0); o2[0].Text != "Stesso id, altro canale" {
+			t.Errorf("the edit changed another channel's message: %q", o2[0].Text)
+		}
+
+		for name, rev := range map[string]store.Revision{
+			"the same text again":    {ExternalID: "tg-1", Text: "La sanzione per il passo carrabile", At: edit1.Add(time.Minute)},
+			"an older edit, late":    {ExternalID: "tg-1", Text: "La multa, anzi", At: edit1.Add(-time.Minute)},
+			"a message never stored": {ExternalID: "tg-99", Text: "Altro"},
+		} {
+			if got, err := db.ReviseMessage(ctx, o.api, rev); err != nil || got != nil {
+				t.Errorf("%s: %+v, %v; want no change", name, got, err)
+			}
+		}
+		for name, rev := range map[string]store.Revision{
+			"no id":      {Text: "x"},
+			"empty text": {ExternalID: "tg-1", Text: "  "},
+			"NUL":        {ExternalID: "tg-1", Text: "a\x00b"},
+		} {
+			if _, err := db.ReviseMessage(ctx, o.api, rev); redazione.ErrorCode(err) != redazione.EINVALID {
+				t.Errorf("%s: %v; want a refusal", name, err)
+			}
+		}
+		if m := thread(); m.Text != "La sanzione per il passo carrabile" || len(m.Versions) != 1 {
+			t.Fatalf("refused revisions changed the message: %+v", m)
+		}
+
+		del := edit1.Add(30 * time.Minute)
+		if got, err := db.ReviseMessage(ctx, o.api, store.Revision{ExternalID: "tg-1", Deleted: true, At: del}); err != nil || got == nil {
+			t.Fatalf("delete = %+v, %v", got, err)
+		}
+		if got, err := db.ReviseMessage(ctx, o.api, store.Revision{ExternalID: "tg-1", Text: "Dopo la cancellazione", At: del.Add(time.Minute)}); err != nil || got != nil {
+			t.Errorf("an edit after the deletion: %+v, %v", got, err)
+		}
+		m = thread()
+		if !m.DeletedAt.Equal(del) || m.Text != "La sanzione per il passo carrabile" {
+			t.Errorf("after the deletion: %+v; want the text kept and marked deleted", m)
+		}
+	})
+}
