@@ -95,9 +95,10 @@ func TestFacebookComments(t *testing.T) {
 			t.Fatalf("redelivery: %d %v, want nothing stored", code, out)
 		}
 		// the page's own answer, an edit, a reaction and a removal are no
-		// citizen's new comment
-		if code, out := e.metaPost(ch, waPayload(t, "page_feed_other.json"), "APP"); code != 200 || out["received"] != float64(0) {
-			t.Fatalf("other feed changes: %d %v", code, out)
+		// citizen's new comment; the edit changes the stored comment (the
+		// removal names one never received)
+		if code, out := e.metaPost(ch, waPayload(t, "page_feed_other.json"), "APP"); code != 200 || out["received"] != float64(0) || out["edited"] != float64(1) {
+			t.Fatalf("other feed changes: %d %v, want nothing received and one comment edited", code, out)
 		}
 		var l struct {
 			Conversations []struct {
@@ -115,7 +116,7 @@ func TestFacebookComments(t *testing.T) {
 		pub := l.Conversations[0].ID
 		b := e.login(op)
 		_, page := b.get(fmt.Sprintf("/conversations/%d", pub))
-		for _, want := range []string{"Il ponte di via Roma", "la risposta sarà PUBBLICA", "Pubblica la risposta", "Rispondi in privato", "La risposta sarà PRIVATA", "Nascondi commento"} {
+		for _, want := range []string{"Il ponte di via Roma sarà riaperto prima di Natale? Grazie", "Modificato dal cittadino", "Testi precedenti (1)", "la risposta sarà PUBBLICA", "Pubblica la risposta", "Rispondi in privato", "La risposta sarà PRIVATA", "Nascondi commento"} {
 			if !strings.Contains(page, want) {
 				t.Errorf("the public conversation's page lacks %q", want)
 			}
@@ -272,6 +273,14 @@ func TestInstagramComments(t *testing.T) {
 	}
 	if _, page := b.get(fmt.Sprintf("/conversations/%d", priv)); !strings.Contains(page, "Grazie, a che ora?") {
 		t.Error("the citizen's direct message did not continue the private conversation")
+	}
+	// then unsends it: the office keeps it, marked as deleted by the citizen
+	unsend := []byte(`{"object": "instagram", "entry": [{"id": "17841400008460056", "time": 1749416760000, "messaging": [{"sender": {"id": "232323232"}, "recipient": {"id": "17841400008460056"}, "timestamp": 1749416760000, "message": {"mid": "aWdfZAG1faXRlbToxOklHTWVzc2FnZAUlEOjE3ODQx", "is_deleted": true}}]}]}`)
+	if code, out := e.metaPost(ch, unsend, "APP"); code != 200 || out["stored"] != float64(0) || out["edited"] != float64(1) {
+		t.Fatalf("unsent message: %d %v, want nothing stored and one message marked", code, out)
+	}
+	if _, page := b.get(fmt.Sprintf("/conversations/%d", priv)); !strings.Contains(page, "Grazie, a che ora?") || !strings.Contains(page, "Eliminato dal cittadino sulla piattaforma") {
+		t.Error("the unsent message is not shown kept and marked deleted")
 	}
 }
 

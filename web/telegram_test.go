@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -120,20 +121,33 @@ func TestTelegramChannel(t *testing.T) {
 				t.Fatalf("%s: %d", f, code)
 			}
 		}
-		for _, f := range []string{"edited.json", "group.json"} {
-			if code, out := post(tgUpdate(t, f), ch.Secret); code != 200 || out["ignored"] != true {
-				t.Fatalf("%s: %d %v, want 200 ignored", f, code, out)
-			}
-		}
-		if c, m := count(); c != 1 || m != 4 {
-			t.Fatalf("%d conversations, %d messages; want 1 and 4", c, m)
+		if code, out := post(tgUpdate(t, "group.json"), ch.Secret); code != 200 || out["ignored"] != true {
+			t.Fatalf("group.json: %d %v, want 200 ignored", code, out)
 		}
 		var l apiList
 		e.apiGet(tok, "/api/v1/conversations", &l)
 		conv := l.Conversations[0].ID
 		b := e.login(op)
+		// The citizen edits their first message: the operator's open thread
+		// hears of it, and shows the new text with the one it replaced.
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		evs := b.events(ctx, "/events")
+		if code, out := post(tgUpdate(t, "edited.json"), ch.Secret); code != 200 || out["edited"] != float64(1) {
+			t.Fatalf("edited.json: %d %v, want 200 edited 1", code, out)
+		}
+		if !waitEvent(t, evs, "delivery", fmt.Sprint(conv), 5*time.Second) {
+			t.Errorf("no live event for the edit on the operator's screen")
+		}
+		if code, out := post(tgUpdate(t, "edited.json"), ch.Secret); code != 200 || out["edited"] != float64(0) {
+			t.Fatalf("edited.json again: %d %v, want 200 edited 0", code, out)
+		}
+		if c, m := count(); c != 1 || m != 4 {
+			t.Fatalf("%d conversations, %d messages; want 1 and 4", c, m)
+		}
 		_, page := b.get(fmt.Sprintf("/conversations/%d", conv))
-		for _, want := range []string{"Lucia Ferri", "[foto]", "La buca in via Mazzini", "[documento: ricorso.pdf]", "openstreetmap.org"} {
+		for _, want := range []string{"Lucia Ferri", "[foto]", "La buca in via Mazzini", "[documento: ricorso.pdf]", "openstreetmap.org",
+			"Buongiorno, a che ora apre l&#39;ufficio anagrafe?", "Modificato dal cittadino", "Testi precedenti (1)", "Buongiorno, a che ora apre l&#39;anagrafe?"} {
 			if !strings.Contains(page, want) {
 				t.Errorf("the thread lacks %q", want)
 			}

@@ -90,7 +90,10 @@ func ParseRevisions(body []byte, object string) ([]store.Revision, error) {
 				return nil, redazione.FieldError("value.comment_id", "campo obbligatorio")
 			}
 			rev := store.Revision{ExternalID: v.CommentID, Deleted: v.Verb == "remove", Text: v.Message}
-			if e.Time > 0 {
+			switch {
+			case e.Time > 1e12: // milliseconds, as on messaging entries
+				rev.At = time.UnixMilli(e.Time).UTC()
+			case e.Time > 0:
 				rev.At = time.Unix(e.Time, 0).UTC()
 			}
 			if !rev.Deleted && strings.TrimSpace(rev.Text) == "" {

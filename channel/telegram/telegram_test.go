@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/jobs"
@@ -58,6 +59,27 @@ func TestParseDocumentedUpdates(t *testing.T) {
 		if !errors.As(err, &de) || de.Code != redazione.EINVALID || de.Field != field {
 			t.Errorf("%s: %v, want EINVALID naming %s", body, err, field)
 		}
+	}
+}
+
+// An edited message (edited_message, as the Bot API's Update documents it)
+// is a revision of the message with the same chat and message id.
+func TestParseEdit(t *testing.T) {
+	rev, ok, err := ParseEdit(read(t, "edited.json"))
+	if err != nil || !ok {
+		t.Fatalf("edited.json: ok=%v err=%v", ok, err)
+	}
+	if rev.ExternalID != "1111111:1365" || rev.Text != "Buongiorno, a che ora apre l'ufficio anagrafe?" || rev.Deleted ||
+		!rev.At.Equal(time.Unix(1763890240, 0)) {
+		t.Errorf("revision = %+v", rev)
+	}
+	for _, f := range []string{"text.json", "group.json"} {
+		if _, ok, err := ParseEdit(read(t, f)); ok || err != nil {
+			t.Errorf("%s: ok=%v err=%v, want no revision", f, ok, err)
+		}
+	}
+	if _, _, err := ParseEdit([]byte(`{"update_id": 1, "edited_message": {"message_id": 2}}`)); redazione.ErrorCode(err) != redazione.EINVALID {
+		t.Errorf("an edit without its chat: %v", err)
 	}
 }
 
