@@ -109,6 +109,7 @@ const A11Y_PAGES = [
   'a public comment with personal data',
   'a Facebook comment with the private reply open',
   'a hidden Facebook comment',
+  'a Facebook comment edited by the citizen',
   'the office hours page',
   'the response times page with a policy',
   'the inbox filtered by due time',
@@ -576,6 +577,20 @@ describe('Redazione: web chat and live inbox', { timeout: 300_000 }, () => {
       await operator.waitForFunction(() => /^Mostra commento/.test(document.activeElement?.textContent || ''), null, { timeout: TIMEOUT });
       assert.deepEqual(calls.at(-1), { path: `/v21.0/998877665544332_${run}`, body: { is_hidden: true } });
       await scanA11y(operator, 'a hidden Facebook comment');
+      // The citizen edits the comment: the open page shows it live, with the text it replaced.
+      const edit = JSON.stringify({ object: 'page', entry: [{ id: '112233445566778', time: Math.floor(Date.now() / 1000), changes: [{ field: 'feed', value: {
+        from: { id: `70102030${run}`, name: `Giulia Commento ${run}` }, message: `Il ponte di via Roma riapre prima di Natale? (${run})`,
+        post_id: '112233445566778_998877665544332', comment_id: `998877665544332_${run}`, created_time: Math.floor(Date.now() / 1000),
+        item: 'comment', parent_id: '112233445566778_998877665544332', verb: 'edited' } }] }] });
+      const editSig = 'sha256=' + createHmac('sha256', 'APP-SECRET').update(edit).digest('hex');
+      const er = await fetch(base + ch.webhook_url, { method: 'POST', body: edit, headers: { 'Content-Type': 'application/json', 'X-Hub-Signature-256': editSig } });
+      assert.equal(er.status, 200, await er.text());
+      const thread = operator.getByRole('region', { name: 'Conversazione' });
+      await thread.getByText(`Il ponte di via Roma riapre prima di Natale? (${run})`).waitFor({ timeout: TIMEOUT });
+      await thread.getByText('Modificato dal cittadino').waitFor({ timeout: TIMEOUT });
+      await thread.getByText('Testi precedenti (1)').click();
+      await thread.getByText(`Il ponte di via Roma riapre? (${run})`).waitFor({ timeout: TIMEOUT });
+      await scanA11y(operator, 'a Facebook comment edited by the citizen');
       // Moved to private: the operator lands in the private conversation.
       const publicURL = operator.url();
       const privateText = operator.getByLabel('Testo del messaggio privato');
