@@ -150,13 +150,14 @@ type fakeInstance struct {
 	notes     []string // JSON notifications, oldest first
 	streamOK  bool
 	push      chan string   // a notification to stream
+	pushRaw   chan string   // a whole event to stream (edits, deletions)
 	drop      chan struct{} // closes the open stream
 	connected chan struct{} // a stream was accepted
 	posted    []map[string]any
 }
 
 func newFakeInstance(t *testing.T, streamOK bool) *fakeInstance {
-	f := &fakeInstance{streamOK: streamOK, push: make(chan string), drop: make(chan struct{}), connected: make(chan struct{}, 10)}
+	f := &fakeInstance{streamOK: streamOK, push: make(chan string), pushRaw: make(chan string), drop: make(chan struct{}), connected: make(chan struct{}, 10)}
 	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") != "Bearer MASTO-TOKEN" {
 			w.WriteHeader(401)
@@ -192,6 +193,9 @@ func newFakeInstance(t *testing.T, streamOK bool) *fakeInstance {
 				select {
 				case n := <-f.push:
 					fmt.Fprintf(w, ":thump\n\nevent: notification\ndata: %s\n\n", n)
+					w.(http.Flusher).Flush()
+				case ev := <-f.pushRaw:
+					fmt.Fprint(w, ev)
 					w.(http.Flusher).Flush()
 				case <-f.drop:
 					return
@@ -292,6 +296,50 @@ func TestMastodonStreaming(t *testing.T) {
 		t.Fatal("the streamed mention did not arrive live")
 	}
 	inst.add(live)
+	// the citizens edit one status and delete another ("status.update" with
+	// the Status, "delete" with its id, as the streaming API sends them)
+	message := func(prefix string) (text string, edited, deleted bool) {
+		var l apiList
+		e.apiGet(tok, "/api/v1/conversations", &l)
+		for _, c := range l.Conversations {
+			var th struct {
+				Messages []struct {
+					Text      string  `json:"text"`
+					EditedAt  *string `json:"edited_at"`
+					DeletedAt *string `json:"deleted_at"`
+				} `json:"messages"`
+			}
+			e.apiGet(tok, fmt.Sprint("/api/v1/conversations/", c.ID), &th)
+			for _, m := range th.Messages {
+				if strings.HasPrefix(m.Text, prefix) {
+					return m.Text, m.EditedAt != nil, m.DeletedAt != nil
+				}
+			}
+		}
+		return "", false, false
+	}
+	for _, ev := range []string{
+		"event: status.update\ndata: " + `{"id": "113450000040000002", "created_at": "2026-11-20T11:00:00.000Z", "edited_at": "2026-11-20T11:04:00.000Z", "visibility": "public", "content": "<p>@comune il semaforo di piazza Garibaldi è guasto da ieri sera</p>"}` + "\n\n",
+		"event: delete\ndata: 113450000040000001\n\n",
+	} {
+		select {
+		case inst.pushRaw <- ev:
+		case <-time.After(5 * time.Second):
+			t.Fatal("the stream was not open")
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		text, edited, _ := message("il semaforo")
+		_, _, deleted := message("buongiorno, quando apre")
+		if text == "il semaforo di piazza Garibaldi è guasto da ieri sera" && edited && deleted {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after the streamed edit and deletion: text %q, edited %v, first deleted %v", text, edited, deleted)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	// the stream drops; a direct message written meanwhile is fetched by
 	// polling, and nothing already stored comes twice
 	inst.add(mention("40000003", "carla@mastodon.example", "posso scrivervi in privato?", "direct"))

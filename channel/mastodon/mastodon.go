@@ -35,12 +35,48 @@ type Notification struct {
 		Acct        string `json:"acct"`
 		DisplayName string `json:"display_name"`
 	} `json:"account"`
-	Status *struct {
-		ID         string    `json:"id"`
-		CreatedAt  time.Time `json:"created_at"`
-		Visibility string    `json:"visibility"`
-		Content    string    `json:"content"`
-	} `json:"status"`
+	Status *Status `json:"status"`
+}
+
+// Status is the part of a Mastodon Status Redazione reads.
+type Status struct {
+	ID         string     `json:"id"`
+	CreatedAt  time.Time  `json:"created_at"`
+	EditedAt   *time.Time `json:"edited_at"`
+	Visibility string     `json:"visibility"`
+	Content    string     `json:"content"`
+}
+
+// Revision is the edit of a status: its new text, as a revision of the
+// message stored with its id (an unknown id changes nothing).
+func (s *Status) Revision() (store.Revision, bool) {
+	if s == nil || s.ID == "" {
+		return store.Revision{}, false
+	}
+	text := Text(s.Content)
+	if text == "" {
+		return store.Revision{}, false
+	}
+	rev := store.Revision{ExternalID: s.ID, Text: text}
+	if s.EditedAt != nil {
+		rev.At = *s.EditedAt
+	}
+	return rev, true
+}
+
+// Revisions reads the edits among notifications (type "update": a status
+// the account received was edited).
+func Revisions(ns []Notification) []store.Revision {
+	var out []store.Revision
+	for _, n := range ns {
+		if n.Type != "update" {
+			continue
+		}
+		if rev, ok := n.Status.Revision(); ok {
+			out = append(out, rev)
+		}
+	}
+	return out
 }
 
 var (
@@ -82,7 +118,7 @@ func base(ch *redazione.Channel) string { return strings.TrimRight(ch.Settings["
 
 // Fetch returns the mentions newer than sinceID, oldest first.
 func Fetch(ctx context.Context, client *http.Client, ch *redazione.Channel, sinceID string) ([]Notification, error) {
-	q := url.Values{"types[]": {"mention"}, "limit": {"40"}}
+	q := url.Values{"types[]": {"mention", "update"}, "limit": {"40"}}
 	if sinceID != "" {
 		q.Set("since_id", sinceID)
 	}
@@ -110,9 +146,11 @@ func Fetch(ctx context.Context, client *http.Client, ch *redazione.Channel, sinc
 	return ns, nil
 }
 
-// Ingester stores a citizen's message (inbox.Service).
+// Ingester stores a citizen's message and applies their edits
+// (inbox.Service).
 type Ingester interface {
 	Ingest(ctx context.Context, ch *redazione.Channel, in store.Inbound) (*store.Ingested, error)
+	Revise(ctx context.Context, ch *redazione.Channel, revs []store.Revision) (int, error)
 }
 
 // Poll receives the account's mentions and direct messages until ctx ends:
@@ -132,6 +170,11 @@ func Poll(ctx context.Context, ch *redazione.Channel, ing Ingester, every time.D
 		for _, n := range ns {
 			for _, in := range Parse([]Notification{n}) {
 				if _, err := ing.Ingest(ctx, ch, in); err != nil && redazione.ErrorCode(err) == redazione.EINTERNAL {
+					return err
+				}
+			}
+			if revs := Revisions([]Notification{n}); len(revs) > 0 {
+				if _, err := ing.Revise(ctx, ch, revs); err != nil {
 					return err
 				}
 			}
@@ -159,7 +202,11 @@ func Poll(ctx context.Context, ch *redazione.Channel, ing Ingester, every time.D
 	for ctx.Err() == nil {
 		if streaming && !time.Now().Before(nextStream) {
 			began := time.Now()
-			err := Stream(ctx, &http.Client{}, streamBase, ch.Settings["token"], poll, func(n Notification) error { return ingest([]Notification{n}) })
+			err := Stream(ctx, &http.Client{}, streamBase, ch.Settings["token"], poll, func(n Notification) error { return ingest([]Notification{n}) },
+				func(rev store.Revision) error {
+					_, err := ing.Revise(ctx, ch, []store.Revision{rev})
+					return err
+				})
 			if ctx.Err() != nil {
 				return
 			}

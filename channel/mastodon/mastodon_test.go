@@ -88,3 +88,22 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// An "update" notification (a status the account received was edited) is a
+// revision of the message stored with the status id; a mention is not.
+func TestRevisions(t *testing.T) {
+	var ns []Notification
+	body := `[{"id": "9", "type": "update", "created_at": "2026-11-20T11:06:00.000Z", "account": {"id": "1", "acct": "anna@mastodon.example"},
+	  "status": {"id": "113450000040000001", "created_at": "2026-11-20T11:00:00.000Z", "edited_at": "2026-11-20T11:05:00.000Z", "visibility": "direct",
+	    "content": "<p><span class=\"h-card\"><a href=\"https://social.comune.example.it/@comune\" class=\"u-url mention\">@<span>comune</span></a></span> quando apre l&#39;ufficio tributi?</p>"}},
+	 {"id": "10", "type": "mention", "account": {"id": "2", "acct": "bruno@mastodon.example"}, "status": {"id": "5", "content": "<p>ciao</p>"}},
+	 {"id": "11", "type": "update", "account": {"id": "1", "acct": "anna@mastodon.example"}, "status": {"id": "6", "content": "<p></p>"}}]`
+	if err := json.Unmarshal([]byte(body), &ns); err != nil {
+		t.Fatal(err)
+	}
+	revs := Revisions(ns)
+	if len(revs) != 1 || revs[0].ExternalID != "113450000040000001" || revs[0].Text != "quando apre l'ufficio tributi?" ||
+		!revs[0].At.Equal(time.Date(2026, 11, 20, 11, 5, 0, 0, time.UTC)) {
+		t.Fatalf("revisions = %+v", revs)
+	}
+}

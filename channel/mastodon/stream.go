@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/redazione/redazione/store"
 )
 
 // Event is one server-sent event of the streaming API.
@@ -92,11 +94,12 @@ func readLine(br *bufio.Reader) (string, error) {
 const silence = 90 * time.Second
 
 // Stream reads the account's user stream (GET /api/v1/streaming/user,
-// server-sent events) and hands each notification to handle until the
+// server-sent events) and hands each notification to handle, and each edit
+// ("status.update") or deletion ("delete") of a status to revise, until the
 // stream ends, fails, stays silent too long, or ctx ends. connected is
 // called once the instance has accepted the stream, before any event is
 // read: what arrived before can be fetched then without a gap.
-func Stream(ctx context.Context, client *http.Client, streamBase, token string, connected func(), handle func(Notification) error) error {
+func Stream(ctx context.Context, client *http.Client, streamBase, token string, connected func(), handle func(Notification) error, revise func(store.Revision) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(streamBase, "/")+"/api/v1/streaming/user", nil)
@@ -122,7 +125,24 @@ func Stream(ctx context.Context, client *http.Client, streamBase, token string, 
 	watchdog := time.AfterFunc(silence, cancel)
 	defer watchdog.Stop()
 	err = ReadEvents(resp.Body, func() { watchdog.Reset(silence) }, func(ev Event) error {
-		if ev.Name != "notification" {
+		switch ev.Name {
+		case "status.update":
+			var st Status
+			if err := json.Unmarshal([]byte(ev.Data), &st); err != nil {
+				return fmt.Errorf("modifica illeggibile dallo streaming: %w", err)
+			}
+			if rev, ok := st.Revision(); ok && revise != nil {
+				return revise(rev)
+			}
+			return nil
+		case "delete":
+			// the data is the id of the status, as a bare string
+			if id := strings.Trim(strings.TrimSpace(ev.Data), `"`); id != "" && len(id) <= 255 && revise != nil {
+				return revise(store.Revision{ExternalID: id, Deleted: true})
+			}
+			return nil
+		case "notification":
+		default:
 			return nil
 		}
 		var n Notification
