@@ -71,6 +71,12 @@ var kindSettings = map[redazione.ChannelKind][]Setting{
 		{Key: "pec"},
 		{Key: "poll_interval"},
 		{Key: "import_since", Date: true},
+		// OAuth 2.0 instead of passwords (Microsoft 365, Google Workspace).
+		{Key: "oauth_token_url", URL: true},
+		{Key: "oauth_client_id"},
+		{Key: "oauth_client_secret", Secret: true},
+		{Key: "oauth_refresh_token", Secret: true},
+		{Key: "oauth_scope"},
 	},
 }
 
@@ -141,6 +147,16 @@ func checkEmail(settings map[string]string) error {
 		if d, err := time.ParseDuration(v); err != nil || d <= 0 {
 			return redazione.FieldError("poll_interval", "poll_interval è una durata come 30s o 5m")
 		}
+	}
+	if settings["oauth_token_url"] != "" {
+		if settings["oauth_client_id"] == "" {
+			return redazione.FieldError("oauth_client_id", "con oauth_token_url serve oauth_client_id")
+		}
+		if settings["oauth_client_secret"] == "" && settings["oauth_refresh_token"] == "" {
+			return redazione.FieldError("oauth_client_secret", "con oauth_token_url serve oauth_client_secret (o oauth_refresh_token)")
+		}
+	} else if settings["oauth_client_id"] != "" || settings["oauth_refresh_token"] != "" {
+		return redazione.FieldError("oauth_token_url", "le impostazioni OAuth richiedono oauth_token_url")
 	}
 	if v := settings["import_since"]; v != "" {
 		if _, err := time.Parse(time.DateOnly, v); err != nil {

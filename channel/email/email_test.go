@@ -78,7 +78,11 @@ func newOffice(t testing.TB, db *store.DB, imapOpts mailtest.IMAPOptions, smtpMo
 	t.Helper()
 	srvTLS, client := mailtest.Certificate(t)
 	imapOpts.Config = srvTLS
-	o := &office{t: t, db: db, imap: mailtest.StartIMAP(t, imapOpts), smtp: mailtest.StartSMTP(t, smtpMode, srvTLS)}
+	var tokens []func(string) bool
+	if imapOpts.ValidToken != nil {
+		tokens = append(tokens, imapOpts.ValidToken) // the SMTP server takes the same tokens
+	}
+	o := &office{t: t, db: db, imap: mailtest.StartIMAP(t, imapOpts), smtp: mailtest.StartSMTP(t, smtpMode, srvTLS, tokens...)}
 	o.a = startApp(t, db, client)
 	en, err := db.CreateEnte(t.Context(), "comune-alfa", "Comune di Alfa")
 	if err != nil {

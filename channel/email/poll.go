@@ -134,7 +134,12 @@ func (p Poller) session(ctx context.Context, ch *redazione.Channel) error {
 		case <-done:
 		}
 	}()
-	if err := c.Login(srv.user, srv.password).Wait(); err != nil {
+	if srv.oauth {
+		err = srv.xoauth2Login(func(x xoauth2) error { return c.Authenticate(x) })
+	} else {
+		err = c.Login(srv.user, srv.password).Wait()
+	}
+	if err != nil {
 		return fmt.Errorf("accesso IMAP come %q non riuscito: %w", srv.user, err)
 	}
 	sel, err := c.Select(srv.mailbox, &imap.SelectOptions{ReadOnly: true}).Wait()

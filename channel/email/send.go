@@ -181,7 +181,12 @@ func (s Sender) deliver(ctx context.Context, srv *server, from, to string, msg [
 		}
 	}
 	defer c.Close()
-	if srv.user != "" {
+	switch {
+	case srv.oauth:
+		if err := srv.xoauth2Login(func(x xoauth2) error { return c.Auth(x) }); err != nil {
+			return smtpError("autenticazione OAuth", err)
+		}
+	case srv.user != "":
 		if err := c.Auth(sasl.NewPlainClient("", srv.user, srv.password)); err != nil {
 			return smtpError("autenticazione", err)
 		}

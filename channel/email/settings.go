@@ -29,6 +29,7 @@ import (
 //	pec            "true" on a PEC mailbox: envelopes unwrapped, receipts linked
 //	poll_interval  how often the mailbox is read again, with or without IDLE
 //	               (default 1m)
+//	oauth_*        sign in with OAuth 2.0 instead of a password (oauth.go)
 const (
 	SettingIMAP         = "imap_url"
 	SettingSMTP         = "smtp_url"
@@ -51,6 +52,9 @@ type server struct {
 	user     string
 	password string
 	mailbox  string // IMAP only
+	// oauth: sign in with XOAUTH2 and a token got with settings (oauth.go).
+	oauth    bool
+	settings map[string]string
 }
 
 // parseServer reads an imap(s):// or smtp(s):// URL; password, when not
@@ -94,11 +98,21 @@ func parseServer(raw, scheme string, defPort, defTLSPort string, password string
 }
 
 func imapServer(settings map[string]string) (*server, error) {
-	return parseServer(settings[SettingIMAP], "imap", "143", "993", settings[SettingIMAPPassword])
+	return withOAuth(parseServer(settings[SettingIMAP], "imap", "143", "993", settings[SettingIMAPPassword]))(settings)
 }
 
 func smtpServer(settings map[string]string) (*server, error) {
-	return parseServer(settings[SettingSMTP], "smtp", "587", "465", settings[SettingSMTPPassword])
+	return withOAuth(parseServer(settings[SettingSMTP], "smtp", "587", "465", settings[SettingSMTPPassword]))(settings)
+}
+
+func withOAuth(s *server, err error) func(settings map[string]string) (*server, error) {
+	return func(settings map[string]string) (*server, error) {
+		if err != nil {
+			return nil, err
+		}
+		s.oauth, s.settings = usesOAuth(settings), settings
+		return s, nil
+	}
 }
 
 // CheckSettings says what is missing or wrong in an e-mail channel's

@@ -198,6 +198,7 @@ func admin(ctx context.Context, cfg config, args []string, stdout io.Writer) err
 			res["imap_url"] = channel.Masked(c.Settings["imap_url"])
 			res["smtp_url"] = channel.Masked(c.Settings["smtp_url"])
 			res["pec"] = c.Settings["pec"] == "true"
+			res["oauth"] = c.Settings["oauth_token_url"] != ""
 		case redazione.ChannelTelegram:
 			// Give both to setWebhook: url (behind the public address) and
 			// secret_token. With a public https address, Redazione does.

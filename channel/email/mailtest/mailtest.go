@@ -100,6 +100,9 @@ type IMAPOptions struct {
 	TLS    string      // Implicit, StartTLS or Plain
 	Config *tls.Config // the server's certificate (Certificate)
 	NoIdle bool        // hide IDLE, as servers without it do
+	// ValidToken, when set, offers SASL XOAUTH2 and accepts the tokens it
+	// approves for the server's user, as Microsoft 365 and Gmail do.
+	ValidToken func(token string) bool
 }
 
 // StartIMAP starts an IMAP server, stopped when the test ends.
@@ -114,7 +117,11 @@ func StartIMAP(t T, o IMAPOptions) *IMAP {
 	mem.AddUser(s.user)
 	opts := &imapserver.Options{
 		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
-			return announcingSession{mem.NewSession()}, nil, nil
+			sess := announcingSession{mem.NewSession()}
+			if o.ValidToken != nil {
+				return oauthSession{sess, s, o.ValidToken}, nil, nil
+			}
+			return sess, nil, nil
 		},
 		Caps:         imap.CapSet{imap.CapIMAP4rev1: {}},
 		InsecureAuth: o.TLS != StartTLS,
@@ -151,6 +158,57 @@ func (s announcingSession) Idle(w *imapserver.UpdateWriter, stop <-chan struct{}
 		return err
 	}
 	return s.Session.Idle(w, stop)
+}
+
+// oauthSession signs in with XOAUTH2 (and still with LOGIN).
+type oauthSession struct {
+	announcingSession
+	s     *IMAP
+	valid func(string) bool
+}
+
+func (o oauthSession) AuthenticateMechanisms() []string { return []string{"XOAUTH2"} }
+
+func (o oauthSession) Authenticate(mech string) (sasl.Server, error) {
+	if mech != "XOAUTH2" {
+		return nil, errors.New("unsupported mechanism")
+	}
+	return &xoauth2Server{check: func(user, token string) error {
+		if user != o.s.User || !o.valid(token) {
+			return errors.New("invalid token")
+		}
+		return o.Session.Login(o.s.User, o.s.Password)
+	}}, nil
+}
+
+// xoauth2Server is the server side of SASL XOAUTH2: on a bad token it
+// sends a JSON error as a challenge, then fails on the client's answer.
+type xoauth2Server struct {
+	check  func(user, token string) error
+	failed error
+}
+
+func (x *xoauth2Server) Next(resp []byte) ([]byte, bool, error) {
+	if x.failed != nil {
+		return nil, true, x.failed
+	}
+	if resp == nil {
+		return []byte{}, false, nil // no initial response: ask for it
+	}
+	var user, token string
+	for _, part := range strings.Split(string(resp), "\x01") {
+		if v, ok := strings.CutPrefix(part, "user="); ok {
+			user = v
+		}
+		if v, ok := strings.CutPrefix(part, "auth=Bearer "); ok {
+			token = v
+		}
+	}
+	if err := x.check(user, token); err != nil {
+		x.failed = err
+		return []byte(`{"status":"401","schemes":"bearer","scope":"https://mail.example/"}`), false, nil
+	}
+	return nil, true, nil
 }
 
 // URL is the channel's imap_url for this server.
@@ -217,9 +275,10 @@ type SMTP struct {
 	Password string
 	mode     string
 
-	mu   sync.Mutex
-	got  []Mail
-	fail *smtp.SMTPError
+	mu         sync.Mutex
+	got        []Mail
+	fail       *smtp.SMTPError
+	validToken func(string) bool
 }
 
 // Mail is a message the SMTP server accepted.
@@ -230,10 +289,14 @@ type Mail struct {
 }
 
 // StartSMTP starts an SMTP server requiring AUTH PLAIN, stopped when the
-// test ends.
-func StartSMTP(t T, mode string, cfg *tls.Config) *SMTP {
+// test ends. With validToken it offers AUTH XOAUTH2 too, accepting the
+// tokens it approves.
+func StartSMTP(t T, mode string, cfg *tls.Config, validToken ...func(string) bool) *SMTP {
 	t.Helper()
 	s := &SMTP{User: "urp@comune.example.it", Password: "pass-smtp-segreta", mode: mode}
+	if len(validToken) > 0 {
+		s.validToken = validToken[0]
+	}
 	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &session{s: s}, nil }))
 	srv.Domain = "localhost"
 	srv.AllowInsecureAuth = mode == Plain
@@ -291,8 +354,22 @@ type session struct {
 	cur    Mail
 }
 
-func (ss *session) AuthMechanisms() []string { return []string{sasl.Plain} }
-func (ss *session) Auth(string) (sasl.Server, error) {
+func (ss *session) AuthMechanisms() []string {
+	if ss.s.validToken != nil {
+		return []string{sasl.Plain, "XOAUTH2"}
+	}
+	return []string{sasl.Plain}
+}
+func (ss *session) Auth(mech string) (sasl.Server, error) {
+	if mech == "XOAUTH2" && ss.s.validToken != nil {
+		return &xoauth2Server{check: func(user, token string) error {
+			if user != ss.s.User || !ss.s.validToken(token) {
+				return errors.New("invalid token")
+			}
+			ss.authed = true
+			return nil
+		}}, nil
+	}
 	return sasl.NewPlainServer(func(_, user, pass string) error {
 		if user != ss.s.User || pass != ss.s.Password {
 			return errors.New("invalid credentials")
