@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -53,16 +54,27 @@ func (db *DB) ReviseMessage(ctx context.Context, ch *redazione.Channel, rev Revi
 		at = now
 	}
 	var doc string
+	var found []pendingFlag
+	var cfg *SLAConfig
 	if !rev.Deleted {
-		doc = search.Document(text) // outside the writer, as for Ingest
+		// Outside the writer, as for Ingest: the index document, and what
+		// the new text calls for (personal data, abuse, urgency).
+		doc = search.Document(text)
+		found = flagsOf(Inbound{Text: text, Public: true})
+		var err error
+		if cfg, err = db.SLA(ctx, ch.EnteID); err != nil {
+			return nil, err
+		}
 	}
 	var out *Revised
 	err := db.inTx(ctx, func(tx conn) error {
 		var id, conv, editedAt, deletedAt int64
 		var old string
-		err := tx.row(ctx, `SELECT id, conversation_id, text, edited_at, deleted_at FROM messages
-		 WHERE channel_id = ? AND external_id = ? AND external_id <> '' AND direction = 'in'`, ch.ID, rev.ExternalID).
-			Scan(&id, &conv, &old, &editedAt, &deletedAt)
+		var public bool
+		err := tx.row(ctx, `SELECT m.id, m.conversation_id, m.text, m.edited_at, m.deleted_at, c.public FROM messages m
+		 JOIN conversations c ON c.id = m.conversation_id
+		 WHERE m.channel_id = ? AND m.external_id = ? AND m.external_id <> '' AND m.direction = 'in'`, ch.ID, rev.ExternalID).
+			Scan(&id, &conv, &old, &editedAt, &deletedAt, &public)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil
 		}
@@ -89,11 +101,62 @@ func (db *DB) ReviseMessage(ctx context.Context, ch *redazione.Channel, rev Revi
 			if err := db.reindexDoc(ctx, tx, id, doc); err != nil {
 				return err
 			}
+			if err := db.reflag(ctx, tx, ch, conv, id, public, found, cfg, now); err != nil {
+				return err
+			}
 		}
 		out = &Revised{MessageID: id, ConversationID: conv}
 		return nil
 	})
 	return out, err
+}
+
+// reflag brings the open flags of an edited message in step with its new
+// text: a flag still called for points at the new text, one no longer
+// called for stays open (an operator clears it) without marks into a text
+// that is gone, and a new one is raised (personal data in an edited public
+// comment, say), as for a new message.
+func (db *DB) reflag(ctx context.Context, tx conn, ch *redazione.Channel, convID, msgID int64, public bool, found []pendingFlag, cfg *SLAConfig, now time.Time) error {
+	open := map[string]int64{}
+	rows, err := tx.query(ctx, "SELECT id, kind FROM conversation_flags WHERE message_id = ? AND cleared_at = 0", msgID)
+	if err != nil {
+		return fmt.Errorf("flags: %w", err)
+	}
+	for rows.Next() {
+		var id int64
+		var kind string
+		if err := rows.Scan(&id, &kind); err != nil {
+			rows.Close()
+			return err
+		}
+		open[kind] = id
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	var raise []pendingFlag
+	for _, f := range found {
+		if f.kind == FlagPersonalData && !public {
+			continue // personal data matter only where everyone reads them
+		}
+		id, ok := open[f.kind]
+		if !ok {
+			raise = append(raise, f)
+			continue
+		}
+		delete(open, f.kind)
+		detail, _ := json.Marshal(f.marks)
+		if _, err := tx.exec(ctx, "UPDATE conversation_flags SET reason = ?, detail = ? WHERE id = ?", f.reason, string(detail), id); err != nil {
+			return fmt.Errorf("flag: %w", err)
+		}
+	}
+	for _, id := range open {
+		if _, err := tx.exec(ctx, "UPDATE conversation_flags SET detail = '[]' WHERE id = ?", id); err != nil {
+			return fmt.Errorf("flag: %w", err)
+		}
+	}
+	return db.raiseFlags(ctx, tx, ch, convID, msgID, raise, cfg, now)
 }
 
 // reindexDoc replaces a message's full-text document.

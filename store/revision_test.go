@@ -102,3 +102,45 @@ func TestReviseMessage(t *testing.T) {
 		}
 	})
 }
+
+// A public comment edited to show a phone number is flagged as at its
+// arrival, the flag pointing into the new text; edited again without it,
+// the flag stays for an operator to clear, pointing at nothing.
+func TestReviseMessageFlags(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		o := newOffice(t, db, "ente")
+		res, err := db.Ingest(ctx, o.api, store.Inbound{ExternalID: "c-1", ContactID: "fb-1", Text: "Il ponte riapre?", Public: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		flags := func() []store.Flag {
+			t.Helper()
+			fs, err := db.Flags(ctx, o.as(o.admin), res.ConversationID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return fs
+		}
+		if fs := flags(); len(fs) != 0 {
+			t.Fatalf("flags before the edit: %+v", fs)
+		}
+		text := "Il ponte riapre? Chiamatemi al 333 123 4567"
+		if _, err := db.ReviseMessage(ctx, o.api, store.Revision{ExternalID: "c-1", Text: text}); err != nil {
+			t.Fatal(err)
+		}
+		fs := flags()
+		if len(fs) != 1 || fs[0].Kind != store.FlagPersonalData || fs[0].MessageID != res.Message.ID || len(fs[0].Marks) != 1 {
+			t.Fatalf("flags after the edit: %+v", fs)
+		}
+		if m := fs[0].Marks[0]; text[m.Start:m.End] != "333 123 4567" {
+			t.Errorf("the flag points at %q", text[m.Start:m.End])
+		}
+		if _, err := db.ReviseMessage(ctx, o.api, store.Revision{ExternalID: "c-1", Text: "Il ponte riapre? Grazie"}); err != nil {
+			t.Fatal(err)
+		}
+		if fs := flags(); len(fs) != 1 || !fs[0].ClearedAt.IsZero() || len(fs[0].Marks) != 0 {
+			t.Errorf("flags after the number was taken out: %+v", fs)
+		}
+	})
+}

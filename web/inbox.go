@@ -211,11 +211,6 @@ func (s *Server) loadConversation(r *http.Request, u *session) (*conversationVie
 			v.OpenFlags[f.Kind] = true
 		}
 	}
-	for _, m := range v.Messages {
-		if !m.EditedAt.IsZero() {
-			delete(v.Marks, m.ID) // they point into the text as it was
-		}
-	}
 	// the citizen's other conversations, on every channel merged into theirs
 	if v.Person, err = s.DB.PersonContacts(ctx, u.Actor.EnteID, c.ContactID); err != nil {
 		return nil, err
