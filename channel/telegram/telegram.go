@@ -132,27 +132,16 @@ func Parse(body []byte) (in store.Inbound, ok bool, err error) {
 		return in, false, redazione.FieldError("update_id", "campo obbligatorio")
 	}
 	m := u.Message
-	if m == nil {
-		return in, false, nil
-	}
-	if m.Chat == nil || m.MessageID == 0 {
-		return in, false, redazione.FieldError("message.chat", "campo obbligatorio")
-	}
-	if m.Chat.Type != "private" || (m.From != nil && m.From.IsBot) {
-		return in, false, nil
-	}
-	parts, files := describe(m)
-	if len(parts) == 0 {
-		return in, false, nil // a poll, a contact card...: nothing an office answers
+	parts, files, ok, err := fromCitizen(m, "message")
+	if !ok || err != nil {
+		return in, false, err
 	}
 	name := strings.TrimSpace(m.Chat.FirstName + " " + m.Chat.LastName)
 	if name == "" && m.From != nil {
 		name = strings.TrimSpace(m.From.FirstName + " " + m.From.LastName)
 	}
 	in = store.Inbound{
-		// A message id is unique within its chat; Telegram resends the same
-		// update when a delivery was not acknowledged.
-		ExternalID:  strconv.FormatInt(m.Chat.ID, 10) + ":" + strconv.FormatInt(m.MessageID, 10),
+		ExternalID:  externalID(m),
 		ContactID:   strconv.FormatInt(m.Chat.ID, 10),
 		ContactName: name,
 		Text:        strings.Join(parts, "\n"),
@@ -176,24 +165,40 @@ func ParseEdit(body []byte) (rev store.Revision, ok bool, err error) {
 		return rev, false, redazione.FieldError("body", "JSON non valido: %v", err)
 	}
 	m := u.EditedMessage
-	if m == nil {
-		return rev, false, nil
+	parts, _, ok, err := fromCitizen(m, "edited_message")
+	if !ok || err != nil {
+		return rev, false, err
 	}
-	if m.Chat == nil || m.MessageID == 0 {
-		return rev, false, redazione.FieldError("edited_message.chat", "campo obbligatorio")
-	}
-	if m.Chat.Type != "private" || (m.From != nil && m.From.IsBot) {
-		return rev, false, nil
-	}
-	parts, _ := describe(m)
-	if len(parts) == 0 {
-		return rev, false, nil
-	}
-	rev = store.Revision{ExternalID: strconv.FormatInt(m.Chat.ID, 10) + ":" + strconv.FormatInt(m.MessageID, 10), Text: strings.Join(parts, "\n")}
+	rev = store.Revision{ExternalID: externalID(m), Text: strings.Join(parts, "\n")}
 	if m.EditDate > 0 {
 		rev.At = time.Unix(m.EditDate, 0).UTC()
 	}
 	return rev, true, nil
+}
+
+// fromCitizen reads a message of an update (field names it in errors): ok
+// is false, with no error, when there is none or it is nothing an office
+// answers (a group, a bot, a poll, a contact card); parts and files are
+// what it says (describe).
+func fromCitizen(m *Message, field string) (parts []string, files []store.InboundAttachment, ok bool, err error) {
+	if m == nil {
+		return nil, nil, false, nil
+	}
+	if m.Chat == nil || m.MessageID == 0 {
+		return nil, nil, false, redazione.FieldError(field+".chat", "campo obbligatorio")
+	}
+	if m.Chat.Type != "private" || (m.From != nil && m.From.IsBot) {
+		return nil, nil, false, nil
+	}
+	parts, files = describe(m)
+	return parts, files, len(parts) > 0, nil
+}
+
+// externalID is the stored id of a message: a message id is unique within
+// its chat, and an edit keeps it. Telegram resends the same update when a
+// delivery was not acknowledged.
+func externalID(m *Message) string {
+	return strconv.FormatInt(m.Chat.ID, 10) + ":" + strconv.FormatInt(m.MessageID, 10)
 }
 
 // describe turns a message into its text (what it says, a label for each
