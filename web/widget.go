@@ -168,13 +168,15 @@ func (s *Server) widgetPost(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, http.StatusTooManyRequests, apiError{Error: "Troppi file in poco tempo: attendi un minuto.", Code: "rate_limited"})
 			return
 		}
-		a, label, err := s.keepCitizenFile(file)
+		a, err := s.keepCitizenFile(file, func(label string) error {
+			msg.Text = strings.TrimSpace(label + "\n" + strings.TrimSpace(in.Text))
+			return msg.Validate()
+		})
 		if err != nil {
 			s.jsonError(w, r, err)
 			return
 		}
 		msg.Attachments = []store.InboundAttachment{a}
-		msg.Text = strings.TrimSpace(label + "\n" + strings.TrimSpace(in.Text))
 	}
 	res, err := s.Inbox.Ingest(r.Context(), ch, msg)
 	if err != nil {

@@ -281,6 +281,7 @@ func TestWidgetCitizenFiles(t *testing.T) {
 		{"a file over the limit", map[string]string{"token": tok}, "grande.jpg", append([]byte("\xff\xd8\xff\xe0"), make([]byte, 1<<20+100)...), 413, ""},
 		{"a bad token", map[string]string{"token": "corto"}, "buca.jpg", photo, 400, "token"},
 		{"no text and no file", map[string]string{"token": tok}, "", nil, 400, "text"},
+		{"a new photo with a text the inbox refuses", map[string]string{"token": tok, "text": "foto\x00"}, "altra.jpg", append([]byte("\xff\xd8\xff\xe0\x00\x10JFIF\x00"), bytes.Repeat([]byte{3}, 900)...), 400, "text"},
 	}
 	for _, c := range refused {
 		code, out := e.widgetForm(base+"/messages", c.fields, c.name, c.content)

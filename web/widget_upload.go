@@ -63,32 +63,34 @@ func (s *Server) widgetUpload(w http.ResponseWriter, r *http.Request, ch *redazi
 	return nil, redazione.FieldError("file", "si può allegare un solo file per messaggio")
 }
 
-// keepCitizenFile checks the type of a citizen's file from its first bytes
-// and keeps it in the blob store; label stands for it in the message text.
-func (s *Server) keepCitizenFile(h *multipart.FileHeader) (a store.InboundAttachment, label string, err error) {
+// keepCitizenFile checks the type of a citizen's file from its first bytes,
+// lets ready check the message with the label that stands for the file in
+// its text, and only then keeps the file in the blob store: a refused
+// message leaves nothing behind.
+func (s *Server) keepCitizenFile(h *multipart.FileHeader, ready func(label string) error) (a store.InboundAttachment, err error) {
 	if h.Size > s.Inbox.FileLimit() {
-		return a, "", redazione.Errorf(redazione.ETOOLARGE, "%s", s.Inbox.TooLarge())
+		return a, redazione.Errorf(redazione.ETOOLARGE, "%s", s.Inbox.TooLarge())
 	}
 	f, err := h.Open()
 	if err != nil {
-		return a, "", err
+		return a, err
 	}
 	defer f.Close()
 	head := make([]byte, 512)
 	n, err := io.ReadFull(f, head)
 	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
-		return a, "", err
+		return a, err
 	}
 	kind := citizenTypes[http.DetectContentType(head[:n])]
 	if kind == "" {
-		return a, "", redazione.FieldError("file", "si possono allegare solo foto (JPEG, PNG, GIF, WebP) e documenti PDF")
-	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return a, "", err
+		return a, redazione.FieldError("file", "si possono allegare solo foto (JPEG, PNG, GIF, WebP) e documenti PDF")
 	}
 	name := channel.FileName(h.Filename, "allegato")
-	if a, err = s.Inbox.KeepUpload(f, name); err != nil {
-		return a, "", err
+	if err := ready("[" + kind + ": " + name + "]"); err != nil {
+		return a, err
 	}
-	return a, "[" + kind + ": " + name + "]", nil
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return a, err
+	}
+	return s.Inbox.KeepUpload(f, name)
 }
