@@ -373,10 +373,22 @@ describe('Redazione: web chat and live inbox', { timeout: 300_000 }, () => {
     await operator.getByRole('option', { name: /Orari dell'URP/ }).waitFor({ timeout: TIMEOUT });
     await scanA11y(operator, 'a conversation page with the canned answers open');
     await operator.keyboard.press('Enter');
-    const value = await text.inputValue();
+    const inserted = async () => {
+      await operator.waitForFunction(() => document.getElementById('reply-text').value.length > 1, null, { timeout: TIMEOUT });
+      return text.inputValue();
+    };
+    const value = await inserted();
     assert.match(value, /^Buongiorno .+, l'Ufficio relazioni con il pubblico di Comune di Esempio è aperto lunedì 9:00-13:00/);
     assert.ok(!value.includes('{'), `variables left unfilled: ${value}`);
     assert.equal(await text.evaluate((el) => el === document.activeElement), true, 'focus does not return to the text');
+    // Typed and sent at once, faster than the search: still the answer for what was typed.
+    await text.fill('');
+    await text.focus();
+    await operator.keyboard.type('/');
+    await operator.waitForFunction(() => document.activeElement?.id === 'answer-search', null, { timeout: TIMEOUT });
+    await operator.keyboard.type('orari');
+    await operator.keyboard.press('Enter');
+    assert.match(await inserted(), /^Buongiorno .+, l'Ufficio relazioni con il pubblico/);
     await text.fill('');
   }));
 

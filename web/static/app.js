@@ -84,14 +84,16 @@
   var input = document.getElementById('answer-search');
   var list = document.getElementById('answer-options');
   var status = document.getElementById('answer-status');
-  var items = [], active = -1, slashAt = -1, timer = null, seq = 0;
+  // rendered: the query the list shows; enterPending: Enter was pressed
+  // before the list caught up with what was typed (insert when it does).
+  var items = [], active = -1, slashAt = -1, timer = null, seq = 0, rendered = null, enterPending = false;
 
   function close() {
     list.hidden = true;
     list.innerHTML = '';
     input.setAttribute('aria-expanded', 'false');
     input.removeAttribute('aria-activedescendant');
-    items = []; active = -1;
+    items = []; active = -1; rendered = null; enterPending = false;
   }
   function setActive(i) {
     if (!items.length) return;
@@ -126,11 +128,17 @@
     if (answers.length) setActive(0);
   }
   function search() {
-    var n = ++seq;
-    fetch(picker.dataset.answers + '?q=' + encodeURIComponent(input.value), { credentials: 'same-origin' })
+    var n = ++seq, q = input.value;
+    function done(answers) {
+      if (n !== seq) return;
+      rendered = q;
+      render(answers);
+      if (enterPending) { enterPending = false; insert(0); }
+    }
+    fetch(picker.dataset.answers + '?q=' + encodeURIComponent(q), { credentials: 'same-origin' })
       .then(function (r) { return r.ok ? r.json() : { answers: [] }; })
-      .then(function (d) { if (n === seq) render(d.answers || []); })
-      .catch(function () { if (n === seq) render([]); });
+      .then(function (d) { done(d.answers || []); })
+      .catch(function () { done([]); });
   }
   function insert(i) {
     var a = items[i];
@@ -161,7 +169,13 @@
   input.addEventListener('keydown', function (e) {
     if (e.key === 'ArrowDown') { e.preventDefault(); setActive(active + 1); }
     else if (e.key === 'ArrowUp') { e.preventDefault(); setActive(active - 1); }
-    else if (e.key === 'Enter') { e.preventDefault(); insert(active >= 0 ? active : 0); }
+    else if (e.key === 'Enter') {
+      e.preventDefault();
+      // Typed faster than the search: the first answer for what was typed,
+      // not the one the list still shows.
+      if (input.value !== rendered) { enterPending = true; clearTimeout(timer); search(); }
+      else insert(active >= 0 ? active : 0);
+    }
     else if (e.key === 'Escape') { e.preventDefault(); close(); ta.focus(); }
   });
   input.addEventListener('blur', function () { setTimeout(close, 150); });
