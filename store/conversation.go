@@ -44,9 +44,15 @@ type InboxFilter struct {
 }
 
 // conversationSelect joins what an inbox row shows, so a page is one query.
+// The last message (not a note) is found by the messages' conversation
+// index, newest first, rather than kept on the conversation: a citizen
+// writing again while already waiting then changes no conversation row,
+// which on SQLite is a page less to write per message (see
+// docs/PERFORMANCE.md). last_message_at keeps the time of the last change
+// the row saw (a note, an answer, the first message of a wait).
 const conversationSelect = `SELECT c.id, c.ente_id, c.channel_id, ch.kind, ch.name, c.contact_id, ct.external_id, ct.name,
  c.desk_id, d.name, c.status, c.assignee_id, COALESCE(u.name, ''), c.waiting_since, c.last_message_at, c.created_at,
- COALESCE(m.id, 0), COALESCE(m.direction, ''), COALESCE(m.text, ''), COALESCE(m.sent_at, 0), COALESCE(m.delivery, ''),
+ COALESCE(m.id, 0), COALESCE(m.direction, ''), COALESCE(m.text, ''), COALESCE(m.sent_at, 0), COALESCE(m.delivery, ''), COALESCE(m.created_at, 0),
  c.priority, c.first_response_at, c.first_response_due, c.resolution_due, c.pending_since, c.sla_first_target, c.sla_resolution_target,
  c.public
  FROM conversations c
@@ -54,23 +60,23 @@ const conversationSelect = `SELECT c.id, c.ente_id, c.channel_id, ch.kind, ch.na
  JOIN contacts ct ON ct.id = c.contact_id
  JOIN desks d ON d.id = c.desk_id
  LEFT JOIN users u ON u.id = c.assignee_id
- LEFT JOIN messages m ON m.id = c.last_message_id`
+ LEFT JOIN messages m ON m.id = (SELECT m2.id FROM messages m2 WHERE m2.conversation_id = c.id AND m2.direction <> 'note' ORDER BY m2.id DESC LIMIT 1)`
 
 func scanConversation(row interface{ Scan(...any) error }) (*redazione.Conversation, error) {
 	var c redazione.Conversation
 	var kind, status, dir, delivery string
-	var waiting, last, created, msgSent, firstAt, firstDue, resDue, pending, firstTarget, resTarget int64
+	var waiting, last, created, msgSent, msgCreated, firstAt, firstDue, resDue, pending, firstTarget, resTarget int64
 	var m redazione.Message
 	if err := row.Scan(&c.ID, &c.EnteID, &c.ChannelID, &kind, &c.ChannelName, &c.ContactID, &c.Contact.ExternalID, &c.Contact.Name,
 		&c.DeskID, &c.DeskName, &status, &c.AssigneeID, &c.AssigneeName, &waiting, &last, &created,
-		&m.ID, &dir, &m.Text, &msgSent, &delivery,
+		&m.ID, &dir, &m.Text, &msgSent, &delivery, &msgCreated,
 		&c.Priority, &firstAt, &firstDue, &resDue, &pending, &firstTarget, &resTarget, &c.Public); err != nil {
 		return nil, err
 	}
 	c.FirstResponseAt, c.FirstResponseDue, c.ResolutionDue, c.PendingSince = tm(firstAt), tm(firstDue), tm(resDue), tm(pending)
 	c.FirstTarget, c.ResolutionTarget = time.Duration(firstTarget)*time.Millisecond, time.Duration(resTarget)*time.Millisecond
 	c.ChannelKind, c.Status = redazione.ChannelKind(kind), redazione.Status(status)
-	c.WaitingSince, c.LastMessageAt, c.CreatedAt = tm(waiting), tm(last), tm(created)
+	c.WaitingSince, c.LastMessageAt, c.CreatedAt = tm(waiting), tm(max(last, msgCreated)), tm(created)
 	c.Contact.ID, c.Contact.EnteID, c.Contact.ChannelID = c.ContactID, c.EnteID, c.ChannelID
 	if m.ID != 0 {
 		m.EnteID, m.ConversationID, m.Direction, m.SentAt, m.Delivery = c.EnteID, c.ID, redazione.Direction(dir), tm(msgSent), redazione.Delivery(delivery)

@@ -300,3 +300,42 @@ func TestIngestRejectsBadInputAndStoresNothing(t *testing.T) {
 		}
 	})
 }
+
+// The inbox shows each conversation's last message (not a note) and when it
+// last changed, whether the citizen wrote again while waiting (which writes
+// no conversation row), the office answered, or someone added a note.
+func TestInboxLastMessage(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		clk := useClock(db, t0)
+		o := newOffice(t, db, "roma")
+		first := o.ingest(t, o.api, "c-1", "m-1", "Il lampione è spento")
+		clk.Advance(time.Minute)
+		second := o.ingest(t, o.api, "c-1", "m-2", "Anche quello accanto")
+		last := func() *redazione.Conversation {
+			t.Helper()
+			cs, err := db.Conversations(ctx, o.as(o.admin), store.InboxFilter{})
+			if err != nil || len(cs) != 1 {
+				t.Fatalf("inbox: %v %v", cs, err)
+			}
+			return cs[0]
+		}
+		c := last()
+		if c.LastMessage == nil || c.LastMessage.ID != second.Message.ID || c.LastMessage.Text != "Anche quello accanto" ||
+			!c.LastMessageAt.Equal(clk.now) || !c.WaitingSince.Equal(first.Message.SentAt) {
+			t.Fatalf("after a second message while waiting: last %+v at %v, waiting since %v", c.LastMessage, c.LastMessageAt, c.WaitingSince)
+		}
+		clk.Advance(time.Minute)
+		if _, err := db.AddMessage(ctx, o.as(o.admin), c.ID, store.Outgoing{Text: "Verificare con la manutenzione", Note: true}); err != nil {
+			t.Fatal(err)
+		}
+		if c := last(); c.LastMessage.ID != second.Message.ID || !c.LastMessageAt.Equal(clk.now) {
+			t.Errorf("after a note: last %+v at %v; want the citizen's message, changed now", c.LastMessage, c.LastMessageAt)
+		}
+		clk.Advance(time.Minute)
+		r := o.reply(t, o.as(o.admin), c.ID, "Abbiamo avvisato la manutenzione.")
+		if c := last(); c.LastMessage.ID != r.ID || c.LastMessage.Direction != redazione.DirOut || !c.LastMessageAt.Equal(clk.now) {
+			t.Errorf("after the answer: last %+v at %v", c.LastMessage, c.LastMessageAt)
+		}
+	})
+}

@@ -236,12 +236,9 @@ func (db *DB) ingest(ctx context.Context, tx conn, ch *redazione.Channel, in Inb
 func (db *DB) touchConversation(ctx context.Context, tx conn, ch *redazione.Channel, res *Ingested, status string, waiting int64, m *redazione.Message, cfg *SLAConfig, now time.Time) error {
 	if !res.NewConversation && waiting != 0 && status == string(redazione.StatusOpen) {
 		// The citizen is already waiting on an open conversation: status,
-		// waiting time and queue place stay as they are, so only columns
-		// outside the inbox indexes change and no index page is touched.
-		if _, err := tx.exec(ctx, "UPDATE conversations SET last_message_at = ?, last_message_id = ? WHERE id = ?",
-			ms(now), m.ID, res.ConversationID); err != nil {
-			return fmt.Errorf("update conversation: %w", err)
-		}
+		// waiting time and queue place stay as they are, and the last
+		// message is found by the messages' index (conversationSelect), so
+		// the conversation row is not written at all.
 		return nil
 	}
 	if waiting == 0 {
