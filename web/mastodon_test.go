@@ -328,7 +328,7 @@ func TestMastodonStreaming(t *testing.T) {
 			t.Fatal("the stream was not open")
 		}
 	}
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(15 * time.Second)
 	for {
 		text, edited, _ := message("il semaforo")
 		_, _, deleted := message("buongiorno, quando apre")

@@ -136,7 +136,7 @@ func TestTelegramChannel(t *testing.T) {
 		if code, out := post(tgUpdate(t, "edited.json"), ch.Secret); code != 200 || out["edited"] != float64(1) {
 			t.Fatalf("edited.json: %d %v, want 200 edited 1", code, out)
 		}
-		if !waitEvent(t, evs, "delivery", fmt.Sprint(conv), 5*time.Second) {
+		if !waitEvent(t, evs, "delivery", fmt.Sprint(conv), 15*time.Second) {
 			t.Errorf("no live event for the edit on the operator's screen")
 		}
 		if code, out := post(tgUpdate(t, "edited.json"), ch.Secret); code != 200 || out["edited"] != float64(0) {
