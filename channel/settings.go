@@ -1,6 +1,7 @@
 package channel
 
 import (
+	"net"
 	"net/mail"
 	"net/url"
 	"slices"
@@ -148,7 +149,11 @@ func checkEmail(settings map[string]string) error {
 			return redazione.FieldError("poll_interval", "poll_interval è una durata come 30s o 5m")
 		}
 	}
-	if settings["oauth_token_url"] != "" {
+	if v := settings["oauth_token_url"]; v != "" {
+		// The client secret and the refresh token travel to it.
+		if u, err := url.Parse(v); err != nil || (u.Scheme != "https" && !loopback(u.Hostname())) {
+			return redazione.FieldError("oauth_token_url", "oauth_token_url deve essere un indirizzo https")
+		}
 		if settings["oauth_client_id"] == "" {
 			return redazione.FieldError("oauth_client_id", "con oauth_token_url serve oauth_client_id")
 		}
@@ -164,6 +169,15 @@ func checkEmail(settings map[string]string) error {
 		}
 	}
 	return nil
+}
+
+// loopback reports whether host is this machine, where plain http is safe.
+func loopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // Masked shows a secret setting without its secret: a server address with

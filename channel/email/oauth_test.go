@@ -181,12 +181,14 @@ func TestEmailOAuthSettings(t *testing.T) {
 		extra map[string]string
 		field string
 	}{
-		"client credentials": {map[string]string{"oauth_token_url": "https://login.microsoftonline.com/t/oauth2/v2.0/token", "oauth_client_id": "a", "oauth_client_secret": "s"}, ""},
-		"refresh token":      {map[string]string{"oauth_token_url": "https://oauth2.googleapis.com/token", "oauth_client_id": "a", "oauth_refresh_token": "r"}, ""},
-		"no client id":       {map[string]string{"oauth_token_url": "https://oauth2.googleapis.com/token", "oauth_client_secret": "s"}, "oauth_client_id"},
-		"no secret":          {map[string]string{"oauth_token_url": "https://oauth2.googleapis.com/token", "oauth_client_id": "a"}, "oauth_client_secret"},
-		"no token url":       {map[string]string{"oauth_client_id": "a", "oauth_client_secret": "s"}, "oauth_token_url"},
-		"token url not http": {map[string]string{"oauth_token_url": "ftp://x/token", "oauth_client_id": "a", "oauth_client_secret": "s"}, "oauth_token_url"},
+		"client credentials":        {map[string]string{"oauth_token_url": "https://login.microsoftonline.com/t/oauth2/v2.0/token", "oauth_client_id": "a", "oauth_client_secret": "s"}, ""},
+		"refresh token":             {map[string]string{"oauth_token_url": "https://oauth2.googleapis.com/token", "oauth_client_id": "a", "oauth_refresh_token": "r"}, ""},
+		"no client id":              {map[string]string{"oauth_token_url": "https://oauth2.googleapis.com/token", "oauth_client_secret": "s"}, "oauth_client_id"},
+		"no secret":                 {map[string]string{"oauth_token_url": "https://oauth2.googleapis.com/token", "oauth_client_id": "a"}, "oauth_client_secret"},
+		"no token url":              {map[string]string{"oauth_client_id": "a", "oauth_client_secret": "s"}, "oauth_token_url"},
+		"token url not http":        {map[string]string{"oauth_token_url": "ftp://x/token", "oauth_client_id": "a", "oauth_client_secret": "s"}, "oauth_token_url"},
+		"token url in clear":        {map[string]string{"oauth_token_url": "http://login.example.it/token", "oauth_client_id": "a", "oauth_client_secret": "s"}, "oauth_token_url"},
+		"token url on this machine": {map[string]string{"oauth_token_url": "http://127.0.0.1:8081/token", "oauth_client_id": "a", "oauth_client_secret": "s"}, ""},
 	} {
 		s := map[string]string{}
 		for k, v := range base {
