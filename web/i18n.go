@@ -233,7 +233,7 @@ var catalog = map[string][2]string{
 	"hide.undo":                 {"Mostra commento", "Show comment"},
 	"hide.state":                {"Nascosto sulla piattaforma", "Hidden on the platform"},
 	"msg.edited":                {"Modificato dal cittadino", "Edited by the citizen"},
-	"msg.deleted":               {"Eliminato dal cittadino sulla piattaforma", "Deleted by the citizen on the platform"},
+	"msg.deleted":               {"Eliminato sulla piattaforma", "Deleted on the platform"},
 	"msg.versions":              {"Testi precedenti", "Earlier texts"},
 	"msg.replaced":              {"sostituito", "replaced"},
 	"hide.help":                 {"Il commento viene nascosto sulla piattaforma: resterà visibile solo al suo autore (e, su Facebook, ai suoi amici).", "The comment is hidden on the platform: only its author (and, on Facebook, their friends) will still see it."},
