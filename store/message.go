@@ -518,10 +518,11 @@ func (db *DB) LastInbound(ctx context.Context, convID int64) (time.Time, error) 
 }
 
 // LastInboundExternalID returns the platform id of the citizen's latest
-// message in a conversation ("" if none), for replies that keep the thread.
+// message in a conversation ("" if none), for replies that keep the thread;
+// one deleted on the platform can no longer be answered, so it is passed over.
 func (db *DB) LastInboundExternalID(ctx context.Context, convID int64) (string, error) {
 	var id string
-	err := db.reader().row(ctx, "SELECT external_id FROM messages WHERE conversation_id = ? AND direction = 'in' ORDER BY id DESC LIMIT 1", convID).Scan(&id)
+	err := db.reader().row(ctx, "SELECT external_id FROM messages WHERE conversation_id = ? AND direction = 'in' AND deleted_at = 0 ORDER BY id DESC LIMIT 1", convID).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil
 	}

@@ -144,3 +144,37 @@ func TestReviseMessageFlags(t *testing.T) {
 		}
 	})
 }
+
+// A public answer goes to the citizen's latest comment that still exists.
+func TestReplyPassesOverDeletedComments(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		o := newOffice(t, db, "ente")
+		first, err := db.Ingest(ctx, o.api, store.Inbound{ExternalID: "c-1", ContactID: "fb-1", Text: "Il ponte riapre?", Public: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Ingest(ctx, o.api, store.Inbound{ExternalID: "c-2", ContactID: "fb-1", Text: "E la strada?", Public: true}); err != nil {
+			t.Fatal(err)
+		}
+		last := func() string {
+			t.Helper()
+			id, err := db.LastInboundExternalID(ctx, first.ConversationID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return id
+		}
+		if got := last(); got != "c-2" {
+			t.Fatalf("latest comment %q, want c-2", got)
+		}
+		for _, c := range []struct{ deleted, then string }{{"c-2", "c-1"}, {"c-1", ""}} {
+			if _, err := db.ReviseMessage(ctx, o.api, store.Revision{ExternalID: c.deleted, Deleted: true}); err != nil {
+				t.Fatal(err)
+			}
+			if got := last(); got != c.then {
+				t.Errorf("with %s deleted the answer goes to %q, want %q", c.deleted, got, c.then)
+			}
+		}
+	})
+}
