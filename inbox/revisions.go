@@ -33,6 +33,10 @@ func (s *Service) Revise(ctx context.Context, ch *redazione.Channel, revs []stor
 		}
 		s.publish(ctx, events.Event{Type: events.MessageUpdated, EnteID: ch.EnteID, ConversationID: conv.ID, DeskID: conv.DeskID,
 			ContactID: conv.ContactID, MessageID: done.MessageID, Public: true})
+		if done.Flagged {
+			// the flags beside the thread change too
+			s.publish(ctx, events.Event{Type: events.ConversationChanged, EnteID: ch.EnteID, ConversationID: conv.ID, DeskID: conv.DeskID})
+		}
 		changed++
 	}
 	return changed, nil

@@ -27,6 +27,8 @@ type Revision struct {
 // Revised is the message a revision changed.
 type Revised struct {
 	MessageID, ConversationID int64
+	// Flagged: the conversation's flags changed with the new text.
+	Flagged bool
 }
 
 // ReviseMessage applies a revision to the channel's citizen message it
@@ -70,7 +72,7 @@ func (db *DB) ReviseMessage(ctx context.Context, ch *redazione.Channel, rev Revi
 	err := db.inTx(ctx, func(tx conn) error {
 		var id, conv, editedAt, deletedAt int64
 		var old string
-		var public bool
+		var public, flagged bool
 		err := tx.row(ctx, `SELECT m.id, m.conversation_id, m.text, m.edited_at, m.deleted_at, c.public FROM messages m
 		 JOIN conversations c ON c.id = m.conversation_id
 		 WHERE m.channel_id = ? AND m.external_id = ? AND m.external_id <> '' AND m.direction = 'in'`, ch.ID, rev.ExternalID).
@@ -101,11 +103,11 @@ func (db *DB) ReviseMessage(ctx context.Context, ch *redazione.Channel, rev Revi
 			if err := db.reindexDoc(ctx, tx, id, doc); err != nil {
 				return err
 			}
-			if err := db.reflag(ctx, tx, ch, conv, id, public, found, cfg, now); err != nil {
+			if flagged, err = db.reflag(ctx, tx, ch, conv, id, public, found, cfg, now); err != nil {
 				return err
 			}
 		}
-		out = &Revised{MessageID: id, ConversationID: conv}
+		out = &Revised{MessageID: id, ConversationID: conv, Flagged: flagged}
 		return nil
 	})
 	return out, err
@@ -115,26 +117,27 @@ func (db *DB) ReviseMessage(ctx context.Context, ch *redazione.Channel, rev Revi
 // text: a flag still called for points at the new text, one no longer
 // called for stays open (an operator clears it) without marks into a text
 // that is gone, and a new one is raised (personal data in an edited public
-// comment, say), as for a new message.
-func (db *DB) reflag(ctx context.Context, tx conn, ch *redazione.Channel, convID, msgID int64, public bool, found []pendingFlag, cfg *SLAConfig, now time.Time) error {
+// comment, say), as for a new message. It reports whether any flag changed.
+func (db *DB) reflag(ctx context.Context, tx conn, ch *redazione.Channel, convID, msgID int64, public bool, found []pendingFlag, cfg *SLAConfig, now time.Time) (bool, error) {
 	open := map[string]int64{}
 	rows, err := tx.query(ctx, "SELECT id, kind FROM conversation_flags WHERE message_id = ? AND cleared_at = 0", msgID)
 	if err != nil {
-		return fmt.Errorf("flags: %w", err)
+		return false, fmt.Errorf("flags: %w", err)
 	}
 	for rows.Next() {
 		var id int64
 		var kind string
 		if err := rows.Scan(&id, &kind); err != nil {
 			rows.Close()
-			return err
+			return false, err
 		}
 		open[kind] = id
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return err
+		return false, err
 	}
+	changed := len(open) > 0
 	var raise []pendingFlag
 	for _, f := range found {
 		if f.kind == FlagPersonalData && !public {
@@ -148,15 +151,15 @@ func (db *DB) reflag(ctx context.Context, tx conn, ch *redazione.Channel, convID
 		delete(open, f.kind)
 		detail, _ := json.Marshal(f.marks)
 		if _, err := tx.exec(ctx, "UPDATE conversation_flags SET reason = ?, detail = ? WHERE id = ?", f.reason, string(detail), id); err != nil {
-			return fmt.Errorf("flag: %w", err)
+			return false, fmt.Errorf("flag: %w", err)
 		}
 	}
 	for _, id := range open {
 		if _, err := tx.exec(ctx, "UPDATE conversation_flags SET detail = '[]' WHERE id = ?", id); err != nil {
-			return fmt.Errorf("flag: %w", err)
+			return false, fmt.Errorf("flag: %w", err)
 		}
 	}
-	return db.raiseFlags(ctx, tx, ch, convID, msgID, raise, cfg, now)
+	return changed || len(raise) > 0, db.raiseFlags(ctx, tx, ch, convID, msgID, raise, cfg, now)
 }
 
 // reindexDoc replaces a message's full-text document.

@@ -52,7 +52,7 @@ func TestReviseMessage(t *testing.T) {
 
 		edit1 := sent.Add(10 * time.Minute)
 		got, err := db.ReviseMessage(ctx, o.api, store.Revision{ExternalID: "tg-1", Text: "  La sanzione per il passo carrabile  ", At: edit1})
-		if err != nil || got == nil || got.MessageID != res.Message.ID || got.ConversationID != res.ConversationID {
+		if err != nil || got == nil || got.MessageID != res.Message.ID || got.ConversationID != res.ConversationID || got.Flagged {
 			t.Fatalf("edit = %+v, %v", got, err)
 		}
 		m := thread()
@@ -126,8 +126,8 @@ func TestReviseMessageFlags(t *testing.T) {
 			t.Fatalf("flags before the edit: %+v", fs)
 		}
 		text := "Il ponte riapre? Chiamatemi al 333 123 4567"
-		if _, err := db.ReviseMessage(ctx, o.api, store.Revision{ExternalID: "c-1", Text: text}); err != nil {
-			t.Fatal(err)
+		if got, err := db.ReviseMessage(ctx, o.api, store.Revision{ExternalID: "c-1", Text: text}); err != nil || got == nil || !got.Flagged {
+			t.Fatalf("edit = %+v, %v; want the flags changed", got, err)
 		}
 		fs := flags()
 		if len(fs) != 1 || fs[0].Kind != store.FlagPersonalData || fs[0].MessageID != res.Message.ID || len(fs[0].Marks) != 1 {
