@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/textproto"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -123,27 +122,13 @@ func StatusError(resp *http.Response) error {
 		return jobs.Permanent{Err: ErrGone}
 	case code == http.StatusTooManyRequests || code >= 500:
 		err := fmt.Errorf("la piattaforma è momentaneamente non disponibile (%s)", resp.Status)
-		if after := retryAfter(resp.Header.Get("Retry-After")); after > 0 {
-			return jobs.RetryAfter{Err: err, After: after}
+		if after := RetryAfter(resp.Header, time.Now()); after > 0 {
+			return jobs.Later{Err: err, After: after}
 		}
 		return err
 	default:
 		return jobs.Permanent{Err: fmt.Errorf("la piattaforma ha rifiutato la richiesta del file (%s)", resp.Status)}
 	}
-}
-
-// retryAfter reads a Retry-After header: seconds or an HTTP date.
-func retryAfter(h string) time.Duration {
-	if h == "" {
-		return 0
-	}
-	if s, err := strconv.Atoi(h); err == nil && s > 0 {
-		return time.Duration(s) * time.Second
-	}
-	if t, err := http.ParseTime(h); err == nil {
-		return time.Until(t)
-	}
-	return 0
 }
 
 // PlatformURL checks an address a platform gave for a file: https, or on the

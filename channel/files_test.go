@@ -47,7 +47,7 @@ func TestDownloadClassifiesAnswers(t *testing.T) {
 		t.Errorf("a Content-Length over the limit: %v, want ErrTooLarge", err)
 	}
 	var perm jobs.Permanent
-	var ra jobs.RetryAfter
+	var ra jobs.Later
 	status.Store(429)
 	if _, err := get(1000); !errors.As(err, &ra) || ra.After != 7*time.Second || errors.As(err, &perm) {
 		t.Errorf("429: %v, want a retry after 7 s", err)

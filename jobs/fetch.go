@@ -3,7 +3,6 @@ package jobs
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sync"
 	"time"
 
@@ -34,25 +33,12 @@ type Fetcher interface {
 	Fetch(ctx context.Context, attachmentID int64, attempt int, final bool) error
 }
 
-// RetryAfter is a temporary error for which the other side said when to come
-// back (an HTTP 429 or 503 with Retry-After): the next attempt waits at least
-// that long.
-type RetryAfter struct {
-	Err   error
-	After time.Duration
-}
-
-func (r RetryAfter) Error() string { return fmt.Sprintf("%v (riprova tra %s)", r.Err, r.After) }
-func (r RetryAfter) Unwrap() error { return r.Err }
-
-// maxRetryAfter bounds how long a platform may make a job wait.
-const maxRetryAfter = time.Hour
-
 type fetchWorker struct {
 	river.WorkerDefaults[FetchArgs]
 	f Fetcher
-	// after holds, by job id, the wait a RetryAfter asked for, until River
-	// asks NextRetry.
+	// after holds, by job id, the wait a Later asked for (a platform's
+	// Retry-After), until River asks NextRetry. Unlike a delivery, which is
+	// snoozed, a fetch counts the attempt: a file that never comes fails.
 	after sync.Map
 }
 
@@ -63,9 +49,9 @@ func (w *fetchWorker) Work(ctx context.Context, job *river.Job[FetchArgs]) error
 	if errors.As(err, &p) {
 		return river.JobCancel(err)
 	}
-	var ra RetryAfter
-	if errors.As(err, &ra) && ra.After > 0 && !final {
-		w.after.Store(job.ID, time.Now().Add(min(ra.After, maxRetryAfter)))
+	var l Later
+	if errors.As(err, &l) && l.After > 0 && !final {
+		w.after.Store(job.ID, time.Now().Add(min(l.After, maxWait)))
 	}
 	return err
 }

@@ -23,7 +23,7 @@ func TestFetchWorkerRetryAfter(t *testing.T) {
 	w := &fetchWorker{f: fetchFunc(func(context.Context, int64, int, bool) error { return err })}
 	job := &river.Job[FetchArgs]{JobRow: &rivertype.JobRow{ID: 7, Attempt: 1, MaxAttempts: FetchAttempts}, Args: FetchArgs{AttachmentID: 3}}
 
-	err = RetryAfter{Err: errors.New("429"), After: 30 * time.Second}
+	err = Later{Err: errors.New("429"), After: 30 * time.Second}
 	if got := w.Work(context.Background(), job); !errors.Is(got, err) {
 		t.Fatalf("Work = %v", got)
 	}

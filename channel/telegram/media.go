@@ -59,7 +59,7 @@ func (f Fetcher) Fetch(ctx context.Context, ch *redazione.Channel, fileID string
 	case resp.StatusCode == http.StatusOK && r.OK:
 	case resp.StatusCode == http.StatusTooManyRequests || r.ErrorCode == 429:
 		err := fmt.Errorf("Telegram chiede di riprovare tra %d s", r.Parameters.RetryAfter)
-		return nil, jobs.RetryAfter{Err: err, After: time.Duration(r.Parameters.RetryAfter) * time.Second}
+		return nil, jobs.Later{Err: err, After: time.Duration(r.Parameters.RetryAfter) * time.Second}
 	case resp.StatusCode >= 500:
 		return nil, fmt.Errorf("Telegram ha risposto %s", resp.Status)
 	case strings.Contains(r.Description, "file is too big"):
