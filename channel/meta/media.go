@@ -122,9 +122,19 @@ func graphBase(ch *redazione.Channel) (base, versioned string) {
 }
 
 // graphRequest sends a request to the Graph API with the channel's token and
-// decodes the answer into out. 429 and 5xx are tried again; any other
-// refusal is final and keeps Meta's reason; a missing object is ErrGone.
+// decodes the answer into out (see graphDo); a refusal is "ha rifiutato la
+// richiesta".
 func graphRequest(ctx context.Context, client *http.Client, ch *redazione.Channel, method, path, contentType string, body io.Reader, out any, platform string) error {
+	return graphDo(ctx, client, ch, method, path, contentType, body, out, platform, "ha rifiutato la richiesta")
+}
+
+// graphDo is every call to the Graph API: the channel's token (never in an
+// error), the answer decoded into out. 429, 5xx and Meta's rate-limit and
+// outage codes (sent with HTTP 400, see transient) are tried again, when
+// Meta says so after its Retry-After; a read of a missing object (404, or
+// code 100) is ErrGone; any other refusal is final, introduced by the words
+// given ("ha rifiutato il messaggio"), and keeps Meta's reason.
+func graphDo(ctx context.Context, client *http.Client, ch *redazione.Channel, method, path, contentType string, body io.Reader, out any, platform, refused string) error {
 	closeBody := func() {
 		if c, ok := body.(io.Closer); ok {
 			c.Close()
@@ -156,14 +166,20 @@ func graphRequest(ctx context.Context, client *http.Client, ch *redazione.Channe
 	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	var r struct {
 		Error *struct {
-			Message string `json:"message"`
-			Code    int    `json:"code"`
+			Message   string `json:"message"`
+			Code      int    `json:"code"`
+			ErrorData struct {
+				Details string `json:"details"`
+			} `json:"error_data"`
 		} `json:"error"`
 	}
 	json.Unmarshal(raw, &r)
 	reason := resp.Status
 	if r.Error != nil {
 		reason = fmt.Sprintf("%d %s", r.Error.Code, r.Error.Message)
+		if r.Error.ErrorData.Details != "" {
+			reason += ": " + r.Error.ErrorData.Details
+		}
 	}
 	switch {
 	case resp.StatusCode >= 200 && resp.StatusCode < 300 && r.Error == nil:
@@ -173,13 +189,18 @@ func graphRequest(ctx context.Context, client *http.Client, ch *redazione.Channe
 			}
 		}
 		return nil
-	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
-		return channel.StatusError(resp)
-	case resp.StatusCode == http.StatusNotFound || r.Error != nil && r.Error.Code == 100 && method == http.MethodGet:
-		// 100: "Unsupported get request. Object ... does not exist"
+	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 || (r.Error != nil && transient[r.Error.Code]):
+		err := fmt.Errorf("%s chiede di riprovare: %s", platform, reason)
+		if wait := channel.RetryAfter(resp.Header, time.Now()); wait > 0 {
+			return jobs.Later{Err: err, After: wait}
+		}
+		return err
+	case method == http.MethodGet && (resp.StatusCode == http.StatusNotFound || r.Error != nil && r.Error.Code == 100):
+		// A read of something gone (100: "Unsupported get request. Object
+		// ... does not exist"); a write refused with 404 is a refusal.
 		return jobs.Permanent{Err: channel.ErrGone}
 	default:
-		return jobs.Permanent{Err: fmt.Errorf("%s ha rifiutato la richiesta: %s", platform, reason)}
+		return jobs.Permanent{Err: fmt.Errorf("%s %s: %s", platform, refused, reason)}
 	}
 }
 

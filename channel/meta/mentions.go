@@ -11,8 +11,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -100,7 +98,7 @@ func FetchMention(ctx context.Context, client *http.Client, ch *redazione.Channe
 			Username  string `json:"username"`
 		} `json:"mentioned_media"`
 	}
-	if err := graphGet(ctx, client, ch, url.PathEscape(igUser)+"?fields="+url.QueryEscape(fields), &r); err != nil {
+	if err := graphRequest(ctx, client, ch, http.MethodGet, url.PathEscape(igUser)+"?fields="+url.QueryEscape(fields), "", nil, &r, "Instagram"); err != nil {
 		return store.Inbound{}, err
 	}
 	in := store.Inbound{ExternalID: m.ExternalID(), Public: true}
@@ -135,32 +133,6 @@ func replyToMention(ctx context.Context, client *http.Client, ch *redazione.Chan
 		payload["comment_id"] = m.CommentID
 	}
 	return graphPost(ctx, client, ch, url.PathEscape(igUser)+"/mentions", payload, "Instagram")
-}
-
-// graphGet reads a Graph API path (with its query) of the channel's
-// account into out. The token never appears in an error.
-func graphGet(ctx context.Context, client *http.Client, ch *redazione.Channel, pathQuery string, out any) error {
-	_, api := graphBase(ch)
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, api+"/"+pathQuery, nil)
-	if err != nil {
-		return errors.New("indirizzo del Graph API non valido")
-	}
-	req.Header.Set("Authorization", "Bearer "+ch.Settings["token"])
-	if client == nil {
-		client = &http.Client{Timeout: 20 * time.Second}
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return fmt.Errorf("Graph API non raggiungibile (%s)", req.URL.Host)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("Graph API ha risposto %s", resp.Status)
-	}
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(out); err != nil {
-		return fmt.Errorf("risposta illeggibile del Graph API: %w", err)
-	}
-	return nil
 }
 
 // numeric reports whether id is a non-empty string of digits, as Instagram

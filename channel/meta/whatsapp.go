@@ -13,7 +13,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -211,65 +210,23 @@ func graphSend(ctx context.Context, client *http.Client, ch *redazione.Channel, 
 	return graphCall(ctx, client, ch, path, payload, platform, "ha rifiutato il messaggio")
 }
 
-// graphCall posts to the Graph API and returns the id in Meta's answer; a
-// refusal is introduced by the words given ("ha rifiutato il messaggio").
+// graphCall posts payload as JSON to the Graph API (graphDo) and returns
+// the id in Meta's answer.
 func graphCall(ctx context.Context, client *http.Client, ch *redazione.Channel, path string, payload any, platform, refused string) (string, error) {
-	token := ch.Settings["token"]
-	if token == "" {
-		return "", jobs.Permanent{Err: fmt.Errorf("il canale %s non ha il token", platform)}
-	}
-	_, api := graphBase(ch)
 	body, _ := json.Marshal(payload)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, api+"/"+path, bytes.NewReader(body))
-	if err != nil {
-		return "", jobs.Permanent{Err: errors.New("indirizzo del Graph API non valido")}
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+token)
-	if client == nil {
-		client = &http.Client{Timeout: 30 * time.Second}
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return "", fmt.Errorf("Graph API non raggiungibile (%s)", req.URL.Host)
-	}
-	defer resp.Body.Close()
 	var r struct {
 		MessageID string `json:"message_id"` // Send API
 		Messages  []struct {
 			ID string `json:"id"`
 		} `json:"messages"` // Cloud API
-		Error *struct {
-			Message   string `json:"message"`
-			Code      int    `json:"code"`
-			ErrorData struct {
-				Details string `json:"details"`
-			} `json:"error_data"`
-		} `json:"error"`
 	}
-	json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&r)
-	reason := resp.Status
-	if r.Error != nil {
-		reason = fmt.Sprintf("%d %s", r.Error.Code, r.Error.Message)
-		if r.Error.ErrorData.Details != "" {
-			reason += ": " + r.Error.ErrorData.Details
-		}
-	}
-	switch {
-	case resp.StatusCode >= 200 && resp.StatusCode < 300 && r.Error == nil:
-		if len(r.Messages) > 0 {
-			return r.Messages[0].ID, nil
-		}
-		return r.MessageID, nil
-	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 || (r.Error != nil && transient[r.Error.Code]):
-		err := fmt.Errorf("%s chiede di riprovare: %s", platform, reason)
-		if wait := channel.RetryAfter(resp.Header, time.Now()); wait > 0 {
-			return "", jobs.Later{Err: err, After: wait}
-		}
+	if err := graphDo(ctx, client, ch, http.MethodPost, path, "application/json", bytes.NewReader(body), &r, platform, refused); err != nil {
 		return "", err
-	default:
-		return "", jobs.Permanent{Err: fmt.Errorf("%s %s: %s", platform, refused, reason)}
 	}
+	if len(r.Messages) > 0 {
+		return r.Messages[0].ID, nil
+	}
+	return r.MessageID, nil
 }
 
 // transient are the Graph API error codes of rate limits and passing
