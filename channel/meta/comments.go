@@ -22,8 +22,8 @@ import (
 )
 
 type feedPayload struct {
-	Object string `json:"object"`
-	Entry  []struct {
+	envelope
+	Entry []struct {
 		ID      string `json:"id"`
 		Changes []struct {
 			Field string          `json:"field"`
@@ -48,11 +48,8 @@ type pageFeedValue struct {
 
 func readFeed(body []byte, object string) (*feedPayload, error) {
 	var p feedPayload
-	if err := json.Unmarshal(body, &p); err != nil {
-		return nil, redazione.FieldError("body", "JSON non valido: %v", err)
-	}
-	if p.Object != object {
-		return nil, redazione.FieldError("object", "atteso %s", object)
+	if err := decodeHook(body, object, &p); err != nil {
+		return nil, err
 	}
 	return &p, nil
 }
@@ -73,8 +70,8 @@ func ParsePageFeed(body []byte) ([]store.Inbound, error) {
 				continue
 			}
 			var v pageFeedValue
-			if err := json.Unmarshal(c.Value, &v); err != nil {
-				return nil, redazione.FieldError("changes.value", "JSON non valido: %v", err)
+			if err := decodeValue(c.Value, &v); err != nil {
+				return nil, err
 			}
 			if v.Item != "comment" || v.Verb != "add" {
 				continue
@@ -134,8 +131,8 @@ func ParseInstagramComments(body []byte) ([]store.Inbound, error) {
 				continue
 			}
 			var v igCommentValue
-			if err := json.Unmarshal(c.Value, &v); err != nil {
-				return nil, redazione.FieldError("changes.value", "JSON non valido: %v", err)
+			if err := decodeValue(c.Value, &v); err != nil {
+				return nil, err
 			}
 			if v.ID == "" || v.From.ID == "" {
 				return nil, redazione.FieldError("value.id", "campo obbligatorio")

@@ -9,7 +9,6 @@ package meta
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -61,8 +60,8 @@ func ParseInstagramMentions(body []byte) ([]Mention, error) {
 				continue
 			}
 			var m Mention
-			if err := json.Unmarshal(c.Value, &m); err != nil {
-				return nil, redazione.FieldError("changes.value", "JSON non valido: %v", err)
+			if err := decodeValue(c.Value, &m); err != nil {
+				return nil, err
 			}
 			if !numeric(m.MediaID) || (m.CommentID != "" && !numeric(m.CommentID)) || len(m.ExternalID()) > 255 {
 				return nil, redazione.FieldError("value.media_id", "identificativo mancante o non valido")

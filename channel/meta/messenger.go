@@ -14,9 +14,37 @@ import (
 	"github.com/redazione/redazione/store"
 )
 
-type pagePayload struct {
+// envelope is the field every Meta webhook POST starts with: what it is
+// about ("page", "instagram", "whatsapp_business_account").
+type envelope struct {
 	Object string `json:"object"`
-	Entry  []struct {
+}
+
+func (e envelope) object() string { return e.Object }
+
+// decodeHook reads a Meta webhook POST into p, which embeds envelope, and
+// checks it is about object; a failure names the field.
+func decodeHook(body []byte, object string, p interface{ object() string }) error {
+	if err := json.Unmarshal(body, p); err != nil {
+		return redazione.FieldError("body", "JSON non valido: %v", err)
+	}
+	if p.object() != object {
+		return redazione.FieldError("object", "atteso %s", object)
+	}
+	return nil
+}
+
+// decodeValue reads the value of one change of a webhook entry.
+func decodeValue(raw json.RawMessage, v any) error {
+	if err := json.Unmarshal(raw, v); err != nil {
+		return redazione.FieldError("changes.value", "JSON non valido: %v", err)
+	}
+	return nil
+}
+
+type pagePayload struct {
+	envelope
+	Entry []struct {
 		Messaging []struct {
 			Sender struct {
 				ID string `json:"id"`
@@ -37,11 +65,8 @@ type pagePayload struct {
 // page's own echoes, deliveries and reads are not.
 func ParseMessaging(body []byte, object string) ([]store.Inbound, error) {
 	var p pagePayload
-	if err := json.Unmarshal(body, &p); err != nil {
-		return nil, redazione.FieldError("body", "JSON non valido: %v", err)
-	}
-	if p.Object != object {
-		return nil, redazione.FieldError("object", "atteso %s", object)
+	if err := decodeHook(body, object, &p); err != nil {
+		return nil, err
 	}
 	var out []store.Inbound
 	for _, e := range p.Entry {

@@ -1,7 +1,6 @@
 package meta
 
 import (
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"time"
@@ -15,8 +14,8 @@ import (
 // each naming the message by the id the Cloud API gave it.
 func ParseWhatsAppStatuses(body []byte) ([]store.Receipt, error) {
 	var p struct {
-		Object string `json:"object"`
-		Entry  []struct {
+		envelope
+		Entry []struct {
 			Changes []struct {
 				Field string `json:"field"`
 				Value struct {
@@ -38,11 +37,8 @@ func ParseWhatsAppStatuses(body []byte) ([]store.Receipt, error) {
 			} `json:"changes"`
 		} `json:"entry"`
 	}
-	if err := json.Unmarshal(body, &p); err != nil {
-		return nil, redazione.FieldError("body", "JSON non valido: %v", err)
-	}
-	if p.Object != "whatsapp_business_account" {
-		return nil, redazione.FieldError("object", "atteso whatsapp_business_account")
+	if err := decodeHook(body, "whatsapp_business_account", &p); err != nil {
+		return nil, err
 	}
 	var out []store.Receipt
 	for _, e := range p.Entry {
@@ -88,8 +84,8 @@ func ParseWhatsAppStatuses(body []byte) ([]store.Receipt, error) {
 // before it was delivered, or read; Instagram names the message read.
 func ParseMessagingReceipts(body []byte, object string) ([]store.Receipt, error) {
 	var p struct {
-		Object string `json:"object"`
-		Entry  []struct {
+		envelope
+		Entry []struct {
 			Messaging []struct {
 				Sender struct {
 					ID string `json:"id"`
@@ -105,11 +101,8 @@ func ParseMessagingReceipts(body []byte, object string) ([]store.Receipt, error)
 			} `json:"messaging"`
 		} `json:"entry"`
 	}
-	if err := json.Unmarshal(body, &p); err != nil {
-		return nil, redazione.FieldError("body", "JSON non valido: %v", err)
-	}
-	if p.Object != object {
-		return nil, redazione.FieldError("object", "atteso %s", object)
+	if err := decodeHook(body, object, &p); err != nil {
+		return nil, err
 	}
 	var out []store.Receipt
 	for _, e := range p.Entry {

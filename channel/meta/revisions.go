@@ -15,8 +15,8 @@ import (
 // unsent (message.is_deleted), and comments edited or removed on the page
 // (feed changes with verb "edited" or "remove").
 type revisionPayload struct {
-	Object string `json:"object"`
-	Entry  []struct {
+	envelope
+	Entry []struct {
 		ID        string `json:"id"`
 		Time      int64  `json:"time"`
 		Messaging []struct {
@@ -46,11 +46,8 @@ type revisionPayload struct {
 // page's own messages and comments are not the citizens'.
 func ParseRevisions(body []byte, object string) ([]store.Revision, error) {
 	var p revisionPayload
-	if err := json.Unmarshal(body, &p); err != nil {
-		return nil, redazione.FieldError("body", "JSON non valido: %v", err)
-	}
-	if p.Object != object {
-		return nil, redazione.FieldError("object", "atteso %s", object)
+	if err := decodeHook(body, object, &p); err != nil {
+		return nil, err
 	}
 	var out []store.Revision
 	for _, e := range p.Entry {
@@ -80,8 +77,8 @@ func ParseRevisions(body []byte, object string) ([]store.Revision, error) {
 				continue
 			}
 			var v pageFeedValue
-			if err := json.Unmarshal(c.Value, &v); err != nil {
-				return nil, redazione.FieldError("changes.value", "JSON non valido: %v", err)
+			if err := decodeValue(c.Value, &v); err != nil {
+				return nil, err
 			}
 			if v.Item != "comment" || (v.Verb != "edited" && v.Verb != "remove") || (v.From.ID != "" && v.From.ID == e.ID) {
 				continue

@@ -50,8 +50,8 @@ func Handshake(verifyToken, mode, token, challenge string) (string, bool) {
 }
 
 type waPayload struct {
-	Object string `json:"object"`
-	Entry  []struct {
+	envelope
+	Entry []struct {
 		Changes []struct {
 			Field string `json:"field"`
 			Value struct {
@@ -99,11 +99,8 @@ type waMedia struct {
 // carries (none for status notifications).
 func ParseWhatsApp(body []byte) ([]store.Inbound, error) {
 	var p waPayload
-	if err := json.Unmarshal(body, &p); err != nil {
-		return nil, redazione.FieldError("body", "JSON non valido: %v", err)
-	}
-	if p.Object != "whatsapp_business_account" {
-		return nil, redazione.FieldError("object", "atteso whatsapp_business_account")
+	if err := decodeHook(body, "whatsapp_business_account", &p); err != nil {
+		return nil, err
 	}
 	var out []store.Inbound
 	for _, e := range p.Entry {
