@@ -157,9 +157,15 @@
     if (e.key !== '/' || e.ctrlKey || e.metaKey || e.altKey) return;
     var pos = ta.selectionStart, before = ta.value.slice(0, pos);
     if (before !== '' && !/\s$/.test(before)) return;
-    // Let the "/" be typed, then move to the search.
+    // Type the "/" here and move to the search in the same event, so that
+    // whatever is typed next, however fast, goes to the search.
+    e.preventDefault();
     slashAt = pos;
-    setTimeout(function () { input.value = ''; input.focus(); search(); }, 0);
+    ta.setRangeText('/', pos, ta.selectionEnd, 'end');
+    ta.dispatchEvent(new Event('input', { bubbles: true }));
+    input.value = '';
+    input.focus();
+    search();
   });
   input.addEventListener('focus', function () { if (!items.length) search(); });
   input.addEventListener('input', function () {
@@ -178,7 +184,11 @@
     }
     else if (e.key === 'Escape') { e.preventDefault(); close(); ta.focus(); }
   });
-  input.addEventListener('blur', function () { setTimeout(close, 150); });
+  // Closed a moment after the search loses focus (a click on an option comes
+  // first), unless "/" has brought the focus back meanwhile.
+  input.addEventListener('blur', function () {
+    setTimeout(function () { if (document.activeElement !== input) close(); }, 150);
+  });
 })();
 // "Use the suggested answer": put a suggested text in the composer.
 document.addEventListener('click', function (e) {
