@@ -39,6 +39,7 @@ const PNG_1PX = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8B
 const FILE_TEXT = `Ecco la mappa dei cantieri. (${run})`;
 const PHOTO_TEXT = `Il lampione di via Verdi è spento, ecco la foto. (${run})`;
 const AFTER_NOTE_TEXT = `Le confermo anche il sabato mattina. (${run})`;
+const ACCESS_SUBJECT = `Copia degli orari estivi dell'anagrafe (${run})`;
 
 let tmp, bin, server, serverLog = '', base, demoPath = '/demo/1';
 let browser, citizenCtx, operatorCtx, citizen, operator;
@@ -115,6 +116,10 @@ const A11Y_PAGES = [
   'the inbox filtered by due time',
   'the guidelines page',
   'the satisfaction survey page',
+  'the access request form',
+  'an access request page',
+  'the access register',
+  'the public access register',
   'the canned answers page',
   'the reports page',
   'the routing rules page',
@@ -513,6 +518,38 @@ describe('Redazione: web chat and live inbox', { timeout: 300_000 }, () => {
     await survey.getByRole('button', { name: 'Invia la valutazione' }).click();
     await survey.getByText('Grazie: la sua valutazione è registrata.').waitFor({ timeout: TIMEOUT });
     await survey.close();
+  }));
+
+  it('a request for documents becomes an access request: the citizen gets the receipt live, the public register shows no requester', step('access request', async () => {
+    await operator.goto(conversationURL);
+    await operator.getByRole('link', { name: 'Registra come richiesta di accesso' }).click();
+    await operator.getByRole('heading', { name: 'Registra una richiesta di accesso' }).waitFor({ timeout: TIMEOUT });
+    // Filled in from the conversation: the citizen's latest message and name.
+    assert.ok((await operator.getByLabel('Oggetto della richiesta').inputValue()).length > 0, 'the subject is not filled in from the conversation');
+    assert.equal(await operator.getByLabel('Nome e cognome').inputValue(), CITIZEN_NAME);
+    await operator.getByLabel('Oggetto della richiesta').fill(ACCESS_SUBJECT);
+    await operator.getByLabel('Documento o dato richiesto').fill('Orari estivi degli uffici anagrafe');
+    assert.equal(await operator.getByLabel(/Invia subito al cittadino la ricevuta/).isChecked(), true, 'the receipt is not offered');
+    await scanA11y(operator, 'the access request form');
+    await operator.getByRole('button', { name: 'Registra la richiesta' }).click();
+    await operator.getByText('Ricevuta inviata al cittadino.').waitFor({ timeout: TIMEOUT });
+    const heading = await operator.getByRole('heading', { name: /^Richiesta di accesso \d{4}\/\d+$/ }).textContent();
+    const number = heading.replace('Richiesta di accesso ', '');
+    assert.match(await operator.locator('#access-due').textContent(), /^\d{2}\/\d{2}\/\d{4}$/);
+    await scanA11y(operator, 'an access request page');
+    // The receipt reaches the citizen's widget live, with the number.
+    await chatLog().getByText(new RegExp(`registrata con il numero ${escapeRe(number)}`)).waitFor({ timeout: TIMEOUT });
+    // The register lists it; its public version has no requester.
+    await operator.goto(`${base}/accessi`);
+    await operator.getByRole('row', { name: new RegExp(escapeRe(ACCESS_SUBJECT)) }).waitFor({ timeout: TIMEOUT });
+    await scanA11y(operator, 'the access register');
+    const publicHref = await operator.getByRole('link', { name: 'Registro pubblico' }).getAttribute('href');
+    const pub = await citizenCtx.newPage();
+    await pub.goto(base + publicHref);
+    await pub.getByRole('cell', { name: ACCESS_SUBJECT }).waitFor({ timeout: TIMEOUT });
+    assert.ok(!(await pub.content()).includes(CITIZEN_NAME), 'the public register shows the requester');
+    await scanA11y(pub, 'the public access register');
+    await pub.close();
   }));
 
   it('a public comment with a codice fiscale is flagged and the data highlighted', step('personal data', async () => {

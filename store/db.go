@@ -164,6 +164,9 @@ func (db *DB) WriteDB() *sql.DB { return db.write }
 // SetNow replaces the clock (tests).
 func (db *DB) SetNow(now func() time.Time) { db.now = now }
 
+// Now is the store's clock: what "today" is for terms and deadlines.
+func (db *DB) Now() time.Time { return db.now() }
+
 // rebind turns ? placeholders into $n for PostgreSQL.
 func (db *DB) rebind(q string) string {
 	if db.dialect != Postgres {

@@ -137,6 +137,8 @@ type conversationView struct {
 	TypicalLen   int // median length of the office's replies, for tone hints
 	Playbooks    map[string]store.Playbook
 	Situations   []string // those an operator may mark
+	// Access: the access requests registered from this conversation.
+	Access []*store.AccessRequest
 	// WindowClosed: a free reply is no longer possible (WhatsApp, 24 hours);
 	// only the channel's approved templates may be sent.
 	WindowClosed bool
@@ -194,6 +196,9 @@ func (s *Server) loadConversation(r *http.Request, u *session) (*conversationVie
 		return nil, err
 	}
 	v.Situations = store.ManualSituations
+	if v.Access, err = s.DB.ConversationAccessRequests(ctx, u.Actor, id); err != nil {
+		return nil, err
+	}
 	v.CanSendFiles, v.FileLimitMB = s.Inbox.CanSendFiles(c.ChannelKind), s.Inbox.FileLimit()>>20
 	v.CanHide = v.CanWrite && s.Inbox.CanHide(c)
 	if v.WindowClosed, err = s.Inbox.WindowClosed(ctx, c); err != nil {
