@@ -6,6 +6,9 @@ package demo
 import (
 	"context"
 	"fmt"
+	"github.com/redazione/redazione/accesso"
+	"github.com/redazione/redazione/calendar"
+	"sort"
 	"time"
 
 	"github.com/redazione/redazione"
@@ -113,7 +116,41 @@ func Seed(ctx context.Context, db *store.DB, admin *redazione.User) (*Seeded, er
 		return nil, err
 	}
 	db.SetNow(time.Now)
+	if err := seedAccess(ctx, db, sys, contatti, convs[4], now); err != nil {
+		return nil, fmt.Errorf("demo access register: %w", err)
+	}
 	return &Seeded{WebChat: web, API: api}, nil
+}
+
+// seedAccess fills the registro degli accessi: the request in Elena's
+// conversation, some decided, one past its term, one in riesame, and a
+// document asked for by four people (proposed for publication, §8.2).
+func seedAccess(ctx context.Context, db *store.DB, a redazione.Actor, desk, conv int64, now time.Time) error {
+	day := func(daysAgo int) string { return now.AddDate(0, 0, -daysAgo).In(calendar.Rome).Format("2006-01-02") }
+	reqs := []store.AccessRequest{
+		{ConversationID: conv, Kind: accesso.CivicoGeneralizzato, ReceivedOn: day(0), Subject: "Atti della delibera sul nuovo parcheggio di piazza Garibaldi",
+			Document: "Delibera nuovo parcheggio piazza Garibaldi", RequesterName: "Elena Conti"},
+		{Kind: accesso.Documentale, ReceivedOn: day(40), Subject: "Copia della propria pratica di condono edilizio", RequesterName: "Franco Esposito",
+			RequesterAddress: "franco.esposito@pec.example.it", Outcome: accesso.Accolta, DecidedOn: day(15), Protocol: "4521/2026"},
+		{Kind: accesso.CivicoGeneralizzato, ReceivedOn: day(34), Subject: "Elenco delle spese di rappresentanza dell'ultimo anno", RequesterName: "Rita Galli"},
+		{Kind: accesso.CivicoGeneralizzato, ReceivedOn: day(60), Subject: "Esposti sul rumore dei locali del centro storico", RequesterName: "Bruno Ricci",
+			Counterparties: true, SuspendedDays: 10, Outcome: accesso.RifiutoParziale, DecidedOn: day(25),
+			Reason: "Accesso ai soli dati aggregati, a tutela dei dati personali dei segnalanti", ReviewOn: day(5)},
+	}
+	for _, who := range []string{"Marta Villa", "Luca Fontana", "Chiara Moretti", "Davide Gallo"} {
+		reqs = append(reqs, store.AccessRequest{Kind: accesso.CivicoGeneralizzato, ReceivedOn: day(30 + len(reqs)*20),
+			Subject: "Piano generale del traffico urbano e relativi allegati", Document: "Piano generale del traffico urbano", RequesterName: who,
+			Outcome: accesso.Accolta, DecidedOn: day(10 + len(reqs)*20)})
+	}
+	// Numbered as they arrived, the oldest first.
+	sort.SliceStable(reqs, func(i, j int) bool { return reqs[i].ReceivedOn < reqs[j].ReceivedOn })
+	for i := range reqs {
+		reqs[i].DeskID = desk
+		if err := db.CreateAccessRequest(ctx, a, &reqs[i]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // demoPlaybooks are starting guidelines an office adapts to itself.
