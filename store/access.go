@@ -510,20 +510,23 @@ func (db *DB) AccessRepeats(ctx context.Context, a redazione.Actor, today calend
 }
 
 // PublishAccessDocument records that a repeatedly asked document is now
-// published at url, so it is no longer proposed.
-func (db *DB) PublishAccessDocument(ctx context.Context, a redazione.Actor, key, document, link string) error {
+// published at url, so it is no longer proposed. It returns the
+// conversations the document was asked for in, the actor may see, so that
+// the requesters can be told on the channel they used (§8.2).
+func (db *DB) PublishAccessDocument(ctx context.Context, a redazione.Actor, key, document, link string) ([]int64, error) {
 	if !a.CanWrite() {
-		return redazione.Errorf(redazione.EFORBIDDEN, "il ruolo di analista è di sola lettura")
+		return nil, redazione.Errorf(redazione.EFORBIDDEN, "il ruolo di analista è di sola lettura")
 	}
 	key, document, link = strings.TrimSpace(key), strings.TrimSpace(document), strings.TrimSpace(link)
 	if key == "" || utf8.RuneCountInString(key) > accessShortMax*2 || utf8.RuneCountInString(document) > accessShortMax {
-		return redazione.FieldError("document", "documento non valido")
+		return nil, redazione.FieldError("document", "documento non valido")
 	}
 	if u, err := url.Parse(link); link != "" && (err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "") {
-		return redazione.FieldError("url", "l'indirizzo della pubblicazione deve iniziare con https://")
+		return nil, redazione.FieldError("url", "l'indirizzo della pubblicazione deve iniziare con https://")
 	}
 	now := db.now()
-	return db.inTx(ctx, func(tx conn) error {
+	var convs []int64
+	err := db.inTx(ctx, func(tx conn) error {
 		if _, err := tx.exec(ctx, "DELETE FROM access_publications WHERE ente_id = ? AND document_key = ?", a.EnteID, key); err != nil {
 			return err
 		}
@@ -531,8 +534,29 @@ func (db *DB) PublishAccessDocument(ctx context.Context, a redazione.Actor, key,
 			a.EnteID, key, document, link, a.UserID, ms(now)); err != nil {
 			return err
 		}
+		scope, sargs := deskScope(a, "desk_id")
+		rows, err := tx.query(ctx, "SELECT DISTINCT conversation_id FROM access_requests WHERE ente_id = ? AND document_key = ? AND conversation_id IS NOT NULL"+scope+" ORDER BY conversation_id",
+			append([]any{a.EnteID, key}, sargs...)...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				return err
+			}
+			convs = append(convs, id)
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
 		return appendAudit(ctx, tx, now, redazione.AuditEntry{EnteID: a.EnteID, ActorID: a.UserID, Action: "access.publish", Target: document, Detail: link})
 	})
+	if err != nil {
+		return nil, err
+	}
+	return convs, nil
 }
 
 // PublicAccessEntry is a register entry as published: no requester, no

@@ -279,10 +279,10 @@ func TestAccessRepeatsProposePublication(t *testing.T) {
 		if reps, _ := db.AccessRepeats(ctx, o.as(o.mario), day(t, "2026-06-02")); len(reps) != 0 {
 			t.Errorf("still proposed when the window holds three people: %+v", reps)
 		}
-		if err := db.PublishAccessDocument(ctx, o.as(o.mario), reps[0].Key, reps[0].Document, "javascript:alert(1)"); redazione.ErrorCode(err) != redazione.EINVALID {
+		if _, err := db.PublishAccessDocument(ctx, o.as(o.mario), reps[0].Key, reps[0].Document, "javascript:alert(1)"); redazione.ErrorCode(err) != redazione.EINVALID {
 			t.Errorf("published at a javascript: address: %v", err)
 		}
-		if err := db.PublishAccessDocument(ctx, o.as(o.mario), reps[0].Key, reps[0].Document, "https://www.comune.roma.example.it/trasparenza/piano-sosta"); err != nil {
+		if _, err := db.PublishAccessDocument(ctx, o.as(o.mario), reps[0].Key, reps[0].Document, "https://www.comune.roma.example.it/trasparenza/piano-sosta"); err != nil {
 			t.Fatal(err)
 		}
 		if reps, _ := db.AccessRepeats(ctx, o.as(o.mario), today); len(reps) != 0 {

@@ -277,12 +277,28 @@ func (s *Server) updateAccess(w http.ResponseWriter, r *http.Request, u *session
 
 // publishAccess records that a repeatedly asked document is published.
 func (s *Server) publishAccess(w http.ResponseWriter, r *http.Request, u *session) {
-	err := s.DB.PublishAccessDocument(r.Context(), u.Actor, r.PostFormValue("key"), r.PostFormValue("document"), r.PostFormValue("url"))
+	doc, link := strings.TrimSpace(r.PostFormValue("document")), strings.TrimSpace(r.PostFormValue("url"))
+	convs, err := s.DB.PublishAccessDocument(r.Context(), u.Actor, r.PostFormValue("key"), doc, link)
 	if err != nil {
 		s.renderAccessList(w, r, u, "", 0, err)
 		return
 	}
-	s.renderAccessList(w, r, u, translate(langOf(r), "access.published"), http.StatusOK, nil)
+	lang := langOf(r)
+	flash := translate(lang, "access.published")
+	// Tell the requesters on the channel they wrote from (§8.2).
+	if r.PostFormValue("notify") == "on" && link != "" && len(convs) > 0 {
+		text := fmt.Sprintf("Gentile cittadina, gentile cittadino,\nil documento che aveva chiesto con una richiesta di accesso («%s») è ora pubblicato sul sito dell'ente, a disposizione di tutti: %s", doc, link)
+		sent := 0
+		for _, c := range convs {
+			if _, err := s.Inbox.Reply(r.Context(), u.Actor, c, text, false); err != nil {
+				s.Log.Warn("access publication notice not sent", "conversation", c, "err", err)
+				continue
+			}
+			sent++
+		}
+		flash += " " + fmt.Sprintf(translate(lang, "access.notified"), sent, len(convs))
+	}
+	s.renderAccessList(w, r, u, flash, http.StatusOK, nil)
 }
 
 type publicAccessView struct {
@@ -390,6 +406,8 @@ var accessCatalog = map[string][2]string{
 	"access.publish.url":        {"Indirizzo della pubblicazione", "Published at"},
 	"access.publish":            {"Segna come pubblicato", "Mark as published"},
 	"access.published":          {"Documento segnato come pubblicato.", "Document marked as published."},
+	"access.notified":           {"Avvisati %d richiedenti su %d, sulle conversazioni da cui avevano scritto.", "%d of %d requesters told, in the conversations they wrote from."},
+	"access.notify":             {"Avvisa i richiedenti sulle conversazioni da cui hanno scritto", "Tell the requesters in the conversations they wrote from"},
 	"access.public":             {"Registro degli accessi", "Access register"},
 	"access.public.help":        {"Elenco delle richieste di accesso ricevute dall'ente, con oggetto, data ed esito, senza dati personali (Amministrazione trasparente › Altri contenuti › Accesso civico).", "The access requests the ente received, with subject, date and outcome, without personal data."},
 	"access.public.link":        {"Registro pubblico", "Public register"},

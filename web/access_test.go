@@ -143,9 +143,14 @@ func TestAccessRepeatsOnRegisterPage(t *testing.T) {
 	co := e.newUser(e.ente, redazione.RoleCoordinator)
 	cb := e.login(co)
 	today := e.db.Now().Format("2006-01-02")
+	// The fourth asks on a channel: they will be told there.
+	conv := e.ingest(e.api, "pgtu-1", "dario", "Potete mandarmi il piano del traffico?")
 	for i, who := range []string{"Anna", "Bruno", "Carla", "Dario"} {
 		form := url.Values{"desk": {fmt.Sprint(e.desks[0].ID)}, "kind": {"civico_generalizzato"}, "received_on": {today},
 			"subject": {fmt.Sprintf("Richiesta %d del piano del traffico", i)}, "document": {"Piano generale del traffico urbano"}, "requester_name": {who}}
+		if who == "Dario" {
+			form.Set("conversation", fmt.Sprint(conv))
+		}
 		if code, _ := cb.post("/accessi", form); code != 200 {
 			t.Fatalf("register %d: %d", i, code)
 		}
@@ -164,9 +169,17 @@ func TestAccessRepeatsOnRegisterPage(t *testing.T) {
 		t.Fatal("no key in the proposal form")
 	}
 	code, page = cb.post("/accessi/pubblicati", url.Values{"key": {key}, "document": {"Piano generale del traffico urbano"},
-		"url": {"https://www.comune-a.example.it/amministrazione-trasparente/pgtu"}})
+		"url": {"https://www.comune-a.example.it/amministrazione-trasparente/pgtu"}, "notify": {"on"}})
 	if code != 200 || !strings.Contains(page, "Documento segnato come pubblicato.") || strings.Contains(page, "Da pubblicare proattivamente") {
 		t.Errorf("mark published: %d", code)
+	}
+	if !strings.Contains(page, "Avvisati 1 richiedenti su 1") {
+		t.Error("the page does not say how many requesters were told")
+	}
+	msgs, _ := e.db.Messages(context.Background(), redazione.ActorOf(co), conv, 0)
+	if last := msgs[len(msgs)-1]; last.Direction != redazione.DirOut ||
+		!strings.Contains(last.Text, "«Piano generale del traffico urbano») è ora pubblicato") || !strings.Contains(last.Text, "https://www.comune-a.example.it/amministrazione-trasparente/pgtu") {
+		t.Errorf("the requester on the API channel was told: %+v", last)
 	}
 }
 
