@@ -173,6 +173,21 @@ func (db *DB) AccessRequests(ctx context.Context, a redazione.Actor, f AccessFil
 	return out, rows.Err()
 }
 
+// AccessDue counts the requests of the actor's desks whose pending term
+// (decision or riesame) ends within accesso.SoonDays of today, or has ended.
+func (db *DB) AccessDue(ctx context.Context, a redazione.Actor, today calendar.Date) (int, error) {
+	limit := accesso.AddDays(today, accesso.SoonDays).String()
+	scope, sargs := deskScope(a, "desk_id")
+	var n int
+	err := db.reader().row(ctx, `SELECT COUNT(*) FROM access_requests WHERE ente_id = ?`+scope+`
+	 AND ((outcome = '' AND due_on <= ?) OR (review_on <> '' AND review_outcome = '' AND review_due_on <= ?))`,
+		append(append([]any{a.EnteID}, sargs...), limit, limit)...).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("access due: %w", err)
+	}
+	return n, nil
+}
+
 // AccessRequest returns one request of the actor's desks.
 func (db *DB) AccessRequest(ctx context.Context, a redazione.Actor, id int64) (*AccessRequest, error) {
 	r, err := scanAccess(db.reader().row(ctx, "SELECT "+accessColumns+" FROM access_requests WHERE id = ? AND ente_id = ?", id, a.EnteID))

@@ -228,6 +228,13 @@ func TestAccessRequestStates(t *testing.T) {
 		if got := list("decided"); !slices.Equal(got, []string{done.Number()}) {
 			t.Errorf("decided: %v", got)
 		}
+		// Overdue, in scadenza: two; the riesame is due in 8 days.
+		if n, err := db.AccessDue(ctx, o.as(o.mario), today); err != nil || n != 2 {
+			t.Errorf("AccessDue = %d, %v; want 2", n, err)
+		}
+		if n, _ := db.AccessDue(ctx, o.as(o.paolo), today); n != 0 {
+			t.Errorf("AccessDue for another desk = %d, want 0", n)
+		}
 		// The riesame decided: the request is settled.
 		review.ReviewOutcome, review.ReviewDecidedOn, review.ReviewReason = accesso.RifiutoParziale, "2026-02-20", "Accesso ai soli dati aggregati"
 		if err := db.UpdateAccessRequest(ctx, o.as(o.mario), review); err != nil {

@@ -414,6 +414,7 @@ var accessCatalog = map[string][2]string{
 	"access.csv":                {"Scarica in CSV (dati aperti)", "Download as CSV (open data)"},
 	"access.conv.none":          {"Nessuna richiesta di accesso registrata da questa conversazione.", "No access request registered from this conversation."},
 	"access.conv.register":      {"Registra come richiesta di accesso", "Register as an access request"},
+	"access.due.badge":          {"richieste con il termine vicino o scaduto", "requests due soon or overdue"},
 	"access.days.left":          {"giorni rimasti", "days left"},
 	"access.days.late":          {"giorni di ritardo", "days late"},
 	"ak.documentale":            {"accesso documentale", "accesso documentale"},

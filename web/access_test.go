@@ -134,6 +134,23 @@ func TestAccessRequestFromConversationWithReceipt(t *testing.T) {
 	if resp, _ := http.Get(e.srv.URL + "/trasparenza/nessuno/accessi"); resp.StatusCode != 404 {
 		t.Errorf("register of an unknown ente: %d", resp.StatusCode)
 	}
+
+	// A request past its term: every page's menu says so, and the register marks it.
+	if _, page := ob.get("/inbox"); strings.Contains(page, "richieste con il termine vicino o scaduto") {
+		t.Error("the menu warns of terms with none near")
+	}
+	late := url.Values{"desk": {fmt.Sprint(e.desks[0].ID)}, "kind": {"documentale"}, "received_on": {e.db.Now().AddDate(0, 0, -40).Format("2006-01-02")},
+		"subject": {"Copia del verbale di sopralluogo"}}
+	if code, _ := ob.post("/accessi", late); code != 200 {
+		t.Fatalf("register a late request: %d", code)
+	}
+	if _, page := ob.get("/inbox"); !strings.Contains(page, `1<span class="visually-hidden"> richieste con il termine vicino o scaduto</span>`) {
+		t.Error("the menu does not warn of the request past its term")
+	}
+	if _, page := ob.get("/accessi?stato=overdue"); !strings.Contains(page, "Copia del verbale di sopralluogo") || !strings.Contains(page, "termine scaduto") ||
+		strings.Contains(page, "pista ciclabile") {
+		t.Error("the overdue filter does not show just the late request")
+	}
 }
 
 // A document asked for by more than three people in a year is proposed

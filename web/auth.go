@@ -34,6 +34,9 @@ func (s *Server) page(r *http.Request, u *session, title, nav string) *page {
 	if _, unread, err := s.DB.Notifications(r.Context(), u.Actor, 0); err == nil {
 		p.Unread = unread
 	}
+	if n, err := s.DB.AccessDue(r.Context(), u.Actor, s.today()); err == nil {
+		p.AccessDue = n
+	}
 	p.sla = s.slaFunc(r, u, p.Lang)
 	p.Available = u.User.Available
 	p.Path = r.URL.RequestURI()

@@ -41,6 +41,8 @@ type page struct {
 	Ente   *redazione.Ente
 	CSRF   string
 	Unread int
+	// AccessDue: access requests whose term ends within days, or has ended.
+	AccessDue int
 	Flash  string
 	Error  string
 	Data   any
