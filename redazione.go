@@ -285,6 +285,9 @@ type Conversation struct {
 	Public bool
 	// Flags are the kinds of the open flags (personal_data, urgent).
 	Flags []string
+	// ErasedAt: its messages were erased then (retention, or the citizen's
+	// request); the conversation stays for the reports.
+	ErasedAt time.Time
 }
 
 // Direction of a message.

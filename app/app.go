@@ -190,6 +190,7 @@ func (a *App) sweep(ctx context.Context, every time.Duration) {
 	// already enqueued is not enqueued twice. Later, only replies queued for
 	// a while, which a process lost between storing and enqueuing.
 	age := time.Duration(0)
+	var retained time.Time
 	for {
 		n, err := a.Inbox.Sweep(ctx, age)
 		age = 30 * time.Second
@@ -209,11 +210,33 @@ func (a *App) sweep(ctx context.Context, every time.Duration) {
 		} else if n > 0 {
 			a.log.Info("sla alerts sent", "count", n)
 		}
+		if time.Since(retained) >= time.Hour {
+			retained = time.Now()
+			a.applyRetention(ctx)
+		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
+	}
+}
+
+// applyRetention erases, a batch at a time, the conversations whose
+// retention period has ended (GDPR art. 5(1)(e)).
+func (a *App) applyRetention(ctx context.Context) {
+	for range 20 {
+		out, err := a.Inbox.ApplyRetention(ctx)
+		if err != nil {
+			if ctx.Err() == nil {
+				a.log.Warn("retention", "err", err)
+			}
+			return
+		}
+		if out.Conversations == 0 {
+			return
+		}
+		a.log.Info("retention: conversations erased", "conversations", out.Conversations, "messages", out.Messages, "contacts", out.Contacts)
 	}
 }
 

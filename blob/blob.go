@@ -99,6 +99,18 @@ func (s *Store) Open(key string) (*os.File, error) {
 	return f, err
 }
 
+// Delete removes a stored blob; one that is not there is no error.
+func (s *Store) Delete(key string) error {
+	if !validKey(key) {
+		return ErrNotFound
+	}
+	err := os.Remove(s.path(key))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	return err
+}
+
 func (s *Store) path(key string) string {
 	return filepath.Join(s.dir, key[:2], key[2:4], key)
 }

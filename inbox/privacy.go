@@ -1,0 +1,40 @@
+package inbox
+
+import (
+	"context"
+
+	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/store"
+)
+
+// EraseContact erases everything about the citizen behind a contact (GDPR
+// art. 17): their messages and files, and their identity. The files go
+// from the blob store once the database no longer refers to them.
+func (s *Service) EraseContact(ctx context.Context, a redazione.Actor, contactID int64) (*store.Erased, error) {
+	out, err := s.DB.EraseContact(ctx, a, contactID)
+	if err != nil {
+		return nil, err
+	}
+	s.removeBlobs(out.Blobs)
+	return out, nil
+}
+
+// ApplyRetention erases what the enti's retention periods have ended.
+func (s *Service) ApplyRetention(ctx context.Context) (*store.Erased, error) {
+	out, err := s.DB.ApplyRetention(ctx)
+	if out != nil {
+		s.removeBlobs(out.Blobs)
+	}
+	return out, err
+}
+
+func (s *Service) removeBlobs(keys []string) {
+	if s.Blobs == nil {
+		return
+	}
+	for _, k := range keys {
+		if err := s.Blobs.Delete(k); err != nil && s.Log != nil {
+			s.Log.Warn("erase: file not removed", "blob", k, "err", err)
+		}
+	}
+}
