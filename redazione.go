@@ -235,6 +235,7 @@ type Contact struct {
 	ExternalID string
 	Name       string
 	CreatedAt  time.Time
+	ErasedAt   time.Time // the citizen's identity was erased then (GDPR)
 }
 
 // Status of a conversation.

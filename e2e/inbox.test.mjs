@@ -114,6 +114,7 @@ const A11Y_PAGES = [
   'the office hours page',
   'the response times page with a policy',
   'the inbox filtered by due time',
+  'the privacy page',
   'the guidelines page',
   'the satisfaction survey page',
   'the access request form',
@@ -670,6 +671,12 @@ describe('Redazione: web chat and live inbox', { timeout: 300_000 }, () => {
     await operator.goto(`${base}/inbox?view=all&sort=due`);
     await operator.getByLabel('Ordina per').waitFor({ timeout: TIMEOUT });
     await scanA11y(operator, 'the inbox filtered by due time');
+    await operator.goto(`${base}/admin/privacy`);
+    await operator.getByLabel(/Mesi di conservazione/).fill('24');
+    await operator.getByRole('button', { name: 'Salva' }).click();
+    await operator.getByText('Modifiche salvate.').waitFor({ timeout: TIMEOUT });
+    assert.equal(await operator.getByLabel(/Mesi di conservazione/).inputValue(), '24');
+    await scanA11y(operator, 'the privacy page');
     await operator.goto(`${base}/playbooks`);
     await operator.getByRole('heading', { name: 'Linee guida per le situazioni delicate' }).waitFor({ timeout: TIMEOUT });
     await scanA11y(operator, 'the guidelines page');

@@ -54,7 +54,7 @@ const conversationSelect = `SELECT c.id, c.ente_id, c.channel_id, ch.kind, ch.na
  c.desk_id, d.name, c.status, c.assignee_id, COALESCE(u.name, ''), c.waiting_since, c.last_message_at, c.created_at,
  COALESCE(m.id, 0), COALESCE(m.direction, ''), COALESCE(m.text, ''), COALESCE(m.sent_at, 0), COALESCE(m.delivery, ''), COALESCE(m.created_at, 0),
  c.priority, c.first_response_at, c.first_response_due, c.resolution_due, c.pending_since, c.sla_first_target, c.sla_resolution_target,
- c.public, c.erased_at
+ c.public, c.erased_at, ct.erased_at
  FROM conversations c
  JOIN channels ch ON ch.id = c.channel_id
  JOIN contacts ct ON ct.id = c.contact_id
@@ -65,19 +65,19 @@ const conversationSelect = `SELECT c.id, c.ente_id, c.channel_id, ch.kind, ch.na
 func scanConversation(row interface{ Scan(...any) error }) (*redazione.Conversation, error) {
 	var c redazione.Conversation
 	var kind, status, dir, delivery string
-	var waiting, last, created, msgSent, msgCreated, firstAt, firstDue, resDue, pending, firstTarget, resTarget, erased int64
+	var waiting, last, created, msgSent, msgCreated, firstAt, firstDue, resDue, pending, firstTarget, resTarget, erased, contactErased int64
 	var m redazione.Message
 	if err := row.Scan(&c.ID, &c.EnteID, &c.ChannelID, &kind, &c.ChannelName, &c.ContactID, &c.Contact.ExternalID, &c.Contact.Name,
 		&c.DeskID, &c.DeskName, &status, &c.AssigneeID, &c.AssigneeName, &waiting, &last, &created,
 		&m.ID, &dir, &m.Text, &msgSent, &delivery, &msgCreated,
-		&c.Priority, &firstAt, &firstDue, &resDue, &pending, &firstTarget, &resTarget, &c.Public, &erased); err != nil {
+		&c.Priority, &firstAt, &firstDue, &resDue, &pending, &firstTarget, &resTarget, &c.Public, &erased, &contactErased); err != nil {
 		return nil, err
 	}
 	c.FirstResponseAt, c.FirstResponseDue, c.ResolutionDue, c.PendingSince = tm(firstAt), tm(firstDue), tm(resDue), tm(pending)
 	c.FirstTarget, c.ResolutionTarget = time.Duration(firstTarget)*time.Millisecond, time.Duration(resTarget)*time.Millisecond
 	c.ChannelKind, c.Status = redazione.ChannelKind(kind), redazione.Status(status)
 	c.WaitingSince, c.LastMessageAt, c.CreatedAt, c.ErasedAt = tm(waiting), tm(max(last, msgCreated)), tm(created), tm(erased)
-	c.Contact.ID, c.Contact.EnteID, c.Contact.ChannelID = c.ContactID, c.EnteID, c.ChannelID
+	c.Contact.ID, c.Contact.EnteID, c.Contact.ChannelID, c.Contact.ErasedAt = c.ContactID, c.EnteID, c.ChannelID, tm(contactErased)
 	if m.ID != 0 {
 		m.EnteID, m.ConversationID, m.Direction, m.SentAt, m.Delivery = c.EnteID, c.ID, redazione.Direction(dir), tm(msgSent), redazione.Delivery(delivery)
 		c.LastMessage = &m

@@ -355,6 +355,9 @@ func (db *DB) AddMessage(ctx context.Context, a redazione.Actor, conversationID 
 	if err != nil {
 		return nil, err
 	}
+	if !c.ErasedAt.IsZero() {
+		return nil, redazione.Errorf(redazione.ECONFLICT, "i dati di questa conversazione sono stati cancellati: non vi si può più scrivere")
+	}
 	now := db.now().UTC()
 	m := &redazione.Message{EnteID: a.EnteID, ConversationID: c.ID, Direction: redazione.DirOut, AuthorID: a.UserID, Text: text, SentAt: now, CreatedAt: now, Delivery: redazione.DeliveryQueued}
 	switch {

@@ -43,9 +43,9 @@ type page struct {
 	Unread int
 	// AccessDue: access requests whose term ends within days, or has ended.
 	AccessDue int
-	Flash  string
-	Error  string
-	Data   any
+	Flash     string
+	Error     string
+	Data      any
 
 	sla func(*redazione.Conversation) *slaView
 
