@@ -140,28 +140,6 @@ func DocumentKey(document string) string {
 	return strings.Join(slices.Compact(terms), " ")
 }
 
-// Omissis replaces personal data in the published register.
-const Omissis = "[omissis]"
-
 // Redact returns text with the personal data the detectors recognise
-// (codici fiscali, IBANs, identity documents, e-mail addresses, phone
-// numbers) replaced by Omissis. Names of people are not recognised: the
-// register's texts are written by the office for publication.
-func Redact(text string) string {
-	found := detect.PersonalData(text)
-	if len(found) == 0 {
-		return text
-	}
-	var b strings.Builder
-	pos := 0
-	for _, f := range found {
-		if f.Start < pos {
-			continue
-		}
-		b.WriteString(text[pos:f.Start])
-		b.WriteString(Omissis)
-		pos = f.End
-	}
-	b.WriteString(text[pos:])
-	return b.String()
-}
+// replaced by detect.Omissis, as the published register shows it.
+func Redact(text string) string { return detect.Redact(text) }

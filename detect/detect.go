@@ -16,6 +16,7 @@ package detect
 
 import (
 	"sort"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -317,4 +318,29 @@ func findCodiciFiscali(text string, toks []token, out []Finding) []Finding {
 		out = append(out, newFinding(text, CodiceFiscale, t.start, t.end, reason))
 	}
 	return out
+}
+
+// Omissis replaces personal data in what is published.
+const Omissis = "[omissis]"
+
+// Redact returns text with the personal data the detectors recognise
+// (codici fiscali, IBANs, identity documents, e-mail addresses, phone
+// numbers) replaced by Omissis. Names of people are not recognised.
+func Redact(text string) string {
+	found := PersonalData(text)
+	if len(found) == 0 {
+		return text
+	}
+	var b strings.Builder
+	pos := 0
+	for _, f := range found {
+		if f.Start < pos {
+			continue
+		}
+		b.WriteString(text[pos:f.Start])
+		b.WriteString(Omissis)
+		pos = f.End
+	}
+	b.WriteString(text[pos:])
+	return b.String()
 }

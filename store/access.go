@@ -575,7 +575,7 @@ func (db *DB) PublishAccessDocument(ctx context.Context, a redazione.Actor, key,
 }
 
 // PublicAccessEntry is a register entry as published: no requester, no
-// conversation, personal data in the texts replaced by accesso.Omissis.
+// conversation, personal data in the texts replaced by detect.Omissis.
 type PublicAccessEntry struct {
 	Number, Kind, ReceivedOn, Subject string
 	Counterparties                    bool
