@@ -24,9 +24,22 @@ func (db *DB) CreateEnte(ctx context.Context, slug, name string) (*redazione.Ent
 			return fmt.Errorf("insert ente: %w", err)
 		}
 		e.ID = id
+		var first int64
 		for i, d := range redazione.DefaultDesks {
-			if _, err := tx.exec(ctx, "INSERT INTO desks (ente_id, slug, name, position) VALUES (?, ?, ?, ?)", id, d.Slug, d.Name, i); err != nil {
+			desk, err := tx.insert(ctx, "INSERT INTO desks (ente_id, slug, name, position) VALUES (?, ?, ?, ?)", id, d.Slug, d.Name, i)
+			if err != nil {
 				return fmt.Errorf("insert desk: %w", err)
+			}
+			if i == 0 {
+				first = desk
+			}
+		}
+		// The reports a comune usually takes, all to the first desk (URP)
+		// until an administrator routes them to the competent offices.
+		for _, s := range DefaultServices {
+			if _, err := tx.exec(ctx, "INSERT INTO services (ente_id, code, name, description, grp, keywords, desk_id, active, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, true, ?)",
+				id, s.Code, s.Name, s.Description, s.Group, s.Keywords, first, ms(e.CreatedAt)); err != nil {
+				return fmt.Errorf("insert service: %w", err)
 			}
 		}
 		return appendAudit(ctx, tx, db.now(), redazione.AuditEntry{EnteID: id, Action: "ente.create", Target: slug})
