@@ -139,6 +139,8 @@ type conversationView struct {
 	Situations   []string // those an operator may mark
 	// Access: the access requests registered from this conversation.
 	Access []*store.AccessRequest
+	// Reports: the citizens' reports filed from this conversation.
+	Reports []*store.ServiceRequest
 	// WindowClosed: a free reply is no longer possible (WhatsApp, 24 hours);
 	// only the channel's approved templates may be sent.
 	WindowClosed bool
@@ -197,6 +199,9 @@ func (s *Server) loadConversation(r *http.Request, u *session) (*conversationVie
 	}
 	v.Situations = store.ManualSituations
 	if v.Access, err = s.DB.ConversationAccessRequests(ctx, u.Actor, id); err != nil {
+		return nil, err
+	}
+	if v.Reports, err = s.DB.ConversationServiceRequests(ctx, u.Actor, id); err != nil {
 		return nil, err
 	}
 	v.CanSendFiles, v.FileLimitMB = s.Inbox.CanSendFiles(c.ChannelKind), s.Inbox.FileLimit()>>20

@@ -1,0 +1,336 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/auth"
+	"github.com/redazione/redazione/store"
+)
+
+// Citizens' reports (segnalazioni) in the office: the list of the desk's
+// reports, one report with its place and status, a report filed from a
+// conversation, and the administration of services and Open311 keys. A
+// report that came from a conversation is answered there: the citizen
+// gets its number, and every change of its status.
+
+func init() {
+	for k, v := range reportsCatalog {
+		catalog[k] = v
+	}
+	funcs["coord"] = func(f *float64) string {
+		if f == nil {
+			return ""
+		}
+		return strconv.FormatFloat(*f, 'f', -1, 64)
+	}
+}
+
+type serviceRequestListView struct {
+	Requests []*store.ServiceRequest
+	Services []store.Service
+	Status   string
+	Service  string
+}
+
+func (s *Server) serviceRequestsPage(w http.ResponseWriter, r *http.Request, u *session) {
+	p := s.page(r, u, translate(langOf(r), "rep.title"), "segnalazioni")
+	q := r.URL.Query()
+	v := &serviceRequestListView{Status: q.Get("stato"), Service: q.Get("servizio")}
+	f := store.ServiceRequestFilter{Limit: 500}
+	if v.Status == "open" || v.Status == "closed" {
+		f.Status = v.Status
+	} else {
+		v.Status = ""
+	}
+	if v.Service != "" {
+		f.ServiceCodes = []string{v.Service}
+	}
+	var err error
+	if v.Services, err = s.DB.Services(r.Context(), u.Actor.EnteID, false); err != nil {
+		s.fail(w, r, p, err)
+		return
+	}
+	if v.Requests, err = s.DB.ServiceRequests(r.Context(), u.Actor, f); err != nil {
+		s.fail(w, r, p, err)
+		return
+	}
+	p.Data = v
+	s.render(w, r, http.StatusOK, "service_requests", "", p)
+}
+
+type serviceRequestView struct {
+	Request      *store.ServiceRequest
+	Services     []store.Service
+	Conversation *redazione.Conversation
+	CanWrite     bool
+	New          bool
+	Code         string // the service chosen, on the form
+	Lat, Long    string
+	Notify       bool
+}
+
+// newServiceRequestPage is the form to file a report, from a conversation (filled
+// in with the citizen's latest message) or by hand.
+func (s *Server) newServiceRequestPage(w http.ResponseWriter, r *http.Request, u *session) {
+	req := &store.ServiceRequest{}
+	if conv, _ := strconv.ParseInt(r.URL.Query().Get("conversazione"), 10, 64); conv != 0 {
+		msgs, err := s.DB.Messages(r.Context(), u.Actor, conv, 50)
+		if err != nil {
+			s.fail(w, r, s.page(r, u, "", "segnalazioni"), err)
+			return
+		}
+		req.ConversationID = conv
+		for i := len(msgs) - 1; i >= 0; i-- {
+			if m := msgs[i]; m.Direction == redazione.DirIn && m.DeletedAt.IsZero() {
+				req.Description = strings.TrimSpace(m.Text)
+				if n := []rune(req.Description); len(n) > store.MaxReportDescription {
+					req.Description = string(n[:store.MaxReportDescription])
+				}
+				break
+			}
+		}
+	}
+	s.renderServiceRequest(w, r, u, &serviceRequestView{Request: req, New: true, Notify: true}, "", http.StatusOK, nil)
+}
+
+func (s *Server) renderServiceRequest(w http.ResponseWriter, r *http.Request, u *session, v *serviceRequestView, flash string, status int, formErr error) {
+	lang := langOf(r)
+	title := translate(lang, "rep.new")
+	if !v.New {
+		title = fmt.Sprintf("%s %d", translate(lang, "rep.one"), v.Request.ID)
+	}
+	p := s.page(r, u, title, "segnalazioni")
+	ctx := r.Context()
+	var err error
+	if v.Services, err = s.DB.Services(ctx, u.Actor.EnteID, true); err != nil {
+		s.fail(w, r, p, err)
+		return
+	}
+	if v.Request.ConversationID != 0 {
+		if v.Conversation, err = s.DB.Conversation(ctx, u.Actor, v.Request.ConversationID); err != nil {
+			s.fail(w, r, p, err)
+			return
+		}
+	}
+	v.CanWrite = u.Actor.CanWrite()
+	p.Data, p.Flash = v, flash
+	s.renderForm(w, r, "service_request", p, status, formErr)
+}
+
+// createServiceRequestForm files a report; from a conversation, the citizen is told
+// its number there.
+func (s *Server) createServiceRequestForm(w http.ResponseWriter, r *http.Request, u *session) {
+	f := r.PostFormValue
+	conv, _ := strconv.ParseInt(f("conversation"), 10, 64)
+	req := &store.ServiceRequest{ConversationID: conv, Description: f("description"), Address: f("address"), MediaURL: f("media_url"),
+		FirstName: f("first_name"), LastName: f("last_name"), Email: f("email"), Phone: f("phone"), Source: store.SourceForm}
+	v := &serviceRequestView{Request: req, New: true, Code: f("service"), Lat: strings.TrimSpace(f("lat")), Long: strings.TrimSpace(f("long")), Notify: f("notify") == "on"}
+	if v.Lat != "" || v.Long != "" {
+		lat, err1 := strconv.ParseFloat(strings.Replace(v.Lat, ",", ".", 1), 64)
+		lon, err2 := strconv.ParseFloat(strings.Replace(v.Long, ",", ".", 1), 64)
+		if err1 != nil || err2 != nil {
+			s.renderServiceRequest(w, r, u, v, "", 0, redazione.FieldError("lat", "latitudine e longitudine sono numeri, come 41.9028 e 12.4964"))
+			return
+		}
+		req.Lat, req.Long = &lat, &lon
+	}
+	if err := s.DB.CreateServiceRequest(r.Context(), u.Actor, v.Code, req); err != nil {
+		s.renderServiceRequest(w, r, u, v, "", 0, err)
+		return
+	}
+	to := fmt.Sprintf("/segnalazioni/%d", req.ID)
+	if v.Notify && req.ConversationID != 0 {
+		text := fmt.Sprintf("Gentile cittadina, gentile cittadino,\nla sua segnalazione (%s) è registrata con il numero %d ed è stata affidata all'ufficio competente. Le scriveremo qui quando ci saranno novità.",
+			req.ServiceName, req.ID)
+		if _, err := s.Inbox.Reply(r.Context(), u.Actor, req.ConversationID, text, false); err != nil {
+			s.Log.Warn("report receipt not sent", "report", req.ID, "err", err)
+			to += "?avviso=errore"
+		} else {
+			to += "?avviso=inviato"
+		}
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
+}
+
+func (s *Server) serviceRequestPage(w http.ResponseWriter, r *http.Request, u *session) {
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	req, err := s.DB.ServiceRequest(r.Context(), u.Actor, id)
+	if err != nil {
+		s.fail(w, r, s.page(r, u, "", "segnalazioni"), err)
+		return
+	}
+	flash := ""
+	switch r.URL.Query().Get("avviso") {
+	case "inviato":
+		flash = translate(langOf(r), "rep.notified")
+	case "errore":
+		flash = translate(langOf(r), "rep.notify.failed")
+	}
+	s.renderServiceRequest(w, r, u, &serviceRequestView{Request: req, Notify: true}, flash, http.StatusOK, nil)
+}
+
+// updateServiceRequestForm changes a report's status; the citizen who wrote from a
+// conversation is told there, with the notes.
+func (s *Server) updateServiceRequestForm(w http.ResponseWriter, r *http.Request, u *session) {
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	req, err := s.DB.UpdateServiceRequest(r.Context(), u.Actor, id, r.PostFormValue("status"), r.PostFormValue("status_notes"))
+	if err != nil {
+		if old, gerr := s.DB.ServiceRequest(r.Context(), u.Actor, id); gerr == nil {
+			s.renderServiceRequest(w, r, u, &serviceRequestView{Request: old, Notify: true}, "", 0, err)
+			return
+		}
+		s.fail(w, r, s.page(r, u, "", "segnalazioni"), err)
+		return
+	}
+	to := fmt.Sprintf("/segnalazioni/%d", id)
+	if r.PostFormValue("notify") == "on" && req.ConversationID != 0 {
+		state := "è in lavorazione"
+		if req.Status == "closed" {
+			state = "è stata chiusa"
+		}
+		text := fmt.Sprintf("Aggiornamento sulla sua segnalazione n. %d (%s): %s.", req.ID, req.ServiceName, state)
+		if req.StatusNotes != "" {
+			text += "\n" + req.StatusNotes
+		}
+		if _, err := s.Inbox.Reply(r.Context(), u.Actor, req.ConversationID, text, false); err != nil {
+			s.Log.Warn("report update not sent", "report", req.ID, "err", err)
+			to += "?avviso=errore"
+		} else {
+			to += "?avviso=inviato"
+		}
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
+}
+
+type servicesAdminView struct {
+	Services []store.Service
+	Desks    []redazione.Desk
+	Keys     []store.Open311Key
+	NewKey   string // shown once
+	Endpoint string
+}
+
+func (s *Server) servicesAdminPage(w http.ResponseWriter, r *http.Request, u *session) {
+	s.renderServicesAdmin(w, r, u, "", "", http.StatusOK, nil)
+}
+
+func (s *Server) renderServicesAdmin(w http.ResponseWriter, r *http.Request, u *session, flash, newKey string, status int, formErr error) {
+	p := s.page(r, u, translate(langOf(r), "admin.reports"), "admin")
+	ctx := r.Context()
+	v := &servicesAdminView{NewKey: newKey}
+	base := strings.TrimSuffix(s.Config.PublicURL, "/")
+	if base == "" {
+		base = "http://" + r.Host
+	}
+	v.Endpoint = base + "/open311/" + u.Ente.Slug + "/v2/discovery.xml"
+	var err error
+	if v.Services, err = s.DB.Services(ctx, u.Actor.EnteID, false); err == nil {
+		if v.Desks, err = s.DB.Desks(ctx, u.Actor.EnteID); err == nil {
+			v.Keys, err = s.DB.Open311Keys(ctx, u.Actor.EnteID)
+		}
+	}
+	if err != nil {
+		s.fail(w, r, p, err)
+		return
+	}
+	p.Data, p.Flash = v, flash
+	s.renderForm(w, r, "admin_services", p, status, formErr)
+}
+
+func (s *Server) saveServiceForm(w http.ResponseWriter, r *http.Request, u *session) {
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	f := r.PostFormValue
+	svc := &store.Service{ID: id, Code: f("code"), Name: f("name"), Description: f("description"), Group: f("group"),
+		Keywords: f("keywords"), DeskID: formInt(r, "desk"), Active: f("active") == "on"}
+	if err := s.DB.SaveService(r.Context(), u.Actor, svc); err != nil {
+		s.renderServicesAdmin(w, r, u, "", "", 0, err)
+		return
+	}
+	s.renderServicesAdmin(w, r, u, translate(langOf(r), "admin.saved"), "", http.StatusOK, nil)
+}
+
+func (s *Server) createOpen311Key(w http.ResponseWriter, r *http.Request, u *session) {
+	key := auth.NewToken("o311_")
+	if _, err := s.DB.CreateOpen311Key(r.Context(), u.Actor, r.PostFormValue("name"), auth.HashToken(key)); err != nil {
+		s.renderServicesAdmin(w, r, u, "", "", 0, err)
+		return
+	}
+	s.renderServicesAdmin(w, r, u, translate(langOf(r), "rep.key.created"), key, http.StatusOK, nil)
+}
+
+func (s *Server) revokeOpen311Key(w http.ResponseWriter, r *http.Request, u *session) {
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err := s.DB.RevokeOpen311Key(r.Context(), u.Actor, id); err != nil {
+		s.renderServicesAdmin(w, r, u, "", "", 0, err)
+		return
+	}
+	s.renderServicesAdmin(w, r, u, translate(langOf(r), "rep.key.revoked"), "", http.StatusOK, nil)
+}
+
+var reportsCatalog = map[string][2]string{
+	"nav.reports311":          {"Segnalazioni", "Reports"},
+	"rep.title":               {"Segnalazioni dei cittadini", "Citizens' reports"},
+	"rep.help":                {"Buche, lampioni spenti, rifiuti abbandonati: le segnalazioni arrivano dalle conversazioni e dalle app che usano Open311, e vanno all'area competente per servizio.", "Potholes, street lights out, dumped waste: reports come from conversations and from Open311 apps, and go to the desk competent for the service."},
+	"rep.new":                 {"Registra una segnalazione", "File a report"},
+	"rep.one":                 {"Segnalazione", "Report"},
+	"rep.number":              {"Numero", "Number"},
+	"rep.service":             {"Servizio", "Service"},
+	"rep.description":         {"Descrizione", "Description"},
+	"rep.place":               {"Luogo", "Place"},
+	"rep.address":             {"Indirizzo o luogo", "Address or place"},
+	"rep.lat":                 {"Latitudine (facoltativa)", "Latitude (optional)"},
+	"rep.long":                {"Longitudine (facoltativa)", "Longitude (optional)"},
+	"rep.place.help":          {"Serve l'indirizzo oppure le coordinate (WGS84, per esempio 41.9028 e 12.4964).", "The address or the coordinates are needed (WGS84, e.g. 41.9028 and 12.4964)."},
+	"rep.map":                 {"Apri sulla mappa (OpenStreetMap)", "Open on the map (OpenStreetMap)"},
+	"rep.media":               {"Foto o documento (indirizzo)", "Photo or document (address)"},
+	"rep.requester":           {"Chi segnala (non pubblicato)", "Reported by (never published)"},
+	"rep.first_name":          {"Nome", "First name"},
+	"rep.last_name":           {"Cognome", "Last name"},
+	"rep.email":               {"E-mail", "E-mail"},
+	"rep.phone":               {"Telefono", "Phone"},
+	"rep.status":              {"Stato", "Status"},
+	"rep.status.open":         {"aperta", "open"},
+	"rep.status.closed":       {"chiusa", "closed"},
+	"rep.notes":               {"Note per il cittadino", "Notes for the citizen"},
+	"rep.notes.help":          {"Le note sono pubbliche nell'API Open311 e arrivano al cittadino: non scrivere dati personali.", "The notes are public in the Open311 API and reach the citizen: write no personal data."},
+	"rep.notify":              {"Avvisa il cittadino nella conversazione", "Tell the citizen in the conversation"},
+	"rep.notify.new":          {"Invia subito al cittadino il numero della segnalazione", "Send the citizen the report's number now"},
+	"rep.notified":            {"Cittadino avvisato nella conversazione.", "Citizen told in the conversation."},
+	"rep.notify.failed":       {"Salvato, ma l'avviso al cittadino non è partito: scrivigli dalla conversazione.", "Saved, but the citizen was not told: write from the conversation."},
+	"rep.save":                {"Aggiorna lo stato", "Update the status"},
+	"rep.create":              {"Registra la segnalazione", "File the report"},
+	"rep.requested":           {"Ricevuta il", "Received on"},
+	"rep.updated":             {"Aggiornata il", "Updated on"},
+	"rep.desk":                {"Area competente", "Competent desk"},
+	"rep.source":              {"Origine", "Source"},
+	"rep.source.api":          {"app Open311", "Open311 app"},
+	"rep.source.form":         {"registrata dall'ufficio", "filed by the office"},
+	"rep.source.conversation": {"conversazione", "conversation"},
+	"rep.none":                {"Nessuna segnalazione.", "No reports."},
+	"rep.all":                 {"Tutte", "All"},
+	"rep.filter":              {"Filtra", "Filter"},
+	"rep.conv.none":           {"Nessuna segnalazione registrata da questa conversazione.", "No report filed from this conversation."},
+	"rep.conv.register":       {"Registra come segnalazione", "File as a report"},
+	"admin.reports":           {"Segnalazioni e Open311", "Reports and Open311"},
+	"nav.admin.reports":       {"Segnalazioni", "Reports"},
+	"rep.services":            {"Servizi", "Services"},
+	"rep.services.help":       {"Per ogni tipo di segnalazione, l'area che la riceve. Il codice è quello che le app Open311 usano (service_code).", "For each kind of report, the desk that takes it. The code is what Open311 apps use (service_code)."},
+	"rep.code":                {"Codice", "Code"},
+	"rep.name":                {"Nome", "Name"},
+	"rep.group":               {"Gruppo", "Group"},
+	"rep.keywords":            {"Parole chiave", "Keywords"},
+	"rep.active":              {"Attivo", "Active"},
+	"rep.service.new":         {"Nuovo servizio", "New service"},
+	"rep.keys":                {"Chiavi Open311", "Open311 keys"},
+	"rep.keys.help":           {"Le app che inviano segnalazioni (POST requests) usano una chiave (api_key). La lettura è pubblica. Indirizzo per le app:", "Apps that send reports (POST requests) use a key (api_key). Reading is public. Address for apps:"},
+	"rep.key.name":            {"Chi userà la chiave", "Who will use the key"},
+	"rep.key.create":          {"Crea una chiave", "Create a key"},
+	"rep.key.created":         {"Chiave creata: copiala ora, non sarà più mostrata.", "Key created: copy it now, it will not be shown again."},
+	"rep.key.revoke":          {"Revoca", "Revoke"},
+	"rep.key.revoked":         {"Chiave revocata.", "Key revoked."},
+	"rep.key.revoked.on":      {"revocata il", "revoked on"},
+}
