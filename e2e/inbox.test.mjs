@@ -39,6 +39,7 @@ const PNG_1PX = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8B
 const FILE_TEXT = `Ecco la mappa dei cantieri. (${run})`;
 const PHOTO_TEXT = `Il lampione di via Verdi è spento, ecco la foto. (${run})`;
 const AFTER_NOTE_TEXT = `Le confermo anche il sabato mattina. (${run})`;
+const REPORT_TEXT = `Buca profonda davanti al civico 10 (${run})`;
 const ACCESS_SUBJECT = `Copia degli orari estivi dell'anagrafe (${run})`;
 
 let tmp, bin, server, serverLog = '', base, demoPath = '/demo/1';
@@ -121,6 +122,10 @@ const A11Y_PAGES = [
   'an access request page',
   'the access register',
   'the public access register',
+  'the report form',
+  'a report page',
+  'the reports list',
+  'the reports administration with a new key',
   'the canned answers page',
   'the reports page',
   'the routing rules page',
@@ -551,6 +556,39 @@ describe('Redazione: web chat and live inbox', { timeout: 300_000 }, () => {
     assert.ok(!(await pub.content()).includes(CITIZEN_NAME), 'the public register shows the requester');
     await scanA11y(pub, 'the public access register');
     await pub.close();
+  }));
+
+  it('a citizen\'s message becomes a report: the number and the closing reach the widget live', step('report', async () => {
+    await operator.goto(conversationURL);
+    await operator.getByRole('link', { name: 'Registra come segnalazione' }).click();
+    await operator.getByRole('heading', { name: 'Registra una segnalazione' }).waitFor({ timeout: TIMEOUT });
+    await operator.getByLabel('Servizio').selectOption('strade');
+    await operator.getByLabel('Descrizione').fill(REPORT_TEXT);
+    await operator.getByLabel('Indirizzo o luogo').fill('Via Roma 10');
+    await operator.getByLabel('Latitudine (facoltativa)').fill('41.9028');
+    await operator.getByLabel('Longitudine (facoltativa)').fill('12.4964');
+    await scanA11y(operator, 'the report form');
+    await operator.getByRole('button', { name: 'Registra la segnalazione' }).click();
+    await operator.getByText('Cittadino avvisato nella conversazione.').waitFor({ timeout: TIMEOUT });
+    const heading = await operator.getByRole('heading', { name: /^Segnalazione \d+: Strade e marciapiedi$/ }).textContent();
+    const id = heading.match(/\d+/)[0];
+    await chatLog().getByText(new RegExp(`registrata con il numero ${id}`)).waitFor({ timeout: TIMEOUT });
+    await operator.getByRole('link', { name: /OpenStreetMap/ }).waitFor({ timeout: TIMEOUT });
+    await scanA11y(operator, 'a report page');
+    await operator.locator('label[for=status-closed]').click();
+    assert.equal(await operator.getByLabel('chiusa').isChecked(), true);
+    await operator.getByLabel('Note per il cittadino').fill(`Buca chiusa con asfalto a freddo (${run})`);
+    await operator.getByRole('button', { name: 'Aggiorna lo stato' }).click();
+    await operator.locator('#report-status', { hasText: 'chiusa' }).waitFor({ timeout: TIMEOUT });
+    await chatLog().getByText(`Buca chiusa con asfalto a freddo (${run})`).waitFor({ timeout: TIMEOUT });
+    await operator.goto(`${base}/segnalazioni`);
+    await operator.getByRole('row', { name: new RegExp(escapeRe(REPORT_TEXT)) }).waitFor({ timeout: TIMEOUT });
+    await scanA11y(operator, 'the reports list');
+    await operator.goto(`${base}/admin/segnalazioni`);
+    await operator.getByLabel('Chi userà la chiave').fill('App Segnala');
+    await operator.getByRole('button', { name: 'Crea una chiave' }).click();
+    await operator.locator('#new-key').waitFor({ timeout: TIMEOUT });
+    await scanA11y(operator, 'the reports administration with a new key');
   }));
 
   it('a public comment with a codice fiscale is flagged and the data highlighted', step('personal data', async () => {
