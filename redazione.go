@@ -22,6 +22,7 @@ const (
 	EFORBIDDEN    = "forbidden"
 	EUNAUTHORIZED = "unauthorized"
 	ETOOLARGE     = "too_large"
+	ETOOMANY      = "too_many" // too many requests in a short time
 )
 
 // Error is a domain error: a code, a message a user may read, and the field

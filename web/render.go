@@ -274,6 +274,8 @@ func statusOf(err error) int {
 		return http.StatusConflict
 	case redazione.ETOOLARGE:
 		return http.StatusRequestEntityTooLarge
+	case redazione.ETOOMANY:
+		return http.StatusTooManyRequests
 	}
 	return http.StatusInternalServerError
 }

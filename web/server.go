@@ -44,6 +44,9 @@ type Server struct {
 	widgetLimit *limiter
 	// widgetFileLimit allows each address a few files, then one a minute.
 	widgetFileLimit *limiter
+	// reportLimit allows each address a few reports from the public form,
+	// then one every ten minutes.
+	reportLimit *limiter
 	// ready turns true once the server can take traffic.
 	ready func() bool
 }
@@ -55,7 +58,7 @@ func New(db *store.DB, ib *inbox.Service, bus events.Bus, log *slog.Logger, cfg 
 		return nil, err
 	}
 	return &Server{DB: db, Inbox: ib, Bus: bus, Log: log, Config: cfg, pages: p, ready: func() bool { return true },
-		widgetLimit: newLimiter(10, 3*time.Second), widgetFileLimit: newLimiter(5, time.Minute)}, nil
+		widgetLimit: newLimiter(10, 3*time.Second), widgetFileLimit: newLimiter(5, time.Minute), reportLimit: newLimiter(5, 10*time.Minute)}, nil
 }
 
 // Handler returns the whole HTTP handler with its middleware.
@@ -130,6 +133,9 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /open311/{ente}/v2/services/{file}", s.open311Service)
 	mux.HandleFunc("GET /open311/{ente}/v2/requests/{file}", s.open311Request)
 	mux.HandleFunc("GET /open311/{ente}/v2/tokens/{file}", s.open311Token)
+	mux.HandleFunc("GET /segnala/{ente}", s.publicReportPage)
+	mux.HandleFunc("POST /segnala/{ente}", s.publicReportPost)
+	mux.HandleFunc("GET /segnala/{ente}/{id}", s.publicReportStatus)
 	mux.HandleFunc("GET /segnalazioni", s.user(s.serviceRequestsPage))
 	mux.HandleFunc("GET /segnalazioni/nuova", s.user(s.newServiceRequestPage))
 	mux.HandleFunc("POST /segnalazioni", s.user(s.createServiceRequestForm))

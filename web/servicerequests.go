@@ -8,6 +8,7 @@ import (
 
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/auth"
+	"github.com/redazione/redazione/detect"
 	"github.com/redazione/redazione/store"
 )
 
@@ -333,4 +334,123 @@ var reportsCatalog = map[string][2]string{
 	"rep.key.revoke":          {"Revoca", "Revoke"},
 	"rep.key.revoked":         {"Chiave revocata.", "Key revoked."},
 	"rep.key.revoked.on":      {"revocata il", "revoked on"},
+	"rep.public.title":        {"Segnala un problema", "Report a problem"},
+	"rep.public.help":         {"Buche, lampioni spenti, rifiuti abbandonati, alberi pericolanti: la segnalazione va all'ufficio competente. Per le emergenze chiama il 112.", "Potholes, street lights out, dumped waste, dangerous trees: the report goes to the competent office. For emergencies call 112."},
+	"rep.public.where":        {"Dove", "Where"},
+	"rep.public.locate":       {"Usa la mia posizione", "Use my location"},
+	"rep.public.you":          {"I tuoi dati (facoltativi)", "About you (optional)"},
+	"rep.public.you.help":     {"Servono solo se l'ufficio deve ricontattarti. Non sono mai pubblicati.", "Only needed if the office has to contact you. They are never published."},
+	"rep.public.privacy":      {"La descrizione, il luogo e lo stato della segnalazione sono pubblici (anche per le app Open311): non scrivere dati personali tuoi o di altri nella descrizione.", "The description, place and status of the report are public (to Open311 apps too): write no personal data, yours or others', in the description."},
+	"rep.public.send":         {"Invia la segnalazione", "Send the report"},
+	"rep.public.done":         {"Segnalazione registrata con il numero", "Report registered with the number"},
+	"rep.public.follow":       {"Conserva questo indirizzo per seguirne lo stato.", "Keep this address to follow its status."},
+	"rep.public.website":      {"Non compilare questo campo", "Leave this field empty"},
+}
+
+// The public form: a citizen reports without an app or an account. It is
+// rate limited by address, and a field people never see catches robots.
+
+type publicReportView struct {
+	Ente      *redazione.Ente
+	Services  []store.Service
+	Request   *store.ServiceRequest
+	Code      string
+	Lat, Long string
+	Done      *store.ServiceRequest
+}
+
+func (s *Server) publicReportEnte(w http.ResponseWriter, r *http.Request, p *page) (*redazione.Ente, []store.Service, bool) {
+	e, err := s.DB.EnteBySlug(r.Context(), r.PathValue("ente"))
+	if err != nil {
+		s.fail(w, r, p, err)
+		return nil, nil, false
+	}
+	svcs, err := s.DB.Services(r.Context(), e.ID, true)
+	if err != nil {
+		s.fail(w, r, p, err)
+		return nil, nil, false
+	}
+	return e, svcs, true
+}
+
+func (s *Server) publicReportPage(w http.ResponseWriter, r *http.Request) {
+	p := &page{Lang: langOf(r)}
+	p.Title = translate(p.Lang, "rep.public.title")
+	e, svcs, ok := s.publicReportEnte(w, r, p)
+	if !ok {
+		return
+	}
+	p.Ente, p.Data = e, &publicReportView{Ente: e, Services: svcs, Request: &store.ServiceRequest{}}
+	s.render(w, r, http.StatusOK, "report_public", "", p)
+}
+
+func (s *Server) publicReportPost(w http.ResponseWriter, r *http.Request) {
+	p := &page{Lang: langOf(r)}
+	p.Title = translate(p.Lang, "rep.public.title")
+	if err := crossOrigin.Check(r); err != nil {
+		http.Error(w, "Richiesta da un'altra origine rifiutata.", http.StatusForbidden)
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 32<<10)
+	e, svcs, ok := s.publicReportEnte(w, r, p)
+	if !ok {
+		return
+	}
+	p.Ente = e
+	f := r.PostFormValue
+	req := &store.ServiceRequest{Description: f("description"), Address: f("address"), FirstName: f("first_name"),
+		LastName: f("last_name"), Email: f("email"), Source: store.SourceForm}
+	v := &publicReportView{Ente: e, Services: svcs, Request: req, Code: f("service"), Lat: strings.TrimSpace(f("lat")), Long: strings.TrimSpace(f("long"))}
+	p.Data = v
+	fail := func(err error) {
+		s.renderForm(w, r, "report_public", p, 0, err)
+	}
+	if f("website") != "" { // the hidden field: only robots fill it
+		fail(redazione.Errorf(redazione.EINVALID, "segnalazione non accettata"))
+		return
+	}
+	if strings.TrimSpace(req.Description) == "" {
+		fail(redazione.FieldError("description", "descrivi il problema"))
+		return
+	}
+	if v.Lat != "" || v.Long != "" {
+		lat, err1 := strconv.ParseFloat(strings.Replace(v.Lat, ",", ".", 1), 64)
+		lon, err2 := strconv.ParseFloat(strings.Replace(v.Long, ",", ".", 1), 64)
+		if err1 != nil || err2 != nil {
+			fail(redazione.FieldError("lat", "latitudine e longitudine sono numeri, come 41.9028 e 12.4964"))
+			return
+		}
+		req.Lat, req.Long = &lat, &lon
+	}
+	if !s.reportLimit.allow(clientIP(r)) {
+		fail(redazione.Errorf(redazione.ETOOMANY, "troppe segnalazioni da questo indirizzo: riprova tra qualche minuto"))
+		return
+	}
+	if err := s.DB.CreateServiceRequest(r.Context(), redazione.SystemActor(e.ID), v.Code, req); err != nil {
+		fail(err)
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/segnala/%s/%d", e.Slug, req.ID), http.StatusSeeOther)
+}
+
+// publicReportStatus shows a citizen where their report stands: what
+// Open311 shows of it, no more.
+func (s *Server) publicReportStatus(w http.ResponseWriter, r *http.Request) {
+	p := &page{Lang: langOf(r)}
+	p.Title = translate(p.Lang, "rep.public.title")
+	e, svcs, ok := s.publicReportEnte(w, r, p)
+	if !ok {
+		return
+	}
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	x, err := s.DB.ServiceRequest(r.Context(), redazione.SystemActor(e.ID), id)
+	if err != nil {
+		s.fail(w, r, p, err)
+		return
+	}
+	pub := *x
+	pub.FirstName, pub.LastName, pub.Email, pub.Phone = "", "", "", ""
+	pub.Description, pub.StatusNotes, pub.Address = detect.Redact(x.Description), detect.Redact(x.StatusNotes), detect.Redact(x.Address)
+	p.Ente, p.Data = e, &publicReportView{Ente: e, Services: svcs, Request: &store.ServiceRequest{}, Done: &pub}
+	s.render(w, r, http.StatusOK, "report_public", "", p)
 }

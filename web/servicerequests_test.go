@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/url"
 	"strings"
 	"testing"
@@ -111,5 +112,63 @@ func TestServicesAndOpen311KeysAdmin(t *testing.T) {
 	}
 	if code, _ := get311(t, "POST", e.srv.URL+"/open311/comune-a/v2/requests.json", post); code != 403 {
 		t.Errorf("a revoked key filed a report: %d", code)
+	}
+}
+
+// A citizen reports on the public form, without an account, and follows
+// the report at its address; robots and floods are refused.
+func TestPublicReportForm(t *testing.T) {
+	e := start(t, testdb.Open(t, store.SQLite))
+	c := newJarClient()
+	get := func(path string) (int, string) {
+		resp, err := c.Get(e.srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	post := func(form url.Values) (int, string, string) {
+		resp, err := c.PostForm(e.srv.URL+"/segnala/comune-a", form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b), resp.Request.URL.Path
+	}
+	if code, page := get("/segnala/comune-a"); code != 200 || !strings.Contains(page, `<option value="illuminazione"`) {
+		t.Fatalf("public form: %d", code)
+	}
+	if code, _ := get("/segnala/nessuno"); code != 404 {
+		t.Errorf("form of an unknown ente: %d", code)
+	}
+	form := url.Values{"service": {"rifiuti"}, "description": {"Sacchi abbandonati accanto alla scuola, chiamatemi al 333 123 4567"},
+		"address": {"Via della Scuola 1"}, "first_name": {"Lia"}, "email": {"lia@example.it"}}
+	if code, _, _ := post(with(form, "website", "http://spam.example")); code != 400 {
+		t.Errorf("the hidden field filled: %d", code)
+	}
+	if code, page, _ := post(with(form, "address", "")); code != 400 || !strings.Contains(page, "indica dove") {
+		t.Errorf("no place: %d", code)
+	}
+	code, page, path := post(form)
+	if code != 200 || !strings.HasPrefix(path, "/segnala/comune-a/") || !strings.Contains(page, "Segnalazione registrata con il numero") {
+		t.Fatalf("send: %d at %s\n%s", code, path, page)
+	}
+	if strings.Contains(page, "333 123 4567") || strings.Contains(page, "lia@example.it") || strings.Contains(page, "Lia") {
+		t.Error("the status page shows personal data")
+	}
+	rs, _ := e.db.ServiceRequests(context.Background(), redazione.SystemActor(e.ente.ID), store.ServiceRequestFilter{})
+	if len(rs) != 1 || rs[0].Source != store.SourceForm || rs[0].Email != "lia@example.it" {
+		t.Fatalf("filed: %+v", rs)
+	}
+	// A flood from one address is slowed down.
+	var last int
+	for range 6 {
+		last, _, _ = post(form)
+	}
+	if last != 429 {
+		t.Errorf("the seventh report in a row: %d, want 429", last)
 	}
 }
