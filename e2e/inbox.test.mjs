@@ -126,6 +126,8 @@ const A11Y_PAGES = [
   'a report page',
   'the reports list',
   'the reports administration with a new key',
+  'the public report form',
+  'a public report status page',
   'the canned answers page',
   'the reports page',
   'the routing rules page',
@@ -589,6 +591,19 @@ describe('Redazione: web chat and live inbox', { timeout: 300_000 }, () => {
     await operator.getByRole('button', { name: 'Crea una chiave' }).click();
     await operator.locator('#new-key').waitFor({ timeout: TIMEOUT });
     await scanA11y(operator, 'the reports administration with a new key');
+    // A citizen without an app or an account, on the public form.
+    const slug = (await operator.locator('code', { hasText: '/open311/' }).textContent()).match(/\/open311\/([^/]+)\//)[1];
+    const form = await citizenCtx.newPage();
+    await form.goto(`${base}/segnala/${slug}`);
+    await form.getByRole('heading', { name: 'Segnala un problema' }).waitFor({ timeout: TIMEOUT });
+    await form.getByLabel('Servizio').selectOption('illuminazione');
+    await form.getByLabel('Descrizione').fill(`Lampione spento in piazza (${run})`);
+    await form.getByLabel('Indirizzo o luogo').fill('Piazza del Municipio');
+    await scanA11y(form, 'the public report form');
+    await form.getByRole('button', { name: 'Invia la segnalazione' }).click();
+    await form.locator('#report-number').waitFor({ timeout: TIMEOUT });
+    await scanA11y(form, 'a public report status page');
+    await form.close();
   }));
 
   it('a public comment with a codice fiscale is flagged and the data highlighted', step('personal data', async () => {
