@@ -119,6 +119,9 @@ func Seed(ctx context.Context, db *store.DB, admin *redazione.User) (*Seeded, er
 	if err := seedAccess(ctx, db, sys, contatti, convs[4], now); err != nil {
 		return nil, fmt.Errorf("demo access register: %w", err)
 	}
+	if err := seedReports(ctx, db, sys, convs[2]); err != nil {
+		return nil, fmt.Errorf("demo reports: %w", err)
+	}
 	return &Seeded{WebChat: web, API: api}, nil
 }
 
@@ -171,4 +174,26 @@ var demoPlaybooks = []store.Playbook{
 		Alert: "Coordinatore e ufficio stampa."},
 	{Situation: "journalist", Steps: "1. Non rilasciare dichiarazioni: ringrazia e indica l'ufficio stampa.\n2. Annota testata, nome e scadenza del giornalista.",
 		Alert: "Ufficio stampa (desk Notizie e media)."},
+}
+
+// seedReports files a few citizens' reports: Sara's street light from her
+// conversation, and two from an Open311 app, one of them closed.
+func seedReports(ctx context.Context, db *store.DB, a redazione.Actor, conv int64) error {
+	lat, lon := 41.8986, 12.4769
+	reqs := []struct {
+		code string
+		r    store.ServiceRequest
+	}{
+		{"illuminazione", store.ServiceRequest{ConversationID: conv, Description: "Lampione spento davanti al civico 12 da una settimana", Address: "Via Garibaldi 12"}},
+		{"strade", store.ServiceRequest{Description: "Buca profonda sulla corsia di destra, pericolosa per motorini e biciclette", Address: "Via Nazionale 40",
+			Lat: &lat, Long: &lon, Source: store.SourceAPI, FirstName: "Luca", Email: "luca@example.it"}},
+		{"rifiuti", store.ServiceRequest{Description: "Sacchi di rifiuti abbandonati accanto alle campane del vetro", Address: "Piazza dei Mercati", Source: store.SourceAPI}},
+	}
+	for i := range reqs {
+		if err := db.CreateServiceRequest(ctx, a, reqs[i].code, &reqs[i].r); err != nil {
+			return err
+		}
+	}
+	_, err := db.UpdateServiceRequest(ctx, a, reqs[2].r.ID, "closed", "Rifiuti rimossi dall'azienda di igiene urbana.")
+	return err
 }
