@@ -111,7 +111,7 @@ const accessColumns = `id, desk_id, year, seq, kind, received_on, protocol, subj
  outcome, decided_on, reason, review_on, review_due_on, review_outcome, review_decided_on, review_reason,
  appeal_on, appeal_outcome, created_at, updated_at`
 
-func scanAccess(s interface{ Scan(...any) error }) (*AccessRequest, error) {
+func scanAccess(s scanner) (*AccessRequest, error) {
 	var r AccessRequest
 	var created, updated int64
 	err := s.Scan(&r.ID, &r.DeskID, &r.Year, &r.Seq, &r.Kind, &r.ReceivedOn, &r.Protocol, &r.Subject, &r.Document,
@@ -157,20 +157,11 @@ func (db *DB) AccessRequests(ctx context.Context, a redazione.Actor, f AccessFil
 		limit = 1000
 	}
 	args = append(args, limit)
-	rows, err := db.reader().query(ctx, "SELECT "+accessColumns+" FROM access_requests"+where.String()+" ORDER BY received_on DESC, id DESC LIMIT ?", args...)
+	out, err := queryAll(ctx, db.reader(), scanAccess, "SELECT "+accessColumns+" FROM access_requests"+where.String()+" ORDER BY received_on DESC, id DESC LIMIT ?", args...)
 	if err != nil {
 		return nil, fmt.Errorf("access requests: %w", err)
 	}
-	defer rows.Close()
-	var out []*AccessRequest
-	for rows.Next() {
-		r, err := scanAccess(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // AccessDue counts the requests of the actor's desks whose pending term
@@ -206,20 +197,11 @@ func (db *DB) ConversationAccessRequests(ctx context.Context, a redazione.Actor,
 	if _, err := db.Conversation(ctx, a, convID); err != nil {
 		return nil, err
 	}
-	rows, err := db.reader().query(ctx, "SELECT "+accessColumns+" FROM access_requests WHERE conversation_id = ? AND ente_id = ? ORDER BY id", convID, a.EnteID)
+	out, err := queryAll(ctx, db.reader(), scanAccess, "SELECT "+accessColumns+" FROM access_requests WHERE conversation_id = ? AND ente_id = ? ORDER BY id", convID, a.EnteID)
 	if err != nil {
 		return nil, fmt.Errorf("conversation access requests: %w", err)
 	}
-	defer rows.Close()
-	var out []*AccessRequest
-	for rows.Next() {
-		r, err := scanAccess(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Limits of the register's texts.
@@ -588,22 +570,17 @@ type PublicAccessEntry struct {
 // PublicAccessRegister returns the ente's whole register as it may be
 // published (§9; Allegato 3 §4), the most recent request first.
 func (db *DB) PublicAccessRegister(ctx context.Context, enteID int64) ([]PublicAccessEntry, error) {
-	rows, err := db.reader().query(ctx, "SELECT "+accessColumns+" FROM access_requests WHERE ente_id = ? ORDER BY received_on DESC, id DESC", enteID)
+	rs, err := queryAll(ctx, db.reader(), scanAccess, "SELECT "+accessColumns+" FROM access_requests WHERE ente_id = ? ORDER BY received_on DESC, id DESC", enteID)
 	if err != nil {
 		return nil, fmt.Errorf("public access register: %w", err)
 	}
-	defer rows.Close()
 	var out []PublicAccessEntry
-	for rows.Next() {
-		r, err := scanAccess(rows)
-		if err != nil {
-			return nil, err
-		}
+	for _, r := range rs {
 		out = append(out, PublicAccessEntry{Number: r.Number(), Kind: r.Kind, ReceivedOn: r.ReceivedOn,
 			Subject: accesso.Redact(r.Subject), Counterparties: r.Counterparties,
 			Outcome: r.Outcome, DecidedOn: r.DecidedOn, Reason: accesso.Redact(r.Reason),
 			ReviewOn: r.ReviewOn, ReviewOutcome: r.ReviewOutcome, ReviewDecidedOn: r.ReviewDecidedOn, ReviewReason: accesso.Redact(r.ReviewReason),
 			AppealOn: r.AppealOn, AppealOutcome: r.AppealOutcome})
 	}
-	return out, rows.Err()
+	return out, nil
 }

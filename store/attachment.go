@@ -150,20 +150,7 @@ func (db *DB) PendingAttachment(ctx context.Context, id int64) (*PendingAttachme
 // PendingAttachments lists the ids of attachments still to be fetched, oldest
 // first, so a restart can enqueue again what a crash left behind.
 func (db *DB) PendingAttachments(ctx context.Context, limit int) ([]int64, error) {
-	rows, err := db.reader().query(ctx, "SELECT id FROM attachments WHERE status = 'pending' ORDER BY id LIMIT ?", limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+	return ids(ctx, db.reader(), "SELECT id FROM attachments WHERE status = 'pending' ORDER BY id LIMIT ?", limit)
 }
 
 // AttachmentStored records that a pending attachment's file is kept.

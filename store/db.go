@@ -263,6 +263,47 @@ func (c conn) insert(ctx context.Context, q string, args ...any) (int64, error) 
 
 func (db *DB) reader() conn { return conn{db: db, q: db.read} }
 
+// scanner is a row to read: *sql.Row or *sql.Rows.
+type scanner interface{ Scan(...any) error }
+
+// queryAll runs q and reads every row with scan.
+func queryAll[T any](ctx context.Context, c conn, scan func(scanner) (T, error), q string, args ...any) ([]T, error) {
+	rows, err := c.query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+func scanID(s scanner) (int64, error) {
+	var id int64
+	err := s.Scan(&id)
+	return id, err
+}
+
+// ids runs a query of one id column.
+func ids(ctx context.Context, c conn, q string, args ...any) ([]int64, error) {
+	return queryAll(ctx, c, scanID, q, args...)
+}
+
+// anys turns ids into query arguments.
+func anys(ids []int64) []any {
+	out := make([]any, len(ids))
+	for i, id := range ids {
+		out[i] = id
+	}
+	return out
+}
+
 // inTx runs fn in a write transaction, committed if fn returns nil.
 func (db *DB) inTx(ctx context.Context, fn func(tx conn) error) error {
 	tx, err := db.write.BeginTx(ctx, nil)

@@ -53,11 +53,7 @@ func (db *DB) eraseConversations(ctx context.Context, tx conn, enteID int64, ids
 		chunk := ids[:n]
 		ids = ids[n:]
 		in := "(" + placeholders(n) + ")"
-		args := make([]any, 0, n+1)
-		args = append(args, enteID)
-		for _, id := range chunk {
-			args = append(args, id)
-		}
+		args := append([]any{enteID}, anys(chunk)...)
 		msgs := "SELECT id FROM messages WHERE ente_id = ? AND conversation_id IN " + in
 		keys := map[string]bool{}
 		rows, err := tx.query(ctx, "SELECT blob_key FROM attachments WHERE blob_key <> '' AND message_id IN ("+msgs+")", args...)
@@ -168,23 +164,6 @@ func personContacts(ctx context.Context, c conn, enteID, contactID int64) ([]int
 	return ids(ctx, c, "SELECT id FROM contacts WHERE ente_id = ? AND (id = ? OR person_id = ?) ORDER BY id", enteID, person, person)
 }
 
-func ids(ctx context.Context, c conn, q string, args ...any) ([]int64, error) {
-	rows, err := c.query(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
-}
-
 // EraseContact erases, on the citizen's request (art. 17), everything about
 // the citizen behind a contact: every conversation of every contact merged
 // with it, and the contacts' identity. Administrators only.
@@ -201,10 +180,7 @@ func (db *DB) EraseContact(ctx context.Context, a redazione.Actor, contactID int
 			return err
 		}
 		in := placeholders(len(contacts))
-		args := []any{a.EnteID}
-		for _, c := range contacts {
-			args = append(args, c)
-		}
+		args := append([]any{a.EnteID}, anys(contacts)...)
 		convs, err := ids(ctx, tx, "SELECT id FROM conversations WHERE ente_id = ? AND contact_id IN ("+in+") ORDER BY id", args...)
 		if err != nil {
 			return err
@@ -301,10 +277,7 @@ func (db *DB) ApplyRetention(ctx context.Context) (*Erased, error) {
 		}
 		err = db.inTx(ctx, func(tx conn) error {
 			// Re-read inside the transaction: a citizen may have written since.
-			args := []any{e.id, ms(cutoff)}
-			for _, c := range convs {
-				args = append(args, c)
-			}
+			args := append([]any{e.id, ms(cutoff)}, anys(convs)...)
 			still, err := ids(ctx, tx, `SELECT id FROM conversations WHERE ente_id = ? AND status = 'resolved' AND erased_at = 0
 			 AND last_message_at < ? AND id IN (`+placeholders(len(convs))+`)`, args...)
 			if err != nil {
@@ -317,10 +290,7 @@ func (db *DB) ApplyRetention(ctx context.Context) (*Erased, error) {
 			// Their contacts left with only erased conversations lose their identity too.
 			var contacts []int64
 			if len(still) > 0 {
-				cargs := []any{e.id}
-				for _, c := range still {
-					cargs = append(cargs, c)
-				}
+				cargs := append([]any{e.id}, anys(still)...)
 				contacts, err = ids(ctx, tx, `SELECT ct.id FROM contacts ct WHERE ct.ente_id = ? AND ct.erased_at = 0
 				 AND ct.id IN (SELECT contact_id FROM conversations WHERE id IN (`+placeholders(len(still))+`))
 				 AND NOT EXISTS (SELECT 1 FROM conversations c WHERE c.contact_id = ct.id AND c.erased_at = 0)`, cargs...)
@@ -431,29 +401,19 @@ func (db *DB) ExportPerson(ctx context.Context, a redazione.Actor, contactID int
 	out := &PersonExport{Ente: e.Name, ExportedAt: db.now().UTC().Truncate(time.Second),
 		Contacts: []ExportContact{}, Conversations: []ExportConversation{}, AccessRequests: []ExportAccessRequest{}}
 	in := placeholders(len(contacts))
-	args := []any{a.EnteID}
-	for _, c := range contacts {
-		args = append(args, c)
-	}
-	rows, err := r.query(ctx, `SELECT ch.name, ch.kind, ct.external_id, ct.name, ct.created_at FROM contacts ct JOIN channels ch ON ch.id = ct.channel_id
+	args := append([]any{a.EnteID}, anys(contacts)...)
+	cs, err := queryAll(ctx, r, func(s scanner) (ExportContact, error) {
+		var c ExportContact
+		var created int64
+		err := s.Scan(&c.Channel, &c.Kind, &c.ExternalID, &c.Name, &created)
+		c.FirstSeen = tm(created)
+		return c, err
+	}, `SELECT ch.name, ch.kind, ct.external_id, ct.name, ct.created_at FROM contacts ct JOIN channels ch ON ch.id = ct.channel_id
 	 WHERE ct.ente_id = ? AND ct.id IN (`+in+`) AND ct.erased_at = 0 ORDER BY ct.id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("export contacts: %w", err)
 	}
-	for rows.Next() {
-		var c ExportContact
-		var created int64
-		if err := rows.Scan(&c.Channel, &c.Kind, &c.ExternalID, &c.Name, &created); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		c.FirstSeen = tm(created)
-		out.Contacts = append(out.Contacts, c)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
+	out.Contacts = append(out.Contacts, cs...)
 	convs, err := ids(ctx, r, "SELECT id FROM conversations WHERE ente_id = ? AND contact_id IN ("+in+") ORDER BY id", args...)
 	if err != nil {
 		return nil, err
@@ -482,26 +442,14 @@ func (db *DB) ExportPerson(ctx context.Context, a redazione.Actor, contactID int
 		out.Conversations = append(out.Conversations, ec)
 	}
 	if len(convs) > 0 {
-		cargs := []any{a.EnteID}
-		for _, c := range convs {
-			cargs = append(cargs, c)
-		}
-		rows, err := r.query(ctx, "SELECT "+accessColumns+" FROM access_requests WHERE ente_id = ? AND conversation_id IN ("+placeholders(len(convs))+") ORDER BY id", cargs...)
+		cargs := append([]any{a.EnteID}, anys(convs)...)
+		rs, err := queryAll(ctx, r, scanAccess, "SELECT "+accessColumns+" FROM access_requests WHERE ente_id = ? AND conversation_id IN ("+placeholders(len(convs))+") ORDER BY id", cargs...)
 		if err != nil {
 			return nil, fmt.Errorf("export access requests: %w", err)
 		}
-		for rows.Next() {
-			x, err := scanAccess(rows)
-			if err != nil {
-				rows.Close()
-				return nil, err
-			}
+		for _, x := range rs {
 			out.AccessRequests = append(out.AccessRequests, ExportAccessRequest{Number: x.Number(), Kind: x.Kind, ReceivedOn: x.ReceivedOn,
 				Subject: x.Subject, DueOn: x.DueOn, Outcome: x.Outcome, DecidedOn: x.DecidedOn, Reason: x.Reason})
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
 		}
 	}
 	if err := db.Audit(ctx, redazione.AuditEntry{EnteID: a.EnteID, ActorID: a.UserID, Action: "contact.export", Target: fmt.Sprint(contactID),

@@ -273,7 +273,7 @@ const serviceRequestColumns = `r.id, r.service_id, s.code, s.name, r.desk_id, d.
  r.first_name, r.last_name, r.email, r.phone, r.device_id, r.account_id, COALESCE(r.conversation_id, 0), r.source, r.api_key_id, r.requested_at, r.updated_at
  FROM service_requests r JOIN services s ON s.id = r.service_id JOIN desks d ON d.id = r.desk_id`
 
-func scanServiceRequest(s interface{ Scan(...any) error }) (*ServiceRequest, error) {
+func scanServiceRequest(s scanner) (*ServiceRequest, error) {
 	var r ServiceRequest
 	var lat, lon sql.NullFloat64
 	var req, upd int64
@@ -309,9 +309,7 @@ func (db *DB) ServiceRequests(ctx context.Context, a redazione.Actor, f ServiceR
 	args = append(args, sargs...)
 	if len(f.IDs) > 0 {
 		where.WriteString(" AND r.id IN (" + placeholders(len(f.IDs)) + ")")
-		for _, id := range f.IDs {
-			args = append(args, id)
-		}
+		args = append(args, anys(f.IDs)...)
 	}
 	if len(f.ServiceCodes) > 0 {
 		where.WriteString(" AND s.code IN (" + placeholders(len(f.ServiceCodes)) + ")")
@@ -336,20 +334,11 @@ func (db *DB) ServiceRequests(ctx context.Context, a redazione.Actor, f ServiceR
 		limit = 1000
 	}
 	args = append(args, limit)
-	rows, err := db.reader().query(ctx, "SELECT "+serviceRequestColumns+where.String()+" ORDER BY r.requested_at DESC, r.id DESC LIMIT ?", args...)
+	out, err := queryAll(ctx, db.reader(), scanServiceRequest, "SELECT "+serviceRequestColumns+where.String()+" ORDER BY r.requested_at DESC, r.id DESC LIMIT ?", args...)
 	if err != nil {
 		return nil, fmt.Errorf("service requests: %w", err)
 	}
-	defer rows.Close()
-	var out []*ServiceRequest
-	for rows.Next() {
-		r, err := scanServiceRequest(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // ServiceRequest returns one report the actor may see.
@@ -369,20 +358,11 @@ func (db *DB) ConversationServiceRequests(ctx context.Context, a redazione.Actor
 	if _, err := db.Conversation(ctx, a, convID); err != nil {
 		return nil, err
 	}
-	rows, err := db.reader().query(ctx, "SELECT "+serviceRequestColumns+" WHERE r.conversation_id = ? AND r.ente_id = ? ORDER BY r.id", convID, a.EnteID)
+	out, err := queryAll(ctx, db.reader(), scanServiceRequest, "SELECT "+serviceRequestColumns+" WHERE r.conversation_id = ? AND r.ente_id = ? ORDER BY r.id", convID, a.EnteID)
 	if err != nil {
 		return nil, fmt.Errorf("conversation service requests: %w", err)
 	}
-	defer rows.Close()
-	var out []*ServiceRequest
-	for rows.Next() {
-		r, err := scanServiceRequest(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // UpdateServiceRequest sets a report's status and the notes the citizen

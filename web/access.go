@@ -213,15 +213,40 @@ func (s *Server) createAccess(w http.ResponseWriter, r *http.Request, u *session
 	}
 	to := fmt.Sprintf("/accessi/%d", req.ID)
 	if receipt && req.ConversationID != 0 {
-		if _, err := s.Inbox.Reply(r.Context(), u.Actor, req.ConversationID, accessReceipt(req), false); err != nil {
-			// Registered all the same: say that the receipt did not go.
-			s.Log.Warn("access receipt not sent", "request", req.Number(), "err", err)
-			to += "?ricevuta=errore"
-		} else {
-			to += "?ricevuta=inviata"
-		}
+		// Registered all the same if it does not go: the page says so.
+		to += s.tellCitizen(r, u, req.ConversationID, accessReceipt(req))
 	}
 	http.Redirect(w, r, to, http.StatusSeeOther)
+}
+
+// told and notTold are what tellCitizen adds to the address of the page
+// shown next, for toldFlash to read.
+const (
+	told    = "?avviso=inviato"
+	notTold = "?avviso=errore"
+)
+
+// tellCitizen writes to the citizen in a conversation, for the office (a
+// receipt, news of their request); a failure is logged, and the page
+// shown next says so.
+func (s *Server) tellCitizen(r *http.Request, u *session, conv int64, text string) string {
+	if _, err := s.Inbox.Reply(r.Context(), u.Actor, conv, text, false); err != nil {
+		s.Log.Warn("message to the citizen not sent", "conversation", conv, "path", r.URL.Path, "err", err)
+		return notTold
+	}
+	return told
+}
+
+// toldFlash is the key of the message saying whether tellCitizen
+// succeeded, from the page's address ("" when nothing was sent).
+func toldFlash(r *http.Request, sent, failed string) string {
+	switch "?avviso=" + r.URL.Query().Get("avviso") {
+	case told:
+		return sent
+	case notTold:
+		return failed
+	}
+	return ""
 }
 
 // accessReceipt is the message that acknowledges a request to the citizen.
@@ -248,13 +273,8 @@ func (s *Server) accessDetail(w http.ResponseWriter, r *http.Request, u *session
 		s.fail(w, r, s.page(r, u, "", "access"), err)
 		return
 	}
-	flash := ""
-	switch {
-	case r.URL.Query().Get("ricevuta") == "inviata":
-		flash = "access.receipt.sent"
-	case r.URL.Query().Get("ricevuta") == "errore":
-		flash = "access.receipt.failed"
-	case r.URL.Query().Get("salvata") != "":
+	flash := toldFlash(r, "access.receipt.sent", "access.receipt.failed")
+	if r.URL.Query().Get("salvata") != "" {
 		flash = "access.saved"
 	}
 	s.renderAccessForm(w, r, u, req, false, false, flash, http.StatusOK, nil)
@@ -290,11 +310,9 @@ func (s *Server) publishAccess(w http.ResponseWriter, r *http.Request, u *sessio
 		text := fmt.Sprintf("Gentile cittadina, gentile cittadino,\nil documento che aveva chiesto con una richiesta di accesso («%s») è ora pubblicato sul sito dell'ente, a disposizione di tutti: %s", doc, link)
 		sent := 0
 		for _, c := range convs {
-			if _, err := s.Inbox.Reply(r.Context(), u.Actor, c, text, false); err != nil {
-				s.Log.Warn("access publication notice not sent", "conversation", c, "err", err)
-				continue
+			if s.tellCitizen(r, u, c, text) == told {
+				sent++
 			}
-			sent++
 		}
 		flash += " " + fmt.Sprintf(translate(lang, "access.notified"), sent, len(convs))
 	}

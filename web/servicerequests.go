@@ -147,12 +147,7 @@ func (s *Server) createServiceRequestForm(w http.ResponseWriter, r *http.Request
 	if v.Notify && req.ConversationID != 0 {
 		text := fmt.Sprintf("Gentile cittadina, gentile cittadino,\nla sua segnalazione (%s) è registrata con il numero %d ed è stata affidata all'ufficio competente. Le scriveremo qui quando ci saranno novità.",
 			req.ServiceName, req.ID)
-		if _, err := s.Inbox.Reply(r.Context(), u.Actor, req.ConversationID, text, false); err != nil {
-			s.Log.Warn("report receipt not sent", "report", req.ID, "err", err)
-			to += "?avviso=errore"
-		} else {
-			to += "?avviso=inviato"
-		}
+		to += s.tellCitizen(r, u, req.ConversationID, text)
 	}
 	http.Redirect(w, r, to, http.StatusSeeOther)
 }
@@ -165,11 +160,8 @@ func (s *Server) serviceRequestPage(w http.ResponseWriter, r *http.Request, u *s
 		return
 	}
 	flash := ""
-	switch r.URL.Query().Get("avviso") {
-	case "inviato":
-		flash = translate(langOf(r), "rep.notified")
-	case "errore":
-		flash = translate(langOf(r), "rep.notify.failed")
+	if k := toldFlash(r, "rep.notified", "rep.notify.failed"); k != "" {
+		flash = translate(langOf(r), k)
 	}
 	s.renderServiceRequest(w, r, u, &serviceRequestView{Request: req, Notify: true}, flash, http.StatusOK, nil)
 }
@@ -197,12 +189,7 @@ func (s *Server) updateServiceRequestForm(w http.ResponseWriter, r *http.Request
 		if req.StatusNotes != "" {
 			text += "\n" + req.StatusNotes
 		}
-		if _, err := s.Inbox.Reply(r.Context(), u.Actor, req.ConversationID, text, false); err != nil {
-			s.Log.Warn("report update not sent", "report", req.ID, "err", err)
-			to += "?avviso=errore"
-		} else {
-			to += "?avviso=inviato"
-		}
+		to += s.tellCitizen(r, u, req.ConversationID, text)
 	}
 	http.Redirect(w, r, to, http.StatusSeeOther)
 }
