@@ -1,0 +1,219 @@
+// Package publish holds the rules of institutional publishing: the checks a
+// post passes before it may go out (personal data, the ente's blocklist,
+// links, length, the electoral silence of L. 28/2000 art. 9) and the
+// tamper-evident chain of the publication log.
+package publish
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/calendar"
+	"github.com/redazione/redazione/detect"
+)
+
+// Level says what a finding means for the post.
+type Level string
+
+const (
+	// Block: the post cannot go out as it is.
+	Block Level = "block"
+	// Warn: the author must say they checked it.
+	Warn Level = "warn"
+)
+
+// Finding is one thing a check found in a post.
+type Finding struct {
+	Check   string // personal_data, blocklist, link, length, silence, capitals, empty
+	Level   Level
+	Message string // Italian, for the author
+}
+
+// Period is an electoral period: from the convocation of the elections to
+// the close of the polls, the ente communicates only in an impersonal form
+// and when indispensable (L. 28/2000 art. 9).
+type Period struct {
+	ID       int64
+	Name     string
+	From, To calendar.Date
+}
+
+// Contains reports whether day d is in the period.
+func (p Period) Contains(d calendar.Date) bool {
+	s := d.String()
+	return p.From.String() <= s && s <= p.To.String()
+}
+
+// Rules are the ente's and the platform's limits on a post.
+type Rules struct {
+	Blocklist []string // words or phrases never published
+	Periods   []Period
+	MaxLength int // the platform's limit, in characters (0: none)
+}
+
+// MaxLength returns the longest post a platform takes.
+func MaxLength(kind redazione.ChannelKind) int {
+	switch kind {
+	case redazione.ChannelMastodon:
+		return 500
+	case redazione.ChannelTelegram:
+		return 4096
+	case redazione.ChannelMessenger:
+		return 63206
+	}
+	return 0
+}
+
+var linkRe = regexp.MustCompile(`(?i)\b(?:https?://|www\.)[^\s<>"']+`)
+
+// shorteners hide where a link goes: a citizen cannot tell an official
+// address from a fraud.
+var shorteners = []string{"bit.ly", "tinyurl.com", "t.co", "goo.gl", "ow.ly", "is.gd", "buff.ly", "rebrand.ly", "cutt.ly", "shorturl.at"}
+
+// Check returns what the checks find in a post of text to go out on day.
+// justified: the author stated why a post in an electoral period is
+// impersonal and indispensable (it then needs a second person's approval).
+func Check(text string, day calendar.Date, justified bool, r Rules) []Finding {
+	var out []Finding
+	add := func(check string, l Level, format string, args ...any) {
+		out = append(out, Finding{Check: check, Level: l, Message: fmt.Sprintf(format, args...)})
+	}
+	t := strings.TrimSpace(text)
+	if t == "" {
+		add("empty", Block, "il testo è vuoto")
+		return out
+	}
+	if n := utf8.RuneCountInString(t); r.MaxLength > 0 && n > r.MaxLength {
+		add("length", Block, "il testo ha %d caratteri: questa piattaforma ne accetta al massimo %d", n, r.MaxLength)
+	}
+	for _, p := range r.Periods {
+		if p.Contains(day) {
+			if justified {
+				add("silence", Warn, "periodo elettorale «%s» (dal %s al %s): solo comunicazione impersonale e indispensabile (L. 28/2000, art. 9); serve l'approvazione di una seconda persona", p.Name, dmy(p.From), dmy(p.To))
+			} else {
+				add("silence", Block, "periodo elettorale «%s» (dal %s al %s): si può pubblicare solo una comunicazione impersonale e indispensabile (L. 28/2000, art. 9), spiegando perché lo è", p.Name, dmy(p.From), dmy(p.To))
+			}
+		}
+	}
+	lower := strings.ToLower(t)
+	for _, w := range r.Blocklist {
+		w = strings.ToLower(strings.TrimSpace(w))
+		if w != "" && containsWord(lower, w) {
+			add("blocklist", Block, "contiene «%s», che l'ente ha escluso dalle pubblicazioni", w)
+		}
+	}
+	for _, f := range detect.PersonalData(t) {
+		add("personal_data", Warn, "dati personali: %s («%s»); pubblicali solo se sono un recapito dell'ente", f.Reason, f.Value)
+	}
+	for _, l := range linkRe.FindAllString(t, -1) {
+		l = strings.TrimRight(l, ".,;:!?)»")
+		raw := l
+		if strings.HasPrefix(strings.ToLower(l), "www.") {
+			raw = "https://" + l
+		}
+		u, err := url.Parse(raw)
+		switch {
+		case err != nil || u.Host == "":
+			add("link", Warn, "il collegamento %s non sembra un indirizzo valido", l)
+		case strings.EqualFold(u.Scheme, "http"):
+			add("link", Warn, "il collegamento %s non è sicuro (http): usa https", l)
+		default:
+			host := strings.ToLower(strings.TrimPrefix(u.Hostname(), "www."))
+			for _, s := range shorteners {
+				if host == s {
+					add("link", Warn, "il collegamento %s è abbreviato: i cittadini non vedono dove porta", l)
+				}
+			}
+		}
+	}
+	if shouting(t) {
+		add("capitals", Warn, "il testo è quasi tutto in maiuscolo: sui social equivale a gridare")
+	}
+	return out
+}
+
+// Blocks reports whether findings stop a post.
+func Blocks(fs []Finding) bool {
+	for _, f := range fs {
+		if f.Level == Block {
+			return true
+		}
+	}
+	return false
+}
+
+// Silence reports whether a post falls in an electoral period.
+func Silence(fs []Finding) bool {
+	for _, f := range fs {
+		if f.Check == "silence" {
+			return true
+		}
+	}
+	return false
+}
+
+func containsWord(text, w string) bool {
+	for i := 0; ; {
+		j := strings.Index(text[i:], w)
+		if j < 0 {
+			return false
+		}
+		start, end := i+j, i+j+len(w)
+		before, _ := utf8.DecodeLastRuneInString(text[:start])
+		after, _ := utf8.DecodeRuneInString(text[end:])
+		if (start == 0 || !isWordRune(before)) && (end == len(text) || !isWordRune(after)) {
+			return true
+		}
+		i = start + 1
+	}
+}
+
+func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+
+func shouting(t string) bool {
+	letters, upper := 0, 0
+	for _, r := range t {
+		if unicode.IsLetter(r) {
+			letters++
+			if unicode.IsUpper(r) {
+				upper++
+			}
+		}
+	}
+	return letters >= 20 && upper*10 >= letters*8
+}
+
+func dmy(d calendar.Date) string { return fmt.Sprintf("%02d/%02d/%04d", d.Day, d.Month, d.Year) }
+
+// Entry is one record of the publication log.
+type Entry struct {
+	Seq    int64
+	EnteID int64
+	PostID int64
+	Action string // created, submitted, approved, scheduled, cancelled, published, failed
+	Actor  int64
+	At     time.Time
+	Detail string // what the action was about: the account and text digest, the reason
+}
+
+// Hash chains an entry to the one before: changing or removing any entry
+// breaks every hash after it.
+func Hash(prev string, e Entry) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\n%d\n%d\n%d\n%s\n%d\n%d\n%s", prev, e.Seq, e.EnteID, e.PostID, e.Action, e.Actor, e.At.UnixMilli(), e.Detail)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// Digest is the fingerprint of a post's text and account in the log.
+func Digest(channelID int64, text string) string {
+	h := sha256.Sum256([]byte(fmt.Sprintf("%d\n%s", channelID, text)))
+	return hex.EncodeToString(h[:8])
+}

@@ -1,0 +1,72 @@
+package publish_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redazione/redazione/calendar"
+	"github.com/redazione/redazione/publish"
+)
+
+func day(s string) calendar.Date { d, _ := calendar.ParseDate(s); return d }
+
+func checks(fs []publish.Finding) map[string]publish.Level {
+	out := map[string]publish.Level{}
+	for _, f := range fs {
+		if out[f.Check] != publish.Block {
+			out[f.Check] = f.Level
+		}
+	}
+	return out
+}
+
+func TestCheck(t *testing.T) {
+	rules := publish.Rules{Blocklist: []string{"sindaco uscente", "vota"}, MaxLength: 500,
+		Periods: []publish.Period{{Name: "Amministrative 2027", From: day("2027-04-10"), To: day("2027-05-26")}}}
+	for _, c := range []struct {
+		name, text, day string
+		justified       bool
+		want            map[string]publish.Level
+	}{
+		{"a clean post", "Da lunedì la biblioteca comunale apre anche il sabato mattina. Info: https://www.comune.example.it/biblioteca", "2027-01-10", false, map[string]publish.Level{}},
+		{"empty", "   ", "2027-01-10", false, map[string]publish.Level{"empty": publish.Block}},
+		{"too long", strings.Repeat("a", 501), "2027-01-10", false, map[string]publish.Level{"length": publish.Block}},
+		{"electoral silence", "Inaugurato il nuovo parco", "2027-04-10", false, map[string]publish.Level{"silence": publish.Block}},
+		{"silence, justified", "Allerta meteo: scuole chiuse domani", "2027-05-26", true, map[string]publish.Level{"silence": publish.Warn}},
+		{"after the polls", "Inaugurato il nuovo parco", "2027-05-27", false, map[string]publish.Level{}},
+		{"blocklist phrase", "Il Sindaco Uscente ringrazia", "2027-01-10", false, map[string]publish.Level{"blocklist": publish.Block}},
+		{"blocklist is whole words", "Le votazioni del consiglio", "2027-01-10", false, map[string]publish.Level{}},
+		{"personal data", "Per info chiamare Mario al 333 123 4567", "2027-01-10", false, map[string]publish.Level{"personal_data": publish.Warn}},
+		{"http link", "Il bando è su http://www.comune.example.it/bando.", "2027-01-10", false, map[string]publish.Level{"link": publish.Warn}},
+		{"shortened link", "Iscrizioni: https://bit.ly/3abc", "2027-01-10", false, map[string]publish.Level{"link": publish.Warn}},
+		{"shouting", "ATTENZIONE A TUTTI I CITTADINI: CHIUSA LA STRADA", "2027-01-10", false, map[string]publish.Level{"capitals": publish.Warn}},
+	} {
+		got := checks(publish.Check(c.text, day(c.day), c.justified, rules))
+		if len(got) != len(c.want) {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+			continue
+		}
+		for k, v := range c.want {
+			if got[k] != v {
+				t.Errorf("%s: %v, want %v", c.name, got, c.want)
+			}
+		}
+	}
+}
+
+func TestHashChain(t *testing.T) {
+	at := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
+	e1 := publish.Entry{Seq: 1, EnteID: 1, PostID: 7, Action: "published", Actor: 3, At: at, Detail: "x"}
+	h1 := publish.Hash("", e1)
+	e2 := publish.Entry{Seq: 2, EnteID: 1, PostID: 8, Action: "created", Actor: 3, At: at, Detail: "y"}
+	h2 := publish.Hash(h1, e2)
+	if h1 == h2 || len(h1) != 64 {
+		t.Fatalf("hashes %s %s", h1, h2)
+	}
+	changed := e1
+	changed.Detail = "z"
+	if publish.Hash("", changed) == h1 || publish.Hash(publish.Hash("", changed), e2) == h2 {
+		t.Error("changing an entry does not change the chain")
+	}
+}
