@@ -37,6 +37,8 @@ type Config struct {
 	SecureCookies bool
 	// AccessibilityURL is the ente's dichiarazione di accessibilità.
 	AccessibilityURL string
+	// PublishEvery is how often scheduled posts are looked for (5 s when 0).
+	PublishEvery time.Duration
 	// SweepEvery is how often replies left queued by a crash are
 	// re-enqueued (default one minute).
 	SweepEvery time.Duration
@@ -148,6 +150,7 @@ func StartWith(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) 
 		go a.pollTelegram(ctx, every)
 		go a.pollMastodon(ctx, every)
 		go a.pollEmail(ctx, every, cfg.MailTLS)
+		go a.publishLoop(ctx, cfg.PublishEvery)
 		a.sweep(ctx, every)
 	}()
 	a.Web, err = web.New(db, a.Inbox, a.Bus, log, web.Config{SecureCookies: cfg.SecureCookies, PublicURL: cfg.PublicURL, AccessibilityURL: cfg.AccessibilityURL})
@@ -213,6 +216,27 @@ func (a *App) sweep(ctx context.Context, every time.Duration) {
 		if time.Since(retained) >= time.Hour {
 			retained = time.Now()
 			a.applyRetention(ctx)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// publishLoop sends the posts whose time has come.
+func (a *App) publishLoop(ctx context.Context, every time.Duration) {
+	if every <= 0 {
+		every = 5 * time.Second
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if n, err := a.Inbox.PublishDue(ctx); err != nil && ctx.Err() == nil {
+			a.log.Warn("publishing", "err", err)
+		} else if n > 0 {
+			a.log.Info("posts published", "count", n)
 		}
 		select {
 		case <-ctx.Done():

@@ -54,6 +54,14 @@ func RetryAfter(h http.Header, now time.Time) time.Duration {
 	return 0
 }
 
+// Publisher posts the ente's institutional posts on an account.
+type Publisher interface {
+	// Publish posts text on the account; postID keys it, so a platform
+	// that knows idempotency posts it once. It answers with the platform's
+	// id and, where there is one, the post's address.
+	Publish(ctx context.Context, ch *redazione.Channel, postID int64, text string) (id, link string, err error)
+}
+
 // Hider hides a citizen's public comment on the platform, or shows it again
 // (Facebook and Instagram allow it on the ente's own posts; Mastodon does
 // not for others' statuses).

@@ -50,9 +50,13 @@ var kindSettings = map[redazione.ChannelKind][]Setting{
 		{Key: "token", Required: true, Secret: true},
 		{Key: "mode"},
 		{Key: "api_base_url", URL: true},
+		// Institutional posts go to this channel or group (@name or id),
+		// where the bot is an administrator.
+		{Key: "publish_chat"},
+		{Key: "publish_approval"},
 	},
 	redazione.ChannelWhatsApp:  append([]Setting{{Key: "phone_number_id", Required: true}, {Key: "templates"}}, meta...),
-	redazione.ChannelMessenger: append([]Setting{{Key: "page_id", Required: true}}, meta...),
+	redazione.ChannelMessenger: append([]Setting{{Key: "page_id", Required: true}, {Key: "publish_approval"}}, meta...),
 	redazione.ChannelInstagram: append([]Setting{{Key: "page_id", Required: true}}, meta...),
 	redazione.ChannelMastodon: {
 		{Key: "api_base_url", Required: true, URL: true},
@@ -60,6 +64,8 @@ var kindSettings = map[redazione.ChannelKind][]Setting{
 		{Key: "poll_interval"},
 		{Key: "streaming"},
 		{Key: "streaming_url", URL: true},
+		// publish_approval: "on" when every post needs a second person.
+		{Key: "publish_approval"},
 	},
 	// The server addresses may hold the password (imaps://user:password@host):
 	// secret, shown without the password (Masked).
@@ -115,6 +121,9 @@ func CheckSettings(kind redazione.ChannelKind, settings map[string]string) error
 		if m := settings["mode"]; m != "" && m != "webhook" && m != "polling" {
 			return redazione.FieldError("mode", "mode deve essere webhook o polling")
 		}
+	}
+	if v := settings["publish_approval"]; v != "" && v != "on" && v != "off" {
+		return redazione.FieldError("publish_approval", "publish_approval vale on oppure off")
 	}
 	if kind == redazione.ChannelWebChat {
 		if v := settings["files"]; v != "" && v != "on" && v != "off" {

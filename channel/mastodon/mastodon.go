@@ -271,36 +271,58 @@ func (s Sender) Send(ctx context.Context, ch *redazione.Channel, conv *redazione
 			}
 		}
 	}
+	// Mastodon drops a repeated request with the same key: a retried job
+	// never posts twice.
+	_, _, err := postStatus(ctx, client, ch, payload, fmt.Sprintf("redazione-%d", m.ID), "il messaggio")
+	return err
+}
+
+// Publish posts an institutional post, public, on the account. The
+// idempotency key is the post's: asked twice, Mastodon posts once.
+func (s Sender) Publish(ctx context.Context, ch *redazione.Channel, postID int64, text string) (string, string, error) {
+	if ch.Settings["token"] == "" || base(ch) == "" {
+		return "", "", jobs.Permanent{Err: errors.New("il canale Mastodon non ha token o api_base_url")}
+	}
+	client := s.Client
+	if client == nil {
+		client = &http.Client{Timeout: 30 * time.Second}
+	}
+	return postStatus(ctx, client, ch, map[string]any{"status": text, "visibility": "public"}, fmt.Sprintf("redazione-post-%d", postID), "la pubblicazione")
+}
+
+// postStatus posts a status and returns its id and address. 429 and 5xx
+// are tried again; other refusals are final.
+func postStatus(ctx context.Context, client *http.Client, ch *redazione.Channel, payload map[string]any, idempotencyKey, what string) (string, string, error) {
 	body, _ := json.Marshal(payload)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base(ch)+"/api/v1/statuses", bytes.NewReader(body))
 	if err != nil {
-		return jobs.Permanent{Err: errors.New("indirizzo dell'istanza Mastodon non valido")}
+		return "", "", jobs.Permanent{Err: errors.New("indirizzo dell'istanza Mastodon non valido")}
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+ch.Settings["token"])
-	// Mastodon drops a repeated request with the same key: a retried job
-	// never posts twice.
-	req.Header.Set("Idempotency-Key", fmt.Sprintf("redazione-%d", m.ID))
+	req.Header.Set("Idempotency-Key", idempotencyKey)
 	resp, err := client.Do(req)
 	if err != nil {
-		return fmt.Errorf("istanza Mastodon non raggiungibile (%s)", req.URL.Host)
+		return "", "", fmt.Errorf("istanza Mastodon non raggiungibile (%s)", req.URL.Host)
 	}
 	defer resp.Body.Close()
 	var r struct {
+		ID    string `json:"id"`
+		URL   string `json:"url"`
 		Error string `json:"error"`
 	}
-	json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&r)
+	json.NewDecoder(io.LimitReader(resp.Body, 256<<10)).Decode(&r)
 	switch {
 	case resp.StatusCode >= 200 && resp.StatusCode < 300:
-		return nil
+		return r.ID, r.URL, nil
 	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
 		err := fmt.Errorf("Mastodon chiede di riprovare: %s %s", resp.Status, r.Error)
 		if wait := rateLimitReset(resp.Header, time.Now()); wait > 0 {
-			return jobs.Later{Err: err, After: wait}
+			return "", "", jobs.Later{Err: err, After: wait}
 		}
-		return err
+		return "", "", err
 	default:
-		return jobs.Permanent{Err: fmt.Errorf("Mastodon ha rifiutato il messaggio: %s %s", resp.Status, r.Error)}
+		return "", "", jobs.Permanent{Err: fmt.Errorf("Mastodon ha rifiutato %s: %s %s", what, resp.Status, r.Error)}
 	}
 }
 

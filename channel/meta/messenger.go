@@ -1,6 +1,7 @@
 package meta
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -152,4 +153,21 @@ func (s MessengerSender) Send(ctx context.Context, ch *redazione.Channel, conv *
 	id, err := graphSend(ctx, s.Client, ch, url.PathEscape(pageID)+"/messages", payload, "Meta")
 	m.ExternalID = id
 	return err
+}
+
+// Publish posts an institutional post on the Facebook Page's feed
+// (POST /{page-id}/feed). It answers with the post's id and address.
+func (s MessengerSender) Publish(ctx context.Context, ch *redazione.Channel, postID int64, text string) (string, string, error) {
+	pageID := ch.Settings["page_id"]
+	if pageID == "" {
+		return "", "", jobs.Permanent{Err: errors.New("il canale non ha page_id")}
+	}
+	body, _ := json.Marshal(map[string]string{"message": text})
+	var r struct {
+		ID string `json:"id"`
+	}
+	if err := graphRequest(ctx, s.Client, ch, http.MethodPost, url.PathEscape(pageID)+"/feed", "application/json", bytes.NewReader(body), &r, "Facebook"); err != nil {
+		return "", "", err
+	}
+	return r.ID, "https://www.facebook.com/" + url.PathEscape(r.ID), nil
 }

@@ -268,9 +268,10 @@ type Sender struct {
 }
 
 type apiResponse struct {
-	OK          bool   `json:"ok"`
-	ErrorCode   int    `json:"error_code"`
-	Description string `json:"description"`
+	OK          bool            `json:"ok"`
+	Result      json.RawMessage `json:"result"`
+	ErrorCode   int             `json:"error_code"`
+	Description string          `json:"description"`
 	Parameters  struct {
 		RetryAfter int `json:"retry_after"`
 	} `json:"parameters"`
@@ -308,6 +309,11 @@ func endpoint(ch *redazione.Channel) (base, token string, err error) {
 // call posts to a Bot API method and reads Telegram's answer: 429 (with
 // retry_after) and 5xx can be tried again, any other refusal is final.
 func (s Sender) call(ctx context.Context, base, token, method, contentType string, body io.Reader) error {
+	return s.callResult(ctx, base, token, method, contentType, body, nil)
+}
+
+// callResult is call, with the method's result decoded into result.
+func (s Sender) callResult(ctx context.Context, base, token, method, contentType string, body io.Reader, result any) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/bot"+token+"/"+method, body)
 	if err != nil {
 		if c, ok := body.(io.Closer); ok {
@@ -330,6 +336,11 @@ func (s Sender) call(ctx context.Context, base, token, method, contentType strin
 	json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&r)
 	switch {
 	case resp.StatusCode == http.StatusOK && r.OK:
+		if result != nil && len(r.Result) > 0 {
+			if err := json.Unmarshal(r.Result, result); err != nil {
+				return fmt.Errorf("risposta di Telegram illeggibile: %w", err)
+			}
+		}
 		return nil
 	case resp.StatusCode == http.StatusTooManyRequests || r.ErrorCode == 429:
 		err := fmt.Errorf("Telegram chiede di riprovare tra %d s: %s", r.Parameters.RetryAfter, r.Description)
@@ -463,3 +474,29 @@ func getUpdates(ctx context.Context, client *http.Client, base, token string, of
 
 // errWebhookActive is getUpdates refused because a webhook is set (409).
 var errWebhookActive = errors.New("Telegram: webhook attivo, getUpdates rifiutato")
+
+// Publish posts an institutional post in the channel or group the bot
+// administers (setting publish_chat: @name or a chat id). It answers with
+// the message's id and, for a public channel, its address.
+func (s Sender) Publish(ctx context.Context, ch *redazione.Channel, postID int64, text string) (string, string, error) {
+	chat := strings.TrimSpace(ch.Settings["publish_chat"])
+	if chat == "" {
+		return "", "", jobs.Permanent{Err: errors.New("il canale Telegram non ha publish_chat (dove pubblicare)")}
+	}
+	base, token, err := endpoint(ch)
+	if err != nil {
+		return "", "", err
+	}
+	body, _ := json.Marshal(map[string]any{"chat_id": chat, "text": text})
+	var m struct {
+		MessageID int64 `json:"message_id"`
+	}
+	if err := s.callResult(ctx, base, token, "sendMessage", "application/json", bytes.NewReader(body), &m); err != nil {
+		return "", "", err
+	}
+	id, link := strconv.FormatInt(m.MessageID, 10), ""
+	if strings.HasPrefix(chat, "@") {
+		link = "https://t.me/" + strings.TrimPrefix(chat, "@") + "/" + id
+	}
+	return id, link, nil
+}

@@ -1,0 +1,51 @@
+package inbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/redazione/redazione/channel"
+	"github.com/redazione/redazione/store"
+)
+
+// PublishDue sends the posts whose time has come, each once: a post is
+// taken ("sending") before it goes, so no other process sends it, and a
+// failure is recorded with its reason rather than tried again, so that a
+// post the platform took without answering is never published twice.
+func (s *Service) PublishDue(ctx context.Context) (int, error) {
+	due, err := s.DB.ClaimDuePosts(ctx, 20)
+	n := 0
+	for _, p := range due {
+		link, id, perr := s.sendPost(ctx, p)
+		if err := s.DB.PostSent(ctx, p, id, link, perr); err != nil {
+			return n, err
+		}
+		if perr == nil {
+			n++
+		} else if s.Log != nil {
+			s.Log.Warn("post not published", "post", p.ID, "channel", p.ChannelID, "err", perr)
+		}
+	}
+	return n, err
+}
+
+func (s *Service) sendPost(ctx context.Context, p *store.Post) (link, id string, err error) {
+	ch, err := s.DB.Channel(ctx, p.ChannelID)
+	if err != nil {
+		return "", "", fmt.Errorf("l'account non esiste più: %w", err)
+	}
+	pub, ok := s.Senders[ch.Kind].(channel.Publisher)
+	if !ok || !store.Publishable(ch) {
+		return "", "", errors.New("su questo account non si può pubblicare")
+	}
+	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	id, link, err = pub.Publish(ctx, ch, p.ID, p.Text)
+	if err != nil {
+		// Channel errors are written to be shown, without secrets.
+		return "", "", fmt.Errorf("%v (controlla sulla piattaforma prima di riprovare)", err)
+	}
+	return link, id, nil
+}

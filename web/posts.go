@@ -1,0 +1,373 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/calendar"
+	"github.com/redazione/redazione/publish"
+	"github.com/redazione/redazione/store"
+)
+
+// Institutional publishing in the office: posts written here for one of
+// the ente's accounts, shown unmistakably with the account they go to,
+// checked, approved by a second person where needed, sent after the undo
+// window, and recorded in the publication log.
+
+func init() {
+	for k, v := range postsCatalog {
+		catalog[k] = v
+	}
+}
+
+type postsView struct {
+	Upcoming []*store.Post
+	Recent   []*store.Post
+	CanWrite bool
+}
+
+func (s *Server) postsPage(w http.ResponseWriter, r *http.Request, u *session) {
+	p := s.page(r, u, translate(langOf(r), "post.title"), "posts")
+	now := s.DB.Now()
+	upcoming, err := s.DB.Posts(r.Context(), u.Actor, now, now.AddDate(0, 3, 0))
+	if err != nil {
+		s.fail(w, r, p, err)
+		return
+	}
+	recent, err := s.DB.Posts(r.Context(), u.Actor, now.AddDate(0, 0, -30), now)
+	if err != nil {
+		s.fail(w, r, p, err)
+		return
+	}
+	v := &postsView{CanWrite: u.Actor.CanWrite(), Upcoming: upcoming}
+	for _, x := range recent {
+		if !x.SendAt.IsZero() { // drafts and pending are listed with the upcoming
+			v.Recent = append(v.Recent, x)
+		}
+	}
+	for i, j := 0, len(v.Recent)-1; i < j; i, j = i+1, j-1 {
+		v.Recent[i], v.Recent[j] = v.Recent[j], v.Recent[i]
+	}
+	p.Data = v
+	s.render(w, r, http.StatusOK, "posts", "", p)
+}
+
+type postView struct {
+	Post       *store.Post
+	Accounts   []*redazione.Channel
+	Desks      []redazione.Desk
+	Findings   []publish.Finding
+	Blocked    bool
+	Unchecked  bool // warnings to confirm before sending
+	CanWrite   bool
+	CanApprove bool
+	Editable   bool
+	Scheduled  string // datetime-local value
+	MaxLength  int
+	Log        []store.PublicationEntry
+	Broken     int64
+	Undo       int
+}
+
+// postForm is the compose page of a new post.
+func (s *Server) newPostPage(w http.ResponseWriter, r *http.Request, u *session) {
+	s.renderPost(w, r, u, &store.Post{}, nil, "", http.StatusOK, nil)
+}
+
+func (s *Server) renderPost(w http.ResponseWriter, r *http.Request, u *session, post *store.Post, ec *store.ErrChecks, flash string, status int, formErr error) {
+	lang := langOf(r)
+	title := translate(lang, "post.new")
+	if post.ID != 0 {
+		title = fmt.Sprintf("%s %d", translate(lang, "post.one"), post.ID)
+	}
+	p := s.page(r, u, title, "posts")
+	ctx := r.Context()
+	v := &postView{Post: post, CanWrite: u.Actor.CanWrite()}
+	chans, err := s.DB.Channels(ctx, u.Actor.EnteID)
+	if err != nil {
+		s.fail(w, r, p, err)
+		return
+	}
+	for _, ch := range chans {
+		if store.Publishable(ch) {
+			v.Accounts = append(v.Accounts, ch)
+		}
+	}
+	desks, err := s.DB.Desks(ctx, u.Actor.EnteID)
+	if err != nil {
+		s.fail(w, r, p, err)
+		return
+	}
+	for _, d := range desks {
+		if u.Actor.CanSeeDesk(d.ID) {
+			v.Desks = append(v.Desks, d)
+		}
+	}
+	if !post.ScheduledAt.IsZero() {
+		v.Scheduled = post.ScheduledAt.In(calendar.Rome).Format("2006-01-02T15:04")
+	}
+	v.Editable = post.ID == 0 || post.Status == store.PostDraft || post.Status == store.PostPending || post.Status == store.PostFailed
+	v.CanApprove = post.Status == store.PostPending && post.CreatedBy != u.User.ID &&
+		(u.Actor.Role == redazione.RoleAdmin || u.Actor.Role == redazione.RoleCoordinator)
+	if ec != nil {
+		v.Findings, v.Blocked, v.Unchecked = ec.Findings, ec.Blocked, !ec.Blocked
+	} else if post.ID != 0 && post.ChannelKind != "" && (post.Status == store.PostDraft || post.Status == store.PostPending) {
+		v.Findings, _ = s.DB.CheckPost(ctx, u.Actor, post)
+		v.Blocked = publish.Blocks(v.Findings)
+	}
+	if post.ChannelKind != "" {
+		v.MaxLength = publish.MaxLength(post.ChannelKind)
+	}
+	if post.ID != 0 {
+		if v.Log, v.Broken, err = s.DB.PublicationLog(ctx, u.Actor, post.ID); err != nil {
+			s.fail(w, r, p, err)
+			return
+		}
+	}
+	if set, err := s.DB.PublishingSettings(ctx, u.Actor.EnteID); err == nil {
+		v.Undo = set.UndoSeconds
+	}
+	p.Data, p.Flash = v, flash
+	s.renderForm(w, r, "post", p, status, formErr)
+}
+
+// postFromForm reads a post's fields; the time is Rome's.
+func postFromForm(r *http.Request) (*store.Post, error) {
+	f := r.PostFormValue
+	p := &store.Post{DeskID: formInt(r, "desk"), ChannelID: formInt(r, "channel"), Text: f("text"), Justification: f("justification")}
+	if v := strings.TrimSpace(f("scheduled_at")); v != "" {
+		t, err := time.ParseInLocation("2006-01-02T15:04", v, calendar.Rome)
+		if err != nil {
+			return p, redazione.FieldError("scheduled_at", "data e ora non valide")
+		}
+		p.ScheduledAt = t.UTC()
+	}
+	return p, nil
+}
+
+// savePost saves a new post or changes one; with action=submit it is then
+// sent on its way.
+func (s *Server) savePost(w http.ResponseWriter, r *http.Request, u *session) {
+	post, err := postFromForm(r)
+	if id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64); id != 0 {
+		post.ID = id
+	}
+	if err == nil {
+		err = s.DB.SavePost(r.Context(), u.Actor, post)
+	}
+	if err != nil {
+		s.renderPostFailed(w, r, u, post, err)
+		return
+	}
+	if r.PostFormValue("action") == "submit" {
+		s.submitPostID(w, r, u, post.ID)
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/pubblicazioni/%d?salvata=1", post.ID), http.StatusSeeOther)
+}
+
+// renderPostFailed shows the form again with what was typed.
+func (s *Server) renderPostFailed(w http.ResponseWriter, r *http.Request, u *session, post *store.Post, err error) {
+	if post.ID != 0 {
+		if old, gerr := s.DB.Post(r.Context(), u.Actor, post.ID); gerr == nil {
+			old.Text, old.DeskID, old.ChannelID, old.ScheduledAt, old.Justification = post.Text, post.DeskID, post.ChannelID, post.ScheduledAt, post.Justification
+			post = old
+		}
+	}
+	var ec *store.ErrChecks
+	if errors.As(err, &ec) {
+		s.renderPost(w, r, u, post, ec, "", http.StatusUnprocessableEntity, nil)
+		return
+	}
+	s.renderPost(w, r, u, post, nil, "", 0, err)
+}
+
+func (s *Server) submitPost(w http.ResponseWriter, r *http.Request, u *session) {
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	s.submitPostID(w, r, u, id)
+}
+
+func (s *Server) submitPostID(w http.ResponseWriter, r *http.Request, u *session, id int64) {
+	post, err := s.DB.SubmitPost(r.Context(), u.Actor, id, r.PostFormValue("checked") == "on")
+	if err != nil {
+		old, gerr := s.DB.Post(r.Context(), u.Actor, id)
+		if gerr != nil {
+			s.fail(w, r, s.page(r, u, "", "posts"), err)
+			return
+		}
+		s.renderPostFailed(w, r, u, old, err)
+		return
+	}
+	to := fmt.Sprintf("/pubblicazioni/%d", post.ID)
+	http.Redirect(w, r, to, http.StatusSeeOther)
+}
+
+func (s *Server) postPage(w http.ResponseWriter, r *http.Request, u *session) {
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	post, err := s.DB.Post(r.Context(), u.Actor, id)
+	if err != nil {
+		s.fail(w, r, s.page(r, u, "", "posts"), err)
+		return
+	}
+	flash := ""
+	if r.URL.Query().Get("salvata") != "" {
+		flash = translate(langOf(r), "post.saved")
+	}
+	s.renderPost(w, r, u, post, nil, flash, http.StatusOK, nil)
+}
+
+func (s *Server) approvePost(w http.ResponseWriter, r *http.Request, u *session) {
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if _, err := s.DB.ApprovePost(r.Context(), u.Actor, id); err != nil {
+		old, gerr := s.DB.Post(r.Context(), u.Actor, id)
+		if gerr != nil {
+			s.fail(w, r, s.page(r, u, "", "posts"), err)
+			return
+		}
+		s.renderPostFailed(w, r, u, old, err)
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/pubblicazioni/%d", id), http.StatusSeeOther)
+}
+
+func (s *Server) cancelPost(w http.ResponseWriter, r *http.Request, u *session) {
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err := s.DB.CancelPost(r.Context(), u.Actor, id); err != nil {
+		s.fail(w, r, s.page(r, u, "", "posts"), err)
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/pubblicazioni/%d", id), http.StatusSeeOther)
+}
+
+type publishingAdminView struct {
+	Blocklist string
+	Undo      int
+	Periods   []publish.Period
+	Max       int
+}
+
+func (s *Server) publishingAdminPage(w http.ResponseWriter, r *http.Request, u *session) {
+	s.renderPublishingAdmin(w, r, u, "", http.StatusOK, nil)
+}
+
+func (s *Server) renderPublishingAdmin(w http.ResponseWriter, r *http.Request, u *session, flash string, status int, formErr error) {
+	p := s.page(r, u, translate(langOf(r), "admin.publishing"), "admin")
+	set, err := s.DB.PublishingSettings(r.Context(), u.Actor.EnteID)
+	if err != nil {
+		s.fail(w, r, p, err)
+		return
+	}
+	p.Data = &publishingAdminView{Blocklist: strings.Join(set.Blocklist, "\n"), Undo: set.UndoSeconds, Periods: set.Periods, Max: store.MaxUndoSeconds}
+	p.Flash = flash
+	s.renderForm(w, r, "admin_publishing", p, status, formErr)
+}
+
+func (s *Server) savePublishingAdmin(w http.ResponseWriter, r *http.Request, u *session) {
+	undo, err := strconv.Atoi(strings.TrimSpace(r.PostFormValue("undo_seconds")))
+	if err != nil {
+		s.renderPublishingAdmin(w, r, u, "", 0, redazione.FieldError("undo_seconds", "scrivi i secondi della finestra per annullare"))
+		return
+	}
+	if err := s.DB.SavePublishingSettings(r.Context(), u.Actor, strings.Split(r.PostFormValue("blocklist"), "\n"), undo); err != nil {
+		s.renderPublishingAdmin(w, r, u, "", 0, err)
+		return
+	}
+	s.renderPublishingAdmin(w, r, u, translate(langOf(r), "admin.saved"), http.StatusOK, nil)
+}
+
+func (s *Server) addElectoralPeriod(w http.ResponseWriter, r *http.Request, u *session) {
+	f := r.PostFormValue
+	if err := s.DB.AddElectoralPeriod(r.Context(), u.Actor, f("name"), f("from"), f("to")); err != nil {
+		s.renderPublishingAdmin(w, r, u, "", 0, err)
+		return
+	}
+	s.renderPublishingAdmin(w, r, u, translate(langOf(r), "admin.saved"), http.StatusOK, nil)
+}
+
+func (s *Server) deleteElectoralPeriod(w http.ResponseWriter, r *http.Request, u *session) {
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err := s.DB.DeleteElectoralPeriod(r.Context(), u.Actor, id); err != nil {
+		s.renderPublishingAdmin(w, r, u, "", 0, err)
+		return
+	}
+	s.renderPublishingAdmin(w, r, u, translate(langOf(r), "admin.saved"), http.StatusOK, nil)
+}
+
+var postsCatalog = map[string][2]string{
+	"nav.posts":                 {"Pubblicazioni", "Posts"},
+	"post.title":                {"Pubblicazioni istituzionali", "Institutional posts"},
+	"post.help":                 {"Ogni post dell'ente si scrive qui: l'account di destinazione è sempre in evidenza, i controlli girano prima dell'invio, e c'è sempre un momento per annullare.", "Every post of the ente is written here: the account it goes to is always in plain sight, the checks run before sending, and there is always a moment to take it back."},
+	"post.new":                  {"Nuova pubblicazione", "New post"},
+	"post.one":                  {"Pubblicazione", "Post"},
+	"post.upcoming":             {"In arrivo e da completare", "Upcoming and to complete"},
+	"post.recent":               {"Ultimi 30 giorni", "Last 30 days"},
+	"post.none":                 {"Nessuna pubblicazione.", "No posts."},
+	"post.account":              {"Account su cui pubblicare", "Account to publish on"},
+	"post.account.none":         {"Nessun account su cui pubblicare: un amministratore deve collegarne uno (Mastodon, pagina Facebook, canale Telegram).", "No account to publish on: an administrator must connect one (Mastodon, Facebook Page, Telegram channel)."},
+	"post.goes.to":              {"Questa pubblicazione va su", "This post goes to"},
+	"post.went.to":              {"Pubblicata su", "Published on"},
+	"post.text":                 {"Testo", "Text"},
+	"post.chars":                {"caratteri al massimo su questa piattaforma", "characters at most on this platform"},
+	"post.desk":                 {"Area", "Desk"},
+	"post.when":                 {"Quando (facoltativo: altrimenti appena possibile)", "When (optional: otherwise as soon as possible)"},
+	"post.justification":        {"Solo nei periodi elettorali: perché è una comunicazione impersonale e indispensabile", "Only in electoral periods: why it is impersonal and indispensable"},
+	"post.justification.help":   {"L. 28/2000, art. 9. Con la motivazione, la pubblicazione richiede l'approvazione di una seconda persona.", "L. 28/2000 art. 9. With it, the post needs a second person's approval."},
+	"post.save":                 {"Salva la bozza", "Save the draft"},
+	"post.submit":               {"Verifica e invia", "Check and send"},
+	"post.checked":              {"Ho verificato gli avvisi qui sopra: il testo può uscire così", "I checked the warnings above: the text may go out as it is"},
+	"post.checks":               {"Controlli", "Checks"},
+	"post.checks.ok":            {"Nessun problema trovato.", "No problem found."},
+	"post.block":                {"Blocca", "Blocks"},
+	"post.warn":                 {"Avviso", "Warning"},
+	"post.approve":              {"Approva (seconda persona)", "Approve (second person)"},
+	"post.cancel":               {"Annulla la pubblicazione", "Cancel the post"},
+	"post.saved":                {"Bozza salvata.", "Draft saved."},
+	"post.sends.at":             {"Parte alle", "Goes out at"},
+	"post.undo.help":            {"Fino ad allora puoi ancora annullarla.", "Until then you can still take it back."},
+	"post.published.at":         {"Pubblicata il", "Published on"},
+	"post.open":                 {"Apri il post", "Open the post"},
+	"post.error":                {"Non pubblicata", "Not published"},
+	"post.author":               {"Scritta da", "Written by"},
+	"post.approver":             {"Approvata da", "Approved by"},
+	"post.log":                  {"Registro delle pubblicazioni", "Publication log"},
+	"post.log.ok":               {"Catena integra: nessuna voce è stata modificata o tolta.", "Chain intact: no entry was changed or removed."},
+	"post.log.broken":           {"Catena interrotta alla voce", "Chain broken at entry"},
+	"post.needs.approval":       {"Richiede l'approvazione di una seconda persona.", "Needs a second person's approval."},
+	"ps.draft":                  {"bozza", "draft"},
+	"ps.pending":                {"in attesa di approvazione", "awaiting approval"},
+	"ps.scheduled":              {"programmata", "scheduled"},
+	"ps.sending":                {"in invio", "sending"},
+	"ps.published":              {"pubblicata", "published"},
+	"ps.failed":                 {"non pubblicata", "failed"},
+	"ps.cancelled":              {"annullata", "cancelled"},
+	"pl.created":                {"creata", "created"},
+	"pl.edited":                 {"modificata", "edited"},
+	"pl.submitted":              {"inviata ai controlli", "submitted"},
+	"pl.approved":               {"approvata", "approved"},
+	"pl.scheduled":              {"programmata", "scheduled"},
+	"pl.cancelled":              {"annullata", "cancelled"},
+	"pl.sending":                {"in invio", "sending"},
+	"pl.published":              {"pubblicata", "published"},
+	"pl.failed":                 {"non pubblicata", "failed"},
+	"admin.publishing":          {"Regole di pubblicazione", "Publishing rules"},
+	"nav.admin.publishing":      {"Pubblicazioni", "Publishing"},
+	"pub.blocklist":             {"Parole e frasi escluse (una per riga)", "Excluded words and phrases (one a line)"},
+	"pub.blocklist.help":        {"Una pubblicazione che le contiene non parte.", "A post containing them does not go out."},
+	"pub.undo":                  {"Secondi per annullare dopo l'invio", "Seconds to take a post back after sending"},
+	"pub.periods":               {"Periodi elettorali", "Electoral periods"},
+	"pub.periods.help":          {"Dalla convocazione dei comizi alla chiusura dei seggi l'ente comunica solo in forma impersonale e se indispensabile (L. 28/2000, art. 9): ogni pubblicazione va motivata e approvata da una seconda persona.", "From the calling of the elections to the close of the polls, the ente communicates only impersonally and when indispensable (L. 28/2000 art. 9): every post needs a reason and a second person's approval."},
+	"pub.period.name":           {"Nome", "Name"},
+	"pub.period.from":           {"Dal", "From"},
+	"pub.period.to":             {"Al", "To"},
+	"pub.period.add":            {"Aggiungi il periodo", "Add the period"},
+	"pub.period.delete":         {"Elimina", "Delete"},
+	"set.publish_approval":      {"Pubblicazioni: approvazione di una seconda persona", "Posts: a second person's approval"},
+	"set.publish_approval.on":   {"Ogni pubblicazione va approvata", "Every post must be approved"},
+	"set.publish_approval.off":  {"Non serve (salvo periodi elettorali)", "Not needed (except in electoral periods)"},
+	"set.publish_chat":          {"Canale o gruppo dove pubblicare (@nome o id; il bot deve esserne amministratore)", "Channel or group to publish in (@name or id; the bot must administer it)"},
+}

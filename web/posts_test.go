@@ -1,0 +1,197 @@
+package web_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/auth"
+	"github.com/redazione/redazione/internal/testdb"
+	"github.com/redazione/redazione/store"
+)
+
+// platforms is one fake server for Mastodon, the Telegram Bot API and the
+// Graph API, answering with the documented payloads (testdata), and
+// recording what was published.
+type platforms struct {
+	mu    sync.Mutex
+	posts []string // "platform: text"
+	keys  []string // Mastodon's Idempotency-Key
+	srv   *httptest.Server
+}
+
+func newPlatforms(t *testing.T) *platforms {
+	p := &platforms{}
+	read := func(path string) []byte {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	p.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		var m map[string]any
+		json.Unmarshal(body, &m)
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		switch {
+		case r.Method == "POST" && r.URL.Path == "/api/v1/statuses" && r.Header.Get("Authorization") == "Bearer MASTO":
+			p.posts = append(p.posts, fmt.Sprintf("mastodon: %s (%s)", m["status"], m["visibility"]))
+			p.keys = append(p.keys, r.Header.Get("Idempotency-Key"))
+			w.Write(read("../channel/mastodon/testdata/status_ok.json"))
+		case r.Method == "POST" && r.URL.Path == "/botTG-TOKEN/sendMessage":
+			p.posts = append(p.posts, fmt.Sprintf("telegram %s: %s", m["chat_id"], m["text"]))
+			w.Write(read("../channel/telegram/testdata/send_ok.json"))
+		case r.Method == "POST" && r.URL.Path == "/v21.0/546349135390552/feed" && r.Header.Get("Authorization") == "Bearer FB-TOKEN":
+			p.posts = append(p.posts, fmt.Sprintf("facebook: %s", m["message"]))
+			w.Write(read("../channel/meta/testdata/page_feed_post_ok.json"))
+		default:
+			http.Error(w, "unexpected "+r.Method+" "+r.URL.Path, http.StatusNotFound)
+		}
+	}))
+	t.Cleanup(p.srv.Close)
+	return p
+}
+
+func (p *platforms) published() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.posts...)
+}
+
+func (e *env) account(kind redazione.ChannelKind, name string, settings map[string]string) *redazione.Channel {
+	e.t.Helper()
+	ch := &redazione.Channel{Kind: kind, Name: name, DeskID: e.desks[3].ID, Secret: auth.NewToken(""), Settings: settings}
+	if err := e.db.CreateChannel(e.t.Context(), redazione.SystemActor(e.ente.ID), ch); err != nil {
+		e.t.Fatal(err)
+	}
+	return ch
+}
+
+// The office publishes on Mastodon, a Facebook Page and a Telegram channel:
+// the page names the account, warnings must be confirmed, a post can be
+// taken back within the undo window, an account that asks for it waits for
+// a second person, and each post goes out once.
+func TestPublishingOnThreeAccounts(t *testing.T) {
+	e := start(t, testdb.Open(t, store.SQLite))
+	plat := newPlatforms(t)
+	masto := e.account(redazione.ChannelMastodon, "@comune@social.example", map[string]string{"api_base_url": plat.srv.URL, "token": "MASTO"})
+	fb := e.account(redazione.ChannelMessenger, "Pagina Facebook del Comune", map[string]string{"page_id": "546349135390552", "token": "FB-TOKEN",
+		"app_secret": "s", "verify_token": "v", "api_base_url": plat.srv.URL, "api_version": "v21.0"})
+	tg := e.account(redazione.ChannelTelegram, "Canale Telegram del Sindaco", map[string]string{"token": "TG-TOKEN", "api_base_url": plat.srv.URL,
+		"publish_chat": "@comune_esempio", "publish_approval": "on"})
+	coord := e.newUser(e.ente, redazione.RoleCoordinator)
+	op := e.newUser(e.ente, redazione.RoleOperator, e.desks[3].ID)
+	cb, ob := e.login(coord), e.login(op)
+	desk := fmt.Sprint(e.desks[3].ID)
+
+	// A warning (an http link) must be confirmed.
+	code, page := ob.post("/pubblicazioni", url.Values{"channel": {fmt.Sprint(masto.ID)}, "desk": {desk}, "action": {"submit"},
+		"text": {"Il bando per i contributi alle associazioni è online: http://www.comune.example.it/bando"}})
+	if code != 422 || !strings.Contains(page, "non è sicuro (http)") || !strings.Contains(page, `name="checked"`) {
+		t.Fatalf("a post with a warning: %d", code)
+	}
+	if !strings.Contains(page, `id="post-destination"`) || !strings.Contains(page, "@comune@social.example") {
+		t.Error("the page does not name the account the post goes to")
+	}
+	posts, _ := e.db.Posts(t.Context(), redazione.ActorOf(op), time.Time{}, time.Now().AddDate(1, 0, 0))
+	if len(posts) != 1 || posts[0].Status != store.PostDraft {
+		t.Fatalf("posts: %+v", posts)
+	}
+	first := posts[0].ID
+	code, page = ob.post(fmt.Sprintf("/pubblicazioni/%d/invia", first), url.Values{"checked": {"on"}})
+	if code != 200 || !strings.Contains(page, "Parte alle") || !strings.Contains(page, ">programmata<") {
+		t.Fatalf("confirmed: %d", code)
+	}
+	// A second one, taken back within the undo window.
+	ob.post("/pubblicazioni", url.Values{"channel": {fmt.Sprint(masto.ID)}, "desk": {desk}, "action": {"submit"}, "text": {"Post sbagliato"}})
+	posts, _ = e.db.Posts(t.Context(), redazione.ActorOf(op), time.Time{}, time.Now().AddDate(1, 0, 0))
+	second := posts[len(posts)-1].ID
+	if code, page := ob.post(fmt.Sprintf("/pubblicazioni/%d/annulla", second), url.Values{}); code != 200 || !strings.Contains(page, ">annullata<") {
+		t.Errorf("cancel within the undo window: %d", code)
+	}
+	// Facebook, straight away.
+	ob.post("/pubblicazioni", url.Values{"channel": {fmt.Sprint(fb.ID)}, "desk": {desk}, "action": {"submit"}, "text": {"Domenica mercato straordinario in piazza."}})
+	// Telegram asks for a second person: the author cannot approve.
+	ob.post("/pubblicazioni", url.Values{"channel": {fmt.Sprint(tg.ID)}, "desk": {desk}, "action": {"submit"}, "text": {"Il sindaco incontra i cittadini giovedì alle 18."}})
+	posts, _ = e.db.Posts(t.Context(), redazione.ActorOf(op), time.Time{}, time.Now().AddDate(1, 0, 0))
+	var tgPost *store.Post
+	for _, p := range posts {
+		if p.ChannelID == tg.ID {
+			tgPost = p
+		}
+	}
+	if tgPost == nil || tgPost.Status != store.PostPending {
+		t.Fatalf("the Telegram post: %+v", tgPost)
+	}
+	if _, page := ob.get(fmt.Sprintf("/pubblicazioni/%d", tgPost.ID)); strings.Contains(page, "Approva (seconda persona)") {
+		t.Error("an operator is offered the approval")
+	}
+	if code, page := cb.post(fmt.Sprintf("/pubblicazioni/%d/approva", tgPost.ID), url.Values{}); code != 200 || !strings.Contains(page, ">programmata<") {
+		t.Errorf("approval: %d", code)
+	}
+
+	// Nothing goes out inside the undo window; after it, each post once.
+	if n, err := e.app.Inbox.PublishDue(t.Context()); n != 0 || err != nil {
+		t.Fatalf("published inside the undo window: %d, %v", n, err)
+	}
+	e.db.SetNow(func() time.Time { return time.Now().Add(2 * time.Minute) })
+	defer e.db.SetNow(time.Now)
+	if n, err := e.app.Inbox.PublishDue(t.Context()); n != 3 || err != nil {
+		t.Fatalf("published %d, %v; want 3", n, err)
+	}
+	if n, _ := e.app.Inbox.PublishDue(t.Context()); n != 0 {
+		t.Fatal("a post went out twice")
+	}
+	got := strings.Join(plat.published(), "\n")
+	for _, want := range []string{
+		"mastodon: Il bando per i contributi alle associazioni è online: http://www.comune.example.it/bando (public)",
+		"facebook: Domenica mercato straordinario in piazza.",
+		"telegram @comune_esempio: Il sindaco incontra i cittadini giovedì alle 18.",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("not published: %q\ngot:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "Post sbagliato") {
+		t.Error("the cancelled post went out")
+	}
+	if plat.keys[0] != fmt.Sprintf("redazione-post-%d", first) {
+		t.Errorf("Mastodon idempotency key %q", plat.keys[0])
+	}
+	_, page = ob.get(fmt.Sprintf("/pubblicazioni/%d", tgPost.ID))
+	if !strings.Contains(page, ">pubblicata<") || !strings.Contains(page, `href="https://t.me/comune_esempio/1369"`) || !strings.Contains(page, "Catena integra") {
+		t.Error("the published Telegram post does not show its link and an intact log")
+	}
+	if _, page := ob.get("/pubblicazioni"); !strings.Contains(page, "Pagina Facebook del Comune") {
+		t.Error("the list does not show the posts")
+	}
+}
+
+// In an electoral period a post needs its reason and a second person.
+func TestPublishingElectoralSilence(t *testing.T) {
+	e := start(t, testdb.Open(t, store.SQLite))
+	masto := e.account(redazione.ChannelMastodon, "@comune", map[string]string{"api_base_url": "https://social.example", "token": "MASTO"})
+	ab := e.login(e.newUser(e.ente, redazione.RoleAdmin))
+	today := time.Now().Format("2006-01-02")
+	if code, page := ab.post("/admin/pubblicazioni/periodi", url.Values{"name": {"Elezioni comunali"}, "from": {today}, "to": {today}}); code != 200 || !strings.Contains(page, "Elezioni comunali") {
+		t.Fatalf("add period: %d", code)
+	}
+	form := url.Values{"channel": {fmt.Sprint(masto.ID)}, "desk": {fmt.Sprint(e.desks[0].ID)}, "action": {"submit"}, "text": {"Inaugurato il nuovo parco!"}}
+	if code, page := ab.post("/pubblicazioni", form); code != 422 || !strings.Contains(page, "periodo elettorale") || strings.Contains(page, `name="checked"`) {
+		t.Errorf("a post in the electoral period: %d", code)
+	}
+	if code, _ := ab.post("/admin/pubblicazioni", url.Values{"blocklist": {"vota"}, "undo_seconds": {"3"}}); code != 400 {
+		t.Errorf("a 3-second undo window: %d", code)
+	}
+}
