@@ -122,6 +122,9 @@ func Seed(ctx context.Context, db *store.DB, admin *redazione.User) (*Seeded, er
 	if err := seedReports(ctx, db, sys, convs[2]); err != nil {
 		return nil, fmt.Errorf("demo reports: %w", err)
 	}
+	if err := seedPosts(ctx, db, sys, colleagues[0], contatti, now); err != nil {
+		return nil, fmt.Errorf("demo posts: %w", err)
+	}
 	return &Seeded{WebChat: web, API: api}, nil
 }
 
@@ -196,4 +199,29 @@ func seedReports(ctx context.Context, db *store.DB, a redazione.Actor, conv int6
 	}
 	_, err := db.UpdateServiceRequest(ctx, a, reqs[2].r.ID, "closed", "Rifiuti rimossi dall'azienda di igiene urbana.")
 	return err
+}
+
+// seedPosts adds an account to publish on (a Telegram channel whose posts
+// need a second person's approval), a post waiting for that approval and
+// one scheduled a month ahead, and an electoral period next spring.
+func seedPosts(ctx context.Context, db *store.DB, admin redazione.Actor, writer *redazione.User, desk int64, now time.Time) error {
+	tg := &redazione.Channel{Kind: redazione.ChannelTelegram, Name: "Canale Telegram del Comune", DeskID: desk, Secret: auth.NewToken(""),
+		Settings: map[string]string{"token": "demo-non-valido", "publish_chat": "@comune_di_esempio", "publish_approval": "on"}}
+	if err := db.CreateChannel(ctx, admin, tg); err != nil {
+		return err
+	}
+	pending := &store.Post{DeskID: desk, ChannelID: tg.ID, Text: "Da lunedì l'Ufficio relazioni con il pubblico è aperto anche il giovedì pomeriggio, dalle 15 alle 17."}
+	if err := db.SavePost(ctx, redazione.ActorOf(writer), pending); err != nil {
+		return err
+	}
+	if _, err := db.SubmitPost(ctx, redazione.ActorOf(writer), pending.ID, false); err != nil {
+		return err
+	}
+	later := &store.Post{DeskID: desk, ChannelID: tg.ID, ScheduledAt: now.AddDate(0, 1, 0).Truncate(time.Hour),
+		Text: "Ricordiamo la scadenza della prima rata della TARI: si paga con l'avviso pagoPA arrivato a casa."}
+	if err := db.SavePost(ctx, admin, later); err != nil {
+		return err
+	}
+	next := now.AddDate(1, 0, 0).Year()
+	return db.AddElectoralPeriod(ctx, admin, fmt.Sprintf("Elezioni comunali %d", next), fmt.Sprintf("%d-04-15", next), fmt.Sprintf("%d-05-31", next))
 }

@@ -40,6 +40,7 @@ const FILE_TEXT = `Ecco la mappa dei cantieri. (${run})`;
 const PHOTO_TEXT = `Il lampione di via Verdi è spento, ecco la foto. (${run})`;
 const AFTER_NOTE_TEXT = `Le confermo anche il sabato mattina. (${run})`;
 const REPORT_TEXT = `Buca profonda davanti al civico 10 (${run})`;
+const POST_ACCOUNT = `Mastodon del Comune ${run}`;
 const ACCESS_SUBJECT = `Copia degli orari estivi dell'anagrafe (${run})`;
 
 let tmp, bin, server, serverLog = '', base, demoPath = '/demo/1';
@@ -128,6 +129,11 @@ const A11Y_PAGES = [
   'the reports administration with a new key',
   'the public report form',
   'a public report status page',
+  'the publishing rules page',
+  'the new post form',
+  'a post with a warning to confirm',
+  'a scheduled post in its undo window',
+  'the posts page',
   'the canned answers page',
   'the reports page',
   'the routing rules page',
@@ -604,6 +610,39 @@ describe('Redazione: web chat and live inbox', { timeout: 300_000 }, () => {
     await form.locator('#report-number').waitFor({ timeout: TIMEOUT });
     await scanA11y(form, 'a public report status page');
     await form.close();
+  }));
+
+  it('a post names its account, asks to confirm a warning, and can be taken back in the undo window', step('post', async () => {
+    // An account to publish on: Mastodon, set up by the administrator.
+    await operator.goto(`${base}/admin/channels`);
+    await operator.getByLabel('Tipo').selectOption('mastodon');
+    await operator.getByRole('button', { name: 'Mostra le impostazioni di questo tipo' }).click();
+    await operator.locator('#nc-api_base_url').waitFor({ timeout: TIMEOUT });
+    await operator.locator('#nc-name').fill(POST_ACCOUNT);
+    await operator.locator('#nc-api_base_url').fill('http://127.0.0.1:9');
+    await operator.locator('#nc-token').fill('masto-e2e-token');
+    await operator.getByRole('button', { name: 'Crea' }).click();
+    await operator.getByText(POST_ACCOUNT).first().waitFor({ timeout: TIMEOUT });
+    await operator.goto(`${base}/admin/pubblicazioni`);
+    await operator.getByRole('heading', { name: 'Regole di pubblicazione' }).waitFor({ timeout: TIMEOUT });
+    await scanA11y(operator, 'the publishing rules page');
+    await operator.goto(`${base}/pubblicazioni/nuova`);
+    await operator.getByLabel(new RegExp(escapeRe(POST_ACCOUNT))).check();
+    await operator.getByLabel('Testo').fill(`Il bando è online: http://www.comune.example.it/bando (${run})`);
+    await scanA11y(operator, 'the new post form');
+    await operator.getByRole('button', { name: 'Verifica e invia' }).click();
+    await operator.getByText(/non è sicuro \(http\)/).waitFor({ timeout: TIMEOUT });
+    assert.match(await operator.locator('#post-destination').textContent(), new RegExp(escapeRe(POST_ACCOUNT)));
+    await scanA11y(operator, 'a post with a warning to confirm');
+    await operator.locator('label[for=post-checked]').click();
+    await operator.getByRole('button', { name: 'Verifica e invia' }).click();
+    await operator.locator('#post-send-at').waitFor({ timeout: TIMEOUT });
+    await scanA11y(operator, 'a scheduled post in its undo window');
+    await operator.getByRole('button', { name: 'Annulla la pubblicazione' }).click();
+    await operator.locator('#post-status', { hasText: 'annullata' }).waitFor({ timeout: TIMEOUT });
+    await operator.goto(`${base}/pubblicazioni`);
+    await operator.getByRole('heading', { name: 'Pubblicazioni istituzionali' }).waitFor({ timeout: TIMEOUT });
+    await scanA11y(operator, 'the posts page');
   }));
 
   it('a public comment with a codice fiscale is flagged and the data highlighted', step('personal data', async () => {

@@ -135,7 +135,7 @@ func TestScriptingContract(t *testing.T) {
 func TestFirstStart(t *testing.T) {
 	dir := t.TempDir()
 	cfg := config{DataDir: dir, AdminEmail: "admin@example.it", EnteName: "Comune di Esempio", Demo: true}
-	db, err := store.Open(context.Background(), "", dir)
+	db, err := openDB(context.Background(), cfg) // as serve opens it: with the sealing key
 	if err != nil {
 		t.Fatal(err)
 	}
