@@ -111,7 +111,10 @@ func (s *Server) renderPost(w http.ResponseWriter, r *http.Request, u *session, 
 	if !post.ScheduledAt.IsZero() {
 		v.Scheduled = post.ScheduledAt.In(calendar.Rome).Format("2006-01-02T15:04")
 	}
-	v.Editable = post.ID == 0 || post.Status == store.PostDraft || post.Status == store.PostPending || post.Status == store.PostFailed
+	// What waits for approval is changed by its author only: the approver
+	// approves what they read.
+	v.Editable = post.ID == 0 || post.Status == store.PostDraft || post.Status == store.PostFailed ||
+		(post.Status == store.PostPending && post.CreatedBy == u.User.ID)
 	v.CanApprove = post.Status == store.PostPending && post.CreatedBy != u.User.ID &&
 		(u.Actor.Role == redazione.RoleAdmin || u.Actor.Role == redazione.RoleCoordinator)
 	if ec != nil {
