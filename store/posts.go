@@ -261,6 +261,11 @@ func (db *DB) SavePost(ctx context.Context, a redazione.Actor, p *Post) error {
 	if err != nil {
 		return err
 	}
+	if p.ID != 0 {
+		if _, err := db.Post(ctx, a, p.ID); err != nil { // one of the actor's desks
+			return err
+		}
+	}
 	if !p.ScheduledAt.IsZero() && p.ScheduledAt.Before(db.now().Add(-time.Minute)) {
 		return redazione.FieldError("scheduled_at", "la data di pubblicazione è già passata")
 	}

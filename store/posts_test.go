@@ -136,6 +136,11 @@ func TestPostApprovalAndElectoralSilence(t *testing.T) {
 		if _, err := db.ApprovePost(ctx, o.as(o.giulia), p.ID); redazione.ErrorCode(err) != redazione.EFORBIDDEN {
 			t.Errorf("an operator approved: %v", err)
 		}
+		other := *p
+		other.DeskID = o.desks["notizie"].ID
+		if err := db.SavePost(ctx, o.as(o.paolo), &other); redazione.ErrorCode(err) != redazione.ENOTFOUND {
+			t.Errorf("an operator of another desk changed the post: %v", err)
+		}
 		// Changed while waiting: back to draft.
 		p.Text = "Il Comune ringrazia di cuore i volontari della protezione civile."
 		if err := db.SavePost(ctx, o.as(o.mario), p); err != nil {
