@@ -165,15 +165,10 @@ func (s *Server) renderAccessForm(w http.ResponseWriter, r *http.Request, u *ses
 			req.RequesterName = c.Contact.Name
 		}
 	}
-	desks, err := s.DB.Desks(ctx, u.Actor.EnteID)
-	if err != nil {
+	var err error
+	if v.Desks, err = s.actorDesks(r, u); err != nil {
 		s.fail(w, r, p, err)
 		return
-	}
-	for _, d := range desks {
-		if u.Actor.CanSeeDesk(d.ID) {
-			v.Desks = append(v.Desks, d)
-		}
 	}
 	if !isNew {
 		v.State, v.Left = req.State(s.today())
@@ -183,6 +178,22 @@ func (s *Server) renderAccessForm(w http.ResponseWriter, r *http.Request, u *ses
 		p.Flash = translate(lang, flash)
 	}
 	s.renderForm(w, r, "access_form", p, status, formErr)
+}
+
+// actorDesks are the desks whose work the user sees: where they may file
+// a request or a post.
+func (s *Server) actorDesks(r *http.Request, u *session) ([]redazione.Desk, error) {
+	desks, err := s.DB.Desks(r.Context(), u.Actor.EnteID)
+	if err != nil {
+		return nil, err
+	}
+	var out []redazione.Desk
+	for _, d := range desks {
+		if u.Actor.CanSeeDesk(d.ID) {
+			out = append(out, d)
+		}
+	}
+	return out, nil
 }
 
 // accessFromForm reads the request's fields from a posted form.

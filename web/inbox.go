@@ -102,14 +102,9 @@ func (s *Server) inboxPage(w http.ResponseWriter, r *http.Request, u *session) {
 
 func (s *Server) loadFilters(r *http.Request, u *session, v *inboxView) error {
 	ctx := r.Context()
-	desks, err := s.DB.Desks(ctx, u.Actor.EnteID)
-	if err != nil {
+	var err error
+	if v.Desks, err = s.actorDesks(r, u); err != nil {
 		return err
-	}
-	for _, d := range desks {
-		if u.Actor.CanSeeDesk(d.ID) {
-			v.Desks = append(v.Desks, d)
-		}
 	}
 	if v.Channels, err = s.DB.Channels(ctx, u.Actor.EnteID); err != nil {
 		return err

@@ -98,15 +98,9 @@ func (s *Server) renderPost(w http.ResponseWriter, r *http.Request, u *session, 
 			v.Accounts = append(v.Accounts, ch)
 		}
 	}
-	desks, err := s.DB.Desks(ctx, u.Actor.EnteID)
-	if err != nil {
+	if v.Desks, err = s.actorDesks(r, u); err != nil {
 		s.fail(w, r, p, err)
 		return
-	}
-	for _, d := range desks {
-		if u.Actor.CanSeeDesk(d.ID) {
-			v.Desks = append(v.Desks, d)
-		}
 	}
 	if !post.ScheduledAt.IsZero() {
 		v.Scheduled = post.ScheduledAt.In(calendar.Rome).Format("2006-01-02T15:04")
