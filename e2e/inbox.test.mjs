@@ -134,6 +134,7 @@ const A11Y_PAGES = [
   'a post with a warning to confirm',
   'a scheduled post in its undo window',
   'the posts page',
+  'the crisis page with crisis mode on',
   'the canned answers page',
   'the reports page',
   'the routing rules page',
@@ -643,6 +644,22 @@ describe('Redazione: web chat and live inbox', { timeout: 300_000 }, () => {
     await operator.goto(`${base}/pubblicazioni`);
     await operator.getByRole('heading', { name: 'Pubblicazioni istituzionali' }).waitFor({ timeout: TIMEOUT });
     await scanA11y(operator, 'the posts page');
+    // Crisis mode: a holding statement, the switch, the banner on every page.
+    await operator.getByRole('link', { name: 'Modalità crisi e dichiarazioni predefinite' }).click();
+    await operator.getByLabel('Titolo').fill(`Allerta meteo ${run}`);
+    await operator.getByLabel('Testo', { exact: true }).fill('Stiamo seguendo la situazione con la Protezione civile.');
+    await operator.getByRole('button', { name: 'Aggiungi la dichiarazione' }).click();
+    await operator.getByRole('heading', { name: `Allerta meteo ${run}` }).waitFor({ timeout: TIMEOUT });
+    await operator.getByLabel('Che cosa sta succedendo').fill(`Esondazione del torrente (${run})`);
+    await operator.getByRole('button', { name: 'Attiva la modalità crisi' }).click();
+    await operator.locator('#crisis-banner').waitFor({ timeout: TIMEOUT });
+    await scanA11y(operator, 'the crisis page with crisis mode on');
+    await operator.goto(`${base}/inbox`);
+    await operator.locator('#crisis-banner', { hasText: `Esondazione del torrente (${run})` }).waitFor({ timeout: TIMEOUT });
+    await operator.goto(`${base}/crisi`);
+    await operator.getByRole('button', { name: 'Termina la modalità crisi' }).click();
+    await operator.getByText('La modalità crisi non è attiva.').waitFor({ timeout: TIMEOUT });
+    assert.equal(await operator.locator('#crisis-banner').count(), 0, 'the banner stays after the crisis');
   }));
 
   it('a public comment with a codice fiscale is flagged and the data highlighted', step('personal data', async () => {

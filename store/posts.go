@@ -53,6 +53,7 @@ type Post struct {
 	ScheduledAt   time.Time // when the author wants it out (zero: as soon as possible)
 	SendAt        time.Time // when it goes: scheduled, or approved plus the undo window
 	Justification string    // why a post in an electoral period is impersonal and indispensable
+	HoldingID     int64     // the holding statement it publishes unchanged (goes out in a crisis)
 	NeedsApproval bool
 	CreatedBy     int64
 	CreatedByName string
@@ -183,7 +184,7 @@ func (db *DB) DeleteElectoralPeriod(ctx context.Context, a redazione.Actor, id i
 }
 
 const postColumns = `p.id, p.desk_id, p.channel_id, ch.name, ch.kind, p.text, p.status, p.scheduled_at, p.send_at, p.justification, p.needs_approval,
- p.created_by, COALESCE(u.name, ''), p.approved_by, COALESCE(v.name, ''), p.external_id, p.url, p.error, p.created_at, p.updated_at, p.published_at
+ p.created_by, COALESCE(u.name, ''), p.approved_by, COALESCE(v.name, ''), p.external_id, p.url, p.error, p.created_at, p.updated_at, p.published_at, p.holding_id
  FROM posts p JOIN channels ch ON ch.id = p.channel_id LEFT JOIN users u ON u.id = p.created_by LEFT JOIN users v ON v.id = p.approved_by`
 
 func scanPost(s scanner) (*Post, error) {
@@ -191,7 +192,7 @@ func scanPost(s scanner) (*Post, error) {
 	var kind string
 	var sched, send, created, updated, published int64
 	if err := s.Scan(&p.ID, &p.DeskID, &p.ChannelID, &p.ChannelName, &kind, &p.Text, &p.Status, &sched, &send, &p.Justification, &p.NeedsApproval,
-		&p.CreatedBy, &p.CreatedByName, &p.ApprovedBy, &p.ApproverName, &p.ExternalID, &p.URL, &p.Error, &created, &updated, &published); err != nil {
+		&p.CreatedBy, &p.CreatedByName, &p.ApprovedBy, &p.ApproverName, &p.ExternalID, &p.URL, &p.Error, &created, &updated, &published, &p.HoldingID); err != nil {
 		return nil, err
 	}
 	p.ChannelKind = redazione.ChannelKind(kind)
@@ -266,6 +267,15 @@ func (db *DB) SavePost(ctx context.Context, a redazione.Actor, p *Post) error {
 			return err
 		}
 	}
+	if p.HoldingID != 0 {
+		h, err := db.holdingStatement(ctx, a.EnteID, p.HoldingID)
+		if err != nil {
+			return redazione.FieldError("holding", "dichiarazione sconosciuta")
+		}
+		if h.Text != p.Text {
+			p.HoldingID = 0 // changed: no longer the approved text
+		}
+	}
 	if !p.ScheduledAt.IsZero() && p.ScheduledAt.Before(db.now().Add(-time.Minute)) {
 		return redazione.FieldError("scheduled_at", "la data di pubblicazione è già passata")
 	}
@@ -274,17 +284,17 @@ func (db *DB) SavePost(ctx context.Context, a redazione.Actor, p *Post) error {
 		var err error
 		if p.ID == 0 {
 			p.Status = PostDraft
-			p.ID, err = tx.insert(ctx, `INSERT INTO posts (ente_id, desk_id, channel_id, text, status, scheduled_at, justification, created_by, created_at, updated_at)
-			 VALUES (?, ?, ?, ?, 'draft', ?, ?, ?, ?, ?)`, a.EnteID, p.DeskID, ch.ID, p.Text, ms(p.ScheduledAt), p.Justification, a.UserID, ms(now), ms(now))
+			p.ID, err = tx.insert(ctx, `INSERT INTO posts (ente_id, desk_id, channel_id, text, status, scheduled_at, justification, holding_id, created_by, created_at, updated_at)
+			 VALUES (?, ?, ?, ?, 'draft', ?, ?, ?, ?, ?, ?)`, a.EnteID, p.DeskID, ch.ID, p.Text, ms(p.ScheduledAt), p.Justification, p.HoldingID, a.UserID, ms(now), ms(now))
 			if err != nil {
 				return err
 			}
 			return appendPublication(ctx, tx, a.EnteID, p.ID, "created", a.UserID, now, logDetail(ch, p.Text))
 		}
 		err = tx.execOne(ctx, "pubblicazione modificabile", `UPDATE posts SET desk_id = ?, channel_id = ?, text = ?, scheduled_at = ?, justification = ?,
-		 status = 'draft', send_at = 0, approved_by = 0, error = '', updated_at = ?
+		 holding_id = ?, status = 'draft', send_at = 0, approved_by = 0, error = '', updated_at = ?
 		 WHERE id = ? AND ente_id = ? AND status IN ('draft', 'pending', 'failed')`,
-			p.DeskID, ch.ID, p.Text, ms(p.ScheduledAt), p.Justification, ms(now), p.ID, a.EnteID)
+			p.DeskID, ch.ID, p.Text, ms(p.ScheduledAt), p.Justification, p.HoldingID, ms(now), p.ID, a.EnteID)
 		if err != nil {
 			return err
 		}
@@ -362,7 +372,8 @@ func (db *DB) SubmitPost(ctx context.Context, a redazione.Actor, id int64, check
 		return nil, &ErrChecks{Findings: findings}
 	}
 	now := db.now()
-	needs := ch.Settings["publish_approval"] == "on" || publish.Silence(findings)
+	// A holding statement was approved when it was written.
+	needs := (ch.Settings["publish_approval"] == "on" && p.HoldingID == 0) || publish.Silence(findings)
 	err = db.inPublicationTx(ctx, func(tx conn) error {
 		status, send := PostPending, time.Time{}
 		if !needs {
@@ -468,7 +479,9 @@ func (db *DB) CancelPost(ctx context.Context, a redazione.Actor, id int64) error
 // the whole installation: they are "sending" from then on.
 func (db *DB) ClaimDuePosts(ctx context.Context, limit int) ([]*Post, error) {
 	now := db.now()
-	due, err := ids(ctx, db.reader(), "SELECT id FROM posts WHERE status = 'scheduled' AND send_at <= ? ORDER BY send_at LIMIT ?", ms(now), limit)
+	// In a crisis only holding statements go out; the rest waits.
+	due, err := ids(ctx, db.reader(), `SELECT p.id FROM posts p JOIN entes e ON e.id = p.ente_id
+	 WHERE p.status = 'scheduled' AND p.send_at <= ? AND (e.crisis_since = 0 OR p.holding_id <> 0) ORDER BY p.send_at LIMIT ?`, ms(now), limit)
 	if err != nil {
 		return nil, fmt.Errorf("due posts: %w", err)
 	}
@@ -477,7 +490,8 @@ func (db *DB) ClaimDuePosts(ctx context.Context, limit int) ([]*Post, error) {
 		claimed := false
 		var enteID int64
 		err := db.inPublicationTx(ctx, func(tx conn) error {
-			res, err := tx.exec(ctx, "UPDATE posts SET status = 'sending', updated_at = ? WHERE id = ? AND status = 'scheduled' AND send_at <= ?", ms(now), id, ms(now))
+			res, err := tx.exec(ctx, `UPDATE posts SET status = 'sending', updated_at = ? WHERE id = ? AND status = 'scheduled' AND send_at <= ?
+			 AND (holding_id <> 0 OR ente_id IN (SELECT id FROM entes WHERE crisis_since = 0))`, ms(now), id, ms(now))
 			if err != nil {
 				return err
 			}

@@ -37,6 +37,7 @@ func (s *Server) page(r *http.Request, u *session, title, nav string) *page {
 	if n, err := s.DB.AccessDue(r.Context(), u.Actor, s.today()); err == nil {
 		p.AccessDue = n
 	}
+	p.Crisis, _ = s.DB.Crisis(r.Context(), u.Actor.EnteID)
 	p.sla = s.slaFunc(r, u, p.Lang)
 	p.Available = u.User.Available
 	p.Path = r.URL.RequestURI()

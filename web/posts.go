@@ -75,8 +75,18 @@ type postView struct {
 }
 
 // postForm is the compose page of a new post.
+// With ?dichiarazione=ID it starts from a holding statement.
 func (s *Server) newPostPage(w http.ResponseWriter, r *http.Request, u *session) {
-	s.renderPost(w, r, u, &store.Post{}, nil, "", http.StatusOK, nil)
+	post := &store.Post{}
+	if id, _ := strconv.ParseInt(r.URL.Query().Get("dichiarazione"), 10, 64); id != 0 {
+		h, err := s.DB.HoldingStatement(r.Context(), u.Actor, id)
+		if err != nil {
+			s.fail(w, r, s.page(r, u, "", "posts"), err)
+			return
+		}
+		post.Text, post.HoldingID = h.Text, h.ID
+	}
+	s.renderPost(w, r, u, post, nil, "", http.StatusOK, nil)
 }
 
 func (s *Server) renderPost(w http.ResponseWriter, r *http.Request, u *session, post *store.Post, ec *store.ErrChecks, flash string, status int, formErr error) {
@@ -136,7 +146,7 @@ func (s *Server) renderPost(w http.ResponseWriter, r *http.Request, u *session, 
 // postFromForm reads a post's fields; the time is Rome's.
 func postFromForm(r *http.Request) (*store.Post, error) {
 	f := r.PostFormValue
-	p := &store.Post{DeskID: formInt(r, "desk"), ChannelID: formInt(r, "channel"), Text: f("text"), Justification: f("justification")}
+	p := &store.Post{DeskID: formInt(r, "desk"), ChannelID: formInt(r, "channel"), Text: f("text"), Justification: f("justification"), HoldingID: formInt(r, "holding")}
 	if v := strings.TrimSpace(f("scheduled_at")); v != "" {
 		t, err := time.ParseInLocation("2006-01-02T15:04", v, calendar.Rome)
 		if err != nil {

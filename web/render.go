@@ -43,6 +43,8 @@ type page struct {
 	Unread int
 	// AccessDue: access requests whose term ends within days, or has ended.
 	AccessDue int
+	// Crisis: the ente's crisis mode, when on (a banner on every page).
+	Crisis *store.Crisis
 	Flash     string
 	Error     string
 	Data      any
