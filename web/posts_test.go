@@ -195,3 +195,34 @@ func TestPublishingElectoralSilence(t *testing.T) {
 		t.Errorf("a 3-second undo window: %d", code)
 	}
 }
+
+// Crisis mode from the page: the switch, the banner on every page, the
+// paused post listed, a holding statement offered for publishing.
+func TestCrisisPage(t *testing.T) {
+	e := start(t, testdb.Open(t, store.SQLite))
+	masto := e.account(redazione.ChannelMastodon, "@comune", map[string]string{"api_base_url": "https://social.example", "token": "MASTO"})
+	coord := e.newUser(e.ente, redazione.RoleCoordinator)
+	cb := e.login(coord)
+	op := e.login(e.newUser(e.ente, redazione.RoleOperator, e.desks[0].ID))
+	cb.post("/pubblicazioni", url.Values{"channel": {fmt.Sprint(masto.ID)}, "desk": {fmt.Sprint(e.desks[0].ID)}, "action": {"submit"}, "text": {"Sagra della castagna domenica!"}})
+	if code, page := cb.post("/crisi/dichiarazioni", url.Values{"title": {"Allerta meteo"}, "text": {"Seguiamo la situazione con la Protezione civile."}}); code != 200 || !strings.Contains(page, "Allerta meteo") {
+		t.Fatalf("holding statement: %d", code)
+	}
+	if code, _ := op.post("/crisi", url.Values{"on": {"true"}, "reason": {"alluvione"}}); code != 403 {
+		t.Errorf("an operator started a crisis: %d", code)
+	}
+	code, page := cb.post("/crisi", url.Values{"on": {"true"}, "reason": {"Esondazione del torrente"}})
+	if code != 200 || !strings.Contains(page, `id="crisis-banner"`) || !strings.Contains(page, "Sagra della castagna domenica!") {
+		t.Fatalf("crisis on: %d; want the banner and the paused post", code)
+	}
+	if _, page := op.get("/inbox"); !strings.Contains(page, "Esondazione del torrente") {
+		t.Error("the banner is not on the operator's inbox")
+	}
+	hs, _ := e.db.HoldingStatements(t.Context(), e.ente.ID)
+	if _, page := cb.get(fmt.Sprintf("/pubblicazioni/nuova?dichiarazione=%d", hs[0].ID)); !strings.Contains(page, "Seguiamo la situazione con la Protezione civile.") || !strings.Contains(page, `name="holding"`) {
+		t.Error("the holding statement is not offered in the new post")
+	}
+	if code, page := cb.post("/crisi", url.Values{"on": {"false"}}); code != 200 || strings.Contains(page, `id="crisis-banner"`) {
+		t.Errorf("crisis off: %d", code)
+	}
+}

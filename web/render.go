@@ -45,9 +45,9 @@ type page struct {
 	AccessDue int
 	// Crisis: the ente's crisis mode, when on (a banner on every page).
 	Crisis *store.Crisis
-	Flash     string
-	Error     string
-	Data      any
+	Flash  string
+	Error  string
+	Data   any
 
 	sla func(*redazione.Conversation) *slaView
 
