@@ -38,6 +38,7 @@ func (s *Server) page(r *http.Request, u *session, title, nav string) *page {
 		p.AccessDue = n
 	}
 	p.Crisis, _ = s.DB.Crisis(r.Context(), u.Actor.EnteID)
+	p.PolicyToAck, _ = s.DB.PolicyToAcknowledge(r.Context(), u.Actor)
 	p.sla = s.slaFunc(r, u, p.Lang)
 	p.Available = u.User.Available
 	p.Path = r.URL.RequestURI()

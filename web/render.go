@@ -45,6 +45,8 @@ type page struct {
 	AccessDue int
 	// Crisis: the ente's crisis mode, when on (a banner on every page).
 	Crisis *store.Crisis
+	// PolicyToAck: the internal policy the user has yet to acknowledge.
+	PolicyToAck *store.Policy
 	Flash  string
 	Error  string
 	Data   any
