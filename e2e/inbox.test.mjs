@@ -135,6 +135,10 @@ const A11Y_PAGES = [
   'a scheduled post in its undo window',
   'the posts page',
   'the crisis page with crisis mode on',
+  'the policies administration',
+  'the internal policy to acknowledge',
+  'the public social media policy',
+  'the training register',
   'the canned answers page',
   'the reports page',
   'the routing rules page',
@@ -823,6 +827,36 @@ describe('Redazione: web chat and live inbox', { timeout: 300_000 }, () => {
     await operator.getByText('••••1234').waitFor({ timeout: TIMEOUT });
     assert.ok(!(await operator.content()).includes('EAAG-e2e-token-1234'), 'the token is shown back on the page');
     await scanA11y(operator, 'the channels page with a WhatsApp channel and its settings open');
+  }));
+
+  it('the policies: published with all their contents, the internal one acknowledged, the external one public', step('policies', async () => {
+    await operator.goto(`${base}/admin/policy`);
+    for (const area of await operator.locator('form[action="/admin/policy/external"] textarea').all()) {
+      if (!(await area.inputValue())) await area.fill(`Testo di prova (${run})`);
+    }
+    await operator.locator('form[action="/admin/policy/external"] button[type=submit]').click();
+    await operator.getByText('Policy pubblicata.').waitFor({ timeout: TIMEOUT });
+    for (const area of await operator.locator('form[action="/admin/policy/internal"] textarea').all()) {
+      if (!(await area.inputValue())) await area.fill(`Regola di prova (${run})`);
+    }
+    await operator.locator('form[action="/admin/policy/internal"] button[type=submit]').click();
+    await operator.locator('#policy-banner').waitFor({ timeout: TIMEOUT });
+    await scanA11y(operator, 'the policies administration');
+    await operator.getByRole('link', { name: 'Leggi la policy' }).click();
+    await scanA11y(operator, 'the internal policy to acknowledge');
+    await operator.getByRole('button', { name: 'Ho letto e accetto la policy interna' }).click();
+    await operator.getByText('Grazie: la conferma è registrata.').waitFor({ timeout: TIMEOUT });
+    assert.equal(await operator.locator('#policy-banner').count(), 0, 'the banner stays after the acknowledgement');
+    const pub = await citizenCtx.newPage();
+    await pub.goto(base + await operator.locator('a[href^="/social-policy/"]').first().getAttribute('href'));
+    await pub.getByRole('heading', { name: 'Informativa privacy tra ente e cittadino' }).waitFor({ timeout: TIMEOUT });
+    await scanA11y(pub, 'the public social media policy');
+    await pub.close();
+    await operator.goto(`${base}/formazione`);
+    await operator.getByLabel('Corso').fill(`Comunicazione di crisi (${run})`);
+    await operator.getByRole('button', { name: 'Registra il corso' }).click();
+    await operator.getByRole('cell', { name: `Comunicazione di crisi (${run})` }).waitFor({ timeout: TIMEOUT });
+    await scanA11y(operator, 'the training register');
   }));
 
   for (const label of A11Y_PAGES) {
