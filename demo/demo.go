@@ -125,6 +125,9 @@ func Seed(ctx context.Context, db *store.DB, admin *redazione.User) (*Seeded, er
 	if err := seedPosts(ctx, db, sys, colleagues[0], contatti, now); err != nil {
 		return nil, fmt.Errorf("demo posts: %w", err)
 	}
+	if err := seedPolicies(ctx, db, sys, colleagues[2]); err != nil {
+		return nil, fmt.Errorf("demo policies: %w", err)
+	}
 	return &Seeded{WebChat: web, API: api}, nil
 }
 
@@ -224,4 +227,45 @@ func seedPosts(ctx context.Context, db *store.DB, admin redazione.Actor, writer 
 	}
 	next := now.AddDate(1, 0, 0).Year()
 	return db.AddElectoralPeriod(ctx, admin, fmt.Sprintf("Elezioni comunali %d", next), fmt.Sprintf("%d-04-15", next), fmt.Sprintf("%d-05-31", next))
+}
+
+// seedPolicies publishes a starting external and internal social media
+// policy (every administrator then reads and acknowledges the internal
+// one), names a responsible for each account and records a course.
+func seedPolicies(ctx context.Context, db *store.DB, admin redazione.Actor, coordinator *redazione.User) error {
+	external := map[string]string{
+		"manager":   "Gli account social del Comune sono gestiti dall'Ufficio relazioni con il pubblico, con l'Ufficio stampa.",
+		"purposes":  "Informare i cittadini sui servizi, sulle scadenze e sugli eventi, e rispondere alle loro domande.",
+		"contents":  "Notizie, avvisi, scadenze, eventi e campagne del Comune. Tutti possono commentare e scrivere in privato.",
+		"behaviour": "Sono rimossi i commenti offensivi, discriminatori, pubblicitari o fuori tema, e quelli con dati personali propri o altrui.",
+		"privacy":   "I dati dei messaggi servono solo a rispondere e sono conservati per il tempo indicato nell'informativa sul sito del Comune.",
+		"contacts":  "Sito istituzionale, posta elettronica certificata e URP, aperto dal lunedì al venerdì.",
+	}
+	internal := map[string]string{
+		"reasons":     "Il Comune è sui social per informare e ascoltare i cittadini dove già si informano.",
+		"conduct":     "Chi scrive per il Comune usa un tono cortese e impersonale e non esprime opinioni personali.",
+		"interaction": "Si risponde entro i tempi fissati, si ringrazia, si rimanda all'ufficio competente quando serve.",
+		"publishing":  "Ogni post si scrive in Redazione, per l'account giusto, e passa i controlli; nei periodi elettorali solo comunicazione impersonale e indispensabile.",
+		"licence":     "Testi e immagini del Comune sono pubblicati con licenza CC BY 4.0, salvo diversa indicazione.",
+		"feedback":    "Critiche e segnalazioni si prendono in carico; le situazioni delicate seguono le linee guida.",
+		"devices":     "Gli account si gestiscono solo da Redazione, mai da dispositivi personali.",
+		"personal":    "Dal profilo personale non si parla di pratiche dell'ufficio.",
+		"crisis":      "In un evento critico, anche festivo, il reperibile attiva la modalità crisi e pubblica le dichiarazioni predefinite.",
+	}
+	if _, err := db.PublishPolicy(ctx, admin, store.PolicyExternal, external); err != nil {
+		return err
+	}
+	if _, err := db.PublishPolicy(ctx, admin, store.PolicyInternal, internal); err != nil {
+		return err
+	}
+	chans, err := db.Channels(ctx, admin.EnteID)
+	if err != nil {
+		return err
+	}
+	for _, ch := range chans {
+		if err := db.SetResponsible(ctx, admin, ch.ID, coordinator.ID); err != nil {
+			return err
+		}
+	}
+	return db.AddTraining(ctx, admin, &store.Training{UserID: coordinator.ID, Course: "Comunicazione pubblica sui social media", Day: "2026-09-15", Hours: 8})
 }
