@@ -213,6 +213,11 @@ func (a *App) sweep(ctx context.Context, every time.Duration) {
 		} else if n > 0 {
 			a.log.Info("sla alerts sent", "count", n)
 		}
+		if n, err := a.Inbox.CheckSpikes(ctx); err != nil && ctx.Err() == nil {
+			a.log.Warn("spikes", "err", err)
+		} else if n > 0 {
+			a.log.Info("spike alerts sent", "enti", n)
+		}
 		if time.Since(retained) >= time.Hour {
 			retained = time.Now()
 			a.applyRetention(ctx)

@@ -135,6 +135,7 @@ const A11Y_PAGES = [
   'a scheduled post in its undo window',
   'the posts page',
   'the crisis page with crisis mode on',
+  'the on-call page with a shift',
   'the policies administration',
   'the internal policy to acknowledge',
   'the public social media policy',
@@ -660,6 +661,12 @@ describe('Redazione: web chat and live inbox', { timeout: 300_000 }, () => {
     await scanA11y(operator, 'the crisis page with crisis mode on');
     await operator.goto(`${base}/inbox`);
     await operator.locator('#crisis-banner', { hasText: `Esondazione del torrente (${run})` }).waitFor({ timeout: TIMEOUT });
+    await operator.goto(`${base}/reperibilita`);
+    await operator.locator('#shift-from').fill('2030-01-05T08:00');
+    await operator.locator('#shift-to').fill('2030-01-06T08:00');
+    await operator.getByRole('button', { name: 'Aggiungi il turno' }).click();
+    await operator.getByText('Modifiche salvate.').waitFor({ timeout: TIMEOUT });
+    await scanA11y(operator, 'the on-call page with a shift');
     await operator.goto(`${base}/crisi`);
     await operator.getByRole('button', { name: 'Termina la modalità crisi' }).click();
     await operator.getByText('La modalità crisi non è attiva.').waitFor({ timeout: TIMEOUT });

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/redazione/redazione"
@@ -47,6 +48,9 @@ type Service struct {
 	// Hiders hide public comments on the platforms that allow it.
 	Hiders map[redazione.ChannelKind]channel.Hider
 	Log    *slog.Logger
+
+	spikeOnce sync.Once
+	spikes    *spikes
 }
 
 // Ingest stores a citizen's message and tells the screens. A redelivery
@@ -67,7 +71,11 @@ func (s *Service) Ingest(ctx context.Context, ch *redazione.Channel, in store.In
 			if f == store.FlagUrgent {
 				// The store notified the coordinators: refresh their badges.
 				s.publish(ctx, events.Event{Type: events.Notification, EnteID: ch.EnteID, ConversationID: res.ConversationID})
+				s.escalateUrgent(ctx, ch.EnteID, res.ConversationID)
 			}
+		}
+		if !in.Public {
+			s.countMessage(ch.EnteID, res.Message.CreatedAt)
 		}
 		s.route(ctx, ch, in, res)
 	}
@@ -270,6 +278,16 @@ func (s *Service) publish(ctx context.Context, e events.Event) {
 func (s *Service) AlertSLA(ctx context.Context) (int, error) {
 	alerts, err := s.DB.AlertSLA(ctx)
 	for _, a := range alerts {
+		// Out of office hours, the people on call too.
+		onCall := s.onCallFor(ctx, a.EnteID, a.UserIDs)
+		var extra []int64
+		for _, u := range onCall {
+			extra = append(extra, u.ID)
+		}
+		if nerr := s.DB.Notify(ctx, a.EnteID, a.ConversationID, a.Text, extra); nerr != nil {
+			s.Log.Warn("on-call notification", "err", nerr)
+		}
+		a.UserIDs = append(a.UserIDs, extra...)
 		var to []string
 		for _, u := range a.UserIDs {
 			s.publish(ctx, events.Event{Type: events.Notification, EnteID: a.EnteID, ConversationID: a.ConversationID, UserID: u})

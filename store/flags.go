@@ -120,6 +120,15 @@ func (db *DB) raiseFlags(ctx context.Context, tx conn, ch *redazione.Channel, co
 			convID, "Messaggio urgente: "+f.reason, ms(now), ch.EnteID, string(redazione.RoleCoordinator), false); err != nil {
 			return fmt.Errorf("urgent notification: %w", err)
 		}
+		// Out of office hours, the people on call too.
+		if cfg.Calendar != nil && !cfg.Calendar.IsOpen(now) {
+			if _, err := tx.exec(ctx, `INSERT INTO notifications (ente_id, user_id, conversation_id, text, created_at)
+			 SELECT DISTINCT s.ente_id, s.user_id, CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS BIGINT) FROM oncall_shifts s JOIN users u ON u.id = s.user_id
+			 WHERE s.ente_id = ? AND s.from_at <= ? AND s.to_at > ? AND u.disabled = ? AND u.role <> ?`,
+				convID, "Messaggio urgente fuori orario: "+f.reason, ms(now), ch.EnteID, ms(now), ms(now), false, string(redazione.RoleCoordinator)); err != nil {
+				return fmt.Errorf("on-call notification: %w", err)
+			}
+		}
 	}
 	return nil
 }

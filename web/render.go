@@ -47,9 +47,9 @@ type page struct {
 	Crisis *store.Crisis
 	// PolicyToAck: the internal policy the user has yet to acknowledge.
 	PolicyToAck *store.Policy
-	Flash  string
-	Error  string
-	Data   any
+	Flash       string
+	Error       string
+	Data        any
 
 	sla func(*redazione.Conversation) *slaView
 
