@@ -221,6 +221,11 @@ func (a *App) sweep(ctx context.Context, every time.Duration) {
 		if time.Since(retained) >= time.Hour {
 			retained = time.Now()
 			a.applyRetention(ctx)
+			if n, err := a.Inbox.AlertTopics(ctx); err != nil && ctx.Err() == nil {
+				a.log.Warn("emerging topics", "err", err)
+			} else if n > 0 {
+				a.log.Info("emerging topics announced", "count", n)
+			}
 		}
 		select {
 		case <-ctx.Done():

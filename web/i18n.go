@@ -384,6 +384,14 @@ var catalog = map[string][2]string{
 	"health.cred.renew":         {"rinnovale prima, o il canale smetterà di funzionare", "renew them before, or the channel will stop working"},
 	"health.cred.expired":       {"Credenziali scadute il", "Credentials expired on"},
 	"footer.accessibility":      {"Dichiarazione di accessibilità", "Accessibility statement"},
+	"topics.title":              {"Di che cosa scrivono i cittadini", "What citizens write about"},
+	"topics.help":               {"Parole dei messaggi dei cittadini (ridotte alla radice: «multa» e «multe» insieme), contate una volta per messaggio; al massimo gli ultimi 20.000 messaggi.", "Words of the citizens' messages (stemmed: «multa» and «multe» together), counted once per message; the latest 20,000 messages at most."},
+	"topics.top":                {"Temi più frequenti del periodo", "Most frequent topics of the period"},
+	"topics.emerging":           {"Temi emergenti di questa settimana", "Emerging topics of this week"},
+	"topics.emerging.none":      {"Nessun tema emergente.", "No emerging topic."},
+	"topics.none":               {"Nessun messaggio nel periodo.", "No messages in the period."},
+	"topics.messages":           {"messaggi", "messages"},
+	"topics.before":             {"prima, a settimana:", "before, weekly:"},
 	"footer.licence":            {"Software libero con licenza EUPL-1.2", "Free software under the EUPL-1.2"},
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/redazione/redazione/calendar"
 	"github.com/redazione/redazione/store"
+	"github.com/redazione/redazione/topics"
 )
 
 // reportView is the data of the reports page.
@@ -22,6 +23,8 @@ type reportView struct {
 	From, To   time.Time
 	Chart      template.HTML
 	CSV        string
+	Topics     []topics.Topic // the most frequent of the period
+	Emerging   []topics.Topic // this week's, against the four weeks before
 }
 
 func reportParams(r *http.Request) (by string, days int, from, to time.Time) {
@@ -50,6 +53,14 @@ func (s *Server) reportsPage(w http.ResponseWriter, r *http.Request, u *session)
 	v := &reportView{By: by, Days: days, Dimensions: store.ReportDimensions, Rows: rows, From: from, To: to,
 		CSV: fmt.Sprintf("/reports.csv?by=%s&days=%d", by, days)}
 	v.Chart = satisfactionChart(lang, by, rows)
+	if texts, err := s.DB.CitizenTexts(r.Context(), u.Actor, from); err == nil {
+		var all []string
+		for _, t := range texts {
+			all = append(all, t.Text)
+		}
+		v.Topics = topics.Top(topics.Count(all), 15)
+	}
+	v.Emerging, _ = s.Inbox.EmergingTopics(r.Context(), u.Actor)
 	p.Data = v
 	s.render(w, r, http.StatusOK, "reports", "", p)
 }

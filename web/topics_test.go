@@ -1,0 +1,49 @@
+package web_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/internal/testdb"
+	"github.com/redazione/redazione/store"
+)
+
+// The reports page says what citizens write about, and what is emerging
+// this week; the coordinators are told of an emerging topic once.
+func TestTopicsAndEmergingAlert(t *testing.T) {
+	e := start(t, testdb.Open(t, store.SQLite))
+	coord := e.newUser(e.ente, redazione.RoleCoordinator)
+	cb := e.login(coord)
+	now := time.Now()
+	at := func(t time.Time) { e.db.SetNow(func() time.Time { return t }) }
+	defer e.db.SetNow(time.Now)
+	for i := range 8 { // four weeks ago and after: the bins, twice a week
+		at(now.Add(-time.Duration(8+i*3) * 24 * time.Hour))
+		e.ingest(e.api, fmt.Sprintf("b%d", i), fmt.Sprintf("b%d", i), "Il cassonetto della carta è pieno")
+	}
+	for i := range 12 { // this week: the underpass
+		at(now.Add(-time.Duration(i*5) * time.Hour))
+		e.ingest(e.api, fmt.Sprintf("u%d", i), fmt.Sprintf("u%d", i), "Il sottopasso di via Roma è allagato, non si passa")
+	}
+	at(now)
+	code, page := cb.get("/reports?days=60")
+	if code != 200 || !strings.Contains(page, "Di che cosa scrivono i cittadini") {
+		t.Fatalf("reports: %d", code)
+	}
+	emerging := between(page, `id="emerging-topics">`, `</ul>`)
+	if !strings.Contains(emerging, "sottopasso") || strings.Contains(emerging, "cassonetto") {
+		t.Errorf("emerging topics: %q", emerging)
+	}
+	if n, err := e.app.Inbox.AlertTopics(t.Context()); err != nil || n == 0 {
+		t.Fatalf("alerts: %d, %v", n, err)
+	}
+	if n, _ := e.app.Inbox.AlertTopics(t.Context()); n != 0 {
+		t.Errorf("the same topics announced again: %d", n)
+	}
+	if _, page := cb.get("/notifications"); !strings.Contains(page, "Tema emergente: «sottopasso» in 12 messaggi questa settimana") {
+		t.Error("the coordinator was not told of the emerging topic")
+	}
+}
