@@ -384,6 +384,7 @@ var catalog = map[string][2]string{
 	"health.cred.renew":         {"rinnovale prima, o il canale smetterà di funzionare", "renew them before, or the channel will stop working"},
 	"health.cred.expired":       {"Credenziali scadute il", "Credentials expired on"},
 	"footer.accessibility":      {"Dichiarazione di accessibilità", "Accessibility statement"},
+	"reports.opendata":          {"Dati aperti del servizio (pubblici, mese per mese)", "Open data of the service (public, month by month)"},
 	"topics.title":              {"Di che cosa scrivono i cittadini", "What citizens write about"},
 	"topics.help":               {"Parole dei messaggi dei cittadini (ridotte alla radice: «multa» e «multe» insieme), contate una volta per messaggio; al massimo gli ultimi 20.000 messaggi.", "Words of the citizens' messages (stemmed: «multa» and «multe» together), counted once per message; the latest 20,000 messages at most."},
 	"topics.top":                {"Temi più frequenti del periodo", "Most frequent topics of the period"},

@@ -144,6 +144,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /policy", s.user(s.policyPage))
 	mux.HandleFunc("POST /policy/conferma", s.user(s.acknowledgePolicy))
 	mux.HandleFunc("GET /social-policy/{ente}", s.publicPolicy)
+	mux.HandleFunc("GET /opendata/{ente}/servizio.csv", s.openData)
 	mux.HandleFunc("GET /admin/policy", s.admin(s.policyAdminPage))
 	mux.HandleFunc("POST /admin/policy/responsabili", s.admin(s.setResponsible))
 	mux.HandleFunc("POST /admin/policy/{kind}", s.admin(s.publishPolicy))

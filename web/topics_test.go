@@ -1,7 +1,9 @@
 package web_test
 
 import (
+	"encoding/csv"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -45,5 +47,37 @@ func TestTopicsAndEmergingAlert(t *testing.T) {
 	}
 	if _, page := cb.get("/notifications"); !strings.Contains(page, "Tema emergente: «sottopasso» in 12 messaggi questa settimana") {
 		t.Error("the coordinator was not told of the emerging topic")
+	}
+}
+
+// The service figures are open data: public, aggregated, without texts.
+func TestOpenDataServiceFigures(t *testing.T) {
+	e := start(t, testdb.Open(t, store.SQLite))
+	e.ingest(e.api, "o1", "lucia", "Il mio codice fiscale è RSSMRA80A01H501U, quando apre l'anagrafe?")
+	resp, err := http.Get(e.srv.URL + "/opendata/comune-a/servizio.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	rows, err := csv.NewReader(resp.Body).ReadAll()
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("open data: %d, %v", resp.StatusCode, err)
+	}
+	if rows[0][0] != "mese" || len(rows) < 2 {
+		t.Fatalf("open data rows: %v", rows)
+	}
+	last := rows[len(rows)-1]
+	if last[0] != time.Now().Format("2006-01") || last[2] != "1" {
+		t.Errorf("this month's row: %v; want 1 conversation", last)
+	}
+	for _, r := range rows {
+		for _, c := range r {
+			if strings.Contains(c, "RSSMRA") || strings.Contains(c, "lucia") {
+				t.Errorf("open data shows a citizen's data: %v", r)
+			}
+		}
+	}
+	if resp, _ := http.Get(e.srv.URL + "/opendata/nessuno/servizio.csv"); resp.StatusCode != 404 {
+		t.Errorf("unknown ente: %d", resp.StatusCode)
 	}
 }
