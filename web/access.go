@@ -19,10 +19,9 @@ import (
 // riesami and ricorsi, is told which documents to publish proactively
 // (§8.2), and publishes the register without personal data.
 
+var _ = addCatalog(accessCatalog)
+
 func init() {
-	for k, v := range accessCatalog {
-		catalog[k] = v
-	}
 	funcs["accessLabel"] = func(lang, prefix, v string) string {
 		if v == "" {
 			return ""

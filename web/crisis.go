@@ -12,11 +12,7 @@ import (
 // Crisis mode: one switch that stops the scheduled posts, a banner on every
 // screen while it lasts, and the holding statements approved in advance.
 
-func init() {
-	for k, v := range crisisCatalog {
-		catalog[k] = v
-	}
-}
+var _ = addCatalog(crisisCatalog)
 
 type crisisView struct {
 	Crisis     *store.Crisis

@@ -396,6 +396,15 @@ var catalog = map[string][2]string{
 	"footer.licence":            {"Software libero con licenza EUPL-1.2", "Free software under the EUPL-1.2"},
 }
 
+// addCatalog adds the texts of one part of the application to the
+// catalogue (at package initialisation).
+func addCatalog(m map[string][2]string) bool {
+	for k, v := range m {
+		catalog[k] = v
+	}
+	return true
+}
+
 // translate returns the text of key in lang (Italian if missing).
 func translate(lang, key string) string {
 	m, ok := catalog[key]

@@ -4,21 +4,15 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/redazione/redazione"
-	"github.com/redazione/redazione/calendar"
 	"github.com/redazione/redazione/store"
 )
 
 // The on-call rota page: who is on call now and next, the shifts, and what
 // counts as a spike of messages.
 
-func init() {
-	for k, v := range oncallCatalog {
-		catalog[k] = v
-	}
-}
+var _ = addCatalog(oncallCatalog)
 
 type oncallView struct {
 	Now      []*redazione.User
@@ -59,12 +53,8 @@ func (s *Server) renderOncall(w http.ResponseWriter, r *http.Request, u *session
 }
 
 func (s *Server) addShift(w http.ResponseWriter, r *http.Request, u *session) {
-	parse := func(name string) (time.Time, bool) {
-		t, err := time.ParseInLocation("2006-01-02T15:04", strings.TrimSpace(r.PostFormValue(name)), calendar.Rome)
-		return t, err == nil
-	}
-	from, ok1 := parse("from")
-	to, ok2 := parse("to")
+	from, ok1 := parseLocal(r.PostFormValue("from"))
+	to, ok2 := parseLocal(r.PostFormValue("to"))
 	if !ok1 || !ok2 {
 		s.renderOncall(w, r, u, "", 0, redazione.FieldError("from", "indica inizio e fine del turno (data e ora)"))
 		return

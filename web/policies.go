@@ -13,10 +13,9 @@ import (
 // every user, the external one public), who answers for each account, and
 // the training register.
 
+var _ = addCatalog(policyCatalog)
+
 func init() {
-	for k, v := range policyCatalog {
-		catalog[k] = v
-	}
 	funcs["sectionLabel"] = func(lang, kind, name string) string { return translate(lang, "pol."+kind+"."+name) }
 }
 

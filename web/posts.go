@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/calendar"
@@ -19,11 +18,7 @@ import (
 // checked, approved by a second person where needed, sent after the undo
 // window, and recorded in the publication log.
 
-func init() {
-	for k, v := range postsCatalog {
-		catalog[k] = v
-	}
-}
+var _ = addCatalog(postsCatalog)
 
 type postsView struct {
 	Upcoming []*store.Post
@@ -148,8 +143,8 @@ func postFromForm(r *http.Request) (*store.Post, error) {
 	f := r.PostFormValue
 	p := &store.Post{DeskID: formInt(r, "desk"), ChannelID: formInt(r, "channel"), Text: f("text"), Justification: f("justification"), HoldingID: formInt(r, "holding")}
 	if v := strings.TrimSpace(f("scheduled_at")); v != "" {
-		t, err := time.ParseInLocation("2006-01-02T15:04", v, calendar.Rome)
-		if err != nil {
+		t, ok := parseLocal(v)
+		if !ok {
 			return p, redazione.FieldError("scheduled_at", "data e ora non valide")
 		}
 		p.ScheduledAt = t.UTC()

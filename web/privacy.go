@@ -17,11 +17,7 @@ import (
 // GDPR: the export of a citizen's data, their erasure, and the ente's
 // retention period.
 
-func init() {
-	for k, v := range privacyCatalog {
-		catalog[k] = v
-	}
-}
+var _ = addCatalog(privacyCatalog)
 
 func (s *Server) contactID(r *http.Request) int64 {
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/calendar"
 	"github.com/redazione/redazione/channel"
 	"github.com/redazione/redazione/search"
 	"github.com/redazione/redazione/sla"
@@ -385,6 +386,12 @@ func (s *Server) renderForm(w http.ResponseWriter, r *http.Request, name string,
 		status = statusOf(formErr)
 	}
 	s.render(w, r, status, name, "", p)
+}
+
+// parseLocal reads a datetime-local field (2026-04-06T09:30), in Rome's time.
+func parseLocal(v string) (time.Time, bool) {
+	t, err := time.ParseInLocation("2006-01-02T15:04", strings.TrimSpace(v), calendar.Rome)
+	return t, err == nil
 }
 
 // fileSize says how big a file is, the way people read it (Italian decimal comma).

@@ -18,10 +18,9 @@ import (
 // report that came from a conversation is answered there: the citizen
 // gets its number, and every change of its status.
 
+var _ = addCatalog(reportsCatalog)
+
 func init() {
-	for k, v := range reportsCatalog {
-		catalog[k] = v
-	}
 	funcs["coord"] = func(f *float64) string {
 		if f == nil {
 			return ""
