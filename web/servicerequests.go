@@ -71,6 +71,8 @@ type serviceRequestView struct {
 	Code         string // the service chosen, on the form
 	Lat, Long    string
 	Notify       bool
+	// Media: the photos and files the citizen sent in the conversation.
+	Media []redazione.Attachment
 }
 
 // newServiceRequestPage is the form to file a report, from a conversation (filled
@@ -114,6 +116,21 @@ func (s *Server) renderServiceRequest(w http.ResponseWriter, r *http.Request, u 
 		if v.Conversation, err = s.DB.Conversation(ctx, u.Actor, v.Request.ConversationID); err != nil {
 			s.fail(w, r, p, err)
 			return
+		}
+		msgs, err := s.DB.Messages(ctx, u.Actor, v.Request.ConversationID, 200)
+		if err != nil {
+			s.fail(w, r, p, err)
+			return
+		}
+		for _, m := range msgs {
+			if m.Direction != redazione.DirIn {
+				continue
+			}
+			for _, a := range m.Attachments {
+				if a.Status == redazione.AttachmentStored {
+					v.Media = append(v.Media, a)
+				}
+			}
 		}
 	}
 	v.CanWrite = u.Actor.CanWrite()
@@ -274,6 +291,7 @@ var reportsCatalog = map[string][2]string{
 	"rep.place.help":          {"Serve l'indirizzo oppure le coordinate (WGS84, per esempio 41.9028 e 12.4964).", "The address or the coordinates are needed (WGS84, e.g. 41.9028 and 12.4964)."},
 	"rep.map":                 {"Apri sulla mappa (OpenStreetMap)", "Open on the map (OpenStreetMap)"},
 	"rep.media":               {"Foto o documento (indirizzo)", "Photo or document (address)"},
+	"rep.media.conv":          {"Foto e file del cittadino nella conversazione", "The citizen's photos and files in the conversation"},
 	"rep.requester":           {"Chi segnala (non pubblicato)", "Reported by (never published)"},
 	"rep.first_name":          {"Nome", "First name"},
 	"rep.last_name":           {"Cognome", "Last name"},

@@ -1,7 +1,9 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -22,7 +24,18 @@ func TestReportFromConversationFollowedUp(t *testing.T) {
 	ctx := context.Background()
 	op := e.newUser(e.ente, redazione.RoleOperator, e.desks[0].ID)
 	ob := e.login(op)
-	conv := e.ingest(e.api, "lamp-1", "sara", "Il lampione davanti al civico 12 di via Verdi è spento da una settimana")
+	png, _ := base64.StdEncoding.DecodeString("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
+	b, err := e.app.Blobs.Put(bytes.NewReader(png), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.db.Ingest(ctx, e.api, store.Inbound{ExternalID: "lamp-1", ContactID: "sara", ContactName: "Cittadino sara",
+		Text: "Il lampione davanti al civico 12 di via Verdi è spento da una settimana",
+		Attachments: []store.InboundAttachment{{Name: "lampione.png", ContentType: b.ContentType, Size: b.Size, BlobKey: b.Key}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	conv := res.ConversationID
 	if _, page := ob.get(fmt.Sprintf("/conversations/%d", conv)); !strings.Contains(page, fmt.Sprintf(`href="/segnalazioni/nuova?conversazione=%d"`, conv)) {
 		t.Fatal("the conversation offers no way to file a report")
 	}
@@ -53,6 +66,9 @@ func TestReportFromConversationFollowedUp(t *testing.T) {
 	last := func() string {
 		msgs, _ := e.db.Messages(ctx, redazione.ActorOf(op), conv, 0)
 		return msgs[len(msgs)-1].Text
+	}
+	if _, page := ob.get(fmt.Sprintf("/segnalazioni/%d", id)); !strings.Contains(page, `alt="Immagine inviata dal cittadino: lampione.png"`) {
+		t.Error("the report does not show the citizen's photo")
 	}
 	if !strings.Contains(last(), fmt.Sprintf("è registrata con il numero %d", id)) {
 		t.Errorf("the citizen was not told the number: %q", last())
