@@ -264,3 +264,43 @@ func with(v url.Values, k, val string) url.Values {
 	c.Set(k, val)
 	return c
 }
+
+// Hostile posts get a clear 4xx in the specification's format and file
+// nothing: bodies too large, not a form, invalid UTF-8, NUL bytes, markup.
+func TestOpen311HostileInput(t *testing.T) {
+	e := start(t, testdb.Open(t, store.SQLite))
+	admin := e.newUser(e.ente, redazione.RoleAdmin)
+	if _, err := e.db.CreateOpen311Key(context.Background(), redazione.ActorOf(admin), "App", auth.HashToken("key-1")); err != nil {
+		t.Fatal(err)
+	}
+	u := e.srv.URL + "/open311/comune-a/v2/requests.json"
+	ok := "api_key=key-1&service_code=strade&address_string=Via+Po&description="
+	for name, body := range map[string]string{
+		"over 64 KiB":           ok + strings.Repeat("a", 70<<10),
+		"invalid UTF-8":         ok + "%ff%fe%fd",
+		"NUL byte":              ok + "buca%00nascosta",
+		"script":                ok + "%3Cscript%3Ealert(1)%3C%2Fscript%3E",
+		"not a form":            "\x00\x01\x02{json: true}",
+		"latitude NaN":          "api_key=key-1&service_code=strade&lat=NaN&long=12",
+		"latitude infinite":     "api_key=key-1&service_code=strade&lat=Inf&long=12",
+		"media javascript":      ok + "x&media_url=javascript%3Aalert(1)",
+		"address too long":      "api_key=key-1&service_code=strade&address_string=" + strings.Repeat("v", 400),
+		"key in the query only": "service_code=strade&address_string=Via+Po",
+	} {
+		req, _ := http.NewRequest("POST", u+"?api_key=key-1", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		var errs []map[string]any
+		if resp.StatusCode < 400 || resp.StatusCode >= 500 || json.Unmarshal(raw, &errs) != nil || len(errs) == 0 || errs[0]["description"] == "" {
+			t.Errorf("%s: %d %s", name, resp.StatusCode, raw)
+		}
+	}
+	if rs, _ := e.db.ServiceRequests(context.Background(), redazione.SystemActor(e.ente.ID), store.ServiceRequestFilter{}); len(rs) != 0 {
+		t.Errorf("hostile posts filed %d reports", len(rs))
+	}
+}
