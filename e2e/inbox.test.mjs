@@ -134,6 +134,7 @@ const A11Y_PAGES = [
   'a post with a warning to confirm',
   'a scheduled post in its undo window',
   'the posts page',
+  'the editorial calendar',
   'the crisis page with crisis mode on',
   'the on-call page with a shift',
   'the policies administration',
@@ -649,6 +650,10 @@ describe('Redazione: web chat and live inbox', { timeout: 300_000 }, () => {
     await operator.goto(`${base}/pubblicazioni`);
     await operator.getByRole('heading', { name: 'Pubblicazioni istituzionali' }).waitFor({ timeout: TIMEOUT });
     await scanA11y(operator, 'the posts page');
+    await operator.getByRole('link', { name: 'Calendario editoriale' }).click();
+    await operator.getByRole('table', { name: /Calendario editoriale/ }).waitFor({ timeout: TIMEOUT });
+    await scanA11y(operator, 'the editorial calendar');
+    await operator.goto(`${base}/pubblicazioni`);
     // Crisis mode: a holding statement, the switch, the banner on every page.
     await operator.getByRole('link', { name: 'Modalità crisi e dichiarazioni predefinite' }).click();
     await operator.getByLabel('Titolo').fill(`Allerta meteo ${run}`);

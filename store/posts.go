@@ -54,6 +54,7 @@ type Post struct {
 	SendAt        time.Time // when it goes: scheduled, or approved plus the undo window
 	Justification string    // why a post in an electoral period is impersonal and indispensable
 	HoldingID     int64     // the holding statement it publishes unchanged (goes out in a crisis)
+	Campaign      string    // the campaign or event it belongs to (editorial calendar)
 	NeedsApproval bool
 	CreatedBy     int64
 	CreatedByName string
@@ -184,7 +185,7 @@ func (db *DB) DeleteElectoralPeriod(ctx context.Context, a redazione.Actor, id i
 }
 
 const postColumns = `p.id, p.desk_id, p.channel_id, ch.name, ch.kind, p.text, p.status, p.scheduled_at, p.send_at, p.justification, p.needs_approval,
- p.created_by, COALESCE(u.name, ''), p.approved_by, COALESCE(v.name, ''), p.external_id, p.url, p.error, p.created_at, p.updated_at, p.published_at, p.holding_id
+ p.created_by, COALESCE(u.name, ''), p.approved_by, COALESCE(v.name, ''), p.external_id, p.url, p.error, p.created_at, p.updated_at, p.published_at, p.holding_id, p.campaign
  FROM posts p JOIN channels ch ON ch.id = p.channel_id LEFT JOIN users u ON u.id = p.created_by LEFT JOIN users v ON v.id = p.approved_by`
 
 func scanPost(s scanner) (*Post, error) {
@@ -192,7 +193,7 @@ func scanPost(s scanner) (*Post, error) {
 	var kind string
 	var sched, send, created, updated, published int64
 	if err := s.Scan(&p.ID, &p.DeskID, &p.ChannelID, &p.ChannelName, &kind, &p.Text, &p.Status, &sched, &send, &p.Justification, &p.NeedsApproval,
-		&p.CreatedBy, &p.CreatedByName, &p.ApprovedBy, &p.ApproverName, &p.ExternalID, &p.URL, &p.Error, &created, &updated, &published, &p.HoldingID); err != nil {
+		&p.CreatedBy, &p.CreatedByName, &p.ApprovedBy, &p.ApproverName, &p.ExternalID, &p.URL, &p.Error, &created, &updated, &published, &p.HoldingID, &p.Campaign); err != nil {
 		return nil, err
 	}
 	p.ChannelKind = redazione.ChannelKind(kind)
@@ -252,6 +253,10 @@ func (db *DB) SavePost(ctx context.Context, a redazione.Actor, p *Post) error {
 	if utf8.RuneCountInString(p.Text) > redazione.MaxTextRunes || strings.ContainsRune(p.Text, 0) || !utf8.ValidString(p.Text) {
 		return redazione.FieldError("text", "testo troppo lungo o con caratteri non ammessi")
 	}
+	p.Campaign = strings.TrimSpace(p.Campaign)
+	if utf8.RuneCountInString(p.Campaign) > 100 || strings.ContainsRune(p.Campaign, 0) {
+		return redazione.FieldError("campaign", "nome della campagna troppo lungo (massimo 100 caratteri)")
+	}
 	if utf8.RuneCountInString(p.Justification) > 1000 {
 		return redazione.FieldError("justification", "motivazione troppo lunga (massimo 1000 caratteri)")
 	}
@@ -284,17 +289,17 @@ func (db *DB) SavePost(ctx context.Context, a redazione.Actor, p *Post) error {
 		var err error
 		if p.ID == 0 {
 			p.Status = PostDraft
-			p.ID, err = tx.insert(ctx, `INSERT INTO posts (ente_id, desk_id, channel_id, text, status, scheduled_at, justification, holding_id, created_by, created_at, updated_at)
-			 VALUES (?, ?, ?, ?, 'draft', ?, ?, ?, ?, ?, ?)`, a.EnteID, p.DeskID, ch.ID, p.Text, ms(p.ScheduledAt), p.Justification, p.HoldingID, a.UserID, ms(now), ms(now))
+			p.ID, err = tx.insert(ctx, `INSERT INTO posts (ente_id, desk_id, channel_id, text, status, scheduled_at, justification, holding_id, campaign, created_by, created_at, updated_at)
+			 VALUES (?, ?, ?, ?, 'draft', ?, ?, ?, ?, ?, ?, ?)`, a.EnteID, p.DeskID, ch.ID, p.Text, ms(p.ScheduledAt), p.Justification, p.HoldingID, p.Campaign, a.UserID, ms(now), ms(now))
 			if err != nil {
 				return err
 			}
 			return appendPublication(ctx, tx, a.EnteID, p.ID, "created", a.UserID, now, logDetail(ch, p.Text))
 		}
 		err = tx.execOne(ctx, "pubblicazione modificabile", `UPDATE posts SET desk_id = ?, channel_id = ?, text = ?, scheduled_at = ?, justification = ?,
-		 holding_id = ?, status = 'draft', send_at = 0, approved_by = 0, error = '', updated_at = ?
+		 holding_id = ?, campaign = ?, status = 'draft', send_at = 0, approved_by = 0, error = '', updated_at = ?
 		 WHERE id = ? AND ente_id = ? AND status IN ('draft', 'pending', 'failed')`,
-			p.DeskID, ch.ID, p.Text, ms(p.ScheduledAt), p.Justification, p.HoldingID, ms(now), p.ID, a.EnteID)
+			p.DeskID, ch.ID, p.Text, ms(p.ScheduledAt), p.Justification, p.HoldingID, p.Campaign, ms(now), p.ID, a.EnteID)
 		if err != nil {
 			return err
 		}
@@ -605,4 +610,13 @@ func (db *DB) PublicationLog(ctx context.Context, a redazione.Actor, postID int6
 		}
 	}
 	return entries, brokenAt, nil
+}
+
+// Campaigns lists the campaigns and events the ente's posts belong to.
+func (db *DB) Campaigns(ctx context.Context, enteID int64) ([]string, error) {
+	return queryAll(ctx, db.reader(), func(s scanner) (string, error) {
+		var c string
+		err := s.Scan(&c)
+		return c, err
+	}, "SELECT DISTINCT campaign FROM posts WHERE ente_id = ? AND campaign <> '' ORDER BY campaign", enteID)
 }

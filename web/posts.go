@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/calendar"
@@ -19,6 +20,18 @@ import (
 // window, and recorded in the publication log.
 
 var _ = addCatalog(postsCatalog)
+
+var monthsIT = [...]string{"gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto", "settembre", "ottobre", "novembre", "dicembre"}
+
+func init() {
+	funcs["monthYear"] = func(lang string, t time.Time) string {
+		if lang == "en" {
+			return t.Format("January 2006")
+		}
+		return fmt.Sprintf("%s %d", monthsIT[t.Month()-1], t.Year())
+	}
+	funcs["inRome"] = func(t time.Time) time.Time { return t.In(calendar.Rome) }
+}
 
 type postsView struct {
 	Upcoming []*store.Post
@@ -67,6 +80,7 @@ type postView struct {
 	Log        []store.PublicationEntry
 	Broken     int64
 	Undo       int
+	Campaigns  []string
 }
 
 // postForm is the compose page of a new post.
@@ -134,6 +148,7 @@ func (s *Server) renderPost(w http.ResponseWriter, r *http.Request, u *session, 
 	if set, err := s.DB.PublishingSettings(ctx, u.Actor.EnteID); err == nil {
 		v.Undo = set.UndoSeconds
 	}
+	v.Campaigns, _ = s.DB.Campaigns(ctx, u.Actor.EnteID)
 	p.Data, p.Flash = v, flash
 	s.renderForm(w, r, "post", p, status, formErr)
 }
@@ -141,7 +156,7 @@ func (s *Server) renderPost(w http.ResponseWriter, r *http.Request, u *session, 
 // postFromForm reads a post's fields; the time is Rome's.
 func postFromForm(r *http.Request) (*store.Post, error) {
 	f := r.PostFormValue
-	p := &store.Post{DeskID: formInt(r, "desk"), ChannelID: formInt(r, "channel"), Text: f("text"), Justification: f("justification"), HoldingID: formInt(r, "holding")}
+	p := &store.Post{DeskID: formInt(r, "desk"), ChannelID: formInt(r, "channel"), Text: f("text"), Justification: f("justification"), HoldingID: formInt(r, "holding"), Campaign: f("campaign")}
 	if v := strings.TrimSpace(f("scheduled_at")); v != "" {
 		t, ok := parseLocal(v)
 		if !ok {
@@ -177,7 +192,7 @@ func (s *Server) savePost(w http.ResponseWriter, r *http.Request, u *session) {
 func (s *Server) renderPostFailed(w http.ResponseWriter, r *http.Request, u *session, post *store.Post, err error) {
 	if post.ID != 0 {
 		if old, gerr := s.DB.Post(r.Context(), u.Actor, post.ID); gerr == nil {
-			old.Text, old.DeskID, old.ChannelID, old.ScheduledAt, old.Justification = post.Text, post.DeskID, post.ChannelID, post.ScheduledAt, post.Justification
+			old.Text, old.DeskID, old.ChannelID, old.ScheduledAt, old.Justification, old.Campaign = post.Text, post.DeskID, post.ChannelID, post.ScheduledAt, post.Justification, post.Campaign
 			post = old
 		}
 	}
@@ -302,6 +317,11 @@ func (s *Server) deleteElectoralPeriod(w http.ResponseWriter, r *http.Request, u
 
 var postsCatalog = map[string][2]string{
 	"nav.posts":                {"Pubblicazioni", "Posts"},
+	"post.calendar":            {"Calendario editoriale", "Editorial calendar"},
+	"post.calendar.months":     {"Mesi", "Months"},
+	"post.calendar.prev":       {"mese precedente", "previous month"},
+	"post.calendar.next":       {"mese successivo", "next month"},
+	"post.campaign":            {"Campagna o evento (facoltativo)", "Campaign or event (optional)"},
 	"post.title":               {"Pubblicazioni istituzionali", "Institutional posts"},
 	"post.help":                {"Ogni post dell'ente si scrive qui: l'account di destinazione è sempre in evidenza, i controlli girano prima dell'invio, e c'è sempre un momento per annullare.", "Every post of the ente is written here: the account it goes to is always in plain sight, the checks run before sending, and there is always a moment to take it back."},
 	"post.new":                 {"Nuova pubblicazione", "New post"},
@@ -372,4 +392,74 @@ var postsCatalog = map[string][2]string{
 	"set.publish_approval.on":  {"Ogni pubblicazione va approvata", "Every post must be approved"},
 	"set.publish_approval.off": {"Non serve (salvo periodi elettorali)", "Not needed (except in electoral periods)"},
 	"set.publish_chat":         {"Canale o gruppo dove pubblicare (@nome o id; il bot deve esserne amministratore)", "Channel or group to publish in (@name or id; the bot must administer it)"},
+}
+
+// editorialDay is one day of the editorial calendar.
+type editorialDay struct {
+	Date    time.Time
+	InMonth bool
+	Today   bool
+	Posts   []*store.Post
+}
+
+type editorialView struct {
+	Month      time.Time
+	Prev, Next string
+	Weeks      [][]editorialDay
+	Days       []string
+	Campaign   string
+	Campaigns  []string
+}
+
+// calendarPage is the editorial calendar: a month of posts, scheduled and
+// published, by day, optionally of one campaign.
+func (s *Server) calendarPostsPage(w http.ResponseWriter, r *http.Request, u *session) {
+	lang := langOf(r)
+	p := s.page(r, u, translate(lang, "post.calendar"), "posts")
+	now := s.DB.Now().In(calendar.Rome)
+	month := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, calendar.Rome)
+	if m, err := time.ParseInLocation("2006-01", r.URL.Query().Get("mese"), calendar.Rome); err == nil {
+		month = m
+	}
+	v := &editorialView{Month: month, Prev: month.AddDate(0, -1, 0).Format("2006-01"), Next: month.AddDate(0, 1, 0).Format("2006-01"),
+		Campaign: r.URL.Query().Get("campagna")}
+	// Weeks from Monday.
+	start := month.AddDate(0, 0, -((int(month.Weekday()) + 6) % 7))
+	end := month.AddDate(0, 1, 0)
+	posts, err := s.DB.Posts(r.Context(), u.Actor, start, end.AddDate(0, 0, 7))
+	if err != nil {
+		s.fail(w, r, p, err)
+		return
+	}
+	byDay := map[string][]*store.Post{}
+	for _, x := range posts {
+		if v.Campaign != "" && x.Campaign != v.Campaign {
+			continue
+		}
+		at := x.SendAt
+		if at.IsZero() {
+			at = x.ScheduledAt
+		}
+		if at.IsZero() || x.Status == store.PostCancelled {
+			continue
+		}
+		k := at.In(calendar.Rome).Format("2006-01-02")
+		byDay[k] = append(byDay[k], x)
+	}
+	today := now.Format("2006-01-02")
+	for d := start; d.Before(end); {
+		var week []editorialDay
+		for range 7 {
+			k := d.Format("2006-01-02")
+			week = append(week, editorialDay{Date: d, InMonth: d.Month() == month.Month(), Today: k == today, Posts: byDay[k]})
+			d = d.AddDate(0, 0, 1)
+		}
+		v.Weeks = append(v.Weeks, week)
+	}
+	for _, n := range []int{1, 2, 3, 4, 5, 6, 0} {
+		v.Days = append(v.Days, calendar.DayNames[n])
+	}
+	v.Campaigns, _ = s.DB.Campaigns(r.Context(), u.Actor.EnteID)
+	p.Data = v
+	s.render(w, r, http.StatusOK, "posts_calendar", "", p)
 }

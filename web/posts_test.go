@@ -15,6 +15,7 @@ import (
 
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/auth"
+	"github.com/redazione/redazione/calendar"
 	"github.com/redazione/redazione/internal/testdb"
 	"github.com/redazione/redazione/store"
 )
@@ -224,5 +225,29 @@ func TestCrisisPage(t *testing.T) {
 	}
 	if code, page := cb.post("/crisi", url.Values{"on": {"false"}}); code != 200 || strings.Contains(page, `id="crisis-banner"`) {
 		t.Errorf("crisis off: %d", code)
+	}
+}
+
+// The editorial calendar shows a month of posts by day, by campaign.
+func TestEditorialCalendar(t *testing.T) {
+	e := start(t, testdb.Open(t, store.SQLite))
+	masto := e.account(redazione.ChannelMastodon, "@comune", map[string]string{"api_base_url": "https://social.example", "token": "MASTO"})
+	cb := e.login(e.newUser(e.ente, redazione.RoleCoordinator))
+	when := time.Now().AddDate(0, 0, 3).Truncate(time.Hour)
+	for _, c := range []struct{ text, campaign string }{{"Settimana della mobilità: domenica strade chiuse", "Settimana della mobilità"}, {"Nuovi orari della biblioteca", ""}} {
+		code, _ := cb.post("/pubblicazioni", url.Values{"channel": {fmt.Sprint(masto.ID)}, "desk": {fmt.Sprint(e.desks[0].ID)}, "action": {"submit"},
+			"text": {c.text}, "campaign": {c.campaign}, "scheduled_at": {when.In(calendar.Rome).Format("2006-01-02T15:04")}})
+		if code != 200 {
+			t.Fatalf("post %q: %d", c.text, code)
+		}
+	}
+	month := when.In(calendar.Rome).Format("2006-01")
+	code, page := cb.get("/pubblicazioni/calendario?mese=" + month)
+	if code != 200 || strings.Count(page, `class="cal-post`) != 2 || !strings.Contains(page, "Settimana della mobilità") {
+		t.Fatalf("calendar: %d, %d posts", code, strings.Count(page, `class="cal-post`))
+	}
+	_, page = cb.get("/pubblicazioni/calendario?mese=" + month + "&campagna=" + url.QueryEscape("Settimana della mobilità"))
+	if strings.Count(page, `class="cal-post`) != 1 {
+		t.Errorf("the campaign filter shows %d posts, want 1", strings.Count(page, `class="cal-post`))
 	}
 }

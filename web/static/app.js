@@ -11,8 +11,33 @@
       if (!el || !el.dataset.src) return;
       // Do not swap a form the operator is typing in.
       if (el.contains(document.activeElement) && /INPUT|TEXTAREA|SELECT/.test(document.activeElement.tagName)) return;
-      htmx.ajax('GET', el.dataset.src, { target: '#' + id, swap: 'outerHTML' });
+      var keep = focusKey(el);
+      var done = htmx.ajax('GET', el.dataset.src, { target: '#' + id, swap: 'outerHTML' });
+      // A live redraw keeps the keyboard focus where it was.
+      if (keep && done && done.then) done.then(function () { restoreFocus(keep); });
     }, 60);
+  }
+  // focusKey says where the focus is inside el, in a way that survives a
+  // redraw: the element's id, or its message and its place in it.
+  function focusKey(el) {
+    var a = document.activeElement;
+    if (!a || a === document.body || !el.contains(a)) return null;
+    if (a.id) return { id: a.id };
+    var li = a.closest && a.closest('li.msg');
+    if (!li || !li.id) return null;
+    var all = li.querySelectorAll('a, button');
+    return { li: li.id, index: Array.prototype.indexOf.call(all, a) };
+  }
+  function restoreFocus(k) {
+    if (document.activeElement && document.activeElement !== document.body) return; // the user moved on
+    var t = null;
+    if (k.id) t = document.getElementById(k.id);
+    else {
+      var li = document.getElementById(k.li);
+      var all = li ? li.querySelectorAll('a, button') : [];
+      t = all[k.index] || (li && li.querySelector('.msg-actions button'));
+    }
+    if (t) t.focus();
   }
   function announce(text) {
     var live = document.getElementById('live-status');
@@ -249,7 +274,9 @@ document.addEventListener('load', function (ev) {
   document.body.addEventListener('htmx:beforeRequest', function (e) {
     var form = e.detail.elt;
     var li = form && form.closest && form.closest('.msg-actions') && form.closest('li.msg');
-    msgID = li ? li.id : null;
+    // Only a hide or show sets it: a live redraw starting meanwhile must
+    // not make the focus forget where to go.
+    if (li) msgID = li.id;
   });
   document.body.addEventListener('htmx:afterSettle', function () {
     if (!msgID) return;
