@@ -62,6 +62,12 @@ type Publisher interface {
 	Publish(ctx context.Context, ch *redazione.Channel, postID int64, text string) (id, link string, err error)
 }
 
+// ImagePublisher posts an institutional post with an image and its
+// alternative text (where the platform keeps one).
+type ImagePublisher interface {
+	PublishImage(ctx context.Context, ch *redazione.Channel, postID int64, text string, img File, alt string) (id, link string, err error)
+}
+
 // Hider hides a citizen's public comment on the platform, or shows it again
 // (Facebook and Instagram allow it on the ente's own posts; Mastodon does
 // not for others' statuses).

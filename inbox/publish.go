@@ -40,9 +40,25 @@ func (s *Service) sendPost(ctx context.Context, p *store.Post) (link, id string,
 	if !ok || !store.Publishable(ch) {
 		return "", "", errors.New("su questo account non si può pubblicare")
 	}
-	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
 	defer cancel()
-	id, link, err = pub.Publish(ctx, ch, p.ID, p.Text)
+	if p.ImageKey != "" {
+		ip, ok := pub.(channel.ImagePublisher)
+		if !ok || s.Blobs == nil {
+			return "", "", errors.New("su questo account non si pubblicano immagini")
+		}
+		f, err := s.Blobs.Open(p.ImageKey)
+		if err != nil {
+			return "", "", fmt.Errorf("l'immagine non è più disponibile: %w", err)
+		}
+		size := int64(-1)
+		if st, err := f.Stat(); err == nil {
+			size = st.Size()
+		}
+		id, link, err = ip.PublishImage(ctx, ch, p.ID, p.Text, channel.File{Name: p.ImageName, ContentType: p.ImageType, Size: size, Body: f}, p.AltText)
+	} else {
+		id, link, err = pub.Publish(ctx, ch, p.ID, p.Text)
+	}
 	if err != nil {
 		// Channel errors are written to be shown, without secrets.
 		return "", "", fmt.Errorf("%v (controlla sulla piattaforma prima di riprovare)", err)

@@ -140,6 +140,41 @@ func Check(text string, day calendar.Date, justified bool, r Rules) []Finding {
 	return out
 }
 
+// MaxCaption is the longest text Telegram takes with a photo.
+const MaxCaption = 1024
+
+// ImageType reports whether a post may carry an image of this type.
+func ImageType(contentType string) bool {
+	switch contentType {
+	case "image/jpeg", "image/png", "image/gif", "image/webp":
+		return true
+	}
+	return false
+}
+
+// CheckImage checks the alternative text of a post's image: people who
+// cannot see it hear it instead (L. 4/2004, WCAG 2.1 1.1.1).
+func CheckImage(name, alt string) []Finding {
+	alt = strings.TrimSpace(alt)
+	base := strings.TrimSuffix(name, "."+lastExt(name))
+	switch {
+	case alt == "":
+		return []Finding{{Check: "alt_text", Level: Block, Message: "l'immagine non ha il testo alternativo: descrivila per chi non la vede"}}
+	case strings.EqualFold(alt, name) || strings.EqualFold(alt, base):
+		return []Finding{{Check: "alt_text", Level: Block, Message: "il testo alternativo è il nome del file: descrivi che cosa mostra l'immagine"}}
+	case utf8.RuneCountInString(alt) < 15:
+		return []Finding{{Check: "alt_text", Level: Warn, Message: "il testo alternativo è molto breve: dice davvero che cosa mostra l'immagine?"}}
+	}
+	return nil
+}
+
+func lastExt(name string) string {
+	if i := strings.LastIndex(name, "."); i >= 0 {
+		return name[i+1:]
+	}
+	return ""
+}
+
 // Blocks reports whether findings stop a post.
 func Blocks(fs []Finding) bool {
 	for _, f := range fs {

@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -156,7 +157,7 @@ func (s *Server) renderPost(w http.ResponseWriter, r *http.Request, u *session, 
 // postFromForm reads a post's fields; the time is Rome's.
 func postFromForm(r *http.Request) (*store.Post, error) {
 	f := r.PostFormValue
-	p := &store.Post{DeskID: formInt(r, "desk"), ChannelID: formInt(r, "channel"), Text: f("text"), Justification: f("justification"), HoldingID: formInt(r, "holding"), Campaign: f("campaign")}
+	p := &store.Post{DeskID: formInt(r, "desk"), ChannelID: formInt(r, "channel"), Text: f("text"), Justification: f("justification"), HoldingID: formInt(r, "holding"), Campaign: f("campaign"), AltText: f("alt_text")}
 	if v := strings.TrimSpace(f("scheduled_at")); v != "" {
 		t, ok := parseLocal(v)
 		if !ok {
@@ -175,6 +176,9 @@ func (s *Server) savePost(w http.ResponseWriter, r *http.Request, u *session) {
 		post.ID = id
 	}
 	if err == nil {
+		err = s.postImage(r, u, post)
+	}
+	if err == nil {
 		err = s.DB.SavePost(r.Context(), u.Actor, post)
 	}
 	if err != nil {
@@ -188,11 +192,69 @@ func (s *Server) savePost(w http.ResponseWriter, r *http.Request, u *session) {
 	http.Redirect(w, r, fmt.Sprintf("/pubblicazioni/%d?salvata=1", post.ID), http.StatusSeeOther)
 }
 
+// postImage keeps a new image in the blob store (its type read from the
+// content), or the post's image unless the author removes it.
+func (s *Server) postImage(r *http.Request, u *session, post *store.Post) error {
+	if post.ID != 0 && r.PostFormValue("remove_image") != "on" {
+		if old, err := s.DB.Post(r.Context(), u.Actor, post.ID); err == nil {
+			post.ImageKey, post.ImageName, post.ImageType = old.ImageKey, old.ImageName, old.ImageType
+		}
+	}
+	if r.MultipartForm == nil || len(r.MultipartForm.File["image"]) == 0 {
+		return nil
+	}
+	if s.Blobs == nil {
+		return redazione.FieldError("image", "questo server non conserva file")
+	}
+	h := r.MultipartForm.File["image"][0]
+	if h.Size == 0 {
+		return nil
+	}
+	f, err := h.Open()
+	if err != nil {
+		return redazione.FieldError("image", "immagine non leggibile")
+	}
+	defer f.Close()
+	b, err := s.Blobs.Put(f, s.Inbox.FileLimit())
+	if err != nil {
+		return redazione.FieldError("image", "immagine non conservata: %s", s.Inbox.TooLarge())
+	}
+	if !publish.ImageType(b.ContentType) {
+		return redazione.FieldError("image", "l'immagine deve essere JPEG, PNG, GIF o WebP")
+	}
+	post.ImageKey, post.ImageName, post.ImageType = b.Key, safeFileName(h.Filename), b.ContentType
+	return nil
+}
+
+// postImagePage serves a post's image to those who see the post.
+func (s *Server) postImagePage(w http.ResponseWriter, r *http.Request, u *session) {
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	post, err := s.DB.Post(r.Context(), u.Actor, id)
+	if err == nil && (post.ImageKey == "" || s.Blobs == nil) {
+		err = redazione.Errorf(redazione.ENOTFOUND, "immagine non trovata")
+	}
+	if err != nil {
+		s.fail(w, r, s.page(r, u, "", "posts"), err)
+		return
+	}
+	f, err := s.Blobs.Open(post.ImageKey)
+	if err != nil {
+		s.fail(w, r, s.page(r, u, "", "posts"), redazione.Errorf(redazione.ENOTFOUND, "immagine non trovata"))
+		return
+	}
+	defer f.Close()
+	w.Header().Set("Content-Type", post.ImageType)
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Cache-Control", "private, max-age=3600")
+	io.Copy(w, f)
+}
+
 // renderPostFailed shows the form again with what was typed.
 func (s *Server) renderPostFailed(w http.ResponseWriter, r *http.Request, u *session, post *store.Post, err error) {
 	if post.ID != 0 {
 		if old, gerr := s.DB.Post(r.Context(), u.Actor, post.ID); gerr == nil {
 			old.Text, old.DeskID, old.ChannelID, old.ScheduledAt, old.Justification, old.Campaign = post.Text, post.DeskID, post.ChannelID, post.ScheduledAt, post.Justification, post.Campaign
+			old.AltText = post.AltText
 			post = old
 		}
 	}
@@ -321,6 +383,11 @@ var postsCatalog = map[string][2]string{
 	"post.calendar.months":     {"Mesi", "Months"},
 	"post.calendar.prev":       {"mese precedente", "previous month"},
 	"post.calendar.next":       {"mese successivo", "next month"},
+	"post.image":               {"Immagine (facoltativa: JPEG, PNG, GIF o WebP)", "Image (optional: JPEG, PNG, GIF or WebP)"},
+	"post.image.current":       {"Immagine della pubblicazione", "The post's image"},
+	"post.image.remove":        {"Togli l'immagine", "Remove the image"},
+	"post.alt":                 {"Testo alternativo dell'immagine (obbligatorio con un'immagine)", "Alternative text of the image (required with an image)"},
+	"post.alt.help":            {"Descrivi che cosa mostra l'immagine per chi non può vederla: lo leggono i lettori di schermo.", "Describe what the image shows for people who cannot see it: screen readers read it."},
 	"post.campaign":            {"Campagna o evento (facoltativo)", "Campaign or event (optional)"},
 	"post.title":               {"Pubblicazioni istituzionali", "Institutional posts"},
 	"post.help":                {"Ogni post dell'ente si scrive qui: l'account di destinazione è sempre in evidenza, i controlli girano prima dell'invio, e c'è sempre un momento per annullare.", "Every post of the ente is written here: the account it goes to is always in plain sight, the checks run before sending, and there is always a moment to take it back."},

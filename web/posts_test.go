@@ -1,7 +1,10 @@
 package web_test
 
 import (
+	"bytes"
+	"encoding/base64"
 	"encoding/json"
+	"mime/multipart"
 	"fmt"
 	"io"
 	"net/http"
@@ -41,13 +44,33 @@ func newPlatforms(t *testing.T) *platforms {
 	}
 	p.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body)) // a multipart upload is read again below
 		var m map[string]any
 		json.Unmarshal(body, &m)
 		p.mu.Lock()
 		defer p.mu.Unlock()
 		switch {
+		case r.Method == "POST" && r.URL.Path == "/api/v2/media" && r.Header.Get("Authorization") == "Bearer MASTO":
+			// Mastodon processes images after answering 202 (documented for /api/v2/media).
+			r.ParseMultipartForm(1 << 20)
+			_, hasFile := r.MultipartForm.File["file"]
+			p.posts = append(p.posts, fmt.Sprintf("mastodon media: %s (file %v)", r.FormValue("description"), hasFile))
+			w.WriteHeader(http.StatusAccepted)
+			w.Write([]byte(`{"id":"22348641","type":"image","url":null,"description":"` + r.FormValue("description") + `"}`))
+		case r.Method == "GET" && r.URL.Path == "/api/v1/media/22348641":
+			w.Write([]byte(`{"id":"22348641","type":"image","url":"https://files.social.example/media/22348641.png"}`))
+		case r.Method == "POST" && r.URL.Path == "/botTG-TOKEN/sendPhoto":
+			r.ParseMultipartForm(1 << 20)
+			_, hasFile := r.MultipartForm.File["photo"]
+			p.posts = append(p.posts, fmt.Sprintf("telegram photo %s: %s (file %v)", r.FormValue("chat_id"), r.FormValue("caption"), hasFile))
+			w.Write(read("../channel/telegram/testdata/send_photo_ok.json"))
+		case r.Method == "POST" && r.URL.Path == "/v21.0/546349135390552/photos" && r.Header.Get("Authorization") == "Bearer FB-TOKEN":
+			r.ParseMultipartForm(1 << 20)
+			_, hasFile := r.MultipartForm.File["source"]
+			p.posts = append(p.posts, fmt.Sprintf("facebook photo: %s [alt: %s] (file %v)", r.FormValue("message"), r.FormValue("alt_text_custom"), hasFile))
+			w.Write([]byte(`{"id": "1116692661689262", "post_id": "546349135390552_1116692661689263"}`))
 		case r.Method == "POST" && r.URL.Path == "/api/v1/statuses" && r.Header.Get("Authorization") == "Bearer MASTO":
-			p.posts = append(p.posts, fmt.Sprintf("mastodon: %s (%s)", m["status"], m["visibility"]))
+			p.posts = append(p.posts, fmt.Sprintf("mastodon: %s (%s)%s", m["status"], m["visibility"], mediaIDs(m)))
 			p.keys = append(p.keys, r.Header.Get("Idempotency-Key"))
 			w.Write(read("../channel/mastodon/testdata/status_ok.json"))
 		case r.Method == "POST" && r.URL.Path == "/botTG-TOKEN/sendMessage":
@@ -249,5 +272,93 @@ func TestEditorialCalendar(t *testing.T) {
 	_, page = cb.get("/pubblicazioni/calendario?mese=" + month + "&campagna=" + url.QueryEscape("Settimana della mobilità"))
 	if strings.Count(page, `class="cal-post`) != 1 {
 		t.Errorf("the campaign filter shows %d posts, want 1", strings.Count(page, `class="cal-post`))
+	}
+}
+
+func mediaIDs(m map[string]any) string {
+	if ids, ok := m["media_ids"].([]any); ok && len(ids) > 0 {
+		return fmt.Sprintf(" media %v", ids)
+	}
+	return ""
+}
+
+// postMultipart posts a form with a file, as the browser does.
+func (b *browser) postMultipart(path string, form url.Values, field, name string, content []byte) (int, string) {
+	b.e.t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	form.Set("csrf", b.csrf)
+	for k, vs := range form {
+		for _, v := range vs {
+			mw.WriteField(k, v)
+		}
+	}
+	fw, _ := mw.CreateFormFile(field, name)
+	fw.Write(content)
+	mw.Close()
+	req, _ := http.NewRequest("POST", b.e.srv.URL+path, &buf)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Origin", b.e.srv.URL)
+	resp, err := b.c.Do(req)
+	if err != nil {
+		b.e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
+// A post with an image needs its alternative text (not the file name); it
+// goes out with the image, and the text alternative where the platform
+// keeps one.
+func TestPublishingImagesWithAltText(t *testing.T) {
+	e := start(t, testdb.Open(t, store.SQLite))
+	plat := newPlatforms(t)
+	masto := e.account(redazione.ChannelMastodon, "@comune", map[string]string{"api_base_url": plat.srv.URL, "token": "MASTO"})
+	fb := e.account(redazione.ChannelMessenger, "Pagina del Comune", map[string]string{"page_id": "546349135390552", "token": "FB-TOKEN",
+		"app_secret": "s", "verify_token": "v", "api_base_url": plat.srv.URL, "api_version": "v21.0"})
+	tg := e.account(redazione.ChannelTelegram, "Canale del Comune", map[string]string{"token": "TG-TOKEN", "api_base_url": plat.srv.URL, "publish_chat": "@comune"})
+	cb := e.login(e.newUser(e.ente, redazione.RoleCoordinator))
+	png, _ := base64.StdEncoding.DecodeString("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
+	form := func(ch *redazione.Channel, text, alt string) url.Values {
+		return url.Values{"channel": {fmt.Sprint(ch.ID)}, "desk": {fmt.Sprint(e.desks[0].ID)}, "action": {"submit"}, "text": {text}, "alt_text": {alt}}
+	}
+	if code, page := cb.postMultipart("/pubblicazioni", form(masto, "La nuova piazza", ""), "image", "piazza.png", png); code != 422 || !strings.Contains(page, "non ha il testo alternativo") {
+		t.Errorf("an image without alternative text: %d", code)
+	}
+	if code, page := cb.postMultipart("/pubblicazioni", form(masto, "La nuova piazza", "piazza.png"), "image", "piazza.png", png); code != 422 || !strings.Contains(page, "è il nome del file") {
+		t.Errorf("the file name as alternative text: %d", code)
+	}
+	if code, page := cb.postMultipart("/pubblicazioni", form(masto, "La nuova piazza", "x"), "image", "doc.txt", []byte("non un'immagine")); code != 400 || !strings.Contains(page, "JPEG, PNG, GIF o WebP") {
+		t.Errorf("a text file as image: %d", code)
+	}
+	alt := "La piazza del Municipio rinnovata, con le nuove panchine e gli alberi"
+	for _, ch := range []*redazione.Channel{masto, fb, tg} {
+		if code, page := cb.postMultipart("/pubblicazioni", form(ch, "Inaugurata la nuova piazza del Municipio", alt), "image", "piazza.png", png); code != 200 || !strings.Contains(page, "Parte alle") {
+			t.Fatalf("post with image on %s: %d", ch.Kind, code)
+		}
+	}
+	// The drafts with the refused images were kept: cancel them so only the three go.
+	posts, _ := e.db.Posts(t.Context(), redazione.SystemActor(e.ente.ID), time.Time{}, time.Now().AddDate(1, 0, 0))
+	for _, p := range posts {
+		if p.Status == store.PostDraft {
+			e.db.CancelPost(t.Context(), redazione.SystemActor(e.ente.ID), p.ID)
+		}
+	}
+	e.db.SetNow(func() time.Time { return time.Now().Add(2 * time.Minute) })
+	defer e.db.SetNow(time.Now)
+	if n, err := e.app.Inbox.PublishDue(t.Context()); n != 3 || err != nil {
+		t.Fatalf("published %d, %v; want 3", n, err)
+	}
+	got := strings.Join(plat.published(), "\n")
+	for _, want := range []string{
+		"mastodon media: " + alt + " (file true)",
+		"mastodon: Inaugurata la nuova piazza del Municipio (public) media [22348641]",
+		"facebook photo: Inaugurata la nuova piazza del Municipio [alt: " + alt + "] (file true)",
+		"telegram photo @comune: Inaugurata la nuova piazza del Municipio (file true)",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("not sent: %q\ngot:\n%s", want, got)
+		}
 	}
 }

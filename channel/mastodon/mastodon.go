@@ -360,3 +360,74 @@ func statusVisibility(ctx context.Context, client *http.Client, ch *redazione.Ch
 	}
 	return ""
 }
+
+// PublishImage uploads the image with its description (Mastodon shows it
+// as the image's alternative text), waits for Mastodon to process it, and
+// posts the status with it.
+func (s Sender) PublishImage(ctx context.Context, ch *redazione.Channel, postID int64, text string, img channel.File, alt string) (string, string, error) {
+	if ch.Settings["token"] == "" || base(ch) == "" {
+		img.Body.Close()
+		return "", "", jobs.Permanent{Err: errors.New("il canale Mastodon non ha token o api_base_url")}
+	}
+	client := s.Client
+	if client == nil {
+		client = &http.Client{Timeout: 60 * time.Second}
+	}
+	ct, body := channel.Multipart([]string{"description", alt}, "file", img)
+	var media struct {
+		ID  string  `json:"id"`
+		URL *string `json:"url"`
+	}
+	status, err := mastodonCall(ctx, client, ch, http.MethodPost, "/api/v2/media", ct, body, &media)
+	if err != nil {
+		return "", "", err
+	}
+	// 202: still processing; the status can use it once it has its URL.
+	for i := 0; status == http.StatusAccepted || media.URL == nil; i++ {
+		if i == 20 {
+			return "", "", errors.New("Mastodon non ha finito di elaborare l'immagine")
+		}
+		select {
+		case <-ctx.Done():
+			return "", "", ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
+		if status, err = mastodonCall(ctx, client, ch, http.MethodGet, "/api/v1/media/"+url.PathEscape(media.ID), "", nil, &media); err != nil {
+			return "", "", err
+		}
+		if status == http.StatusOK && media.URL != nil {
+			break
+		}
+	}
+	return postStatus(ctx, client, ch, map[string]any{"status": text, "visibility": "public", "media_ids": []string{media.ID}},
+		fmt.Sprintf("redazione-post-%d", postID), "la pubblicazione")
+}
+
+// mastodonCall is one API call answered with JSON; it returns the status.
+func mastodonCall(ctx context.Context, client *http.Client, ch *redazione.Channel, method, path, contentType string, body io.Reader, out any) (int, error) {
+	req, err := http.NewRequestWithContext(ctx, method, base(ch)+path, body)
+	if err != nil {
+		if c, ok := body.(io.Closer); ok {
+			c.Close()
+		}
+		return 0, jobs.Permanent{Err: errors.New("indirizzo dell'istanza Mastodon non valido")}
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	req.Header.Set("Authorization", "Bearer "+ch.Settings["token"])
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, fmt.Errorf("istanza Mastodon non raggiungibile (%s)", req.URL.Host)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 256<<10))
+	if resp.StatusCode >= 300 {
+		var e struct {
+			Error string `json:"error"`
+		}
+		json.Unmarshal(raw, &e)
+		return resp.StatusCode, jobs.Permanent{Err: fmt.Errorf("Mastodon ha rifiutato l'immagine: %s %s", resp.Status, e.Error)}
+	}
+	return resp.StatusCode, json.Unmarshal(raw, out)
+}

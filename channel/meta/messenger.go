@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/channel"
 	"github.com/redazione/redazione/jobs"
 	"github.com/redazione/redazione/store"
 )
@@ -170,4 +171,27 @@ func (s MessengerSender) Publish(ctx context.Context, ch *redazione.Channel, pos
 		return "", "", err
 	}
 	return r.ID, "https://www.facebook.com/" + url.PathEscape(r.ID), nil
+}
+
+// PublishImage posts a photo with its message on the Page
+// (POST /{page-id}/photos), with its alternative text (alt_text_custom).
+func (s MessengerSender) PublishImage(ctx context.Context, ch *redazione.Channel, postID int64, text string, img channel.File, alt string) (string, string, error) {
+	pageID := ch.Settings["page_id"]
+	if pageID == "" {
+		img.Body.Close()
+		return "", "", jobs.Permanent{Err: errors.New("il canale non ha page_id")}
+	}
+	ct, body := channel.Multipart([]string{"message", text, "alt_text_custom", alt}, "source", img)
+	var r struct {
+		ID     string `json:"id"`
+		PostID string `json:"post_id"`
+	}
+	if err := graphRequest(ctx, s.Client, ch, http.MethodPost, url.PathEscape(pageID)+"/photos", ct, body, &r, "Facebook"); err != nil {
+		return "", "", err
+	}
+	id := r.PostID
+	if id == "" {
+		id = r.ID
+	}
+	return id, "https://www.facebook.com/" + url.PathEscape(id), nil
 }

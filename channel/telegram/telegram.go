@@ -500,3 +500,29 @@ func (s Sender) Publish(ctx context.Context, ch *redazione.Channel, postID int64
 	}
 	return id, link, nil
 }
+
+// PublishImage posts a photo with its caption in the publishing chat.
+// Telegram keeps no alternative text.
+func (s Sender) PublishImage(ctx context.Context, ch *redazione.Channel, postID int64, text string, img channel.File, alt string) (string, string, error) {
+	chat := strings.TrimSpace(ch.Settings["publish_chat"])
+	base, token, err := endpoint(ch)
+	if err == nil && chat == "" {
+		err = jobs.Permanent{Err: errors.New("il canale Telegram non ha publish_chat (dove pubblicare)")}
+	}
+	if err != nil {
+		img.Body.Close()
+		return "", "", err
+	}
+	ct, body := channel.Multipart([]string{"chat_id", chat, "caption", text}, "photo", img)
+	var m struct {
+		MessageID int64 `json:"message_id"`
+	}
+	if err := s.callResult(ctx, base, token, "sendPhoto", ct, body, &m); err != nil {
+		return "", "", err
+	}
+	id, link := strconv.FormatInt(m.MessageID, 10), ""
+	if strings.HasPrefix(chat, "@") {
+		link = "https://t.me/" + strings.TrimPrefix(chat, "@") + "/" + id
+	}
+	return id, link, nil
+}
