@@ -57,17 +57,17 @@ type Post struct {
 	Campaign      string    // the campaign or event it belongs to (editorial calendar)
 	// An image (in the blob store) and its alternative text.
 	ImageKey, ImageName, ImageType, AltText string
-	NeedsApproval bool
-	CreatedBy     int64
-	CreatedByName string
-	ApprovedBy    int64
-	ApproverName  string
-	ExternalID    string
-	URL           string
-	Error         string
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
-	PublishedAt   time.Time
+	NeedsApproval                           bool
+	CreatedBy                               int64
+	CreatedByName                           string
+	ApprovedBy                              int64
+	ApproverName                            string
+	ExternalID                              string
+	URL                                     string
+	Error                                   string
+	CreatedAt                               time.Time
+	UpdatedAt                               time.Time
+	PublishedAt                             time.Time
 }
 
 // PublishingSettings are the ente's rules for posts.

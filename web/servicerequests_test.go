@@ -30,7 +30,7 @@ func TestReportFromConversationFollowedUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	res, err := e.db.Ingest(ctx, e.api, store.Inbound{ExternalID: "lamp-1", ContactID: "sara", ContactName: "Cittadino sara",
-		Text: "Il lampione davanti al civico 12 di via Verdi è spento da una settimana",
+		Text:        "Il lampione davanti al civico 12 di via Verdi è spento da una settimana",
 		Attachments: []store.InboundAttachment{{Name: "lampione.png", ContentType: b.ContentType, Size: b.Size, BlobKey: b.Key}}})
 	if err != nil {
 		t.Fatal(err)
