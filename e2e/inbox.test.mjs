@@ -635,7 +635,9 @@ describe('Redazione: web chat and live inbox', { timeout: 300_000 }, () => {
     await scanA11y(operator, 'the publishing rules page');
     await operator.goto(`${base}/pubblicazioni/nuova`);
     await operator.getByLabel(new RegExp(escapeRe(POST_ACCOUNT))).check();
-    await operator.getByLabel('Testo').fill(`Il bando è online: http://www.comune.example.it/bando (${run})`);
+    await operator.getByLabel('Testo', { exact: true }).fill(`Il bando è online: http://www.comune.example.it/bando (${run})`);
+    await operator.getByLabel(/^Immagine/).setInputFiles({ name: 'bando.png', mimeType: 'image/png', buffer: Buffer.from(PNG_1PX, 'base64') });
+    await operator.getByLabel(/Testo alternativo/).fill('Il manifesto del bando per i contributi alle associazioni');
     await scanA11y(operator, 'the new post form');
     await operator.getByRole('button', { name: 'Verifica e invia' }).click();
     await operator.getByText(/non è sicuro \(http\)/).waitFor({ timeout: TIMEOUT });
@@ -644,6 +646,9 @@ describe('Redazione: web chat and live inbox', { timeout: 300_000 }, () => {
     await operator.locator('label[for=post-checked]').click();
     await operator.getByRole('button', { name: 'Verifica e invia' }).click();
     await operator.locator('#post-send-at').waitFor({ timeout: TIMEOUT });
+    const img = operator.getByRole('img', { name: 'Il manifesto del bando per i contributi alle associazioni' });
+    await img.waitFor({ timeout: TIMEOUT });
+    assert.equal(await img.evaluate((el) => el.complete && el.naturalWidth), 1, 'the post image is not served');
     await scanA11y(operator, 'a scheduled post in its undo window');
     await operator.getByRole('button', { name: 'Annulla la pubblicazione' }).click();
     await operator.locator('#post-status', { hasText: 'annullata' }).waitFor({ timeout: TIMEOUT });

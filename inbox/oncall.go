@@ -83,11 +83,12 @@ type spikes struct {
 	mu      sync.Mutex
 	counts  map[int64]map[int64]int // ente -> minute -> messages
 	alerted map[int64]time.Time     // ente -> last alert
+	pruned  map[int64]int64         // ente -> minute of the last pruning
 }
 
 func (s *Service) countMessage(enteID int64, at time.Time) {
 	s.spikeOnce.Do(func() {
-		s.spikes = &spikes{counts: map[int64]map[int64]int{}, alerted: map[int64]time.Time{}}
+		s.spikes = &spikes{counts: map[int64]map[int64]int{}, alerted: map[int64]time.Time{}, pruned: map[int64]int64{}}
 	})
 	sp := s.spikes
 	sp.mu.Lock()
@@ -99,10 +100,13 @@ func (s *Service) countMessage(enteID int64, at time.Time) {
 	}
 	min := at.Unix() / 60
 	m[min]++
-	// keep a day at most
-	for k := range m {
-		if k < min-1440 {
-			delete(m, k)
+	// Keep a day at most, pruned once a minute: this runs on every message.
+	if sp.pruned[enteID] != min {
+		sp.pruned[enteID] = min
+		for k := range m {
+			if k < min-1440 {
+				delete(m, k)
+			}
 		}
 	}
 }
