@@ -59,6 +59,9 @@ const (
 	RepeatThreshold = 3
 	// RepeatWindow is the year §8.2 counts requests in.
 	RepeatWindow = 365
+	// OppositionDays: access granted over the controinteressati's
+	// opposition goes out no earlier than this after the decision (art. 5 c. 6).
+	OppositionDays = 15
 	// SoonDays: a pending request due within this many days is "in scadenza".
 	SoonDays = 5
 )

@@ -37,6 +37,7 @@ type AccessRequest struct {
 	ConversationID int64 // the conversation the request came from, if any
 
 	Counterparties bool // controinteressati notified
+	Opposed        bool // and they opposed
 	SuspendedDays  int  // days the term stayed suspended for them (≤ 10)
 	DueOn          string
 
@@ -54,6 +55,20 @@ type AccessRequest struct {
 	AppealOutcome string
 
 	CreatedAt, UpdatedAt time.Time
+}
+
+// ReleaseOn is the first day the documents may go to the requester when
+// access is granted over the controinteressati's opposition: 15 days after
+// the decision (d.lgs. 33/2013 art. 5 c. 6); "" when it does not apply.
+func (r *AccessRequest) ReleaseOn() string {
+	if !r.Opposed || r.DecidedOn == "" || (r.Outcome != accesso.Accolta && r.Outcome != accesso.RifiutoParziale) {
+		return ""
+	}
+	d, err := calendar.ParseDate(r.DecidedOn)
+	if err != nil {
+		return ""
+	}
+	return accesso.AddDays(d, accesso.OppositionDays).String()
 }
 
 // Number is the register number, as people quote it.
@@ -107,7 +122,7 @@ type AccessFilter struct {
 }
 
 const accessColumns = `id, desk_id, year, seq, kind, received_on, protocol, subject, document,
- requester_name, requester_address, COALESCE(conversation_id, 0), counterparties, suspended_days, due_on,
+ requester_name, requester_address, COALESCE(conversation_id, 0), counterparties, opposed, suspended_days, due_on,
  outcome, decided_on, reason, review_on, review_due_on, review_outcome, review_decided_on, review_reason,
  appeal_on, appeal_outcome, created_at, updated_at`
 
@@ -115,7 +130,7 @@ func scanAccess(s scanner) (*AccessRequest, error) {
 	var r AccessRequest
 	var created, updated int64
 	err := s.Scan(&r.ID, &r.DeskID, &r.Year, &r.Seq, &r.Kind, &r.ReceivedOn, &r.Protocol, &r.Subject, &r.Document,
-		&r.RequesterName, &r.RequesterAddress, &r.ConversationID, &r.Counterparties, &r.SuspendedDays, &r.DueOn,
+		&r.RequesterName, &r.RequesterAddress, &r.ConversationID, &r.Counterparties, &r.Opposed, &r.SuspendedDays, &r.DueOn,
 		&r.Outcome, &r.DecidedOn, &r.Reason, &r.ReviewOn, &r.ReviewDueOn, &r.ReviewOutcome, &r.ReviewDecidedOn, &r.ReviewReason,
 		&r.AppealOn, &r.AppealOutcome, &created, &updated)
 	if err != nil {
@@ -246,7 +261,7 @@ func checkAccess(r *AccessRequest, cal *calendar.Calendar) (docKey string, err e
 		return "", redazione.FieldError("suspended_days", "la sospensione per i controinteressati va da 0 a %d giorni", accesso.MaxSuspension)
 	}
 	if !r.Counterparties {
-		r.SuspendedDays = 0
+		r.SuspendedDays, r.Opposed = 0, false
 	}
 	// Every later date is on or after the one it follows.
 	after := func(field, value, label string, not calendar.Date) (calendar.Date, error) {
@@ -384,12 +399,12 @@ func (db *DB) CreateAccessRequest(ctx context.Context, a redazione.Actor, r *Acc
 				conv = r.ConversationID
 			}
 			r.ID, err = tx.insert(ctx, `INSERT INTO access_requests (ente_id, desk_id, year, seq, kind, received_on, protocol, subject, document, document_key,
-			 requester_name, requester_address, requester_key, conversation_id, counterparties, suspended_days, due_on,
+			 requester_name, requester_address, requester_key, conversation_id, counterparties, opposed, suspended_days, due_on,
 			 outcome, decided_on, reason, review_on, review_due_on, review_outcome, review_decided_on, review_reason, appeal_on, appeal_outcome,
 			 created_by, created_at, updated_at)
-			 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 				a.EnteID, r.DeskID, r.Year, r.Seq, r.Kind, r.ReceivedOn, r.Protocol, r.Subject, r.Document, key,
-				r.RequesterName, r.RequesterAddress, who, conv, r.Counterparties, r.SuspendedDays, r.DueOn,
+				r.RequesterName, r.RequesterAddress, who, conv, r.Counterparties, r.Opposed, r.SuspendedDays, r.DueOn,
 				r.Outcome, r.DecidedOn, r.Reason, r.ReviewOn, r.ReviewDueOn, r.ReviewOutcome, r.ReviewDecidedOn, r.ReviewReason, r.AppealOn, r.AppealOutcome,
 				a.UserID, ms(now), ms(now))
 			if err != nil {
@@ -433,10 +448,10 @@ func (db *DB) UpdateAccessRequest(ctx context.Context, a redazione.Actor, r *Acc
 			return err
 		}
 		if err := tx.execOne(ctx, "richiesta di accesso", `UPDATE access_requests SET kind = ?, received_on = ?, protocol = ?, subject = ?, document = ?, document_key = ?,
-		 requester_name = ?, requester_address = ?, requester_key = ?, counterparties = ?, suspended_days = ?, due_on = ?,
+		 requester_name = ?, requester_address = ?, requester_key = ?, counterparties = ?, opposed = ?, suspended_days = ?, due_on = ?,
 		 outcome = ?, decided_on = ?, reason = ?, review_on = ?, review_due_on = ?, review_outcome = ?, review_decided_on = ?, review_reason = ?,
 		 appeal_on = ?, appeal_outcome = ?, updated_at = ? WHERE id = ? AND ente_id = ?`,
-			r.Kind, r.ReceivedOn, r.Protocol, r.Subject, r.Document, key, r.RequesterName, r.RequesterAddress, who, r.Counterparties, r.SuspendedDays, r.DueOn,
+			r.Kind, r.ReceivedOn, r.Protocol, r.Subject, r.Document, key, r.RequesterName, r.RequesterAddress, who, r.Counterparties, r.Opposed, r.SuspendedDays, r.DueOn,
 			r.Outcome, r.DecidedOn, r.Reason, r.ReviewOn, r.ReviewDueOn, r.ReviewOutcome, r.ReviewDecidedOn, r.ReviewReason,
 			r.AppealOn, r.AppealOutcome, ms(now), r.ID, a.EnteID); err != nil {
 			return err

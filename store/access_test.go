@@ -328,3 +328,34 @@ func TestPublicAccessRegister(t *testing.T) {
 		}
 	})
 }
+
+// Access granted over the controinteressati's opposition: the documents go
+// out no earlier than 15 days after the decision.
+func TestAccessReleaseAfterOpposition(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		useClock(db, t0)
+		o := newOffice(t, db, "roma")
+		r := o.access(t, o.as(o.mario), store.AccessRequest{DeskID: o.desks["contatti"].ID, Kind: accesso.CivicoGeneralizzato, ReceivedOn: "2026-03-02",
+			Subject: "Progetto del parcheggio interrato", Counterparties: true, Opposed: true, SuspendedDays: 10})
+		r.Outcome, r.DecidedOn = accesso.Accolta, "2026-03-20"
+		if err := db.UpdateAccessRequest(ctx, o.as(o.mario), r); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := db.AccessRequest(ctx, o.as(o.mario), r.ID)
+		if !got.Opposed || got.ReleaseOn() != "2026-04-04" {
+			t.Errorf("release after opposition: opposed %v, %q; want 2026-04-04", got.Opposed, got.ReleaseOn())
+		}
+		got.Outcome, got.Reason = accesso.RifiutoTotale, "Prevale la tutela dei controinteressati"
+		if err := db.UpdateAccessRequest(ctx, o.as(o.mario), got); err != nil {
+			t.Fatal(err)
+		}
+		if got.ReleaseOn() != "" {
+			t.Errorf("a refusal has a release day: %q", got.ReleaseOn())
+		}
+		got.Counterparties = false
+		if err := db.UpdateAccessRequest(ctx, o.as(o.mario), got); err != nil || got.Opposed {
+			t.Errorf("without controinteressati the opposition stays: %v, %v", got.Opposed, err)
+		}
+	})
+}

@@ -323,6 +323,18 @@ type PersonExport struct {
 	Contacts       []ExportContact       `json:"contacts"`
 	Conversations  []ExportConversation  `json:"conversations"`
 	AccessRequests []ExportAccessRequest `json:"access_requests"`
+	Reports        []ExportReport        `json:"reports"`
+}
+
+// ExportReport is a citizen's report filed from their conversations.
+type ExportReport struct {
+	Number      int64     `json:"number"`
+	Service     string    `json:"service"`
+	Status      string    `json:"status"`
+	StatusNotes string    `json:"status_notes,omitempty"`
+	Description string    `json:"description"`
+	Address     string    `json:"address,omitempty"`
+	RequestedAt time.Time `json:"requested_at"`
 }
 
 // ExportContact is the citizen on one channel.
@@ -399,7 +411,7 @@ func (db *DB) ExportPerson(ctx context.Context, a redazione.Actor, contactID int
 		return nil, err
 	}
 	out := &PersonExport{Ente: e.Name, ExportedAt: db.now().UTC().Truncate(time.Second),
-		Contacts: []ExportContact{}, Conversations: []ExportConversation{}, AccessRequests: []ExportAccessRequest{}}
+		Contacts: []ExportContact{}, Conversations: []ExportConversation{}, AccessRequests: []ExportAccessRequest{}, Reports: []ExportReport{}}
 	in := placeholders(len(contacts))
 	args := append([]any{a.EnteID}, anys(contacts)...)
 	cs, err := queryAll(ctx, r, func(s scanner) (ExportContact, error) {
@@ -450,6 +462,14 @@ func (db *DB) ExportPerson(ctx context.Context, a redazione.Actor, contactID int
 		for _, x := range rs {
 			out.AccessRequests = append(out.AccessRequests, ExportAccessRequest{Number: x.Number(), Kind: x.Kind, ReceivedOn: x.ReceivedOn,
 				Subject: x.Subject, DueOn: x.DueOn, Outcome: x.Outcome, DecidedOn: x.DecidedOn, Reason: x.Reason})
+		}
+		reports, err := queryAll(ctx, r, scanServiceRequest, "SELECT "+serviceRequestColumns+" WHERE r.ente_id = ? AND r.conversation_id IN ("+placeholders(len(convs))+") ORDER BY r.id", cargs...)
+		if err != nil {
+			return nil, fmt.Errorf("export reports: %w", err)
+		}
+		for _, x := range reports {
+			out.Reports = append(out.Reports, ExportReport{Number: x.ID, Service: x.ServiceName, Status: x.Status, StatusNotes: x.StatusNotes,
+				Description: x.Description, Address: x.Address, RequestedAt: x.RequestedAt})
 		}
 	}
 	if err := db.Audit(ctx, redazione.AuditEntry{EnteID: a.EnteID, ActorID: a.UserID, Action: "contact.export", Target: fmt.Sprint(contactID),

@@ -203,6 +203,9 @@ func TestExportPerson(t *testing.T) {
 			t.Fatal(err)
 		}
 		o.access(t, o.as(o.mario), store.AccessRequest{ConversationID: in.ConversationID, Kind: accesso.CivicoGeneralizzato, ReceivedOn: "2025-03-10", Subject: "Atti cantiere via Po"})
+		if err := db.CreateServiceRequest(ctx, o.as(o.mario), "strade", &store.ServiceRequest{ConversationID: in.ConversationID, Description: "Buca davanti al cantiere", Address: "Via Po 3"}); err != nil {
+			t.Fatal(err)
+		}
 		o.ingest(t, o.webchat, "marco", "w2", "Altro cittadino")
 
 		_, err := db.ExportPerson(ctx, o.as(o.mario), in.ContactID)
@@ -220,6 +223,9 @@ func TestExportPerson(t *testing.T) {
 		}
 		if len(x.AccessRequests) != 1 || x.AccessRequests[0].Number != "2025/1" || x.AccessRequests[0].DueOn == "" {
 			t.Errorf("access requests: %+v", x.AccessRequests)
+		}
+		if len(x.Reports) != 1 || x.Reports[0].Service != "Strade e marciapiedi" || x.Reports[0].Address != "Via Po 3" {
+			t.Errorf("reports: %+v", x.Reports)
 		}
 		if !logged(t, db, o.as(o.admin), "contact.export") {
 			t.Error("the export is not in the audit trail")

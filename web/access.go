@@ -206,7 +206,7 @@ func accessFromForm(r *http.Request) *store.AccessRequest {
 	conv, _ := strconv.ParseInt(f("conversation"), 10, 64)
 	return &store.AccessRequest{DeskID: desk, ConversationID: conv, Kind: f("kind"), ReceivedOn: f("received_on"), Protocol: f("protocol"),
 		Subject: f("subject"), Document: f("document"), RequesterName: f("requester_name"), RequesterAddress: f("requester_address"),
-		Counterparties: f("counterparties") == "on", SuspendedDays: days,
+		Counterparties: f("counterparties") == "on", Opposed: f("opposed") == "on", SuspendedDays: days,
 		Outcome: f("outcome"), DecidedOn: f("decided_on"), Reason: f("reason"),
 		ReviewOn: f("review_on"), ReviewOutcome: f("review_outcome"), ReviewDecidedOn: f("review_decided_on"), ReviewReason: f("review_reason"),
 		AppealOn: f("appeal_on"), AppealOutcome: f("appeal_outcome")}
@@ -397,6 +397,9 @@ var accessCatalog = map[string][2]string{
 	"access.desk":               {"Area", "Desk"},
 	"access.counterparties":     {"Controinteressati", "Controinteressati"},
 	"access.counterparties.yes": {"Ci sono controinteressati e sono stati avvisati", "There are controinteressati and they were notified"},
+	"access.opposed":            {"I controinteressati si sono opposti", "The controinteressati opposed"},
+	"access.release":            {"Documenti trasmissibili dal", "Documents may be sent from"},
+	"access.release.help":       {"Accesso concesso nonostante l'opposizione: i documenti si trasmettono non prima di 15 giorni dal provvedimento (d.lgs. 33/2013, art. 5, c. 6).", "Access granted over the opposition: documents go out no earlier than 15 days after the decision (d.lgs. 33/2013 art. 5 c. 6)."},
 	"access.suspended":          {"Giorni di sospensione del termine (massimo 10)", "Days the term was suspended (at most 10)"},
 	"access.suspended.help":     {"Il termine resta sospeso finché i controinteressati rispondono, al massimo 10 giorni.", "The term stays suspended until the controinteressati answer, at most 10 days."},
 	"access.decision":           {"Provvedimento", "Decision"},

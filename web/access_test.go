@@ -78,8 +78,11 @@ func TestAccessRequestFromConversationWithReceipt(t *testing.T) {
 		t.Errorf("refusal without reasons: %d", code)
 	}
 	decide.Set("reason", "Oscurate le planimetrie delle abitazioni private (tel. 06 1234 5678 del progettista)")
-	if code, page := ob.post(fmt.Sprintf("/accessi/%d", id), decide); code != 200 || !strings.Contains(page, "Richiesta salvata.") || !strings.Contains(page, ">decisa<") {
-		t.Errorf("decision: %d", code)
+	decide.Set("counterparties", "on")
+	decide.Set("opposed", "on")
+	if code, page := ob.post(fmt.Sprintf("/accessi/%d", id), decide); code != 200 || !strings.Contains(page, "Richiesta salvata.") || !strings.Contains(page, ">decisa<") ||
+		!strings.Contains(page, `<strong id="access-release">25/12/2026</strong>`) {
+		t.Errorf("decision: %d (a partial grant over an opposition goes out 15 days after the decision, 25/12/2026)", code)
 	}
 
 	// Who may see and change it.
