@@ -185,3 +185,18 @@ func (db *DB) ContactAttachment(ctx context.Context, channelID int64, externalID
 	}
 	return &at, nil
 }
+
+// blobInUse reports whether a stored file is still referred to: by a
+// message's attachment or by a post's image (the blob store keeps each
+// content once, whoever brought it).
+func blobInUse(ctx context.Context, c conn, key string) (bool, error) {
+	var n int
+	err := c.row(ctx, "SELECT (SELECT COUNT(*) FROM attachments WHERE blob_key = ?) + (SELECT COUNT(*) FROM posts WHERE image_key = ?)", key, key).Scan(&n)
+	return n > 0, err
+}
+
+// BlobInUse reports whether a stored file is referred to; a file nothing
+// refers to may be removed.
+func (db *DB) BlobInUse(ctx context.Context, key string) (bool, error) {
+	return blobInUse(ctx, db.reader(), key)
+}

@@ -116,11 +116,11 @@ func (db *DB) eraseConversations(ctx context.Context, tx conn, enteID int64, ids
 		c, _ := res.RowsAffected()
 		out.Conversations += int(c)
 		for k := range keys {
-			var left int
-			if err := tx.row(ctx, "SELECT COUNT(*) FROM attachments WHERE blob_key = ?", k).Scan(&left); err != nil {
+			used, err := blobInUse(ctx, tx, k)
+			if err != nil {
 				return out, err
 			}
-			if left == 0 {
+			if !used {
 				out.Blobs = append(out.Blobs, k)
 			}
 		}

@@ -232,3 +232,29 @@ func TestExportPerson(t *testing.T) {
 		}
 	})
 }
+
+// A file a post still shows is not given up when the citizen who sent the
+// same content is erased.
+func TestEraseKeepsFilesPostsUse(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		useClock(db, t0)
+		o := newOffice(t, db, "roma")
+		key := strings.Repeat("ef", 32)
+		in, err := db.Ingest(ctx, o.webchat, store.Inbound{ExternalID: "w1", ContactID: "anna", Text: "foto della piazza",
+			Attachments: []store.InboundAttachment{{Name: "piazza.png", ContentType: "image/png", Size: 10, BlobKey: key}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		acc := o.account(t, "Mastodon del Comune", false)
+		p := &store.Post{DeskID: o.desks["campagne"].ID, ChannelID: acc.ID, Text: "La piazza rinnovata",
+			ImageKey: key, ImageName: "piazza.png", ImageType: "image/png", AltText: "La piazza con le nuove panchine"}
+		if err := db.SavePost(ctx, o.as(o.coord), p); err != nil {
+			t.Fatal(err)
+		}
+		out, err := db.EraseContact(ctx, o.as(o.admin), in.ContactID)
+		if err != nil || len(out.Blobs) != 0 {
+			t.Errorf("erasure gives up %v (%v); the post still shows that file", out.Blobs, err)
+		}
+	})
+}

@@ -175,11 +175,18 @@ func (s *Server) savePost(w http.ResponseWriter, r *http.Request, u *session) {
 	if id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64); id != 0 {
 		post.ID = id
 	}
+	var kept string // the key of an image this request brought
 	if err == nil {
-		err = s.postImage(r, u, post)
+		kept, err = s.postImage(r, u, post)
 	}
 	if err == nil {
 		err = s.DB.SavePost(r.Context(), u.Actor, post)
+	}
+	if err != nil && kept != "" {
+		// A refused post leaves no file behind (unless something else uses it).
+		if used, uerr := s.DB.BlobInUse(r.Context(), kept); uerr == nil && !used {
+			s.Blobs.Delete(kept)
+		}
 	}
 	if err != nil {
 		s.renderPostFailed(w, r, u, post, err)
@@ -194,36 +201,36 @@ func (s *Server) savePost(w http.ResponseWriter, r *http.Request, u *session) {
 
 // postImage keeps a new image in the blob store (its type read from the
 // content), or the post's image unless the author removes it.
-func (s *Server) postImage(r *http.Request, u *session, post *store.Post) error {
+func (s *Server) postImage(r *http.Request, u *session, post *store.Post) (string, error) {
 	if post.ID != 0 && r.PostFormValue("remove_image") != "on" {
 		if old, err := s.DB.Post(r.Context(), u.Actor, post.ID); err == nil {
 			post.ImageKey, post.ImageName, post.ImageType = old.ImageKey, old.ImageName, old.ImageType
 		}
 	}
 	if r.MultipartForm == nil || len(r.MultipartForm.File["image"]) == 0 {
-		return nil
+		return "", nil
 	}
 	if s.Blobs == nil {
-		return redazione.FieldError("image", "questo server non conserva file")
+		return "", redazione.FieldError("image", "questo server non conserva file")
 	}
 	h := r.MultipartForm.File["image"][0]
 	if h.Size == 0 {
-		return nil
+		return "", nil
 	}
 	f, err := h.Open()
 	if err != nil {
-		return redazione.FieldError("image", "immagine non leggibile")
+		return "", redazione.FieldError("image", "immagine non leggibile")
 	}
 	defer f.Close()
 	b, err := s.Blobs.Put(f, s.Inbox.FileLimit())
 	if err != nil {
-		return redazione.FieldError("image", "immagine non conservata: %s", s.Inbox.TooLarge())
+		return "", redazione.FieldError("image", "immagine non conservata: %s", s.Inbox.TooLarge())
 	}
 	if !publish.ImageType(b.ContentType) {
-		return redazione.FieldError("image", "l'immagine deve essere JPEG, PNG, GIF o WebP")
+		return b.Key, redazione.FieldError("image", "l'immagine deve essere JPEG, PNG, GIF o WebP")
 	}
 	post.ImageKey, post.ImageName, post.ImageType = b.Key, safeFileName(h.Filename), b.ContentType
-	return nil
+	return b.Key, nil
 }
 
 // postImagePage serves a post's image to those who see the post.

@@ -2,6 +2,8 @@ package web_test
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -18,6 +20,7 @@ import (
 
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/auth"
+	"github.com/redazione/redazione/blob"
 	"github.com/redazione/redazione/calendar"
 	"github.com/redazione/redazione/internal/testdb"
 	"github.com/redazione/redazione/store"
@@ -331,6 +334,10 @@ func TestPublishingImagesWithAltText(t *testing.T) {
 	}
 	if code, page := cb.postMultipart("/pubblicazioni", form(masto, "La nuova piazza", "x"), "image", "doc.txt", []byte("non un'immagine")); code != 400 || !strings.Contains(page, "JPEG, PNG, GIF o WebP") {
 		t.Errorf("a text file as image: %d", code)
+	}
+	sum := sha256.Sum256([]byte("non un'immagine"))
+	if _, err := e.app.Blobs.Open(hex.EncodeToString(sum[:])); err != blob.ErrNotFound {
+		t.Errorf("the refused file is left on disk: %v", err)
 	}
 	alt := "La piazza del Municipio rinnovata, con le nuove panchine e gli alberi"
 	for _, ch := range []*redazione.Channel{masto, fb, tg} {
