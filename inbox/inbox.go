@@ -288,24 +288,14 @@ func (s *Service) AlertSLA(ctx context.Context) (int, error) {
 			s.Log.Warn("on-call notification", "err", nerr)
 		}
 		a.UserIDs = append(a.UserIDs, extra...)
-		var to []string
+		var to []*redazione.User
 		for _, u := range a.UserIDs {
 			s.publish(ctx, events.Event{Type: events.Notification, EnteID: a.EnteID, ConversationID: a.ConversationID, UserID: u})
 			if user, err := s.DB.User(ctx, a.EnteID, u); err == nil && !user.Disabled {
-				to = append(to, user.Email)
+				to = append(to, user)
 			}
 		}
-		if s.Mailer != nil && len(to) > 0 {
-			// The in-app notice is the durable one; the e-mail is a courtesy
-			// copy, so a mail server that is down is logged, not retried.
-			body := a.Text + "\n\n" + strings.TrimRight(s.PublicURL, "/") + fmt.Sprintf("/conversations/%d", a.ConversationID) +
-				"\n\n-- \nRedazione: messaggio automatico, non rispondere."
-			mctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-			if err := s.Mailer.Send(mctx, to, a.Text, body); err != nil {
-				s.Log.Warn("sla e-mail", "conversation", a.ConversationID, "err", err)
-			}
-			cancel()
-		}
+		s.mail(ctx, to, a.Text, fmt.Sprintf("/conversations/%d", a.ConversationID))
 	}
 	return len(alerts), err
 }

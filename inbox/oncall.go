@@ -25,9 +25,10 @@ func (s *Service) closed(ctx context.Context, enteID int64) bool {
 	return !cfg.Calendar.IsOpen(s.DB.Now())
 }
 
-// mailOnCall e-mails the people on call (a courtesy copy of the in-app
-// notice: a mail server that is down is logged, not retried).
-func (s *Service) mailOnCall(ctx context.Context, enteID int64, users []*redazione.User, subject, link string) {
+// mail e-mails users a notice with a link into Redazione. The in-app
+// notice is the durable one; the e-mail is a courtesy copy, so a mail
+// server that is down is logged, not retried.
+func (s *Service) mail(ctx context.Context, users []*redazione.User, subject, link string) {
 	if s.Mailer == nil || len(users) == 0 {
 		return
 	}
@@ -35,11 +36,11 @@ func (s *Service) mailOnCall(ctx context.Context, enteID int64, users []*redazio
 	for _, u := range users {
 		to = append(to, u.Email)
 	}
-	body := subject + "\n\n" + strings.TrimRight(s.PublicURL, "/") + link + "\n\n-- \nRedazione: reperibilità, messaggio automatico."
+	body := subject + "\n\n" + strings.TrimRight(s.PublicURL, "/") + link + "\n\n-- \nRedazione: messaggio automatico, non rispondere."
 	mctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	if err := s.Mailer.Send(mctx, to, subject, body); err != nil && s.Log != nil {
-		s.Log.Warn("on-call e-mail", "ente", enteID, "err", err)
+		s.Log.Warn("notice e-mail", "subject", subject, "err", err)
 	}
 }
 
@@ -56,7 +57,7 @@ func (s *Service) escalateUrgent(ctx context.Context, enteID, convID int64) {
 	for _, u := range users {
 		s.publish(ctx, events.Event{Type: events.Notification, EnteID: enteID, ConversationID: convID, UserID: u.ID})
 	}
-	s.mailOnCall(ctx, enteID, users, "Messaggio urgente fuori orario", fmt.Sprintf("/conversations/%d", convID))
+	s.mail(ctx, users, "Messaggio urgente fuori orario", fmt.Sprintf("/conversations/%d", convID))
 }
 
 // onCallFor returns the people on call out of hours who are not among ids.
@@ -86,11 +87,17 @@ type spikes struct {
 	pruned  map[int64]int64         // ente -> minute of the last pruning
 }
 
-func (s *Service) countMessage(enteID int64, at time.Time) {
+// spikeCounts returns the process's counts, made on first use (ingest and
+// the sweep may ask at the same time).
+func (s *Service) spikeCounts() *spikes {
 	s.spikeOnce.Do(func() {
 		s.spikes = &spikes{counts: map[int64]map[int64]int{}, alerted: map[int64]time.Time{}, pruned: map[int64]int64{}}
 	})
-	sp := s.spikes
+	return s.spikes
+}
+
+func (s *Service) countMessage(enteID int64, at time.Time) {
+	sp := s.spikeCounts()
 	sp.mu.Lock()
 	defer sp.mu.Unlock()
 	m := sp.counts[enteID]
@@ -117,19 +124,17 @@ func (s *Service) countMessage(enteID int64, at time.Time) {
 // how many enti were alerted. The count is this process's: with several
 // processes behind a balancer each sees its share.
 func (s *Service) CheckSpikes(ctx context.Context) (int, error) {
-	if s.spikes == nil {
-		return 0, nil
-	}
+	sp := s.spikeCounts()
 	now := s.DB.Now()
-	s.spikes.mu.Lock()
+	sp.mu.Lock()
 	totals := map[int64]map[int64]int{}
-	for e, m := range s.spikes.counts {
+	for e, m := range sp.counts {
 		totals[e] = map[int64]int{}
 		for k, v := range m {
 			totals[e][k] = v
 		}
 	}
-	s.spikes.mu.Unlock()
+	sp.mu.Unlock()
 	alerted := 0
 	for enteID, m := range totals {
 		rule, err := s.DB.SpikeRule(ctx, enteID)
@@ -147,14 +152,14 @@ func (s *Service) CheckSpikes(ctx context.Context) (int, error) {
 		if n < rule.Threshold || !s.closed(ctx, enteID) {
 			continue
 		}
-		s.spikes.mu.Lock()
-		last := s.spikes.alerted[enteID]
+		sp.mu.Lock()
+		last := sp.alerted[enteID]
 		if now.Sub(last) < window {
-			s.spikes.mu.Unlock()
+			sp.mu.Unlock()
 			continue
 		}
-		s.spikes.alerted[enteID] = now
-		s.spikes.mu.Unlock()
+		sp.alerted[enteID] = now
+		sp.mu.Unlock()
 		coords, err := s.DB.Coordinators(ctx, enteID)
 		if err != nil {
 			return alerted, err
@@ -171,7 +176,7 @@ func (s *Service) CheckSpikes(ctx context.Context) (int, error) {
 		for _, u := range ids {
 			s.publish(ctx, events.Event{Type: events.Notification, EnteID: enteID, UserID: u})
 		}
-		s.mailOnCall(ctx, enteID, onCall, text, "/inbox")
+		s.mail(ctx, onCall, text, "/inbox")
 		alerted++
 	}
 	return alerted, nil
