@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -20,6 +21,7 @@ import (
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/app"
 	"github.com/redazione/redazione/auth"
+	"github.com/redazione/redazione/blob"
 	"github.com/redazione/redazione/channel/apichannel"
 	"github.com/redazione/redazione/secrets"
 	"github.com/redazione/redazione/store"
@@ -340,3 +342,16 @@ func newJarClient() *http.Client {
 }
 
 func hashOf(token string) string { return auth.HashToken(token) }
+
+// pngPixel is a 1×1 PNG image.
+var pngPixel, _ = base64.StdEncoding.DecodeString("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
+
+// keep puts content in the blob store, as a platform's file would be.
+func (e *env) keep(content []byte) blob.Blob {
+	e.t.Helper()
+	b, err := e.app.Blobs.Put(bytes.NewReader(content), 0)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return b
+}

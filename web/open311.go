@@ -54,12 +54,12 @@ type o311Services struct {
 	Services []o311Service `xml:"service"`
 }
 
+// o311Definition is a service's definition: Redazione's services have no
+// extra attributes, so the list is always empty.
 type o311Definition struct {
 	XMLName    xml.Name `xml:"service_definition" json:"-"`
 	Code       string   `xml:"service_code" json:"service_code"`
-	Attributes []struct {
-		XMLName xml.Name `xml:"attribute" json:"-"`
-	} `xml:"attributes>attribute" json:"attributes"`
+	Attributes []string `xml:"attributes>attribute" json:"attributes"`
 }
 
 type o311Request struct {
@@ -351,10 +351,7 @@ func (s *Server) open311Service(w http.ResponseWriter, r *http.Request) {
 		c.fail(http.StatusNotFound, "service_code sconosciuto: "+code)
 		return
 	}
-	d := o311Definition{Code: code}
-	d.Attributes = []struct {
-		XMLName xml.Name `xml:"attribute" json:"-"`
-	}{}
+	d := o311Definition{Code: code, Attributes: []string{}}
 	c.write(http.StatusOK, d, d)
 }
 

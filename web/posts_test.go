@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -322,7 +321,7 @@ func TestPublishingImagesWithAltText(t *testing.T) {
 		"app_secret": "s", "verify_token": "v", "api_base_url": plat.srv.URL, "api_version": "v21.0"})
 	tg := e.account(redazione.ChannelTelegram, "Canale del Comune", map[string]string{"token": "TG-TOKEN", "api_base_url": plat.srv.URL, "publish_chat": "@comune"})
 	cb := e.login(e.newUser(e.ente, redazione.RoleCoordinator))
-	png, _ := base64.StdEncoding.DecodeString("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
+	png := pngPixel
 	form := func(ch *redazione.Channel, text, alt string) url.Values {
 		return url.Values{"channel": {fmt.Sprint(ch.ID)}, "desk": {fmt.Sprint(e.desks[0].ID)}, "action": {"submit"}, "text": {text}, "alt_text": {alt}}
 	}

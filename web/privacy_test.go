@@ -4,7 +4,6 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -27,11 +26,8 @@ func TestExportAndEraseCitizen(t *testing.T) {
 	admin := e.newUser(e.ente, redazione.RoleAdmin)
 	coord := e.newUser(e.ente, redazione.RoleCoordinator)
 	op := e.newUser(e.ente, redazione.RoleOperator, e.desks[0].ID)
-	png, _ := base64.StdEncoding.DecodeString("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
-	b, err := e.app.Blobs.Put(bytes.NewReader(png), 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	png := pngPixel
+	b := e.keep(png)
 	res, err := e.db.Ingest(ctx, e.api, store.Inbound{ExternalID: "g1", ContactID: "lucia", ContactName: "Lucia Zanetti",
 		Text: "Ecco la foto della buca in via Zanardelli", Attachments: []store.InboundAttachment{{Name: "../buca.png", ContentType: b.ContentType, Size: b.Size, BlobKey: b.Key}}})
 	if err != nil {

@@ -1,9 +1,7 @@
 package web_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -24,11 +22,8 @@ func TestReportFromConversationFollowedUp(t *testing.T) {
 	ctx := context.Background()
 	op := e.newUser(e.ente, redazione.RoleOperator, e.desks[0].ID)
 	ob := e.login(op)
-	png, _ := base64.StdEncoding.DecodeString("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
-	b, err := e.app.Blobs.Put(bytes.NewReader(png), 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	png := pngPixel
+	b := e.keep(png)
 	res, err := e.db.Ingest(ctx, e.api, store.Inbound{ExternalID: "lamp-1", ContactID: "sara", ContactName: "Cittadino sara",
 		Text:        "Il lampione davanti al civico 12 di via Verdi è spento da una settimana",
 		Attachments: []store.InboundAttachment{{Name: "lampione.png", ContentType: b.ContentType, Size: b.Size, BlobKey: b.Key}}})
