@@ -23,29 +23,33 @@ const (
 	topicAlertOnce = topicWeek
 )
 
-// TopicsOf splits the texts of the last five weeks into this week's topics
-// and those of the four weeks before.
-func TopicsOf(texts []store.TimedText, now time.Time) (current, baseline map[string]*topics.Topic) {
+// EmergingSpan is how far back the emerging topics look: this week and
+// the four before.
+const EmergingSpan = topicWeek * (topicBaseline + 1)
+
+// EmergingIn returns the emerging topics of texts (newest first, reaching
+// back EmergingSpan at least): this week's against the four weeks before.
+func EmergingIn(texts []store.TimedText, now time.Time) []topics.Topic {
 	var cur, base []string
 	for _, t := range texts {
-		if t.At.After(now.Add(-topicWeek)) {
+		switch {
+		case t.At.After(now.Add(-topicWeek)):
 			cur = append(cur, t.Text)
-		} else {
+		case t.At.After(now.Add(-EmergingSpan)):
 			base = append(base, t.Text)
 		}
 	}
-	return topics.Count(cur), topics.Count(base)
+	return topics.Emerging(topics.Count(cur), topics.Count(base), topicBaseline, topicMin, topicRatio)
 }
 
 // EmergingTopics returns the emerging topics of the actor's conversations.
 func (s *Service) EmergingTopics(ctx context.Context, a redazione.Actor) ([]topics.Topic, error) {
 	now := s.DB.Now()
-	texts, err := s.DB.CitizenTexts(ctx, a, now.Add(-topicWeek*(topicBaseline+1)))
+	texts, err := s.DB.CitizenTexts(ctx, a, now.Add(-EmergingSpan))
 	if err != nil {
 		return nil, err
 	}
-	cur, base := TopicsOf(texts, now)
-	return topics.Emerging(cur, base, topicBaseline, topicMin, topicRatio), nil
+	return EmergingIn(texts, now), nil
 }
 
 // AlertTopics tells the coordinators of each ente of its new emerging

@@ -22,8 +22,12 @@ const MaxTopicTexts = 20000
 // conversations the actor sees, newest first, at most MaxTopicTexts.
 // Deleted messages are left out.
 func (db *DB) CitizenTexts(ctx context.Context, a redazione.Actor, since time.Time) ([]TimedText, error) {
+	first, err := db.firstMessageSince(ctx, since)
+	if err != nil {
+		return nil, err
+	}
 	scope, sargs := deskScope(a, "c.desk_id")
-	args := append([]any{a.EnteID, ms(since)}, sargs...)
+	args := append([]any{a.EnteID, first, ms(since)}, sargs...)
 	args = append(args, MaxTopicTexts)
 	out, err := queryAll(ctx, db.reader(), func(s scanner) (TimedText, error) {
 		var t TimedText
@@ -32,11 +36,36 @@ func (db *DB) CitizenTexts(ctx context.Context, a redazione.Actor, since time.Ti
 		t.At = tm(at)
 		return t, err
 	}, `SELECT m.text, m.created_at FROM messages m JOIN conversations c ON c.id = m.conversation_id
-	 WHERE m.ente_id = ? AND m.direction = 'in' AND m.deleted_at = 0 AND m.created_at >= ?`+scope+` ORDER BY m.id DESC LIMIT ?`, args...)
+	 WHERE m.ente_id = ? AND m.id >= ? AND m.direction = 'in' AND m.deleted_at = 0 AND m.created_at >= ?`+scope+` ORDER BY m.id DESC LIMIT ?`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("citizen texts: %w", err)
 	}
 	return out, nil
+}
+
+// firstMessageSince finds, by bisection on the primary key, about the first
+// message stored at or after since: messages are numbered as they arrive,
+// so a query can start there instead of scanning the whole archive (there
+// is no index on the time, and none is worth its cost on every ingest).
+func (db *DB) firstMessageSince(ctx context.Context, since time.Time) (int64, error) {
+	var lo, hi int64
+	if err := db.reader().row(ctx, "SELECT COALESCE(MIN(id), 0), COALESCE(MAX(id), 0) FROM messages").Scan(&lo, &hi); err != nil {
+		return 0, fmt.Errorf("messages since: %w", err)
+	}
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		var at int64
+		err := db.reader().row(ctx, "SELECT created_at FROM messages WHERE id >= ? ORDER BY id LIMIT 1", mid).Scan(&at)
+		if err != nil {
+			return 0, fmt.Errorf("messages since: %w", err)
+		}
+		if at >= ms(since) {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	return lo, nil
 }
 
 // TopicAlerted records that an emerging topic is announced, and reports

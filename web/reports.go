@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/redazione/redazione/calendar"
+	"github.com/redazione/redazione/inbox"
 	"github.com/redazione/redazione/store"
 	"github.com/redazione/redazione/topics"
 )
@@ -53,14 +54,23 @@ func (s *Server) reportsPage(w http.ResponseWriter, r *http.Request, u *session)
 	v := &reportView{By: by, Days: days, Dimensions: store.ReportDimensions, Rows: rows, From: from, To: to,
 		CSV: fmt.Sprintf("/reports.csv?by=%s&days=%d", by, days)}
 	v.Chart = satisfactionChart(lang, by, rows)
-	if texts, err := s.DB.CitizenTexts(r.Context(), u.Actor, from); err == nil {
-		var all []string
-		for _, t := range texts {
-			all = append(all, t.Text)
-		}
-		v.Topics = topics.Top(topics.Count(all), 15)
+	// One read of the citizens' texts for both lists: the period's topics
+	// and this week's emerging ones.
+	now := s.DB.Now()
+	since := now.Add(-inbox.EmergingSpan)
+	if from.Before(since) {
+		since = from
 	}
-	v.Emerging, _ = s.Inbox.EmergingTopics(r.Context(), u.Actor)
+	if texts, err := s.DB.CitizenTexts(r.Context(), u.Actor, since); err == nil {
+		var period []string
+		for _, t := range texts {
+			if !t.At.Before(from) {
+				period = append(period, t.Text)
+			}
+		}
+		v.Topics = topics.Top(topics.Count(period), 15)
+		v.Emerging = inbox.EmergingIn(texts, now)
+	}
 	p.Data = v
 	s.render(w, r, http.StatusOK, "reports", "", p)
 }

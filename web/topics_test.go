@@ -22,12 +22,13 @@ func TestTopicsAndEmergingAlert(t *testing.T) {
 	now := time.Now()
 	at := func(t time.Time) { e.db.SetNow(func() time.Time { return t }) }
 	defer e.db.SetNow(time.Now)
-	for i := range 8 { // four weeks ago and after: the bins, twice a week
-		at(now.Add(-time.Duration(8+i*3) * 24 * time.Hour))
+	// In the order they arrive: messages are numbered as they come.
+	for i := range 8 { // the four weeks before: the bins, twice a week
+		at(now.Add(-time.Duration(29-i*3) * 24 * time.Hour))
 		e.ingest(e.api, fmt.Sprintf("b%d", i), fmt.Sprintf("b%d", i), "Il cassonetto della carta è pieno")
 	}
 	for i := range 12 { // this week: the underpass
-		at(now.Add(-time.Duration(i*5) * time.Hour))
+		at(now.Add(-time.Duration(60-i*5) * time.Hour))
 		e.ingest(e.api, fmt.Sprintf("u%d", i), fmt.Sprintf("u%d", i), "Il sottopasso di via Roma è allagato, non si passa")
 	}
 	at(now)
