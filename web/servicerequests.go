@@ -146,14 +146,10 @@ func (s *Server) createServiceRequestForm(w http.ResponseWriter, r *http.Request
 	req := &store.ServiceRequest{ConversationID: conv, Description: f("description"), Address: f("address"), MediaURL: f("media_url"),
 		FirstName: f("first_name"), LastName: f("last_name"), Email: f("email"), Phone: f("phone"), Source: store.SourceForm}
 	v := &serviceRequestView{Request: req, New: true, Code: f("service"), Lat: strings.TrimSpace(f("lat")), Long: strings.TrimSpace(f("long")), Notify: f("notify") == "on"}
-	if v.Lat != "" || v.Long != "" {
-		lat, err1 := strconv.ParseFloat(strings.Replace(v.Lat, ",", ".", 1), 64)
-		lon, err2 := strconv.ParseFloat(strings.Replace(v.Long, ",", ".", 1), 64)
-		if err1 != nil || err2 != nil {
-			s.renderServiceRequest(w, r, u, v, "", 0, redazione.FieldError("lat", "latitudine e longitudine sono numeri, come 41.9028 e 12.4964"))
-			return
-		}
-		req.Lat, req.Long = &lat, &lon
+	var err error
+	if req.Lat, req.Long, err = formCoords(v.Lat, v.Long); err != nil {
+		s.renderServiceRequest(w, r, u, v, "", 0, err)
+		return
 	}
 	if err := s.DB.CreateServiceRequest(r.Context(), u.Actor, v.Code, req); err != nil {
 		s.renderServiceRequest(w, r, u, v, "", 0, err)
@@ -354,6 +350,20 @@ var reportsCatalog = map[string][2]string{
 // The public form: a citizen reports without an app or an account. It is
 // rate limited by address, and a field people never see catches robots.
 
+// formCoords reads the coordinates typed in a form (a decimal comma is
+// fine); none when both are empty.
+func formCoords(lat, long string) (*float64, *float64, error) {
+	if lat == "" && long == "" {
+		return nil, nil, nil
+	}
+	la, err1 := strconv.ParseFloat(strings.Replace(lat, ",", ".", 1), 64)
+	lo, err2 := strconv.ParseFloat(strings.Replace(long, ",", ".", 1), 64)
+	if err1 != nil || err2 != nil {
+		return nil, nil, redazione.FieldError("lat", "latitudine e longitudine sono numeri, come 41.9028 e 12.4964")
+	}
+	return &la, &lo, nil
+}
+
 type publicReportView struct {
 	Ente      *redazione.Ente
 	Services  []store.Service
@@ -417,14 +427,10 @@ func (s *Server) publicReportPost(w http.ResponseWriter, r *http.Request) {
 		fail(redazione.FieldError("description", "descrivi il problema"))
 		return
 	}
-	if v.Lat != "" || v.Long != "" {
-		lat, err1 := strconv.ParseFloat(strings.Replace(v.Lat, ",", ".", 1), 64)
-		lon, err2 := strconv.ParseFloat(strings.Replace(v.Long, ",", ".", 1), 64)
-		if err1 != nil || err2 != nil {
-			fail(redazione.FieldError("lat", "latitudine e longitudine sono numeri, come 41.9028 e 12.4964"))
-			return
-		}
-		req.Lat, req.Long = &lat, &lon
+	var err error
+	if req.Lat, req.Long, err = formCoords(v.Lat, v.Long); err != nil {
+		fail(err)
+		return
 	}
 	if !s.reportLimit.allow(clientIP(r)) {
 		fail(redazione.Errorf(redazione.ETOOMANY, "troppe segnalazioni da questo indirizzo: riprova tra qualche minuto"))
