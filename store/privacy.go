@@ -275,6 +275,7 @@ func (db *DB) ApplyRetention(ctx context.Context) (*Erased, error) {
 		if len(convs) == 0 {
 			continue
 		}
+		var done Erased // what this ente's transaction erased, once committed
 		err = db.inTx(ctx, func(tx conn) error {
 			// Re-read inside the transaction: a citizen may have written since.
 			args := append([]any{e.id, ms(cutoff)}, anys(convs)...)
@@ -301,13 +302,15 @@ func (db *DB) ApplyRetention(ctx context.Context) (*Erased, error) {
 			if out.Contacts, err = db.eraseContacts(ctx, tx, e.id, contacts, now); err != nil {
 				return err
 			}
-			total.add(out)
+			done = out
 			return appendAudit(ctx, tx, now, redazione.AuditEntry{EnteID: e.id, Action: "retention.apply",
 				Detail: fmt.Sprintf("mesi=%d %s", e.months, out.String())})
 		})
 		if err != nil {
+			// Rolled back: none of its files may go.
 			return &total, fmt.Errorf("retention of ente %d: %w", e.id, err)
 		}
+		total.add(done)
 	}
 	return &total, nil
 }
