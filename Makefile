@@ -1,7 +1,7 @@
 # Redazione — developer and CI entry points.
 #   make run            start the server (go run)
 #   make build          build bin/redazione
-#   make test           go vet, go tests, browser (e2e) tests
+#   make test           go vet, staticcheck, go tests, browser (e2e) tests
 #   make bench          load benchmark (BENCH_ARGS passed through)
 #   make bench-smoke    short benchmark run (-smoke)
 #   make vendor-assets  refresh web/static/vendor/ from npm packages
@@ -32,14 +32,24 @@ vendor-assets:
 	$(NPM) ci
 	bash scripts/vendor-assets.sh
 
+# Every step runs even when an earlier one fails (a failing Go package must
+# not hide the browser tests); the summary says which failed, and the target
+# fails if any did.
+GO_TEST_TIMEOUT ?= 15m
+
 test: node_modules
-	$(GO) vet ./...
-	$(GO) test -count=1 -p 2 ./...
-	@if [ -d e2e ]; then \
-		echo "$(NPM) run test:e2e"; $(NPM) run test:e2e; \
+	@fail=""; \
+	echo "$(GO) vet ./..."; $(GO) vet ./... || fail="$$fail vet"; \
+	echo "$(GO) tool staticcheck ./..."; $(GO) tool staticcheck ./... || fail="$$fail staticcheck"; \
+	echo "$(GO) test -count=1 -p 2 -timeout $(GO_TEST_TIMEOUT) ./..."; \
+	$(GO) test -count=1 -p 2 -timeout $(GO_TEST_TIMEOUT) ./... || fail="$$fail go-test"; \
+	if [ -d e2e ]; then \
+		echo "$(NPM) run test:e2e"; $(NPM) run test:e2e || fail="$$fail e2e"; \
 	else \
 		echo "make: no e2e/ directory, skipping browser tests"; \
-	fi
+	fi; \
+	if [ -n "$$fail" ]; then echo "make test: FAILED:$$fail"; exit 1; fi; \
+	echo "make test: vet, staticcheck, Go tests and browser tests passed"
 
 bench:
 	$(GO) run ./cmd/redazione-bench $(BENCH_ARGS)

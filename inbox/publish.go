@@ -47,12 +47,13 @@ func (s *Service) sendPost(ctx context.Context, p *store.Post) (link, id string,
 		if !ok || s.Blobs == nil {
 			return "", "", errors.New("su questo account non si pubblicano immagini")
 		}
-		f, err := s.Blobs.Open(p.ImageKey)
-		if err != nil {
-			return "", "", fmt.Errorf("l'immagine non è più disponibile: %w", err)
+		f, oerr := s.Blobs.Open(p.ImageKey)
+		if oerr != nil {
+			return "", "", fmt.Errorf("l'immagine non è più disponibile: %w", oerr)
 		}
+		defer f.Close()
 		size := int64(-1)
-		if st, err := f.Stat(); err == nil {
+		if st, serr := f.Stat(); serr == nil {
 			size = st.Size()
 		}
 		id, link, err = ip.PublishImage(ctx, ch, p.ID, p.Text, channel.File{Name: p.ImageName, ContentType: p.ImageType, Size: size, Body: f}, p.AltText)

@@ -180,8 +180,8 @@ func TestAccessRepeatsOnRegisterPage(t *testing.T) {
 		}
 	}
 	code, page := cb.post("/accessi/pubblicati", url.Values{"key": {"piano general traffic urban"}, "document": {"Piano generale del traffico urbano"}, "url": {"ftp://x"}})
-	if code != 400 {
-		t.Errorf("published at ftp://: %d", code)
+	if code != 400 || !strings.Contains(page, "deve iniziare con https://") {
+		t.Errorf("published at ftp://: %d, want the reason on the page", code)
 	}
 	_, page = cb.get("/accessi")
 	key := between(page, `name="key" value="`, `"`)

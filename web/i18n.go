@@ -5,9 +5,6 @@ import (
 	"strings"
 )
 
-// Languages of the UI: Italian first, English available.
-var languages = []string{"it", "en"}
-
 // catalog maps a message key to its Italian and English text.
 var catalog = map[string][2]string{
 	"app.name":                  {"Redazione", "Redazione"},

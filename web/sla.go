@@ -139,9 +139,7 @@ func (s *Server) saveCalendar(w http.ResponseWriter, r *http.Request, u *session
 		set.Week[d] = r.PostFormValue(fmt.Sprintf("week%d", d))
 	}
 	set.Patron = strings.TrimSpace(r.PostFormValue("patron"))
-	for _, line := range strings.FieldsFunc(r.PostFormValue("closures"), func(c rune) bool { return c == '\n' || c == ',' || c == ' ' || c == '\r' }) {
-		set.Closures = append(set.Closures, line)
-	}
+	set.Closures = strings.FieldsFunc(r.PostFormValue("closures"), func(c rune) bool { return c == '\n' || c == ',' || c == ' ' || c == '\r' })
 	set.PentecostMonday = r.PostFormValue("pentecost") == "on"
 	if err := s.DB.SaveCalendar(r.Context(), u.Actor, set); err != nil {
 		s.renderCalendar(w, r, u, set, nil, "", 0, err)
