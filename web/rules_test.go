@@ -25,7 +25,7 @@ func TestRoutingRulesEndToEnd(t *testing.T) {
 	waste := e.desks[2]
 	code, page := b.post("/admin/rules", url.Values{"name": {"Rifiuti all'ambiente"}, "words": {"rifiuti ingombranti\nraccolta differenziata"},
 		"desk": {fmt.Sprint(waste.ID)}, "tags": {"rifiuti"}, "auto_reply": {"Grazie, la sua richiesta sui rifiuti è all'ufficio ambiente. Orari: {orari}"}})
-	if code != 200 || !strings.Contains(page, "Rifiuti all'ambiente") {
+	if code != 200 || !strings.Contains(page, "Rifiuti all&#39;ambiente") {
 		t.Fatalf("save rule: %d, the rule is not listed", code)
 	}
 	if code, _ := b.post("/admin/rules", url.Values{"name": {"Nessuna azione"}}); code != 400 {
