@@ -66,7 +66,7 @@ func (s *Server) user(h userHandler) http.HandlerFunc {
 		}
 		if r.Method == http.MethodPost {
 			if err := crossOrigin.Check(r); err != nil {
-				http.Error(w, "Richiesta da un'altra origine rifiutata.", http.StatusForbidden)
+				refuse(w, http.StatusForbidden, "Richiesta da un'altra origine rifiutata.")
 				return
 			}
 			if !s.parseUpload(w, r, u) {
@@ -77,7 +77,7 @@ func (s *Server) user(h userHandler) http.HandlerFunc {
 				token = r.PostFormValue("csrf")
 			}
 			if subtle.ConstantTimeCompare([]byte(token), []byte(u.CSRF)) != 1 {
-				http.Error(w, "Modulo scaduto: ricarica la pagina e riprova.", http.StatusForbidden)
+				refuse(w, http.StatusForbidden, "Modulo scaduto: ricarica la pagina e riprova.")
 				return
 			}
 		}

@@ -130,6 +130,7 @@ type conversationView struct {
 	Marks        map[int64][]store.Mark // by message: what open flags point at
 	OpenFlags    map[string]bool
 	TypicalLen   int // median length of the office's replies, for tone hints
+	TextLimit    int // the longest text a reply or note may have
 	Playbooks    map[string]store.Playbook
 	Situations   []string // those an operator may mark
 	// Access: the access requests registered from this conversation.
@@ -268,6 +269,7 @@ func (s *Server) conversationPage(w http.ResponseWriter, r *http.Request, u *ses
 		return
 	}
 	v.TypicalLen, _ = s.DB.TypicalReplyLength(ctx, u.Actor.EnteID)
+	v.TextLimit = redazione.MaxTextRunes
 	s.render(w, r, http.StatusOK, "conversation", "", p)
 }
 

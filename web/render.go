@@ -297,13 +297,38 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, p *page, err error
 		p = &page{Lang: langOf(r)}
 	}
 	p.Title, p.Error = translate(p.Lang, "error.title"), msg
-	if r.Header.Get("HX-Request") == "true" {
-		w.Header().Set("HX-Retarget", "#flash")
-		w.Header().Set("HX-Reswap", "innerHTML")
+	refused(w, err)
+	if inPage(r) {
 		s.render(w, r, status, "error", "error_message", p)
 		return
 	}
 	s.render(w, r, status, "error", "", p)
+}
+
+// inPage says whether a request comes from a page's script (htmx, or a form
+// sent by app.js), which shows a refusal beside the form it came from
+// instead of leaving the page.
+func inPage(r *http.Request) bool {
+	return r.Header.Get("HX-Request") == "true" || r.Header.Get("X-Redazione-Form") == "1"
+}
+
+// refused tells the page's script why an action was refused: the message a
+// user can read (URL-escaped, so any text fits in a header) and the field it
+// is about. The page shows it next to the form and keeps what was typed.
+func refused(w http.ResponseWriter, err error) {
+	w.Header().Set("X-Redazione-Error", url.PathEscape(redazione.ErrorMessage(err)))
+	var de *redazione.Error
+	if errors.As(err, &de) && de.Field != "" {
+		w.Header().Set("X-Redazione-Field", de.Field)
+	}
+}
+
+// refuse answers a request refused before its handler ran (another origin,
+// an expired form) with a plain message, which the page's script shows
+// beside the form like any other refusal.
+func refuse(w http.ResponseWriter, status int, msg string) {
+	w.Header().Set("X-Redazione-Error", url.PathEscape(msg))
+	http.Error(w, msg, status)
 }
 
 // writeJSON writes v as JSON with a status.
@@ -384,6 +409,7 @@ func (s *Server) renderForm(w http.ResponseWriter, r *http.Request, name string,
 	if formErr != nil {
 		p.Error = redazione.ErrorMessage(formErr)
 		status = statusOf(formErr)
+		refused(w, formErr)
 	}
 	s.render(w, r, status, name, "", p)
 }

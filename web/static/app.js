@@ -70,6 +70,8 @@
       es.addEventListener(k, onEvent(k));
     });
     es.onopen = function () { document.body.dataset.live = 'on'; };
+    // The page is being replaced by a form's answer: its stream goes with it.
+    document.addEventListener('redazione:leave', function () { es.close(); });
   }
   // Clear the composer after a successful send.
   document.body.addEventListener('htmx:afterRequest', function (e) {
@@ -287,5 +289,194 @@ document.addEventListener('load', function (ev) {
     var badge = li && li.querySelector('.hidden-badge');
     var live = document.getElementById('live-status');
     if (live) live.textContent = badge ? badge.textContent : '';
+  });
+})();
+
+// Refused actions: whatever the form (htmx or plain), the server's reason is
+// shown next to the form the user acted in, announced to screen readers,
+// and nothing typed is lost. The server sends the reason in the
+// X-Redazione-Error header (URL-escaped) and the field in X-Redazione-Field.
+(function () {
+  'use strict';
+  var en = document.documentElement.lang === 'en';
+  var seq = 0;
+  function decode(v) {
+    try { return decodeURIComponent(v); } catch (e) { return v; }
+  }
+  function formOf(elt) {
+    if (!elt) return null;
+    if (elt.tagName === 'FORM') return elt;
+    return elt.form || (elt.closest && elt.closest('form')) || null;
+  }
+  function generic(status) {
+    if (status === 0) return en ? 'No connection: the action was not carried out. Try again.' : 'Connessione non riuscita: l\'azione non è stata eseguita. Riprova.';
+    if (status === 413) return en ? 'Too large to send.' : 'Troppo grande per essere inviato.';
+    if (status === 429) return en ? 'Too many requests: wait a moment and try again.' : 'Troppe richieste: attendi un momento e riprova.';
+    return en ? 'The action was not carried out (error ' + status + '). Try again.' : 'L\'azione non è stata eseguita (errore ' + status + '). Riprova.';
+  }
+  function clear(form) {
+    if (!form) return;
+    var box = form.querySelector('.form-error');
+    if (box) box.remove();
+    var bad = form.querySelectorAll('[aria-invalid="true"][data-refused]');
+    for (var i = 0; i < bad.length; i++) {
+      var el = bad[i];
+      el.removeAttribute('aria-invalid');
+      el.removeAttribute('data-refused');
+      var ids = (el.getAttribute('aria-describedby') || '').split(' ').filter(function (x) { return x && x.indexOf('form-error-') !== 0; });
+      if (ids.length) el.setAttribute('aria-describedby', ids.join(' ')); else el.removeAttribute('aria-describedby');
+    }
+  }
+  function show(form, msg, field) {
+    var live = document.getElementById('live-status');
+    if (!form) {
+      var flash = document.getElementById('flash');
+      if (flash) flash.textContent = msg;
+      return;
+    }
+    clear(form);
+    var box = document.createElement('div');
+    box.id = 'form-error-' + (++seq);
+    box.className = 'form-error alert alert-danger';
+    box.setAttribute('role', 'alert');
+    box.textContent = msg;
+    form.appendChild(box);
+    var ctl = field && form.elements ? form.elements.namedItem(field) : null;
+    if (ctl && ctl.setAttribute && !ctl.length) {
+      ctl.setAttribute('aria-invalid', 'true');
+      ctl.setAttribute('data-refused', '');
+      var d = ctl.getAttribute('aria-describedby');
+      ctl.setAttribute('aria-describedby', (d ? d + ' ' : '') + box.id);
+    }
+    // role="alert" is announced as it appears; the polite region says it
+    // again for readers that miss alerts added to a form.
+    if (live) {
+      live.textContent = '';
+      setTimeout(function () { live.textContent = msg; }, 30);
+    }
+    if (!form.contains(document.activeElement)) {
+      (ctl && ctl.focus && !ctl.length ? ctl : form.querySelector('button[type=submit], button:not([type])') || box).focus();
+    }
+  }
+  // htmx: a 4xx or 5xx answer is not swapped in (htmx 2's default); its
+  // reason goes next to the form.
+  document.body.addEventListener('htmx:beforeRequest', function (e) { clear(formOf(e.detail.elt)); });
+  document.body.addEventListener('htmx:beforeSwap', function (e) {
+    var xhr = e.detail.xhr;
+    if (!xhr || xhr.status < 400) return;
+    e.detail.shouldSwap = false;
+    var msg = xhr.getResponseHeader('X-Redazione-Error');
+    show(formOf(e.detail.requestConfig ? e.detail.requestConfig.elt : e.detail.elt), msg !== null ? decode(msg) : generic(xhr.status), xhr.getResponseHeader('X-Redazione-Field'));
+  });
+  document.body.addEventListener('htmx:sendError', function (e) {
+    show(formOf(e.detail.elt), generic(0));
+  });
+  // Plain forms are sent by the page, so that a refusal leaves the page
+  // (and what was typed) as it is. What the server accepts is shown as a
+  // normal navigation would show it. Without JavaScript, forms post as usual
+  // and the server shows the reason on its page.
+  var leaving = false;
+  document.addEventListener('submit', function (e) {
+    var form = e.target;
+    if (e.defaultPrevented || !window.fetch || !window.FormData) return;
+    if (!form.matches('form[method=post]') || form.hasAttribute('hx-post') || form.hasAttribute('data-native')) return;
+    e.preventDefault();
+    if (form.dataset.sending) return; // a double click sends once
+    form.dataset.sending = '1';
+    clear(form);
+    var data;
+    try { data = new FormData(form, e.submitter || undefined); } catch (err) {
+      data = new FormData(form);
+      if (e.submitter && e.submitter.name) data.append(e.submitter.name, e.submitter.value);
+    }
+    fetch(form.action, { method: 'POST', body: data, credentials: 'same-origin', headers: { 'X-Redazione-Form': '1' } })
+      .then(function (resp) {
+        var msg = resp.headers.get('X-Redazione-Error');
+        if (!resp.ok && msg !== null) {
+          delete form.dataset.sending;
+          show(form, decode(msg), resp.headers.get('X-Redazione-Field'));
+          return;
+        }
+        if (resp.redirected) {
+          leaving = true;
+          location.assign(resp.url);
+          return;
+        }
+        return resp.text().then(function (html) {
+          // A page answered straight to the post (a form with warnings to
+          // confirm, a result): show it as the browser would have.
+          leaving = true;
+          document.dispatchEvent(new CustomEvent('redazione:leave'));
+          document.open();
+          document.write(html);
+          document.close();
+        });
+      })
+      .catch(function () {
+        delete form.dataset.sending;
+        if (!leaving) show(form, generic(0));
+      });
+  });
+})();
+
+// A text with a limit (data-limit, or maxlength) says how much is left
+// before the limit is reached, and plainly when it is past it (the server
+// refuses it then).
+(function () {
+  'use strict';
+  var en = document.documentElement.lang === 'en';
+  var sel = 'textarea[data-limit], textarea[maxlength]';
+  function fmt(n) { return n.toLocaleString(en ? 'en-GB' : 'it-IT'); }
+  function counter(ta) {
+    var id = ta.id ? ta.id + '-count' : '';
+    var out = id && document.getElementById(id);
+    if (!out) {
+      out = document.createElement('p');
+      if (id) out.id = id;
+      out.className = 'form-text char-count';
+      out.hidden = true;
+      ta.insertAdjacentElement('afterend', out);
+      if (id) {
+        var d = ta.getAttribute('aria-describedby');
+        ta.setAttribute('aria-describedby', (d ? d + ' ' : '') + id);
+      }
+    }
+    return out;
+  }
+  function update(ta) {
+    var max = parseInt(ta.dataset.limit || ta.getAttribute('maxlength'), 10);
+    if (!(max > 0)) return;
+    var out = counter(ta);
+    var n = Array.from(ta.value).length;
+    var left = max - n;
+    var near = n >= max * 0.9;
+    out.hidden = !near;
+    out.classList.toggle('text-danger', left < 0);
+    var k = Math.abs(left), one = k === 1;
+    var text = left >= 0
+      ? (en ? fmt(k) + (one ? ' character' : ' characters') + ' left of ' + fmt(max) : fmt(k) + (one ? ' carattere rimasto' : ' caratteri rimasti') + ' su ' + fmt(max))
+      : (en ? fmt(k) + (one ? ' character' : ' characters') + ' over the limit of ' + fmt(max) + ': shorten the text' : fmt(k) + (one ? ' carattere' : ' caratteri') + ' oltre il limite di ' + fmt(max) + ': accorcia il testo');
+    if (out.textContent !== text) out.textContent = text;
+    // Screen readers hear it when it comes near the limit and when it passes
+    // it, not at every key.
+    var stage = left < 0 ? 'over' : near ? 'near' : '';
+    if (stage !== (ta.dataset.stage || '') && stage) {
+      var live = document.getElementById('live-status');
+      if (live) { live.textContent = ''; setTimeout(function () { live.textContent = text; }, 30); }
+    }
+    ta.dataset.stage = stage;
+    if (left < 0) ta.setAttribute('aria-invalid', 'true');
+    else if (!ta.hasAttribute('data-refused')) ta.removeAttribute('aria-invalid');
+  }
+  document.addEventListener('input', function (e) {
+    if (e.target.matches && e.target.matches(sel)) update(e.target);
+  });
+  document.addEventListener('reset', function (e) {
+    var tas = e.target.querySelectorAll(sel);
+    setTimeout(function () { tas.forEach(update); }, 0);
+  });
+  document.querySelectorAll(sel).forEach(update);
+  document.body.addEventListener('htmx:afterSettle', function (e) {
+    if (e.target.querySelectorAll) e.target.querySelectorAll(sel).forEach(update);
   });
 })();
