@@ -6,10 +6,11 @@ package demo
 import (
 	"context"
 	"fmt"
-	"github.com/redazione/redazione/accesso"
-	"github.com/redazione/redazione/calendar"
 	"sort"
 	"time"
+
+	"github.com/redazione/redazione/accesso"
+	"github.com/redazione/redazione/calendar"
 
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/auth"
@@ -136,7 +137,7 @@ func Seed(ctx context.Context, db *store.DB, admin *redazione.User) (*Seeded, er
 // document asked for by four people (proposed for publication, §8.2).
 func seedAccess(ctx context.Context, db *store.DB, a redazione.Actor, desk, conv int64, now time.Time) error {
 	day := func(daysAgo int) string { return now.AddDate(0, 0, -daysAgo).In(calendar.Rome).Format("2006-01-02") }
-	reqs := []store.AccessRequest{
+	reqs := []accesso.Request{
 		{ConversationID: conv, Kind: accesso.CivicoGeneralizzato, ReceivedOn: day(0), Subject: "Atti della delibera sul nuovo parcheggio di piazza Garibaldi",
 			Document: "Delibera nuovo parcheggio piazza Garibaldi", RequesterName: "Elena Conti"},
 		{Kind: accesso.Documentale, ReceivedOn: day(40), Subject: "Copia della propria pratica di condono edilizio", RequesterName: "Franco Esposito",
@@ -147,7 +148,7 @@ func seedAccess(ctx context.Context, db *store.DB, a redazione.Actor, desk, conv
 			Reason: "Accesso ai soli dati aggregati, a tutela dei dati personali dei segnalanti", ReviewOn: day(5)},
 	}
 	for _, who := range []string{"Marta Villa", "Luca Fontana", "Chiara Moretti", "Davide Gallo"} {
-		reqs = append(reqs, store.AccessRequest{Kind: accesso.CivicoGeneralizzato, ReceivedOn: day(30 + len(reqs)*20),
+		reqs = append(reqs, accesso.Request{Kind: accesso.CivicoGeneralizzato, ReceivedOn: day(30 + len(reqs)*20),
 			Subject: "Piano generale del traffico urbano e relativi allegati", Document: "Piano generale del traffico urbano", RequesterName: who,
 			Outcome: accesso.Accolta, DecidedOn: day(10 + len(reqs)*20)})
 	}

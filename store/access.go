@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -15,102 +14,6 @@ import (
 	"github.com/redazione/redazione/accesso"
 	"github.com/redazione/redazione/calendar"
 )
-
-// AccessRequest is one entry of the registro degli accessi. Dates are days
-// as YYYY-MM-DD, "" while not known.
-type AccessRequest struct {
-	ID     int64
-	DeskID int64
-	Year   int // with Seq, the register number: 2026/7
-	Seq    int
-	Kind   string // accesso.Documentale, CivicoSemplice, CivicoGeneralizzato
-
-	ReceivedOn string // when the administration received it: the term runs from here
-	Protocol   string // the ente's protocol number, if given
-	Subject    string // oggetto
-	Document   string // the document or data asked for, for §8.2
-
-	// The requester: kept for the office, never published.
-	RequesterName    string
-	RequesterAddress string // e-mail, PEC or postal address
-
-	ConversationID int64 // the conversation the request came from, if any
-
-	Counterparties bool // controinteressati notified
-	Opposed        bool // and they opposed
-	SuspendedDays  int  // days the term stayed suspended for them (≤ 10)
-	DueOn          string
-
-	Outcome   string // accesso.Outcomes, "" while pending
-	DecidedOn string
-	Reason    string // sintesi della motivazione
-
-	ReviewOn        string // riesame asked on
-	ReviewDueOn     string
-	ReviewOutcome   string
-	ReviewDecidedOn string
-	ReviewReason    string
-
-	AppealOn      string // ricorso al giudice: data di comunicazione
-	AppealOutcome string
-
-	CreatedAt, UpdatedAt time.Time
-}
-
-// ReleaseOn is the first day the documents may go to the requester when
-// access is granted over the controinteressati's opposition: 15 days after
-// the decision (d.lgs. 33/2013 art. 5 c. 6); "" when it does not apply.
-func (r *AccessRequest) ReleaseOn() string {
-	if !r.Opposed || r.DecidedOn == "" || (r.Outcome != accesso.Accolta && r.Outcome != accesso.RifiutoParziale) {
-		return ""
-	}
-	d, err := calendar.ParseDate(r.DecidedOn)
-	if err != nil {
-		return ""
-	}
-	return accesso.AddDays(d, accesso.OppositionDays).String()
-}
-
-// Number is the register number, as people quote it.
-func (r *AccessRequest) Number() string { return fmt.Sprintf("%d/%d", r.Year, r.Seq) }
-
-// AccessState is where a request stands on a day.
-type AccessState string
-
-const (
-	AccessOpen     AccessState = "open"     // pending, in time
-	AccessSoon     AccessState = "soon"     // pending, due within accesso.SoonDays
-	AccessOverdue  AccessState = "overdue"  // pending, past its term
-	AccessReview   AccessState = "review"   // riesame pending
-	AccessDecided  AccessState = "decided"  // decided in time, or late
-	AccessReviewed AccessState = "reviewed" // riesame decided
-)
-
-// State returns where the request stands on today, and the days left to
-// its pending term (negative when past it).
-func (r *AccessRequest) State(today calendar.Date) (AccessState, int) {
-	due, st := r.DueOn, AccessOpen
-	switch {
-	case r.ReviewOn != "" && r.ReviewOutcome == "":
-		due, st = r.ReviewDueOn, AccessReview
-	case r.ReviewOutcome != "":
-		return AccessReviewed, 0
-	case r.Outcome != "":
-		return AccessDecided, 0
-	}
-	d, err := calendar.ParseDate(due)
-	if err != nil {
-		return st, 0
-	}
-	left := accesso.DaysBetween(today, d)
-	switch {
-	case left < 0:
-		return AccessOverdue, left
-	case left <= accesso.SoonDays && st == AccessOpen:
-		return AccessSoon, left
-	}
-	return st, left
-}
 
 // AccessFilter selects requests in the register.
 type AccessFilter struct {
@@ -126,8 +29,8 @@ const accessColumns = `id, desk_id, year, seq, kind, received_on, protocol, subj
  outcome, decided_on, reason, review_on, review_due_on, review_outcome, review_decided_on, review_reason,
  appeal_on, appeal_outcome, created_at, updated_at`
 
-func scanAccess(s scanner) (*AccessRequest, error) {
-	var r AccessRequest
+func scanAccess(s scanner) (*accesso.Request, error) {
+	var r accesso.Request
 	var created, updated int64
 	err := s.Scan(&r.ID, &r.DeskID, &r.Year, &r.Seq, &r.Kind, &r.ReceivedOn, &r.Protocol, &r.Subject, &r.Document,
 		&r.RequesterName, &r.RequesterAddress, &r.ConversationID, &r.Counterparties, &r.Opposed, &r.SuspendedDays, &r.DueOn,
@@ -142,7 +45,7 @@ func scanAccess(s scanner) (*AccessRequest, error) {
 
 // AccessRequests lists the requests of the actor's desks, the most recently
 // received first.
-func (db *DB) AccessRequests(ctx context.Context, a redazione.Actor, f AccessFilter) ([]*AccessRequest, error) {
+func (db *DB) AccessRequests(ctx context.Context, a redazione.Actor, f AccessFilter) ([]*accesso.Request, error) {
 	var where strings.Builder
 	args := []any{a.EnteID}
 	where.WriteString(" WHERE ente_id = ?")
@@ -194,8 +97,8 @@ func (db *DB) AccessDue(ctx context.Context, a redazione.Actor, today calendar.D
 	return n, nil
 }
 
-// AccessRequest returns one request of the actor's desks.
-func (db *DB) AccessRequest(ctx context.Context, a redazione.Actor, id int64) (*AccessRequest, error) {
+// accesso.Request returns one request of the actor's desks.
+func (db *DB) AccessRequest(ctx context.Context, a redazione.Actor, id int64) (*accesso.Request, error) {
 	r, err := scanAccess(db.reader().row(ctx, "SELECT "+accessColumns+" FROM access_requests WHERE id = ? AND ente_id = ?", id, a.EnteID))
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && !a.CanSeeDesk(r.DeskID)) {
 		return nil, notFound("richiesta di accesso")
@@ -208,7 +111,7 @@ func (db *DB) AccessRequest(ctx context.Context, a redazione.Actor, id int64) (*
 
 // ConversationAccessRequests returns the requests registered from a
 // conversation the actor may see.
-func (db *DB) ConversationAccessRequests(ctx context.Context, a redazione.Actor, convID int64) ([]*AccessRequest, error) {
+func (db *DB) ConversationAccessRequests(ctx context.Context, a redazione.Actor, convID int64) ([]*accesso.Request, error) {
 	if _, err := db.Conversation(ctx, a, convID); err != nil {
 		return nil, err
 	}
@@ -219,122 +122,9 @@ func (db *DB) ConversationAccessRequests(ctx context.Context, a redazione.Actor,
 	return out, nil
 }
 
-// Limits of the register's texts.
-const (
-	accessSubjectMax = 2000
-	accessTextMax    = 4000
-	accessShortMax   = 300
-)
-
-// checkAccess validates a request and fills what follows from it: the
-// document key, the terms. cal is the ente's calendar.
-func checkAccess(r *AccessRequest, cal *calendar.Calendar) (docKey string, err error) {
-	trim := func(s *string) { *s = strings.TrimSpace(*s) }
-	for _, s := range []*string{&r.Kind, &r.ReceivedOn, &r.Protocol, &r.Subject, &r.Document, &r.RequesterName, &r.RequesterAddress,
-		&r.Outcome, &r.DecidedOn, &r.Reason, &r.ReviewOn, &r.ReviewOutcome, &r.ReviewDecidedOn, &r.ReviewReason, &r.AppealOn, &r.AppealOutcome} {
-		trim(s)
-		if strings.ContainsRune(*s, 0) || !utf8.ValidString(*s) {
-			return "", redazione.FieldError("subject", "testo con caratteri non ammessi")
-		}
-	}
-	if !accesso.ValidKind(r.Kind) {
-		return "", redazione.FieldError("kind", "tipo di accesso sconosciuto")
-	}
-	received, err := calendar.ParseDate(r.ReceivedOn)
-	if err != nil {
-		return "", redazione.FieldError("received_on", "data di presentazione non valida: usa AAAA-MM-GG")
-	}
-	if r.Subject == "" {
-		return "", redazione.FieldError("subject", "l'oggetto della richiesta è obbligatorio")
-	}
-	for _, f := range []struct {
-		name, value string
-		max         int
-	}{{"subject", r.Subject, accessSubjectMax}, {"document", r.Document, accessShortMax}, {"protocol", r.Protocol, 100},
-		{"requester_name", r.RequesterName, accessShortMax}, {"requester_address", r.RequesterAddress, accessShortMax},
-		{"reason", r.Reason, accessTextMax}, {"review_reason", r.ReviewReason, accessTextMax}} {
-		if utf8.RuneCountInString(f.value) > f.max {
-			return "", redazione.FieldError(f.name, "testo troppo lungo (massimo %d caratteri)", f.max)
-		}
-	}
-	if r.SuspendedDays < 0 || r.SuspendedDays > accesso.MaxSuspension {
-		return "", redazione.FieldError("suspended_days", "la sospensione per i controinteressati va da 0 a %d giorni", accesso.MaxSuspension)
-	}
-	if !r.Counterparties {
-		r.SuspendedDays, r.Opposed = 0, false
-	}
-	// Every later date is on or after the one it follows.
-	after := func(field, value, label string, not calendar.Date) (calendar.Date, error) {
-		d, err := calendar.ParseDate(value)
-		if err != nil {
-			return d, redazione.FieldError(field, "%s non valida: usa AAAA-MM-GG", label)
-		}
-		if accesso.Before(d, not) {
-			return d, redazione.FieldError(field, "%s precede la presentazione della richiesta", label)
-		}
-		return d, nil
-	}
-	if (r.Outcome == "") != (r.DecidedOn == "") {
-		return "", redazione.FieldError("outcome", "esito e data del provvedimento vanno indicati insieme")
-	}
-	if r.Outcome != "" {
-		if !accesso.ValidOutcome(r.Outcome) {
-			return "", redazione.FieldError("outcome", "esito sconosciuto")
-		}
-		if _, err := after("decided_on", r.DecidedOn, "la data del provvedimento", received); err != nil {
-			return "", err
-		}
-		if r.Outcome != accesso.Accolta && r.Reason == "" {
-			return "", redazione.FieldError("reason", "un rifiuto va motivato: scrivi la sintesi della motivazione")
-		}
-	}
-	r.ReviewDueOn = ""
-	if r.ReviewOn != "" {
-		if !accesso.Reviewable(r.Kind) {
-			return "", redazione.FieldError("review_on", "il riesame riguarda solo l'accesso civico")
-		}
-		asked, err := after("review_on", r.ReviewOn, "la data della richiesta di riesame", received)
-		if err != nil {
-			return "", err
-		}
-		r.ReviewDueOn = accesso.ReviewDue(cal, asked).String()
-	}
-	if (r.ReviewOutcome == "") != (r.ReviewDecidedOn == "") {
-		return "", redazione.FieldError("review_outcome", "esito e data del riesame vanno indicati insieme")
-	}
-	if r.ReviewOutcome != "" {
-		if r.ReviewOn == "" {
-			return "", redazione.FieldError("review_outcome", "indica prima la data della richiesta di riesame")
-		}
-		if !accesso.ValidOutcome(r.ReviewOutcome) {
-			return "", redazione.FieldError("review_outcome", "esito del riesame sconosciuto")
-		}
-		if _, err := after("review_decided_on", r.ReviewDecidedOn, "la data del provvedimento di riesame", received); err != nil {
-			return "", err
-		}
-		if r.ReviewOutcome != accesso.Accolta && r.ReviewReason == "" {
-			return "", redazione.FieldError("review_reason", "un rifiuto in riesame va motivato")
-		}
-	}
-	if r.AppealOn != "" {
-		if _, err := after("appeal_on", r.AppealOn, "la data del ricorso", received); err != nil {
-			return "", err
-		}
-	}
-	if r.AppealOutcome != "" && (r.AppealOn == "" || !slices.Contains(accesso.AppealOutcomes, r.AppealOutcome)) {
-		return "", redazione.FieldError("appeal_outcome", "esito del ricorso sconosciuto, o ricorso senza data")
-	}
-	r.DueOn = accesso.Due(cal, received, r.SuspendedDays).String()
-	doc := r.Document
-	if doc == "" {
-		doc = r.Subject
-	}
-	return accesso.DocumentKey(doc), nil
-}
-
 // requesterKey tells requesters apart for §8.2: the person behind a
 // conversation (merged contacts are one), else the address, else the name.
-func requesterKey(ctx context.Context, c conn, enteID int64, r *AccessRequest) (string, error) {
+func requesterKey(ctx context.Context, c conn, enteID int64, r *accesso.Request) (string, error) {
 	if r.ConversationID != 0 {
 		var person int64
 		err := c.row(ctx, `SELECT CASE WHEN ct.person_id <> 0 THEN ct.person_id ELSE ct.id END
@@ -353,7 +143,7 @@ func requesterKey(ctx context.Context, c conn, enteID int64, r *AccessRequest) (
 // CreateAccessRequest registers a request, numbering it in the year it was
 // received, and computes its term. A request from a conversation lands on
 // the conversation's desk.
-func (db *DB) CreateAccessRequest(ctx context.Context, a redazione.Actor, r *AccessRequest) error {
+func (db *DB) CreateAccessRequest(ctx context.Context, a redazione.Actor, r *accesso.Request) error {
 	if !a.CanWrite() {
 		return redazione.Errorf(redazione.EFORBIDDEN, "il ruolo di analista è di sola lettura")
 	}
@@ -371,7 +161,7 @@ func (db *DB) CreateAccessRequest(ctx context.Context, a redazione.Actor, r *Acc
 	if err != nil {
 		return err
 	}
-	key, err := checkAccess(r, cfg.Calendar)
+	key, err := accesso.Check(r, cfg.Calendar)
 	if err != nil {
 		return err
 	}
@@ -423,7 +213,7 @@ func (db *DB) CreateAccessRequest(ctx context.Context, a redazione.Actor, r *Acc
 // UpdateAccessRequest records what happened to a request: its data, the
 // controinteressati, the decision, the riesame and the ricorso. The number
 // and the conversation stay.
-func (db *DB) UpdateAccessRequest(ctx context.Context, a redazione.Actor, r *AccessRequest) error {
+func (db *DB) UpdateAccessRequest(ctx context.Context, a redazione.Actor, r *accesso.Request) error {
 	if !a.CanWrite() {
 		return redazione.Errorf(redazione.EFORBIDDEN, "il ruolo di analista è di sola lettura")
 	}
@@ -436,7 +226,7 @@ func (db *DB) UpdateAccessRequest(ctx context.Context, a redazione.Actor, r *Acc
 		return err
 	}
 	r.ConversationID, r.DeskID, r.Year, r.Seq, r.CreatedAt = old.ConversationID, old.DeskID, old.Year, old.Seq, old.CreatedAt
-	key, err := checkAccess(r, cfg.Calendar)
+	key, err := accesso.Check(r, cfg.Calendar)
 	if err != nil {
 		return err
 	}
@@ -530,7 +320,7 @@ func (db *DB) PublishAccessDocument(ctx context.Context, a redazione.Actor, key,
 		return nil, redazione.Errorf(redazione.EFORBIDDEN, "il ruolo di analista è di sola lettura")
 	}
 	key, document, link = strings.TrimSpace(key), strings.TrimSpace(document), strings.TrimSpace(link)
-	if key == "" || utf8.RuneCountInString(key) > accessShortMax*2 || utf8.RuneCountInString(document) > accessShortMax {
+	if key == "" || utf8.RuneCountInString(key) > accesso.ShortMax*2 || utf8.RuneCountInString(document) > accesso.ShortMax {
 		return nil, redazione.FieldError("document", "documento non valido")
 	}
 	if u, err := url.Parse(link); link != "" && (err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "") {

@@ -24,7 +24,7 @@ func day(t *testing.T, s string) calendar.Date {
 	return d
 }
 
-func (o *office) access(t *testing.T, a redazione.Actor, r store.AccessRequest) *store.AccessRequest {
+func (o *office) access(t *testing.T, a redazione.Actor, r accesso.Request) *accesso.Request {
 	t.Helper()
 	if err := o.db.CreateAccessRequest(context.Background(), a, &r); err != nil {
 		t.Fatalf("CreateAccessRequest(%q): %v", r.Subject, err)
@@ -32,7 +32,7 @@ func (o *office) access(t *testing.T, a redazione.Actor, r store.AccessRequest) 
 	return &r
 }
 
-func numbers(rs []*store.AccessRequest) []string {
+func numbers(rs []*accesso.Request) []string {
 	out := []string{}
 	for _, r := range rs {
 		out = append(out, r.Number())
@@ -49,11 +49,11 @@ func TestAccessRegisterNumbersAndTerms(t *testing.T) {
 		useClock(db, t0)
 		o := newOffice(t, db, "roma")
 		contatti, notizie := o.desks["contatti"].ID, o.desks["notizie"].ID
-		a := o.access(t, o.as(o.mario), store.AccessRequest{DeskID: contatti, Kind: accesso.CivicoGeneralizzato, ReceivedOn: "2026-03-06",
+		a := o.access(t, o.as(o.mario), accesso.Request{DeskID: contatti, Kind: accesso.CivicoGeneralizzato, ReceivedOn: "2026-03-06",
 			Subject: "Copia del progetto esecutivo della pista ciclabile", RequesterName: "Lucia Neri", RequesterAddress: "lucia@example.it"})
-		b := o.access(t, o.as(o.giulia), store.AccessRequest{DeskID: contatti, Kind: accesso.Documentale, ReceivedOn: "2026-03-02",
+		b := o.access(t, o.as(o.giulia), accesso.Request{DeskID: contatti, Kind: accesso.Documentale, ReceivedOn: "2026-03-02",
 			Subject: "Accesso agli atti della mia pratica edilizia", Counterparties: true, SuspendedDays: 10})
-		c := o.access(t, o.as(o.paolo), store.AccessRequest{DeskID: notizie, Kind: accesso.CivicoSemplice, ReceivedOn: "2025-12-30",
+		c := o.access(t, o.as(o.paolo), accesso.Request{DeskID: notizie, Kind: accesso.CivicoSemplice, ReceivedOn: "2025-12-30",
 			Subject: "Pubblicazione dei compensi dei consulenti 2025"})
 		if a.Number() != "2026/1" || b.Number() != "2026/2" || c.Number() != "2025/1" {
 			t.Errorf("numbers %s %s %s, want 2026/1 2026/2 2025/1", a.Number(), b.Number(), c.Number())
@@ -79,9 +79,9 @@ func TestAccessRegisterNumbersAndTerms(t *testing.T) {
 		if !slices.Equal(numbers(all), []string{"2025/1"}) {
 			t.Errorf("2025 for the analyst: %v", numbers(all))
 		}
-		err = db.CreateAccessRequest(ctx, o.as(o.analyst), &store.AccessRequest{DeskID: contatti, Kind: accesso.Documentale, ReceivedOn: "2026-03-02", Subject: "x"})
+		err = db.CreateAccessRequest(ctx, o.as(o.analyst), &accesso.Request{DeskID: contatti, Kind: accesso.Documentale, ReceivedOn: "2026-03-02", Subject: "x"})
 		wantCode(t, err, redazione.EFORBIDDEN)
-		err = db.CreateAccessRequest(ctx, o.as(o.paolo), &store.AccessRequest{DeskID: contatti, Kind: accesso.Documentale, ReceivedOn: "2026-03-02", Subject: "x"})
+		err = db.CreateAccessRequest(ctx, o.as(o.paolo), &accesso.Request{DeskID: contatti, Kind: accesso.Documentale, ReceivedOn: "2026-03-02", Subject: "x"})
 		wantCode(t, err, redazione.EINVALID)
 		log, _ := db.AuditLog(ctx, o.as(o.admin), 50)
 		var created []string
@@ -105,7 +105,7 @@ func TestAccessRequestFromConversation(t *testing.T) {
 		useClock(db, t0)
 		o := newOffice(t, db, "roma")
 		in := o.ingest(t, o.webchat, "c1", "w1", "Vorrei copia della delibera sulla ZTL")
-		r := o.access(t, o.as(o.mario), store.AccessRequest{ConversationID: in.ConversationID, DeskID: o.desks["notizie"].ID,
+		r := o.access(t, o.as(o.mario), accesso.Request{ConversationID: in.ConversationID, DeskID: o.desks["notizie"].ID,
 			Kind: accesso.CivicoGeneralizzato, ReceivedOn: "2026-03-02", Subject: "Delibera sulla ZTL"})
 		if r.DeskID != o.desks["contatti"].ID {
 			t.Errorf("desk %d, want the conversation's (contatti)", r.DeskID)
@@ -114,37 +114,26 @@ func TestAccessRequestFromConversation(t *testing.T) {
 		if err != nil || len(linked) != 1 || linked[0].ID != r.ID {
 			t.Fatalf("ConversationAccessRequests = %v, %v", linked, err)
 		}
-		err = db.CreateAccessRequest(ctx, o.as(o.paolo), &store.AccessRequest{ConversationID: in.ConversationID,
+		err = db.CreateAccessRequest(ctx, o.as(o.paolo), &accesso.Request{ConversationID: in.ConversationID,
 			Kind: accesso.CivicoGeneralizzato, ReceivedOn: "2026-03-02", Subject: "Delibera sulla ZTL"})
 		wantCode(t, err, redazione.ENOTFOUND)
 	})
 }
 
 // Bad input names its field and registers nothing.
+// What accesso.Check refuses is not stored (the cases are in accesso).
 func TestAccessRequestValidation(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		useClock(db, t0)
 		o := newOffice(t, db, "roma")
 		desk := o.desks["contatti"].ID
-		ok := store.AccessRequest{DeskID: desk, Kind: accesso.CivicoGeneralizzato, ReceivedOn: "2026-03-02", Subject: "Verbali 2026"}
+		ok := accesso.Request{DeskID: desk, Kind: accesso.CivicoGeneralizzato, ReceivedOn: "2026-03-02", Subject: "Verbali 2026"}
 		for name, c := range map[string]struct {
-			change func(r *store.AccessRequest)
+			change func(r *accesso.Request)
 			field  string
 		}{
-			"unknown kind":                {func(r *store.AccessRequest) { r.Kind = "foia" }, "kind"},
-			"bad date":                    {func(r *store.AccessRequest) { r.ReceivedOn = "02/03/2026" }, "received_on"},
-			"no subject":                  {func(r *store.AccessRequest) { r.Subject = "   " }, "subject"},
-			"subject too long":            {func(r *store.AccessRequest) { r.Subject = strings.Repeat("a", 2001) }, "subject"},
-			"NUL in the subject":          {func(r *store.AccessRequest) { r.Subject = "a\x00b" }, "subject"},
-			"suspension over ten days":    {func(r *store.AccessRequest) { r.Counterparties, r.SuspendedDays = true, 11 }, "suspended_days"},
-			"refusal without a reason":    {func(r *store.AccessRequest) { r.Outcome, r.DecidedOn = accesso.RifiutoTotale, "2026-03-20" }, "reason"},
-			"outcome without its date":    {func(r *store.AccessRequest) { r.Outcome = accesso.Accolta }, "outcome"},
-			"decided before received":     {func(r *store.AccessRequest) { r.Outcome, r.DecidedOn = accesso.Accolta, "2026-03-01" }, "decided_on"},
-			"unknown outcome":             {func(r *store.AccessRequest) { r.Outcome, r.DecidedOn = "boh", "2026-03-20" }, "outcome"},
-			"riesame of documentale":      {func(r *store.AccessRequest) { r.Kind, r.ReviewOn = accesso.Documentale, "2026-04-10" }, "review_on"},
-			"riesame outcome, no date":    {func(r *store.AccessRequest) { r.ReviewOutcome, r.ReviewDecidedOn = accesso.Accolta, "2026-04-20" }, "review_outcome"},
-			"ricorso outcome, no ricorso": {func(r *store.AccessRequest) { r.AppealOutcome = "accolto" }, "appeal_outcome"},
+			"unknown kind": {func(r *accesso.Request) { r.Kind = "foia" }, "kind"},
 		} {
 			r := ok
 			c.change(&r)
@@ -181,8 +170,8 @@ func TestAccessRequestStates(t *testing.T) {
 		useClock(db, t0)
 		o := newOffice(t, db, "roma")
 		desk := o.desks["contatti"].ID
-		mk := func(received, subject string) *store.AccessRequest {
-			return o.access(t, o.as(o.mario), store.AccessRequest{DeskID: desk, Kind: accesso.CivicoGeneralizzato, ReceivedOn: received, Subject: subject})
+		mk := func(received, subject string) *accesso.Request {
+			return o.access(t, o.as(o.mario), accesso.Request{DeskID: desk, Kind: accesso.CivicoGeneralizzato, ReceivedOn: received, Subject: subject})
 		}
 		late := mk("2026-01-05", "Contratti di manutenzione del verde") // due 2026-02-04
 		soon := mk("2026-01-20", "Spese di rappresentanza del sindaco") // due 2026-02-19
@@ -203,10 +192,10 @@ func TestAccessRequestStates(t *testing.T) {
 		}
 		today := day(t, "2026-02-15")
 		for _, c := range []struct {
-			r     *store.AccessRequest
-			state store.AccessState
+			r     *accesso.Request
+			state accesso.State
 			left  int
-		}{{late, store.AccessOverdue, -11}, {soon, store.AccessSoon, 4}, {open, store.AccessOpen, 25}, {done, store.AccessDecided, 0}, {review, store.AccessReview, 8}} {
+		}{{late, accesso.StateOverdue, -11}, {soon, accesso.StateSoon, 4}, {open, accesso.StateOpen, 25}, {done, accesso.StateDecided, 0}, {review, accesso.StateReview, 8}} {
 			got, _ := db.AccessRequest(ctx, o.as(o.mario), c.r.ID)
 			if st, left := got.State(today); st != c.state || left != c.left {
 				t.Errorf("%s on %s: %s, %d days left; want %s, %d", got.Subject, today, st, left, c.state, c.left)
@@ -242,7 +231,7 @@ func TestAccessRequestStates(t *testing.T) {
 		}
 		if got, _ := db.AccessRequest(ctx, o.as(o.mario), review.ID); got.ReviewOutcome != accesso.RifiutoParziale {
 			t.Errorf("riesame outcome not kept: %+v", got)
-		} else if st, _ := got.State(today); st != store.AccessReviewed {
+		} else if st, _ := got.State(today); st != accesso.StateReviewed {
 			t.Errorf("state after the riesame: %s", st)
 		}
 	})
@@ -257,7 +246,7 @@ func TestAccessRepeatsProposePublication(t *testing.T) {
 		o := newOffice(t, db, "roma")
 		desk := o.desks["contatti"].ID
 		ask := func(received, who, document string) {
-			o.access(t, o.as(o.coord), store.AccessRequest{DeskID: desk, Kind: accesso.CivicoGeneralizzato, ReceivedOn: received,
+			o.access(t, o.as(o.coord), accesso.Request{DeskID: desk, Kind: accesso.CivicoGeneralizzato, ReceivedOn: received,
 				Subject: "Richiesta: " + document, Document: document, RequesterName: who})
 		}
 		ask("2024-12-20", "Primo Vecchio", "Piano della sosta 2025") // more than a year before: not counted
@@ -305,13 +294,13 @@ func TestPublicAccessRegister(t *testing.T) {
 		useClock(db, t0)
 		o := newOffice(t, db, "roma")
 		other := newOffice(t, db, "milano")
-		r := o.access(t, o.as(o.mario), store.AccessRequest{DeskID: o.desks["contatti"].ID, Kind: accesso.CivicoGeneralizzato, ReceivedOn: "2026-03-02",
+		r := o.access(t, o.as(o.mario), accesso.Request{DeskID: o.desks["contatti"].ID, Kind: accesso.CivicoGeneralizzato, ReceivedOn: "2026-03-02",
 			Subject: "Esposto del vicino (tel. 333 123 4567) sul cantiere di via Po", RequesterName: "Lucia Neri", RequesterAddress: "lucia.neri@pec.example.it"})
 		r.Outcome, r.DecidedOn, r.Reason = accesso.RifiutoParziale, "2026-03-25", "Oscurati i dati di RSSMRA80A01H501U, controinteressato"
 		if err := db.UpdateAccessRequest(ctx, o.as(o.mario), r); err != nil {
 			t.Fatal(err)
 		}
-		other.access(t, other.as(other.mario), store.AccessRequest{DeskID: other.desks["contatti"].ID, Kind: accesso.Documentale, ReceivedOn: "2026-03-03", Subject: "Milano"})
+		other.access(t, other.as(other.mario), accesso.Request{DeskID: other.desks["contatti"].ID, Kind: accesso.Documentale, ReceivedOn: "2026-03-03", Subject: "Milano"})
 		pub, err := db.PublicAccessRegister(ctx, o.ente.ID)
 		if err != nil || len(pub) != 1 {
 			t.Fatalf("public register: %+v, %v", pub, err)
@@ -336,7 +325,7 @@ func TestAccessReleaseAfterOpposition(t *testing.T) {
 		ctx := context.Background()
 		useClock(db, t0)
 		o := newOffice(t, db, "roma")
-		r := o.access(t, o.as(o.mario), store.AccessRequest{DeskID: o.desks["contatti"].ID, Kind: accesso.CivicoGeneralizzato, ReceivedOn: "2026-03-02",
+		r := o.access(t, o.as(o.mario), accesso.Request{DeskID: o.desks["contatti"].ID, Kind: accesso.CivicoGeneralizzato, ReceivedOn: "2026-03-02",
 			Subject: "Progetto del parcheggio interrato", Counterparties: true, Opposed: true, SuspendedDays: 10})
 		r.Outcome, r.DecidedOn = accesso.Accolta, "2026-03-20"
 		if err := db.UpdateAccessRequest(ctx, o.as(o.mario), r); err != nil {

@@ -47,7 +47,7 @@ func TestEraseContact(t *testing.T) {
 		if _, err := db.AddMessage(ctx, o.as(o.mario), web.ConversationID, store.Outgoing{Text: "nota: chiamare Zanardelli", Note: true}); err != nil {
 			t.Fatal(err)
 		}
-		req := o.access(t, o.as(o.coord), store.AccessRequest{ConversationID: api.ConversationID, Kind: accesso.CivicoGeneralizzato,
+		req := o.access(t, o.as(o.coord), accesso.Request{ConversationID: api.ConversationID, Kind: accesso.CivicoGeneralizzato,
 			ReceivedOn: "2025-03-10", Subject: "Delibera via Zanardelli", RequesterName: "Lucia Zanetti"})
 
 		_, err = db.EraseContact(ctx, o.as(o.coord), web.ContactID)
@@ -202,7 +202,7 @@ func TestExportPerson(t *testing.T) {
 		if _, err := db.AddMessage(ctx, o.as(o.mario), in.ConversationID, store.Outgoing{Text: "nota interna: verificare", Note: true}); err != nil {
 			t.Fatal(err)
 		}
-		o.access(t, o.as(o.mario), store.AccessRequest{ConversationID: in.ConversationID, Kind: accesso.CivicoGeneralizzato, ReceivedOn: "2025-03-10", Subject: "Atti cantiere via Po"})
+		o.access(t, o.as(o.mario), accesso.Request{ConversationID: in.ConversationID, Kind: accesso.CivicoGeneralizzato, ReceivedOn: "2025-03-10", Subject: "Atti cantiere via Po"})
 		if err := db.CreateServiceRequest(ctx, o.as(o.mario), "strade", &store.ServiceRequest{ConversationID: in.ConversationID, Description: "Buca davanti al cantiere", Address: "Via Po 3"}); err != nil {
 			t.Fatal(err)
 		}

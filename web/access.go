@@ -47,8 +47,8 @@ func (s *Server) today() calendar.Date { return calendar.DateOf(s.DB.Now(), cale
 
 // accessRow is a request with where it stands today.
 type accessRow struct {
-	*store.AccessRequest
-	State store.AccessState
+	*accesso.Request
+	State accesso.State
 	Left  int
 }
 
@@ -104,8 +104,8 @@ func (s *Server) renderAccessList(w http.ResponseWriter, r *http.Request, u *ses
 }
 
 type accessFormView struct {
-	Request      *store.AccessRequest
-	State        store.AccessState
+	Request      *accesso.Request
+	State        accesso.State
 	Left         int
 	Conversation *redazione.Conversation
 	Desks        []redazione.Desk
@@ -121,7 +121,7 @@ type accessFormView struct {
 // newAccessPage is the form to register a request; from a conversation,
 // it is filled in with the citizen and their latest message.
 func (s *Server) newAccessPage(w http.ResponseWriter, r *http.Request, u *session) {
-	req := &store.AccessRequest{Kind: accesso.CivicoGeneralizzato, ReceivedOn: s.today().String()}
+	req := &accesso.Request{Kind: accesso.CivicoGeneralizzato, ReceivedOn: s.today().String()}
 	if conv, _ := strconv.ParseInt(r.URL.Query().Get("conversazione"), 10, 64); conv != 0 {
 		msgs, err := s.DB.Messages(r.Context(), u.Actor, conv, 50)
 		if err != nil {
@@ -143,7 +143,7 @@ func (s *Server) newAccessPage(w http.ResponseWriter, r *http.Request, u *sessio
 	s.renderAccessForm(w, r, u, req, true, true, "", http.StatusOK, nil)
 }
 
-func (s *Server) renderAccessForm(w http.ResponseWriter, r *http.Request, u *session, req *store.AccessRequest, isNew, receipt bool, flash string, status int, formErr error) {
+func (s *Server) renderAccessForm(w http.ResponseWriter, r *http.Request, u *session, req *accesso.Request, isNew, receipt bool, flash string, status int, formErr error) {
 	lang := langOf(r)
 	title := translate(lang, "access.new")
 	if !isNew {
@@ -196,7 +196,7 @@ func (s *Server) actorDesks(r *http.Request, u *session) ([]redazione.Desk, erro
 }
 
 // accessFromForm reads the request's fields from a posted form.
-func accessFromForm(r *http.Request) *store.AccessRequest {
+func accessFromForm(r *http.Request) *accesso.Request {
 	f := r.PostFormValue
 	days, _ := strconv.Atoi(strings.TrimSpace(f("suspended_days")))
 	if f("counterparties") == "on" && strings.TrimSpace(f("suspended_days")) == "" {
@@ -204,7 +204,7 @@ func accessFromForm(r *http.Request) *store.AccessRequest {
 	}
 	desk, _ := strconv.ParseInt(f("desk"), 10, 64)
 	conv, _ := strconv.ParseInt(f("conversation"), 10, 64)
-	return &store.AccessRequest{DeskID: desk, ConversationID: conv, Kind: f("kind"), ReceivedOn: f("received_on"), Protocol: f("protocol"),
+	return &accesso.Request{DeskID: desk, ConversationID: conv, Kind: f("kind"), ReceivedOn: f("received_on"), Protocol: f("protocol"),
 		Subject: f("subject"), Document: f("document"), RequesterName: f("requester_name"), RequesterAddress: f("requester_address"),
 		Counterparties: f("counterparties") == "on", Opposed: f("opposed") == "on", SuspendedDays: days,
 		Outcome: f("outcome"), DecidedOn: f("decided_on"), Reason: f("reason"),
@@ -260,7 +260,7 @@ func toldFlash(r *http.Request, sent, failed string) string {
 }
 
 // accessReceipt is the message that acknowledges a request to the citizen.
-func accessReceipt(req *store.AccessRequest) string {
+func accessReceipt(req *accesso.Request) string {
 	var b strings.Builder
 	b.WriteString("Gentile cittadina, gentile cittadino,\nla sua richiesta di ")
 	b.WriteString(translate("it", "ak."+req.Kind))

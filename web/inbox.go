@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/accesso"
 	"github.com/redazione/redazione/channel/meta"
 	"github.com/redazione/redazione/sla"
 	"github.com/redazione/redazione/store"
@@ -134,7 +135,7 @@ type conversationView struct {
 	Playbooks    map[string]store.Playbook
 	Situations   []string // those an operator may mark
 	// Access: the access requests registered from this conversation.
-	Access []*store.AccessRequest
+	Access []*accesso.Request
 	// Reports: the citizens' reports filed from this conversation.
 	Reports []*store.ServiceRequest
 	// WindowClosed: a free reply is no longer possible (WhatsApp, 24 hours);
