@@ -185,10 +185,13 @@ describe('Redazione: refused actions are shown where the user acted', { timeout:
           field.value = kept;
           return field.id || field.name;
         }, KEPT);
+        const posted = page.waitForRequest((r) => r.method() === 'POST', { timeout: TIMEOUT });
         await form.evaluate((f) => {
           const b = f.querySelector('button[type=submit], button:not([type]), input[type=submit]');
           f.requestSubmit(b || undefined);
         });
+        // Sent where the form says (a control named "action" must not hide it).
+        assert.equal(new URL((await posted).url()).pathname, new URL(action, srv.base).pathname, `${p}: posted elsewhere`);
         let msg = '';
         try {
           msg = await errorIn(form);

@@ -389,7 +389,9 @@ document.addEventListener('load', function (ev) {
       data = new FormData(form);
       if (e.submitter && e.submitter.name) data.append(e.submitter.name, e.submitter.value);
     }
-    fetch(form.action, { method: 'POST', body: data, credentials: 'same-origin', headers: { 'X-Redazione-Form': '1' } })
+    // The attribute, not form.action: a control named "action" hides it.
+    var action = new URL(form.getAttribute('action') || location.href, location.href).href;
+    fetch(action, { method: 'POST', body: data, credentials: 'same-origin', headers: { 'X-Redazione-Form': '1' } })
       .then(function (resp) {
         var msg = resp.headers.get('X-Redazione-Error');
         if (!resp.ok && msg !== null) {
