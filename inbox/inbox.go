@@ -19,6 +19,7 @@ import (
 	"github.com/redazione/redazione/events"
 	"github.com/redazione/redazione/jobs"
 	"github.com/redazione/redazione/notify"
+	"github.com/redazione/redazione/rules"
 	"github.com/redazione/redazione/store"
 )
 
@@ -314,7 +315,7 @@ func (s *Service) Changed(ctx context.Context, a redazione.Actor, id int64) {
 // for a new conversation nobody has, the desk's automatic assignment. The
 // message is already stored: a failure here is logged, never returned.
 func (s *Service) route(ctx context.Context, ch *redazione.Channel, in store.Inbound, res *store.Ingested) {
-	rules, err := s.DB.ActiveRules(ctx, ch.EnteID)
+	active, err := s.DB.ActiveRules(ctx, ch.EnteID)
 	if err != nil {
 		s.Log.Warn("routing rules", "err", err)
 		return
@@ -324,18 +325,18 @@ func (s *Service) route(ctx context.Context, ch *redazione.Channel, in store.Inb
 	var situations []string
 	var autoReply string
 	var fired []int64
-	if len(rules) > 0 {
+	if len(active) > 0 {
 		cfg, err := s.DB.SLA(ctx, ch.EnteID)
 		if err != nil {
 			s.Log.Warn("routing rules", "err", err)
 			return
 		}
 		now := time.Now()
-		input := store.RuleInput{ChannelID: ch.ID, Public: in.Public, Text: in.Text, ContactID: in.ContactID,
+		input := rules.Input{ChannelID: ch.ID, Public: in.Public, Text: in.Text, ContactID: in.ContactID,
 			ContactName: in.ContactName, At: now, New: res.NewConversation}
 		open := cfg.Calendar.IsOpen(now)
-		for i := range rules {
-			r := &rules[i]
+		for i := range active {
+			r := &active[i]
 			if !r.Matches(input, open) {
 				continue
 			}

@@ -180,7 +180,7 @@ func BulkLoad(ctx context.Context, path string, enteID int64, batch int, next fu
 			return st, fmt.Errorf("bulk conversation: %w", err)
 		}
 		for _, tag := range bc.Tags {
-			if _, err := insTag.ExecContext(ctx, convID, enteID, NormalizeTag(tag)); err != nil {
+			if _, err := insTag.ExecContext(ctx, convID, enteID, redazione.NormalizeTag(tag)); err != nil {
 				return st, fmt.Errorf("bulk tag: %w", err)
 			}
 		}

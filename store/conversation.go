@@ -423,7 +423,7 @@ func (db *DB) ChangeConversation(ctx context.Context, a redazione.Actor, id int6
 			}
 		}
 		for _, t := range ch.AddTags {
-			t = NormalizeTag(t)
+			t = redazione.NormalizeTag(t)
 			if t == "" || slices.Contains(c.Tags, t) {
 				continue
 			}
@@ -435,7 +435,7 @@ func (db *DB) ChangeConversation(ctx context.Context, a redazione.Actor, id int6
 			}
 		}
 		for _, t := range ch.RemoveTags {
-			t = NormalizeTag(t)
+			t = redazione.NormalizeTag(t)
 			if _, err := tx.exec(ctx, "DELETE FROM conversation_tags WHERE conversation_id = ? AND tag = ?", id, t); err != nil {
 				return err
 			}
@@ -457,16 +457,6 @@ func (db *DB) ChangeConversation(ctx context.Context, a redazione.Actor, id int6
 // conversationSystem reads a conversation without the desk check.
 func (db *DB) conversationSystem(ctx context.Context, enteID, id int64) (*redazione.Conversation, error) {
 	return db.Conversation(ctx, redazione.SystemActor(enteID), id)
-}
-
-// NormalizeTag lower-cases a tag and keeps it short and printable.
-func NormalizeTag(t string) string {
-	t = strings.ToLower(strings.TrimSpace(t))
-	t = strings.Join(strings.Fields(t), "-")
-	if len([]rune(t)) > 40 {
-		t = string([]rune(t)[:40])
-	}
-	return t
 }
 
 // Tags lists the tags in use in an ente.

@@ -4,32 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/redazione/redazione"
 )
-
-// Situations a playbook can be written for: the automatic flags' ones
-// (personal data, and the three kinds of urgency) and those an operator
-// marks by hand.
-var Situations = []string{
-	"personal_data", "emergency", "threat", "self_harm", // raised by the detectors
-	"complaint", "documents", "political", "journalist", // marked by an operator
-}
-
-// ManualSituations are the situations an operator marks on a conversation.
-var ManualSituations = []string{"complaint", "documents", "political", "journalist"}
-
-func validSituation(s string, list []string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
 
 // Playbook is what to do in a delicate situation.
 type Playbook struct {
@@ -65,7 +46,7 @@ func (db *DB) SavePlaybook(ctx context.Context, a redazione.Actor, p Playbook) e
 	if !canEditAnswers(a) {
 		return redazione.Errorf(redazione.EFORBIDDEN, "le linee guida le scrivono coordinatori e amministratori")
 	}
-	if !validSituation(p.Situation, Situations) {
+	if !slices.Contains(redazione.Situations, p.Situation) {
 		return redazione.FieldError("situation", "situazione sconosciuta")
 	}
 	p.Steps, p.Alert = strings.TrimSpace(p.Steps), strings.TrimSpace(p.Alert)
@@ -93,7 +74,7 @@ func (db *DB) MarkSituation(ctx context.Context, a redazione.Actor, convID int64
 	if !a.CanWrite() {
 		return redazione.Errorf(redazione.EFORBIDDEN, "il ruolo di analista è di sola lettura")
 	}
-	if !validSituation(situation, ManualSituations) {
+	if !slices.Contains(redazione.ManualSituations, situation) {
 		return redazione.FieldError("situation", "situazione sconosciuta")
 	}
 	if _, err := db.Conversation(ctx, a, convID); err != nil {

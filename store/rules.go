@@ -4,121 +4,22 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"slices"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/redazione/redazione"
-	"github.com/redazione/redazione/search"
-	"github.com/redazione/redazione/sla"
+	"github.com/redazione/redazione/rules"
 )
 
-// RuleConditions must all hold for a rule to fire; empty ones hold always.
-type RuleConditions struct {
-	ChannelIDs []int64  `json:"channel_ids,omitempty"`
-	Kind       string   `json:"kind,omitempty"`    // "private", "public" or "" (any)
-	Words      []string `json:"words,omitempty"`   // any of these words or phrases (Italian stemming)
-	Contact    string   `json:"contact,omitempty"` // a word of the contact's name or id
-	Hours      string   `json:"hours,omitempty"`   // "open" (office hours), "closed" or "" (any)
-	NewOnly    bool     `json:"new_only,omitempty"`
-}
-
-// RuleActions are what a rule does when it fires.
-type RuleActions struct {
-	DeskID     int64         `json:"desk_id,omitempty"`
-	AssigneeID int64         `json:"assignee_id,omitempty"`
-	Priority   *sla.Priority `json:"priority,omitempty"`
-	Tags       []string      `json:"tags,omitempty"`
-	Situation  string        `json:"situation,omitempty"`
-	AutoReply  string        `json:"auto_reply,omitempty"` // sent once, on a new conversation
-	Stop       bool          `json:"stop,omitempty"`       // later rules are not evaluated
-}
-
-// Rule is a routing rule of an ente.
-type Rule struct {
-	ID         int64
-	Position   int
-	Name       string
-	Enabled    bool
-	Conditions RuleConditions
-	Actions    RuleActions
-	Fired      int64
-}
-
-// RuleInput is what a rule is evaluated against.
-type RuleInput struct {
-	ChannelID   int64
-	Public      bool
-	Text        string
-	ContactID   string
-	ContactName string
-	At          time.Time
-	New         bool // the message opened the conversation
-}
-
-// Matches reports whether the rule's conditions hold for in; open tells
-// whether the office is open at in.At.
-func (r *Rule) Matches(in RuleInput, open bool) bool {
-	c := r.Conditions
-	if len(c.ChannelIDs) > 0 && !slices.Contains(c.ChannelIDs, in.ChannelID) {
-		return false
-	}
-	if (c.Kind == "public" && !in.Public) || (c.Kind == "private" && in.Public) {
-		return false
-	}
-	if (c.Hours == "open" && !open) || (c.Hours == "closed" && open) {
-		return false
-	}
-	if c.NewOnly && !in.New {
-		return false
-	}
-	if c.Contact != "" {
-		want := strings.ToLower(strings.TrimSpace(c.Contact))
-		if !strings.Contains(strings.ToLower(in.ContactName+" "+in.ContactID), want) {
-			return false
-		}
-	}
-	if len(c.Words) > 0 {
-		terms := search.Terms(in.Text)
-		found := false
-		for _, w := range c.Words {
-			if containsPhrase(terms, search.Terms(w)) {
-				found = true
-				break
-			}
-		}
-		if !found {
-			return false
-		}
-	}
-	return true
-}
-
-// containsPhrase reports whether phrase's terms appear in terms, in order
-// and next to each other.
-func containsPhrase(terms, phrase []string) bool {
-	if len(phrase) == 0 {
-		return false
-	}
-	for i := 0; i+len(phrase) <= len(terms); i++ {
-		if slices.Equal(terms[i:i+len(phrase)], phrase) {
-			return true
-		}
-	}
-	return false
-}
-
 // Rules lists the ente's rules in evaluation order.
-func (db *DB) Rules(ctx context.Context, enteID int64) ([]Rule, error) {
+func (db *DB) Rules(ctx context.Context, enteID int64) ([]rules.Rule, error) {
 	rows, err := db.reader().query(ctx, "SELECT id, position, name, enabled, conditions, actions, fired FROM routing_rules WHERE ente_id = ? ORDER BY position, id", enteID)
 	if err != nil {
 		return nil, fmt.Errorf("rules: %w", err)
 	}
 	defer rows.Close()
-	var out []Rule
+	var out []rules.Rule
 	for rows.Next() {
-		var r Rule
+		var r rules.Rule
 		var cond, act string
 		if err := rows.Scan(&r.ID, &r.Position, &r.Name, &r.Enabled, &cond, &act, &r.Fired); err != nil {
 			return nil, err
@@ -131,47 +32,14 @@ func (db *DB) Rules(ctx context.Context, enteID int64) ([]Rule, error) {
 }
 
 // SaveRule creates (ID 0) or updates a rule; administrators only.
-func (db *DB) SaveRule(ctx context.Context, a redazione.Actor, r *Rule) error {
+func (db *DB) SaveRule(ctx context.Context, a redazione.Actor, r *rules.Rule) error {
 	if !a.CanAdmin() {
 		return redazione.Errorf(redazione.EFORBIDDEN, "solo un amministratore può cambiare le regole")
 	}
-	r.Name = strings.TrimSpace(r.Name)
+	if err := rules.Check(r); err != nil {
+		return err
+	}
 	c, act := &r.Conditions, &r.Actions
-	switch {
-	case r.Name == "":
-		return redazione.FieldError("name", "il nome è obbligatorio")
-	case c.Kind != "" && c.Kind != "public" && c.Kind != "private":
-		return redazione.FieldError("kind", "tipo non valido")
-	case c.Hours != "" && c.Hours != "open" && c.Hours != "closed":
-		return redazione.FieldError("hours", "orario non valido")
-	case act.Priority != nil && !act.Priority.Valid():
-		return redazione.FieldError("priority", "priorità non valida")
-	case act.Situation != "" && !validSituation(act.Situation, ManualSituations):
-		return redazione.FieldError("situation", "situazione sconosciuta")
-	case utf8.RuneCountInString(act.AutoReply) > redazione.MaxTextRunes || strings.ContainsRune(act.AutoReply, 0):
-		return redazione.FieldError("auto_reply", "risposta automatica troppo lunga")
-	}
-	var words []string
-	for _, w := range c.Words {
-		if w = strings.TrimSpace(w); w != "" {
-			if len(search.Terms(w)) == 0 {
-				return redazione.FieldError("words", "«%s» contiene solo parole troppo comuni per una regola", w)
-			}
-			words = append(words, w)
-		}
-	}
-	c.Words = words
-	act.AutoReply = strings.TrimSpace(act.AutoReply)
-	var tags []string
-	for _, t := range act.Tags {
-		if t = NormalizeTag(t); t != "" {
-			tags = append(tags, t)
-		}
-	}
-	act.Tags = tags
-	if act.DeskID == 0 && act.AssigneeID == 0 && act.Priority == nil && len(act.Tags) == 0 && act.Situation == "" && act.AutoReply == "" && !act.Stop {
-		return redazione.FieldError("actions", "indica almeno un'azione")
-	}
 	cond, _ := json.Marshal(c)
 	acts, _ := json.Marshal(act)
 	err := db.inTx(ctx, func(tx conn) error {
@@ -242,7 +110,7 @@ func (db *DB) DeleteRule(ctx context.Context, a redazione.Actor, id int64) error
 
 // ActiveRules are the enabled rules of an ente, cached like the SLA
 // configuration (each citizen's message reads them).
-func (db *DB) ActiveRules(ctx context.Context, enteID int64) ([]Rule, error) {
+func (db *DB) ActiveRules(ctx context.Context, enteID int64) ([]rules.Rule, error) {
 	if v, ok := db.rules.Load(enteID); ok {
 		if e := v.(cachedRules); time.Since(e.at) < slaCacheTTL {
 			return e.rules, nil
@@ -252,7 +120,7 @@ func (db *DB) ActiveRules(ctx context.Context, enteID int64) ([]Rule, error) {
 	if err != nil {
 		return nil, err
 	}
-	var on []Rule
+	var on []rules.Rule
 	for _, r := range all {
 		if r.Enabled {
 			on = append(on, r)
@@ -263,7 +131,7 @@ func (db *DB) ActiveRules(ctx context.Context, enteID int64) ([]Rule, error) {
 }
 
 type cachedRules struct {
-	rules []Rule
+	rules []rules.Rule
 	at    time.Time
 }
 
@@ -284,7 +152,7 @@ func (db *DB) RuleFired(ctx context.Context, enteID int64, ids []int64) error {
 
 // RecentInbound returns the ente's latest citizens' messages as rule inputs,
 // to try a rule before switching it on.
-func (db *DB) RecentInbound(ctx context.Context, a redazione.Actor, limit int) ([]RuleInput, []int64, error) {
+func (db *DB) RecentInbound(ctx context.Context, a redazione.Actor, limit int) ([]rules.Input, []int64, error) {
 	rows, err := db.reader().query(ctx, `SELECT m.channel_id, c.public, m.text, ct.external_id, ct.name, m.sent_at, c.id,
 	 CASE WHEN m.id = (SELECT MIN(m2.id) FROM messages m2 WHERE m2.conversation_id = c.id) THEN 1 ELSE 0 END
 	 FROM messages m JOIN conversations c ON c.id = m.conversation_id JOIN contacts ct ON ct.id = c.contact_id
@@ -293,10 +161,10 @@ func (db *DB) RecentInbound(ctx context.Context, a redazione.Actor, limit int) (
 		return nil, nil, fmt.Errorf("recent messages: %w", err)
 	}
 	defer rows.Close()
-	var ins []RuleInput
+	var ins []rules.Input
 	var convs []int64
 	for rows.Next() {
-		var in RuleInput
+		var in rules.Input
 		var sent, conv int64
 		var first int
 		if err := rows.Scan(&in.ChannelID, &in.Public, &in.Text, &in.ContactID, &in.ContactName, &sent, &conv, &first); err != nil {

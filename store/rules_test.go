@@ -6,52 +6,28 @@ import (
 
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/internal/testdb"
+	"github.com/redazione/redazione/rules"
 	"github.com/redazione/redazione/store"
 )
-
-func TestRuleMatching(t *testing.T) {
-	r := store.Rule{Conditions: store.RuleConditions{Words: []string{"rifiuti ingombranti", "TARI"}, Kind: "private", Hours: "closed"}}
-	in := store.RuleInput{Text: "Quando ritirano il rifiuto ingombrante?", ChannelID: 1}
-	if !r.Matches(in, false) {
-		t.Error("«rifiuti ingombranti» does not match «rifiuto ingombrante» (stemming)")
-	}
-	if r.Matches(in, true) {
-		t.Error("an out-of-hours rule fired during office hours")
-	}
-	in.Public = true
-	if r.Matches(in, false) {
-		t.Error("a private-only rule fired on a public comment")
-	}
-	in = store.RuleInput{Text: "Ingombranti e altri rifiuti"}
-	if r.Matches(in, false) {
-		t.Error("a phrase matched words that are not next to each other")
-	}
-	r = store.Rule{Conditions: store.RuleConditions{ChannelIDs: []int64{7}, Contact: "rossi", NewOnly: true}}
-	if !r.Matches(store.RuleInput{ChannelID: 7, ContactName: "Mario Rossi", New: true}, true) ||
-		r.Matches(store.RuleInput{ChannelID: 8, ContactName: "Mario Rossi", New: true}, true) ||
-		r.Matches(store.RuleInput{ChannelID: 7, ContactName: "Mario Rossi"}, true) {
-		t.Error("channel, contact or first-message conditions are not applied")
-	}
-}
 
 func TestRulesAndRoundRobin(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		o := newOffice(t, db, "ente")
 		admin := o.as(o.admin)
-		bad := []store.Rule{
-			{Name: "", Actions: store.RuleActions{Stop: true}},
+		bad := []rules.Rule{
+			{Name: "", Actions: rules.Actions{Stop: true}},
 			{Name: "senza azioni"},
-			{Name: "parole vuote", Conditions: store.RuleConditions{Words: []string{"il la di"}}, Actions: store.RuleActions{Stop: true}},
-			{Name: "desk inesistente", Actions: store.RuleActions{DeskID: 99999}},
-			{Name: "situazione", Actions: store.RuleActions{Situation: "emergency"}},
+			{Name: "parole vuote", Conditions: rules.Conditions{Words: []string{"il la di"}}, Actions: rules.Actions{Stop: true}},
+			{Name: "desk inesistente", Actions: rules.Actions{DeskID: 99999}},
+			{Name: "situazione", Actions: rules.Actions{Situation: "emergency"}},
 		}
 		for _, r := range bad {
 			if err := db.SaveRule(ctx, admin, &r); redazione.ErrorCode(err) != redazione.EINVALID {
 				t.Errorf("rule %q accepted: %v", r.Name, err)
 			}
 		}
-		ok := store.Rule{Name: "Rifiuti", Enabled: true, Conditions: store.RuleConditions{Words: []string{"rifiuti"}}, Actions: store.RuleActions{Tags: []string{"Rifiuti"}}}
+		ok := rules.Rule{Name: "Rifiuti", Enabled: true, Conditions: rules.Conditions{Words: []string{"rifiuti"}}, Actions: rules.Actions{Tags: []string{"Rifiuti"}}}
 		if err := db.SaveRule(ctx, o.as(o.coord), &ok); redazione.ErrorCode(err) != redazione.EFORBIDDEN {
 			t.Fatalf("a coordinator saved a rule: %v", err)
 		}

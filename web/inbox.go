@@ -194,7 +194,7 @@ func (s *Server) loadConversation(r *http.Request, u *session) (*conversationVie
 	if v.Playbooks, err = s.DB.Playbooks(ctx, u.Actor.EnteID); err != nil {
 		return nil, err
 	}
-	v.Situations = store.ManualSituations
+	v.Situations = redazione.ManualSituations
 	if v.Access, err = s.DB.ConversationAccessRequests(ctx, u.Actor, id); err != nil {
 		return nil, err
 	}

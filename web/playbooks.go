@@ -25,7 +25,7 @@ func (s *Server) renderPlaybooks(w http.ResponseWriter, r *http.Request, u *sess
 		s.fail(w, r, p, err)
 		return
 	}
-	p.Data = &playbooksView{Situations: store.Situations, Playbooks: pbs,
+	p.Data = &playbooksView{Situations: redazione.Situations, Playbooks: pbs,
 		CanEdit: u.Actor.Role == redazione.RoleAdmin || u.Actor.Role == redazione.RoleCoordinator}
 	p.Flash = flash
 	s.renderForm(w, r, "playbooks", p, status, formErr)

@@ -6,13 +6,13 @@ import (
 	"strings"
 
 	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/rules"
 	"github.com/redazione/redazione/sla"
-	"github.com/redazione/redazione/store"
 )
 
 // rulesView is the data of the routing rules page.
 type rulesView struct {
-	Rules      []store.Rule
+	Rules      []rules.Rule
 	Desks      []redazione.Desk
 	Channels   []*redazione.Channel
 	Users      []*redazione.User
@@ -39,7 +39,7 @@ func (s *Server) rulesPage(w http.ResponseWriter, r *http.Request, u *session) {
 func (s *Server) renderRules(w http.ResponseWriter, r *http.Request, u *session, trial *ruleTrial, flash string, status int, formErr error) {
 	ctx := r.Context()
 	p := s.page(r, u, translate(langOf(r), "admin.rules"), "admin")
-	v := &rulesView{Priorities: priorities, Situations: store.ManualSituations, Trial: trial,
+	v := &rulesView{Priorities: priorities, Situations: redazione.ManualSituations, Trial: trial,
 		DeskNames: map[int64]string{}, UserNames: map[int64]string{}, ChanNames: map[int64]string{}}
 	var err error
 	if v.Rules, err = s.DB.Rules(ctx, u.Actor.EnteID); err != nil {
@@ -63,9 +63,9 @@ func (s *Server) renderRules(w http.ResponseWriter, r *http.Request, u *session,
 }
 
 // ruleFromForm reads a rule from the page's form.
-func ruleFromForm(r *http.Request) (*store.Rule, error) {
+func ruleFromForm(r *http.Request) (*rules.Rule, error) {
 	r.ParseForm()
-	rule := &store.Rule{Name: r.PostFormValue("name"), Enabled: r.PostFormValue("enabled") == "on"}
+	rule := &rules.Rule{Name: r.PostFormValue("name"), Enabled: r.PostFormValue("enabled") == "on"}
 	c, a := &rule.Conditions, &rule.Actions
 	for _, v := range r.PostForm["channel"] {
 		if id, err := strconv.ParseInt(v, 10, 64); err == nil && id > 0 {
@@ -141,14 +141,14 @@ func (s *Server) ruleAction(w http.ResponseWriter, r *http.Request, u *session) 
 // tryRule evaluates a rule on the latest 500 citizens' messages.
 func (s *Server) tryRule(r *http.Request, u *session, id int64) (*ruleTrial, error) {
 	ctx := r.Context()
-	rules, err := s.DB.Rules(ctx, u.Actor.EnteID)
+	list, err := s.DB.Rules(ctx, u.Actor.EnteID)
 	if err != nil {
 		return nil, err
 	}
-	var rule *store.Rule
-	for i := range rules {
-		if rules[i].ID == id {
-			rule = &rules[i]
+	var rule *rules.Rule
+	for i := range list {
+		if list[i].ID == id {
+			rule = &list[i]
 		}
 	}
 	if rule == nil {
