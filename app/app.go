@@ -39,6 +39,9 @@ type Config struct {
 	AccessibilityURL string
 	// PublishEvery is how often scheduled posts are looked for (5 s when 0).
 	PublishEvery time.Duration
+	// PublishTimeout bounds the sending of one post to its platform
+	// (inbox.DefaultPublishTimeout when 0).
+	PublishTimeout time.Duration
 	// SweepEvery is how often replies left queued by a crash are
 	// re-enqueued (default one minute).
 	SweepEvery time.Duration
@@ -120,7 +123,7 @@ func StartWith(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) 
 		redazione.ChannelWhatsApp:  meta.WhatsAppFetcher{},
 		redazione.ChannelMessenger: meta.MessengerFetcher{},
 		redazione.ChannelInstagram: meta.MessengerFetcher{},
-	}, MaxFileSize: cfg.MaxFileSize, Hiders: map[redazione.ChannelKind]channel.Hider{
+	}, MaxFileSize: cfg.MaxFileSize, PublishTimeout: cfg.PublishTimeout, Hiders: map[redazione.ChannelKind]channel.Hider{
 		redazione.ChannelMessenger: meta.Hider{},
 		redazione.ChannelInstagram: meta.Hider{},
 	}}

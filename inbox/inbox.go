@@ -48,7 +48,10 @@ type Service struct {
 	MaxFileSize int64
 	// Hiders hide public comments on the platforms that allow it.
 	Hiders map[redazione.ChannelKind]channel.Hider
-	Log    *slog.Logger
+	// PublishTimeout bounds the sending of one post to its platform
+	// (DefaultPublishTimeout when 0).
+	PublishTimeout time.Duration
+	Log            *slog.Logger
 
 	spikeOnce sync.Once
 	spikes    *spikes

@@ -4,11 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
+	"github.com/redazione/redazione/blob"
 	"github.com/redazione/redazione/channel"
 	"github.com/redazione/redazione/store"
 )
+
+// DefaultPublishTimeout bounds the sending of one post when
+// Service.PublishTimeout is 0.
+const DefaultPublishTimeout = 90 * time.Second
 
 // PublishDue sends the posts whose time has come, each once: a post is
 // taken ("sending") before it goes, so no other process sends it, and a
@@ -19,7 +26,9 @@ func (s *Service) PublishDue(ctx context.Context) (int, error) {
 	n := 0
 	for _, p := range due {
 		link, id, perr := s.sendPost(ctx, p)
-		if err := s.DB.PostSent(ctx, p, id, link, perr); err != nil {
+		// The outcome is recorded even when ctx ended meanwhile (the process
+		// is stopping): a post taken is never left "sending".
+		if err := s.DB.PostSent(context.WithoutCancel(ctx), p, id, link, perr); err != nil {
 			return n, err
 		}
 		if perr == nil {
@@ -31,8 +40,8 @@ func (s *Service) PublishDue(ctx context.Context) (int, error) {
 	return n, err
 }
 
-func (s *Service) sendPost(ctx context.Context, p *store.Post) (link, id string, err error) {
-	ch, err := s.DB.Channel(ctx, p.ChannelID)
+func (s *Service) sendPost(parent context.Context, p *store.Post) (link, id string, err error) {
+	ch, err := s.DB.Channel(parent, p.ChannelID)
 	if err != nil {
 		return "", "", fmt.Errorf("l'account non esiste più: %w", err)
 	}
@@ -40,7 +49,11 @@ func (s *Service) sendPost(ctx context.Context, p *store.Post) (link, id string,
 	if !ok || !store.Publishable(ch) {
 		return "", "", errors.New("su questo account non si può pubblicare")
 	}
-	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
+	timeout := s.PublishTimeout
+	if timeout <= 0 {
+		timeout = DefaultPublishTimeout
+	}
+	ctx, cancel := context.WithTimeout(parent, timeout)
 	defer cancel()
 	if p.ImageKey != "" {
 		ip, ok := pub.(channel.ImagePublisher)
@@ -48,8 +61,14 @@ func (s *Service) sendPost(ctx context.Context, p *store.Post) (link, id string,
 			return "", "", errors.New("su questo account non si pubblicano immagini")
 		}
 		f, oerr := s.Blobs.Open(p.ImageKey)
+		if errors.Is(oerr, blob.ErrNotFound) {
+			return "", "", errors.New("l'immagine non è più disponibile (il file non c'è più): caricala di nuovo e riprova")
+		}
 		if oerr != nil {
-			return "", "", fmt.Errorf("l'immagine non è più disponibile: %w", oerr)
+			if s.Log != nil {
+				s.Log.Error("post image", "post", p.ID, "err", oerr)
+			}
+			return "", "", errors.New("l'immagine non si può leggere: riprova più tardi")
 		}
 		defer f.Close()
 		size := int64(-1)
@@ -60,9 +79,22 @@ func (s *Service) sendPost(ctx context.Context, p *store.Post) (link, id string,
 	} else {
 		id, link, err = pub.Publish(ctx, ch, p.ID, p.Text)
 	}
-	if err != nil {
-		// Channel errors are written to be shown, without secrets.
-		return "", "", fmt.Errorf("%v (controlla sulla piattaforma prima di riprovare)", err)
+	switch {
+	case err == nil:
+		return link, id, nil
+	case parent.Err() != nil:
+		// Whatever the adapter said, the request was cut short.
+		return "", "", errors.New("invio interrotto perché Redazione si stava fermando: il post potrebbe essere uscito, controlla sulla piattaforma prima di riprovare")
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		// The platform may have taken the post without answering in time:
+		// "unreachable", as the adapters put it, would say it did not.
+		return "", "", fmt.Errorf("nessuna risposta della piattaforma entro %s: il post potrebbe essere uscito, controlla sulla piattaforma prima di riprovare", seconds(timeout))
 	}
-	return link, id, nil
+	// Channel errors are written to be shown, without secrets.
+	return "", "", fmt.Errorf("%v (controlla sulla piattaforma prima di riprovare)", err)
+}
+
+// seconds writes a duration in seconds, the Italian way ("90 s", "0,25 s").
+func seconds(d time.Duration) string {
+	return strings.Replace(strconv.FormatFloat(d.Seconds(), 'f', -1, 64), ".", ",", 1) + " s"
 }

@@ -404,6 +404,8 @@ func (s Sender) PublishImage(ctx context.Context, ch *redazione.Channel, postID 
 }
 
 // mastodonCall is one API call answered with JSON; it returns the status.
+// 429 and 5xx can be tried again (after X-RateLimit-Reset when given); any
+// other refusal is final, with Mastodon's reason.
 func mastodonCall(ctx context.Context, client *http.Client, ch *redazione.Channel, method, path, contentType string, body io.Reader, out any) (int, error) {
 	req, err := http.NewRequestWithContext(ctx, method, base(ch)+path, body)
 	if err != nil {
@@ -427,6 +429,15 @@ func mastodonCall(ctx context.Context, client *http.Client, ch *redazione.Channe
 			Error string `json:"error"`
 		}
 		json.Unmarshal(raw, &e)
+		if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 {
+			// A rate limit (uploads have their own) or an outage says
+			// nothing of the image: as for a status, try again later.
+			err := fmt.Errorf("Mastodon chiede di riprovare: %s %s", resp.Status, e.Error)
+			if wait := rateLimitReset(resp.Header, time.Now()); wait > 0 {
+				return resp.StatusCode, jobs.Later{Err: err, After: wait}
+			}
+			return resp.StatusCode, err
+		}
 		return resp.StatusCode, jobs.Permanent{Err: fmt.Errorf("Mastodon ha rifiutato l'immagine: %s %s", resp.Status, e.Error)}
 	}
 	return resp.StatusCode, json.Unmarshal(raw, out)

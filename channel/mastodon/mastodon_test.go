@@ -2,10 +2,18 @@ package mastodon
 
 import (
 	"encoding/json"
+	"errors"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/channel"
+	"github.com/redazione/redazione/jobs"
 )
 
 func TestParseNotifications(t *testing.T) {
@@ -105,5 +113,58 @@ func TestRevisions(t *testing.T) {
 	if len(revs) != 1 || revs[0].ExternalID != "113450000040000001" || revs[0].Text != "quando apre l'ufficio tributi?" ||
 		!revs[0].At.Equal(time.Date(2026, 11, 20, 11, 5, 0, 0, time.UTC)) {
 		t.Fatalf("revisions = %+v", revs)
+	}
+}
+
+// An image upload refused for a rate limit (Mastodon limits uploads on
+// their own, 30 every 30 minutes) is a "try again later", when Mastodon
+// says; a refused file is a final "no" with Mastodon's reason.
+func TestPublishImageRefusals(t *testing.T) {
+	reset := time.Now().Add(10 * time.Minute).UTC().Truncate(time.Second)
+	for _, tc := range []struct {
+		name      string
+		status    int
+		header    map[string]string
+		body      string
+		want      string
+		permanent bool
+		later     time.Duration
+	}{
+		{name: "rate limit", status: 429, body: `{"error":"Too many requests"}`,
+			header: map[string]string{"X-RateLimit-Limit": "30", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset.Format("2006-01-02T15:04:05.000Z")},
+			want:   "Mastodon chiede di riprovare: 429 Too Many Requests Too many requests", later: 10 * time.Minute},
+		{name: "outage", status: 503, body: `{"error":"Service Unavailable"}`, want: "Mastodon chiede di riprovare: 503"},
+		{name: "file refused", status: 422, body: `{"error":"File type of uploaded media could not be verified"}`,
+			want: "Mastodon ha rifiutato l'immagine: 422 Unprocessable Entity File type of uploaded media could not be verified", permanent: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				io.Copy(io.Discard, r.Body)
+				if r.Method != "POST" || r.URL.Path != "/api/v2/media" {
+					http.Error(w, "unexpected", http.StatusNotFound)
+					return
+				}
+				for k, v := range tc.header {
+					w.Header().Set(k, v)
+				}
+				w.WriteHeader(tc.status)
+				io.WriteString(w, tc.body)
+			}))
+			defer srv.Close()
+			ch := &redazione.Channel{Settings: map[string]string{"api_base_url": srv.URL, "token": "secret-token"}}
+			img := channel.File{Name: "piazza.png", ContentType: "image/png", Size: 4, Body: io.NopCloser(strings.NewReader("\x89PNG"))}
+			_, _, err := Sender{}.PublishImage(t.Context(), ch, 7, "La piazza", img, "La piazza rinnovata")
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v, want %q", err, tc.want)
+			}
+			var perm jobs.Permanent
+			if errors.As(err, &perm) != tc.permanent {
+				t.Errorf("final: %v, want %v", !tc.permanent, tc.permanent)
+			}
+			var later jobs.Later
+			if got := errors.As(err, &later); got != (tc.later > 0) || got && (later.After <= tc.later-time.Minute || later.After > tc.later) {
+				t.Errorf("try again after %v (%v), want %v", later.After, got, tc.later)
+			}
+		})
 	}
 }
