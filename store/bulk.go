@@ -103,7 +103,7 @@ func BulkLoad(ctx context.Context, path string, enteID int64, batch int, next fu
 		insContact = prep("INSERT INTO contacts (id, ente_id, channel_id, external_id, name, created_at) VALUES (?, ?, ?, ?, ?, ?)")
 		insContactFTS = prep("INSERT INTO contacts_fts (rowid, doc) VALUES (?, ?)")
 		insConv = prep(`INSERT INTO conversations (id, ente_id, channel_id, contact_id, desk_id, status, assignee_id, waiting_since,
-		 last_message_at, last_message_id, queue_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		 last_message_at, queue_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 		insMsg = prep(`INSERT INTO messages (id, ente_id, channel_id, conversation_id, direction, author_id, external_id, text,
 		 sent_at, created_at, delivery) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 		insFTS = prep("INSERT INTO messages_fts (rowid, doc) VALUES (?, ?)")
@@ -144,7 +144,7 @@ func BulkLoad(ctx context.Context, path string, enteID int64, batch int, next fu
 		convID++
 		bc.ID = convID
 		// What Ingest and AddMessage do to the conversation, message by message.
-		var waiting, last, lastID int64
+		var waiting, last int64
 		for _, m := range bc.Messages {
 			msgID++
 			t := ms(m.SentAt)
@@ -164,9 +164,8 @@ func BulkLoad(ctx context.Context, path string, enteID int64, batch int, next fu
 				if waiting == 0 {
 					waiting = t
 				}
-				lastID = msgID
 			case redazione.DirOut:
-				waiting, lastID = 0, msgID
+				waiting = 0
 			}
 			last = t
 			st.Messages++
@@ -176,7 +175,7 @@ func BulkLoad(ctx context.Context, path string, enteID int64, batch int, next fu
 			status = redazione.StatusOpen
 		}
 		if _, err := insConv.ExecContext(ctx, convID, enteID, bc.ChannelID, bc.ContactID, bc.DeskID, string(status), bc.AssigneeID,
-			waiting, last, lastID, queueKey(waiting, last), first); err != nil {
+			waiting, last, queueKey(waiting, last), first); err != nil {
 			return st, fmt.Errorf("bulk conversation: %w", err)
 		}
 		for _, tag := range bc.Tags {
