@@ -29,9 +29,9 @@ import (
 	"github.com/redazione/redazione/web"
 )
 
-// Config chooses where Redazione stores its data and how it is reached.
+// Config chooses where Redazione keeps its files and how it is reached (the
+// database is opened before, by store.Open).
 type Config struct {
-	DatabaseURL   string // postgres://... or empty for SQLite under DataDir
 	DataDir       string
 	PublicURL     string
 	SecureCookies bool
@@ -74,17 +74,9 @@ type App struct {
 	close  []func()
 }
 
-// Start opens the database (applying migrations), starts the event bus, the
-// job queue and the background sweep, and builds the web server.
-func Start(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
-	db, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir)
-	if err != nil {
-		return nil, err
-	}
-	return StartWith(ctx, db, cfg, log)
-}
-
-// StartWith is Start on an open database, which the App then owns.
+// StartWith starts, on an open database (migrated by store.Open), which
+// the App then owns, the event bus, the job queue and the background sweep,
+// and builds the web server.
 func StartWith(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) (*App, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	var err error

@@ -15,7 +15,6 @@ import (
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/blob"
 	"github.com/redazione/redazione/channel"
-	"github.com/redazione/redazione/channel/meta"
 	"github.com/redazione/redazione/events"
 	"github.com/redazione/redazione/jobs"
 	"github.com/redazione/redazione/notify"
@@ -138,7 +137,7 @@ func (s *Service) ReplyWith(ctx context.Context, a redazione.Actor, conversation
 	if !note {
 		if closed, err := s.WindowClosed(ctx, conv); err != nil {
 			return nil, err
-		} else if closed && !meta.IsTemplateText(text) {
+		} else if closed && !channel.IsWhatsAppTemplate(text) {
 			if conv.ChannelKind == redazione.ChannelWhatsApp {
 				return nil, redazione.FieldError("text", "sono passate più di 24 ore dall'ultimo messaggio del cittadino: WhatsApp accetta solo un modello approvato")
 			}
@@ -411,9 +410,9 @@ func (s *Service) WindowClosed(ctx context.Context, conv *redazione.Conversation
 	window := time.Duration(0)
 	switch conv.ChannelKind {
 	case redazione.ChannelWhatsApp:
-		window = meta.Window // then approved templates only
+		window = channel.MetaWindow // then approved templates only
 	case redazione.ChannelMessenger, redazione.ChannelInstagram:
-		window = meta.HumanAgentWindow // 24 hours, then 7 with the HUMAN_AGENT tag
+		window = channel.HumanAgentWindow // 24 hours, then 7 with the HUMAN_AGENT tag
 	default:
 		return false, nil
 	}

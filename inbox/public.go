@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/redazione/redazione"
-	"github.com/redazione/redazione/channel/meta"
+	"github.com/redazione/redazione/channel"
 	"github.com/redazione/redazione/events"
 	"github.com/redazione/redazione/store"
 )
@@ -43,7 +43,7 @@ func (s *Service) ReplyPrivately(ctx context.Context, a redazione.Actor, publicI
 	}
 	if last, err := s.DB.LastInboundExternalID(ctx, c.ID); err != nil {
 		return nil, err
-	} else if meta.IsMention(last) {
+	} else if channel.IsInstagramMention(last) {
 		return nil, redazione.Errorf(redazione.EINVALID, "Instagram non consente di rispondere in privato a una menzione")
 	}
 	r, err := s.DB.AddPrivateReply(ctx, a, publicID, text)
@@ -83,7 +83,7 @@ func (s *Service) HideComment(ctx context.Context, a redazione.Actor, convID, me
 	if m.ConversationID != c.ID || m.Direction != redazione.DirIn || m.ExternalID == "" {
 		return redazione.Errorf(redazione.ENOTFOUND, "commento non trovato")
 	}
-	if meta.IsMention(m.ExternalID) {
+	if channel.IsInstagramMention(m.ExternalID) {
 		return redazione.Errorf(redazione.EINVALID, "Instagram non consente di nascondere una menzione su un post altrui")
 	}
 	ch, err := s.DB.Channel(ctx, c.ChannelID)

@@ -90,47 +90,6 @@ type Clock struct {
 	PendingSince     time.Time // the clock is paused since then
 }
 
-// Start returns the clock of a conversation opened at t under p.
-func Start(cal *calendar.Calendar, p *Policy, t time.Time) Clock {
-	var c Clock
-	if p == nil {
-		return c
-	}
-	if p.FirstResponse > 0 {
-		c.FirstResponseDue, _ = cal.Add(t, p.FirstResponse)
-	}
-	if p.Resolution > 0 {
-		c.ResolutionDue, _ = cal.Add(t, p.Resolution)
-	}
-	return c
-}
-
-// Pause stops the clock at t: the office is waiting for the citizen.
-func (c *Clock) Pause(t time.Time) {
-	if c.PendingSince.IsZero() {
-		c.PendingSince = t
-	}
-}
-
-// Resume restarts the clock at t: the citizen wrote. Every due time moves by
-// the business time spent waiting.
-func (c *Clock) Resume(cal *calendar.Calendar, t time.Time) {
-	if c.PendingSince.IsZero() {
-		return
-	}
-	waited := cal.Between(c.PendingSince, t)
-	c.PendingSince = time.Time{}
-	if waited <= 0 {
-		return
-	}
-	if !c.FirstResponseDue.IsZero() {
-		c.FirstResponseDue, _ = cal.Add(c.FirstResponseDue, waited)
-	}
-	if !c.ResolutionDue.IsZero() {
-		c.ResolutionDue, _ = cal.Add(c.ResolutionDue, waited)
-	}
-}
-
 // Status is where a conversation stands against its next target.
 type Status struct {
 	Due       time.Time     // the next due time (first answer until given, then resolution)

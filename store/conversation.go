@@ -23,6 +23,12 @@ func queueKey(waitingSince, lastMessageAt int64) int64 {
 	return 10_000_000_000_000 - lastMessageAt
 }
 
+// QueueKey is queueKey (times in Unix milliseconds) for the benchmark's bulk
+// loader (cmd/redazione-bench), which writes conversations straight into the
+// database and must place them in the inbox as the store does. Nothing else
+// should need it.
+func QueueKey(waitingSince, lastMessageAt int64) int64 { return queueKey(waitingSince, lastMessageAt) }
+
 // InboxFilter selects conversations for an inbox view.
 type InboxFilter struct {
 	Mine       bool   // assigned to the actor

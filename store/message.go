@@ -256,8 +256,8 @@ func (db *DB) touchConversation(ctx context.Context, tx conn, ch *redazione.Chan
 			return err
 		}
 	}
-	if _, err := tx.exec(ctx, "UPDATE conversations SET status = ?, waiting_since = ?, last_message_at = ?, last_message_id = ?, queue_key = ? WHERE id = ?",
-		string(redazione.StatusOpen), waiting, ms(now), m.ID, queueKey(waiting, ms(now)), res.ConversationID); err != nil {
+	if _, err := tx.exec(ctx, "UPDATE conversations SET status = ?, waiting_since = ?, last_message_at = ?, queue_key = ? WHERE id = ?",
+		string(redazione.StatusOpen), waiting, ms(now), queueKey(waiting, ms(now)), res.ConversationID); err != nil {
 		return fmt.Errorf("update conversation: %w", err)
 	}
 	if res.NewConversation && len(cfg.Policies) > 0 {
@@ -381,8 +381,8 @@ func (db *DB) AddMessage(ctx context.Context, a redazione.Actor, conversationID 
 				return err
 			}
 		} else {
-			if _, err := tx.exec(ctx, "UPDATE conversations SET waiting_since = 0, last_message_at = ?, last_message_id = ?, queue_key = ? WHERE id = ?",
-				ms(now), m.ID, queueKey(0, ms(now)), c.ID); err != nil {
+			if _, err := tx.exec(ctx, "UPDATE conversations SET waiting_since = 0, last_message_at = ?, queue_key = ? WHERE id = ?",
+				ms(now), queueKey(0, ms(now)), c.ID); err != nil {
 				return err
 			}
 			// The first answer: from now the resolution target is the next one.

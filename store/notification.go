@@ -21,11 +21,6 @@ func Mentions(text string) []string {
 	return out
 }
 
-// Handle is how a user is mentioned: the local part of the e-mail address.
-func Handle(u *redazione.User) string {
-	return strings.ToLower(strings.SplitN(u.Email, "@", 2)[0])
-}
-
 // notifyMentions notifies each user of the ente mentioned in a note who can
 // open the conversation (an operator of another desk could not: move or
 // assign it to bring them in).

@@ -108,7 +108,7 @@ func (db *DB) eraseConversations(ctx context.Context, tx conn, enteID int64, ids
 				return out, fmt.Errorf("erase: %w", err)
 			}
 		}
-		res, err := tx.exec(ctx, "UPDATE conversations SET erased_at = ?, last_message_id = 0 WHERE erased_at = 0 AND ente_id = ? AND id IN "+in,
+		res, err := tx.exec(ctx, "UPDATE conversations SET erased_at = ? WHERE erased_at = 0 AND ente_id = ? AND id IN "+in,
 			append([]any{ms(now)}, args...)...)
 		if err != nil {
 			return out, fmt.Errorf("erase: %w", err)

@@ -79,8 +79,8 @@ func (db *DB) AddPrivateReply(ctx context.Context, a redazione.Actor, publicID i
 		if err != nil {
 			return fmt.Errorf("insert message: %w", err)
 		}
-		if _, err := tx.exec(ctx, "UPDATE conversations SET waiting_since = 0, last_message_at = ?, last_message_id = ?, queue_key = ? WHERE id = ?",
-			ms(now), m.ID, queueKey(0, ms(now)), privID); err != nil {
+		if _, err := tx.exec(ctx, "UPDATE conversations SET waiting_since = 0, last_message_at = ?, queue_key = ? WHERE id = ?",
+			ms(now), queueKey(0, ms(now)), privID); err != nil {
 			return err
 		}
 		// The public comment is answered, privately: its clock stops, and a

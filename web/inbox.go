@@ -9,6 +9,7 @@ import (
 
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/accesso"
+	"github.com/redazione/redazione/channel"
 	"github.com/redazione/redazione/channel/meta"
 	"github.com/redazione/redazione/sla"
 	"github.com/redazione/redazione/store"
@@ -183,7 +184,7 @@ func (s *Server) loadConversation(r *http.Request, u *session) (*conversationVie
 	v.Mentions = map[int64]bool{}
 	for _, m := range v.Messages {
 		if m.Direction == redazione.DirIn {
-			v.Mentions[m.ID] = meta.IsMention(m.ExternalID)
+			v.Mentions[m.ID] = channel.IsInstagramMention(m.ExternalID)
 			// a private reply answers the latest comment
 			v.CanReplyPrivately = v.CanWrite && s.Inbox.CanReplyPrivately(c) && !v.Mentions[m.ID]
 		}
@@ -334,7 +335,7 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request, u *session)
 			s.fail(w, r, s.page(r, u, "", "inbox"), redazione.FieldError("template", "modello non approvato per questo canale"))
 			return
 		}
-	} else if meta.IsTemplateText(strings.TrimSpace(text)) {
+	} else if channel.IsWhatsAppTemplate(strings.TrimSpace(text)) {
 		s.fail(w, r, s.page(r, u, "", "inbox"), redazione.FieldError("text", "scegli il modello dall'elenco"))
 		return
 	}

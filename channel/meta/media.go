@@ -342,7 +342,7 @@ func (s MessengerSender) SendFiles(ctx context.Context, ch *redazione.Channel, c
 	recipient, _ := json.Marshal(map[string]string{"id": conv.Contact.ExternalID})
 	fields := []string{"recipient", string(recipient), "messaging_type", "RESPONSE"}
 	if s.LastInbound != nil {
-		if last, err := s.LastInbound(ctx, conv.ID); err == nil && !last.IsZero() && time.Since(last) > Window {
+		if last, err := s.LastInbound(ctx, conv.ID); err == nil && !last.IsZero() && time.Since(last) > channel.MetaWindow {
 			fields = []string{"recipient", string(recipient), "messaging_type", "MESSAGE_TAG", "tag", "HUMAN_AGENT"}
 		}
 	}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/channel"
 	"github.com/redazione/redazione/jobs"
 	"github.com/redazione/redazione/store"
 )
@@ -28,7 +29,7 @@ type Mention struct {
 }
 
 // mentionPrefix marks the external id of a mention: "mention:MEDIA:COMMENT".
-const mentionPrefix = "mention:"
+const mentionPrefix = channel.InstagramMentionPrefix
 
 // ExternalID is the message id a mention is stored under.
 func (m Mention) ExternalID() string { return mentionPrefix + m.MediaID + ":" + m.CommentID }
@@ -42,9 +43,6 @@ func ParseMention(externalID string) (Mention, bool) {
 	media, comment, _ := strings.Cut(rest, ":")
 	return Mention{MediaID: media, CommentID: comment}, media != ""
 }
-
-// IsMention reports whether a stored message is an Instagram mention.
-func IsMention(externalID string) bool { return strings.HasPrefix(externalID, mentionPrefix) }
 
 // ParseInstagramMentions reads the mentions of an Instagram webhook POST
 // (entry[].changes[] with field "mentions", value {media_id, comment_id}).

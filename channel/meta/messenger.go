@@ -114,11 +114,6 @@ type MessengerSender struct {
 	LastComment func(ctx context.Context, convID int64) (string, error)
 }
 
-// HumanAgentWindow is how long after the citizen's last message a person
-// may still answer on Messenger, with the HUMAN_AGENT tag, once the 24-hour
-// window has passed.
-const HumanAgentWindow = 7 * 24 * time.Hour
-
 // Send posts a text reply: on a public conversation, a reply to the
 // citizen's comment; a private reply to a comment, to its author; otherwise
 // messaging_type RESPONSE inside the 24-hour window,
@@ -145,7 +140,7 @@ func (s MessengerSender) Send(ctx context.Context, ch *redazione.Channel, conv *
 	payload := map[string]any{"recipient": map[string]any{"id": conv.Contact.ExternalID}, "messaging_type": "RESPONSE",
 		"message": map[string]any{"text": m.Text}}
 	if s.LastInbound != nil {
-		if last, err := s.LastInbound(ctx, conv.ID); err == nil && !last.IsZero() && time.Since(last) > Window {
+		if last, err := s.LastInbound(ctx, conv.ID); err == nil && !last.IsZero() && time.Since(last) > channel.MetaWindow {
 			// past 24 hours, a person answering: the HUMAN_AGENT tag (7 days)
 			payload["messaging_type"] = "MESSAGE_TAG"
 			payload["tag"] = "HUMAN_AGENT"

@@ -235,10 +235,6 @@ func graphCall(ctx context.Context, client *http.Client, ch *redazione.Channel, 
 var transient = map[int]bool{1: true, 2: true, 4: true, 17: true, 32: true, 613: true,
 	80001: true, 80006: true, 130429: true, 131048: true, 131056: true}
 
-// Window is how long after the citizen's last message a free reply may be
-// sent; after it, only an approved template.
-const Window = 24 * time.Hour
-
 // Template is an approved WhatsApp message template.
 type Template struct{ Name, Language string }
 
@@ -258,23 +254,10 @@ func Templates(ch *redazione.Channel) []Template {
 	return out
 }
 
-// templatePrefix marks, in a stored reply, a template to send instead of text.
-const templatePrefix = "[modello WhatsApp: "
-
 // TemplateText is how a template reply is stored and shown in the thread.
-func TemplateText(t Template) string { return templatePrefix + t.Name + " (" + t.Language + ")]" }
+func TemplateText(t Template) string { return channel.WhatsAppTemplateText(t.Name, t.Language) }
 
 func parseTemplateText(s string) (Template, bool) {
-	rest, ok := strings.CutPrefix(s, templatePrefix)
-	if !ok || !strings.HasSuffix(rest, ")]") {
-		return Template{}, false
-	}
-	i := strings.LastIndex(rest, " (")
-	if i < 0 {
-		return Template{}, false
-	}
-	return Template{rest[:i], strings.TrimSuffix(rest[i+2:], ")]")}, true
+	name, lang, ok := channel.ParseWhatsAppTemplate(s)
+	return Template{name, lang}, ok
 }
-
-// IsTemplateText reports whether a stored reply is a template.
-func IsTemplateText(s string) bool { _, ok := parseTemplateText(s); return ok }

@@ -92,7 +92,7 @@ func ensureDataset(ctx context.Context, root string, n int64, logf func(string, 
 func schemaFingerprint() string {
 	h := sha256.New()
 	files, _ := filepath.Glob(filepath.Join("store", "migrations", "sqlite", "*.sql"))
-	files = append(files, filepath.Join("store", "bulk.go"), filepath.Join("cmd", "redazione-bench", "dataset.go"))
+	files = append(files, filepath.Join("cmd", "redazione-bench", "bulk.go"), filepath.Join("cmd", "redazione-bench", "dataset.go"))
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {
@@ -182,7 +182,7 @@ func generate(ctx context.Context, dir string, n int64, logf func(string, ...any
 	var prevStatus redazione.Status
 	var prevChannel int
 	last := time.Now()
-	next := func(c *store.BulkConversation) bool {
+	next := func(c *bulkConversation) bool {
 		if i >= n || ctx.Err() != nil {
 			return false
 		}
@@ -222,7 +222,7 @@ func generate(ctx context.Context, dir string, n int64, logf func(string, ...any
 		// conversation in five has an internal note.
 		t := t0
 		for k := range msgsPerConv {
-			var m store.BulkMessage
+			var m bulkMessage
 			in := k%2 == 0
 			if c.Status == redazione.StatusOpen && k == msgsPerConv-1 {
 				in = true
@@ -247,7 +247,7 @@ func generate(ctx context.Context, dir string, n int64, logf func(string, ...any
 		i++
 		return true
 	}
-	st, err := store.BulkLoad(ctx, filepath.Join(dir, "redazione.db"), e.ID, 1000, next)
+	st, err := bulkLoad(ctx, filepath.Join(dir, "redazione.db"), e.ID, 1000, next)
 	if err != nil {
 		return nil, err
 	}

@@ -25,89 +25,163 @@ type multi []string
 func (m *multi) String() string     { return strings.Join(*m, ",") }
 func (m *multi) Set(v string) error { *m = append(*m, v); return nil }
 
+// subcommand is one administration command. It declares its own flags on
+// fs and returns what it does once they are parsed.
+type subcommand func(fs *flag.FlagSet) func(ctx context.Context, s *adminSession) error
+
+// adminSession is what a subcommand runs with: the open database, where its
+// JSON goes and, for the commands that work inside one ente, that ente.
+type adminSession struct {
+	cfg  config
+	db   *store.DB
+	out  *json.Encoder
+	ente *redazione.Ente
+	sys  redazione.Actor // the system acting in ente
+}
+
 // admin runs the user, token, channel and ente subcommands. Their output is
 // JSON (one object, or one object per line for lists) for scripts.
-func admin(ctx context.Context, cfg config, args []string, stdout io.Writer) error {
+func admin(ctx context.Context, cfg config, args []string, stdout, stderr io.Writer) error {
 	if len(args) < 2 {
 		return fmt.Errorf("missing subcommand: see redazione help")
 	}
 	verb := args[0] + " " + args[1]
 	rest := args[2:]
-	if verb == "channel add" {
+	var cmd subcommand
+	inEnte := true // takes --ente and runs inside that ente
+	switch verb {
+	case "user create":
+		cmd = userCreate
+	case "user list":
+		cmd = userList
+	case "token create":
+		cmd = tokenCreate
+	case "channel add":
 		if len(rest) == 0 {
 			return fmt.Errorf("channel add needs a kind: api, webchat, telegram, whatsapp, messenger, instagram, mastodon or email")
 		}
+		kind := redazione.ChannelKind(rest[0])
 		verb += " " + rest[0]
 		rest = rest[1:]
+		if kind.Valid() {
+			cmd = channelAdd(kind)
+		}
+	case "channel list":
+		cmd = channelList
+	case "ente create":
+		cmd, inEnte = enteCreate, false
+	case "ente list":
+		cmd, inEnte = enteList, false
 	}
-	fs := flag.NewFlagSet(verb, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	if cmd == nil {
+		return fmt.Errorf("unknown command %q", verb)
+	}
+
+	fs := flag.NewFlagSet("redazione "+verb, flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // errors are returned, and printed once by main
 	enteSlug := fs.String("ente", "", "ente slug")
-	email := fs.String("email", "", "e-mail")
-	role := fs.String("role", "", "role")
-	name := fs.String("name", "", "name")
-	pwFile := fs.String("password-file", "", "file holding the password")
-	userEmail := fs.String("user", "", "user e-mail")
-	callback := fs.String("callback-url", "", "callback URL")
-	slug := fs.String("slug", "", "ente slug")
-	var desks, sets multi
-	fs.Var(&desks, "desk", "desk slug, name or id (repeatable)")
-	fs.Var(&sets, "set", "key=value channel setting (repeatable)")
+	if !inEnte {
+		// Every command takes --ente (see the usage); the ente commands
+		// are not limited to one, and ignore it.
+		fs.Lookup("ente").Usage = "ignored: ente commands are not limited to one ente"
+	}
+	do := cmd(fs)
 	if err := fs.Parse(rest); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(stderr)
+			fs.Usage()
+			return nil
+		}
 		return fmt.Errorf("%s: %w", verb, err)
 	}
+
 	db, err := openDB(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	out := json.NewEncoder(stdout)
-
-	if strings.HasPrefix(verb, "ente ") {
-		switch verb {
-		case "ente create":
-			e, err := db.CreateEnte(ctx, *slug, *name)
-			if err != nil {
-				return err
-			}
-			return out.Encode(map[string]any{"id": e.ID, "slug": e.Slug, "name": e.Name})
-		case "ente list":
-			entes, err := db.Entes(ctx)
-			if err != nil {
-				return err
-			}
-			for _, e := range entes {
-				out.Encode(map[string]any{"id": e.ID, "slug": e.Slug, "name": e.Name})
-			}
-			return nil
+	s := &adminSession{cfg: cfg, db: db, out: json.NewEncoder(stdout)}
+	if inEnte {
+		if s.ente, err = pickEnte(ctx, db, *enteSlug); err != nil {
+			return err
 		}
-		return fmt.Errorf("unknown command %q", verb)
+		s.sys = redazione.SystemActor(s.ente.ID)
 	}
+	return do(ctx, s)
+}
 
-	ente, err := pickEnte(ctx, db, *enteSlug)
+// pickEnte returns the ente named by slug, or the only one.
+func pickEnte(ctx context.Context, db *store.DB, slug string) (*redazione.Ente, error) {
+	if slug != "" {
+		return db.EnteBySlug(ctx, slug)
+	}
+	entes, err := db.Entes(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	sys := redazione.SystemActor(ente.ID)
-	deskIDs := func() ([]int64, error) {
-		var ids []int64
-		for _, d := range desks {
-			if id, err := strconv.ParseInt(d, 10, 64); err == nil {
-				ids = append(ids, id)
-				continue
-			}
-			desk, err := db.DeskBySlug(ctx, ente.ID, d)
-			if err != nil {
-				return nil, fmt.Errorf("desk %q not found", d)
-			}
-			ids = append(ids, desk.ID)
-		}
-		return ids, nil
+	switch len(entes) {
+	case 0:
+		return nil, errors.New("no ente yet: run `redazione serve` once, or `redazione ente create`")
+	case 1:
+		return &entes[0], nil
 	}
+	return nil, errors.New("more than one ente: choose one with --ente SLUG")
+}
 
-	switch verb {
-	case "user create":
-		ids, err := deskIDs()
+// deskIDs reads --desk values (slugs or ids) as desk ids of the ente.
+func (s *adminSession) deskIDs(ctx context.Context, desks []string) ([]int64, error) {
+	var ids []int64
+	for _, d := range desks {
+		if id, err := strconv.ParseInt(d, 10, 64); err == nil {
+			ids = append(ids, id)
+			continue
+		}
+		desk, err := s.db.DeskBySlug(ctx, s.ente.ID, d)
+		if err != nil {
+			return nil, fmt.Errorf("desk %q not found", d)
+		}
+		ids = append(ids, desk.ID)
+	}
+	return ids, nil
+}
+
+// redazione ente create --slug S --name N
+func enteCreate(fs *flag.FlagSet) func(context.Context, *adminSession) error {
+	slug := fs.String("slug", "", "ente slug")
+	name := fs.String("name", "", "name")
+	return func(ctx context.Context, s *adminSession) error {
+		e, err := s.db.CreateEnte(ctx, *slug, *name)
+		if err != nil {
+			return err
+		}
+		return s.out.Encode(map[string]any{"id": e.ID, "slug": e.Slug, "name": e.Name})
+	}
+}
+
+// redazione ente list
+func enteList(*flag.FlagSet) func(context.Context, *adminSession) error {
+	return func(ctx context.Context, s *adminSession) error {
+		entes, err := s.db.Entes(ctx)
+		if err != nil {
+			return err
+		}
+		for _, e := range entes {
+			s.out.Encode(map[string]any{"id": e.ID, "slug": e.Slug, "name": e.Name})
+		}
+		return nil
+	}
+}
+
+// redazione user create --email E --role ROLE [--name N] [--desk D ...] [--password-file F]
+func userCreate(fs *flag.FlagSet) func(context.Context, *adminSession) error {
+	email := fs.String("email", "", "e-mail")
+	role := fs.String("role", "", "role")
+	name := fs.String("name", "", "name")
+	pwFile := fs.String("password-file", "", "file holding the password")
+	var desks multi
+	fs.Var(&desks, "desk", "desk slug, name or id (repeatable)")
+	return func(ctx context.Context, s *adminSession) error {
+		ids, err := s.deskIDs(ctx, desks)
 		if err != nil {
 			return err
 		}
@@ -129,94 +203,137 @@ func admin(ctx context.Context, cfg config, args []string, stdout io.Writer) err
 			return err
 		}
 		u := &redazione.User{Email: *email, Name: *name, Role: redazione.Role(*role), DeskIDs: ids, PasswordHash: hash}
-		if err := db.CreateUser(ctx, sys, u); err != nil {
+		if err := s.db.CreateUser(ctx, s.sys, u); err != nil {
 			return err
 		}
 		res := map[string]any{"id": u.ID, "email": u.Email, "role": u.Role, "desks": ids}
 		if generated {
 			res["password"] = password
 		}
-		return out.Encode(res)
-	case "user list":
-		users, err := db.Users(ctx, ente.ID)
+		return s.out.Encode(res)
+	}
+}
+
+// redazione user list
+func userList(*flag.FlagSet) func(context.Context, *adminSession) error {
+	return func(ctx context.Context, s *adminSession) error {
+		users, err := s.db.Users(ctx, s.ente.ID)
 		if err != nil {
 			return err
 		}
 		for _, u := range users {
-			out.Encode(map[string]any{"id": u.ID, "email": u.Email, "name": u.Name, "role": u.Role, "desks": u.DeskIDs, "disabled": u.Disabled})
+			s.out.Encode(map[string]any{"id": u.ID, "email": u.Email, "name": u.Name, "role": u.Role, "desks": u.DeskIDs, "disabled": u.Disabled})
 		}
 		return nil
-	case "token create":
-		u, err := db.UserByEmail(ctx, *userEmail)
-		if err != nil || u.EnteID != ente.ID {
+	}
+}
+
+// redazione token create --user E [--name N]
+func tokenCreate(fs *flag.FlagSet) func(context.Context, *adminSession) error {
+	userEmail := fs.String("user", "", "user e-mail")
+	name := fs.String("name", "", "name")
+	return func(ctx context.Context, s *adminSession) error {
+		u, err := s.db.UserByEmail(ctx, *userEmail)
+		if err != nil || u.EnteID != s.ente.ID {
 			return fmt.Errorf("user %q not found", *userEmail)
 		}
 		token := auth.NewToken("rdz_")
-		if err := db.CreateAPIToken(ctx, u, auth.HashToken(token), *name); err != nil {
+		if err := s.db.CreateAPIToken(ctx, u, auth.HashToken(token), *name); err != nil {
 			return err
 		}
-		return out.Encode(map[string]any{"token": token, "user": u.Email})
-	case "channel add api", "channel add webchat", "channel add telegram", "channel add whatsapp", "channel add messenger", "channel add instagram", "channel add mastodon", "channel add email":
-		ids, err := deskIDs()
-		if err != nil {
-			return err
+		return s.out.Encode(map[string]any{"token": token, "user": u.Email})
+	}
+}
+
+// redazione channel add KIND --name NAME [--set key=value ...] [--desk D]
+// (and --callback-url URL for the API channel)
+func channelAdd(kind redazione.ChannelKind) subcommand {
+	return func(fs *flag.FlagSet) func(context.Context, *adminSession) error {
+		name := fs.String("name", "", "name")
+		var callback *string
+		if kind == redazione.ChannelAPI {
+			callback = fs.String("callback-url", "", "callback URL")
 		}
-		c := &redazione.Channel{Kind: redazione.ChannelKind(strings.TrimPrefix(verb, "channel add ")), Name: *name, CallbackURL: *callback, Secret: auth.NewToken("")}
-		for _, kv := range sets {
-			k, v, ok := strings.Cut(kv, "=")
-			if !ok || strings.TrimSpace(k) == "" {
-				return fmt.Errorf("--set %q: use key=value", k)
+		var desks, sets multi
+		fs.Var(&desks, "desk", "desk slug, name or id (repeatable)")
+		fs.Var(&sets, "set", "key=value channel setting (repeatable)")
+		return func(ctx context.Context, s *adminSession) error {
+			ids, err := s.deskIDs(ctx, desks)
+			if err != nil {
+				return err
 			}
-			if c.Settings == nil {
-				c.Settings = map[string]string{}
+			c := &redazione.Channel{Kind: kind, Name: *name, Secret: auth.NewToken("")}
+			if callback != nil {
+				c.CallbackURL = *callback
 			}
-			c.Settings[strings.TrimSpace(k)] = strings.TrimSpace(v)
-		}
-		if err := channel.CheckSettings(c.Kind, c.Settings); err != nil {
-			return fmt.Errorf("channel add %s: %s (--set key=value)", c.Kind, redazione.ErrorMessage(err))
-		}
-		if len(ids) > 0 {
-			c.DeskID = ids[0]
-		}
-		if err := db.CreateChannel(ctx, sys, c); err != nil {
-			return err
-		}
-		res := map[string]any{"id": c.ID, "kind": c.Kind, "name": c.Name, "desk_id": c.DeskID}
-		switch c.Kind {
-		case redazione.ChannelAPI:
-			res["secret"] = c.Secret
-			res["messages_url"] = fmt.Sprintf("/api/v1/channels/%d/messages", c.ID)
-			res["callback_url"] = c.CallbackURL
-		case redazione.ChannelWhatsApp, redazione.ChannelMessenger, redazione.ChannelInstagram:
-			res["webhook_url"] = fmt.Sprintf("/hooks/meta/%d", c.ID)
-			res["token"] = secrets.Mask(c.Settings["token"])
-		case redazione.ChannelMastodon:
-			res["token"] = secrets.Mask(c.Settings["token"])
-			res["api_base_url"] = c.Settings["api_base_url"]
-		case redazione.ChannelEmail:
-			res["address"] = c.Settings["address"]
-			res["imap_url"] = channel.Masked(c.Settings["imap_url"])
-			res["smtp_url"] = channel.Masked(c.Settings["smtp_url"])
-			res["pec"] = c.Settings["pec"] == "true"
-			res["oauth"] = c.Settings["oauth_token_url"] != ""
-		case redazione.ChannelTelegram:
-			// Give both to setWebhook: url (behind the public address) and
-			// secret_token. With a public https address, Redazione does.
-			res["webhook_url"] = fmt.Sprintf("/hooks/telegram/%d", c.ID)
-			res["secret"] = c.Secret
-			res["token"] = secrets.Mask(c.Settings["token"])
-			if path := channel.WebhookPath(c); path != "" && strings.HasPrefix(cfg.PublicURL, "https://") {
-				res["webhook_registered"] = true
-				if err := telegram.SetWebhook(ctx, nil, c, strings.TrimRight(cfg.PublicURL, "/")+path); err != nil {
-					res["webhook_registered"], res["webhook_error"] = false, redazione.ErrorMessage(err)
+			for _, kv := range sets {
+				k, v, ok := strings.Cut(kv, "=")
+				if !ok || strings.TrimSpace(k) == "" {
+					return fmt.Errorf("--set %q: use key=value", k)
 				}
+				if c.Settings == nil {
+					c.Settings = map[string]string{}
+				}
+				c.Settings[strings.TrimSpace(k)] = strings.TrimSpace(v)
 			}
-		default:
-			res["widget"] = fmt.Sprintf(`<script src="/widget.js" data-channel="%d" defer></script>`, c.ID)
+			if err := channel.CheckSettings(c.Kind, c.Settings); err != nil {
+				return fmt.Errorf("channel add %s: %s (--set key=value)", c.Kind, redazione.ErrorMessage(err))
+			}
+			if len(ids) > 0 {
+				c.DeskID = ids[0]
+			}
+			if err := s.db.CreateChannel(ctx, s.sys, c); err != nil {
+				return err
+			}
+			return s.out.Encode(s.addedChannel(ctx, c))
 		}
-		return out.Encode(res)
-	case "channel list":
-		chans, err := db.Channels(ctx, ente.ID)
+	}
+}
+
+// addedChannel is what `channel add` prints of a new channel: what to give
+// the platform or the integration, its secrets only masked but for the ones
+// to hand over.
+func (s *adminSession) addedChannel(ctx context.Context, c *redazione.Channel) map[string]any {
+	res := map[string]any{"id": c.ID, "kind": c.Kind, "name": c.Name, "desk_id": c.DeskID}
+	switch c.Kind {
+	case redazione.ChannelAPI:
+		res["secret"] = c.Secret
+		res["messages_url"] = fmt.Sprintf("/api/v1/channels/%d/messages", c.ID)
+		res["callback_url"] = c.CallbackURL
+	case redazione.ChannelWhatsApp, redazione.ChannelMessenger, redazione.ChannelInstagram:
+		res["webhook_url"] = fmt.Sprintf("/hooks/meta/%d", c.ID)
+		res["token"] = secrets.Mask(c.Settings["token"])
+	case redazione.ChannelMastodon:
+		res["token"] = secrets.Mask(c.Settings["token"])
+		res["api_base_url"] = c.Settings["api_base_url"]
+	case redazione.ChannelEmail:
+		res["address"] = c.Settings["address"]
+		res["imap_url"] = channel.Masked(c.Settings["imap_url"])
+		res["smtp_url"] = channel.Masked(c.Settings["smtp_url"])
+		res["pec"] = c.Settings["pec"] == "true"
+		res["oauth"] = c.Settings["oauth_token_url"] != ""
+	case redazione.ChannelTelegram:
+		// Give both to setWebhook: url (behind the public address) and
+		// secret_token. With a public https address, Redazione does.
+		res["webhook_url"] = fmt.Sprintf("/hooks/telegram/%d", c.ID)
+		res["secret"] = c.Secret
+		res["token"] = secrets.Mask(c.Settings["token"])
+		if path := channel.WebhookPath(c); path != "" && strings.HasPrefix(s.cfg.PublicURL, "https://") {
+			res["webhook_registered"] = true
+			if err := telegram.SetWebhook(ctx, nil, c, strings.TrimRight(s.cfg.PublicURL, "/")+path); err != nil {
+				res["webhook_registered"], res["webhook_error"] = false, redazione.ErrorMessage(err)
+			}
+		}
+	default:
+		res["widget"] = fmt.Sprintf(`<script src="/widget.js" data-channel="%d" defer></script>`, c.ID)
+	}
+	return res
+}
+
+// redazione channel list
+func channelList(*flag.FlagSet) func(context.Context, *adminSession) error {
+	return func(ctx context.Context, s *adminSession) error {
+		chans, err := s.db.Channels(ctx, s.ente.ID)
 		if err != nil {
 			return err
 		}
@@ -238,28 +355,9 @@ func admin(ctx context.Context, cfg config, args []string, stdout io.Writer) err
 			if !c.LastErrorAt.IsZero() {
 				health["last_error_at"] = c.LastErrorAt.UTC()
 			}
-			out.Encode(map[string]any{"id": c.ID, "kind": c.Kind, "name": c.Name, "desk_id": c.DeskID, "callback_url": c.CallbackURL,
+			s.out.Encode(map[string]any{"id": c.ID, "kind": c.Kind, "name": c.Name, "desk_id": c.DeskID, "callback_url": c.CallbackURL,
 				"disabled": c.Disabled, "settings": masked, "health": health})
 		}
 		return nil
 	}
-	return fmt.Errorf("unknown command %q", verb)
-}
-
-// pickEnte returns the ente named by slug, or the only one.
-func pickEnte(ctx context.Context, db *store.DB, slug string) (*redazione.Ente, error) {
-	if slug != "" {
-		return db.EnteBySlug(ctx, slug)
-	}
-	entes, err := db.Entes(ctx)
-	if err != nil {
-		return nil, err
-	}
-	switch len(entes) {
-	case 0:
-		return nil, errors.New("no ente yet: run `redazione serve` once, or `redazione ente create`")
-	case 1:
-		return &entes[0], nil
-	}
-	return nil, errors.New("more than one ente: choose one with --ente SLUG")
 }

@@ -37,6 +37,7 @@ Usage:
   redazione ente list
 
 Every command but serve takes --ente SLUG when the installation has more than one ente.
+The user, token, channel and ente commands list their flags with -h (redazione user create -h).
 
 Environment:
   REDAZIONE_ADDR            where to listen (default :8080)
@@ -93,7 +94,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stdout, "migrations applied")
 		return nil
 	case "user", "token", "channel", "ente":
-		return admin(ctx, cfg, args, stdout)
+		return admin(ctx, cfg, args, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

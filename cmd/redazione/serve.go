@@ -44,7 +44,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) 
 		return err
 	}
 	acfg := app.Config{
-		DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir,
+		DataDir:   cfg.DataDir,
 		PublicURL: cfg.PublicURL, SecureCookies: cfg.SecureCookies,
 		AccessibilityURL: cfg.Accessibility,
 	}

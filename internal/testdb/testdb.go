@@ -19,16 +19,6 @@ import (
 // EnvURL names the variable holding the PostgreSQL server used by tests.
 const EnvURL = "REDAZIONE_TEST_DATABASE_URL"
 
-// Dialects returns the dialects to test: sqlite, and postgres when
-// REDAZIONE_TEST_DATABASE_URL is set.
-func Dialects() []store.Dialect {
-	d := []store.Dialect{store.SQLite}
-	if os.Getenv(EnvURL) != "" {
-		d = append(d, store.Postgres)
-	}
-	return d
-}
-
 // Each runs fn as a subtest for every dialect, each with a fresh database.
 // The PostgreSQL subtest is skipped, with a message saying why, when
 // REDAZIONE_TEST_DATABASE_URL is unset.

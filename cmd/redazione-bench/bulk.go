@@ -1,4 +1,4 @@
-package store
+package main
 
 import (
 	"context"
@@ -8,15 +8,18 @@ import (
 
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/search"
+	"github.com/redazione/redazione/store"
 )
 
-// This file loads large synthetic data sets for the benchmark
-// (cmd/redazione-bench). It writes the rows Ingest, AddMessage and
+// This file loads the large synthetic data sets of the benchmark straight
+// into SQLite. It writes the rows the store's Ingest, AddMessage and
 // ChangeConversation would write, without their per-message transactions:
-// never use it on a database a server has open.
+// never use it on a database a server has open. When the store changes what
+// it writes, change this too (schemaFingerprint then makes cached data sets
+// be generated again).
 
-// BulkMessage is one message of a bulk-loaded conversation, oldest first.
-type BulkMessage struct {
+// bulkMessage is one message of a bulk-loaded conversation, oldest first.
+type bulkMessage struct {
 	Direction  redazione.Direction
 	AuthorID   int64 // operator of a reply or note
 	ExternalID string
@@ -26,13 +29,13 @@ type BulkMessage struct {
 	Delivery   redazione.Delivery
 }
 
-// BulkConversation is one conversation to bulk-load.
-type BulkConversation struct {
+// bulkConversation is one conversation to bulk-load.
+type bulkConversation struct {
 	ChannelID int64
 	DeskID    int64
 	// ContactID reuses an existing contact, ReusePrevious the contact of
 	// the previous conversation (a returning citizen); otherwise a contact is
-	// created from ContactExternalID and ContactName. BulkLoad sets ContactID.
+	// created from ContactExternalID and ContactName. bulkLoad sets ContactID.
 	ContactID         int64
 	ReusePrevious     bool
 	ContactExternalID string
@@ -40,21 +43,21 @@ type BulkConversation struct {
 	Status            redazione.Status // the status an operator left it in
 	AssigneeID        int64
 	Tags              []string
-	Messages          []BulkMessage
-	ID                int64 // set by BulkLoad
+	Messages          []bulkMessage
+	ID                int64 // set by bulkLoad
 }
 
-// BulkStats counts what BulkLoad wrote.
-type BulkStats struct {
+// bulkStats counts what bulkLoad wrote.
+type bulkStats struct {
 	Conversations, Messages, Contacts int64
 }
 
-// BulkLoad writes, into the SQLite database at path (already migrated, not
+// bulkLoad writes, into the SQLite database at path (already migrated, not
 // open elsewhere), the conversations next hands over until it returns false.
 // It commits every batch conversations, with the journal off during the
 // load, and leaves the database in WAL mode.
-func BulkLoad(ctx context.Context, path string, enteID int64, batch int, next func(*BulkConversation) bool) (BulkStats, error) {
-	var st BulkStats
+func bulkLoad(ctx context.Context, path string, enteID int64, batch int, next func(*bulkConversation) bool) (bulkStats, error) {
+	var st bulkStats
 	if batch <= 0 {
 		batch = 500
 	}
@@ -103,7 +106,7 @@ func BulkLoad(ctx context.Context, path string, enteID int64, batch int, next fu
 		insContact = prep("INSERT INTO contacts (id, ente_id, channel_id, external_id, name, created_at) VALUES (?, ?, ?, ?, ?, ?)")
 		insContactFTS = prep("INSERT INTO contacts_fts (rowid, doc) VALUES (?, ?)")
 		insConv = prep(`INSERT INTO conversations (id, ente_id, channel_id, contact_id, desk_id, status, assignee_id, waiting_since,
-		 last_message_at, last_message_id, queue_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		 last_message_at, queue_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 		insMsg = prep(`INSERT INTO messages (id, ente_id, channel_id, conversation_id, direction, author_id, external_id, text,
 		 sent_at, created_at, delivery) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 		insFTS = prep("INSERT INTO messages_fts (rowid, doc) VALUES (?, ?)")
@@ -115,16 +118,16 @@ func BulkLoad(ctx context.Context, path string, enteID int64, batch int, next fu
 	}
 	inBatch := 0
 	var prevContact int64
-	var bc BulkConversation
+	var bc bulkConversation
 	for {
-		bc = BulkConversation{Messages: bc.Messages[:0], Tags: bc.Tags[:0]}
+		bc = bulkConversation{Messages: bc.Messages[:0], Tags: bc.Tags[:0]}
 		if !next(&bc) {
 			break
 		}
 		if len(bc.Messages) == 0 {
 			return st, fmt.Errorf("bulk: conversation without messages")
 		}
-		first := ms(bc.Messages[0].SentAt)
+		first := bc.Messages[0].SentAt.UnixMilli()
 		if bc.ReusePrevious && prevContact != 0 {
 			bc.ContactID = prevContact
 		}
@@ -133,7 +136,7 @@ func BulkLoad(ctx context.Context, path string, enteID int64, batch int, next fu
 			if _, err := insContact.ExecContext(ctx, contactID, enteID, bc.ChannelID, bc.ContactExternalID, bc.ContactName, first); err != nil {
 				return st, fmt.Errorf("bulk contact: %w", err)
 			}
-			// as indexContact writes it
+			// as the store indexes a contact
 			if _, err := insContactFTS.ExecContext(ctx, contactID, bc.ContactName+" "+bc.ContactExternalID); err != nil {
 				return st, fmt.Errorf("bulk contact index: %w", err)
 			}
@@ -144,10 +147,10 @@ func BulkLoad(ctx context.Context, path string, enteID int64, batch int, next fu
 		convID++
 		bc.ID = convID
 		// What Ingest and AddMessage do to the conversation, message by message.
-		var waiting, last, lastID int64
+		var waiting, last int64
 		for _, m := range bc.Messages {
 			msgID++
-			t := ms(m.SentAt)
+			t := m.SentAt.UnixMilli()
 			if _, err := insMsg.ExecContext(ctx, msgID, enteID, bc.ChannelID, convID, string(m.Direction), m.AuthorID, m.ExternalID, m.Text,
 				t, t, string(m.Delivery)); err != nil {
 				return st, fmt.Errorf("bulk message: %w", err)
@@ -164,9 +167,8 @@ func BulkLoad(ctx context.Context, path string, enteID int64, batch int, next fu
 				if waiting == 0 {
 					waiting = t
 				}
-				lastID = msgID
 			case redazione.DirOut:
-				waiting, lastID = 0, msgID
+				waiting = 0
 			}
 			last = t
 			st.Messages++
@@ -176,7 +178,7 @@ func BulkLoad(ctx context.Context, path string, enteID int64, batch int, next fu
 			status = redazione.StatusOpen
 		}
 		if _, err := insConv.ExecContext(ctx, convID, enteID, bc.ChannelID, bc.ContactID, bc.DeskID, string(status), bc.AssigneeID,
-			waiting, last, lastID, queueKey(waiting, last), first); err != nil {
+			waiting, last, store.QueueKey(waiting, last), first); err != nil {
 			return st, fmt.Errorf("bulk conversation: %w", err)
 		}
 		for _, tag := range bc.Tags {
