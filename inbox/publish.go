@@ -10,6 +10,7 @@ import (
 
 	"github.com/redazione/redazione/blob"
 	"github.com/redazione/redazione/channel"
+	"github.com/redazione/redazione/publish"
 	"github.com/redazione/redazione/store"
 )
 
@@ -46,7 +47,7 @@ func (s *Service) sendPost(parent context.Context, p *store.Post) (link, id stri
 		return "", "", fmt.Errorf("l'account non esiste più: %w", err)
 	}
 	pub, ok := s.Senders[ch.Kind].(channel.Publisher)
-	if !ok || !store.Publishable(ch) {
+	if !ok || !publish.Publishable(ch) {
 		return "", "", errors.New("su questo account non si può pubblicare")
 	}
 	timeout := s.PublishTimeout

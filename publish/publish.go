@@ -252,3 +252,14 @@ func Digest(channelID int64, text string) string {
 	h := sha256.Sum256([]byte(fmt.Sprintf("%d\n%s", channelID, text)))
 	return hex.EncodeToString(h[:8])
 }
+
+// Publishable reports whether posts can go to a channel of this kind.
+func Publishable(ch *redazione.Channel) bool {
+	switch ch.Kind {
+	case redazione.ChannelMastodon, redazione.ChannelMessenger:
+		return true
+	case redazione.ChannelTelegram:
+		return ch.Settings["publish_chat"] != ""
+	}
+	return false
+}

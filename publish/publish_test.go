@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/calendar"
 	"github.com/redazione/redazione/publish"
 )
@@ -68,5 +69,25 @@ func TestHashChain(t *testing.T) {
 	changed.Detail = "z"
 	if publish.Hash("", changed) == h1 || publish.Hash(publish.Hash("", changed), e2) == h2 {
 		t.Error("changing an entry does not change the chain")
+	}
+}
+
+// Posts go to Mastodon, to a Facebook Page, and to a Telegram channel once
+// its publishing chat is set; never to the other kinds.
+func TestPublishable(t *testing.T) {
+	for _, c := range []struct {
+		ch   redazione.Channel
+		want bool
+	}{
+		{redazione.Channel{Kind: redazione.ChannelMastodon}, true},
+		{redazione.Channel{Kind: redazione.ChannelMessenger}, true},
+		{redazione.Channel{Kind: redazione.ChannelTelegram}, false},
+		{redazione.Channel{Kind: redazione.ChannelTelegram, Settings: map[string]string{"publish_chat": "@comune"}}, true},
+		{redazione.Channel{Kind: redazione.ChannelWhatsApp}, false},
+		{redazione.Channel{Kind: redazione.ChannelAPI}, false},
+	} {
+		if got := publish.Publishable(&c.ch); got != c.want {
+			t.Errorf("%s %v: %v, want %v", c.ch.Kind, c.ch.Settings, got, c.want)
+		}
 	}
 }

@@ -30,17 +30,6 @@ const (
 	PostCancelled = "cancelled"
 )
 
-// Publishable reports whether posts can go to a channel of this kind.
-func Publishable(ch *redazione.Channel) bool {
-	switch ch.Kind {
-	case redazione.ChannelMastodon, redazione.ChannelMessenger:
-		return true
-	case redazione.ChannelTelegram:
-		return ch.Settings["publish_chat"] != ""
-	}
-	return false
-}
-
 // Post is an institutional post.
 type Post struct {
 	ID            int64
@@ -237,7 +226,7 @@ func (db *DB) channelForPost(ctx context.Context, a redazione.Actor, id int64) (
 	if err != nil || ch.EnteID != a.EnteID {
 		return nil, redazione.FieldError("channel", "scegli un account dell'ente")
 	}
-	if !Publishable(ch) {
+	if !publish.Publishable(ch) {
 		return nil, redazione.FieldError("channel", "non si pubblica su «%s»", ch.Name)
 	}
 	return ch, nil

@@ -114,7 +114,7 @@ func (s *Server) renderPost(w http.ResponseWriter, r *http.Request, u *session, 
 		return
 	}
 	for _, ch := range chans {
-		if store.Publishable(ch) {
+		if publish.Publishable(ch) {
 			v.Accounts = append(v.Accounts, ch)
 		}
 	}
