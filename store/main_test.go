@@ -5,11 +5,13 @@ import (
 	"testing"
 
 	"github.com/redazione/redazione/auth"
+	"github.com/redazione/redazione/internal/testdb"
 )
 
-// TestMain hashes the test users' passwords at the test cost: a production
-// hash takes most of a second, and the tests create users with passwords.
+// TestMain copies the PostgreSQL test databases from a template migrated
+// once (testdb.Run), and hashes the test users' passwords at the test cost:
+// a production hash takes most of a second, and the tests create users with passwords.
 func TestMain(m *testing.M) {
 	auth.UseTestCost()
-	os.Exit(m.Run())
+	os.Exit(testdb.Run(m))
 }

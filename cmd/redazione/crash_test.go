@@ -34,7 +34,7 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	os.Exit(testdb.Run(m))
 }
 
 const childEnv = "REDAZIONE_TEST_CHILD"
