@@ -44,6 +44,7 @@ func numbers(rs []*store.AccessRequest) []string {
 // computed on the ente's calendar, an operator sees the requests of their
 // desks only, and every registration is in the audit log.
 func TestAccessRegisterNumbersAndTerms(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		useClock(db, t0)
@@ -100,6 +101,7 @@ func TestAccessRegisterNumbersAndTerms(t *testing.T) {
 // A request registered from a conversation lands on its desk, and one
 // the operator cannot see is not registered.
 func TestAccessRequestFromConversation(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		useClock(db, t0)
@@ -122,6 +124,7 @@ func TestAccessRequestFromConversation(t *testing.T) {
 
 // Bad input names its field and registers nothing.
 func TestAccessRequestValidation(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		useClock(db, t0)
@@ -176,6 +179,7 @@ func TestAccessRequestValidation(t *testing.T) {
 // The register shows what is pending, in scadenza, overdue, decided and
 // under riesame, on the day it is looked at.
 func TestAccessRequestStates(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		useClock(db, t0)
@@ -251,6 +255,7 @@ func TestAccessRequestStates(t *testing.T) {
 // §8.2: a document asked for more than three times in a year by different
 // people is proposed for proactive publication, until it is published.
 func TestAccessRepeatsProposePublication(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		useClock(db, t0)
@@ -300,6 +305,7 @@ func TestAccessRepeatsProposePublication(t *testing.T) {
 
 // The published register carries no requester and no personal data.
 func TestPublicAccessRegister(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		useClock(db, t0)
@@ -332,6 +338,7 @@ func TestPublicAccessRegister(t *testing.T) {
 // Access granted over the controinteressati's opposition: the documents go
 // out no earlier than 15 days after the decision.
 func TestAccessReleaseAfterOpposition(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		useClock(db, t0)

@@ -10,6 +10,7 @@ import (
 )
 
 func TestRuleMatching(t *testing.T) {
+	t.Parallel()
 	r := store.Rule{Conditions: store.RuleConditions{Words: []string{"rifiuti ingombranti", "TARI"}, Kind: "private", Hours: "closed"}}
 	in := store.RuleInput{Text: "Quando ritirano il rifiuto ingombrante?", ChannelID: 1}
 	if !r.Matches(in, false) {
@@ -35,6 +36,7 @@ func TestRuleMatching(t *testing.T) {
 }
 
 func TestRulesAndRoundRobin(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		o := newOffice(t, db, "ente")

@@ -35,6 +35,7 @@ func (e *env) count(token string) (convs, msgs int) {
 }
 
 func TestAPIChannelIngest(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		e := start(t, db)
 		admin := e.newUser(e.ente, redazione.RoleAdmin)
@@ -115,6 +116,7 @@ func TestAPIChannelIngest(t *testing.T) {
 
 // A channel of one ente signed with its own secret cannot post into another's.
 func TestAPIChannelSecretIsPerChannel(t *testing.T) {
+	t.Parallel()
 	e := start(t, testdb.Open(t, store.SQLite))
 	other := e.newEnte("comune-b", "Comune di Beta")
 	desksB, _ := e.db.Desks(context.Background(), other.ID)
@@ -128,6 +130,7 @@ func TestAPIChannelSecretIsPerChannel(t *testing.T) {
 }
 
 func TestAPIConversationsNeedToken(t *testing.T) {
+	t.Parallel()
 	e := start(t, testdb.Open(t, store.SQLite))
 	for _, tok := range []string{"", "rdz_not-a-token"} {
 		var out map[string]any
@@ -212,6 +215,7 @@ var msgIDRe = func(body string) int64 {
 }
 
 func TestReplyDeliveredToCallbackWithRetries(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		e := start(t, db)
 		var secret string
@@ -249,6 +253,7 @@ func TestReplyDeliveredToCallbackWithRetries(t *testing.T) {
 }
 
 func TestReplyFailsPermanentlyWithReason(t *testing.T) {
+	t.Parallel()
 	e := start(t, testdb.Open(t, store.SQLite))
 	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "conversazione sconosciuta", http.StatusNotFound)
@@ -271,6 +276,7 @@ func TestReplyFailsPermanentlyWithReason(t *testing.T) {
 
 // A reply left queued by a crash is sent once when the office restarts.
 func TestQueuedReplySurvivesRestart(t *testing.T) {
+	t.Parallel()
 	url := testdb.URL(t, store.SQLite)
 	db, err := store.Open(context.Background(), url, "")
 	if err != nil {
@@ -312,6 +318,7 @@ func TestQueuedReplySurvivesRestart(t *testing.T) {
 }
 
 func TestOversizedReplyRejected(t *testing.T) {
+	t.Parallel()
 	e := start(t, testdb.Open(t, store.SQLite))
 	op := e.newUser(e.ente, redazione.RoleOperator, e.desks[0].ID)
 	conv := e.ingest(e.api, "q1", "cit-1", "Domanda")

@@ -19,6 +19,7 @@ import (
 // (as Meta says of the token, or as they wrote for a password) and a token
 // Meta no longer accepts.
 func TestCredentialsExpiryWarnings(t *testing.T) {
+	t.Parallel()
 	e := start(t, testdb.Open(t, store.SQLite), func(c *app.Config) { c.SweepEvery = 100 * time.Millisecond })
 	soon := time.Now().Add(5 * 24 * time.Hour).Truncate(time.Second)
 	graph := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -106,17 +107,18 @@ func (e *env) newChannel(en *redazione.Ente, kind redazione.ChannelKind, desk in
 	return ch
 }
 
-var userSeq int
+// userSeq numbers the test users; tests run in parallel.
+var userSeq atomic.Int64
 
 // newUser creates a user of the ente with a role and desks.
 func (e *env) newUser(en *redazione.Ente, role redazione.Role, desks ...int64) *redazione.User {
 	e.t.Helper()
-	userSeq++
+	n := userSeq.Add(1)
 	hash, err := auth.HashPassword(testPassword)
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	u := &redazione.User{Email: fmt.Sprintf("utente%d@%s.example.it", userSeq, en.Slug), Name: fmt.Sprintf("Utente %d", userSeq), Role: role, DeskIDs: desks, PasswordHash: hash}
+	u := &redazione.User{Email: fmt.Sprintf("utente%d@%s.example.it", n, en.Slug), Name: fmt.Sprintf("Utente %d", n), Role: role, DeskIDs: desks, PasswordHash: hash}
 	if err := e.db.CreateUser(context.Background(), redazione.SystemActor(en.ID), u); err != nil {
 		e.t.Fatal(err)
 	}

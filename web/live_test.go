@@ -16,6 +16,7 @@ import (
 // New messages, assignments and status changes reach every open screen of
 // the people who may see them, within a second; others get nothing.
 func TestLiveEventsReachTheRightScreens(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		e := start(t, db)
 		ctx, cancel := context.WithCancel(context.Background())
@@ -59,6 +60,7 @@ func TestLiveEventsReachTheRightScreens(t *testing.T) {
 // one appears live on a screen served by the other, and a reply is
 // delivered once.
 func TestMultiProcessOnPostgres(t *testing.T) {
+	t.Parallel()
 	dbURL := testdb.URL(t, store.Postgres)
 	open := func() *store.DB {
 		db, err := store.Open(context.Background(), dbURL, "")

@@ -25,6 +25,7 @@ import (
 // inbox (public and private apart); replies keep the thread and the
 // visibility.
 func TestMastodonChannel(t *testing.T) {
+	t.Parallel()
 	notes, err := os.ReadFile("../channel/mastodon/testdata/notifications.json")
 	if err != nil {
 		t.Fatal(err)
@@ -265,6 +266,7 @@ func (e *env) waitCount(tok string, n int, within time.Duration) bool {
 // set to once an hour); when the stream drops, what came meanwhile is
 // fetched by polling, once.
 func TestMastodonStreaming(t *testing.T) {
+	t.Parallel()
 	inst := newFakeInstance(t, true)
 	inst.add(mention("40000001", "anna@mastodon.example", "buongiorno, quando apre l'ufficio tributi?", "public"))
 	e := start(t, testdb.Open(t, store.SQLite), func(c *app.Config) { c.SweepEvery = 100 * time.Millisecond })
@@ -358,6 +360,7 @@ func TestMastodonStreaming(t *testing.T) {
 
 // When the streaming API is unavailable, mentions still arrive by polling.
 func TestMastodonStreamingFallback(t *testing.T) {
+	t.Parallel()
 	inst := newFakeInstance(t, false)
 	e := start(t, testdb.Open(t, store.SQLite), func(c *app.Config) { c.SweepEvery = 100 * time.Millisecond })
 	ch := &redazione.Channel{Kind: redazione.ChannelMastodon, Name: "@comune", DeskID: e.desks[0].ID, Secret: auth.NewToken(""),
@@ -381,6 +384,7 @@ func TestMastodonStreamingFallback(t *testing.T) {
 // unlisted), moved to a direct message mentioning the citizen, and cannot
 // be hidden (Mastodon does not allow it for others' statuses).
 func TestMastodonPublicAndPrivate(t *testing.T) {
+	t.Parallel()
 	inst := newFakeInstance(t, false)
 	inst.add(mention("40000020", "elena@mastodon.example", "perché la strada è chiusa?", "unlisted"))
 	e := start(t, testdb.Open(t, store.SQLite), func(c *app.Config) { c.SweepEvery = 100 * time.Millisecond })

@@ -63,6 +63,7 @@ func newBotAPI(t *testing.T) *botAPI {
 }
 
 func TestTelegramChannel(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		e := start(t, db)
 		api := newBotAPI(t)
@@ -185,6 +186,7 @@ func TestTelegramChannel(t *testing.T) {
 // Without a public address, the bot's updates are fetched by long polling;
 // each is confirmed to Telegram only once stored.
 func TestTelegramPolling(t *testing.T) {
+	t.Parallel()
 	var mu sync.Mutex
 	var offsets []float64
 	served := false

@@ -59,6 +59,7 @@ func (b *botAPICalls) snapshot() []map[string]any {
 // refusal or a non-https address is said plainly, and the button registers
 // it again.
 func TestTelegramWebhookRegisteredFromTheUI(t *testing.T) {
+	t.Parallel()
 	api := newBotAPICalls(t)
 	e := start(t, testdb.Open(t, store.SQLite), func(c *app.Config) { c.PublicURL = "https://redazione.comune.example.it/" })
 	admin := e.login(e.newUser(e.ente, redazione.RoleAdmin))
@@ -123,6 +124,7 @@ func TestTelegramWebhookRegisteredFromTheUI(t *testing.T) {
 // A bot that was on a webhook is switched to polling: getUpdates is refused
 // (409) until the webhook is deleted, which the poller does.
 func TestTelegramPollingDeletesTheWebhook(t *testing.T) {
+	t.Parallel()
 	var mu sync.Mutex
 	var methods []string
 	webhook := true
