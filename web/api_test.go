@@ -188,9 +188,8 @@ func (cb *callbackServer) snapshot() (calls int, accepted []map[string]any, badS
 // waitDelivery polls the conversation until message id has the delivery state.
 func (e *env) waitDelivery(token string, conv, msg int64, state string, within time.Duration) (string, string) {
 	e.t.Helper()
-	deadline := time.Now().Add(within)
 	var last, reason string
-	for time.Now().Before(deadline) {
+	waitUntil(within, func() bool {
 		var th apiThread
 		e.apiGet(token, fmt.Sprintf("/api/v1/conversations/%d", conv), &th)
 		for _, m := range th.Messages {
@@ -198,11 +197,8 @@ func (e *env) waitDelivery(token string, conv, msg int64, state string, within t
 				last, reason = m.Delivery, m.DeliveryError
 			}
 		}
-		if last == state {
-			return last, reason
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return last == state
+	})
 	return last, reason
 }
 
@@ -245,7 +241,7 @@ func TestReplyDeliveredToCallbackWithRetries(t *testing.T) {
 		if txt, _ := acc[0]["text"].(string); txt != "Riapre lunedì alle 8." || acc[0]["_delivery"] == "" {
 			t.Fatalf("delivered %v", acc[0])
 		}
-		time.Sleep(500 * time.Millisecond)
+		e.jobsDone()
 		if calls2, _, _ := cb.snapshot(); calls2 != calls {
 			t.Fatalf("delivered again after success (%d calls)", calls2)
 		}
@@ -311,7 +307,7 @@ func TestQueuedReplySurvivesRestart(t *testing.T) {
 	if st, _ := e2.waitDelivery(tok, conv, m.ID, "sent", 5*time.Second); st != "sent" {
 		t.Fatalf("delivery %q after restart", st)
 	}
-	time.Sleep(300 * time.Millisecond)
+	e2.jobsDone()
 	if calls, acc, _ := cb.snapshot(); calls != 1 || len(acc) != 1 {
 		t.Fatalf("%d calls, want exactly 1", calls)
 	}

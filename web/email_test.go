@@ -26,12 +26,8 @@ func mailSample(t testing.TB, name string, vars ...string) []byte {
 
 func eventually(t testing.TB, what string, ok func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !ok() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(50 * time.Millisecond)
+	if !waitUntil(30*time.Second, ok) {
+		t.Fatalf("timed out waiting for %s", what)
 	}
 }
 

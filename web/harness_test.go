@@ -338,6 +338,41 @@ func waitEvent(t testing.TB, ch <-chan sseEvent, typ, sub string, d time.Duratio
 	}
 }
 
+// waitUntil asks cond until it holds, for at most within, and reports
+// whether it held. It is for states that can only be asked for (a page, the
+// API, the database); where a test can be told (a fake platform's channel,
+// an event stream), it waits on that instead.
+func waitUntil(within time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(within)
+	for {
+		if cond() {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// jobsDone waits until the job queue has nothing left to run or retry:
+// after it, no delivery or fetch can reach a platform unless something new
+// is queued.
+func (e *env) jobsDone() {
+	e.t.Helper()
+	var left int
+	if !waitUntil(30*time.Second, func() bool {
+		err := e.db.WriteDB().QueryRowContext(context.Background(),
+			"SELECT COUNT(*) FROM river_job WHERE state NOT IN ('completed', 'cancelled', 'discarded')").Scan(&left)
+		if err != nil {
+			e.t.Fatalf("job queue: %v", err)
+		}
+		return left == 0
+	}) {
+		e.t.Fatalf("%d jobs still queued after 30 s", left)
+	}
+}
+
 func newJarClient() *http.Client {
 	jar, _ := cookiejar.New(nil)
 	return &http.Client{Jar: jar, Timeout: 10 * time.Second}

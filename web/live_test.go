@@ -79,9 +79,9 @@ func TestMultiProcessOnPostgres(t *testing.T) {
 	ch := a.newChannel(a.ente, redazione.ChannelAPI, a.desks[0].ID, cb.URL)
 	secret = ch.Secret
 	op := a.newUser(a.ente, redazione.RoleOperator, a.desks[0].ID)
+	// B listens to PostgreSQL from its start, and its event stream is
+	// subscribed before it answers: nothing to wait for
 	onB := b.login(op).events(ctx, "/events")
-	// let B's listener settle
-	time.Sleep(200 * time.Millisecond)
 
 	conv := a.ingest(ch, "m1", "c1", "Messaggio arrivato al primo processo")
 	if !waitEvent(t, onB, "message", fmt.Sprintf(`"conversation":%d`, conv), 2*time.Second) {
@@ -109,7 +109,7 @@ func TestMultiProcessOnPostgres(t *testing.T) {
 			t.Fatalf("only %d of 5 replies delivered", i)
 		}
 	}
-	time.Sleep(time.Second)
+	a.jobsDone() // the queue is shared: no delivery can come after this
 	calls, acc, _ := cb.snapshot()
 	seen := map[string]int{}
 	for _, m := range acc {

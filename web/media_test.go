@@ -47,15 +47,15 @@ type apiFile struct {
 // returns them all, in thread order.
 func (e *env) waitFiles(token string, conv int64, within time.Duration) []apiFile {
 	e.t.Helper()
-	deadline := time.Now().Add(within)
-	for {
+	var all []apiFile
+	waitUntil(within, func() bool {
 		var th struct {
 			Messages []struct {
 				Attachments []apiFile `json:"attachments"`
 			} `json:"messages"`
 		}
 		e.apiGet(token, fmt.Sprintf("/api/v1/conversations/%d", conv), &th)
-		var all []apiFile
+		all = nil
 		pending := false
 		for _, m := range th.Messages {
 			for _, a := range m.Attachments {
@@ -63,11 +63,9 @@ func (e *env) waitFiles(token string, conv int64, within time.Duration) []apiFil
 				pending = pending || a.Status == "pending"
 			}
 		}
-		if !pending || time.Now().After(deadline) {
-			return all
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return !pending
+	})
+	return all
 }
 
 // download fetches an attachment as the logged-in operator.
