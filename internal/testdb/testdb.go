@@ -7,9 +7,12 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"flag"
 	"fmt"
 	"net/url"
 	"os"
+	"runtime"
+	"strconv"
 	"sync"
 	"testing"
 
@@ -105,7 +108,17 @@ var template struct {
 // Run runs the tests of m and then drops the template database, if one was
 // made; call it from TestMain as os.Exit(testdb.Run(m)). Without it each
 // PostgreSQL test database is migrated from scratch.
+//
+// Unless -parallel is given, Run lets 4 parallel tests run per CPU instead
+// of 1: tests on a database spend their time waiting for its disk and for
+// their servers' timers, not computing.
 func Run(m *testing.M) int {
+	flag.Parse()
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "test.parallel" })
+	if !set {
+		flag.Set("test.parallel", strconv.Itoa(4*runtime.GOMAXPROCS(0)))
+	}
 	template.Lock()
 	template.run = true
 	template.Unlock()
