@@ -11,6 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
+	"testing"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -24,6 +26,34 @@ const (
 	saltLen      = 16
 )
 
+// cost is the work of one argon2id hash.
+type cost struct {
+	time, memory uint32
+	threads      uint8
+}
+
+var (
+	productionCost = cost{argonTime, argonMemory, argonThreads}
+	// testCost is the cheapest cost argon2id allows: a hash takes
+	// microseconds instead of most of a second.
+	testCost = cost{time: 1, memory: 8, threads: 1}
+	// hashCost is the cost of new hashes; nil means productionCost. Only
+	// UseTestCost, which refuses to run outside a test binary, changes it.
+	hashCost atomic.Pointer[cost]
+)
+
+// UseTestCost makes HashPassword hash at the cheapest argon2id cost, for
+// tests that create users by the hundred. CheckPassword is unaffected: it
+// reads the cost from each hash, so hashes of either cost verify. It panics
+// outside a test binary (testing.Testing), so that a server can never hash
+// its users' passwords at the test cost.
+func UseTestCost() {
+	if !testing.Testing() {
+		panic("auth.UseTestCost called outside a test binary")
+	}
+	hashCost.Store(&testCost)
+}
+
 // MinPasswordLen is the shortest password accepted.
 const MinPasswordLen = 12
 
@@ -33,8 +63,12 @@ func HashPassword(password string) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
 	}
-	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
+	c := productionCost
+	if tc := hashCost.Load(); tc != nil {
+		c = *tc
+	}
+	key := argon2.IDKey([]byte(password), salt, c.time, c.memory, c.threads, argonKeyLen)
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, c.memory, c.time, c.threads,
 		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key)), nil
 }
 

@@ -44,6 +44,7 @@ func numbers(rs []*accesso.Request) []string {
 // computed on the ente's calendar, an operator sees the requests of their
 // desks only, and every registration is in the audit log.
 func TestAccessRegisterNumbersAndTerms(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		useClock(db, t0)
@@ -100,6 +101,7 @@ func TestAccessRegisterNumbersAndTerms(t *testing.T) {
 // A request registered from a conversation lands on its desk, and one
 // the operator cannot see is not registered.
 func TestAccessRequestFromConversation(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		useClock(db, t0)
@@ -123,6 +125,7 @@ func TestAccessRequestFromConversation(t *testing.T) {
 // Bad input names its field and registers nothing.
 // What accesso.Check refuses is not stored (the cases are in accesso).
 func TestAccessRequestValidation(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		useClock(db, t0)
@@ -165,6 +168,7 @@ func TestAccessRequestValidation(t *testing.T) {
 // The register shows what is pending, in scadenza, overdue, decided and
 // under riesame, on the day it is looked at.
 func TestAccessRequestStates(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		useClock(db, t0)
@@ -240,6 +244,7 @@ func TestAccessRequestStates(t *testing.T) {
 // §8.2: a document asked for more than three times in a year by different
 // people is proposed for proactive publication, until it is published.
 func TestAccessRepeatsProposePublication(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		useClock(db, t0)
@@ -289,6 +294,7 @@ func TestAccessRepeatsProposePublication(t *testing.T) {
 
 // The published register carries no requester and no personal data.
 func TestPublicAccessRegister(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		useClock(db, t0)
@@ -321,6 +327,7 @@ func TestPublicAccessRegister(t *testing.T) {
 // Access granted over the controinteressati's opposition: the documents go
 // out no earlier than 15 days after the decision.
 func TestAccessReleaseAfterOpposition(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		useClock(db, t0)

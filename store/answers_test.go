@@ -13,6 +13,7 @@ import (
 // Canned answers are written by coordinators and administrators, and each
 // operator sees those of every desk and of their own.
 func TestCannedAnswers(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		o := newOffice(t, db, "ente")
@@ -70,6 +71,7 @@ func TestCannedAnswers(t *testing.T) {
 
 // The typical reply length is the median of the office's recent replies.
 func TestTypicalReplyLength(t *testing.T) {
+	t.Parallel()
 	db := testdb.Open(t, store.SQLite)
 	o := newOffice(t, db, "ente")
 	ctx := context.Background()
@@ -91,6 +93,7 @@ func TestTypicalReplyLength(t *testing.T) {
 // Guidelines: written by coordinators, one per situation; an operator marks
 // the situations the detectors cannot see, once.
 func TestPlaybooksAndSituations(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		o := newOffice(t, db, "ente")
@@ -128,6 +131,7 @@ func TestPlaybooksAndSituations(t *testing.T) {
 
 // A survey is created once, for resolved private conversations only.
 func TestSurveyRules(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		o := newOffice(t, db, "ente")

@@ -14,6 +14,7 @@ import (
 // and moving it to a desk its assignee is not on puts it back in that desk's
 // unassigned queue.
 func TestAssignmentFollowsDesks(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := newOffice(t, db, "ente")
 		ctx := context.Background()
@@ -51,6 +52,7 @@ func TestAssignmentFollowsDesks(t *testing.T) {
 
 // A note's @mention reaches only colleagues who can open the conversation.
 func TestMentionOnlyWhoCanSee(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := newOffice(t, db, "ente")
 		ctx := context.Background()

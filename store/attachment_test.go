@@ -12,6 +12,7 @@ import (
 )
 
 func TestAttachmentsKeptWithTheMessage(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		o := newOffice(t, db, "roma")
@@ -64,6 +65,7 @@ func TestAttachmentsKeptWithTheMessage(t *testing.T) {
 }
 
 func TestAttachmentFailureIsShown(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		o := newOffice(t, db, "roma")
@@ -87,6 +89,7 @@ func TestAttachmentFailureIsShown(t *testing.T) {
 }
 
 func TestBadAttachmentsStoreNothing(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		o := newOffice(t, db, "roma")
@@ -114,6 +117,7 @@ func TestBadAttachmentsStoreNothing(t *testing.T) {
 }
 
 func TestReplyAttachments(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		o := newOffice(t, db, "roma")
@@ -158,6 +162,7 @@ func TestReplyAttachments(t *testing.T) {
 }
 
 func TestContactAttachment(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		o := newOffice(t, db, "roma")

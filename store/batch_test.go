@@ -13,6 +13,7 @@ import (
 // Messages that arrive together are stored together; one that fails is
 // rolled back alone, and every one that was acknowledged is stored.
 func TestIngestGroupCommitIsolatesFailures(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := newOffice(t, db, "ente")
 		broken := *o.webchat
@@ -71,6 +72,7 @@ func TestIngestGroupCommitIsolatesFailures(t *testing.T) {
 // while citizens keep writing) are answered with the stored message, and
 // every new message is stored once.
 func TestIngestGroupCommitRedeliveries(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		o := newOffice(t, db, "ente")

@@ -12,6 +12,7 @@ import (
 )
 
 func TestChangeConversationIsAudited(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		useClock(db, t0)
@@ -78,6 +79,7 @@ func TestChangeConversationIsAudited(t *testing.T) {
 }
 
 func TestChangeConversationRefusalsChangeNothing(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		o := newOffice(t, db, "roma")
@@ -120,6 +122,7 @@ func TestChangeConversationRefusalsChangeNothing(t *testing.T) {
 
 // The audit trail is append-only in the database itself, not only in Go.
 func TestAuditLogIsAppendOnly(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		o := newOffice(t, db, "roma")

@@ -11,6 +11,7 @@ import (
 )
 
 func TestEnteAndDesks(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		o := newOffice(t, db, "roma")
@@ -57,6 +58,7 @@ func TestEnteAndDesks(t *testing.T) {
 }
 
 func TestChannels(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		o := newOffice(t, db, "roma")

@@ -14,6 +14,7 @@ import (
 // In a crisis the scheduled posts wait; the holding statements approved in
 // advance go out, unchanged, without waiting for another approval.
 func TestCrisisPausesPostsButHoldingStatements(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		clk := useClock(db, t0)

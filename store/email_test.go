@@ -14,6 +14,7 @@ import (
 // conversations joins it, reopening it if resolved; the same reference from
 // somebody else does not; without one, the usual rule applies.
 func TestIngestThreads(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		o := newOffice(t, db, "roma")
@@ -65,6 +66,7 @@ func TestIngestThreads(t *testing.T) {
 
 // A bad e-mail part is refused and stores nothing.
 func TestIngestBadEmailPart(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := newOffice(t, db, "roma")
 		for _, p := range []*store.EmailPart{
@@ -84,6 +86,7 @@ func TestIngestBadEmailPart(t *testing.T) {
 
 // PEC receipts are linked to the office's message they name, once each.
 func TestPECReceipts(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		o := newOffice(t, db, "roma")

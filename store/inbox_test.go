@@ -11,6 +11,7 @@ import (
 )
 
 func TestInboxViewsAndFilters(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		clk := useClock(db, t0)
 		o := newOffice(t, db, "roma")
@@ -86,6 +87,7 @@ func TestInboxViewsAndFilters(t *testing.T) {
 // The inbox puts the citizen who has waited longest at the top; answered
 // conversations follow, the most recently active first.
 func TestInboxOrdersByWaitingTime(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		clk := useClock(db, t0)
 		o := newOffice(t, db, "roma")
@@ -127,6 +129,7 @@ func TestInboxOrdersByWaitingTime(t *testing.T) {
 // An operator asking for a conversation of a desk that is not theirs gets
 // exactly the answer they would get for one that does not exist.
 func TestOperatorSeesOnlyTheirDesks(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		o := newOffice(t, db, "roma")
@@ -166,6 +169,7 @@ func TestOperatorSeesOnlyTheirDesks(t *testing.T) {
 
 // Two enti sharing one database never see each other's data.
 func TestEntiAreIsolated(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		useClock(db, t0)

@@ -14,6 +14,7 @@ import (
 )
 
 func TestIngestCreatesContactConversationAndMessage(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		clk := useClock(db, t0)
@@ -72,6 +73,7 @@ func TestIngestCreatesContactConversationAndMessage(t *testing.T) {
 }
 
 func TestIngestRedeliveryIsStoredOnce(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		useClock(db, t0)
@@ -109,6 +111,7 @@ func TestIngestRedeliveryIsStoredOnce(t *testing.T) {
 // same message delivered concurrently must still be stored once, and
 // concurrent first messages of a new citizen must land in one conversation.
 func TestIngestConcurrentDeliveries(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		o := newOffice(t, db, "roma")
@@ -162,6 +165,7 @@ func TestIngestConcurrentDeliveries(t *testing.T) {
 }
 
 func TestIngestJoinsTheOpenConversation(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		clk := useClock(db, t0)
@@ -207,6 +211,7 @@ func TestIngestJoinsTheOpenConversation(t *testing.T) {
 }
 
 func TestIngestAfterResolutionOpensANewConversation(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		clk := useClock(db, t0)
@@ -259,6 +264,7 @@ func TestIngestAfterResolutionOpensANewConversation(t *testing.T) {
 }
 
 func TestIngestRejectsBadInputAndStoresNothing(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		o := newOffice(t, db, "roma")
@@ -305,6 +311,7 @@ func TestIngestRejectsBadInputAndStoresNothing(t *testing.T) {
 // last changed, whether the citizen wrote again while waiting (which writes
 // no conversation row), the office answered, or someone added a note.
 func TestInboxLastMessage(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		clk := useClock(db, t0)

@@ -26,6 +26,7 @@ func queuedIDs(t *testing.T, db *store.DB, olderThan time.Time) []int64 {
 }
 
 func TestReplyIsQueuedAndDeliveryIsRecorded(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		clk := useClock(db, t0)
@@ -108,6 +109,7 @@ func TestReplyIsQueuedAndDeliveryIsRecorded(t *testing.T) {
 }
 
 func TestNoteIsNeverDelivered(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		clk := useClock(db, t0)
@@ -159,6 +161,7 @@ func TestNoteIsNeverDelivered(t *testing.T) {
 }
 
 func TestAddMessageRefusals(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		o := newOffice(t, db, "roma")
@@ -183,6 +186,7 @@ func TestAddMessageRefusals(t *testing.T) {
 }
 
 func TestMentionInNoteNotifies(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		useClock(db, t0)

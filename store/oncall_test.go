@@ -14,6 +14,7 @@ import (
 // Out of office hours an urgent message reaches the person on call, not
 // only the coordinators; in office hours it does not.
 func TestOnCallGetsUrgentMessagesOutOfHours(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		clk := useClock(db, t0) // Monday 9:00 in Rome: the office is open

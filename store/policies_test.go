@@ -21,6 +21,7 @@ func fullPolicy(kind string) map[string]string {
 // version is acknowledged again by every user; accounts have a
 // responsible; the training register keeps courses.
 func TestPoliciesAcknowledgedAndComplete(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		useClock(db, t0)

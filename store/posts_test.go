@@ -47,6 +47,7 @@ func logActions(t *testing.T, db *store.DB, a redazione.Actor, post int64) []str
 // A post goes out once, after the undo window, and can be taken back
 // within it; every step is in the publication log, whose chain holds.
 func TestPostUndoWindowAndPublish(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		clk := useClock(db, t0)
@@ -118,6 +119,7 @@ func TestPostUndoWindowAndPublish(t *testing.T) {
 // needs a second person: a coordinator or administrator who did not write
 // it. Changing a post waiting for approval takes the approval back.
 func TestPostApprovalAndElectoralSilence(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		useClock(db, t0)

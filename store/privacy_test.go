@@ -24,6 +24,7 @@ func logged(t *testing.T, db *store.DB, a redazione.Actor, action string) bool {
 // files and search entries, and their identity. The register of access
 // requests keeps its entry; a new message from them starts afresh.
 func TestEraseContact(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		useClock(db, t0)
@@ -107,6 +108,7 @@ func TestEraseContact(t *testing.T) {
 // silent for longer are erased, the conversation rows (and their ratings)
 // stay for the reports, and contacts with nothing left lose their identity.
 func TestApplyRetention(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		clk := useClock(db, t0)
@@ -193,6 +195,7 @@ func TestApplyRetention(t *testing.T) {
 // The export holds the citizen's contacts, the messages they exchanged
 // with the office (no internal notes) and their access requests.
 func TestExportPerson(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		useClock(db, t0)
@@ -236,6 +239,7 @@ func TestExportPerson(t *testing.T) {
 // A file a post still shows is not given up when the citizen who sent the
 // same content is erased.
 func TestEraseKeepsFilesPostsUse(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		useClock(db, t0)

@@ -13,6 +13,7 @@ import (
 // conversation (a new one when there is none open), answers the public one,
 // and is refused where it makes no sense.
 func TestAddPrivateReply(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		useClock(db, t0)
@@ -68,6 +69,7 @@ func TestAddPrivateReply(t *testing.T) {
 }
 
 func TestSetHidden(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		o := newOffice(t, db, "bari")

@@ -15,6 +15,7 @@ import (
 // search follows the new text; late, repeated or unknown revisions change
 // nothing.
 func TestReviseMessage(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		o := newOffice(t, db, "ente")
@@ -107,6 +108,7 @@ func TestReviseMessage(t *testing.T) {
 // arrival, the flag pointing into the new text; edited again without it,
 // the flag stays for an operator to clear, pointing at nothing.
 func TestReviseMessageFlags(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		o := newOffice(t, db, "ente")
@@ -147,6 +149,7 @@ func TestReviseMessageFlags(t *testing.T) {
 
 // A public answer goes to the citizen's latest comment that still exists.
 func TestReplyPassesOverDeletedComments(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		o := newOffice(t, db, "ente")

@@ -11,6 +11,7 @@ import (
 )
 
 func TestRulesAndRoundRobin(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		o := newOffice(t, db, "ente")

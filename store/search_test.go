@@ -27,6 +27,7 @@ func hitIDs(t *testing.T, db *store.DB, a redazione.Actor, q string) []int64 {
 }
 
 func TestSearchStemsItalian(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		clk := useClock(db, t0)
 		o := newOffice(t, db, "roma")
@@ -70,6 +71,7 @@ func TestSearchStemsItalian(t *testing.T) {
 }
 
 func TestSearchIsLimitedToTheActorsDesks(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := newOffice(t, db, "roma")
 		chat := o.ingest(t, o.webchat, "v1", "m1", "Segnalo una multa sospetta")
@@ -89,6 +91,7 @@ func TestSearchIsLimitedToTheActorsDesks(t *testing.T) {
 }
 
 func TestSearchFindsContactsByName(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		clk := useClock(db, t0)

@@ -19,6 +19,7 @@ func fp(v float64) *float64 { return &v }
 // its desk; a report lands there, an operator of that desk closes it with
 // notes, and an operator of another desk never sees it.
 func TestServiceRequestsRoutedAndClosed(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		clk := useClock(db, t0)
@@ -90,6 +91,7 @@ func TestServiceRequestsRoutedAndClosed(t *testing.T) {
 
 // Bad reports name their field and file nothing.
 func TestServiceRequestValidation(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		o := newOffice(t, db, "roma")
@@ -133,6 +135,7 @@ func TestServiceRequestValidation(t *testing.T) {
 
 // Open311 keys: shown once, looked up by hash, revoked for good.
 func TestOpen311Keys(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		o := newOffice(t, db, "roma")

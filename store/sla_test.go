@@ -24,6 +24,7 @@ func rome(s string) time.Time {
 // clock stops while the office waits for the citizen; the first reply moves
 // the next target to the resolution.
 func TestSLAClockOfAConversation(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		clk := useClock(db, rome("2026-11-23 10:00")) // a Monday
@@ -100,6 +101,7 @@ func TestSLAClockOfAConversation(t *testing.T) {
 
 // Breaches are notified once, to the assignee and the coordinators.
 func TestSLAAlerts(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		clk := useClock(db, rome("2026-11-23 10:00"))

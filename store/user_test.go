@@ -13,6 +13,7 @@ import (
 )
 
 func TestCreateUserAndCheckPassword(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		useClock(db, t0)
@@ -74,6 +75,7 @@ func TestCreateUserAndCheckPassword(t *testing.T) {
 }
 
 func TestRolesAndDesksCanBeChanged(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		o := newOffice(t, db, "roma")
@@ -135,6 +137,7 @@ func TestRolesAndDesksCanBeChanged(t *testing.T) {
 }
 
 func TestLoginLockout(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		clk := useClock(db, t0)
@@ -213,6 +216,7 @@ func TestLoginLockout(t *testing.T) {
 }
 
 func TestSessions(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		clk := useClock(db, t0)
@@ -268,6 +272,7 @@ func TestSessions(t *testing.T) {
 }
 
 func TestAPITokens(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		o := newOffice(t, db, "roma")

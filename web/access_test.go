@@ -18,6 +18,7 @@ import (
 // in: the form is filled in from the message, the citizen gets the receipt
 // with the number and the term, and the conversation shows the request.
 func TestAccessRequestFromConversationWithReceipt(t *testing.T) {
+	t.Parallel()
 	e := start(t, testdb.Open(t, store.SQLite))
 	ctx := context.Background()
 	op := e.newUser(e.ente, redazione.RoleOperator, e.desks[0].ID)
@@ -159,6 +160,7 @@ func TestAccessRequestFromConversationWithReceipt(t *testing.T) {
 // A document asked for by more than three people in a year is proposed
 // for publication on the register page, until it is marked published.
 func TestAccessRepeatsOnRegisterPage(t *testing.T) {
+	t.Parallel()
 	e := start(t, testdb.Open(t, store.SQLite))
 	co := e.newUser(e.ente, redazione.RoleCoordinator)
 	cb := e.login(co)

@@ -19,6 +19,7 @@ import (
 // An administrator manages users, channels and desks in the UI, and every
 // change shows in the audit trail.
 func TestAdminManagesUsersChannelsDesks(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		e := start(t, db)
 		admin := e.newUser(e.ente, redazione.RoleAdmin)
@@ -100,6 +101,7 @@ func (e *env) loginWith(email, password string) (int, string) {
 
 // The ente's accessibility statement is linked from every page's footer.
 func TestAccessibilityStatementLink(t *testing.T) {
+	t.Parallel()
 	e := start(t, testdb.Open(t, store.SQLite), func(c *app.Config) { c.AccessibilityURL = "https://form.agid.gov.it/view/esempio" })
 	resp, err := http.Get(e.srv.URL + "/login")
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 // A coordinator writes a canned answer; an operator finds it from a
 // conversation, filled in for that citizen.
 func TestCannedAnswersFilledForTheCitizen(t *testing.T) {
+	t.Parallel()
 	e := start(t, testdb.Open(t, store.SQLite))
 	co := e.newUser(e.ente, redazione.RoleCoordinator)
 	op := e.newUser(e.ente, redazione.RoleOperator, e.desks[0].ID)

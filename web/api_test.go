@@ -35,6 +35,7 @@ func (e *env) count(token string) (convs, msgs int) {
 }
 
 func TestAPIChannelIngest(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		e := start(t, db)
 		admin := e.newUser(e.ente, redazione.RoleAdmin)
@@ -115,6 +116,7 @@ func TestAPIChannelIngest(t *testing.T) {
 
 // A channel of one ente signed with its own secret cannot post into another's.
 func TestAPIChannelSecretIsPerChannel(t *testing.T) {
+	t.Parallel()
 	e := start(t, testdb.Open(t, store.SQLite))
 	other := e.newEnte("comune-b", "Comune di Beta")
 	desksB, _ := e.db.Desks(context.Background(), other.ID)
@@ -128,6 +130,7 @@ func TestAPIChannelSecretIsPerChannel(t *testing.T) {
 }
 
 func TestAPIConversationsNeedToken(t *testing.T) {
+	t.Parallel()
 	e := start(t, testdb.Open(t, store.SQLite))
 	for _, tok := range []string{"", "rdz_not-a-token"} {
 		var out map[string]any
@@ -185,9 +188,8 @@ func (cb *callbackServer) snapshot() (calls int, accepted []map[string]any, badS
 // waitDelivery polls the conversation until message id has the delivery state.
 func (e *env) waitDelivery(token string, conv, msg int64, state string, within time.Duration) (string, string) {
 	e.t.Helper()
-	deadline := time.Now().Add(within)
 	var last, reason string
-	for time.Now().Before(deadline) {
+	waitUntil(within, func() bool {
 		var th apiThread
 		e.apiGet(token, fmt.Sprintf("/api/v1/conversations/%d", conv), &th)
 		for _, m := range th.Messages {
@@ -195,11 +197,8 @@ func (e *env) waitDelivery(token string, conv, msg int64, state string, within t
 				last, reason = m.Delivery, m.DeliveryError
 			}
 		}
-		if last == state {
-			return last, reason
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return last == state
+	})
 	return last, reason
 }
 
@@ -212,6 +211,7 @@ var msgIDRe = func(body string) int64 {
 }
 
 func TestReplyDeliveredToCallbackWithRetries(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		e := start(t, db)
 		var secret string
@@ -241,7 +241,7 @@ func TestReplyDeliveredToCallbackWithRetries(t *testing.T) {
 		if txt, _ := acc[0]["text"].(string); txt != "Riapre lunedì alle 8." || acc[0]["_delivery"] == "" {
 			t.Fatalf("delivered %v", acc[0])
 		}
-		time.Sleep(500 * time.Millisecond)
+		e.jobsDone()
 		if calls2, _, _ := cb.snapshot(); calls2 != calls {
 			t.Fatalf("delivered again after success (%d calls)", calls2)
 		}
@@ -249,6 +249,7 @@ func TestReplyDeliveredToCallbackWithRetries(t *testing.T) {
 }
 
 func TestReplyFailsPermanentlyWithReason(t *testing.T) {
+	t.Parallel()
 	e := start(t, testdb.Open(t, store.SQLite))
 	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "conversazione sconosciuta", http.StatusNotFound)
@@ -271,6 +272,7 @@ func TestReplyFailsPermanentlyWithReason(t *testing.T) {
 
 // A reply left queued by a crash is sent once when the office restarts.
 func TestQueuedReplySurvivesRestart(t *testing.T) {
+	t.Parallel()
 	url := testdb.URL(t, store.SQLite)
 	db, err := store.Open(context.Background(), url, "")
 	if err != nil {
@@ -305,13 +307,14 @@ func TestQueuedReplySurvivesRestart(t *testing.T) {
 	if st, _ := e2.waitDelivery(tok, conv, m.ID, "sent", 5*time.Second); st != "sent" {
 		t.Fatalf("delivery %q after restart", st)
 	}
-	time.Sleep(300 * time.Millisecond)
+	e2.jobsDone()
 	if calls, acc, _ := cb.snapshot(); calls != 1 || len(acc) != 1 {
 		t.Fatalf("%d calls, want exactly 1", calls)
 	}
 }
 
 func TestOversizedReplyRejected(t *testing.T) {
+	t.Parallel()
 	e := start(t, testdb.Open(t, store.SQLite))
 	op := e.newUser(e.ente, redazione.RoleOperator, e.desks[0].ID)
 	conv := e.ingest(e.api, "q1", "cit-1", "Domanda")

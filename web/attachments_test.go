@@ -15,6 +15,7 @@ import (
 )
 
 func TestAttachmentsInTheThread(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		e := start(t, db)
 		ctx := context.Background()

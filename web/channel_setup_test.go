@@ -21,6 +21,7 @@ import (
 // required settings enforced, the webhook address shown, secrets never shown
 // back, and settings changed later without retyping the secrets.
 func TestChannelSetupInTheUI(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		e := start(t, db)
 		admin := e.login(e.newUser(e.ente, redazione.RoleAdmin))

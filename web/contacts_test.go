@@ -14,6 +14,7 @@ import (
 // The same citizen writing on two channels: the operator merges the
 // contacts, sees one history, and can separate them again.
 func TestMergeContacts(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		e := start(t, db)
 		other := e.newChannel(e.ente, redazione.ChannelAPI, e.desks[0].ID, "")

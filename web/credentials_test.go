@@ -19,6 +19,7 @@ import (
 // (as Meta says of the token, or as they wrote for a password) and a token
 // Meta no longer accepts.
 func TestCredentialsExpiryWarnings(t *testing.T) {
+	t.Parallel()
 	e := start(t, testdb.Open(t, store.SQLite), func(c *app.Config) { c.SweepEvery = 100 * time.Millisecond })
 	soon := time.Now().Add(5 * 24 * time.Hour).Truncate(time.Second)
 	graph := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -54,15 +55,11 @@ func TestCredentialsExpiryWarnings(t *testing.T) {
 		s := page[i:]
 		return s[:strings.Index(s, "</section>")]
 	}
-	deadline := time.Now().Add(10 * time.Second)
 	var page string
-	for time.Now().Before(deadline) {
+	waitUntil(10*time.Second, func() bool {
 		_, page = admin.get("/admin/channels")
-		if strings.Contains(section(page, "Pagina Facebook"), "credentials-soon") && strings.Contains(section(page, "WhatsApp URP"), "non è più valido") {
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return strings.Contains(section(page, "Pagina Facebook"), "credentials-soon") && strings.Contains(section(page, "WhatsApp URP"), "non è più valido")
+	})
 	fb := section(page, "Pagina Facebook")
 	if !strings.Contains(fb, "Attenzione: le credenziali scadono il") || !strings.Contains(fb, soon.In(rome(t)).Format("02/01/2006")) ||
 		!strings.Contains(fb, "rinnovale prima") {

@@ -26,12 +26,8 @@ func mailSample(t testing.TB, name string, vars ...string) []byte {
 
 func eventually(t testing.TB, what string, ok func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !ok() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(50 * time.Millisecond)
+	if !waitUntil(30*time.Second, ok) {
+		t.Fatalf("timed out waiting for %s", what)
 	}
 }
 
@@ -53,6 +49,7 @@ func (b *browser) rawGet(path string) (*http.Response, string) {
 // operator asks for that message's, the PEC mark, and the PEC receipts on
 // the office's reply.
 func TestEmailThreadDisplay(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		e := start(t, db, func(c *app.Config) { c.SweepEvery = 100 * time.Millisecond })
 		imapSrv := mailtest.StartIMAP(t, mailtest.IMAPOptions{TLS: mailtest.Plain})
@@ -174,6 +171,7 @@ func TestEmailThreadDisplay(t *testing.T) {
 // passwords are sealed and never shown back, and bad settings are refused
 // with the setting named.
 func TestEmailChannelAdmin(t *testing.T) {
+	t.Parallel()
 	e := start(t, testdb.Open(t, store.SQLite))
 	admin := e.login(e.newUser(e.ente, redazione.RoleAdmin))
 	form := url.Values{"kind": {"email"}, "name": {"Posta URP"}, "desk": {fmt.Sprint(e.desks[0].ID)},

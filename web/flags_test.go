@@ -37,6 +37,7 @@ type apiFlagged struct {
 // highlighted; the operator is offered the standard answer, is told the
 // answer will be public, and can clear a false flag, which is recorded.
 func TestPersonalDataInPublicComment(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		e := start(t, db)
 		co := e.newUser(e.ente, redazione.RoleCoordinator)
@@ -103,6 +104,7 @@ func TestPersonalDataInPublicComment(t *testing.T) {
 
 // A message with danger words is urgent: priority raised, coordinators told.
 func TestUrgentMessage(t *testing.T) {
+	t.Parallel()
 	e := start(t, testdb.Open(t, store.SQLite))
 	co := e.newUser(e.ente, redazione.RoleCoordinator)
 	tok := e.token(co)
@@ -124,6 +126,7 @@ func TestUrgentMessage(t *testing.T) {
 
 // Insults are flagged for moderation, with the words marked.
 func TestAbuseFlag(t *testing.T) {
+	t.Parallel()
 	e := start(t, testdb.Open(t, store.SQLite))
 	co := e.newUser(e.ente, redazione.RoleCoordinator)
 	body := publicPayload("a1", "troll", "Siete degli idioti, vergogna")

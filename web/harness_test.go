@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -106,17 +107,18 @@ func (e *env) newChannel(en *redazione.Ente, kind redazione.ChannelKind, desk in
 	return ch
 }
 
-var userSeq int
+// userSeq numbers the test users; tests run in parallel.
+var userSeq atomic.Int64
 
 // newUser creates a user of the ente with a role and desks.
 func (e *env) newUser(en *redazione.Ente, role redazione.Role, desks ...int64) *redazione.User {
 	e.t.Helper()
-	userSeq++
+	n := userSeq.Add(1)
 	hash, err := auth.HashPassword(testPassword)
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	u := &redazione.User{Email: fmt.Sprintf("utente%d@%s.example.it", userSeq, en.Slug), Name: fmt.Sprintf("Utente %d", userSeq), Role: role, DeskIDs: desks, PasswordHash: hash}
+	u := &redazione.User{Email: fmt.Sprintf("utente%d@%s.example.it", n, en.Slug), Name: fmt.Sprintf("Utente %d", n), Role: role, DeskIDs: desks, PasswordHash: hash}
 	if err := e.db.CreateUser(context.Background(), redazione.SystemActor(en.ID), u); err != nil {
 		e.t.Fatal(err)
 	}
@@ -333,6 +335,41 @@ func waitEvent(t testing.TB, ch <-chan sseEvent, typ, sub string, d time.Duratio
 		case <-timer.C:
 			return false
 		}
+	}
+}
+
+// waitUntil asks cond until it holds, for at most within, and reports
+// whether it held. It is for states that can only be asked for (a page, the
+// API, the database); where a test can be told (a fake platform's channel,
+// an event stream), it waits on that instead.
+func waitUntil(within time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(within)
+	for {
+		if cond() {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// jobsDone waits until the job queue has nothing left to run or retry:
+// after it, no delivery or fetch can reach a platform unless something new
+// is queued.
+func (e *env) jobsDone() {
+	e.t.Helper()
+	var left int
+	if !waitUntil(30*time.Second, func() bool {
+		err := e.db.WriteDB().QueryRowContext(context.Background(),
+			"SELECT COUNT(*) FROM river_job WHERE state NOT IN ('completed', 'cancelled', 'discarded')").Scan(&left)
+		if err != nil {
+			e.t.Fatalf("job queue: %v", err)
+		}
+		return left == 0
+	}) {
+		e.t.Fatalf("%d jobs still queued after 30 s", left)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 // Every text a template asks for by a literal key is in the catalogue, in
 // Italian and in English: a missing key would show the key itself to users.
 func TestTemplatesKeysTranslated(t *testing.T) {
+	t.Parallel()
 	keyRe := regexp.MustCompile(`\bt (?:\.Lang|\$lang|\$\.Lang) "([^"]+)"`)
 	n := 0
 	err := fs.WalkDir(templateFS, "templates", func(path string, d fs.DirEntry, err error) error {

@@ -16,6 +16,7 @@ import (
 // New messages, assignments and status changes reach every open screen of
 // the people who may see them, within a second; others get nothing.
 func TestLiveEventsReachTheRightScreens(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		e := start(t, db)
 		ctx, cancel := context.WithCancel(context.Background())
@@ -59,6 +60,7 @@ func TestLiveEventsReachTheRightScreens(t *testing.T) {
 // one appears live on a screen served by the other, and a reply is
 // delivered once.
 func TestMultiProcessOnPostgres(t *testing.T) {
+	t.Parallel()
 	dbURL := testdb.URL(t, store.Postgres)
 	open := func() *store.DB {
 		db, err := store.Open(context.Background(), dbURL, "")
@@ -77,9 +79,9 @@ func TestMultiProcessOnPostgres(t *testing.T) {
 	ch := a.newChannel(a.ente, redazione.ChannelAPI, a.desks[0].ID, cb.URL)
 	secret = ch.Secret
 	op := a.newUser(a.ente, redazione.RoleOperator, a.desks[0].ID)
+	// B listens to PostgreSQL from its start, and its event stream is
+	// subscribed before it answers: nothing to wait for
 	onB := b.login(op).events(ctx, "/events")
-	// let B's listener settle
-	time.Sleep(200 * time.Millisecond)
 
 	conv := a.ingest(ch, "m1", "c1", "Messaggio arrivato al primo processo")
 	if !waitEvent(t, onB, "message", fmt.Sprintf(`"conversation":%d`, conv), 2*time.Second) {
@@ -107,7 +109,7 @@ func TestMultiProcessOnPostgres(t *testing.T) {
 			t.Fatalf("only %d of 5 replies delivered", i)
 		}
 	}
-	time.Sleep(time.Second)
+	a.jobsDone() // the queue is shared: no delivery can come after this
 	calls, acc, _ := cb.snapshot()
 	seen := map[string]int{}
 	for _, m := range acc {

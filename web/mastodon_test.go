@@ -25,6 +25,7 @@ import (
 // inbox (public and private apart); replies keep the thread and the
 // visibility.
 func TestMastodonChannel(t *testing.T) {
+	t.Parallel()
 	notes, err := os.ReadFile("../channel/mastodon/testdata/notifications.json")
 	if err != nil {
 		t.Fatal(err)
@@ -75,13 +76,7 @@ func TestMastodonChannel(t *testing.T) {
 	}
 	op := e.newUser(e.ente, redazione.RoleOperator, e.desks[0].ID)
 	tok := e.token(op)
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		if c, _ := e.count(tok); c == 2 {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	e.waitCount(tok, 2, 10*time.Second)
 	var l struct {
 		Conversations []struct {
 			ID     int64 `json:"id"`
@@ -126,13 +121,7 @@ func TestMastodonChannel(t *testing.T) {
 	}
 	more.Store(true)
 	other := e.token(e.newUser(e.ente, redazione.RoleOperator, e.desks[1].ID))
-	deadline = time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		if c, _ := e.count(other); c == 1 {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	e.waitCount(other, 1, 10*time.Second)
 	if c, _ := e.count(other); c != 1 {
 		t.Fatalf("the new desk's operator sees %d conversations, want the message that came after the move", c)
 	}
@@ -153,11 +142,12 @@ type fakeInstance struct {
 	pushRaw   chan string   // a whole event to stream (edits, deletions)
 	drop      chan struct{} // closes the open stream
 	connected chan struct{} // a stream was accepted
+	refused   chan struct{} // a stream was refused (503)
 	posted    []map[string]any
 }
 
 func newFakeInstance(t *testing.T, streamOK bool) *fakeInstance {
-	f := &fakeInstance{streamOK: streamOK, push: make(chan string), pushRaw: make(chan string), drop: make(chan struct{}), connected: make(chan struct{}, 10)}
+	f := &fakeInstance{streamOK: streamOK, push: make(chan string), pushRaw: make(chan string), drop: make(chan struct{}), connected: make(chan struct{}, 10), refused: make(chan struct{}, 1)}
 	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") != "Bearer MASTO-TOKEN" {
 			w.WriteHeader(401)
@@ -180,6 +170,10 @@ func newFakeInstance(t *testing.T, streamOK bool) *fakeInstance {
 			w.Write([]byte("[" + strings.Join(out, ",") + "]"))
 		case "/api/v1/streaming/user":
 			if !f.streamOK {
+				select {
+				case f.refused <- struct{}{}:
+				default:
+				}
 				w.WriteHeader(503)
 				w.Write([]byte(`{"error": "Streaming unavailable"}`))
 				return
@@ -251,20 +245,14 @@ func mention(id, acct, text, visibility string) string {
 
 // waitCount waits until the operator sees n conversations.
 func (e *env) waitCount(tok string, n int, within time.Duration) bool {
-	deadline := time.Now().Add(within)
-	for time.Now().Before(deadline) {
-		if c, _ := e.count(tok); c == n {
-			return true
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return false
+	return waitUntil(within, func() bool { c, _ := e.count(tok); return c == n })
 }
 
 // A mention reaches the inbox live through the streaming API (polling is
 // set to once an hour); when the stream drops, what came meanwhile is
 // fetched by polling, once.
 func TestMastodonStreaming(t *testing.T) {
+	t.Parallel()
 	inst := newFakeInstance(t, true)
 	inst.add(mention("40000001", "anna@mastodon.example", "buongiorno, quando apre l'ufficio tributi?", "public"))
 	e := start(t, testdb.Open(t, store.SQLite), func(c *app.Config) { c.SweepEvery = 100 * time.Millisecond })
@@ -328,17 +316,14 @@ func TestMastodonStreaming(t *testing.T) {
 			t.Fatal("the stream was not open")
 		}
 	}
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		text, edited, _ := message("il semaforo")
-		_, _, deleted := message("buongiorno, quando apre")
-		if text == "il semaforo di piazza Garibaldi è guasto da ieri sera" && edited && deleted {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after the streamed edit and deletion: text %q, edited %v, first deleted %v", text, edited, deleted)
-		}
-		time.Sleep(50 * time.Millisecond)
+	var text string
+	var edited, deleted bool
+	if !waitUntil(15*time.Second, func() bool {
+		text, edited, _ = message("il semaforo")
+		_, _, deleted = message("buongiorno, quando apre")
+		return text == "il semaforo di piazza Garibaldi è guasto da ieri sera" && edited && deleted
+	}) {
+		t.Fatalf("after the streamed edit and deletion: text %q, edited %v, first deleted %v", text, edited, deleted)
 	}
 	// the stream drops; a direct message written meanwhile is fetched by
 	// polling, and nothing already stored comes twice
@@ -358,6 +343,7 @@ func TestMastodonStreaming(t *testing.T) {
 
 // When the streaming API is unavailable, mentions still arrive by polling.
 func TestMastodonStreamingFallback(t *testing.T) {
+	t.Parallel()
 	inst := newFakeInstance(t, false)
 	e := start(t, testdb.Open(t, store.SQLite), func(c *app.Config) { c.SweepEvery = 100 * time.Millisecond })
 	ch := &redazione.Channel{Kind: redazione.ChannelMastodon, Name: "@comune", DeskID: e.desks[0].ID, Secret: auth.NewToken(""),
@@ -366,7 +352,11 @@ func TestMastodonStreamingFallback(t *testing.T) {
 		t.Fatal(err)
 	}
 	tok := e.token(e.newUser(e.ente, redazione.RoleOperator, e.desks[0].ID))
-	time.Sleep(300 * time.Millisecond)
+	select { // the mention comes once the stream was refused
+	case <-inst.refused:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the stream was never asked for")
+	}
 	inst.add(mention("40000010", "dario@mastodon.example", "la biblioteca è aperta sabato?", "public"))
 	if !e.waitCount(tok, 1, 10*time.Second) {
 		t.Fatal("with the stream unavailable, the mention did not arrive by polling")
@@ -381,6 +371,7 @@ func TestMastodonStreamingFallback(t *testing.T) {
 // unlisted), moved to a direct message mentioning the citizen, and cannot
 // be hidden (Mastodon does not allow it for others' statuses).
 func TestMastodonPublicAndPrivate(t *testing.T) {
+	t.Parallel()
 	inst := newFakeInstance(t, false)
 	inst.add(mention("40000020", "elena@mastodon.example", "perché la strada è chiusa?", "unlisted"))
 	e := start(t, testdb.Open(t, store.SQLite), func(c *app.Config) { c.SweepEvery = 100 * time.Millisecond })

@@ -47,15 +47,15 @@ type apiFile struct {
 // returns them all, in thread order.
 func (e *env) waitFiles(token string, conv int64, within time.Duration) []apiFile {
 	e.t.Helper()
-	deadline := time.Now().Add(within)
-	for {
+	var all []apiFile
+	waitUntil(within, func() bool {
 		var th struct {
 			Messages []struct {
 				Attachments []apiFile `json:"attachments"`
 			} `json:"messages"`
 		}
 		e.apiGet(token, fmt.Sprintf("/api/v1/conversations/%d", conv), &th)
-		var all []apiFile
+		all = nil
 		pending := false
 		for _, m := range th.Messages {
 			for _, a := range m.Attachments {
@@ -63,11 +63,9 @@ func (e *env) waitFiles(token string, conv int64, within time.Duration) []apiFil
 				pending = pending || a.Status == "pending"
 			}
 		}
-		if !pending || time.Now().After(deadline) {
-			return all
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return !pending
+	})
+	return all
 }
 
 // download fetches an attachment as the logged-in operator.
@@ -249,6 +247,7 @@ func (e *env) onlyConversation(t *testing.T, tok string) int64 {
 // reload, downloadable byte for byte; the operator answers with an image,
 // which reaches Telegram as sendPhoto with its bytes.
 func TestTelegramPhotoFetchedAndAnsweredWithAnImage(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		e := start(t, db)
 		api := newMediaBotAPI(t, "BOT-TOKEN-42")
@@ -313,6 +312,7 @@ func TestTelegramPhotoFetchedAndAnsweredWithAnImage(t *testing.T) {
 // Graph API; the operator's image goes out as a media upload, then a
 // message of type image with the uploaded id.
 func TestWhatsAppDocumentFetchedAndAnsweredWithAnImage(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		e := start(t, db)
 		pdf := []byte("%PDF-1.4\n" + strings.Repeat("domanda di contributo ", 200))
@@ -406,6 +406,7 @@ func TestWhatsAppDocumentFetchedAndAnsweredWithAnImage(t *testing.T) {
 // host that is neither https nor the platform's is never requested, and
 // the attachment says why it was not kept.
 func TestMessengerImageFetchedForeignURLRefused(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		e := start(t, db)
 		var mu sync.Mutex
@@ -464,6 +465,7 @@ func TestMessengerImageFetchedForeignURLRefused(t *testing.T) {
 // or not, with the reason in the thread and nothing in the blob store; an
 // operator's file over the limit is refused before anything is stored.
 func TestOversizedFilesRefused(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		dir := t.TempDir()
 		e := start(t, db, func(c *app.Config) { c.DataDir = dir; c.MaxFileSize = 1 << 20 })
@@ -510,6 +512,7 @@ func TestOversizedFilesRefused(t *testing.T) {
 // An attachment left pending by a crash (the message stored, its fetch job
 // never enqueued) is fetched when the office restarts.
 func TestPendingFetchSurvivesRestart(t *testing.T) {
+	t.Parallel()
 	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
 		t.Run(string(d), func(t *testing.T) {
 			dsn := testdb.URL(t, d)
@@ -552,6 +555,7 @@ func TestPendingFetchSurvivesRestart(t *testing.T) {
 // The web chat shows a reply's file to its citizen only, as a link served
 // with their token; a note's file never reaches them.
 func TestWebChatFileReachesOnlyItsCitizen(t *testing.T) {
+	t.Parallel()
 	e := start(t, testdb.Open(t, store.SQLite))
 	wc := e.newChannel(e.ente, redazione.ChannelWebChat, e.desks[0].ID, "")
 	base := fmt.Sprintf("/widget/v1/%d", wc.ID)
@@ -634,6 +638,7 @@ func TestWebChatFileReachesOnlyItsCitizen(t *testing.T) {
 // A channel that cannot send files (the API channel) says so in the
 // composer; a reply with a file is refused before the file is kept.
 func TestChannelWithoutFilesRefusesThem(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	e := start(t, testdb.Open(t, store.SQLite), func(c *app.Config) { c.DataDir = dir })
 	conv := e.ingest(e.api, "q1", "cit-1", "Posso mandarvi il modulo?")

@@ -39,6 +39,7 @@ func waAt(t *testing.T, name string, at time.Time) []byte {
 }
 
 func TestWhatsAppChannel(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		e := start(t, db)
 		var mu sync.Mutex
@@ -165,6 +166,7 @@ func TestWhatsAppChannel(t *testing.T) {
 // More than 24 hours after the citizen last wrote, the composer says why a
 // free reply is impossible and offers the channel's approved templates.
 func TestWhatsAppWindow(t *testing.T) {
+	t.Parallel()
 	e := start(t, testdb.Open(t, store.SQLite))
 	graph := newFakeGraph(t, "", "", "send_ok.json")
 	ch := &redazione.Channel{Kind: redazione.ChannelWhatsApp, Name: "WhatsApp URP", DeskID: e.desks[0].ID, Secret: auth.NewToken(""),
@@ -220,6 +222,7 @@ func TestWhatsAppWindow(t *testing.T) {
 
 // Messenger: signed webhook in, Send API out.
 func TestMessengerChannel(t *testing.T) {
+	t.Parallel()
 	e := start(t, testdb.Open(t, store.SQLite))
 	graph := newFakeGraph(t, "/v21.0/112233445566778/messages", "PAGE-TOKEN", "send_messenger_ok.json")
 	ch := &redazione.Channel{Kind: redazione.ChannelMessenger, Name: "Pagina Facebook", DeskID: e.desks[0].ID, Secret: auth.NewToken(""),
@@ -265,6 +268,7 @@ func TestMessengerChannel(t *testing.T) {
 // Messenger: after 24 hours a reply goes with the HUMAN_AGENT tag; after 7
 // days the composer says no answer is possible and the server refuses it.
 func TestMessengerWindow(t *testing.T) {
+	t.Parallel()
 	e := start(t, testdb.Open(t, store.SQLite))
 	graph := newFakeGraph(t, "", "", "send_messenger_ok.json")
 	ch := &redazione.Channel{Kind: redazione.ChannelMessenger, Name: "Pagina", DeskID: e.desks[0].ID, Secret: auth.NewToken(""),

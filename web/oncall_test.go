@@ -15,6 +15,7 @@ import (
 // A coordinator puts a colleague on call; on a Sunday a spike of messages
 // alerts the coordinators and the person on call, once per window.
 func TestOnCallAndSpikes(t *testing.T) {
+	t.Parallel()
 	e := start(t, testdb.Open(t, store.SQLite))
 	admin := e.newUser(e.ente, redazione.RoleAdmin)
 	coord := e.newUser(e.ente, redazione.RoleCoordinator)

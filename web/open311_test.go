@@ -103,6 +103,7 @@ func fixture(t *testing.T, name string) []byte {
 // reads it back: the answers have the specification's shape (XML) and pass
 // the official JSON schemas, and never show who reported.
 func TestOpen311WithTheSpecificationsExamples(t *testing.T) {
+	t.Parallel()
 	e := run(t, testdb.Open(t, store.SQLite))
 	ctx := context.Background()
 	// The examples' jurisdiction and service code.
@@ -268,6 +269,7 @@ func with(v url.Values, k, val string) url.Values {
 // Hostile posts get a clear 4xx in the specification's format and file
 // nothing: bodies too large, not a form, invalid UTF-8, NUL bytes, markup.
 func TestOpen311HostileInput(t *testing.T) {
+	t.Parallel()
 	e := start(t, testdb.Open(t, store.SQLite))
 	admin := e.newUser(e.ente, redazione.RoleAdmin)
 	if _, err := e.db.CreateOpen311Key(context.Background(), redazione.ActorOf(admin), "App", auth.HashToken("key-1")); err != nil {

@@ -17,6 +17,7 @@ import (
 // An operator sees only their desks' conversations, and nobody sees another
 // ente's: not in the list, not by URL, not through the API, not by search.
 func TestPermissionsAcrossDesksAndEntes(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		e := start(t, db)
 		ctx := context.Background()
@@ -109,6 +110,7 @@ func TestPermissionsAcrossDesksAndEntes(t *testing.T) {
 
 // An analyst reads but cannot change anything; only admins reach admin pages.
 func TestRolesLimitActions(t *testing.T) {
+	t.Parallel()
 	e := start(t, testdb.Open(t, store.SQLite))
 	conv := e.ingest(e.api, "a1", "c1", "Domanda sulla TARI")
 	an := e.newUser(e.ente, redazione.RoleAnalyst)
@@ -137,6 +139,7 @@ func TestRolesLimitActions(t *testing.T) {
 
 // Forms need the session's CSRF token and the same origin.
 func TestCSRFAndLogin(t *testing.T) {
+	t.Parallel()
 	e := start(t, testdb.Open(t, store.SQLite))
 	conv := e.ingest(e.api, "a1", "c1", "Domanda")
 	op := e.newUser(e.ente, redazione.RoleOperator, e.desks[0].ID)

@@ -15,6 +15,7 @@ import (
 // flags a conversation with it, or a detector does, the guideline shows
 // beside the conversation.
 func TestPlaybooksShownWhenFlagged(t *testing.T) {
+	t.Parallel()
 	e := start(t, testdb.Open(t, store.SQLite))
 	co := e.newUser(e.ente, redazione.RoleCoordinator)
 	op := e.newUser(e.ente, redazione.RoleOperator, e.desks[0].ID)

@@ -18,6 +18,7 @@ import (
 // one until they do; the external one is public; the training register
 // is kept by coordinators.
 func TestPoliciesAndTraining(t *testing.T) {
+	t.Parallel()
 	e := start(t, testdb.Open(t, store.SQLite))
 	admin := e.newUser(e.ente, redazione.RoleAdmin)
 	op := e.newUser(e.ente, redazione.RoleOperator, e.desks[0].ID)

@@ -109,6 +109,7 @@ func (e *env) account(kind redazione.ChannelKind, name string, settings map[stri
 // taken back within the undo window, an account that asks for it waits for
 // a second person, and each post goes out once.
 func TestPublishingOnThreeAccounts(t *testing.T) {
+	t.Parallel()
 	e := start(t, testdb.Open(t, store.SQLite))
 	plat := newPlatforms(t)
 	masto := e.account(redazione.ChannelMastodon, "@comune@social.example", map[string]string{"api_base_url": plat.srv.URL, "token": "MASTO"})
@@ -206,6 +207,7 @@ func TestPublishingOnThreeAccounts(t *testing.T) {
 
 // In an electoral period a post needs its reason and a second person.
 func TestPublishingElectoralSilence(t *testing.T) {
+	t.Parallel()
 	e := start(t, testdb.Open(t, store.SQLite))
 	masto := e.account(redazione.ChannelMastodon, "@comune", map[string]string{"api_base_url": "https://social.example", "token": "MASTO"})
 	ab := e.login(e.newUser(e.ente, redazione.RoleAdmin))
@@ -225,6 +227,7 @@ func TestPublishingElectoralSilence(t *testing.T) {
 // Crisis mode from the page: the switch, the banner on every page, the
 // paused post listed, a holding statement offered for publishing.
 func TestCrisisPage(t *testing.T) {
+	t.Parallel()
 	e := start(t, testdb.Open(t, store.SQLite))
 	masto := e.account(redazione.ChannelMastodon, "@comune", map[string]string{"api_base_url": "https://social.example", "token": "MASTO"})
 	coord := e.newUser(e.ente, redazione.RoleCoordinator)
@@ -255,6 +258,7 @@ func TestCrisisPage(t *testing.T) {
 
 // The editorial calendar shows a month of posts by day, by campaign.
 func TestEditorialCalendar(t *testing.T) {
+	t.Parallel()
 	e := start(t, testdb.Open(t, store.SQLite))
 	masto := e.account(redazione.ChannelMastodon, "@comune", map[string]string{"api_base_url": "https://social.example", "token": "MASTO"})
 	cb := e.login(e.newUser(e.ente, redazione.RoleCoordinator))
@@ -314,6 +318,7 @@ func (b *browser) postMultipart(path string, form url.Values, field, name string
 // goes out with the image, and the text alternative where the platform
 // keeps one.
 func TestPublishingImagesWithAltText(t *testing.T) {
+	t.Parallel()
 	e := start(t, testdb.Open(t, store.SQLite))
 	plat := newPlatforms(t)
 	masto := e.account(redazione.ChannelMastodon, "@comune", map[string]string{"api_base_url": plat.srv.URL, "token": "MASTO"})

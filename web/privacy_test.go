@@ -21,6 +21,7 @@ import (
 // files); an administrator erases them: the conversation stays without its
 // messages, the file goes from disk, and no one can reply any more.
 func TestExportAndEraseCitizen(t *testing.T) {
+	t.Parallel()
 	e := start(t, testdb.Open(t, store.SQLite))
 	ctx := context.Background()
 	admin := e.newUser(e.ente, redazione.RoleAdmin)
@@ -103,6 +104,7 @@ func TestExportAndEraseCitizen(t *testing.T) {
 
 // An administrator sets how long messages are kept; bad values change nothing.
 func TestRetentionSetting(t *testing.T) {
+	t.Parallel()
 	e := start(t, testdb.Open(t, store.SQLite))
 	admin := e.newUser(e.ente, redazione.RoleAdmin)
 	ab := e.login(admin)

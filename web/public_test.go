@@ -67,6 +67,7 @@ func hasAction(actions []string, prefix string) bool {
 // conversation; the operator answers it in public, hides it (and shows it
 // again), and moves the exchange to a private message.
 func TestFacebookComments(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		e := start(t, db)
 		graph := newFakeGraph(t, "", "", "comment_reply_ok.json")
@@ -190,6 +191,7 @@ func TestFacebookComments(t *testing.T) {
 // "hide", a private reply goes to the comment's author and their direct
 // messages continue in the same private conversation.
 func TestInstagramComments(t *testing.T) {
+	t.Parallel()
 	e := start(t, testdb.Open(t, store.SQLite))
 	graph := newFakeGraph(t, "", "", "comment_reply_ok.json")
 	graph.answerWith("POST /v21.0/17865799348089039", "hide_ok.json")
@@ -288,6 +290,7 @@ func TestInstagramComments(t *testing.T) {
 // post: its text is read from the Graph API, it is answered through the
 // mentions edge, and it can be neither hidden nor answered privately.
 func TestInstagramMentions(t *testing.T) {
+	t.Parallel()
 	e := start(t, testdb.Open(t, store.SQLite))
 	graph := newFakeGraph(t, "", "", "comment_reply_ok.json")
 	ch := &redazione.Channel{Kind: redazione.ChannelInstagram, Name: "@comune.montevecchio", DeskID: e.desks[0].ID, Secret: auth.NewToken(""),

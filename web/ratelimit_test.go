@@ -51,6 +51,7 @@ func (p *limitedPlatform) calls() []time.Time {
 // after the usual back-off (200 ms in these tests); Meta's rate-limit codes,
 // answered with HTTP 400, are tried again rather than failed.
 func TestRateLimitedRepliesWaitAsAsked(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		e := start(t, db)
 		op := e.newUser(e.ente, redazione.RoleOperator, e.desks[0].ID)

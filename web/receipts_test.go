@@ -39,6 +39,7 @@ func numberedGraph(t *testing.T, format string) *httptest.Server {
 // The thread shows what the platform says of each reply: delivered, read,
 // or failed after all with Meta's reason; a late receipt changes nothing.
 func TestDeliveryAndReadReceipts(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		e := start(t, db)
 		op := e.newUser(e.ente, redazione.RoleOperator, e.desks[0].ID)

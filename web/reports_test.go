@@ -17,6 +17,7 @@ import (
 // times, targets met and the citizens' ratings, as a chart with a text
 // alternative and a table, and as CSV.
 func TestReports(t *testing.T) {
+	t.Parallel()
 	e := start(t, testdb.Open(t, store.SQLite))
 	wc := e.newChannel(e.ente, redazione.ChannelWebChat, e.desks[0].ID, "")
 	wc.Name = "=SOMMA(1;2)" // a name a spreadsheet would run as a formula

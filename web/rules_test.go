@@ -16,6 +16,7 @@ import (
 // counts its firings. A desk with automatic assignment gives new
 // conversations to its available operators in turn.
 func TestRoutingRulesEndToEnd(t *testing.T) {
+	t.Parallel()
 	e := start(t, testdb.Open(t, store.SQLite))
 	admin := e.newUser(e.ente, redazione.RoleAdmin)
 	b := e.login(admin)
@@ -110,6 +111,7 @@ func TestRoutingRulesEndToEnd(t *testing.T) {
 
 // An administrator sets an operator's cap and availability from the users page.
 func TestAdminSetsOperatorCap(t *testing.T) {
+	t.Parallel()
 	e := start(t, testdb.Open(t, store.SQLite))
 	admin := e.newUser(e.ente, redazione.RoleAdmin)
 	op := e.newUser(e.ente, redazione.RoleOperator, e.desks[0].ID)

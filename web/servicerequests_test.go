@@ -18,6 +18,7 @@ import (
 // number in the conversation, and later the news that it is closed, with
 // the notes; Open311 apps see the same status.
 func TestReportFromConversationFollowedUp(t *testing.T) {
+	t.Parallel()
 	e := start(t, testdb.Open(t, store.SQLite))
 	ctx := context.Background()
 	op := e.newUser(e.ente, redazione.RoleOperator, e.desks[0].ID)
@@ -92,6 +93,7 @@ func TestReportFromConversationFollowedUp(t *testing.T) {
 // An administrator routes a new service and gives an app its key; the key
 // is shown once, files reports, and stops when revoked.
 func TestServicesAndOpen311KeysAdmin(t *testing.T) {
+	t.Parallel()
 	e := start(t, testdb.Open(t, store.SQLite))
 	ab := e.login(e.newUser(e.ente, redazione.RoleAdmin))
 	if code, page := ab.post("/admin/segnalazioni/servizi", url.Values{"code": {"fontane"}, "name": {"Fontanelle"}, "desk": {fmt.Sprint(e.desks[2].ID)}, "active": {"on"}}); code != 200 || !strings.Contains(page, `value="fontane"`) {
@@ -129,6 +131,7 @@ func TestServicesAndOpen311KeysAdmin(t *testing.T) {
 // A citizen reports on the public form, without an account, and follows
 // the report at its address; robots and floods are refused.
 func TestPublicReportForm(t *testing.T) {
+	t.Parallel()
 	e := start(t, testdb.Open(t, store.SQLite))
 	c := newJarClient()
 	get := func(path string) (int, string) {

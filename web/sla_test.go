@@ -29,6 +29,7 @@ type apiSLAConv struct {
 // An administrator sets the office hours and a response-time target; the
 // inbox, the conversation page and the API then show what is due.
 func TestResponseTimesEndToEnd(t *testing.T) {
+	t.Parallel()
 	e := start(t, testdb.Open(t, store.SQLite))
 	admin := e.newUser(e.ente, redazione.RoleAdmin)
 	b := e.login(admin)
@@ -138,6 +139,7 @@ func (m *capturedMail) Send(_ context.Context, to []string, subject, body string
 
 // A breach is also sent by e-mail to the coordinators, with a link.
 func TestBreachByEmail(t *testing.T) {
+	t.Parallel()
 	mail := &capturedMail{}
 	e := start(t, testdb.Open(t, store.SQLite), func(c *app.Config) { c.Mailer = mail; c.PublicURL = "https://redazione.comune.example.it" })
 	admin := e.newUser(e.ente, redazione.RoleAdmin)

@@ -19,6 +19,7 @@ var surveyLink = regexp.MustCompile(`https?://[^\s"]+/valuta/([A-Za-z0-9_-]+)`)
 // Resolving a private conversation sends the citizen, on the same channel,
 // the link to rate the answer; the rating is recorded once.
 func TestSatisfactionSurvey(t *testing.T) {
+	t.Parallel()
 	e := start(t, testdb.Open(t, store.SQLite))
 	wc := e.newChannel(e.ente, redazione.ChannelWebChat, e.desks[0].ID, "")
 	base := fmt.Sprintf("/widget/v1/%d", wc.ID)

@@ -63,6 +63,7 @@ func newBotAPI(t *testing.T) *botAPI {
 }
 
 func TestTelegramChannel(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		e := start(t, db)
 		api := newBotAPI(t)
@@ -185,9 +186,11 @@ func TestTelegramChannel(t *testing.T) {
 // Without a public address, the bot's updates are fetched by long polling;
 // each is confirmed to Telegram only once stored.
 func TestTelegramPolling(t *testing.T) {
+	t.Parallel()
 	var mu sync.Mutex
 	var offsets []float64
 	served := false
+	asked := make(chan struct{}, 100) // one per getUpdates
 	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/botPOLL-TOKEN/getUpdates" {
 			http.NotFound(w, r)
@@ -197,6 +200,10 @@ func TestTelegramPolling(t *testing.T) {
 		json.NewDecoder(r.Body).Decode(&req)
 		mu.Lock()
 		offsets = append(offsets, req["offset"].(float64))
+		select {
+		case asked <- struct{}{}:
+		default: // the test has seen enough polls
+		}
 		first := !served
 		served = true
 		mu.Unlock()
@@ -219,17 +226,18 @@ func TestTelegramPolling(t *testing.T) {
 	}
 	op := e.newUser(e.ente, redazione.RoleOperator, e.desks[0].ID)
 	tok := e.token(op)
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		if _, m := e.count(tok); m == 2 {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	waitUntil(10*time.Second, func() bool { _, m := e.count(tok); return m == 2 })
 	if c, m := e.count(tok); c != 1 || m != 2 {
 		t.Fatalf("%d conversations, %d messages after polling; want 1 and 2", c, m)
 	}
-	time.Sleep(300 * time.Millisecond)
+	// the poll after the first is the one that confirms the updates
+	for i := 0; i < 2; i++ {
+		select {
+		case <-asked:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("getUpdates asked %d times, want at least 2", i)
+		}
+	}
 	mu.Lock()
 	defer mu.Unlock()
 	if len(offsets) < 2 || offsets[0] != 0 || offsets[1] != 10005 {

@@ -59,6 +59,7 @@ func (b *botAPICalls) snapshot() []map[string]any {
 // refusal or a non-https address is said plainly, and the button registers
 // it again.
 func TestTelegramWebhookRegisteredFromTheUI(t *testing.T) {
+	t.Parallel()
 	api := newBotAPICalls(t)
 	e := start(t, testdb.Open(t, store.SQLite), func(c *app.Config) { c.PublicURL = "https://redazione.comune.example.it/" })
 	admin := e.login(e.newUser(e.ente, redazione.RoleAdmin))
@@ -123,6 +124,7 @@ func TestTelegramWebhookRegisteredFromTheUI(t *testing.T) {
 // A bot that was on a webhook is switched to polling: getUpdates is refused
 // (409) until the webhook is deleted, which the poller does.
 func TestTelegramPollingDeletesTheWebhook(t *testing.T) {
+	t.Parallel()
 	var mu sync.Mutex
 	var methods []string
 	webhook := true
@@ -141,7 +143,11 @@ func TestTelegramPollingDeletesTheWebhook(t *testing.T) {
 		case method == "getUpdates" && len(methods) < 5:
 			fmt.Fprintf(w, `{"ok": true, "result": [%s]}`, tgUpdate(t, "text.json"))
 		default:
-			time.Sleep(100 * time.Millisecond)
+			// a long poll with nothing new: Telegram answers it after a while
+			select {
+			case <-r.Context().Done():
+			case <-time.After(100 * time.Millisecond):
+			}
 			fmt.Fprint(w, `{"ok": true, "result": []}`)
 		}
 	}))
@@ -153,13 +159,7 @@ func TestTelegramPollingDeletesTheWebhook(t *testing.T) {
 		t.Fatal(err)
 	}
 	tok := e.token(e.newUser(e.ente, redazione.RoleOperator, e.desks[0].ID))
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		if _, m := e.count(tok); m == 1 {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	waitUntil(10*time.Second, func() bool { _, m := e.count(tok); return m == 1 })
 	if _, m := e.count(tok); m != 1 {
 		mu.Lock()
 		t.Fatalf("%d messages after polling; Bot API calls %v", m, methods)

@@ -16,6 +16,7 @@ import (
 // The reports page says what citizens write about, and what is emerging
 // this week; the coordinators are told of an emerging topic once.
 func TestTopicsAndEmergingAlert(t *testing.T) {
+	t.Parallel()
 	e := start(t, testdb.Open(t, store.SQLite))
 	coord := e.newUser(e.ente, redazione.RoleCoordinator)
 	cb := e.login(coord)
@@ -53,6 +54,7 @@ func TestTopicsAndEmergingAlert(t *testing.T) {
 
 // The service figures are open data: public, aggregated, without texts.
 func TestOpenDataServiceFigures(t *testing.T) {
+	t.Parallel()
 	e := start(t, testdb.Open(t, store.SQLite))
 	e.ingest(e.api, "o1", "lucia", "Il mio codice fiscale è RSSMRA80A01H501U, quando apre l'anagrafe?")
 	resp, err := http.Get(e.srv.URL + "/opendata/comune-a/servizio.csv")

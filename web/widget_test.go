@@ -46,6 +46,7 @@ func (e *env) widget(method, path string, body any) (int, map[string]any) {
 // The citizen's side: a message from the widget reaches the inbox, the
 // office's reply (not its notes) reaches the widget live.
 func TestWidgetConversation(t *testing.T) {
+	t.Parallel()
 	e := start(t, testdb.Open(t, store.SQLite))
 	wc := e.newChannel(e.ente, redazione.ChannelWebChat, e.desks[0].ID, "")
 	base := fmt.Sprintf("/widget/v1/%d", wc.ID)
@@ -123,6 +124,7 @@ func TestWidgetConversation(t *testing.T) {
 }
 
 func TestWidgetRejectsBadInput(t *testing.T) {
+	t.Parallel()
 	e := start(t, testdb.Open(t, store.SQLite))
 	wc := e.newChannel(e.ente, redazione.ChannelWebChat, e.desks[0].ID, "")
 	base := fmt.Sprintf("/widget/v1/%d", wc.ID)
@@ -201,6 +203,7 @@ func (e *env) widgetForm(path string, fields map[string]string, name string, con
 // anything else (another type, too large, two files, a chat that takes no
 // files) is refused with a clear reason and leaves nothing behind.
 func TestWidgetCitizenFiles(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	e := start(t, testdb.Open(t, store.SQLite), func(c *app.Config) { c.DataDir = dir; c.MaxFileSize = 1 << 20 })
 	ctx := context.Background()

@@ -34,11 +34,11 @@ func sample(t testing.TB, name string, vars ...string) []byte {
 func waitFor(t testing.TB, what string, ok func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
-	for !ok() {
+	for !ok() { // states only seen by asking: the database, the fake servers
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 
@@ -179,6 +179,7 @@ func (o *office) sent(n int) *mail.Message {
 // citizen's answer comes back into the same conversation, reopening it; a
 // redelivered e-mail stores nothing.
 func TestEmailReceiveReplyThread(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := newOffice(t, db, mailtest.IMAPOptions{TLS: mailtest.Implicit}, mailtest.StartTLS, nil)
 		o.synced()
@@ -241,6 +242,7 @@ func TestEmailReceiveReplyThread(t *testing.T) {
 // Without IDLE the mailbox is polled; a message that is not a reply from
 // the same sender joins their open conversation as on every channel.
 func TestEmailPolling(t *testing.T) {
+	t.Parallel()
 	o := newOffice(t, testdb.Open(t, store.SQLite), mailtest.IMAPOptions{TLS: mailtest.Plain, NoIdle: true}, mailtest.Implicit,
 		map[string]string{email.SettingPollInterval: "200ms"})
 	o.imap.Deliver(t, sample(t, "citizen_alternative.eml"))
@@ -259,6 +261,7 @@ func TestEmailPolling(t *testing.T) {
 // fetches only what is new; a mailbox with a new UIDVALIDITY is read again
 // from the start, and the Message-IDs keep what was stored from coming back.
 func TestEmailPollerRestart(t *testing.T) {
+	t.Parallel()
 	db := testdb.Open(t, store.SQLite)
 	imapSrv := mailtest.StartIMAP(t, mailtest.IMAPOptions{TLS: mailtest.Plain})
 	ch := &redazione.Channel{ID: 7, Kind: redazione.ChannelEmail, Settings: map[string]string{
@@ -284,7 +287,12 @@ func TestEmailPollerRestart(t *testing.T) {
 	imapSrv.Deliver(t, sample(t, "citizen_no_message_id.eml"))
 	second := run()
 	waitFor(t, "the new message", func() bool { return second.count() == 1 })
-	time.Sleep(300 * time.Millisecond)
+	// the poller has stored the mailbox up to the new message's UID 3: it
+	// fetched whatever it was going to
+	waitFor(t, "the mailbox state", func() bool {
+		_, last, err := db.MailboxState(context.Background(), ch.ID)
+		return err == nil && last >= 3
+	})
 	if ids := second.ids(); len(ids) != 1 || !strings.HasPrefix(ids[0], "sha256-") {
 		t.Fatalf("after a restart the poller fetched %v", ids)
 	}
@@ -301,6 +309,7 @@ func TestEmailPollerRestart(t *testing.T) {
 // Over TLS the server's certificate is checked: one the channel does not
 // trust is an error recorded on the channel, and nothing is fetched.
 func TestEmailUntrustedCertificate(t *testing.T) {
+	t.Parallel()
 	srvTLS, _ := mailtest.Certificate(t)
 	imapSrv := mailtest.StartIMAP(t, mailtest.IMAPOptions{TLS: mailtest.Implicit, Config: srvTLS})
 	imapSrv.Deliver(t, sample(t, "citizen_plain.eml"))
@@ -321,6 +330,7 @@ func TestEmailUntrustedCertificate(t *testing.T) {
 // office's reply threads to the citizen's original Message-ID; the
 // providers' receipts are linked to the reply and open no conversation.
 func TestEmailPEC(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := newOffice(t, db, mailtest.IMAPOptions{TLS: mailtest.StartTLS}, mailtest.Implicit, map[string]string{email.SettingPEC: "true"})
 		o.imap.Deliver(t, sample(t, "pec_envelope.eml"))
@@ -366,6 +376,7 @@ func TestEmailPEC(t *testing.T) {
 // An e-mail's files are kept in the blob store and shown with the message,
 // their type sniffed from the content, not taken from the sender.
 func TestEmailAttachments(t *testing.T) {
+	t.Parallel()
 	o := newOffice(t, testdb.Open(t, store.SQLite), mailtest.IMAPOptions{TLS: mailtest.Plain}, mailtest.Plain, nil)
 	o.imap.Deliver(t, sample(t, "citizen_attachments.eml"))
 	c := o.waitConversations(1)[0]
@@ -394,6 +405,7 @@ func TestEmailAttachments(t *testing.T) {
 // failed with the remote server's reason and opens no conversation; one
 // about no message of the office arrives as an e-mail, so nothing is lost.
 func TestEmailBounce(t *testing.T) {
+	t.Parallel()
 	o := newOffice(t, testdb.Open(t, store.SQLite), mailtest.IMAPOptions{TLS: mailtest.Plain}, mailtest.Plain, nil)
 	o.imap.Deliver(t, sample(t, "citizen_plain.eml"))
 	c := o.waitConversations(1)[0]
@@ -411,6 +423,7 @@ func TestEmailBounce(t *testing.T) {
 
 // A reply with a file goes out as one e-mail with the file attached.
 func TestEmailReplyWithFile(t *testing.T) {
+	t.Parallel()
 	o := newOffice(t, testdb.Open(t, store.SQLite), mailtest.IMAPOptions{TLS: mailtest.Plain}, mailtest.Plain, nil)
 	o.imap.Deliver(t, sample(t, "citizen_plain.eml"))
 	c := o.waitConversations(1)[0]
@@ -455,6 +468,7 @@ func TestEmailReplyWithFile(t *testing.T) {
 // A 5xx answer of the SMTP server fails the reply with its reason; a 4xx
 // answer and a server that cannot be reached are tried again.
 func TestEmailSendFailures(t *testing.T) {
+	t.Parallel()
 	o := newOffice(t, testdb.Open(t, store.SQLite), mailtest.IMAPOptions{TLS: mailtest.Plain}, mailtest.Plain, nil)
 	o.imap.Deliver(t, sample(t, "citizen_plain.eml"))
 	c := o.waitConversations(1)[0]
@@ -553,6 +567,7 @@ func (l *errLog) Warn(msg string, args ...any) {
 // password; once the administrator sets the right one, the poller starts
 // again with it and the mail arrives.
 func TestEmailPasswordChange(t *testing.T) {
+	t.Parallel()
 	o := newOffice(t, testdb.Open(t, store.SQLite), mailtest.IMAPOptions{TLS: mailtest.Plain}, mailtest.Plain, nil)
 	settings := map[string]string{}
 	for k, v := range o.ch.Settings {
@@ -567,8 +582,13 @@ func TestEmailPasswordChange(t *testing.T) {
 		return strings.Contains(ch.LastError, "accesso IMAP")
 	})
 	o.imap.Deliver(t, sample(t, "citizen_plain.eml"))
-	time.Sleep(500 * time.Millisecond)
-	ch, _ := o.db.Channel(t.Context(), o.ch.ID)
+	delivered := time.Now()
+	// the poller tried again, with the mail in the mailbox, and failed again
+	var ch *redazione.Channel
+	waitFor(t, "another login error", func() bool {
+		ch, _ = o.db.Channel(context.Background(), o.ch.ID)
+		return ch != nil && ch.LastErrorAt.After(delivered)
+	})
 	if strings.Contains(ch.LastError, "password-sbagliata") || len(o.conversations()) != 0 {
 		t.Fatalf("health %q, %d conversations", ch.LastError, len(o.conversations()))
 	}
@@ -583,6 +603,7 @@ func TestEmailPasswordChange(t *testing.T) {
 // before the channel was added, not years of mail already handled; the
 // setting import_since reaches further back. Later mail all arrives.
 func TestEmailFirstSyncSkipsOldMail(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name     string
 		settings map[string]string
@@ -601,7 +622,7 @@ func TestEmailFirstSyncSkipsOldMail(t *testing.T) {
 			o.synced()
 			o.imap.Deliver(t, sample(t, "citizen_latin1_html.eml"))
 			o.waitConversations(tc.want + 1)
-			time.Sleep(300 * time.Millisecond)
+			o.fetched(3) // the last message's UID: all read
 			if n := len(o.conversations()); n != tc.want+1 {
 				t.Fatalf("%d conversations, want %d", n, tc.want+1)
 			}

@@ -88,6 +88,7 @@ func withoutPassword(raw string) string {
 // signs in to IMAP and SMTP with XOAUTH2 and a token for the application,
 // fetched once and shared; mail arrives and replies go out.
 func TestEmailOAuthClientCredentials(t *testing.T) {
+	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		te := newTokenEndpoint(t)
 		o := newOffice(t, db, mailtest.IMAPOptions{TLS: mailtest.Implicit, ValidToken: te.valid}, mailtest.StartTLS, map[string]string{
@@ -126,6 +127,7 @@ func TestEmailOAuthClientCredentials(t *testing.T) {
 // credentials; a refused client or an expired refresh token is the
 // channel's error, with the endpoint's reason and no secret.
 func TestEmailOAuthRefreshTokenAndRefusals(t *testing.T) {
+	t.Parallel()
 	te := newTokenEndpoint(t)
 	o := newOffice(t, testdb.Open(t, store.SQLite), mailtest.IMAPOptions{TLS: mailtest.Plain, ValidToken: te.valid}, mailtest.Plain, nil)
 	set := func(extra map[string]string) {
@@ -175,6 +177,7 @@ func TestEmailOAuthRefreshTokenAndRefusals(t *testing.T) {
 
 // OAuth settings are checked when saved.
 func TestEmailOAuthSettings(t *testing.T) {
+	t.Parallel()
 	base := map[string]string{email.SettingIMAP: "imaps://urp%40comune.example.it@outlook.office365.com/INBOX",
 		email.SettingSMTP: "smtp://urp%40comune.example.it@smtp.office365.com:587", email.SettingAddress: "urp@comune.example.it"}
 	for name, c := range map[string]struct {

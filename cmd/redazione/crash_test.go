@@ -16,14 +16,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redazione/redazione/auth"
 	"github.com/redazione/redazione/channel/apichannel"
 	"github.com/redazione/redazione/internal/testdb"
 	"github.com/redazione/redazione/store"
 )
 
 // TestMain runs `redazione serve` when a test starts this binary as the
-// server (childEnv), so that the test can kill it.
+// server (childEnv), so that the test can kill it. Passwords are hashed at
+// the test cost, in the tests and in the server they start.
 func TestMain(m *testing.M) {
+	auth.UseTestCost()
 	if os.Getenv(childEnv) == "serve" {
 		if err := run(context.Background(), []string{"serve"}, io.Discard, os.Stderr); err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -31,7 +34,7 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	os.Exit(testdb.Run(m))
 }
 
 const childEnv = "REDAZIONE_TEST_CHILD"
@@ -56,10 +59,11 @@ func rebind(d store.Dialect, q string) string {
 
 // server is `redazione serve` in a process of its own.
 type server struct {
-	t    *testing.T
-	cmd  *exec.Cmd
-	base string
-	logs bytes.Buffer
+	t      *testing.T
+	cmd    *exec.Cmd
+	base   string
+	logs   bytes.Buffer
+	exited chan struct{} // closed when the process has ended
 }
 
 func startServer(t *testing.T, addr string) *server {
@@ -67,31 +71,64 @@ func startServer(t *testing.T, addr string) *server {
 	s := &server{t: t, base: "http://" + addr}
 	s.cmd = exec.Command(os.Args[0], "-test.run=^$")
 	s.cmd.Env = append(os.Environ(), childEnv+"=serve", "REDAZIONE_ADDR="+addr)
-	s.cmd.Stderr = &s.logs
+	ready := make(chan struct{})
+	s.cmd.Stderr = &readyWriter{buf: &s.logs, ready: ready}
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { s.cmd.Process.Kill(); s.cmd.Wait() })
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := http.Get(s.base + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return s
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the server did not start:\n%s", s.logs.String())
-		}
-		time.Sleep(50 * time.Millisecond)
+	exited := make(chan struct{})
+	go func() { s.cmd.Wait(); close(exited) }()
+	s.exited = exited
+	t.Cleanup(func() { s.cmd.Process.Kill(); <-exited })
+	// serve logs that it is ready once it listens on addr
+	select {
+	case <-ready:
+	case <-exited:
+		t.Fatalf("the server exited before it was ready:\n%s", s.log())
+	case <-time.After(60 * time.Second):
+		t.Fatalf("the server did not start:\n%s", s.log())
 	}
+	resp, err := http.Get(s.base + "/healthz")
+	if err != nil {
+		t.Fatalf("the server is ready but does not answer: %v\n%s", err, s.log())
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("the server is ready but /healthz is %d:\n%s", resp.StatusCode, s.log())
+	}
+	return s
+}
+
+// readyWriter keeps the server's log and closes ready at the line saying it
+// listens.
+type readyWriter struct {
+	mu    sync.Mutex
+	buf   *bytes.Buffer
+	ready chan struct{}
+}
+
+func (w *readyWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf.Write(p)
+	if w.ready != nil && bytes.Contains(w.buf.Bytes(), []byte("Redazione is ready")) {
+		close(w.ready)
+		w.ready = nil
+	}
+	return len(p), nil
+}
+
+func (s *server) log() string {
+	w := s.cmd.Stderr.(*readyWriter)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
 }
 
 // kill ends the server as a crash or a power cut would: no shutdown.
 func (s *server) kill() {
 	s.cmd.Process.Signal(syscall.SIGKILL)
-	s.cmd.Wait()
+	<-s.exited
 }
 
 // Nothing acknowledged is lost when the server is killed (SIGKILL) under
@@ -141,16 +178,20 @@ func TestKilledUnderLoadLosesNothingAcknowledged(t *testing.T) {
 				return out.ID, nil
 			}
 
-			// Load from 16 clients; the server is killed while they write.
+			// Load from 16 clients; the server is killed while they write,
+			// once enough messages were acknowledged for the test to mean
+			// something, however fast or loaded the machine is.
+			const wantAcked = 200
 			var mu sync.Mutex
 			acked := map[string]int64{}
+			enough := make(chan struct{})
 			stop := make(chan struct{})
 			var wg sync.WaitGroup
 			for w := 0; w < 16; w++ {
 				wg.Add(1)
 				go func(w int) {
 					defer wg.Done()
-					client := &http.Client{Timeout: 5 * time.Second}
+					client := &http.Client{Timeout: 30 * time.Second}
 					for n := 0; ; n++ {
 						select {
 						case <-stop:
@@ -164,16 +205,27 @@ func TestKilledUnderLoadLosesNothingAcknowledged(t *testing.T) {
 						}
 						mu.Lock()
 						acked[ext] = got
+						if len(acked) == wantAcked {
+							close(enough)
+						}
 						mu.Unlock()
 					}
 				}(w)
 			}
-			time.Sleep(1500 * time.Millisecond)
+			select {
+			case <-enough:
+			case <-srv.exited:
+				t.Fatalf("the server ended under load:\n%s", srv.log())
+			case <-time.After(5 * time.Minute):
+				mu.Lock()
+				n := len(acked)
+				mu.Unlock()
+				t.Fatalf("only %d of %d messages acknowledged in 5 minutes: the load did not run\n%s", n, wantAcked, srv.log())
+			}
 			srv.kill()
-			time.Sleep(200 * time.Millisecond)
 			close(stop)
 			wg.Wait()
-			if len(acked) < 50 {
+			if len(acked) < wantAcked {
 				t.Fatalf("only %d messages acknowledged before the kill: the load did not run", len(acked))
 			}
 

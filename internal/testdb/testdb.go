@@ -7,8 +7,13 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"flag"
+	"fmt"
 	"net/url"
 	"os"
+	"runtime"
+	"strconv"
+	"sync"
 	"testing"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
@@ -47,10 +52,14 @@ func URL(t testing.TB, d store.Dialect) string {
 		t.Fatalf("open %s: %v", EnvURL, err)
 	}
 	defer admin.Close()
-	b := make([]byte, 6)
-	rand.Read(b)
-	name := "rdz_test_" + hex.EncodeToString(b)
-	if _, err := admin.ExecContext(context.Background(), "CREATE DATABASE "+name); err != nil {
+	name := newName()
+	create := "CREATE DATABASE " + name
+	if tmpl, err := pgTemplate(base); err != nil {
+		t.Fatalf("migrated template database on %s: %v", EnvURL, err)
+	} else if tmpl != "" {
+		create += " TEMPLATE " + tmpl
+	}
+	if _, err := admin.ExecContext(context.Background(), create); err != nil {
 		t.Fatalf("create test database on %s: %v", EnvURL, err)
 	}
 	t.Cleanup(func() {
@@ -67,6 +76,90 @@ func URL(t testing.TB, d store.Dialect) string {
 	}
 	u.Path = "/" + name
 	return u.String()
+}
+
+func newName() string {
+	b := make([]byte, 6)
+	rand.Read(b)
+	return "rdz_test_" + hex.EncodeToString(b)
+}
+
+// Under Run, the PostgreSQL databases are copies of a template migrated
+// once by the first test that needs one: copying is quicker than running
+// every migration again.
+var template struct {
+	sync.Mutex
+	run  bool   // under Run, which drops the template
+	base string // the server's URL
+	name string // the template, once made
+	err  error
+}
+
+// Run runs the tests of m and then drops the template database, if one was
+// made; call it from TestMain as os.Exit(testdb.Run(m)). Without it each
+// PostgreSQL test database is migrated from scratch.
+//
+// Unless -parallel is given, Run lets 4 parallel tests run per CPU instead
+// of 1: tests on a database spend their time waiting for its disk and for
+// their servers' timers, not computing.
+func Run(m *testing.M) int {
+	flag.Parse()
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "test.parallel" })
+	if !set {
+		flag.Set("test.parallel", strconv.Itoa(4*runtime.GOMAXPROCS(0)))
+	}
+	template.Lock()
+	template.run = true
+	template.Unlock()
+	code := m.Run()
+	template.Lock()
+	defer template.Unlock()
+	if template.name != "" {
+		if admin, err := sql.Open("pgx", template.base); err == nil {
+			admin.ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+template.name+" WITH (FORCE)")
+			admin.Close()
+		}
+	}
+	return code
+}
+
+// pgTemplate returns the name of the migrated template on the server at
+// base, made on the first call; "" when not under Run.
+func pgTemplate(base string) (string, error) {
+	template.Lock()
+	defer template.Unlock()
+	if !template.run || template.name != "" || template.err != nil {
+		return template.name, template.err
+	}
+	template.err = func() error {
+		admin, err := sql.Open("pgx", base)
+		if err != nil {
+			return err
+		}
+		defer admin.Close()
+		name := newName()
+		if _, err := admin.ExecContext(context.Background(), "CREATE DATABASE "+name); err != nil {
+			return err
+		}
+		template.base, template.name = base, name
+		u, err := url.Parse(base)
+		if err != nil {
+			return err
+		}
+		u.Path = "/" + name
+		db, err := store.Open(context.Background(), u.String(), "")
+		if err != nil {
+			return err
+		}
+		db.Close()
+		// nobody may be connected to a template while it is copied
+		if _, err := admin.ExecContext(context.Background(), "ALTER DATABASE "+name+" WITH ALLOW_CONNECTIONS false"); err != nil {
+			return fmt.Errorf("close the template to connections: %w", err)
+		}
+		return nil
+	}()
+	return template.name, template.err
 }
 
 // Open opens a new, empty, migrated database of the dialect, closed when the
