@@ -13,6 +13,7 @@ import (
 	"os"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 
@@ -47,6 +48,7 @@ func URL(t testing.TB, d store.Dialect) string {
 	if base == "" {
 		t.Skipf("PostgreSQL tests skipped: set %s (for example postgres://postgres@127.0.0.1:5432/test?sslmode=disable) to run them", EnvURL)
 	}
+	holdSlot(t)
 	admin, err := sql.Open("pgx", base)
 	if err != nil {
 		t.Fatalf("open %s: %v", EnvURL, err)
@@ -76,6 +78,48 @@ func URL(t testing.TB, d store.Dialect) string {
 	}
 	u.Path = "/" + name
 	return u.String()
+}
+
+// PostgreSQL test databases in use at once, per test binary: every one
+// is served by a pool of connections (and a server, a job queue and a
+// listener in the web tests), and a server's max_connections (100 by
+// default) is shared by the packages that go test runs side by side.
+// SQLite needs no such bound.
+const pgSlots = 3
+
+var slots = struct {
+	sync.Mutex
+	free *sync.Cond
+	used int
+	held map[string]int // top-level test -> databases it holds
+}{held: map[string]int{}}
+
+// holdSlot waits for a PostgreSQL slot for t's top-level test, until the
+// test ends. A test that already holds one (a second database, a subtest)
+// takes no other, so no two tests can wait on each other.
+func holdSlot(t testing.TB) {
+	top, _, _ := strings.Cut(t.Name(), "/")
+	slots.Lock()
+	defer slots.Unlock()
+	if slots.free == nil {
+		slots.free = sync.NewCond(&slots.Mutex)
+	}
+	if slots.held[top] == 0 {
+		for slots.used >= pgSlots {
+			slots.free.Wait()
+		}
+		slots.used++
+	}
+	slots.held[top]++
+	t.Cleanup(func() {
+		slots.Lock()
+		defer slots.Unlock()
+		if slots.held[top]--; slots.held[top] == 0 {
+			delete(slots.held, top)
+			slots.used--
+			slots.free.Broadcast()
+		}
+	})
 }
 
 func newName() string {
