@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver "pgx"
@@ -43,7 +44,7 @@ type DB struct {
 	url     string
 	write   *sql.DB // one connection on SQLite: writers queue in Go, not in SQLITE_BUSY
 	read    *sql.DB
-	now     func() time.Time
+	clock   atomic.Pointer[func() time.Time] // nil: time.Now; see SetNow
 	rebinds sync.Map
 	sla     slaCache
 	sealer  Sealer
@@ -62,7 +63,7 @@ type DB struct {
 // Open opens (creating if needed) the database at url and applies the
 // migrations. An empty url means SQLite under dataDir.
 func Open(ctx context.Context, url, dataDir string) (*DB, error) {
-	db := &DB{url: url, now: time.Now, closed: make(chan struct{})}
+	db := &DB{url: url, closed: make(chan struct{})}
 	switch {
 	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
 		db.dialect = Postgres
@@ -161,8 +162,16 @@ func (db *DB) URL() string { return db.url }
 // shares it so that SQLite never sees two writers.
 func (db *DB) WriteDB() *sql.DB { return db.write }
 
-// SetNow replaces the clock (tests).
-func (db *DB) SetNow(now func() time.Time) { db.now = now }
+// SetNow replaces the clock (tests). It may be called while the
+// application's goroutines read the clock.
+func (db *DB) SetNow(now func() time.Time) { db.clock.Store(&now) }
+
+func (db *DB) now() time.Time {
+	if c := db.clock.Load(); c != nil {
+		return (*c)()
+	}
+	return time.Now()
+}
 
 // Now is the store's clock: what "today" is for terms and deadlines.
 func (db *DB) Now() time.Time { return db.now() }

@@ -524,25 +524,27 @@ func TestPendingFetchSurvivesRestart(t *testing.T) {
 			api := newMediaBotAPI(t, "BOT-TOKEN-42")
 			api.files["photos/AgACAgQAAxkBAAJ.jpg"] = jpeg
 			ch := e.telegramChannel(t, api, "BOT-TOKEN-42")
-			// what a process that died after storing the message left behind
-			res, err := db.Ingest(t.Context(), ch, store.Inbound{ExternalID: "1111111:1", ContactID: "1111111", Text: "[foto]",
+			op := e.newUser(e.ente, redazione.RoleOperator, e.desks[0].ID)
+			e.srv.Close()
+			e.app.Close(context.Background())
+
+			// what a process that died after storing the message left
+			// behind: stored while no office runs, so that no sweep of the
+			// first one can fetch it, however slow the machine
+			db2, err := store.Open(context.Background(), dsn, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := db2.Ingest(t.Context(), ch, store.Inbound{ExternalID: "1111111:1", ContactID: "1111111", Text: "[foto]",
 				Attachments: []store.InboundAttachment{{Name: "foto.jpg", Source: "AgACAgQAAxkBAAJ"}}})
 			if err != nil {
 				t.Fatal(err)
 			}
-			op := e.newUser(e.ente, redazione.RoleOperator, e.desks[0].ID)
-			e.srv.Close()
-			e.app.Close(context.Background())
 			api.mu.Lock()
 			if len(api.getFileIDs) != 0 {
 				t.Fatal("the attachment was fetched before the restart: the test proves nothing")
 			}
 			api.mu.Unlock()
-
-			db2, err := store.Open(context.Background(), dsn, "")
-			if err != nil {
-				t.Fatal(err)
-			}
 			e2 := e.attach(t, db2)
 			files := e2.waitFiles(e2.token(op), res.ConversationID, 15*time.Second)
 			if len(files) != 1 || files[0].Status != "stored" || files[0].Size != int64(len(jpeg)) {
