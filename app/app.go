@@ -369,7 +369,7 @@ func (a *App) runPollers(ctx context.Context, every time.Duration, kind redazion
 // message without a restart.
 type currentChannel struct{ a *App }
 
-func (c currentChannel) Ingest(ctx context.Context, ch *redazione.Channel, in store.Inbound) (*store.Ingested, error) {
+func (c currentChannel) Ingest(ctx context.Context, ch *redazione.Channel, in redazione.Inbound) (*redazione.Ingested, error) {
 	cur, err := c.a.DB.CachedChannel(ctx, ch.ID)
 	if err != nil {
 		return nil, err
@@ -377,7 +377,7 @@ func (c currentChannel) Ingest(ctx context.Context, ch *redazione.Channel, in st
 	return c.a.Inbox.Ingest(ctx, cur, in)
 }
 
-func (c currentChannel) Revise(ctx context.Context, ch *redazione.Channel, revs []store.Revision) (int, error) {
+func (c currentChannel) Revise(ctx context.Context, ch *redazione.Channel, revs []redazione.Revision) (int, error) {
 	cur, err := c.a.DB.CachedChannel(ctx, ch.ID)
 	if err != nil {
 		return 0, err
@@ -385,7 +385,7 @@ func (c currentChannel) Revise(ctx context.Context, ch *redazione.Channel, revs 
 	return c.a.Inbox.Revise(ctx, cur, revs)
 }
 
-func (c currentChannel) PECReceipt(ctx context.Context, ch *redazione.Channel, r store.PECReceipt) error {
+func (c currentChannel) PECReceipt(ctx context.Context, ch *redazione.Channel, r redazione.PECReceipt) error {
 	cur, err := c.a.DB.CachedChannel(ctx, ch.ID)
 	if err != nil {
 		return err

@@ -85,7 +85,7 @@ func Seed(ctx context.Context, db *store.DB, admin *redazione.User) (*Seeded, er
 	var convs []int64
 	for i, c := range citizens {
 		db.SetNow(func() time.Time { return now.Add(-c.ago) })
-		res, err := db.Ingest(ctx, c.ch, store.Inbound{ExternalID: fmt.Sprintf("demo-msg-%d", i), ContactID: c.contact, ContactName: c.name, Text: c.text, SentAt: now.Add(-c.ago)})
+		res, err := db.Ingest(ctx, c.ch, redazione.Inbound{ExternalID: fmt.Sprintf("demo-msg-%d", i), ContactID: c.contact, ContactName: c.name, Text: c.text, SentAt: now.Add(-c.ago)})
 		if err != nil {
 			db.SetNow(time.Now)
 			return nil, fmt.Errorf("demo message: %w", err)

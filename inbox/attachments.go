@@ -12,7 +12,6 @@ import (
 	"github.com/redazione/redazione/channel"
 	"github.com/redazione/redazione/events"
 	"github.com/redazione/redazione/jobs"
-	"github.com/redazione/redazione/store"
 )
 
 // FileLimit is the largest file kept or sent, in bytes.
@@ -177,16 +176,16 @@ func (s *Service) sendFiles(ctx context.Context, sender channel.Sender, ch *reda
 
 // KeepUpload stores a file an operator attaches to a reply, under the size
 // limit, and returns it as an attachment for ReplyWith.
-func (s *Service) KeepUpload(r io.Reader, name string) (store.InboundAttachment, error) {
+func (s *Service) KeepUpload(r io.Reader, name string) (redazione.InboundAttachment, error) {
 	if s.Blobs == nil {
-		return store.InboundAttachment{}, redazione.FieldError("file", "questa installazione non conserva file")
+		return redazione.InboundAttachment{}, redazione.FieldError("file", "questa installazione non conserva file")
 	}
 	b, err := s.Blobs.Put(r, s.FileLimit())
 	if errors.Is(err, blob.ErrTooLarge) {
-		return store.InboundAttachment{}, redazione.FieldError("file", "%s", s.TooLarge())
+		return redazione.InboundAttachment{}, redazione.FieldError("file", "%s", s.TooLarge())
 	}
 	if err != nil {
-		return store.InboundAttachment{}, err
+		return redazione.InboundAttachment{}, err
 	}
-	return store.InboundAttachment{Name: name, BlobKey: b.Key, ContentType: b.ContentType, Size: b.Size}, nil
+	return redazione.InboundAttachment{Name: name, BlobKey: b.Key, ContentType: b.ContentType, Size: b.Size}, nil
 }

@@ -58,7 +58,7 @@ type Service struct {
 
 // Ingest stores a citizen's message and tells the screens. A redelivery
 // stores nothing and tells nobody.
-func (s *Service) Ingest(ctx context.Context, ch *redazione.Channel, in store.Inbound) (*store.Ingested, error) {
+func (s *Service) Ingest(ctx context.Context, ch *redazione.Channel, in redazione.Inbound) (*redazione.Ingested, error) {
 	if ch.Disabled {
 		return nil, redazione.Errorf(redazione.EFORBIDDEN, "il canale è disattivato")
 	}
@@ -88,7 +88,7 @@ func (s *Service) Ingest(ctx context.Context, ch *redazione.Channel, in store.In
 // PECReceipt links a PEC receipt to the office's message it acknowledges,
 // marks the message delivered or failed when the receipt says so, and
 // refreshes the screens showing it. A receipt stored before changes nothing.
-func (s *Service) PECReceipt(ctx context.Context, ch *redazione.Channel, r store.PECReceipt) error {
+func (s *Service) PECReceipt(ctx context.Context, ch *redazione.Channel, r redazione.PECReceipt) error {
 	if ch.Disabled {
 		return redazione.Errorf(redazione.EFORBIDDEN, "il canale è disattivato")
 	}
@@ -101,7 +101,7 @@ func (s *Service) PECReceipt(ctx context.Context, ch *redazione.Channel, r store
 		return nil
 	}
 	if state := r.Delivery(); state != redazione.DeliveryNone {
-		if _, err := s.DB.ApplyReceipt(ctx, ch, store.Receipt{ExternalID: r.Refers, State: state, Reason: r.Reason, At: r.At}); err != nil {
+		if _, err := s.DB.ApplyReceipt(ctx, ch, redazione.Receipt{ExternalID: r.Refers, State: state, Reason: r.Reason, At: r.At}); err != nil {
 			return err
 		}
 	}
@@ -316,7 +316,7 @@ func (s *Service) Changed(ctx context.Context, a redazione.Actor, id int64) {
 // route applies the ente's routing rules to a citizen's new message, then,
 // for a new conversation nobody has, the desk's automatic assignment. The
 // message is already stored: a failure here is logged, never returned.
-func (s *Service) route(ctx context.Context, ch *redazione.Channel, in store.Inbound, res *store.Ingested) {
+func (s *Service) route(ctx context.Context, ch *redazione.Channel, in redazione.Inbound, res *redazione.Ingested) {
 	active, err := s.DB.ActiveRules(ctx, ch.EnteID)
 	if err != nil {
 		s.Log.Warn("routing rules", "err", err)

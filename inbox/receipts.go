@@ -5,13 +5,12 @@ import (
 
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/events"
-	"github.com/redazione/redazione/store"
 )
 
 // Receipts records a platform's delivery and read receipts on the replies
 // they name, and refreshes the screens showing them. It returns how many
 // replies changed.
-func (s *Service) Receipts(ctx context.Context, ch *redazione.Channel, rs []store.Receipt) (int, error) {
+func (s *Service) Receipts(ctx context.Context, ch *redazione.Channel, rs []redazione.Receipt) (int, error) {
 	changed := 0
 	convs := map[int64]*redazione.Conversation{} // a watermark names many replies of one conversation
 	for _, r := range rs {

@@ -5,7 +5,6 @@ import (
 
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/events"
-	"github.com/redazione/redazione/store"
 )
 
 // Revise applies citizens' edits and deletions of messages already in the
@@ -13,7 +12,7 @@ import (
 // revision that cannot be read is logged and skipped; one for a message
 // Redazione never received changes nothing. It returns how many messages
 // changed.
-func (s *Service) Revise(ctx context.Context, ch *redazione.Channel, revs []store.Revision) (int, error) {
+func (s *Service) Revise(ctx context.Context, ch *redazione.Channel, revs []redazione.Revision) (int, error) {
 	changed := 0
 	for _, rev := range revs {
 		done, err := s.DB.ReviseMessage(ctx, ch, rev)

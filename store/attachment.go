@@ -5,50 +5,14 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
-	"unicode/utf8"
 
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/blob"
 )
 
-// MaxAttachments is the most files one message may carry.
-const MaxAttachments = 20
-
-// InboundAttachment is a file that came with a citizen's message: either
-// already in the blob store (BlobKey, e.g. an e-mail part), or to be fetched
-// from the platform after the message is stored (Source: a Telegram file_id,
-// a WhatsApp media id, a URL the webhook gave).
-type InboundAttachment struct {
-	Name        string
-	ContentType string // as the platform says; replaced by the sniffed type once stored
-	Size        int64
-	BlobKey     string
-	Source      string
-}
-
-func validateAttachments(as []InboundAttachment) error {
-	if len(as) > MaxAttachments {
-		return redazione.FieldError("attachments", "troppi allegati (massimo %d)", MaxAttachments)
-	}
-	for _, a := range as {
-		switch {
-		case a.BlobKey == "" && a.Source == "":
-			return redazione.FieldError("attachments", "allegato senza contenuto né riferimento")
-		case len(a.Name) > 255 || len(a.ContentType) > 255 || len(a.Source) > 2048 || len(a.BlobKey) > 64:
-			return redazione.FieldError("attachments", "nome o riferimento dell'allegato troppo lungo")
-		case !utf8.ValidString(a.Name+a.ContentType+a.Source) || strings.ContainsRune(a.Name+a.ContentType+a.Source, 0):
-			return redazione.FieldError("attachments", "nome dell'allegato non valido")
-		case a.Size < 0:
-			return redazione.FieldError("attachments", "dimensione dell'allegato non valida")
-		}
-	}
-	return nil
-}
-
 // insertAttachments stores the attachments of message m and returns the ids
 // of those still to be fetched.
-func (db *DB) insertAttachments(ctx context.Context, tx conn, enteID, messageID int64, as []InboundAttachment, now int64) ([]int64, error) {
+func (db *DB) insertAttachments(ctx context.Context, tx conn, enteID, messageID int64, as []redazione.InboundAttachment, now int64) ([]int64, error) {
 	var pending []int64
 	for _, a := range as {
 		status := redazione.AttachmentStored

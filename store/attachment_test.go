@@ -17,8 +17,8 @@ func TestAttachmentsKeptWithTheMessage(t *testing.T) {
 		ctx := context.Background()
 		o := newOffice(t, db, "roma")
 		key := strings.Repeat("ab", 32)
-		res, err := db.Ingest(ctx, o.webchat, store.Inbound{ExternalID: "m-1", ContactID: "c-1", Text: "[foto] la buca in via Roma",
-			Attachments: []store.InboundAttachment{
+		res, err := db.Ingest(ctx, o.webchat, redazione.Inbound{ExternalID: "m-1", ContactID: "c-1", Text: "[foto] la buca in via Roma",
+			Attachments: []redazione.InboundAttachment{
 				{Name: "buca.jpg", ContentType: "image/jpeg", Size: 1234, BlobKey: key},
 				{Name: "verbale.pdf", ContentType: "application/pdf", Source: "file-id-42"},
 			}})
@@ -69,8 +69,8 @@ func TestAttachmentFailureIsShown(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		o := newOffice(t, db, "roma")
-		res, err := db.Ingest(ctx, o.webchat, store.Inbound{ExternalID: "m-1", ContactID: "c-1", Text: "[video]",
-			Attachments: []store.InboundAttachment{{Name: "video.mp4", Source: "file-id-1"}}})
+		res, err := db.Ingest(ctx, o.webchat, redazione.Inbound{ExternalID: "m-1", ContactID: "c-1", Text: "[video]",
+			Attachments: []redazione.InboundAttachment{{Name: "video.mp4", Source: "file-id-1"}}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -93,11 +93,11 @@ func TestBadAttachmentsStoreNothing(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		o := newOffice(t, db, "roma")
-		many := make([]store.InboundAttachment, store.MaxAttachments+1)
+		many := make([]redazione.InboundAttachment, redazione.MaxAttachments+1)
 		for i := range many {
 			many[i].Source = "x"
 		}
-		for name, as := range map[string][]store.InboundAttachment{
+		for name, as := range map[string][]redazione.InboundAttachment{
 			"too many":      many,
 			"no content":    {{Name: "vuoto.txt"}},
 			"long name":     {{Name: strings.Repeat("n", 300), Source: "x"}},
@@ -105,7 +105,7 @@ func TestBadAttachmentsStoreNothing(t *testing.T) {
 			"bad UTF-8":     {{Name: "\xff", Source: "x"}},
 			"negative size": {{Source: "x", Size: -1}},
 		} {
-			_, err := db.Ingest(ctx, o.webchat, store.Inbound{ExternalID: "m-" + name, ContactID: "c-1", Text: "ciao", Attachments: as})
+			_, err := db.Ingest(ctx, o.webchat, redazione.Inbound{ExternalID: "m-" + name, ContactID: "c-1", Text: "ciao", Attachments: as})
 			wantCode(t, err, redazione.EINVALID)
 		}
 		for _, table := range []string{"messages", "attachments", "contacts"} {
@@ -121,13 +121,13 @@ func TestReplyAttachments(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		o := newOffice(t, db, "roma")
-		res, err := db.Ingest(ctx, o.webchat, store.Inbound{ExternalID: "m-1", ContactID: "c-1", Text: "Mi mandate la mappa?"})
+		res, err := db.Ingest(ctx, o.webchat, redazione.Inbound{ExternalID: "m-1", ContactID: "c-1", Text: "Mi mandate la mappa?"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		key := strings.Repeat("ef", 32)
 		m, err := db.AddMessage(ctx, o.as(o.mario), res.ConversationID, store.Outgoing{Text: "Eccola.",
-			Attachments: []store.InboundAttachment{{Name: "mappa.png", ContentType: "image/png", Size: 2048, BlobKey: key}}})
+			Attachments: []redazione.InboundAttachment{{Name: "mappa.png", ContentType: "image/png", Size: 2048, BlobKey: key}}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -143,7 +143,7 @@ func TestReplyAttachments(t *testing.T) {
 
 		// A file that is not in the blob store, or a bad name: nothing stored.
 		before := count(t, db, "messages")
-		for name, as := range map[string][]store.InboundAttachment{
+		for name, as := range map[string][]redazione.InboundAttachment{
 			"not stored":  {{Name: "x.png", Source: "file-id"}},
 			"NUL in name": {{Name: "a\x00b", BlobKey: key}},
 		} {
@@ -166,14 +166,14 @@ func TestContactAttachment(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		o := newOffice(t, db, "roma")
-		res, err := db.Ingest(ctx, o.webchat, store.Inbound{ExternalID: "m-1", ContactID: "c-1", Text: "Il modulo?"})
+		res, err := db.Ingest(ctx, o.webchat, redazione.Inbound{ExternalID: "m-1", ContactID: "c-1", Text: "Il modulo?"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.Ingest(ctx, o.webchat, store.Inbound{ExternalID: "m-2", ContactID: "c-2", Text: "Altro visitatore"}); err != nil {
+		if _, err := db.Ingest(ctx, o.webchat, redazione.Inbound{ExternalID: "m-2", ContactID: "c-2", Text: "Altro visitatore"}); err != nil {
 			t.Fatal(err)
 		}
-		file := []store.InboundAttachment{{Name: "modulo.pdf", ContentType: "application/pdf", Size: 10, BlobKey: strings.Repeat("ab", 32)}}
+		file := []redazione.InboundAttachment{{Name: "modulo.pdf", ContentType: "application/pdf", Size: 10, BlobKey: strings.Repeat("ab", 32)}}
 		reply, err := db.AddMessage(ctx, o.as(o.mario), res.ConversationID, store.Outgoing{Text: "Eccolo.", Sent: true, Attachments: file})
 		if err != nil {
 			t.Fatal(err)

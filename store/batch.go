@@ -27,10 +27,10 @@ const maxIngestBatch = 256
 type ingestReq struct {
 	ctx context.Context
 	ch  *redazione.Channel
-	in  Inbound
+	in  inbound
 	cfg *SLAConfig
 	now time.Time
-	res *Ingested
+	res *redazione.Ingested
 	err error
 	// lookup: look for the message among those stored before inserting
 	// it (see ingestAll).
@@ -40,7 +40,7 @@ type ingestReq struct {
 
 var errClosed = errors.New("il database è stato chiuso")
 
-func (db *DB) ingestBatched(ctx context.Context, ch *redazione.Channel, in Inbound, cfg *SLAConfig, now time.Time) (*Ingested, error) {
+func (db *DB) ingestBatched(ctx context.Context, ch *redazione.Channel, in inbound, cfg *SLAConfig, now time.Time) (*redazione.Ingested, error) {
 	db.ingestOnce.Do(func() {
 		db.ingestQ = make(chan *ingestReq, maxIngestBatch)
 		go db.ingestLoop()
@@ -133,7 +133,7 @@ func (db *DB) runIngestBatch(batch []*ingestReq) {
 }
 
 func (db *DB) ingestAlone(ctx context.Context, r *ingestReq) {
-	var res *Ingested
+	var res *redazione.Ingested
 	r.err = db.inTxCached(ctx, func(c conn) error {
 		var err error
 		res, err = db.ingest(r.ctx, c, r.ch, r.in, r.cfg, r.now)

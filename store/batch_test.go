@@ -6,6 +6,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/internal/testdb"
 	"github.com/redazione/redazione/store"
 )
@@ -30,7 +31,7 @@ func TestIngestGroupCommitIsolatesFailures(t *testing.T) {
 				if i%10 == 3 {
 					ch = &broken
 				}
-				res, err := db.Ingest(context.Background(), ch, store.Inbound{ExternalID: fmt.Sprintf("m%d", i), ContactID: fmt.Sprintf("c%d", i), Text: "Buongiorno, una domanda"})
+				res, err := db.Ingest(context.Background(), ch, redazione.Inbound{ExternalID: fmt.Sprintf("m%d", i), ContactID: fmt.Sprintf("c%d", i), Text: "Buongiorno, una domanda"})
 				if err == nil {
 					ids[i] = res.Message.ID
 				}
@@ -76,8 +77,8 @@ func TestIngestGroupCommitRedeliveries(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		o := newOffice(t, db, "ente")
-		in := func(i int) store.Inbound {
-			return store.Inbound{ExternalID: fmt.Sprintf("m%d", i), ContactID: fmt.Sprintf("c%d", i%7), Text: fmt.Sprintf("Messaggio numero %d sulla TARI", i)}
+		in := func(i int) redazione.Inbound {
+			return redazione.Inbound{ExternalID: fmt.Sprintf("m%d", i), ContactID: fmt.Sprintf("c%d", i%7), Text: fmt.Sprintf("Messaggio numero %d sulla TARI", i)}
 		}
 		first := map[int]int64{}
 		for i := 0; i < 40; i++ { // stored before the burst

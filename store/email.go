@@ -6,51 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/redazione/redazione"
 )
 
-// EmailPart is what an e-mail adds to a message: its subject, its HTML
-// (already sanitised by the channel), whether it arrived by PEC, and the
-// Message-IDs it refers to (its References, which the office's reply
-// carries on).
-type EmailPart struct {
-	Subject    string
-	HTML       string
-	PEC        bool
-	References []string
-}
-
-// Limits on the e-mail part of a message.
-const (
-	MaxEmailHTMLBytes = 1 << 20
-	maxSubjectBytes   = 1000
-	maxInReplyTo      = 100
-)
-
-func (p *EmailPart) validate() error {
-	if p == nil {
-		return nil
-	}
-	refs := strings.Join(p.References, " ")
-	switch {
-	case len(p.HTML) > MaxEmailHTMLBytes:
-		return redazione.Errorf(redazione.ETOOLARGE, "la parte HTML supera %d byte", MaxEmailHTMLBytes)
-	case len(p.Subject) > maxSubjectBytes:
-		return redazione.FieldError("subject", "oggetto troppo lungo (massimo %d byte)", maxSubjectBytes)
-	case len(p.References) > maxInReplyTo:
-		return redazione.FieldError("references", "troppi riferimenti (massimo %d)", maxInReplyTo)
-	case !utf8.ValidString(p.Subject + p.HTML + refs):
-		return redazione.FieldError("subject", "oggetto o HTML non UTF-8")
-	case strings.ContainsRune(p.Subject+p.HTML+refs, 0):
-		return redazione.FieldError("subject", "oggetto o HTML con caratteri non ammessi (NUL)")
-	}
-	return nil
-}
-
-func insertEmailPart(ctx context.Context, tx conn, m *redazione.Message, p *EmailPart) error {
+func insertEmailPart(ctx context.Context, tx conn, m *redazione.Message, p *redazione.EmailPart) error {
 	_, err := tx.exec(ctx, `INSERT INTO email_parts (message_id, ente_id, subject, html, pec, refs) VALUES (?, ?, ?, ?, ?, ?)
 	 ON CONFLICT (message_id) DO UPDATE SET subject = excluded.subject, html = excluded.html, pec = excluded.pec, refs = excluded.refs`,
 		m.ID, m.EnteID, p.Subject, p.HTML, p.PEC, strings.Join(p.References, " "))
@@ -64,7 +25,7 @@ func insertEmailPart(ctx context.Context, tx conn, m *redazione.Message, p *Emai
 // message with one of the external ids refs (an e-mail's In-Reply-To and
 // References), and loads it into res, status and waiting. It reports
 // whether it found one.
-func (db *DB) thread(ctx context.Context, tx conn, channelID, contactID int64, refs []string, res *Ingested, status *string, waiting *int64) (bool, error) {
+func (db *DB) thread(ctx context.Context, tx conn, channelID, contactID int64, refs []string, res *redazione.Ingested, status *string, waiting *int64) (bool, error) {
 	args := []any{channelID, contactID}
 	for _, r := range refs {
 		args = append(args, r)
@@ -93,8 +54,8 @@ func (db *DB) thread(ctx context.Context, tx conn, channelID, contactID int64, r
 
 // EmailParts returns the e-mail parts of the given messages of an ente, by
 // message id.
-func (db *DB) EmailParts(ctx context.Context, enteID int64, ids []int64) (map[int64]*EmailPart, error) {
-	out := map[int64]*EmailPart{}
+func (db *DB) EmailParts(ctx context.Context, enteID int64, ids []int64) (map[int64]*redazione.EmailPart, error) {
+	out := map[int64]*redazione.EmailPart{}
 	if len(ids) == 0 {
 		return out, nil
 	}
@@ -109,7 +70,7 @@ func (db *DB) EmailParts(ctx context.Context, enteID int64, ids []int64) (map[in
 	defer rows.Close()
 	for rows.Next() {
 		var id int64
-		var p EmailPart
+		var p redazione.EmailPart
 		var refs string
 		if err := rows.Scan(&id, &p.Subject, &p.HTML, &p.PEC, &refs); err != nil {
 			return nil, err
@@ -134,18 +95,10 @@ func (db *DB) EmailHTML(ctx context.Context, a redazione.Actor, conversationID, 
 	return html, err
 }
 
-// EmailReplyTo is what the office's reply in a conversation answers: the
-// citizen's latest e-mail.
-type EmailReplyTo struct {
-	MessageID  string // its Message-ID (the message's external id)
-	Subject    string
-	References []string
-}
-
 // LastInboundEmail returns the citizen's latest e-mail in a conversation;
 // it is not found when the citizen has not written by e-mail.
-func (db *DB) LastInboundEmail(ctx context.Context, convID int64) (*EmailReplyTo, error) {
-	var r EmailReplyTo
+func (db *DB) LastInboundEmail(ctx context.Context, convID int64) (*redazione.EmailReplyTo, error) {
+	var r redazione.EmailReplyTo
 	var refs string
 	err := db.reader().row(ctx, `SELECT m.external_id, e.subject, e.refs FROM messages m JOIN email_parts e ON e.message_id = m.id
 	 WHERE m.conversation_id = ? AND m.direction = 'in' ORDER BY m.id DESC LIMIT 1`, convID).Scan(&r.MessageID, &r.Subject, &refs)
@@ -162,8 +115,8 @@ func (db *DB) LastInboundEmail(ctx context.Context, convID int64) (*EmailReplyTo
 // SetEmailSent records, before an e-mail reply leaves, the Message-ID it
 // goes out with (its external id, so the citizen's answer threads back) and
 // its subject and references. Done again on a retry, it changes nothing.
-func (db *DB) SetEmailSent(ctx context.Context, m *redazione.Message, messageID string, p *EmailPart) error {
-	if err := p.validate(); err != nil {
+func (db *DB) SetEmailSent(ctx context.Context, m *redazione.Message, messageID string, p *redazione.EmailPart) error {
+	if err := p.Validate(); err != nil {
 		return err
 	}
 	return db.inTx(ctx, func(tx conn) error {
@@ -175,60 +128,12 @@ func (db *DB) SetEmailSent(ctx context.Context, m *redazione.Message, messageID 
 	})
 }
 
-// PEC receipt kinds (X-Ricevuta, DM 2 novembre 2005).
-const (
-	ReceiptAccepted       = "accettazione"
-	ReceiptNotAccepted    = "non-accettazione"
-	ReceiptTakenInCharge  = "presa-in-carico"
-	ReceiptDelivered      = "avvenuta-consegna"
-	ReceiptDeliveryError  = "errore-consegna"
-	ReceiptDeliveryNotice = "preavviso-errore-consegna"
-	ReceiptVirus          = "rilevazione-virus"
-)
-
-// ReceiptKindValid reports whether kind is a PEC receipt kind.
-func ReceiptKindValid(kind string) bool {
-	switch kind {
-	case ReceiptAccepted, ReceiptNotAccepted, ReceiptTakenInCharge, ReceiptDelivered, ReceiptDeliveryError, ReceiptDeliveryNotice, ReceiptVirus:
-		return true
-	}
-	return false
-}
-
-// PECReceipt is a PEC receipt: as the e-mail channel hands it over, and as
-// it is shown on the message it acknowledges (Kind, Reason and At).
-type PECReceipt struct {
-	ExternalID string // the receipt's own Message-ID
-	Kind       string // X-Ricevuta
-	Refers     string // the Message-ID of the office's message it acknowledges
-	Reason     string // why, for a failure
-	At         time.Time
-}
-
-// Failed reports whether the receipt says the message did not get through.
-func (r PECReceipt) Failed() bool {
-	return r.Kind == ReceiptNotAccepted || r.Kind == ReceiptDeliveryError || r.Kind == ReceiptVirus
-}
-
-// Delivery is the delivery state the receipt gives the message: delivered
-// once the recipient's provider put it in the mailbox, failed when a
-// provider refused it; none for the other receipts.
-func (r PECReceipt) Delivery() redazione.Delivery {
-	switch {
-	case r.Kind == ReceiptDelivered:
-		return redazione.DeliveryDelivered
-	case r.Failed():
-		return redazione.DeliveryFailed
-	}
-	return redazione.DeliveryNone
-}
-
 // AddPECReceipt links a PEC receipt to the office's message it acknowledges.
 // It returns that message; a receipt stored before is not stored again
 // (duplicate true), and one about no message of the channel is not found.
-func (db *DB) AddPECReceipt(ctx context.Context, ch *redazione.Channel, r PECReceipt) (msg *redazione.Message, duplicate bool, err error) {
+func (db *DB) AddPECReceipt(ctx context.Context, ch *redazione.Channel, r redazione.PECReceipt) (msg *redazione.Message, duplicate bool, err error) {
 	switch {
-	case !ReceiptKindValid(r.Kind):
+	case !redazione.ReceiptKindValid(r.Kind):
 		return nil, false, redazione.FieldError("kind", "tipo di ricevuta PEC sconosciuto: %q", r.Kind)
 	case r.ExternalID == "" || r.Refers == "":
 		return nil, false, redazione.FieldError("external_id", "ricevuta senza Message-ID o senza riferimento")
@@ -276,8 +181,8 @@ func (db *DB) AddPECReceipt(ctx context.Context, ch *redazione.Channel, r PECRec
 
 // PECReceipts returns the PEC receipts of the given messages of an ente,
 // oldest first, by message id.
-func (db *DB) PECReceipts(ctx context.Context, enteID int64, ids []int64) (map[int64][]PECReceipt, error) {
-	out := map[int64][]PECReceipt{}
+func (db *DB) PECReceipts(ctx context.Context, enteID int64, ids []int64) (map[int64][]redazione.PECReceipt, error) {
+	out := map[int64][]redazione.PECReceipt{}
 	if len(ids) == 0 {
 		return out, nil
 	}
@@ -292,7 +197,7 @@ func (db *DB) PECReceipts(ctx context.Context, enteID int64, ids []int64) (map[i
 	defer rows.Close()
 	for rows.Next() {
 		var id, at int64
-		var r PECReceipt
+		var r redazione.PECReceipt
 		if err := rows.Scan(&id, &r.Kind, &r.Reason, &at); err != nil {
 			return nil, err
 		}

@@ -18,20 +18,20 @@ func TestIngestThreads(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		o := newOffice(t, db, "roma")
-		first, err := db.Ingest(ctx, o.webchat, store.Inbound{ExternalID: "m1@x", ContactID: "x@example.it", Text: "Prima",
-			Email: &store.EmailPart{Subject: "Buca", HTML: "<p>Prima</p>"}})
+		first, err := db.Ingest(ctx, o.webchat, redazione.Inbound{ExternalID: "m1@x", ContactID: "x@example.it", Text: "Prima",
+			Email: &redazione.EmailPart{Subject: "Buca", HTML: "<p>Prima</p>"}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		o.change(t, o.sys(), first.ConversationID, store.Change{Status: ptr(redazione.StatusResolved)})
 
 		// somebody else quoting the same Message-ID
-		other, err := db.Ingest(ctx, o.webchat, store.Inbound{ExternalID: "o1@y", ContactID: "y@example.it", Text: "Anch'io", InReplyTo: []string{"m1@x"}})
+		other, err := db.Ingest(ctx, o.webchat, redazione.Inbound{ExternalID: "o1@y", ContactID: "y@example.it", Text: "Anch'io", InReplyTo: []string{"m1@x"}})
 		if err != nil || other.ConversationID == first.ConversationID || !other.NewConversation {
 			t.Fatalf("another sender joined the conversation: %+v %v", other, err)
 		}
 		// the same citizen answering in the thread
-		again, err := db.Ingest(ctx, o.webchat, store.Inbound{ExternalID: "m2@x", ContactID: "x@example.it", Text: "Ancora", InReplyTo: []string{"unknown@z", "m1@x"}})
+		again, err := db.Ingest(ctx, o.webchat, redazione.Inbound{ExternalID: "m2@x", ContactID: "x@example.it", Text: "Ancora", InReplyTo: []string{"unknown@z", "m1@x"}})
 		if err != nil || again.ConversationID != first.ConversationID || again.NewConversation {
 			t.Fatalf("the answer did not join its thread: %+v %v", again, err)
 		}
@@ -40,7 +40,7 @@ func TestIngestThreads(t *testing.T) {
 		}
 		// resolved again, a new message without references opens a new case
 		o.change(t, o.sys(), first.ConversationID, store.Change{Status: ptr(redazione.StatusResolved)})
-		fresh, err := db.Ingest(ctx, o.webchat, store.Inbound{ExternalID: "m3@x", ContactID: "x@example.it", Text: "Altro tema"})
+		fresh, err := db.Ingest(ctx, o.webchat, redazione.Inbound{ExternalID: "m3@x", ContactID: "x@example.it", Text: "Altro tema"})
 		if err != nil || fresh.ConversationID == first.ConversationID {
 			t.Fatalf("%+v %v", fresh, err)
 		}
@@ -69,12 +69,12 @@ func TestIngestBadEmailPart(t *testing.T) {
 	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		o := newOffice(t, db, "roma")
-		for _, p := range []*store.EmailPart{
-			{HTML: strings.Repeat("x", store.MaxEmailHTMLBytes+1)},
+		for _, p := range []*redazione.EmailPart{
+			{HTML: strings.Repeat("x", redazione.MaxEmailHTMLBytes+1)},
 			{Subject: "oggetto \x00"},
 			{Subject: string([]byte{0xff, 0xfe})},
 		} {
-			if _, err := db.Ingest(context.Background(), o.webchat, store.Inbound{ExternalID: "bad", ContactID: "x@example.it", Text: "testo", Email: p}); err == nil {
+			if _, err := db.Ingest(context.Background(), o.webchat, redazione.Inbound{ExternalID: "bad", ContactID: "x@example.it", Text: "testo", Email: p}); err == nil {
 				t.Errorf("accepted %q", p.Subject)
 			}
 		}
@@ -90,8 +90,8 @@ func TestPECReceipts(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		o := newOffice(t, db, "roma")
-		in, err := db.Ingest(ctx, o.webchat, store.Inbound{ExternalID: "orig@pec.example.it", ContactID: "x@pec.example.it", Text: "Istanza",
-			Email: &store.EmailPart{Subject: "Istanza", PEC: true, References: []string{"a@b"}}})
+		in, err := db.Ingest(ctx, o.webchat, redazione.Inbound{ExternalID: "orig@pec.example.it", ContactID: "x@pec.example.it", Text: "Istanza",
+			Email: &redazione.EmailPart{Subject: "Istanza", PEC: true, References: []string{"a@b"}}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -100,13 +100,13 @@ func TestPECReceipts(t *testing.T) {
 			t.Fatalf("%+v %v", last, err)
 		}
 		reply := o.reply(t, o.as(o.mario), in.ConversationID, "Risposta")
-		if err := db.SetEmailSent(ctx, reply, "rdz.1@comune.example.it", &store.EmailPart{Subject: "Re: Istanza"}); err != nil {
+		if err := db.SetEmailSent(ctx, reply, "rdz.1@comune.example.it", &redazione.EmailPart{Subject: "Re: Istanza"}); err != nil {
 			t.Fatal(err)
 		}
-		if err := db.SetEmailSent(ctx, reply, "rdz.1@comune.example.it", &store.EmailPart{Subject: "Re: Istanza"}); err != nil {
+		if err := db.SetEmailSent(ctx, reply, "rdz.1@comune.example.it", &redazione.EmailPart{Subject: "Re: Istanza"}); err != nil {
 			t.Fatalf("a retry: %v", err)
 		}
-		r := store.PECReceipt{ExternalID: "acc-1@gestore", Kind: store.ReceiptAccepted, Refers: "rdz.1@comune.example.it"}
+		r := redazione.PECReceipt{ExternalID: "acc-1@gestore", Kind: redazione.ReceiptAccepted, Refers: "rdz.1@comune.example.it"}
 		m, dup, err := db.AddPECReceipt(ctx, o.webchat, r)
 		if err != nil || dup || m.ID != reply.ID {
 			t.Fatalf("%+v %v %v", m, dup, err)
@@ -114,19 +114,19 @@ func TestPECReceipts(t *testing.T) {
 		if _, dup, _ := db.AddPECReceipt(ctx, o.webchat, r); !dup {
 			t.Fatal("a receipt fetched twice was stored twice")
 		}
-		if _, _, err := db.AddPECReceipt(ctx, o.webchat, store.PECReceipt{ExternalID: "x@g", Kind: store.ReceiptDelivered, Refers: "nessuno@x"}); redazione.ErrorCode(err) != redazione.ENOTFOUND {
+		if _, _, err := db.AddPECReceipt(ctx, o.webchat, redazione.PECReceipt{ExternalID: "x@g", Kind: redazione.ReceiptDelivered, Refers: "nessuno@x"}); redazione.ErrorCode(err) != redazione.ENOTFOUND {
 			t.Fatalf("a receipt about no message: %v", err)
 		}
-		if _, _, err := db.AddPECReceipt(ctx, o.webchat, store.PECReceipt{ExternalID: "y@g", Kind: "inventata", Refers: "rdz.1@comune.example.it"}); redazione.ErrorCode(err) != redazione.EINVALID {
+		if _, _, err := db.AddPECReceipt(ctx, o.webchat, redazione.PECReceipt{ExternalID: "y@g", Kind: "inventata", Refers: "rdz.1@comune.example.it"}); redazione.ErrorCode(err) != redazione.EINVALID {
 			t.Fatalf("an unknown kind: %v", err)
 		}
 		// a receipt naming the citizen's message, not the office's, links nothing
-		if _, _, err := db.AddPECReceipt(ctx, o.webchat, store.PECReceipt{ExternalID: "z@g", Kind: store.ReceiptDelivered, Refers: "orig@pec.example.it"}); err == nil {
+		if _, _, err := db.AddPECReceipt(ctx, o.webchat, redazione.PECReceipt{ExternalID: "z@g", Kind: redazione.ReceiptDelivered, Refers: "orig@pec.example.it"}); err == nil {
 			t.Fatal("a receipt was linked to the citizen's message")
 		}
-		db.AddPECReceipt(ctx, o.webchat, store.PECReceipt{ExternalID: "err-1@gestore", Kind: store.ReceiptDeliveryError, Refers: "rdz.1@comune.example.it", Reason: "5.1.1"})
+		db.AddPECReceipt(ctx, o.webchat, redazione.PECReceipt{ExternalID: "err-1@gestore", Kind: redazione.ReceiptDeliveryError, Refers: "rdz.1@comune.example.it", Reason: "5.1.1"})
 		rs, err := db.PECReceipts(ctx, o.ente.ID, []int64{reply.ID})
-		if err != nil || len(rs[reply.ID]) != 2 || rs[reply.ID][0].Kind != store.ReceiptAccepted || !rs[reply.ID][1].Failed() || rs[reply.ID][1].Reason != "5.1.1" {
+		if err != nil || len(rs[reply.ID]) != 2 || rs[reply.ID][0].Kind != redazione.ReceiptAccepted || !rs[reply.ID][1].Failed() || rs[reply.ID][1].Reason != "5.1.1" {
 			t.Fatalf("%+v %v", rs, err)
 		}
 		if n := count(t, db, "conversations"); n != 1 {

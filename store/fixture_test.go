@@ -94,9 +94,9 @@ func (o *office) as(u *redazione.User) redazione.Actor { return redazione.ActorO
 func (o *office) sys() redazione.Actor { return redazione.SystemActor(o.ente.ID) }
 
 // ingest stores a citizen's message and fails the test on error.
-func (o *office) ingest(t *testing.T, ch *redazione.Channel, contact, externalID, text string) *store.Ingested {
+func (o *office) ingest(t *testing.T, ch *redazione.Channel, contact, externalID, text string) *redazione.Ingested {
 	t.Helper()
-	res, err := o.db.Ingest(context.Background(), ch, store.Inbound{ExternalID: externalID, ContactID: contact, ContactName: "Cittadino " + contact, Text: text})
+	res, err := o.db.Ingest(context.Background(), ch, redazione.Inbound{ExternalID: externalID, ContactID: contact, ContactName: "Cittadino " + contact, Text: text})
 	if err != nil {
 		t.Fatalf("Ingest(%s, %q): %v", contact, text, err)
 	}

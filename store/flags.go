@@ -49,7 +49,7 @@ type pendingFlag struct {
 
 // flagsOf looks for delicate situations in a citizen's message: personal
 // data when the message is public, urgency and danger always.
-func flagsOf(in Inbound) []pendingFlag {
+func flagsOf(in redazione.Inbound) []pendingFlag {
 	var out []pendingFlag
 	if in.Public {
 		if found := detect.PersonalData(in.Text); len(found) > 0 {

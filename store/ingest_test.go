@@ -20,7 +20,7 @@ func TestIngestCreatesContactConversationAndMessage(t *testing.T) {
 		clk := useClock(db, t0)
 		o := newOffice(t, db, "roma")
 		sent := t0.Add(-2 * time.Minute)
-		res, err := db.Ingest(ctx, o.webchat, store.Inbound{ExternalID: "m-1", ContactID: "visitor-1", ContactName: "Lucia Neri",
+		res, err := db.Ingest(ctx, o.webchat, redazione.Inbound{ExternalID: "m-1", ContactID: "visitor-1", ContactName: "Lucia Neri",
 			Text: "Buongiorno, a che ora apre l'anagrafe?", SentAt: sent})
 		if err != nil {
 			t.Fatalf("Ingest: %v", err)
@@ -62,7 +62,7 @@ func TestIngestCreatesContactConversationAndMessage(t *testing.T) {
 		// A sending time in the future (a wrong clock on the platform) is not
 		// trusted: the message counts from when it arrived.
 		clk.Advance(time.Minute)
-		res2, err := db.Ingest(ctx, o.webchat, store.Inbound{ContactID: "visitor-2", Text: "Salve", SentAt: clk.now.Add(24 * time.Hour)})
+		res2, err := db.Ingest(ctx, o.webchat, redazione.Inbound{ContactID: "visitor-2", Text: "Salve", SentAt: clk.now.Add(24 * time.Hour)})
 		if err != nil {
 			t.Fatalf("Ingest: %v", err)
 		}
@@ -79,7 +79,7 @@ func TestIngestRedeliveryIsStoredOnce(t *testing.T) {
 		useClock(db, t0)
 		o := newOffice(t, db, "roma")
 		first := o.ingest(t, o.webchat, "visitor-1", "wamid-42", "La strada è piena di buche")
-		again, err := db.Ingest(ctx, o.webchat, store.Inbound{ExternalID: "wamid-42", ContactID: "visitor-1", Text: "La strada è piena di buche"})
+		again, err := db.Ingest(ctx, o.webchat, redazione.Inbound{ExternalID: "wamid-42", ContactID: "visitor-1", Text: "La strada è piena di buche"})
 		if err != nil {
 			t.Fatalf("redelivery: %v", err)
 		}
@@ -117,11 +117,11 @@ func TestIngestConcurrentDeliveries(t *testing.T) {
 		o := newOffice(t, db, "roma")
 		const n = 8
 		var wg sync.WaitGroup
-		results := make([]*store.Ingested, n)
+		results := make([]*redazione.Ingested, n)
 		errs := make([]error, n)
 		for i := range n {
 			wg.Go(func() {
-				results[i], errs[i] = db.Ingest(ctx, o.webchat, store.Inbound{ExternalID: "dup-1", ContactID: "visitor-1", Text: "Segnalo un lampione spento"})
+				results[i], errs[i] = db.Ingest(ctx, o.webchat, redazione.Inbound{ExternalID: "dup-1", ContactID: "visitor-1", Text: "Segnalo un lampione spento"})
 			})
 		}
 		wg.Wait()
@@ -143,7 +143,7 @@ func TestIngestConcurrentDeliveries(t *testing.T) {
 
 		for i := range n {
 			wg.Go(func() {
-				results[i], errs[i] = db.Ingest(ctx, o.webchat, store.Inbound{ExternalID: fmt.Sprint("burst-", i), ContactID: "visitor-2", Text: fmt.Sprint("messaggio ", i)})
+				results[i], errs[i] = db.Ingest(ctx, o.webchat, redazione.Inbound{ExternalID: fmt.Sprint("burst-", i), ContactID: "visitor-2", Text: fmt.Sprint("messaggio ", i)})
 			})
 		}
 		wg.Wait()
@@ -269,7 +269,7 @@ func TestIngestRejectsBadInputAndStoresNothing(t *testing.T) {
 		ctx := context.Background()
 		o := newOffice(t, db, "roma")
 		long := strings.Repeat("x", 256)
-		cases := map[string]store.Inbound{
+		cases := map[string]redazione.Inbound{
 			"no contact":            {ExternalID: "e1", Text: "ciao"},
 			"blank contact":         {ExternalID: "e1", ContactID: "  ", Text: "ciao"},
 			"no text":               {ExternalID: "e1", ContactID: "c1"},
@@ -296,7 +296,7 @@ func TestIngestRejectsBadInputAndStoresNothing(t *testing.T) {
 		}
 		// The longest accepted text is stored whole.
 		max := strings.Repeat("è", redazione.MaxTextRunes)
-		res, err := db.Ingest(ctx, o.webchat, store.Inbound{ContactID: "c1", Text: max})
+		res, err := db.Ingest(ctx, o.webchat, redazione.Inbound{ContactID: "c1", Text: max})
 		if err != nil {
 			t.Fatalf("text of exactly %d characters: %v", redazione.MaxTextRunes, err)
 		}

@@ -14,75 +14,19 @@ import (
 	"github.com/redazione/redazione/search"
 )
 
-// Inbound is a citizen's message as a channel adapter hands it over.
-type Inbound struct {
-	ExternalID  string // the platform's id; the same id again is a redelivery
-	ContactID   string // the platform's id of the citizen
-	ContactName string
-	Text        string
-	SentAt      time.Time
-
-	// Public marks a public comment or mention: it goes to the contact's
-	// public conversation, and personal data in it is flagged.
-	Public bool
-
-	// Attachments are the files that came with the message.
-	Attachments []InboundAttachment
-
-	// InReplyTo lists the external ids of earlier messages this one answers
-	// (an e-mail's In-Reply-To and References): the conversation of the
-	// same contact holding one of them takes the message, even if resolved.
-	InReplyTo []string
-	// Email is the e-mail part of a message of the e-mail channel.
-	Email *EmailPart
-
-	doc   string        // search.Document(Text), computed before the write transaction
-	flags []pendingFlag // computed before the write transaction
-}
-
-// Validate checks an inbound message and names the first bad field.
-func (in *Inbound) Validate() error {
-	switch {
-	case strings.TrimSpace(in.ContactID) == "":
-		return redazione.FieldError("contact.external_id", "manca l'identificativo del contatto")
-	case strings.TrimSpace(in.Text) == "":
-		return redazione.FieldError("text", "il testo è vuoto")
-	case !utf8.ValidString(in.Text) || !utf8.ValidString(in.ContactName) || !utf8.ValidString(in.ExternalID) || !utf8.ValidString(in.ContactID):
-		return redazione.FieldError("text", "il testo non è UTF-8 valido")
-	case utf8.RuneCountInString(in.Text) > redazione.MaxTextRunes:
-		return redazione.FieldError("text", "il testo supera %d caratteri", redazione.MaxTextRunes)
-	case len(in.ExternalID) > 255 || len(in.ContactID) > 255 || len(in.ContactName) > 255:
-		return redazione.FieldError("external_id", "identificativo o nome troppo lungo (massimo 255 byte)")
-	case strings.ContainsRune(in.Text+in.ContactName+in.ExternalID+in.ContactID, 0):
-		// PostgreSQL cannot store NUL in text; refuse it on both dialects alike.
-		return redazione.FieldError("text", "il testo contiene caratteri non ammessi (NUL)")
-	case len(in.InReplyTo) > maxInReplyTo:
-		return redazione.FieldError("in_reply_to", "troppi riferimenti (massimo %d)", maxInReplyTo)
-	}
-	if err := validateAttachments(in.Attachments); err != nil {
-		return err
-	}
-	return in.Email.validate()
-}
-
-// Ingested is what storing an inbound message did.
-type Ingested struct {
-	Message         *redazione.Message
-	ConversationID  int64
-	ContactID       int64
-	DeskID          int64
-	AssigneeID      int64
-	Duplicate       bool // a redelivery: nothing was stored
-	NewConversation bool
-	Flags           []string // kinds of the flags the message raised
-	// PendingAttachments are the ids of attachments to fetch from the platform.
-	PendingAttachments []int64
+// inbound is a citizen's message with what is worked out before the write
+// transaction: the search document (stemming is the costliest part of
+// indexing) and the flags the detectors raise.
+type inbound struct {
+	redazione.Inbound
+	doc   string
+	flags []pendingFlag
 }
 
 // Ingest stores a citizen's message on a channel in one transaction: dedupe
 // by external id, contact, conversation (the contact's open or pending one, or
 // a new one), message, search index.
-func (db *DB) Ingest(ctx context.Context, ch *redazione.Channel, in Inbound) (*Ingested, error) {
+func (db *DB) Ingest(ctx context.Context, ch *redazione.Channel, in redazione.Inbound) (*redazione.Ingested, error) {
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
@@ -100,16 +44,15 @@ func (db *DB) Ingest(ctx context.Context, ch *redazione.Channel, in Inbound) (*I
 	if in.Email != nil && in.Email.Subject != "" {
 		indexed = in.Email.Subject + "\n" + in.Text // an e-mail is found by its subject too
 	}
-	in.doc = search.Document(indexed)
-	in.flags = flagsOf(in)
+	row := inbound{Inbound: in, doc: search.Document(indexed), flags: flagsOf(in)}
 	if db.dialect == SQLite {
 		// One writer: messages arriving together share a transaction.
-		return db.ingestBatched(ctx, ch, in, cfg, now)
+		return db.ingestBatched(ctx, ch, row, cfg, now)
 	}
-	var res *Ingested
+	var res *redazione.Ingested
 	err = db.inTx(ctx, func(tx conn) error {
 		var err error
-		res, err = db.ingest(ctx, tx, ch, in, cfg, now)
+		res, err = db.ingest(ctx, tx, ch, row, cfg, now)
 		return err
 	})
 	if err != nil {
@@ -119,8 +62,8 @@ func (db *DB) Ingest(ctx context.Context, ch *redazione.Channel, in Inbound) (*I
 }
 
 // ingest stores one validated inbound message in tx.
-func (db *DB) ingest(ctx context.Context, tx conn, ch *redazione.Channel, in Inbound, cfg *SLAConfig, now time.Time) (*Ingested, error) {
-	var res Ingested
+func (db *DB) ingest(ctx context.Context, tx conn, ch *redazione.Channel, in inbound, cfg *SLAConfig, now time.Time) (*redazione.Ingested, error) {
+	var res redazione.Ingested
 	err := func() error {
 		if db.dialect == Postgres {
 			// Several processes may ingest for the same citizen at once (a
@@ -233,7 +176,7 @@ func (db *DB) ingest(ctx context.Context, tx conn, ch *redazione.Channel, in Inb
 // touchConversation updates a conversation for a citizen's new message m:
 // open, waiting since the first unanswered message, its place in the queue,
 // and the response-time clock.
-func (db *DB) touchConversation(ctx context.Context, tx conn, ch *redazione.Channel, res *Ingested, status string, waiting int64, m *redazione.Message, cfg *SLAConfig, now time.Time) error {
+func (db *DB) touchConversation(ctx context.Context, tx conn, ch *redazione.Channel, res *redazione.Ingested, status string, waiting int64, m *redazione.Message, cfg *SLAConfig, now time.Time) error {
 	if !res.NewConversation && waiting != 0 && status == string(redazione.StatusOpen) {
 		// The citizen is already waiting on an open conversation: status,
 		// waiting time and queue place stay as they are, and the last
@@ -321,7 +264,7 @@ type Outgoing struct {
 	Sent bool
 	// Attachments are the files the operator attached, already in the blob
 	// store (BlobKey set).
-	Attachments []InboundAttachment
+	Attachments []redazione.InboundAttachment
 }
 
 // AddMessage stores an operator's reply (queued for delivery) or note, and
@@ -343,7 +286,7 @@ func (db *DB) AddMessage(ctx context.Context, a redazione.Actor, conversationID 
 	if strings.ContainsRune(text, 0) {
 		return nil, redazione.FieldError("text", "il messaggio contiene caratteri non ammessi (NUL)")
 	}
-	if err := validateAttachments(out.Attachments); err != nil {
+	if err := redazione.ValidateAttachments(out.Attachments); err != nil {
 		return nil, err
 	}
 	for _, f := range out.Attachments {

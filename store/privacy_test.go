@@ -30,15 +30,15 @@ func TestEraseContact(t *testing.T) {
 		useClock(db, t0)
 		o := newOffice(t, db, "roma")
 		key := strings.Repeat("cd", 32)
-		web, err := db.Ingest(ctx, o.webchat, store.Inbound{ExternalID: "w1", ContactID: "lucia", ContactName: "Lucia Zanetti",
-			Text: "La buca di via Zanardelli è pericolosa, ecco la foto", Attachments: []store.InboundAttachment{{Name: "buca.jpg", ContentType: "image/jpeg", Size: 10, BlobKey: key}}})
+		web, err := db.Ingest(ctx, o.webchat, redazione.Inbound{ExternalID: "w1", ContactID: "lucia", ContactName: "Lucia Zanetti",
+			Text: "La buca di via Zanardelli è pericolosa, ecco la foto", Attachments: []redazione.InboundAttachment{{Name: "buca.jpg", ContentType: "image/jpeg", Size: 10, BlobKey: key}}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		api := o.ingest(t, o.api, "lucia-api", "a1", "Chiedo copia della delibera Zanardelli")
 		other := o.ingest(t, o.webchat, "marco", "w2", "Anche io ho visto la buca Zanardelli, foto allegata")
-		if _, err := db.Ingest(ctx, o.webchat, store.Inbound{ExternalID: "w3", ContactID: "marco", Text: "stessa foto",
-			Attachments: []store.InboundAttachment{{Name: "buca2.jpg", ContentType: "image/jpeg", Size: 10, BlobKey: key}}}); err != nil {
+		if _, err := db.Ingest(ctx, o.webchat, redazione.Inbound{ExternalID: "w3", ContactID: "marco", Text: "stessa foto",
+			Attachments: []redazione.InboundAttachment{{Name: "buca2.jpg", ContentType: "image/jpeg", Size: 10, BlobKey: key}}}); err != nil {
 			t.Fatal(err)
 		}
 		if err := db.MergeContacts(ctx, o.as(o.admin), web.ContactID, api.ContactID); err != nil {
@@ -245,8 +245,8 @@ func TestEraseKeepsFilesPostsUse(t *testing.T) {
 		useClock(db, t0)
 		o := newOffice(t, db, "roma")
 		key := strings.Repeat("ef", 32)
-		in, err := db.Ingest(ctx, o.webchat, store.Inbound{ExternalID: "w1", ContactID: "anna", Text: "foto della piazza",
-			Attachments: []store.InboundAttachment{{Name: "piazza.png", ContentType: "image/png", Size: 10, BlobKey: key}}})
+		in, err := db.Ingest(ctx, o.webchat, redazione.Inbound{ExternalID: "w1", ContactID: "anna", Text: "foto della piazza",
+			Attachments: []redazione.InboundAttachment{{Name: "piazza.png", ContentType: "image/png", Size: 10, BlobKey: key}}})
 		if err != nil {
 			t.Fatal(err)
 		}

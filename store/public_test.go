@@ -19,7 +19,7 @@ func TestAddPrivateReply(t *testing.T) {
 		useClock(db, t0)
 		o := newOffice(t, db, "genova")
 		mario := o.as(o.mario)
-		comment, err := db.Ingest(ctx, o.webchat, store.Inbound{ExternalID: "c-1", ContactID: "cit-1", Text: "Il parco è chiuso?", Public: true})
+		comment, err := db.Ingest(ctx, o.webchat, redazione.Inbound{ExternalID: "c-1", ContactID: "cit-1", Text: "Il parco è chiuso?", Public: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -48,7 +48,7 @@ func TestAddPrivateReply(t *testing.T) {
 			t.Errorf("private reply from a private conversation: %v, want invalid", err)
 		}
 		// the citizen writes privately: the same conversation
-		dm, err := db.Ingest(ctx, o.webchat, store.Inbound{ExternalID: "d-1", ContactID: "cit-1", Text: "Grazie"})
+		dm, err := db.Ingest(ctx, o.webchat, redazione.Inbound{ExternalID: "d-1", ContactID: "cit-1", Text: "Grazie"})
 		if err != nil || dm.ConversationID != r.Conversation.ID {
 			t.Fatalf("direct message in conversation %d, want the private one %d (%v)", dm.ConversationID, r.Conversation.ID, err)
 		}
@@ -74,7 +74,7 @@ func TestSetHidden(t *testing.T) {
 		ctx := context.Background()
 		o := newOffice(t, db, "bari")
 		mario := o.as(o.mario)
-		res, err := db.Ingest(ctx, o.webchat, store.Inbound{ExternalID: "c-9", ContactID: "cit-9", Text: "Vergogna", Public: true})
+		res, err := db.Ingest(ctx, o.webchat, redazione.Inbound{ExternalID: "c-9", ContactID: "cit-9", Text: "Vergogna", Public: true})
 		if err != nil {
 			t.Fatal(err)
 		}

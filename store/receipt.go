@@ -3,21 +3,9 @@ package store
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/redazione/redazione"
 )
-
-// Receipt is a platform's word on a reply it accepted: it reached the
-// citizen's device, the citizen read it, or it failed after all.
-type Receipt struct {
-	ExternalID string // the platform's id of the reply; empty with Until
-	ContactID  string // the citizen's platform id
-	State      redazione.Delivery
-	Reason     string    // why it failed
-	Until      time.Time // a watermark: every reply to the contact sent before it
-	At         time.Time // when it happened, as the platform says
-}
 
 // receiptFrom are the states a receipt may move a reply from: receipts come
 // in any order, and a reply read is not made "delivered" again; a device
@@ -35,7 +23,7 @@ type Receipted struct {
 
 // ApplyReceipt records a receipt on the channel's replies it names and
 // returns those it changed (none for an unknown id or a receipt come late).
-func (db *DB) ApplyReceipt(ctx context.Context, ch *redazione.Channel, r Receipt) ([]Receipted, error) {
+func (db *DB) ApplyReceipt(ctx context.Context, ch *redazione.Channel, r redazione.Receipt) ([]Receipted, error) {
 	from, ok := receiptFrom[r.State]
 	if !ok {
 		return nil, redazione.FieldError("status", "stato di consegna sconosciuto")

@@ -14,16 +14,6 @@ import (
 	"github.com/redazione/redazione/search"
 )
 
-// Revision is a citizen's change, on the platform, to a message already in
-// the inbox: a new text (an edited Telegram or Messenger message, an edited
-// comment) or its deletion.
-type Revision struct {
-	ExternalID string // the platform's id of the message, as stored
-	Text       string // the new text; unused when Deleted
-	Deleted    bool
-	At         time.Time // when the author changed it, as the platform says
-}
-
 // Revised is the message a revision changed.
 type Revised struct {
 	MessageID, ConversationID int64
@@ -37,7 +27,7 @@ type Revised struct {
 // deleted by its author, since the office keeps what it received. It
 // returns nil when nothing changed: an unknown message, the same text, an
 // edit older than the one applied, or a message already deleted.
-func (db *DB) ReviseMessage(ctx context.Context, ch *redazione.Channel, rev Revision) (*Revised, error) {
+func (db *DB) ReviseMessage(ctx context.Context, ch *redazione.Channel, rev redazione.Revision) (*Revised, error) {
 	text := strings.TrimSpace(rev.Text)
 	switch {
 	case rev.ExternalID == "" || len(rev.ExternalID) > 255:
@@ -62,7 +52,7 @@ func (db *DB) ReviseMessage(ctx context.Context, ch *redazione.Channel, rev Revi
 		// Outside the writer, as for Ingest: the index document, and what
 		// the new text calls for (personal data, abuse, urgency).
 		doc = search.Document(text)
-		found = flagsOf(Inbound{Text: text, Public: true})
+		found = flagsOf(redazione.Inbound{Text: text, Public: true})
 		var err error
 		if cfg, err = db.SLA(ctx, ch.EnteID); err != nil {
 			return nil, err

@@ -20,11 +20,11 @@ func TestReviseMessage(t *testing.T) {
 		ctx := context.Background()
 		o := newOffice(t, db, "ente")
 		sent := time.Now().UTC().Add(-time.Hour).Truncate(time.Second)
-		res, err := db.Ingest(ctx, o.api, store.Inbound{ExternalID: "tg-1", ContactID: "c1", Text: "La multa per il passo carrabile", SentAt: sent})
+		res, err := db.Ingest(ctx, o.api, redazione.Inbound{ExternalID: "tg-1", ContactID: "c1", Text: "La multa per il passo carrabile", SentAt: sent})
 		if err != nil {
 			t.Fatal(err)
 		}
-		other, err := db.Ingest(ctx, o.webchat, store.Inbound{ExternalID: "tg-1", ContactID: "c1", Text: "Stesso id, altro canale"})
+		other, err := db.Ingest(ctx, o.webchat, redazione.Inbound{ExternalID: "tg-1", ContactID: "c1", Text: "Stesso id, altro canale"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -52,7 +52,7 @@ func TestReviseMessage(t *testing.T) {
 		}
 
 		edit1 := sent.Add(10 * time.Minute)
-		got, err := db.ReviseMessage(ctx, o.api, store.Revision{ExternalID: "tg-1", Text: "  La sanzione per il passo carrabile  ", At: edit1})
+		got, err := db.ReviseMessage(ctx, o.api, redazione.Revision{ExternalID: "tg-1", Text: "  La sanzione per il passo carrabile  ", At: edit1})
 		if err != nil || got == nil || got.MessageID != res.Message.ID || got.ConversationID != res.ConversationID || got.Flagged {
 			t.Fatalf("edit = %+v, %v", got, err)
 		}
@@ -68,7 +68,7 @@ func TestReviseMessage(t *testing.T) {
 			t.Errorf("the edit changed another channel's message: %q", o2[0].Text)
 		}
 
-		for name, rev := range map[string]store.Revision{
+		for name, rev := range map[string]redazione.Revision{
 			"the same text again":    {ExternalID: "tg-1", Text: "La sanzione per il passo carrabile", At: edit1.Add(time.Minute)},
 			"an older edit, late":    {ExternalID: "tg-1", Text: "La multa, anzi", At: edit1.Add(-time.Minute)},
 			"a message never stored": {ExternalID: "tg-99", Text: "Altro"},
@@ -77,7 +77,7 @@ func TestReviseMessage(t *testing.T) {
 				t.Errorf("%s: %+v, %v; want no change", name, got, err)
 			}
 		}
-		for name, rev := range map[string]store.Revision{
+		for name, rev := range map[string]redazione.Revision{
 			"no id":      {Text: "x"},
 			"empty text": {ExternalID: "tg-1", Text: "  "},
 			"NUL":        {ExternalID: "tg-1", Text: "a\x00b"},
@@ -91,10 +91,10 @@ func TestReviseMessage(t *testing.T) {
 		}
 
 		del := edit1.Add(30 * time.Minute)
-		if got, err := db.ReviseMessage(ctx, o.api, store.Revision{ExternalID: "tg-1", Deleted: true, At: del}); err != nil || got == nil {
+		if got, err := db.ReviseMessage(ctx, o.api, redazione.Revision{ExternalID: "tg-1", Deleted: true, At: del}); err != nil || got == nil {
 			t.Fatalf("delete = %+v, %v", got, err)
 		}
-		if got, err := db.ReviseMessage(ctx, o.api, store.Revision{ExternalID: "tg-1", Text: "Dopo la cancellazione", At: del.Add(time.Minute)}); err != nil || got != nil {
+		if got, err := db.ReviseMessage(ctx, o.api, redazione.Revision{ExternalID: "tg-1", Text: "Dopo la cancellazione", At: del.Add(time.Minute)}); err != nil || got != nil {
 			t.Errorf("an edit after the deletion: %+v, %v", got, err)
 		}
 		m = thread()
@@ -112,7 +112,7 @@ func TestReviseMessageFlags(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		o := newOffice(t, db, "ente")
-		res, err := db.Ingest(ctx, o.api, store.Inbound{ExternalID: "c-1", ContactID: "fb-1", Text: "Il ponte riapre?", Public: true})
+		res, err := db.Ingest(ctx, o.api, redazione.Inbound{ExternalID: "c-1", ContactID: "fb-1", Text: "Il ponte riapre?", Public: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -128,7 +128,7 @@ func TestReviseMessageFlags(t *testing.T) {
 			t.Fatalf("flags before the edit: %+v", fs)
 		}
 		text := "Il ponte riapre? Chiamatemi al 333 123 4567"
-		if got, err := db.ReviseMessage(ctx, o.api, store.Revision{ExternalID: "c-1", Text: text}); err != nil || got == nil || !got.Flagged {
+		if got, err := db.ReviseMessage(ctx, o.api, redazione.Revision{ExternalID: "c-1", Text: text}); err != nil || got == nil || !got.Flagged {
 			t.Fatalf("edit = %+v, %v; want the flags changed", got, err)
 		}
 		fs := flags()
@@ -138,7 +138,7 @@ func TestReviseMessageFlags(t *testing.T) {
 		if m := fs[0].Marks[0]; text[m.Start:m.End] != "333 123 4567" {
 			t.Errorf("the flag points at %q", text[m.Start:m.End])
 		}
-		if _, err := db.ReviseMessage(ctx, o.api, store.Revision{ExternalID: "c-1", Text: "Il ponte riapre? Grazie"}); err != nil {
+		if _, err := db.ReviseMessage(ctx, o.api, redazione.Revision{ExternalID: "c-1", Text: "Il ponte riapre? Grazie"}); err != nil {
 			t.Fatal(err)
 		}
 		if fs := flags(); len(fs) != 1 || !fs[0].ClearedAt.IsZero() || len(fs[0].Marks) != 0 {
@@ -153,11 +153,11 @@ func TestReplyPassesOverDeletedComments(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		o := newOffice(t, db, "ente")
-		first, err := db.Ingest(ctx, o.api, store.Inbound{ExternalID: "c-1", ContactID: "fb-1", Text: "Il ponte riapre?", Public: true})
+		first, err := db.Ingest(ctx, o.api, redazione.Inbound{ExternalID: "c-1", ContactID: "fb-1", Text: "Il ponte riapre?", Public: true})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.Ingest(ctx, o.api, store.Inbound{ExternalID: "c-2", ContactID: "fb-1", Text: "E la strada?", Public: true}); err != nil {
+		if _, err := db.Ingest(ctx, o.api, redazione.Inbound{ExternalID: "c-2", ContactID: "fb-1", Text: "E la strada?", Public: true}); err != nil {
 			t.Fatal(err)
 		}
 		last := func() string {
@@ -172,7 +172,7 @@ func TestReplyPassesOverDeletedComments(t *testing.T) {
 			t.Fatalf("latest comment %q, want c-2", got)
 		}
 		for _, c := range []struct{ deleted, then string }{{"c-2", "c-1"}, {"c-1", ""}} {
-			if _, err := db.ReviseMessage(ctx, o.api, store.Revision{ExternalID: c.deleted, Deleted: true}); err != nil {
+			if _, err := db.ReviseMessage(ctx, o.api, redazione.Revision{ExternalID: c.deleted, Deleted: true}); err != nil {
 				t.Fatal(err)
 			}
 			if got := last(); got != c.then {

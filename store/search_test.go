@@ -96,9 +96,9 @@ func TestSearchFindsContactsByName(t *testing.T) {
 		ctx := context.Background()
 		clk := useClock(db, t0)
 		o := newOffice(t, db, "roma")
-		in := func(ch *redazione.Channel, contact, name, ext string) *store.Ingested {
+		in := func(ch *redazione.Channel, contact, name, ext string) *redazione.Ingested {
 			t.Helper()
-			res, err := db.Ingest(ctx, ch, store.Inbound{ExternalID: ext, ContactID: contact, ContactName: name, Text: "Buongiorno"})
+			res, err := db.Ingest(ctx, ch, redazione.Inbound{ExternalID: ext, ContactID: contact, ContactName: name, Text: "Buongiorno"})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -29,8 +29,8 @@ func TestAttachmentsInTheThread(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		res, err := db.Ingest(ctx, e.api, store.Inbound{ExternalID: "m-1", ContactID: "c-1", Text: "Ecco la foto della buca",
-			Attachments: []store.InboundAttachment{
+		res, err := db.Ingest(ctx, e.api, redazione.Inbound{ExternalID: "m-1", ContactID: "c-1", Text: "Ecco la foto della buca",
+			Attachments: []redazione.InboundAttachment{
 				{Name: "buca.png", BlobKey: photo.Key, ContentType: photo.ContentType, Size: photo.Size},
 				{Name: "modulo.pdf", BlobKey: page.Key, ContentType: page.ContentType, Size: page.Size},
 				{Name: "video.mp4", Source: "file-id-9"},

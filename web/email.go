@@ -8,7 +8,6 @@ import (
 
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/channel/email"
-	"github.com/redazione/redazione/store"
 )
 
 // emailView is what the thread shows of an e-mail: its subject, whether it
@@ -20,18 +19,18 @@ type emailView struct {
 	PEC          bool
 	HTML         bool
 	RemoteImages int
-	Receipts     []store.PECReceipt
+	Receipts     []redazione.PECReceipt
 }
 
 // receiptKeys names the label of each kind of receipt.
 var receiptKeys = map[string]string{
-	store.ReceiptAccepted:       "pec.accepted",
-	store.ReceiptNotAccepted:    "pec.refused",
-	store.ReceiptTakenInCharge:  "pec.taken",
-	store.ReceiptDelivered:      "pec.delivered",
-	store.ReceiptDeliveryError:  "pec.failed",
-	store.ReceiptDeliveryNotice: "pec.delayed",
-	store.ReceiptVirus:          "pec.virus",
+	redazione.ReceiptAccepted:       "pec.accepted",
+	redazione.ReceiptNotAccepted:    "pec.refused",
+	redazione.ReceiptTakenInCharge:  "pec.taken",
+	redazione.ReceiptDelivered:      "pec.delivered",
+	redazione.ReceiptDeliveryError:  "pec.failed",
+	redazione.ReceiptDeliveryNotice: "pec.delayed",
+	redazione.ReceiptVirus:          "pec.virus",
 }
 
 func receiptLabel(lang, kind string) string {

@@ -535,8 +535,8 @@ func TestPendingFetchSurvivesRestart(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			res, err := db2.Ingest(t.Context(), ch, store.Inbound{ExternalID: "1111111:1", ContactID: "1111111", Text: "[foto]",
-				Attachments: []store.InboundAttachment{{Name: "foto.jpg", Source: "AgACAgQAAxkBAAJ"}}})
+			res, err := db2.Ingest(t.Context(), ch, redazione.Inbound{ExternalID: "1111111:1", ContactID: "1111111", Text: "[foto]",
+				Attachments: []redazione.InboundAttachment{{Name: "foto.jpg", Source: "AgACAgQAAxkBAAJ"}}})
 			if err != nil {
 				t.Fatal(err)
 			}

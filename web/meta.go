@@ -7,7 +7,6 @@ import (
 
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/channel/meta"
-	"github.com/redazione/redazione/store"
 )
 
 func (s *Server) metaChannel(r *http.Request) (*redazione.Channel, error) {
@@ -48,9 +47,9 @@ func (s *Server) metaHook(w http.ResponseWriter, r *http.Request) {
 		s.jsonError(w, r, redazione.Errorf(redazione.EUNAUTHORIZED, "firma %s mancante o non valida", meta.SignatureHeader))
 		return
 	}
-	var ins []store.Inbound
-	var receipts []store.Receipt
-	var revs []store.Revision
+	var ins []redazione.Inbound
+	var receipts []redazione.Receipt
+	var revs []redazione.Revision
 	switch ch.Kind {
 	case redazione.ChannelMessenger:
 		ins, err = both(meta.ParseMessaging(body, "page"))(meta.ParsePageFeed(body))
@@ -113,8 +112,8 @@ func (s *Server) metaHook(w http.ResponseWriter, r *http.Request) {
 
 // both joins the messages of two parsers of one POST; either failing
 // refuses the whole POST, so nothing of it is stored.
-func both(a []store.Inbound, errA error) func([]store.Inbound, error) ([]store.Inbound, error) {
-	return func(b []store.Inbound, errB error) ([]store.Inbound, error) {
+func both(a []redazione.Inbound, errA error) func([]redazione.Inbound, error) ([]redazione.Inbound, error) {
+	return func(b []redazione.Inbound, errB error) ([]redazione.Inbound, error) {
 		if errA != nil {
 			return nil, errA
 		}
@@ -128,12 +127,12 @@ func both(a []store.Inbound, errA error) func([]store.Inbound, error) ([]store.I
 // instagramMentions reads the mentions of an Instagram webhook POST and
 // fetches their text; if Instagram cannot be read, the POST fails and Meta
 // delivers it again.
-func (s *Server) instagramMentions(r *http.Request, ch *redazione.Channel, body []byte) ([]store.Inbound, error) {
+func (s *Server) instagramMentions(r *http.Request, ch *redazione.Channel, body []byte) ([]redazione.Inbound, error) {
 	ms, err := meta.ParseInstagramMentions(body)
 	if err != nil {
 		return nil, err
 	}
-	var out []store.Inbound
+	var out []redazione.Inbound
 	for _, m := range ms {
 		in, err := meta.FetchMention(r.Context(), nil, ch, m)
 		if err != nil {

@@ -29,8 +29,8 @@ func TestExportAndEraseCitizen(t *testing.T) {
 	op := e.newUser(e.ente, redazione.RoleOperator, e.desks[0].ID)
 	png := pngPixel
 	b := e.keep(png)
-	res, err := e.db.Ingest(ctx, e.api, store.Inbound{ExternalID: "g1", ContactID: "lucia", ContactName: "Lucia Zanetti",
-		Text: "Ecco la foto della buca in via Zanardelli", Attachments: []store.InboundAttachment{{Name: "../buca.png", ContentType: b.ContentType, Size: b.Size, BlobKey: b.Key}}})
+	res, err := e.db.Ingest(ctx, e.api, redazione.Inbound{ExternalID: "g1", ContactID: "lucia", ContactName: "Lucia Zanetti",
+		Text: "Ecco la foto della buca in via Zanardelli", Attachments: []redazione.InboundAttachment{{Name: "../buca.png", ContentType: b.ContentType, Size: b.Size, BlobKey: b.Key}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -92,7 +92,7 @@ func TestRateLimitedRepliesWaitAsAsked(t *testing.T) {
 				if err := db.CreateChannel(t.Context(), redazione.SystemActor(e.ente.ID), ch); err != nil {
 					t.Fatal(err)
 				}
-				res, err := db.Ingest(t.Context(), ch, store.Inbound{ExternalID: "in-" + tc.contact, ContactID: tc.contact, Text: "Quando apre l'anagrafe?"})
+				res, err := db.Ingest(t.Context(), ch, redazione.Inbound{ExternalID: "in-" + tc.contact, ContactID: tc.contact, Text: "Quando apre l'anagrafe?"})
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -79,7 +79,7 @@ func TestDeliveryAndReadReceipts(t *testing.T) {
 
 		t.Run("WhatsApp", func(t *testing.T) {
 			ch := newChannel(redazione.ChannelWhatsApp, numberedGraph(t, `{"messaging_product": "whatsapp", "messages": [{"id": "wamid.REPLY%s"}]}`).URL)
-			res, err := db.Ingest(t.Context(), ch, store.Inbound{ExternalID: "wamid.IN1", ContactID: "393331234567", Text: "Il certificato è pronto?"})
+			res, err := db.Ingest(t.Context(), ch, redazione.Inbound{ExternalID: "wamid.IN1", ContactID: "393331234567", Text: "Il certificato è pronto?"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -104,7 +104,7 @@ func TestDeliveryAndReadReceipts(t *testing.T) {
 
 		t.Run("Messenger", func(t *testing.T) {
 			ch := newChannel(redazione.ChannelMessenger, numberedGraph(t, `{"recipient_id": "6543210987654321", "message_id": "m_Reply%s"}`).URL)
-			res, err := db.Ingest(t.Context(), ch, store.Inbound{ExternalID: "m_In1", ContactID: "6543210987654321", Text: "Orari della biblioteca?"})
+			res, err := db.Ingest(t.Context(), ch, redazione.Inbound{ExternalID: "m_In1", ContactID: "6543210987654321", Text: "Orari della biblioteca?"})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -25,9 +25,9 @@ func TestReportFromConversationFollowedUp(t *testing.T) {
 	ob := e.login(op)
 	png := pngPixel
 	b := e.keep(png)
-	res, err := e.db.Ingest(ctx, e.api, store.Inbound{ExternalID: "lamp-1", ContactID: "sara", ContactName: "Cittadino sara",
+	res, err := e.db.Ingest(ctx, e.api, redazione.Inbound{ExternalID: "lamp-1", ContactID: "sara", ContactName: "Cittadino sara",
 		Text:        "Il lampione davanti al civico 12 di via Verdi è spento da una settimana",
-		Attachments: []store.InboundAttachment{{Name: "lampione.png", ContentType: b.ContentType, Size: b.Size, BlobKey: b.Key}}})
+		Attachments: []redazione.InboundAttachment{{Name: "lampione.png", ContentType: b.ContentType, Size: b.Size, BlobKey: b.Key}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,6 @@ import (
 
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/channel/telegram"
-	"github.com/redazione/redazione/store"
 )
 
 // telegramHook receives the updates of a Telegram bot channel. Telegram
@@ -40,7 +39,7 @@ func (s *Server) telegramHook(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, http.StatusOK, map[string]any{"ignored": true})
 			return
 		}
-		changed, err := s.Inbox.Revise(r.Context(), ch, []store.Revision{rev})
+		changed, err := s.Inbox.Revise(r.Context(), ch, []redazione.Revision{rev})
 		if err != nil {
 			s.jsonError(w, r, err)
 			return

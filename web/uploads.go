@@ -10,7 +10,6 @@ import (
 
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/channel"
-	"github.com/redazione/redazione/store"
 )
 
 // parseUpload reads a multipart form (a reply with a file) within the file
@@ -42,7 +41,7 @@ func (s *Server) parseUpload(w http.ResponseWriter, r *http.Request, u *session)
 // blob store, its type sniffed from the content. A reply that would be
 // refused anyway (no text, a channel that cannot send files) is refused
 // before the file is kept.
-func (s *Server) uploadedFiles(r *http.Request, u *session, note bool, text string) ([]store.InboundAttachment, error) {
+func (s *Server) uploadedFiles(r *http.Request, u *session, note bool, text string) ([]redazione.InboundAttachment, error) {
 	if r.MultipartForm == nil {
 		return nil, nil
 	}
@@ -67,7 +66,7 @@ func (s *Server) uploadedFiles(r *http.Request, u *session, note bool, text stri
 			return nil, redazione.FieldError("file", "questo canale non può inviare file al cittadino: togli l'allegato o aggiungilo come nota interna")
 		}
 	}
-	var out []store.InboundAttachment
+	var out []redazione.InboundAttachment
 	for _, h := range hs {
 		f, err := h.Open()
 		if err != nil {

@@ -15,7 +15,6 @@ import (
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/auth"
 	"github.com/redazione/redazione/events"
-	"github.com/redazione/redazione/store"
 )
 
 // The web chat widget: one <script> tag on the ente's site talks to these
@@ -161,7 +160,7 @@ func (s *Server) widgetPost(w http.ResponseWriter, r *http.Request) {
 		s.jsonError(w, r, redazione.FieldError("text", "il messaggio supera 4000 caratteri"))
 		return
 	}
-	msg := store.Inbound{ContactID: visitorID(in.Token), ContactName: strings.TrimSpace(in.Name), Text: in.Text}
+	msg := redazione.Inbound{ContactID: visitorID(in.Token), ContactName: strings.TrimSpace(in.Name), Text: in.Text}
 	if file != nil {
 		if !s.widgetFileLimit.allow(clientIP(r)) {
 			w.Header().Set("Retry-After", "60")
@@ -176,7 +175,7 @@ func (s *Server) widgetPost(w http.ResponseWriter, r *http.Request) {
 			s.jsonError(w, r, err)
 			return
 		}
-		msg.Attachments = []store.InboundAttachment{a}
+		msg.Attachments = []redazione.InboundAttachment{a}
 	}
 	res, err := s.Inbox.Ingest(r.Context(), ch, msg)
 	if err != nil {

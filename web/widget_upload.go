@@ -9,7 +9,6 @@ import (
 
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/channel"
-	"github.com/redazione/redazione/store"
 )
 
 // Citizens may attach one file to a web chat message: a photo (of the
@@ -67,7 +66,7 @@ func (s *Server) widgetUpload(w http.ResponseWriter, r *http.Request, ch *redazi
 // lets ready check the message with the label that stands for the file in
 // its text, and only then keeps the file in the blob store: a refused
 // message leaves nothing behind.
-func (s *Server) keepCitizenFile(h *multipart.FileHeader, ready func(label string) error) (a store.InboundAttachment, err error) {
+func (s *Server) keepCitizenFile(h *multipart.FileHeader, ready func(label string) error) (a redazione.InboundAttachment, err error) {
 	if h.Size > s.Inbox.FileLimit() {
 		return a, redazione.Errorf(redazione.ETOOLARGE, "%s", s.Inbox.TooLarge())
 	}

@@ -21,7 +21,6 @@ import (
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/channel"
 	"github.com/redazione/redazione/jobs"
-	"github.com/redazione/redazione/store"
 )
 
 // SignatureHeader carries "sha256=<hex HMAC-SHA256 of the raw body>".
@@ -67,20 +66,20 @@ type Payload struct {
 }
 
 // Parse decodes and checks a payload; the error names the first bad field.
-func Parse(body []byte) (store.Inbound, error) {
+func Parse(body []byte) (redazione.Inbound, error) {
 	var p Payload
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(&p); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) && te.Field != "" {
-			return store.Inbound{}, redazione.FieldError(te.Field, "tipo non valido: atteso %s", te.Type)
+			return redazione.Inbound{}, redazione.FieldError(te.Field, "tipo non valido: atteso %s", te.Type)
 		}
-		return store.Inbound{}, redazione.FieldError("body", "JSON non valido: %v", err)
+		return redazione.Inbound{}, redazione.FieldError("body", "JSON non valido: %v", err)
 	}
 	if dec.More() {
-		return store.Inbound{}, redazione.FieldError("body", "JSON non valido: dati dopo l'oggetto")
+		return redazione.Inbound{}, redazione.FieldError("body", "JSON non valido: dati dopo l'oggetto")
 	}
-	var in store.Inbound
+	var in redazione.Inbound
 	switch {
 	case p.ExternalID == nil || strings.TrimSpace(*p.ExternalID) == "":
 		return in, redazione.FieldError("external_id", "campo obbligatorio")
@@ -97,7 +96,7 @@ func Parse(body []byte) (store.Inbound, error) {
 	if err != nil {
 		return in, redazione.FieldError("sent_at", "data non valida: serve RFC 3339, per esempio 2026-11-22T10:00:00+01:00")
 	}
-	in = store.Inbound{ExternalID: *p.ExternalID, ContactID: *p.Contact.ExternalID, ContactName: p.Contact.Name, Text: *p.Text, SentAt: t.UTC(), Public: p.Public}
+	in = redazione.Inbound{ExternalID: *p.ExternalID, ContactID: *p.Contact.ExternalID, ContactName: p.Contact.Name, Text: *p.Text, SentAt: t.UTC(), Public: p.Public}
 	return in, in.Validate()
 }
 

@@ -6,7 +6,7 @@ import (
 	stdmail "net/mail"
 	"strings"
 
-	"github.com/redazione/redazione/store"
+	"github.com/redazione/redazione"
 )
 
 // A bounce (a delivery status notification, RFC 3464: multipart/report;
@@ -90,13 +90,13 @@ func (b *bounce) fields(body []byte) {
 
 // receipt is the report as a receipt on the office's message, or nil when
 // it says nothing of a failure or names no message.
-func (b *bounce) receipt(m *Mail) *store.PECReceipt {
+func (b *bounce) receipt(m *Mail) *redazione.PECReceipt {
 	if b.refers == "" || (b.action != "failed" && b.action != "delayed") {
 		return nil
 	}
-	r := &store.PECReceipt{ExternalID: m.MessageID, Refers: b.refers, At: m.Date, Kind: store.ReceiptDeliveryError}
+	r := &redazione.PECReceipt{ExternalID: m.MessageID, Refers: b.refers, At: m.Date, Kind: redazione.ReceiptDeliveryError}
 	if b.action == "delayed" {
-		r.Kind = store.ReceiptDeliveryNotice
+		r.Kind = redazione.ReceiptDeliveryNotice
 	}
 	r.Reason = b.diagnostic
 	if r.Reason == "" {

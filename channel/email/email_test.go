@@ -358,7 +358,7 @@ func TestEmailPEC(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := rs[r.ID]; len(got) != 2 || got[0].Kind != store.ReceiptAccepted || got[1].Kind != store.ReceiptDelivered {
+		if got := rs[r.ID]; len(got) != 2 || got[0].Kind != redazione.ReceiptAccepted || got[1].Kind != redazione.ReceiptDelivered {
 			t.Fatalf("receipts %+v", got)
 		}
 		if cs := o.conversations(); len(cs) != 1 || len(o.messages(c.ID)) != 2 {
@@ -432,7 +432,7 @@ func TestEmailReplyWithFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := o.a.Inbox.ReplyWith(t.Context(), o.sys, c.ID, store.Outgoing{Text: "Le alleghiamo il modulo.", Attachments: []store.InboundAttachment{file}})
+	r, err := o.a.Inbox.ReplyWith(t.Context(), o.sys, c.ID, store.Outgoing{Text: "Le alleghiamo il modulo.", Attachments: []redazione.InboundAttachment{file}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -526,14 +526,16 @@ type counter struct {
 	stop func()
 }
 
-func (c *counter) Ingest(_ context.Context, _ *redazione.Channel, in store.Inbound) (*store.Ingested, error) {
+func (c *counter) Ingest(_ context.Context, _ *redazione.Channel, in redazione.Inbound) (*redazione.Ingested, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.got = append(c.got, in.ExternalID)
-	return &store.Ingested{}, nil
+	return &redazione.Ingested{}, nil
 }
 
-func (c *counter) PECReceipt(context.Context, *redazione.Channel, store.PECReceipt) error { return nil }
+func (c *counter) PECReceipt(context.Context, *redazione.Channel, redazione.PECReceipt) error {
+	return nil
+}
 
 func (c *counter) count() int { return len(c.ids()) }
 

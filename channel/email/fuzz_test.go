@@ -8,21 +8,20 @@ import (
 	"unicode/utf8"
 
 	"github.com/redazione/redazione"
-	"github.com/redazione/redazione/store"
 )
 
 // recorder is an Ingester that keeps what it is given.
 type recorder struct {
-	ins      []store.Inbound
-	receipts []store.PECReceipt
+	ins      []redazione.Inbound
+	receipts []redazione.PECReceipt
 }
 
-func (r *recorder) Ingest(_ context.Context, _ *redazione.Channel, in store.Inbound) (*store.Ingested, error) {
+func (r *recorder) Ingest(_ context.Context, _ *redazione.Channel, in redazione.Inbound) (*redazione.Ingested, error) {
 	r.ins = append(r.ins, in)
-	return &store.Ingested{}, nil
+	return &redazione.Ingested{}, nil
 }
 
-func (r *recorder) PECReceipt(_ context.Context, _ *redazione.Channel, rc store.PECReceipt) error {
+func (r *recorder) PECReceipt(_ context.Context, _ *redazione.Channel, rc redazione.PECReceipt) error {
 	r.receipts = append(r.receipts, rc)
 	return nil
 }
@@ -70,7 +69,7 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 		for _, r := range rec.receipts {
-			if !store.ReceiptKindValid(r.Kind) || r.Refers == "" || !utf8.ValidString(r.Reason) {
+			if !redazione.ReceiptKindValid(r.Kind) || r.Refers == "" || !utf8.ValidString(r.Reason) {
 				t.Fatalf("bad receipt %+v", r)
 			}
 		}

@@ -16,7 +16,6 @@ import (
 	"github.com/emersion/go-message/mail"
 
 	"github.com/redazione/redazione"
-	"github.com/redazione/redazione/store"
 )
 
 // Limits on what one e-mail may hold.
@@ -42,12 +41,12 @@ type Mail struct {
 	// PEC: the message arrived in a PEC transport envelope, unwrapped.
 	PEC bool
 	// Receipt is set, and the rest empty, when the message is a PEC receipt.
-	Receipt *store.PECReceipt
+	Receipt *redazione.PECReceipt
 	// Attachments are the files of the message (inline images included).
 	Attachments []Attachment
 	// Bounce is set when the message is a delivery report about a message
 	// of the office; the message itself is kept for when it names none.
-	Bounce *store.PECReceipt
+	Bounce *redazione.PECReceipt
 }
 
 // Attachment is a file that came with an e-mail.
@@ -186,7 +185,7 @@ func parse(raw []byte, pec bool, depth int) (*Mail, error) {
 // attach keeps a part as an attachment, unless it is a signature or the
 // message already has as many as a message may.
 func (m *Mail) attach(p *mail.Part, ct string, params map[string]string) error {
-	if ct == "application/pkcs7-signature" || ct == "application/x-pkcs7-signature" || len(m.Attachments) >= store.MaxAttachments {
+	if ct == "application/pkcs7-signature" || ct == "application/x-pkcs7-signature" || len(m.Attachments) >= redazione.MaxAttachments {
 		return nil
 	}
 	name := filename(p.Header)
@@ -242,7 +241,7 @@ func readPart(r io.Reader, max int64) ([]byte, error) {
 // Inbound is the citizen's message for the inbox: the sender is the
 // contact, the Message-ID the message's id, and In-Reply-To and References
 // name the conversation it answers.
-func (m *Mail) Inbound() (store.Inbound, error) {
+func (m *Mail) Inbound() (redazione.Inbound, error) {
 	text := m.Text
 	if text == "" {
 		text = "[e-mail senza testo]"
@@ -251,7 +250,7 @@ func (m *Mail) Inbound() (store.Inbound, error) {
 		text = string([]rune(text)[:redazione.MaxTextRunes-100]) + "\n[…] (testo troncato)"
 	}
 	html := m.HTML
-	if len(html) > store.MaxEmailHTMLBytes {
+	if len(html) > redazione.MaxEmailHTMLBytes {
 		html = "" // the text is kept; a page that large is not shown
 	}
 	id := m.MessageID
@@ -259,14 +258,14 @@ func (m *Mail) Inbound() (store.Inbound, error) {
 		sum := sha256.Sum256([]byte(id))
 		id = "sha256-" + hex.EncodeToString(sum[:16]) + "@redazione.invalid"
 	}
-	in := store.Inbound{
+	in := redazione.Inbound{
 		ExternalID:  id,
 		ContactID:   m.From,
 		ContactName: truncate(m.FromName, 255),
 		Text:        text,
 		SentAt:      m.Date,
 		InReplyTo:   msgIDs(append(append([]string{}, m.InReplyTo...), m.References...)),
-		Email:       &store.EmailPart{Subject: truncate(m.Subject, 900), HTML: html, PEC: m.PEC, References: msgIDs(m.References)},
+		Email:       &redazione.EmailPart{Subject: truncate(m.Subject, 900), HTML: html, PEC: m.PEC, References: msgIDs(m.References)},
 	}
 	if len(in.Email.References) == 0 && len(m.InReplyTo) == 1 {
 		in.Email.References = msgIDs(m.InReplyTo) // RFC 5322 3.6.4: the parent stands for the thread

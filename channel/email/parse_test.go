@@ -11,7 +11,6 @@ import (
 	"github.com/redazione/redazione/blob"
 	"github.com/redazione/redazione/channel"
 	"github.com/redazione/redazione/channel/email/mailtest"
-	"github.com/redazione/redazione/store"
 )
 
 // sample reads a message of testdata (mailtest.Message).
@@ -118,10 +117,10 @@ func TestParsePECReceipts(t *testing.T) {
 	for _, c := range []struct {
 		file, kind, reason string
 	}{
-		{"pec_accettazione.eml", store.ReceiptAccepted, ""},
-		{"pec_consegna.eml", store.ReceiptDelivered, ""},
+		{"pec_accettazione.eml", redazione.ReceiptAccepted, ""},
+		{"pec_consegna.eml", redazione.ReceiptDelivered, ""},
 		// no X-Riferimento-Message-ID: the msgid of daticert.xml
-		{"pec_errore_consegna.eml", store.ReceiptDeliveryError, "5.1.1 - Utente non riconosciuto"},
+		{"pec_errore_consegna.eml", redazione.ReceiptDeliveryError, "5.1.1 - Utente non riconosciuto"},
 	} {
 		m, err := Parse(sample(t, c.file, "{{MSGID}}", "redazione.1.2.3@pec.comune.example.it"), true)
 		if err != nil {
@@ -212,7 +211,7 @@ func TestParseBounce(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := m.Bounce
-	if b == nil || b.Kind != store.ReceiptDeliveryError || b.Refers != "redazione.1.2.3@comune.example.it" ||
+	if b == nil || b.Kind != redazione.ReceiptDeliveryError || b.Refers != "redazione.1.2.3@comune.example.it" ||
 		b.Reason != "550 5.1.1 <lucia.bianchi@example.org>: Recipient address rejected: User unknown in virtual mailbox table" ||
 		b.ExternalID != "20261120101002.4XkQ1Z3mQ8z9t0b@smtp.comune.example.it" {
 		t.Fatalf("%+v", b)

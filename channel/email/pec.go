@@ -12,7 +12,6 @@ import (
 	"github.com/emersion/go-message/mail"
 
 	"github.com/redazione/redazione"
-	"github.com/redazione/redazione/store"
 )
 
 // PEC (posta elettronica certificata, DPR 68/2005 and the technical rules
@@ -51,11 +50,11 @@ func parseDaticert(b []byte) (*daticert, error) {
 
 // parseReceipt reads a PEC receipt of kind (X-Ricevuta).
 func parseReceipt(mr *mail.Reader, kind string) (*Mail, error) {
-	if !store.ReceiptKindValid(kind) {
+	if !redazione.ReceiptKindValid(kind) {
 		return nil, redazione.FieldError("X-Ricevuta", "tipo di ricevuta PEC sconosciuto: %q", kind)
 	}
 	h := mr.Header
-	r := &store.PECReceipt{Kind: kind}
+	r := &redazione.PECReceipt{Kind: kind}
 	r.ExternalID, _ = h.MessageID()
 	r.Refers = trimID(h.Get("X-Riferimento-Message-ID"))
 	r.At, _ = h.Date()
@@ -104,7 +103,7 @@ func parseReceipt(mr *mail.Reader, kind string) (*Mail, error) {
 			r.Reason = errore
 		}
 	}
-	if r.Reason == "" && (kind != store.ReceiptAccepted && kind != store.ReceiptDelivered && kind != store.ReceiptTakenInCharge) {
+	if r.Reason == "" && (kind != redazione.ReceiptAccepted && kind != redazione.ReceiptDelivered && kind != redazione.ReceiptTakenInCharge) {
 		subject, _ := h.Subject()
 		r.Reason = strings.TrimSpace(subject)
 	}

@@ -20,13 +20,12 @@ import (
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/blob"
 	"github.com/redazione/redazione/calendar"
-	"github.com/redazione/redazione/store"
 )
 
 // Ingester takes what the poller fetches (inbox.Service).
 type Ingester interface {
-	Ingest(ctx context.Context, ch *redazione.Channel, in store.Inbound) (*store.Ingested, error)
-	PECReceipt(ctx context.Context, ch *redazione.Channel, r store.PECReceipt) error
+	Ingest(ctx context.Context, ch *redazione.Channel, in redazione.Inbound) (*redazione.Ingested, error)
+	PECReceipt(ctx context.Context, ch *redazione.Channel, r redazione.PECReceipt) error
 }
 
 // Mailboxes remembers how far each channel's mailbox has been fetched.
@@ -276,7 +275,7 @@ func (p Poller) fetchOne(ctx context.Context, c *imapclient.Client, ch *redazion
 // still arrives, as a notice with its sender and subject, so nothing the
 // mailbox accepted is lost without a trace.
 func (p Poller) store(ctx context.Context, ch *redazione.Channel, raw []byte, reason string, env *imap.Envelope) error {
-	var in store.Inbound
+	var in redazione.Inbound
 	var err error
 	if reason == "" {
 		var m *Mail
@@ -336,7 +335,7 @@ func (p Poller) store(ctx context.Context, ch *redazione.Channel, raw []byte, re
 
 // attach puts the attachments in the blob store and on the message; one
 // over the size limit is named in the text instead.
-func (p Poller) attach(in *store.Inbound, as []Attachment) error {
+func (p Poller) attach(in *redazione.Inbound, as []Attachment) error {
 	if p.Blobs == nil {
 		return nil
 	}
@@ -353,7 +352,7 @@ func (p Poller) attach(in *store.Inbound, as []Attachment) error {
 		if err != nil {
 			return fmt.Errorf("allegato %q: %w", a.Name, err)
 		}
-		in.Attachments = append(in.Attachments, store.InboundAttachment{Name: a.Name, ContentType: b.ContentType, Size: b.Size, BlobKey: b.Key})
+		in.Attachments = append(in.Attachments, redazione.InboundAttachment{Name: a.Name, ContentType: b.ContentType, Size: b.Size, BlobKey: b.Key})
 	}
 	return in.Validate()
 }
@@ -367,18 +366,18 @@ func sizeText(n int64) string {
 }
 
 // notice is the message that stands for an e-mail that cannot be shown.
-func notice(env *imap.Envelope, reason string) (store.Inbound, error) {
+func notice(env *imap.Envelope, reason string) (redazione.Inbound, error) {
 	if env == nil || len(env.From) == 0 || env.From[0].Addr() == "" {
-		return store.Inbound{}, fmt.Errorf("messaggio senza mittente non acquisito: %s", reason)
+		return redazione.Inbound{}, fmt.Errorf("messaggio senza mittente non acquisito: %s", reason)
 	}
-	in := store.Inbound{
+	in := redazione.Inbound{
 		ExternalID:  trimID(env.MessageID),
 		ContactID:   strings.ToLower(env.From[0].Addr()),
 		ContactName: truncate(env.From[0].Name, 255),
 		Text:        "[Messaggio non mostrato: " + reason + ". Leggilo nella casella di posta del canale.]",
 		SentAt:      env.Date,
 		InReplyTo:   env.InReplyTo,
-		Email:       &store.EmailPart{Subject: truncate(env.Subject, 900)},
+		Email:       &redazione.EmailPart{Subject: truncate(env.Subject, 900)},
 	}
 	if in.ExternalID == "" {
 		sum := sha256.Sum256([]byte(in.ContactID + "\n" + env.Date.String() + "\n" + env.Subject))

@@ -19,13 +19,12 @@ import (
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/channel"
 	"github.com/redazione/redazione/jobs"
-	"github.com/redazione/redazione/store"
 )
 
 // Threads is what the Sender needs of the store.
 type Threads interface {
-	LastInboundEmail(ctx context.Context, convID int64) (*store.EmailReplyTo, error)
-	SetEmailSent(ctx context.Context, m *redazione.Message, messageID string, p *store.EmailPart) error
+	LastInboundEmail(ctx context.Context, convID int64) (*redazione.EmailReplyTo, error)
+	SetEmailSent(ctx context.Context, m *redazione.Message, messageID string, p *redazione.EmailPart) error
 }
 
 // Sender sends the office's replies through the channel's SMTP server.
@@ -61,7 +60,7 @@ func (s Sender) SendFiles(ctx context.Context, ch *redazione.Channel, conv *reda
 	if !strings.Contains(to.Address, "@") {
 		return jobs.Permanent{Err: fmt.Errorf("indirizzo del cittadino non valido: %q", to.Address)}
 	}
-	part := &store.EmailPart{Subject: "Risposta da " + ch.Name}
+	part := &redazione.EmailPart{Subject: "Risposta da " + ch.Name}
 	var inReplyTo string
 	parent, err := s.Store.LastInboundEmail(ctx, conv.ID)
 	switch {

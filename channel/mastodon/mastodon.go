@@ -23,7 +23,6 @@ import (
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/channel"
 	"github.com/redazione/redazione/jobs"
-	"github.com/redazione/redazione/store"
 )
 
 // Notification is the part of a Mastodon Notification Redazione reads.
@@ -49,15 +48,15 @@ type Status struct {
 
 // Revision is the edit of a status: its new text, as a revision of the
 // message stored with its id (an unknown id changes nothing).
-func (s *Status) Revision() (store.Revision, bool) {
+func (s *Status) Revision() (redazione.Revision, bool) {
 	if s == nil || s.ID == "" {
-		return store.Revision{}, false
+		return redazione.Revision{}, false
 	}
 	text := Text(s.Content)
 	if text == "" {
-		return store.Revision{}, false
+		return redazione.Revision{}, false
 	}
-	rev := store.Revision{ExternalID: s.ID, Text: text}
+	rev := redazione.Revision{ExternalID: s.ID, Text: text}
 	if s.EditedAt != nil {
 		rev.At = *s.EditedAt
 	}
@@ -66,8 +65,8 @@ func (s *Status) Revision() (store.Revision, bool) {
 
 // Revisions reads the edits among notifications (type "update": a status
 // the account received was edited).
-func Revisions(ns []Notification) []store.Revision {
-	var out []store.Revision
+func Revisions(ns []Notification) []redazione.Revision {
+	var out []redazione.Revision
 	for _, n := range ns {
 		if n.Type != "update" {
 			continue
@@ -95,8 +94,8 @@ func Text(content string) string {
 
 // Parse turns mention notifications into inbound messages; the citizen's
 // acct is the contact, the status id the message's id.
-func Parse(ns []Notification) []store.Inbound {
-	var out []store.Inbound
+func Parse(ns []Notification) []redazione.Inbound {
+	var out []redazione.Inbound
 	for _, n := range ns {
 		if n.Type != "mention" || n.Status == nil || n.Status.ID == "" || n.Account.Acct == "" {
 			continue
@@ -105,7 +104,7 @@ func Parse(ns []Notification) []store.Inbound {
 		if text == "" {
 			continue
 		}
-		in := store.Inbound{ExternalID: n.Status.ID, ContactID: n.Account.Acct, ContactName: strings.TrimSpace(n.Account.DisplayName),
+		in := redazione.Inbound{ExternalID: n.Status.ID, ContactID: n.Account.Acct, ContactName: strings.TrimSpace(n.Account.DisplayName),
 			Text: text, SentAt: n.Status.CreatedAt, Public: n.Status.Visibility != "direct"}
 		if in.Validate() == nil {
 			out = append(out, in)
@@ -149,8 +148,8 @@ func Fetch(ctx context.Context, client *http.Client, ch *redazione.Channel, sinc
 // Ingester stores a citizen's message and applies their edits
 // (inbox.Service).
 type Ingester interface {
-	Ingest(ctx context.Context, ch *redazione.Channel, in store.Inbound) (*store.Ingested, error)
-	Revise(ctx context.Context, ch *redazione.Channel, revs []store.Revision) (int, error)
+	Ingest(ctx context.Context, ch *redazione.Channel, in redazione.Inbound) (*redazione.Ingested, error)
+	Revise(ctx context.Context, ch *redazione.Channel, revs []redazione.Revision) (int, error)
 }
 
 // Poll receives the account's mentions and direct messages until ctx ends:
@@ -203,8 +202,8 @@ func Poll(ctx context.Context, ch *redazione.Channel, ing Ingester, every time.D
 		if streaming && !time.Now().Before(nextStream) {
 			began := time.Now()
 			err := Stream(ctx, &http.Client{}, streamBase, ch.Settings["token"], poll, func(n Notification) error { return ingest([]Notification{n}) },
-				func(rev store.Revision) error {
-					_, err := ing.Revise(ctx, ch, []store.Revision{rev})
+				func(rev redazione.Revision) error {
+					_, err := ing.Revise(ctx, ch, []redazione.Revision{rev})
 					return err
 				})
 			if ctx.Err() != nil {

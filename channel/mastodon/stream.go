@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/redazione/redazione/store"
+	"github.com/redazione/redazione"
 )
 
 // Event is one server-sent event of the streaming API.
@@ -99,7 +99,7 @@ const silence = 90 * time.Second
 // stream ends, fails, stays silent too long, or ctx ends. connected is
 // called once the instance has accepted the stream, before any event is
 // read: what arrived before can be fetched then without a gap.
-func Stream(ctx context.Context, client *http.Client, streamBase, token string, connected func(), handle func(Notification) error, revise func(store.Revision) error) error {
+func Stream(ctx context.Context, client *http.Client, streamBase, token string, connected func(), handle func(Notification) error, revise func(redazione.Revision) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(streamBase, "/")+"/api/v1/streaming/user", nil)
@@ -138,7 +138,7 @@ func Stream(ctx context.Context, client *http.Client, streamBase, token string, 
 		case "delete":
 			// the data is the id of the status, as a bare string
 			if id := strings.Trim(strings.TrimSpace(ev.Data), `"`); id != "" && len(id) <= 255 && revise != nil {
-				return revise(store.Revision{ExternalID: id, Deleted: true})
+				return revise(redazione.Revision{ExternalID: id, Deleted: true})
 			}
 			return nil
 		case "notification":

@@ -18,7 +18,6 @@ import (
 
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/jobs"
-	"github.com/redazione/redazione/store"
 )
 
 type feedPayload struct {
@@ -58,12 +57,12 @@ func readFeed(body []byte, object string) (*feedPayload, error) {
 // entry[].changes[] with field "feed"): a citizen's new comment is a public
 // message whose id is the comment id. The page's own comments (from the
 // entry's page id), edits, removals, reactions and posts are not.
-func ParsePageFeed(body []byte) ([]store.Inbound, error) {
+func ParsePageFeed(body []byte) ([]redazione.Inbound, error) {
 	p, err := readFeed(body, "page")
 	if err != nil {
 		return nil, err
 	}
-	var out []store.Inbound
+	var out []redazione.Inbound
 	for _, e := range p.Entry {
 		for _, c := range e.Changes {
 			if c.Field != "feed" {
@@ -82,7 +81,7 @@ func ParsePageFeed(body []byte) ([]store.Inbound, error) {
 			if v.From.ID == e.ID || strings.TrimSpace(v.Message) == "" {
 				continue // the page answering, or a comment with only a photo or sticker
 			}
-			in := store.Inbound{ExternalID: v.CommentID, ContactID: v.From.ID, ContactName: strings.TrimSpace(v.From.Name),
+			in := redazione.Inbound{ExternalID: v.CommentID, ContactID: v.From.ID, ContactName: strings.TrimSpace(v.From.Name),
 				Text: strings.TrimSpace(v.Message), Public: true}
 			if v.From.ID == "" {
 				// Meta leaves out who wrote it when the app may not know: the
@@ -119,12 +118,12 @@ type igCommentValue struct {
 // citizen's comment on the ente's media is a public message whose id is
 // the comment id. The account's own comments (from the entry's account id)
 // are not.
-func ParseInstagramComments(body []byte) ([]store.Inbound, error) {
+func ParseInstagramComments(body []byte) ([]redazione.Inbound, error) {
 	p, err := readFeed(body, "instagram")
 	if err != nil {
 		return nil, err
 	}
-	var out []store.Inbound
+	var out []redazione.Inbound
 	for _, e := range p.Entry {
 		for _, c := range e.Changes {
 			if c.Field != "comments" {
@@ -140,7 +139,7 @@ func ParseInstagramComments(body []byte) ([]store.Inbound, error) {
 			if v.From.ID == e.ID || strings.TrimSpace(v.Text) == "" {
 				continue
 			}
-			in := store.Inbound{ExternalID: v.ID, ContactID: v.From.ID, ContactName: strings.TrimSpace(v.From.Username),
+			in := redazione.Inbound{ExternalID: v.ID, ContactID: v.From.ID, ContactName: strings.TrimSpace(v.From.Username),
 				Text: strings.TrimSpace(v.Text), Public: true}
 			if err := in.Validate(); err != nil {
 				return nil, err

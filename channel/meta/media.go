@@ -17,17 +17,16 @@ import (
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/channel"
 	"github.com/redazione/redazione/jobs"
-	"github.com/redazione/redazione/store"
 )
 
 // waFiles lists the files of a WhatsApp message, to fetch by media id.
-func waFiles(m waMessage) []store.InboundAttachment {
-	var out []store.InboundAttachment
+func waFiles(m waMessage) []redazione.InboundAttachment {
+	var out []redazione.InboundAttachment
 	add := func(x *waMedia, name string) {
 		if x == nil || x.ID == "" {
 			return
 		}
-		out = append(out, store.InboundAttachment{Source: x.ID, Name: channel.FileName(x.Filename, name), ContentType: channel.ContentType(x.MimeType)})
+		out = append(out, redazione.InboundAttachment{Source: x.ID, Name: channel.FileName(x.Filename, name), ContentType: channel.ContentType(x.MimeType)})
 	}
 	add(m.Image, "foto.jpg")
 	add(m.Document, "documento")
@@ -79,8 +78,8 @@ var pageNames = map[string]string{"image": "foto.jpg", "video": "video.mp4", "au
 
 // pageFiles lists the files of a Messenger or Instagram message, to fetch
 // from the URLs the signed webhook gave.
-func pageFiles(as []pageAttachment) []store.InboundAttachment {
-	var out []store.InboundAttachment
+func pageFiles(as []pageAttachment) []redazione.InboundAttachment {
+	var out []redazione.InboundAttachment
 	for _, a := range as {
 		if pageLabels[a.Type] == "" {
 			continue
@@ -89,7 +88,7 @@ func pageFiles(as []pageAttachment) []store.InboundAttachment {
 		if u == "" || len(u) > 2048 {
 			continue // the label stays in the text; the message is not refused
 		}
-		out = append(out, store.InboundAttachment{Source: u, Name: nameFromURL(u, pageNames[a.Type])})
+		out = append(out, redazione.InboundAttachment{Source: u, Name: nameFromURL(u, pageNames[a.Type])})
 	}
 	return out
 }

@@ -18,7 +18,6 @@ import (
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/channel"
 	"github.com/redazione/redazione/jobs"
-	"github.com/redazione/redazione/store"
 )
 
 // Mention points at a post (and, for a mention in a comment, the comment)
@@ -73,7 +72,7 @@ func ParseInstagramMentions(body []byte) ([]Mention, error) {
 // FetchMention reads the text of a mention from the Graph API. A mention in
 // a caption comes from the post's author; the author of a mentioned comment
 // is not given by Instagram, so its contact is the post where it was written.
-func FetchMention(ctx context.Context, client *http.Client, ch *redazione.Channel, m Mention) (store.Inbound, error) {
+func FetchMention(ctx context.Context, client *http.Client, ch *redazione.Channel, m Mention) (redazione.Inbound, error) {
 	igUser := ch.Settings["page_id"]
 	var fields string
 	if m.CommentID != "" {
@@ -96,9 +95,9 @@ func FetchMention(ctx context.Context, client *http.Client, ch *redazione.Channe
 		} `json:"mentioned_media"`
 	}
 	if err := graphRequest(ctx, client, ch, http.MethodGet, url.PathEscape(igUser)+"?fields="+url.QueryEscape(fields), "", nil, &r, "Instagram"); err != nil {
-		return store.Inbound{}, err
+		return redazione.Inbound{}, err
 	}
-	in := store.Inbound{ExternalID: m.ExternalID(), Public: true}
+	in := redazione.Inbound{ExternalID: m.ExternalID(), Public: true}
 	var at string
 	switch {
 	case m.CommentID != "" && r.Comment != nil:
@@ -110,7 +109,7 @@ func FetchMention(ctx context.Context, client *http.Client, ch *redazione.Channe
 	case m.CommentID == "" && r.Media != nil && r.Media.Username != "":
 		in.ContactID, in.ContactName, in.Text, at = r.Media.Username, "@"+r.Media.Username, strings.TrimSpace(r.Media.Caption), r.Media.Timestamp
 	default:
-		return store.Inbound{}, errors.New("Instagram non ha restituito la menzione")
+		return redazione.Inbound{}, errors.New("Instagram non ha restituito la menzione")
 	}
 	if t, err := time.Parse("2006-01-02T15:04:05-0700", at); err == nil {
 		in.SentAt = t.UTC()

@@ -13,7 +13,6 @@ import (
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/channel"
 	"github.com/redazione/redazione/jobs"
-	"github.com/redazione/redazione/store"
 )
 
 // envelope is the field every Meta webhook POST starts with: what it is
@@ -65,12 +64,12 @@ type pagePayload struct {
 // ParseMessaging reads a Messenger (object "page") or Instagram (object
 // "instagram") webhook POST into the citizens' messages it carries; the
 // page's own echoes, deliveries and reads are not.
-func ParseMessaging(body []byte, object string) ([]store.Inbound, error) {
+func ParseMessaging(body []byte, object string) ([]redazione.Inbound, error) {
 	var p pagePayload
 	if err := decodeHook(body, object, &p); err != nil {
 		return nil, err
 	}
-	var out []store.Inbound
+	var out []redazione.Inbound
 	for _, e := range p.Entry {
 		for _, ev := range e.Messaging {
 			m := ev.Message
@@ -90,7 +89,7 @@ func ParseMessaging(body []byte, object string) ([]store.Inbound, error) {
 			if len(parts) == 0 {
 				continue
 			}
-			in := store.Inbound{ExternalID: m.MID, ContactID: ev.Sender.ID, Text: strings.Join(parts, "\n"), Attachments: pageFiles(m.Attachments)}
+			in := redazione.Inbound{ExternalID: m.MID, ContactID: ev.Sender.ID, Text: strings.Join(parts, "\n"), Attachments: pageFiles(m.Attachments)}
 			if ev.Timestamp > 0 {
 				in.SentAt = time.UnixMilli(ev.Timestamp).UTC()
 			}

@@ -6,13 +6,12 @@ import (
 	"time"
 
 	"github.com/redazione/redazione"
-	"github.com/redazione/redazione/store"
 )
 
 // ParseWhatsAppStatuses reads the status notifications of a WhatsApp webhook
 // POST (value.statuses): sent, delivered, read, or failed with Meta's reason,
 // each naming the message by the id the Cloud API gave it.
-func ParseWhatsAppStatuses(body []byte) ([]store.Receipt, error) {
+func ParseWhatsAppStatuses(body []byte) ([]redazione.Receipt, error) {
 	var p struct {
 		envelope
 		Entry []struct {
@@ -40,7 +39,7 @@ func ParseWhatsAppStatuses(body []byte) ([]store.Receipt, error) {
 	if err := decodeHook(body, "whatsapp_business_account", &p); err != nil {
 		return nil, err
 	}
-	var out []store.Receipt
+	var out []redazione.Receipt
 	for _, e := range p.Entry {
 		for _, c := range e.Changes {
 			if c.Field != "messages" {
@@ -50,7 +49,7 @@ func ParseWhatsAppStatuses(body []byte) ([]store.Receipt, error) {
 				if s.ID == "" {
 					return nil, redazione.FieldError("statuses.id", "campo obbligatorio")
 				}
-				r := store.Receipt{ExternalID: s.ID, ContactID: s.RecipientID}
+				r := redazione.Receipt{ExternalID: s.ID, ContactID: s.RecipientID}
 				switch s.Status {
 				case "delivered":
 					r.State = redazione.DeliveryDelivered
@@ -82,7 +81,7 @@ func ParseWhatsAppStatuses(body []byte) ([]store.Receipt, error) {
 // (object "page") or Instagram (object "instagram") webhook POST. Messenger
 // names the messages delivered (mids) and a watermark: every message sent
 // before it was delivered, or read; Instagram names the message read.
-func ParseMessagingReceipts(body []byte, object string) ([]store.Receipt, error) {
+func ParseMessagingReceipts(body []byte, object string) ([]redazione.Receipt, error) {
 	var p struct {
 		envelope
 		Entry []struct {
@@ -104,21 +103,21 @@ func ParseMessagingReceipts(body []byte, object string) ([]store.Receipt, error)
 	if err := decodeHook(body, object, &p); err != nil {
 		return nil, err
 	}
-	var out []store.Receipt
+	var out []redazione.Receipt
 	for _, e := range p.Entry {
 		for _, ev := range e.Messaging {
 			switch {
 			case ev.Delivery != nil:
 				for _, mid := range ev.Delivery.MIDs {
-					out = append(out, store.Receipt{ExternalID: mid, ContactID: ev.Sender.ID, State: redazione.DeliveryDelivered})
+					out = append(out, redazione.Receipt{ExternalID: mid, ContactID: ev.Sender.ID, State: redazione.DeliveryDelivered})
 				}
 				if ev.Delivery.Watermark > 0 && ev.Sender.ID != "" {
-					out = append(out, store.Receipt{ContactID: ev.Sender.ID, State: redazione.DeliveryDelivered, Until: time.UnixMilli(ev.Delivery.Watermark).UTC()})
+					out = append(out, redazione.Receipt{ContactID: ev.Sender.ID, State: redazione.DeliveryDelivered, Until: time.UnixMilli(ev.Delivery.Watermark).UTC()})
 				}
 			case ev.Read != nil && ev.Read.MID != "":
-				out = append(out, store.Receipt{ExternalID: ev.Read.MID, ContactID: ev.Sender.ID, State: redazione.DeliveryRead})
+				out = append(out, redazione.Receipt{ExternalID: ev.Read.MID, ContactID: ev.Sender.ID, State: redazione.DeliveryRead})
 			case ev.Read != nil && ev.Read.Watermark > 0 && ev.Sender.ID != "":
-				out = append(out, store.Receipt{ContactID: ev.Sender.ID, State: redazione.DeliveryRead, Until: time.UnixMilli(ev.Read.Watermark).UTC()})
+				out = append(out, redazione.Receipt{ContactID: ev.Sender.ID, State: redazione.DeliveryRead, Until: time.UnixMilli(ev.Read.Watermark).UTC()})
 			}
 		}
 	}

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/redazione/redazione"
-	"github.com/redazione/redazione/store"
 )
 
 func TestParseWhatsAppStatuses(t *testing.T) {
@@ -41,7 +40,7 @@ func TestParseMessagingReceipts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []store.Receipt{
+	want := []redazione.Receipt{
 		{ExternalID: "m_Reply0001", ContactID: "6543210987654321", State: redazione.DeliveryDelivered},
 		{ContactID: "6543210987654321", State: redazione.DeliveryDelivered, Until: time.UnixMilli(1749416800000).UTC()},
 		{ContactID: "6543210987654321", State: redazione.DeliveryRead, Until: time.UnixMilli(1749416850000).UTC()},
@@ -71,7 +70,7 @@ func FuzzParseReceipts(f *testing.F) {
 		f.Add(read(f, n))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		check := func(rs []store.Receipt, err error) {
+		check := func(rs []redazione.Receipt, err error) {
 			if err != nil && len(rs) != 0 {
 				t.Fatal("an error with receipts: a partial result could be applied")
 			}

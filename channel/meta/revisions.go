@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/redazione/redazione"
-	"github.com/redazione/redazione/store"
 )
 
 // revisionPayload is the part of a Messenger, Instagram or Page webhook POST
@@ -44,12 +43,12 @@ type revisionPayload struct {
 // ParseRevisions reads the citizens' edits and deletions in a Messenger
 // (object "page") or Instagram (object "instagram") webhook POST. The
 // page's own messages and comments are not the citizens'.
-func ParseRevisions(body []byte, object string) ([]store.Revision, error) {
+func ParseRevisions(body []byte, object string) ([]redazione.Revision, error) {
 	var p revisionPayload
 	if err := decodeHook(body, object, &p); err != nil {
 		return nil, err
 	}
-	var out []store.Revision
+	var out []redazione.Revision
 	for _, e := range p.Entry {
 		for _, ev := range e.Messaging {
 			at := time.Time{}
@@ -64,12 +63,12 @@ func ParseRevisions(body []byte, object string) ([]store.Revision, error) {
 				if ev.Sender.ID == e.ID || strings.TrimSpace(ev.MessageEdit.Text) == "" {
 					continue
 				}
-				out = append(out, store.Revision{ExternalID: ev.MessageEdit.MID, Text: ev.MessageEdit.Text, At: at})
+				out = append(out, redazione.Revision{ExternalID: ev.MessageEdit.MID, Text: ev.MessageEdit.Text, At: at})
 			case ev.Message != nil && ev.Message.IsDeleted && !ev.Message.IsEcho:
 				if ev.Message.MID == "" {
 					return nil, redazione.FieldError("message.mid", "campo obbligatorio")
 				}
-				out = append(out, store.Revision{ExternalID: ev.Message.MID, Deleted: true, At: at})
+				out = append(out, redazione.Revision{ExternalID: ev.Message.MID, Deleted: true, At: at})
 			}
 		}
 		for _, c := range e.Changes {
@@ -86,7 +85,7 @@ func ParseRevisions(body []byte, object string) ([]store.Revision, error) {
 			if v.CommentID == "" {
 				return nil, redazione.FieldError("value.comment_id", "campo obbligatorio")
 			}
-			rev := store.Revision{ExternalID: v.CommentID, Deleted: v.Verb == "remove", Text: v.Message}
+			rev := redazione.Revision{ExternalID: v.CommentID, Deleted: v.Verb == "remove", Text: v.Message}
 			switch {
 			case e.Time > 1e12: // milliseconds, as on messaging entries
 				rev.At = time.UnixMilli(e.Time).UTC()

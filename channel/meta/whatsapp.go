@@ -22,7 +22,6 @@ import (
 	"github.com/redazione/redazione/channel"
 	"github.com/redazione/redazione/channel/apichannel"
 	"github.com/redazione/redazione/jobs"
-	"github.com/redazione/redazione/store"
 )
 
 // SignatureHeader carries "sha256=<hex HMAC-SHA256 of the raw body>".
@@ -97,12 +96,12 @@ type waMedia struct {
 
 // ParseWhatsApp reads a WhatsApp webhook POST into the citizens' messages it
 // carries (none for status notifications).
-func ParseWhatsApp(body []byte) ([]store.Inbound, error) {
+func ParseWhatsApp(body []byte) ([]redazione.Inbound, error) {
 	var p waPayload
 	if err := decodeHook(body, "whatsapp_business_account", &p); err != nil {
 		return nil, err
 	}
-	var out []store.Inbound
+	var out []redazione.Inbound
 	for _, e := range p.Entry {
 		for _, ch := range e.Changes {
 			if ch.Field != "messages" {
@@ -120,7 +119,7 @@ func ParseWhatsApp(body []byte) ([]store.Inbound, error) {
 				if text == "" {
 					continue // reactions, unsupported messages...: nothing an office answers
 				}
-				in := store.Inbound{ExternalID: m.ID, ContactID: m.From, ContactName: names[m.From], Text: text, Attachments: waFiles(m)}
+				in := redazione.Inbound{ExternalID: m.ID, ContactID: m.From, ContactName: names[m.From], Text: text, Attachments: waFiles(m)}
 				if ts, err := strconv.ParseInt(m.Timestamp, 10, 64); err == nil && ts > 0 {
 					in.SentAt = time.Unix(ts, 0).UTC()
 				}

@@ -22,7 +22,6 @@ import (
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/channel"
 	"github.com/redazione/redazione/jobs"
-	"github.com/redazione/redazione/store"
 )
 
 // SecretHeader carries the secret_token set with setWebhook.
@@ -122,7 +121,7 @@ type Location struct {
 // Parse reads an update. ok is false, with no error, for updates that carry
 // no citizen's message to store (edits, read by ParseEdit; service
 // messages, groups, bots): they are acknowledged and dropped.
-func Parse(body []byte) (in store.Inbound, ok bool, err error) {
+func Parse(body []byte) (in redazione.Inbound, ok bool, err error) {
 	var u Update
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(&u); err != nil {
@@ -140,7 +139,7 @@ func Parse(body []byte) (in store.Inbound, ok bool, err error) {
 	if name == "" && m.From != nil {
 		name = strings.TrimSpace(m.From.FirstName + " " + m.From.LastName)
 	}
-	in = store.Inbound{
+	in = redazione.Inbound{
 		ExternalID:  externalID(m),
 		ContactID:   strconv.FormatInt(m.Chat.ID, 10),
 		ContactName: name,
@@ -159,7 +158,7 @@ func Parse(body []byte) (in store.Inbound, ok bool, err error) {
 // ParseEdit reads an update with an edited message (edited_message): the
 // citizen changed the text or the caption of a message already sent. ok is
 // false, with no error, for any other update.
-func ParseEdit(body []byte) (rev store.Revision, ok bool, err error) {
+func ParseEdit(body []byte) (rev redazione.Revision, ok bool, err error) {
 	var u Update
 	if err := json.Unmarshal(body, &u); err != nil {
 		return rev, false, redazione.FieldError("body", "JSON non valido: %v", err)
@@ -169,7 +168,7 @@ func ParseEdit(body []byte) (rev store.Revision, ok bool, err error) {
 	if !ok || err != nil {
 		return rev, false, err
 	}
-	rev = store.Revision{ExternalID: externalID(m), Text: strings.Join(parts, "\n")}
+	rev = redazione.Revision{ExternalID: externalID(m), Text: strings.Join(parts, "\n")}
 	if m.EditDate > 0 {
 		rev.At = time.Unix(m.EditDate, 0).UTC()
 	}
@@ -180,7 +179,7 @@ func ParseEdit(body []byte) (rev store.Revision, ok bool, err error) {
 // is false, with no error, when there is none or it is nothing an office
 // answers (a group, a bot, a poll, a contact card); parts and files are
 // what it says (describe).
-func fromCitizen(m *Message, field string) (parts []string, files []store.InboundAttachment, ok bool, err error) {
+func fromCitizen(m *Message, field string) (parts []string, files []redazione.InboundAttachment, ok bool, err error) {
 	if m == nil {
 		return nil, nil, false, nil
 	}
@@ -203,14 +202,14 @@ func externalID(m *Message) string {
 
 // describe turns a message into its text (what it says, a label for each
 // file, the caption, a place with a map link) and the files to fetch.
-func describe(m *Message) (parts []string, files []store.InboundAttachment) {
+func describe(m *Message) (parts []string, files []redazione.InboundAttachment) {
 	if text := strings.TrimSpace(m.Text); text != "" {
 		parts = append(parts, text)
 	}
 	file := func(label, id, name, mime string, size int64) {
 		parts = append(parts, label)
 		if id != "" {
-			files = append(files, store.InboundAttachment{Source: id, Name: channel.FileName(name, "allegato"), ContentType: channel.ContentType(mime), Size: max(size, 0)})
+			files = append(files, redazione.InboundAttachment{Source: id, Name: channel.FileName(name, "allegato"), ContentType: channel.ContentType(mime), Size: max(size, 0)})
 		}
 	}
 	if len(m.Photo) > 0 {
@@ -365,8 +364,8 @@ func (r refusal) Error() string {
 // Ingester stores a citizen's message and applies their edits
 // (inbox.Service).
 type Ingester interface {
-	Ingest(ctx context.Context, ch *redazione.Channel, in store.Inbound) (*store.Ingested, error)
-	Revise(ctx context.Context, ch *redazione.Channel, revs []store.Revision) (int, error)
+	Ingest(ctx context.Context, ch *redazione.Channel, in redazione.Inbound) (*redazione.Ingested, error)
+	Revise(ctx context.Context, ch *redazione.Channel, revs []redazione.Revision) (int, error)
 }
 
 // Updates are the kinds of update Redazione asks Telegram for.
@@ -429,7 +428,7 @@ func Poll(ctx context.Context, ch *redazione.Channel, ing Ingester, client *http
 			if err == nil && ok {
 				_, err = ing.Ingest(ctx, ch, in)
 			} else if rev, edit, perr := ParseEdit(raw); perr == nil && edit {
-				_, err = ing.Revise(ctx, ch, []store.Revision{rev})
+				_, err = ing.Revise(ctx, ch, []redazione.Revision{rev})
 			}
 			if err != nil && redazione.ErrorCode(err) == redazione.EINTERNAL {
 				// not stored: do not confirm it, try again later
