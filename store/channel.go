@@ -35,6 +35,16 @@ func (db *DB) scanChannel(row interface{ Scan(...any) error }) (*redazione.Chann
 		&lastEvent, &c.LastError, &lastErr, &expire); err != nil {
 		return nil, err
 	}
+	if strings.HasPrefix(c.Secret, sealedPrefix) {
+		if db.sealer == nil {
+			return nil, errors.New("channel secrets are sealed and no master key is set")
+		}
+		plain, err := db.sealer.Open(c.Secret)
+		if err != nil {
+			return nil, fmt.Errorf("channel %d secret: %w", c.ID, err)
+		}
+		c.Secret = string(plain)
+	}
 	c.Kind, c.CreatedAt = redazione.ChannelKind(kind), tm(created)
 	c.LastEventAt, c.LastErrorAt, c.CredentialsExpireAt = tm(lastEvent), tm(lastErr), tm(expire)
 	if settings != "" {
@@ -53,6 +63,61 @@ func (db *DB) scanChannel(row interface{ Scan(...any) error }) (*redazione.Chann
 		c.CredentialsExpireAt = day.UTC()
 	}
 	return &c, nil
+}
+
+// sealedPrefix starts every value the Sealer made (package secrets): a
+// channel secret without it is one stored before secrets were sealed.
+const sealedPrefix = "v1:"
+
+// sealSecret returns the stored form of a channel's secret (the API
+// channel's signing key, the Telegram webhook's secret_token): sealed, so a
+// copy of the database cannot forge citizens' messages.
+func (db *DB) sealSecret(secret string) (string, error) {
+	if db.sealer == nil {
+		return "", errors.New("no master key to seal the channel's secret (REDAZIONE_SECRET_KEY)")
+	}
+	return db.sealer.Seal([]byte(secret))
+}
+
+// SealChannelSecrets seals the channel secrets an earlier version stored in
+// plaintext, and returns how many it sealed; run at every start, it finds
+// none after the first.
+func (db *DB) SealChannelSecrets(ctx context.Context) (int, error) {
+	type plain struct {
+		id     int64
+		secret string
+	}
+	var todo []plain
+	rows, err := db.reader().query(ctx, "SELECT id, secret FROM channels WHERE secret NOT LIKE 'v1:%'")
+	if err != nil {
+		return 0, fmt.Errorf("channel secrets: %w", err)
+	}
+	for rows.Next() {
+		var p plain
+		if err := rows.Scan(&p.id, &p.secret); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		todo = append(todo, p)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	for _, p := range todo {
+		sealed, err := db.sealSecret(p.secret)
+		if err != nil {
+			return 0, err
+		}
+		err = db.inTx(ctx, func(tx conn) error {
+			_, err := tx.exec(ctx, "UPDATE channels SET secret = ? WHERE id = ? AND secret = ?", sealed, p.id, p.secret)
+			return err
+		})
+		if err != nil {
+			return 0, fmt.Errorf("seal channel %d secret: %w", p.id, err)
+		}
+	}
+	return len(todo), nil
 }
 
 // sealSettings returns the stored form of a channel's settings.
@@ -93,6 +158,10 @@ func (db *DB) CreateChannel(ctx context.Context, a redazione.Actor, c *redazione
 	if err != nil {
 		return err
 	}
+	secret, err := db.sealSecret(c.Secret)
+	if err != nil {
+		return err
+	}
 	c.EnteID, c.CreatedAt = a.EnteID, db.now().UTC()
 	return db.inTx(ctx, func(tx conn) error {
 		if c.DeskID == 0 {
@@ -106,7 +175,7 @@ func (db *DB) CreateChannel(ctx context.Context, a redazione.Actor, c *redazione
 			}
 		}
 		id, err := tx.insert(ctx, "INSERT INTO channels (ente_id, kind, name, desk_id, secret, callback_url, created_at, settings) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-			c.EnteID, string(c.Kind), c.Name, c.DeskID, c.Secret, c.CallbackURL, ms(c.CreatedAt), sealed)
+			c.EnteID, string(c.Kind), c.Name, c.DeskID, secret, c.CallbackURL, ms(c.CreatedAt), sealed)
 		if err != nil {
 			return fmt.Errorf("insert channel: %w", err)
 		}

@@ -30,6 +30,11 @@ func openDB(ctx context.Context, cfg config) (*store.DB, error) {
 		return nil, err
 	}
 	db.SetSealer(box)
+	// Channel secrets stored in plaintext by an earlier version are sealed now.
+	if _, err := db.SealChannelSecrets(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return db, nil
 }
 

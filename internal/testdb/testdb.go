@@ -19,6 +19,7 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 
+	"github.com/redazione/redazione/secrets"
 	"github.com/redazione/redazione/store"
 )
 
@@ -215,5 +216,16 @@ func Open(t testing.TB, d store.Dialect) *store.DB {
 		t.Fatalf("open %s: %v", d, err)
 	}
 	t.Cleanup(func() { db.Close() })
+	db.SetSealer(testBox)
 	return db
 }
+
+// testBox seals channel secrets and settings in tests, as the master key
+// does in production.
+var testBox = func() *secrets.Box {
+	b, err := secrets.New("chiave di prova per i test, lunga abbastanza")
+	if err != nil {
+		panic(err)
+	}
+	return b
+}()
