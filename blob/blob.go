@@ -43,7 +43,11 @@ type Store struct {
 
 // Open returns the store in dir, creating it.
 func Open(dir string) (*Store, error) {
-	if err := os.MkdirAll(dir, 0o750); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("blob store: %w", err)
+	}
+	// Citizens' files: readable by the server's own user only.
+	if err := os.Chmod(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("blob store: %w", err)
 	}
 	return &Store{dir: dir}, nil
@@ -78,7 +82,7 @@ func (s *Store) Put(r io.Reader, max int64) (Blob, error) {
 	}
 	b := Blob{Key: hex.EncodeToString(h.Sum(nil)), Size: n, ContentType: http.DetectContentType(sniff.buf)}
 	path := s.path(b.Key)
-	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return Blob{}, fmt.Errorf("blob store: %w", err)
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {

@@ -58,7 +58,7 @@ func FromEnv(key, dataDir string) (*Box, error) {
 		if _, err := rand.Read(raw); err != nil {
 			return nil, err
 		}
-		if err := os.MkdirAll(dataDir, 0o750); err != nil {
+		if err := os.MkdirAll(dataDir, 0o700); err != nil {
 			return nil, err
 		}
 		enc := base64.StdEncoding.EncodeToString(raw)

@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -78,12 +77,15 @@ func Open(ctx context.Context, url, dataDir string) (*DB, error) {
 		db.dialect = SQLite
 		path := strings.TrimPrefix(strings.TrimPrefix(url, "sqlite://"), "sqlite:")
 		if path == "" {
-			if err := os.MkdirAll(dataDir, 0o750); err != nil {
+			if err := PrivateDir(dataDir); err != nil {
 				return nil, fmt.Errorf("create data dir: %w", err)
 			}
 			path = filepath.Join(dataDir, "redazione.db")
 		}
 		db.url = path
+		if err := privateDatabase(path); err != nil {
+			return nil, err
+		}
 		const pragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(ON)&_pragma=cache_size(-32000)"
 		w, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_txlock=immediate")
 		if err != nil {

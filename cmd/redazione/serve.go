@@ -20,6 +20,11 @@ import (
 )
 
 func openDB(ctx context.Context, cfg config) (*store.DB, error) {
+	// The data directory holds the database, the citizens' files and the
+	// master key: the server's user only (an older one is made private).
+	if err := store.PrivateDir(cfg.DataDir); err != nil {
+		return nil, fmt.Errorf("data directory %s: %w", cfg.DataDir, err)
+	}
 	db, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir)
 	if err != nil {
 		return nil, err
