@@ -339,21 +339,7 @@ func (db *DB) ChannelsOfKind(ctx context.Context, kind redazione.ChannelKind) ([
 // whether this process has it, and release gives it up. On SQLite there is
 // one process: it always has it.
 func (db *DB) Lease(ctx context.Context, key int64) (release func(), ok bool, err error) {
-	if db.dialect != Postgres {
-		return func() {}, true, nil
-	}
-	c, err := db.write.Conn(ctx)
-	if err != nil {
-		return nil, false, err
-	}
-	if err := c.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1)", key).Scan(&ok); err != nil || !ok {
-		c.Close()
-		return nil, false, err
-	}
-	return func() {
-		c.ExecContext(context.Background(), "SELECT pg_advisory_unlock($1)", key)
-		c.Close()
-	}, true, nil
+	return db.d.lease(ctx, db.write, key)
 }
 
 // healthEvery bounds how often a channel's last event is written: a busy

@@ -1,7 +1,8 @@
 // Package store keeps Redazione's data in SQLite (the embedded default) or
 // PostgreSQL (scale-out). One contract, two dialects: queries are written once
-// with ? placeholders and rebound for PostgreSQL; what differs (migrations,
-// full-text search) lives in per-dialect files.
+// with ? placeholders; what differs (connections, migrations, group commit or
+// advisory locks, full-text search, placeholders) sits behind the dialect
+// interface (dialect.go), with one implementation per engine.
 package store
 
 import (
@@ -11,16 +12,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver "pgx"
 	"github.com/pressly/goose/v3"
-	_ "modernc.org/sqlite" // SQLite driver "sqlite"
 
 	"github.com/redazione/redazione"
 )
@@ -28,25 +25,15 @@ import (
 //go:embed migrations
 var migrations embed.FS
 
-// Dialect names a supported database engine.
-type Dialect string
-
-// The two dialects.
-const (
-	SQLite   Dialect = "sqlite"
-	Postgres Dialect = "postgres"
-)
-
 // DB is the storage of Redazione.
 type DB struct {
-	dialect Dialect
-	url     string
-	write   *sql.DB // one connection on SQLite: writers queue in Go, not in SQLITE_BUSY
-	read    *sql.DB
-	clock   atomic.Pointer[func() time.Time] // nil: time.Now; see SetNow
-	rebinds sync.Map
-	sla     slaCache
-	sealer  Sealer
+	d      dialect // what differs between the engines
+	url    string
+	write  *sql.DB // one connection on SQLite: writers queue in Go, not in SQLITE_BUSY
+	read   *sql.DB
+	clock  atomic.Pointer[func() time.Time] // nil: time.Now; see SetNow
+	sla    slaCache
+	sealer Sealer
 	// channels caches channels for ingest (see CachedChannel).
 	channels sync.Map
 	rules    sync.Map // ente id → cachedRules
@@ -62,81 +49,32 @@ type DB struct {
 // Open opens (creating if needed) the database at url and applies the
 // migrations. An empty url means SQLite under dataDir.
 func Open(ctx context.Context, url, dataDir string) (*DB, error) {
-	db := &DB{url: url, closed: make(chan struct{})}
-	switch {
-	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
-		db.dialect = Postgres
-		conn, err := sql.Open("pgx", url)
-		if err != nil {
-			return nil, fmt.Errorf("open postgres: %w", err)
-		}
-		conn.SetMaxOpenConns(20)
-		conn.SetMaxIdleConns(20)
-		db.write, db.read = conn, conn
-	default:
-		db.dialect = SQLite
-		path := strings.TrimPrefix(strings.TrimPrefix(url, "sqlite://"), "sqlite:")
-		if path == "" {
-			if err := PrivateDir(dataDir); err != nil {
-				return nil, fmt.Errorf("create data dir: %w", err)
-			}
-			path = filepath.Join(dataDir, "redazione.db")
-		}
-		db.url = path
-		if err := privateDatabase(path); err != nil {
-			return nil, err
-		}
-		const pragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(ON)&_pragma=cache_size(-32000)"
-		w, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_txlock=immediate")
-		if err != nil {
-			return nil, fmt.Errorf("open sqlite: %w", err)
-		}
-		w.SetMaxOpenConns(1)
-		w.SetMaxIdleConns(1)
-		w.SetConnMaxLifetime(0)
-		r, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=query_only(1)")
-		if err != nil {
-			return nil, fmt.Errorf("open sqlite: %w", err)
-		}
-		r.SetMaxOpenConns(8)
-		r.SetMaxIdleConns(8)
-		db.write, db.read = w, r
+	db := &DB{d: dialectFor(url), closed: make(chan struct{})}
+	var err error
+	if db.write, db.read, db.url, err = db.d.open(url, dataDir); err != nil {
+		return nil, err
 	}
 	if err := db.write.PingContext(ctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("connect to %s: %w", db.dialect, err)
+		return nil, fmt.Errorf("connect to %s: %w", db.d.name(), err)
 	}
-	if err := db.migrate(ctx); err != nil {
+	if err := db.d.migrate(ctx, db.write); err != nil {
 		db.Close()
 		return nil, err
 	}
 	return db, nil
 }
 
-func (db *DB) migrate(ctx context.Context) error {
-	sub, err := fs.Sub(migrations, "migrations/"+string(db.dialect))
+// runMigrations applies the migrations of dialect d, whose goose dialect is
+// gd, on the pool w.
+func runMigrations(ctx context.Context, d Dialect, gd goose.Dialect, w *sql.DB) error {
+	sub, err := fs.Sub(migrations, "migrations/"+string(d))
 	if err != nil {
 		return err
 	}
-	gd := goose.DialectSQLite3
-	if db.dialect == Postgres {
-		gd = goose.DialectPostgres
-	}
-	p, err := goose.NewProvider(gd, db.write, sub)
+	p, err := goose.NewProvider(gd, w, sub)
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
-	}
-	if db.dialect == Postgres {
-		// Several processes may start together: one migrates, the others wait.
-		conn, err := db.write.Conn(ctx)
-		if err != nil {
-			return err
-		}
-		defer conn.Close()
-		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock(727274)"); err != nil {
-			return fmt.Errorf("migration lock: %w", err)
-		}
-		defer conn.ExecContext(context.Background(), "SELECT pg_advisory_unlock(727274)")
 	}
 	if _, err := p.Up(ctx); err != nil {
 		return fmt.Errorf("migrate: %w", err)
@@ -155,7 +93,7 @@ func (db *DB) Close() error {
 }
 
 // Dialect reports the engine in use.
-func (db *DB) Dialect() Dialect { return db.dialect }
+func (db *DB) Dialect() Dialect { return db.d.name() }
 
 // URL is the PostgreSQL URL or the SQLite file path.
 func (db *DB) URL() string { return db.url }
@@ -177,30 +115,6 @@ func (db *DB) now() time.Time {
 
 // Now is the store's clock: what "today" is for terms and deadlines.
 func (db *DB) Now() time.Time { return db.now() }
-
-// rebind turns ? placeholders into $n for PostgreSQL.
-func (db *DB) rebind(q string) string {
-	if db.dialect != Postgres {
-		return q
-	}
-	if v, ok := db.rebinds.Load(q); ok {
-		return v.(string)
-	}
-	var b strings.Builder
-	n := 0
-	for i := 0; i < len(q); i++ {
-		if q[i] == '?' {
-			n++
-			b.WriteByte('$')
-			b.WriteString(strconv.Itoa(n))
-			continue
-		}
-		b.WriteByte(q[i])
-	}
-	s := b.String()
-	db.rebinds.Store(q, s)
-	return s
-}
 
 // queryer is what both *sql.DB and *sql.Tx offer.
 type queryer interface {
@@ -235,7 +149,7 @@ func (c conn) exec(ctx context.Context, q string, args ...any) (sql.Result, erro
 	if s := c.prepared(ctx, q); s != nil {
 		return s.ExecContext(ctx, args...)
 	}
-	return c.q.ExecContext(ctx, c.db.rebind(q), args...)
+	return c.q.ExecContext(ctx, c.db.d.rebind(q), args...)
 }
 
 // execOne runs a statement that must change a row of the actor's ente;
@@ -255,14 +169,14 @@ func (c conn) query(ctx context.Context, q string, args ...any) (*sql.Rows, erro
 	if s := c.prepared(ctx, q); s != nil {
 		return s.QueryContext(ctx, args...)
 	}
-	return c.q.QueryContext(ctx, c.db.rebind(q), args...)
+	return c.q.QueryContext(ctx, c.db.d.rebind(q), args...)
 }
 
 func (c conn) row(ctx context.Context, q string, args ...any) *sql.Row {
 	if s := c.prepared(ctx, q); s != nil {
 		return s.QueryRowContext(ctx, args...)
 	}
-	return c.q.QueryRowContext(ctx, c.db.rebind(q), args...)
+	return c.q.QueryRowContext(ctx, c.db.d.rebind(q), args...)
 }
 
 // insert runs an INSERT ... RETURNING id.

@@ -42,7 +42,7 @@ type office struct {
 	webchat, api *redazione.Channel
 }
 
-func newOffice(t *testing.T, db *store.DB, slug string) *office {
+func newOffice(t testing.TB, db *store.DB, slug string) *office {
 	t.Helper()
 	ctx := context.Background()
 	e, err := db.CreateEnte(ctx, slug, "Comune di "+slug)

@@ -45,34 +45,20 @@ func (db *DB) Ingest(ctx context.Context, ch *redazione.Channel, in redazione.In
 		indexed = in.Email.Subject + "\n" + in.Text // an e-mail is found by its subject too
 	}
 	row := inbound{Inbound: in, doc: search.Document(indexed), flags: flagsOf(in)}
-	if db.dialect == SQLite {
-		// One writer: messages arriving together share a transaction.
-		return db.ingestBatched(ctx, ch, row, cfg, now)
-	}
-	var res *redazione.Ingested
-	err = db.inTx(ctx, func(tx conn) error {
-		var err error
-		res, err = db.ingest(ctx, tx, ch, row, cfg, now)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return res, nil
+	// Group commit on SQLite, a transaction of its own on PostgreSQL.
+	return db.d.ingest(ctx, db, ch, row, cfg, now)
 }
 
 // ingest stores one validated inbound message in tx.
 func (db *DB) ingest(ctx context.Context, tx conn, ch *redazione.Channel, in inbound, cfg *SLAConfig, now time.Time) (*redazione.Ingested, error) {
 	var res redazione.Ingested
 	err := func() error {
-		if db.dialect == Postgres {
-			// Several processes may ingest for the same citizen at once (a
-			// platform's retry, a burst of messages): serialize them, so that
-			// a redelivery is seen as such and one contact and one conversation
-			// are created. SQLite has a single writer already.
-			if _, err := tx.exec(ctx, "SELECT pg_advisory_xact_lock(hashtextextended(?, ?))", in.ContactID, ch.ID); err != nil {
-				return fmt.Errorf("ingest lock: %w", err)
-			}
+		// Several processes may ingest for the same citizen at once (a
+		// platform's retry, a burst of messages): serialize them, so that
+		// a redelivery is seen as such and one contact and one conversation
+		// are created.
+		if err := db.d.lockContact(ctx, tx, in.ContactID, ch.ID); err != nil {
+			return fmt.Errorf("ingest lock: %w", err)
 		}
 		if in.ExternalID != "" && !tx.optimistic {
 			var id, conv int64
@@ -221,39 +207,12 @@ func (db *DB) index(ctx context.Context, tx conn, id, enteID int64, text string)
 
 // indexDoc adds a message's search.Document to the full-text index.
 func (db *DB) indexDoc(ctx context.Context, tx conn, id, enteID int64, doc string) error {
-	var err error
-	if db.dialect == Postgres {
-		_, err = tx.exec(ctx, "INSERT INTO message_search (message_id, ente_id, doc) VALUES (?, ?, to_tsvector('simple', ?))", id, enteID, doc)
-	} else if tx.fts != nil {
-		tx.fts.message(id, doc)
-	} else {
-		_, err = tx.exec(ctx, "INSERT INTO messages_fts (rowid, doc) VALUES (?, ?)", id, doc)
-	}
-	if err != nil {
-		return fmt.Errorf("index message: %w", err)
-	}
-	return nil
+	return db.d.indexMessage(ctx, tx, id, enteID, doc)
 }
 
-// indexContact keeps the contact name index of SQLite in step (PostgreSQL
-// computes it in a generated column).
+// indexContact keeps the full-text index of contact names in step.
 func (db *DB) indexContact(ctx context.Context, tx conn, id int64, name, externalID string, replace bool) error {
-	if db.dialect == Postgres {
-		return nil
-	}
-	if tx.fts != nil {
-		tx.fts.contact(id, name+" "+externalID, replace)
-		return nil
-	}
-	if replace {
-		if _, err := tx.exec(ctx, "DELETE FROM contacts_fts WHERE rowid = ?", id); err != nil {
-			return fmt.Errorf("index contact: %w", err)
-		}
-	}
-	if _, err := tx.exec(ctx, "INSERT INTO contacts_fts (rowid, doc) VALUES (?, ?)", id, name+" "+externalID); err != nil {
-		return fmt.Errorf("index contact: %w", err)
-	}
-	return nil
+	return db.d.indexContact(ctx, tx, id, name, externalID, replace)
 }
 
 // Outgoing is a reply or a note written by an operator.

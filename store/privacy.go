@@ -87,22 +87,20 @@ func (db *DB) eraseConversations(ctx context.Context, tx conn, enteID int64, ids
 		}
 		out.Messages += nm
 		out.Attachments += na
+		if err := db.d.unindexMessages(ctx, tx, msgs, args...); err != nil {
+			return out, fmt.Errorf("erase: %w", err)
+		}
 		stmts := []string{
 			"DELETE FROM attachments WHERE message_id IN (" + msgs + ")",
 			"DELETE FROM message_versions WHERE message_id IN (" + msgs + ")",
 			"DELETE FROM email_parts WHERE message_id IN (" + msgs + ")",
 			"DELETE FROM pec_receipts WHERE message_id IN (" + msgs + ")",
+			"DELETE FROM messages WHERE ente_id = ? AND conversation_id IN " + in,
+			"DELETE FROM conversation_flags WHERE ente_id = ? AND conversation_id IN " + in,
+			"DELETE FROM notifications WHERE ente_id = ? AND conversation_id IN " + in,
+			"UPDATE surveys SET comment = '' WHERE ente_id = ? AND conversation_id IN " + in,
+			"UPDATE service_requests SET first_name = '', last_name = '', email = '', phone = '', device_id = '', account_id = '' WHERE ente_id = ? AND conversation_id IN " + in,
 		}
-		if db.dialect == SQLite {
-			stmts = append(stmts, "DELETE FROM messages_fts WHERE rowid IN ("+msgs+")")
-		}
-		stmts = append(stmts,
-			"DELETE FROM messages WHERE ente_id = ? AND conversation_id IN "+in,
-			"DELETE FROM conversation_flags WHERE ente_id = ? AND conversation_id IN "+in,
-			"DELETE FROM notifications WHERE ente_id = ? AND conversation_id IN "+in,
-			"UPDATE surveys SET comment = '' WHERE ente_id = ? AND conversation_id IN "+in,
-			"UPDATE service_requests SET first_name = '', last_name = '', email = '', phone = '', device_id = '', account_id = '' WHERE ente_id = ? AND conversation_id IN "+in,
-		)
 		for _, q := range stmts {
 			if _, err := tx.exec(ctx, q, args...); err != nil {
 				return out, fmt.Errorf("erase: %w", err)
@@ -141,10 +139,8 @@ func (db *DB) eraseContacts(ctx context.Context, tx conn, enteID int64, ids []in
 		if c, _ := res.RowsAffected(); c > 0 {
 			n++
 		}
-		if db.dialect == SQLite {
-			if _, err := tx.exec(ctx, "DELETE FROM contacts_fts WHERE rowid = ?", id); err != nil {
-				return n, err
-			}
+		if err := db.d.unindexContact(ctx, tx, id); err != nil {
+			return n, err
 		}
 	}
 	return n, nil

@@ -54,11 +54,9 @@ func (db *DB) AddPrivateReply(ctx context.Context, a redazione.Actor, publicID i
 		Delivery: redazione.DeliveryQueued, PrivateReplyTo: commentID}
 	var privID int64
 	err = db.inTx(ctx, func(tx conn) error {
-		if db.dialect == Postgres {
-			// the same lock as ingest: one private conversation per citizen
-			if _, err := tx.exec(ctx, "SELECT pg_advisory_xact_lock(hashtextextended(?, ?))", pub.Contact.ExternalID, pub.ChannelID); err != nil {
-				return fmt.Errorf("private reply lock: %w", err)
-			}
+		// the same lock as ingest: one private conversation per citizen
+		if err := db.d.lockContact(ctx, tx, pub.Contact.ExternalID, pub.ChannelID); err != nil {
+			return fmt.Errorf("private reply lock: %w", err)
 		}
 		var status string
 		err := tx.row(ctx, "SELECT id, status FROM conversations WHERE contact_id = ? AND public = ? ORDER BY id DESC LIMIT 1",

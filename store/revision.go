@@ -154,16 +154,7 @@ func (db *DB) reflag(ctx context.Context, tx conn, ch *redazione.Channel, convID
 
 // reindexDoc replaces a message's full-text document.
 func (db *DB) reindexDoc(ctx context.Context, tx conn, id int64, doc string) error {
-	var err error
-	if db.dialect == Postgres {
-		_, err = tx.exec(ctx, "UPDATE message_search SET doc = to_tsvector('simple', ?) WHERE message_id = ?", doc, id)
-	} else if _, err = tx.exec(ctx, "DELETE FROM messages_fts WHERE rowid = ?", id); err == nil {
-		_, err = tx.exec(ctx, "INSERT INTO messages_fts (rowid, doc) VALUES (?, ?)", id, doc)
-	}
-	if err != nil {
-		return fmt.Errorf("index message: %w", err)
-	}
-	return nil
+	return db.d.reindexMessage(ctx, tx, id, doc)
 }
 
 // loadVersions fills the earlier texts of the edited messages of msgs, in

@@ -31,19 +31,7 @@ func (db *DB) Search(ctx context.Context, a redazione.Actor, q string, limit int
 	}
 	scope, sargs := deskScope(a, "c.desk_id")
 	if len(res.Terms) > 0 {
-		var from, order string
-		var args []any
-		if db.dialect == Postgres {
-			from = "FROM message_search s JOIN messages m ON m.id = s.message_id WHERE s.ente_id = ? AND s.doc @@ to_tsquery('simple', ?)"
-			args = []any{a.EnteID, search.TSQuery(res.Terms)}
-			order = "s.message_id DESC"
-		} else {
-			from = "FROM messages_fts f JOIN messages m ON m.id = f.rowid WHERE messages_fts MATCH ? AND m.ente_id = ?"
-			args = []any{search.FTS5Match(res.Terms), a.EnteID}
-			// FTS5 walks its index newest first and stops at the limit;
-			// ordering by m.id would sort every match.
-			order = "f.rowid DESC"
-		}
+		from, args, order := db.d.searchMessages(a.EnteID, res.Terms)
 		args = append(args, sargs...)
 		args = append(args, limit)
 		rows, err := db.reader().query(ctx, `SELECT m.id, m.conversation_id, m.direction, m.text, m.sent_at
@@ -152,24 +140,7 @@ func (db *DB) Search(ctx context.Context, a redazione.Actor, q string, limit int
 // contactMatches returns the ids of the ente's newest 200 contacts whose
 // name or platform id has the words (or words starting so, with prefix).
 func (db *DB) contactMatches(ctx context.Context, enteID int64, words []string, prefix bool) ([]any, error) {
-	var q string
-	var args []any
-	if db.dialect == Postgres {
-		expr := search.TSQuery(words)
-		if prefix {
-			expr = search.TSPrefix(words)
-		}
-		q = "SELECT id FROM contacts WHERE ente_id = ? AND search @@ to_tsquery('simple', ?) ORDER BY id DESC LIMIT 200"
-		args = []any{enteID, expr}
-	} else {
-		expr := search.FTS5Match(words)
-		if prefix {
-			expr = search.FTS5Prefix(words)
-		}
-		q = `SELECT f.rowid FROM contacts_fts f JOIN contacts ct ON ct.id = f.rowid
-		 WHERE contacts_fts MATCH ? AND ct.ente_id = ? ORDER BY f.rowid DESC LIMIT 200`
-		args = []any{expr, enteID}
-	}
+	q, args := db.d.searchContacts(enteID, words, prefix)
 	rows, err := db.reader().query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("search contacts: %w", err)

@@ -1,0 +1,120 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+	"time"
+
+	"github.com/redazione/redazione"
+)
+
+// Dialect names a supported database engine.
+type Dialect string
+
+// The two dialects.
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// dialect is everything that differs between SQLite and PostgreSQL; the
+// rest of the package is written once, with ? placeholders, against it. The
+// DB holds one, chosen by Open from the URL (dialectFor). Only this file,
+// dialect_sqlite.go and dialect_postgres.go may ask which engine is in use
+// (TestDialectSeam enforces it).
+//
+// Upserts are not here: both engines take INSERT ... ON CONFLICT and
+// RETURNING alike. Nor is isUnique, which recognizes the error of either
+// driver.
+type dialect interface {
+	// name is the engine's Dialect (DB.Dialect), for other packages and
+	// messages.
+	name() Dialect
+
+	// open connects to url (a file path under dataDir when empty, on
+	// SQLite) and returns the pool that writes, the pool that reads, and
+	// the URL to report. SQLite has one writer: its write pool is one
+	// connection, so writers queue in Go rather than in SQLITE_BUSY, beside
+	// a read-only pool; PostgreSQL has one pool for both.
+	open(url, dataDir string) (write, read *sql.DB, u string, err error)
+
+	// migrate applies the migrations (runMigrations) with the engine's
+	// goose dialect. Several PostgreSQL processes may start together, so
+	// there one migrates under a lock while the others wait; SQLite has
+	// one process.
+	migrate(ctx context.Context, write *sql.DB) error
+
+	// lease gives this process a job named by key, if no other process on
+	// the database has it (see DB.Lease): a PostgreSQL advisory lock, held
+	// by a connection until release; SQLite has one process, which always
+	// has it.
+	lease(ctx context.Context, write *sql.DB, key int64) (release func(), ok bool, err error)
+
+	// rebind turns the ? placeholders of q into the engine's: $1, $2, …
+	// on PostgreSQL (cached per query), q itself on SQLite.
+	rebind(q string) string
+
+	// ingest stores one validated inbound message. SQLite has one writer,
+	// so messages arriving together share a transaction (group commit,
+	// batch.go); on PostgreSQL each message has its own transaction, and
+	// lockContact serializes those of one citizen.
+	ingest(ctx context.Context, db *DB, ch *redazione.Channel, in inbound, cfg *SLAConfig, now time.Time) (*redazione.Ingested, error)
+
+	// lockContact serializes, until tx ends, the transactions that may
+	// create a contact's conversation (ingest, a private reply), so that a
+	// redelivery is seen as such and one contact and one conversation are
+	// created: a transaction-scoped advisory lock on PostgreSQL, where
+	// several processes write; nothing on SQLite, which has one writer.
+	lockContact(ctx context.Context, tx conn, contactExternalID string, channelID int64) error
+
+	// indexMessage adds a message's search.Document to the full-text
+	// index: a tsvector row of message_search on PostgreSQL; a row of the
+	// FTS5 table messages_fts on SQLite, held to the end of a group commit
+	// when tx has an ftsBuffer.
+	indexMessage(ctx context.Context, tx conn, id, enteID int64, doc string) error
+
+	// reindexMessage replaces an edited message's document: an UPDATE on
+	// PostgreSQL; on SQLite the FTS5 row is deleted and inserted again.
+	reindexMessage(ctx context.Context, tx conn, id int64, doc string) error
+
+	// indexContact keeps the full-text index of a contact's name and
+	// platform id in step; replace says the contact had a row already.
+	// SQLite writes the FTS5 table contacts_fts; PostgreSQL computes a
+	// generated column, so it does nothing.
+	indexContact(ctx context.Context, tx conn, id int64, name, externalID string, replace bool) error
+
+	// unindexMessages drops from the full-text index the messages that
+	// the query msgs (run with args) selects, before they are deleted. The
+	// FTS5 table has no foreign key; message_search rows go with their
+	// message (ON DELETE CASCADE).
+	unindexMessages(ctx context.Context, tx conn, msgs string, args ...any) error
+
+	// unindexContact drops an erased contact from the full-text index:
+	// the FTS5 row on SQLite; on PostgreSQL the generated column follows
+	// the erased name by itself.
+	unindexContact(ctx context.Context, tx conn, id int64) error
+
+	// searchMessages is the part of a message search that differs: the
+	// FROM and WHERE clause that finds the ente's messages matching terms
+	// (as m, joined to messages), its arguments, and the ORDER BY for
+	// newest first. PostgreSQL matches a tsquery against message_search;
+	// SQLite an FTS5 query, ordered by rowid because FTS5 then walks its
+	// index newest first and stops at the limit.
+	searchMessages(enteID int64, terms []string) (from string, args []any, order string)
+
+	// searchContacts returns the query for the ids of the ente's newest
+	// 200 contacts whose name or platform id has words (or words starting
+	// so, with prefix), and its arguments: a tsquery on the generated
+	// column on PostgreSQL, an FTS5 query on SQLite.
+	searchContacts(enteID int64, words []string, prefix bool) (q string, args []any)
+}
+
+// dialectFor chooses the dialect of a database URL: PostgreSQL for a
+// postgres:// or postgresql:// URL, SQLite for anything else.
+func dialectFor(url string) dialect {
+	if strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://") {
+		return &postgresDialect{}
+	}
+	return sqliteDialect{}
+}

@@ -1,0 +1,138 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver "pgx"
+	"github.com/pressly/goose/v3"
+
+	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/search"
+)
+
+// postgresDialect is the scale-out engine: several processes share the
+// database, so whatever SQLite's single writer gives for free is an
+// advisory lock here.
+type postgresDialect struct {
+	rebinds sync.Map // query with ? → query with $n
+}
+
+func (*postgresDialect) name() Dialect { return Postgres }
+
+func (*postgresDialect) open(url, _ string) (write, read *sql.DB, u string, err error) {
+	conn, err := sql.Open("pgx", url)
+	if err != nil {
+		return nil, nil, "", fmt.Errorf("open postgres: %w", err)
+	}
+	conn.SetMaxOpenConns(20)
+	conn.SetMaxIdleConns(20)
+	return conn, conn, url, nil
+}
+
+func (*postgresDialect) migrate(ctx context.Context, write *sql.DB) error {
+	// Several processes may start together: one migrates, the others wait.
+	conn, err := write.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock(727274)"); err != nil {
+		return fmt.Errorf("migration lock: %w", err)
+	}
+	defer conn.ExecContext(context.Background(), "SELECT pg_advisory_unlock(727274)")
+	return runMigrations(ctx, Postgres, goose.DialectPostgres, write)
+}
+
+func (*postgresDialect) lease(ctx context.Context, write *sql.DB, key int64) (release func(), ok bool, err error) {
+	c, err := write.Conn(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	if err := c.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1)", key).Scan(&ok); err != nil || !ok {
+		c.Close()
+		return nil, false, err
+	}
+	return func() {
+		c.ExecContext(context.Background(), "SELECT pg_advisory_unlock($1)", key)
+		c.Close()
+	}, true, nil
+}
+
+func (d *postgresDialect) rebind(q string) string {
+	if v, ok := d.rebinds.Load(q); ok {
+		return v.(string)
+	}
+	var b strings.Builder
+	n := 0
+	for i := 0; i < len(q); i++ {
+		if q[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(q[i])
+	}
+	s := b.String()
+	d.rebinds.Store(q, s)
+	return s
+}
+
+func (*postgresDialect) ingest(ctx context.Context, db *DB, ch *redazione.Channel, in inbound, cfg *SLAConfig, now time.Time) (*redazione.Ingested, error) {
+	var res *redazione.Ingested
+	err := db.inTx(ctx, func(tx conn) error {
+		var err error
+		res, err = db.ingest(ctx, tx, ch, in, cfg, now)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+func (*postgresDialect) lockContact(ctx context.Context, tx conn, contactExternalID string, channelID int64) error {
+	_, err := tx.exec(ctx, "SELECT pg_advisory_xact_lock(hashtextextended(?, ?))", contactExternalID, channelID)
+	return err
+}
+
+func (*postgresDialect) indexMessage(ctx context.Context, tx conn, id, enteID int64, doc string) error {
+	if _, err := tx.exec(ctx, "INSERT INTO message_search (message_id, ente_id, doc) VALUES (?, ?, to_tsvector('simple', ?))", id, enteID, doc); err != nil {
+		return fmt.Errorf("index message: %w", err)
+	}
+	return nil
+}
+
+func (*postgresDialect) reindexMessage(ctx context.Context, tx conn, id int64, doc string) error {
+	if _, err := tx.exec(ctx, "UPDATE message_search SET doc = to_tsvector('simple', ?) WHERE message_id = ?", doc, id); err != nil {
+		return fmt.Errorf("index message: %w", err)
+	}
+	return nil
+}
+
+func (*postgresDialect) indexContact(context.Context, conn, int64, string, string, bool) error {
+	return nil
+}
+
+func (*postgresDialect) unindexMessages(context.Context, conn, string, ...any) error { return nil }
+
+func (*postgresDialect) unindexContact(context.Context, conn, int64) error { return nil }
+
+func (*postgresDialect) searchMessages(enteID int64, terms []string) (from string, args []any, order string) {
+	return "FROM message_search s JOIN messages m ON m.id = s.message_id WHERE s.ente_id = ? AND s.doc @@ to_tsquery('simple', ?)",
+		[]any{enteID, search.TSQuery(terms)}, "s.message_id DESC"
+}
+
+func (*postgresDialect) searchContacts(enteID int64, words []string, prefix bool) (q string, args []any) {
+	expr := search.TSQuery(words)
+	if prefix {
+		expr = search.TSPrefix(words)
+	}
+	return "SELECT id FROM contacts WHERE ente_id = ? AND search @@ to_tsquery('simple', ?) ORDER BY id DESC LIMIT 200", []any{enteID, expr}
+}

@@ -1,0 +1,131 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/pressly/goose/v3"
+	_ "modernc.org/sqlite" // SQLite driver "sqlite"
+
+	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/search"
+)
+
+// sqliteDialect is the embedded default: one file, one process, one writer.
+type sqliteDialect struct{}
+
+func (sqliteDialect) name() Dialect { return SQLite }
+
+func (sqliteDialect) open(url, dataDir string) (write, read *sql.DB, u string, err error) {
+	path := strings.TrimPrefix(strings.TrimPrefix(url, "sqlite://"), "sqlite:")
+	if path == "" {
+		if err := PrivateDir(dataDir); err != nil {
+			return nil, nil, "", fmt.Errorf("create data dir: %w", err)
+		}
+		path = filepath.Join(dataDir, "redazione.db")
+	}
+	if err := privateDatabase(path); err != nil {
+		return nil, nil, "", err
+	}
+	const pragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(ON)&_pragma=cache_size(-32000)"
+	w, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_txlock=immediate")
+	if err != nil {
+		return nil, nil, "", fmt.Errorf("open sqlite: %w", err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	r, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=query_only(1)")
+	if err != nil {
+		w.Close()
+		return nil, nil, "", fmt.Errorf("open sqlite: %w", err)
+	}
+	r.SetMaxOpenConns(8)
+	r.SetMaxIdleConns(8)
+	return w, r, path, nil
+}
+
+func (sqliteDialect) migrate(ctx context.Context, write *sql.DB) error {
+	return runMigrations(ctx, SQLite, goose.DialectSQLite3, write)
+}
+
+func (sqliteDialect) lease(context.Context, *sql.DB, int64) (func(), bool, error) {
+	return func() {}, true, nil
+}
+
+func (sqliteDialect) rebind(q string) string { return q }
+
+func (sqliteDialect) ingest(ctx context.Context, db *DB, ch *redazione.Channel, in inbound, cfg *SLAConfig, now time.Time) (*redazione.Ingested, error) {
+	return db.ingestBatched(ctx, ch, in, cfg, now)
+}
+
+func (sqliteDialect) lockContact(context.Context, conn, string, int64) error { return nil }
+
+func (sqliteDialect) indexMessage(ctx context.Context, tx conn, id, _ int64, doc string) error {
+	if tx.fts != nil {
+		tx.fts.message(id, doc)
+		return nil
+	}
+	if _, err := tx.exec(ctx, "INSERT INTO messages_fts (rowid, doc) VALUES (?, ?)", id, doc); err != nil {
+		return fmt.Errorf("index message: %w", err)
+	}
+	return nil
+}
+
+func (sqliteDialect) reindexMessage(ctx context.Context, tx conn, id int64, doc string) error {
+	_, err := tx.exec(ctx, "DELETE FROM messages_fts WHERE rowid = ?", id)
+	if err == nil {
+		_, err = tx.exec(ctx, "INSERT INTO messages_fts (rowid, doc) VALUES (?, ?)", id, doc)
+	}
+	if err != nil {
+		return fmt.Errorf("index message: %w", err)
+	}
+	return nil
+}
+
+func (sqliteDialect) indexContact(ctx context.Context, tx conn, id int64, name, externalID string, replace bool) error {
+	doc := name + " " + externalID
+	if tx.fts != nil {
+		tx.fts.contact(id, doc, replace)
+		return nil
+	}
+	if replace {
+		if _, err := tx.exec(ctx, "DELETE FROM contacts_fts WHERE rowid = ?", id); err != nil {
+			return fmt.Errorf("index contact: %w", err)
+		}
+	}
+	if _, err := tx.exec(ctx, "INSERT INTO contacts_fts (rowid, doc) VALUES (?, ?)", id, doc); err != nil {
+		return fmt.Errorf("index contact: %w", err)
+	}
+	return nil
+}
+
+func (sqliteDialect) unindexMessages(ctx context.Context, tx conn, msgs string, args ...any) error {
+	_, err := tx.exec(ctx, "DELETE FROM messages_fts WHERE rowid IN ("+msgs+")", args...)
+	return err
+}
+
+func (sqliteDialect) unindexContact(ctx context.Context, tx conn, id int64) error {
+	_, err := tx.exec(ctx, "DELETE FROM contacts_fts WHERE rowid = ?", id)
+	return err
+}
+
+func (sqliteDialect) searchMessages(enteID int64, terms []string) (from string, args []any, order string) {
+	// FTS5 walks its index newest first and stops at the limit; ordering
+	// by m.id would sort every match.
+	return "FROM messages_fts f JOIN messages m ON m.id = f.rowid WHERE messages_fts MATCH ? AND m.ente_id = ?",
+		[]any{search.FTS5Match(terms), enteID}, "f.rowid DESC"
+}
+
+func (sqliteDialect) searchContacts(enteID int64, words []string, prefix bool) (q string, args []any) {
+	expr := search.FTS5Match(words)
+	if prefix {
+		expr = search.FTS5Prefix(words)
+	}
+	return `SELECT f.rowid FROM contacts_fts f JOIN contacts ct ON ct.id = f.rowid
+		 WHERE contacts_fts MATCH ? AND ct.ente_id = ? ORDER BY f.rowid DESC LIMIT 200`, []any{expr, enteID}
+}
