@@ -9,6 +9,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/store"
@@ -43,7 +44,7 @@ func (s *Server) exportContact(w http.ResponseWriter, r *http.Request, u *sessio
 					continue
 				}
 				n++
-				f.Path = fmt.Sprintf("allegati/%03d-%s", n, safeFileName(f.Name))
+				f.Path = fmt.Sprintf("allegati/%03d-%s%s", n, safeStem(f.Name), s.sniffedExt(f.BlobKey))
 			}
 		}
 	}
@@ -85,7 +86,31 @@ func (s *Server) exportContact(w http.ResponseWriter, r *http.Request, u *sessio
 	}
 }
 
-// safeFileName keeps a file's name usable inside an archive.
+// safeStem is a file's name without its extension, kept to letters,
+// digits, spaces, dots, dashes and underscores, and at most 60 characters:
+// a citizen's file name never decides where or as what it lands.
+func safeStem(name string) string {
+	name = path.Base(strings.ReplaceAll(name, "\\", "/"))
+	name = strings.TrimSuffix(name, path.Ext(name))
+	var b strings.Builder
+	for _, r := range name {
+		if b.Len() >= 60 {
+			break
+		}
+		if unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune(" -_", r) {
+			b.WriteRune(r)
+		} else {
+			b.WriteRune('_')
+		}
+	}
+	stem := strings.Trim(b.String(), " _")
+	if stem == "" {
+		return "file"
+	}
+	return stem
+}
+
+// safeFileName keeps a file's name usable as a name (a post's image).
 func safeFileName(name string) string {
 	name = path.Base(strings.ReplaceAll(name, "\\", "/"))
 	name = strings.Map(func(r rune) rune {
@@ -98,6 +123,32 @@ func safeFileName(name string) string {
 		return "file"
 	}
 	return name
+}
+
+// exportExt maps the type sniffed from a file's content to the extension
+// it gets in the archive. Markup is kept as text (read, never rendered);
+// a type not listed gets .bin, which no system opens as a page or a program.
+var exportExt = map[string]string{
+	"image/jpeg": ".jpg", "image/png": ".png", "image/gif": ".gif", "image/webp": ".webp", "image/bmp": ".bmp",
+	"application/pdf": ".pdf", "text/plain": ".txt", "audio/mpeg": ".mp3", "audio/wave": ".wav",
+	"text/html": ".txt", "text/xml": ".txt", "application/ogg": ".ogg", "video/mp4": ".mp4", "video/webm": ".webm", "application/zip": ".zip",
+}
+
+// sniffedExt reads the start of a stored file and names its extension by
+// what it is, not by what it was called.
+func (s *Server) sniffedExt(key string) string {
+	f, err := s.Blobs.Open(key)
+	if err != nil {
+		return ".bin"
+	}
+	defer f.Close()
+	head := make([]byte, 512)
+	n, _ := io.ReadFull(f, head)
+	ct, _, _ := strings.Cut(http.DetectContentType(head[:n]), ";")
+	if ext, ok := exportExt[ct]; ok {
+		return ext
+	}
+	return ".bin"
 }
 
 // eraseContact erases the citizen behind the conversation's contact, once

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -125,5 +126,46 @@ func TestRetentionSetting(t *testing.T) {
 	op := e.login(e.newUser(e.ente, redazione.RoleCoordinator))
 	if code, _ := op.post("/admin/privacy", url.Values{"months": {"1"}}); code != 403 {
 		t.Errorf("a coordinator set the retention: %d", code)
+	}
+}
+
+// The export names each file by what its content is, never by what the
+// citizen called it: a page called x.html lands as text, a photo called
+// foto.exe as a PNG, a name with a path or control characters as a plain
+// name.
+func TestExportFileNamesAreSafe(t *testing.T) {
+	t.Parallel()
+	e := start(t, testdb.Open(t, store.SQLite))
+	ctx := context.Background()
+	coord := e.newUser(e.ente, redazione.RoleCoordinator)
+	page := e.keep([]byte("<html><body><script>alert(1)</script></body></html>"))
+	photo := e.keep(pngPixel)
+	raw := e.keep([]byte{0x00, 0x01, 0x02, 0xfe, 0xff, 0x00})
+	res, err := e.db.Ingest(ctx, e.api, redazione.Inbound{ExternalID: "n1", ContactID: "mario", ContactName: "Mario",
+		Text: "Ecco i file", Attachments: []redazione.InboundAttachment{
+			{Name: "x.html", ContentType: "text/html", Size: page.Size, BlobKey: page.Key},
+			{Name: "foto.exe", ContentType: photo.ContentType, Size: photo.Size, BlobKey: photo.Key},
+			{Name: "..\\..\\windows\\system32\\\x07dati.bat", ContentType: "application/octet-stream", Size: raw.Size, BlobKey: raw.Key},
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := e.login(coord).c.Get(e.srv.URL + fmt.Sprintf("/contacts/%d/export", res.ContactID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	zr, err := zip.NewReader(bytes.NewReader(body), int64(len(body)))
+	if err != nil {
+		t.Fatalf("export: %d, %v", resp.StatusCode, err)
+	}
+	var names []string
+	for _, f := range zr.File {
+		names = append(names, f.Name)
+	}
+	want := []string{"dati.json", "allegati/001-x.txt", "allegati/002-foto.png", "allegati/003-dati.bin"}
+	if !slices.Equal(names, want) {
+		t.Errorf("archive names %q, want %q", names, want)
 	}
 }
