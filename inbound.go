@@ -66,6 +66,7 @@ type Ingested struct {
 	DeskID          int64
 	AssigneeID      int64
 	Duplicate       bool // a redelivery: nothing was stored
+	Erased          bool // a redelivery of a message erased since (GDPR): nothing was stored
 	NewConversation bool
 	Flags           []string // kinds of the flags the message raised
 	// PendingAttachments are the ids of attachments to fetch from the platform.

@@ -16,6 +16,7 @@ func (s *Service) EraseContact(ctx context.Context, a redazione.Actor, contactID
 		return nil, err
 	}
 	s.removeBlobs(out.Blobs)
+	s.scrubbed(out)
 	return out, nil
 }
 
@@ -24,8 +25,17 @@ func (s *Service) ApplyRetention(ctx context.Context) (*store.Erased, error) {
 	out, err := s.DB.ApplyRetention(ctx)
 	if out != nil {
 		s.removeBlobs(out.Blobs)
+		s.scrubbed(out)
 	}
 	return out, err
+}
+
+// scrubbed logs an erasure whose data could not be made unreadable in the
+// database's files at once (the next erasure or retention run tries again).
+func (s *Service) scrubbed(out *store.Erased) {
+	if out.ScrubError != "" && s.Log != nil {
+		s.Log.Warn("erase: database files not yet scrubbed", "err", out.ScrubError)
+	}
 }
 
 func (s *Service) removeBlobs(keys []string) {

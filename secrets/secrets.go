@@ -7,9 +7,11 @@ package secrets
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -18,7 +20,10 @@ import (
 )
 
 // Box seals and opens secrets with one master key.
-type Box struct{ aead cipher.AEAD }
+type Box struct {
+	aead   cipher.AEAD
+	macKey []byte // for MAC, derived from the master key
+}
 
 // New makes a Box from a master key: 32 bytes in base64 or hex, or any
 // passphrase of at least 16 characters (hashed to 32 bytes).
@@ -41,7 +46,8 @@ func New(key string) (*Box, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Box{aead}, nil
+	mk := sha256.Sum256(append([]byte("redazione mac\x00"), k...))
+	return &Box{aead: aead, macKey: mk[:]}, nil
 }
 
 // FromEnv returns the Box of the key in env (already read from a _FILE if
@@ -97,6 +103,15 @@ func (b *Box) Open(sealed string) ([]byte, error) {
 		return nil, errors.New("segreto illeggibile: chiave diversa da quella usata per cifrarlo?")
 	}
 	return out, nil
+}
+
+// MAC is a keyed hash of data (HMAC-SHA-256 under a key derived from the
+// master key), in hex: it tells whether the same data comes again without
+// keeping the data, and cannot be computed from a copy of the database.
+func (b *Box) MAC(data string) string {
+	h := hmac.New(sha256.New, b.macKey)
+	h.Write([]byte(data))
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // Mask shows the last 4 characters of a secret, never more.

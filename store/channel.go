@@ -17,10 +17,12 @@ import (
 
 const channelColumns = "id, ente_id, kind, name, desk_id, secret, callback_url, disabled, created_at, settings, last_event_at, last_error, last_error_at, credentials_expire_at"
 
-// Sealer seals channel settings at rest (package secrets).
+// Sealer seals channel settings at rest, and makes keyed hashes (package
+// secrets).
 type Sealer interface {
 	Seal(plaintext []byte) (string, error)
 	Open(sealed string) ([]byte, error)
+	MAC(data string) string
 }
 
 // SetSealer sets how channel settings are sealed; without one, channels

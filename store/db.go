@@ -34,6 +34,9 @@ type DB struct {
 	clock  atomic.Pointer[func() time.Time] // nil: time.Now; see SetNow
 	sla    slaCache
 	sealer Sealer
+	// tombstoneTTL is how long an erased message's replay is refused
+	// (SetTombstoneDays).
+	tombstoneTTL atomic.Int64
 	// channels caches channels for ingest (see CachedChannel).
 	channels sync.Map
 	rules    sync.Map // ente id → cachedRules

@@ -94,6 +94,11 @@ type dialect interface {
 	// the FTS5 row on SQLite; on PostgreSQL the generated column follows
 	// the erased name by itself.
 	unindexContact(ctx context.Context, tx conn, id int64) error
+	// scrub runs after an erasure has committed, so that what was erased
+	// cannot be read back from the database's files: SQLite (with
+	// secure_delete on and FTS5's secure-delete) checkpoints its WAL and
+	// truncates it; PostgreSQL vacuums the tables erasure touches.
+	scrub(ctx context.Context, write *sql.DB) error
 
 	// searchMessages is the part of a message search that differs: the
 	// FROM and WHERE clause that finds the ente's messages matching terms

@@ -124,6 +124,20 @@ func (*postgresDialect) unindexMessages(context.Context, conn, string, ...any) e
 
 func (*postgresDialect) unindexContact(context.Context, conn, int64) error { return nil }
 
+// erasedTables are the tables an erasure deletes from or blanks.
+const erasedTables = "messages, message_versions, attachments, email_parts, pec_receipts, message_search, contacts, conversation_flags, notifications, surveys, service_requests"
+
+func (*postgresDialect) scrub(ctx context.Context, write *sql.DB) error {
+	// Dead rows stay in the table's pages until a vacuum frees them; run
+	// one now rather than waiting for autovacuum. (Only the tables' owner
+	// may: under a role with data rights only, PostgreSQL skips them with
+	// a warning and autovacuum does it later.)
+	if _, err := write.ExecContext(ctx, "VACUUM "+erasedTables); err != nil {
+		return fmt.Errorf("vacuum: %w", err)
+	}
+	return nil
+}
+
 func (*postgresDialect) searchMessages(enteID int64, terms []string) (from string, args []any, order string) {
 	return "FROM message_search s JOIN messages m ON m.id = s.message_id WHERE s.ente_id = ? AND s.doc @@ to_tsquery('simple', ?)",
 		[]any{enteID, search.TSQuery(terms)}, "s.message_id DESC"

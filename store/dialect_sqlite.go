@@ -31,7 +31,7 @@ func (sqliteDialect) open(url, dataDir string) (write, read *sql.DB, u string, e
 	if err := privateDatabase(path); err != nil {
 		return nil, nil, "", err
 	}
-	const pragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(ON)&_pragma=cache_size(-32000)"
+	const pragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(ON)&_pragma=cache_size(-32000)&_pragma=secure_delete(ON)"
 	w, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_txlock=immediate")
 	if err != nil {
 		return nil, nil, "", fmt.Errorf("open sqlite: %w", err)
@@ -107,6 +107,27 @@ func (sqliteDialect) indexContact(ctx context.Context, tx conn, id int64, name, 
 func (sqliteDialect) unindexMessages(ctx context.Context, tx conn, msgs string, args ...any) error {
 	_, err := tx.exec(ctx, "DELETE FROM messages_fts WHERE rowid IN ("+msgs+")", args...)
 	return err
+}
+
+func (sqliteDialect) scrub(ctx context.Context, write *sql.DB) error {
+	// Deleted rows are zeroed in their pages (secure_delete). An FTS5
+	// index keeps a deleted row's terms in its segments until they are
+	// merged: merge them, the old segments' pages being zeroed in turn.
+	// Then the WAL, which still holds the frames written before: copy them
+	// home and empty it.
+	for _, q := range []string{"INSERT INTO messages_fts (messages_fts) VALUES ('optimize')", "INSERT INTO contacts_fts (contacts_fts) VALUES ('optimize')"} {
+		if _, err := write.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("merge the search index: %w", err)
+		}
+	}
+	var busy, logFrames, done int
+	if err := write.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &logFrames, &done); err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	if busy != 0 {
+		return fmt.Errorf("checkpoint: readers kept the WAL busy (%d of %d frames copied)", done, logFrames)
+	}
+	return nil
 }
 
 func (sqliteDialect) unindexContact(ctx context.Context, tx conn, id int64) error {

@@ -34,6 +34,13 @@ func (db *DB) Ingest(ctx context.Context, ch *redazione.Channel, in redazione.In
 	if in.SentAt.IsZero() || in.SentAt.After(now.Add(5*time.Minute)) {
 		in.SentAt = now
 	}
+	if erased, err := db.wasErased(ctx, ch.ID, in.ExternalID); err != nil {
+		return nil, err
+	} else if erased {
+		// A replay or redelivery of an erased message: acknowledged, not stored.
+		return &redazione.Ingested{Duplicate: true, Erased: true,
+			Message: &redazione.Message{EnteID: ch.EnteID, ExternalID: in.ExternalID}}, nil
+	}
 	cfg, err := db.SLA(ctx, ch.EnteID)
 	if err != nil {
 		return nil, err

@@ -31,6 +31,10 @@ type Erased struct {
 	// Blobs are the stored files no message refers to any more: the caller
 	// removes them from the blob store.
 	Blobs []string
+	// ScrubError says why the erased data could not be made unreadable in
+	// the database's files at once (the erasure itself is done); the
+	// caller logs it.
+	ScrubError string
 }
 
 func (e *Erased) add(o Erased) {
@@ -87,6 +91,9 @@ func (db *DB) eraseConversations(ctx context.Context, tx conn, enteID int64, ids
 		}
 		out.Messages += nm
 		out.Attachments += na
+		if err := db.buryMessages(ctx, tx, msgs, now, args...); err != nil {
+			return out, fmt.Errorf("erase: %w", err)
+		}
 		if err := db.d.unindexMessages(ctx, tx, msgs, args...); err != nil {
 			return out, fmt.Errorf("erase: %w", err)
 		}
@@ -196,6 +203,9 @@ func (db *DB) EraseContact(ctx context.Context, a redazione.Actor, contactID int
 	})
 	if err != nil {
 		return nil, err
+	}
+	if err := db.scrub(ctx); err != nil {
+		out.ScrubError = err.Error()
 	}
 	return &out, nil
 }
@@ -307,6 +317,14 @@ func (db *DB) ApplyRetention(ctx context.Context) (*Erased, error) {
 			return &total, fmt.Errorf("retention of ente %d: %w", e.id, err)
 		}
 		total.add(done)
+	}
+	if err := db.pruneTombstones(ctx); err != nil {
+		return &total, fmt.Errorf("retention: %w", err)
+	}
+	if total.Messages+total.Contacts > 0 {
+		if err := db.scrub(ctx); err != nil {
+			total.ScrubError = err.Error()
+		}
 	}
 	return &total, nil
 }

@@ -220,6 +220,9 @@ func Open(t testing.TB, d store.Dialect) *store.DB {
 	return db
 }
 
+// Seal gives db the test master key, as Open does.
+func Seal(db *store.DB) { db.SetSealer(testBox) }
+
 // testBox seals channel secrets and settings in tests, as the master key
 // does in production.
 var testBox = func() *secrets.Box {

@@ -1,0 +1,103 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// Erased stays erased: each erased citizen message leaves a tombstone, a
+// keyed hash of its channel and platform id (no personal data, and not
+// computable from a copy of the database without the master key), so that
+// the platform's redelivery or a replay of the original request is
+// acknowledged and not stored again, for as long as the tombstone lasts.
+
+// DefaultTombstoneDays is how long tombstones are kept unless set.
+const DefaultTombstoneDays = 365
+
+// SetTombstoneDays sets how long an erased message's replay is refused.
+func (db *DB) SetTombstoneDays(days int) {
+	db.tombstoneTTL.Store(int64(days) * int64(24*time.Hour))
+}
+
+func (db *DB) tombstoneAge() time.Duration {
+	if d := db.tombstoneTTL.Load(); d > 0 {
+		return time.Duration(d)
+	}
+	return DefaultTombstoneDays * 24 * time.Hour
+}
+
+func (db *DB) tombstone(channelID int64, externalID string) (string, error) {
+	if db.sealer == nil {
+		return "", errors.New("no master key for the tombstones of erased messages (REDAZIONE_SECRET_KEY)")
+	}
+	return db.sealer.MAC("erased-message\x00" + strconv.FormatInt(channelID, 10) + "\x00" + externalID), nil
+}
+
+// wasErased reports whether a message with this platform id on the
+// channel was erased.
+func (db *DB) wasErased(ctx context.Context, channelID int64, externalID string) (bool, error) {
+	if externalID == "" || db.sealer == nil {
+		return false, nil
+	}
+	mac, err := db.tombstone(channelID, externalID)
+	if err != nil {
+		return false, err
+	}
+	var n int
+	if err := db.reader().row(ctx, "SELECT COUNT(*) FROM erased_messages WHERE mac = ?", mac).Scan(&n); err != nil {
+		return false, fmt.Errorf("tombstone: %w", err)
+	}
+	return n > 0, nil
+}
+
+// buryMessages leaves a tombstone for each citizen message msgs selects
+// (a query on messages' ids, with args), in tx, before they are deleted.
+func (db *DB) buryMessages(ctx context.Context, tx conn, msgs string, now time.Time, args ...any) error {
+	rows, err := tx.query(ctx, "SELECT channel_id, external_id FROM messages WHERE direction = 'in' AND external_id <> '' AND id IN ("+msgs+")", args...)
+	if err != nil {
+		return fmt.Errorf("tombstones: %w", err)
+	}
+	var macs []string
+	for rows.Next() {
+		var ch int64
+		var ext string
+		if err := rows.Scan(&ch, &ext); err != nil {
+			rows.Close()
+			return err
+		}
+		mac, err := db.tombstone(ch, ext)
+		if err != nil {
+			rows.Close()
+			return err
+		}
+		macs = append(macs, mac)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, mac := range macs {
+		if _, err := tx.exec(ctx, "INSERT INTO erased_messages (mac, erased_at) VALUES (?, ?) ON CONFLICT (mac) DO NOTHING", mac, ms(now)); err != nil {
+			return fmt.Errorf("tombstone: %w", err)
+		}
+	}
+	return nil
+}
+
+// pruneTombstones forgets the tombstones older than their time.
+func (db *DB) pruneTombstones(ctx context.Context) error {
+	cutoff := db.now().Add(-db.tombstoneAge())
+	return db.inTx(ctx, func(tx conn) error {
+		_, err := tx.exec(ctx, "DELETE FROM erased_messages WHERE erased_at < ?", ms(cutoff))
+		return err
+	})
+}
+
+// scrub makes what an erasure removed unreadable in the database's files
+// (see dialect.scrub); the erasure itself has committed.
+func (db *DB) scrub(ctx context.Context) error {
+	return db.d.scrub(ctx, db.write)
+}
