@@ -10,10 +10,12 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 
 	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/store"
 )
 
 const usage = `Redazione – la redazione unica dell'ente
@@ -53,6 +55,7 @@ Environment:
   REDAZIONE_SECRET_KEY      master key (or _FILE) sealing channel credentials; default: DATA_DIR/secret.key, made once
   REDAZIONE_SMTP_URL        smtp://user:password@host:587 (or _FILE) to copy response-time alerts by e-mail
   REDAZIONE_SMTP_FROM       the sender of those e-mails, e.g. "Redazione <redazione@comune.example.it>"
+  REDAZIONE_TOMBSTONE_DAYS  days an erased message's redelivery or replay is refused (default 365)
 `
 
 func main() {
@@ -118,6 +121,7 @@ type config struct {
 	SecretKey     string // secret: seals channel credentials
 	Accessibility string
 	SMTPFrom      string
+	TombstoneDays int
 	LogLevel      slog.Level
 }
 
@@ -148,6 +152,10 @@ func configFromEnv() config {
 		Accessibility: env("REDAZIONE_ACCESSIBILITY_URL", ""),
 		SMTPFrom:      env("REDAZIONE_SMTP_FROM", ""),
 		SecureCookies: env("REDAZIONE_SECURE_COOKIES", "false") == "true",
+		TombstoneDays: store.DefaultTombstoneDays,
+	}
+	if n, err := strconv.Atoi(env("REDAZIONE_TOMBSTONE_DAYS", "")); err == nil && n > 0 {
+		c.TombstoneDays = n
 	}
 	switch strings.ToLower(env("REDAZIONE_LOG_LEVEL", "info")) {
 	case "debug":

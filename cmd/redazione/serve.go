@@ -35,6 +35,7 @@ func openDB(ctx context.Context, cfg config) (*store.DB, error) {
 		return nil, err
 	}
 	db.SetSealer(box)
+	db.SetTombstoneDays(cfg.TombstoneDays)
 	// Channel secrets stored in plaintext by an earlier version are sealed now.
 	if _, err := db.SealChannelSecrets(ctx); err != nil {
 		db.Close()
