@@ -46,6 +46,8 @@ var meta = []Setting{
 var kindSettings = map[redazione.ChannelKind][]Setting{
 	// files: whether citizens may attach photos and PDFs (on unless "off").
 	redazione.ChannelWebChat: {{Key: "files"}},
+	// require_timestamp: "on" refuses requests without X-Redazione-Timestamp.
+	redazione.ChannelAPI: {{Key: "require_timestamp"}},
 	redazione.ChannelTelegram: {
 		{Key: "token", Required: true, Secret: true},
 		{Key: "mode"},

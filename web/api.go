@@ -27,8 +27,9 @@ func (s *Server) apiChannelMessage(w http.ResponseWriter, r *http.Request) {
 		s.jsonError(w, r, err)
 		return
 	}
-	if !apichannel.Verify(ch.Secret, body, r.Header.Get(apichannel.SignatureHeader)) {
-		s.jsonError(w, r, redazione.Errorf(redazione.EUNAUTHORIZED, "firma mancante o non valida nell'intestazione %s", apichannel.SignatureHeader))
+	if err := apichannel.VerifyRequest(ch.Secret, body, r.Header.Get(apichannel.SignatureHeader), r.Header.Get(apichannel.TimestampHeader),
+		ch.Settings["require_timestamp"] == "on", time.Now()); err != nil {
+		s.jsonError(w, r, err)
 		return
 	}
 	in, err := apichannel.Parse(body)

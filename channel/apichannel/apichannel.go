@@ -37,8 +37,21 @@ func Sign(secret string, body []byte) string {
 	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
 }
 
+// TimestampHeader carries the Unix time (seconds) a request was signed at.
+// With it, the signature covers the time: "sha256=" + hex HMAC-SHA256 of
+// timestamp + "." + body, and a request older than MaxSkew is refused, so a
+// captured request cannot be replayed later.
+const TimestampHeader = "X-Redazione-Timestamp"
+
+// MaxSkew is how far a signed timestamp may be from the server's time.
+const MaxSkew = 5 * time.Minute
+
 // Verify checks a signature header against body in constant time.
 func Verify(secret string, body []byte, header string) bool {
+	return verifyMAC(secret, nil, body, header)
+}
+
+func verifyMAC(secret string, prefix, body []byte, header string) bool {
 	hexSig, ok := strings.CutPrefix(strings.TrimSpace(header), "sha256=")
 	if !ok {
 		return false
@@ -48,8 +61,45 @@ func Verify(secret string, body []byte, header string) bool {
 		return false
 	}
 	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write(prefix)
 	mac.Write(body)
 	return hmac.Equal(got, mac.Sum(nil))
+}
+
+// SignAt returns the signature header value of body signed at t, to send
+// with TimestampHeader set to the same t.
+func SignAt(secret string, t time.Time, body []byte) string {
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write([]byte(strconv.FormatInt(t.Unix(), 10) + "."))
+	mac.Write(body)
+	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
+}
+
+// VerifyRequest checks a request's signature: over the timestamp and the
+// body when TimestampHeader is given (and refuses it when older or newer
+// than MaxSkew), over the body alone otherwise, unless requireTimestamp.
+// The error says what is wrong, for the integration's developers.
+func VerifyRequest(secret string, body []byte, signature, timestamp string, requireTimestamp bool, now time.Time) error {
+	if timestamp == "" {
+		if requireTimestamp {
+			return redazione.Errorf(redazione.EUNAUTHORIZED, "manca l'intestazione %s: questo canale richiede richieste firmate con l'ora", TimestampHeader)
+		}
+		if !Verify(secret, body, signature) {
+			return redazione.Errorf(redazione.EUNAUTHORIZED, "firma mancante o non valida nell'intestazione %s", SignatureHeader)
+		}
+		return nil
+	}
+	sec, err := strconv.ParseInt(strings.TrimSpace(timestamp), 10, 64)
+	if err != nil {
+		return redazione.Errorf(redazione.EUNAUTHORIZED, "%s non valida: serve l'ora Unix in secondi", TimestampHeader)
+	}
+	if !verifyMAC(secret, []byte(strconv.FormatInt(sec, 10)+"."), body, signature) {
+		return redazione.Errorf(redazione.EUNAUTHORIZED, "firma mancante o non valida nell'intestazione %s (firmata con %s)", SignatureHeader, TimestampHeader)
+	}
+	if skew := now.Sub(time.Unix(sec, 0)); skew > MaxSkew || skew < -MaxSkew {
+		return redazione.Errorf(redazione.EUNAUTHORIZED, "richiesta firmata alle %s: fuori dai %d minuti ammessi (ripetuta, o orologio sbagliato)", time.Unix(sec, 0).UTC().Format(time.RFC3339), int(MaxSkew.Minutes()))
+	}
+	return nil
 }
 
 // Payload is the JSON an integration posts.

@@ -1,7 +1,9 @@
 package apichannel
 
 import (
+	"strconv"
 	"testing"
+	"time"
 
 	"github.com/redazione/redazione"
 )
@@ -27,4 +29,42 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("accepted a message without external_id: %+v", in)
 		}
 	})
+}
+
+// A request signed with its time is accepted within five minutes and
+// refused after (a replay), or when its time was changed; a channel can
+// require the time; the body-only signature keeps working where it is not
+// required.
+func TestVerifyRequestWithTimestamp(t *testing.T) {
+	t.Parallel()
+	const secret = "segreto-del-canale"
+	body := []byte(`{"external_id":"e1","contact":{"external_id":"c1"},"text":"Buongiorno"}`)
+	now := time.Date(2026, 12, 5, 10, 0, 0, 0, time.UTC)
+	ts := func(t time.Time) string { return strconv.FormatInt(t.Unix(), 10) }
+	signed := SignAt(secret, now, body)
+	for name, c := range map[string]struct {
+		sig, ts string
+		require bool
+		at      time.Time
+		ok      bool
+	}{
+		"signed with its time":            {signed, ts(now), false, now, true},
+		"four minutes later":              {signed, ts(now), false, now.Add(4 * time.Minute), true},
+		"six minutes later (a replay)":    {signed, ts(now), false, now.Add(6 * time.Minute), false},
+		"from the future":                 {SignAt(secret, now.Add(10*time.Minute), body), ts(now.Add(10 * time.Minute)), false, now, false},
+		"time changed after signing":      {signed, ts(now.Add(time.Minute)), false, now, false},
+		"body-only signature, time given": {Sign(secret, body), ts(now), false, now, false},
+		"body-only signature":             {Sign(secret, body), "", false, now, true},
+		"body-only, time required":        {Sign(secret, body), "", true, now, false},
+		"time required and given":         {signed, ts(now), true, now, true},
+		"not a number":                    {signed, "ieri", false, now, false},
+	} {
+		err := VerifyRequest(secret, body, c.sig, c.ts, c.require, c.at)
+		if (err == nil) != c.ok {
+			t.Errorf("%s: %v", name, err)
+		}
+		if err != nil && redazione.ErrorCode(err) != redazione.EUNAUTHORIZED {
+			t.Errorf("%s: code %s", name, redazione.ErrorCode(err))
+		}
+	}
 }
