@@ -57,6 +57,10 @@ type Config struct {
 	// SMTP connections (nil: the system's roots); tests trust a local
 	// server's certificate with it.
 	MailTLS *tls.Config
+	// DataOnly says the database role may change data only: its owner
+	// migrated the database (store.OpenMigrated), and the job queue leaves
+	// the owner's upkeep alone (jobs.Config.DataOnly).
+	DataOnly bool
 }
 
 // App is a running Redazione.
@@ -119,7 +123,7 @@ func StartWith(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) 
 		redazione.ChannelMessenger: meta.Hider{},
 		redazione.ChannelInstagram: meta.Hider{},
 	}}
-	jcfg := jobs.Config{Logger: log.With("component", "jobs"), RetryBase: cfg.RetryBase}
+	jcfg := jobs.Config{Logger: log.With("component", "jobs"), RetryBase: cfg.RetryBase, DataOnly: cfg.DataOnly}
 	if db.Dialect() == store.Postgres {
 		q, closePool, err := jobs.NewPostgres(ctx, db.URL(), jcfg, a.Inbox)
 		if err != nil {

@@ -72,6 +72,11 @@ type Config struct {
 	PollInterval time.Duration // SQLite has no LISTEN: how often to look for jobs
 	RetryBase    time.Duration // the first retry comes after about this long
 	Logger       *slog.Logger
+	// DataOnly is set when the database role may change data only (see
+	// docs/postgres-roles.sql): River's tables were migrated by their owner
+	// (MigratePostgres), and River's periodic REINDEX, which needs the owner, is
+	// left to it.
+	DataOnly bool
 }
 
 // Queue is the job queue of one process.
@@ -133,7 +138,7 @@ func config(cfg Config, d Handler) *river.Config {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &worker{d: d})
 	river.AddWorker(workers, &fetchWorker{f: d})
-	return &river.Config{
+	rc := &river.Config{
 		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
 		Workers:              workers,
 		FetchPollInterval:    cfg.PollInterval,
@@ -143,15 +148,46 @@ func config(cfg Config, d Handler) *river.Config {
 		RescueStuckJobsAfter: 2 * time.Minute, // a job of a killed process runs again soon
 		Logger:               cfg.Logger,
 	}
+	if cfg.DataOnly {
+		rc.ReindexerIndexNames = []string{} // none: not nil, which is River's default list
+	}
+	return rc
 }
 
-func newQueue[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], cfg *river.Config) (*Queue, error) {
+// migrate applies River's migrations.
+func migrate[TTx any](ctx context.Context, driver riverdriver.Driver[TTx]) error {
 	m, err := rivermigrate.New(driver, nil)
 	if err != nil {
-		return nil, fmt.Errorf("job queue migrations: %w", err)
+		return fmt.Errorf("job queue migrations: %w", err)
 	}
 	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
-		return nil, fmt.Errorf("job queue migrate: %w", err)
+		return fmt.Errorf("job queue migrate: %w", err)
+	}
+	return nil
+}
+
+// MigratePostgres applies River's migrations to the PostgreSQL database at
+// url (redazione migrate, with the owner's URL).
+func MigratePostgres(ctx context.Context, url string) error {
+	pool, err := pgxpool.New(ctx, url)
+	if err != nil {
+		return fmt.Errorf("job queue pool: %w", err)
+	}
+	defer pool.Close()
+	return migrate(ctx, riverpgxv5.New(pool))
+}
+
+// MigrateSQLite applies River's migrations to the SQLite database of db,
+// its write connection.
+func MigrateSQLite(ctx context.Context, db *sql.DB) error {
+	return migrate(ctx, riversqlite.New(db))
+}
+
+func newQueue[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], cfg *river.Config, dataOnly bool) (*Queue, error) {
+	if !dataOnly {
+		if err := migrate(ctx, driver); err != nil {
+			return nil, err
+		}
 	}
 	client, err := river.NewClient(driver, cfg)
 	if err != nil {
@@ -172,7 +208,7 @@ func newQueue[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], cfg 
 func NewSQLite(ctx context.Context, db *sql.DB, cfg Config, d Handler) (*Queue, error) {
 	rc := config(cfg, d)
 	rc.PollOnly = true
-	return newQueue(ctx, riversqlite.New(db), rc)
+	return newQueue(ctx, riversqlite.New(db), rc, cfg.DataOnly)
 }
 
 // NewPostgres returns a queue on PostgreSQL; River's leader election and
@@ -182,7 +218,7 @@ func NewPostgres(ctx context.Context, url string, cfg Config, d Handler) (*Queue
 	if err != nil {
 		return nil, nil, fmt.Errorf("job queue pool: %w", err)
 	}
-	q, err := newQueue(ctx, riverpgxv5.New(pool), config(cfg, d))
+	q, err := newQueue(ctx, riverpgxv5.New(pool), config(cfg, d), cfg.DataOnly)
 	if err != nil {
 		pool.Close()
 		return nil, nil, err

@@ -52,6 +52,18 @@ type DB struct {
 // Open opens (creating if needed) the database at url and applies the
 // migrations. An empty url means SQLite under dataDir.
 func Open(ctx context.Context, url, dataDir string) (*DB, error) {
+	return open(ctx, url, dataDir, true)
+}
+
+// OpenMigrated opens the database at url for data only: the server's
+// PostgreSQL role may not change the schema, so its owner applied the
+// migrations before (Open with the owner's URL). It fails, naming `redazione migrate`, if
+// some are missing.
+func OpenMigrated(ctx context.Context, url, dataDir string) (*DB, error) {
+	return open(ctx, url, dataDir, false)
+}
+
+func open(ctx context.Context, url, dataDir string, apply bool) (*DB, error) {
 	db := &DB{d: dialectFor(url), closed: make(chan struct{})}
 	var err error
 	if db.write, db.read, db.url, err = db.d.open(url, dataDir); err != nil {
@@ -61,7 +73,7 @@ func Open(ctx context.Context, url, dataDir string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("connect to %s: %w", db.d.name(), err)
 	}
-	if err := db.d.migrate(ctx, db.write); err != nil {
+	if err := db.d.migrate(ctx, db.write, apply); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -69,8 +81,8 @@ func Open(ctx context.Context, url, dataDir string) (*DB, error) {
 }
 
 // runMigrations applies the migrations of dialect d, whose goose dialect is
-// gd, on the pool w.
-func runMigrations(ctx context.Context, d Dialect, gd goose.Dialect, w *sql.DB) error {
+// gd, on the pool w; unless apply, it only checks that none is pending.
+func runMigrations(ctx context.Context, d Dialect, gd goose.Dialect, w *sql.DB, apply bool) error {
 	sub, err := fs.Sub(migrations, "migrations/"+string(d))
 	if err != nil {
 		return err
@@ -78,6 +90,16 @@ func runMigrations(ctx context.Context, d Dialect, gd goose.Dialect, w *sql.DB) 
 	p, err := goose.NewProvider(gd, w, sub)
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
+	}
+	if !apply {
+		pending, err := p.HasPending(ctx)
+		if err != nil {
+			return fmt.Errorf("migrations: %w", err)
+		}
+		if pending {
+			return errors.New("the database lacks migrations: run `redazione migrate` with its owner's URL (REDAZIONE_MIGRATE_DATABASE_URL)")
+		}
+		return nil
 	}
 	if _, err := p.Up(ctx); err != nil {
 		return fmt.Errorf("migrate: %w", err)

@@ -40,10 +40,11 @@ type dialect interface {
 	open(url, dataDir string) (write, read *sql.DB, u string, err error)
 
 	// migrate applies the migrations (runMigrations) with the engine's
-	// goose dialect. Several PostgreSQL processes may start together, so
-	// there one migrates under a lock while the others wait; SQLite has
-	// one process.
-	migrate(ctx context.Context, write *sql.DB) error
+	// goose dialect; unless apply, it only checks that none is pending (a
+	// PostgreSQL role with data rights only, see OpenMigrated). Several
+	// PostgreSQL processes may start together, so there one migrates under
+	// a lock while the others wait; SQLite has one process.
+	migrate(ctx context.Context, write *sql.DB, apply bool) error
 
 	// lease gives this process a job named by key, if no other process on
 	// the database has it (see DB.Lease): a PostgreSQL advisory lock, held

@@ -35,7 +35,10 @@ func (*postgresDialect) open(url, _ string) (write, read *sql.DB, u string, err 
 	return conn, conn, url, nil
 }
 
-func (*postgresDialect) migrate(ctx context.Context, write *sql.DB) error {
+func (*postgresDialect) migrate(ctx context.Context, write *sql.DB, apply bool) error {
+	if !apply {
+		return runMigrations(ctx, Postgres, goose.DialectPostgres, write, false)
+	}
 	// Several processes may start together: one migrates, the others wait.
 	conn, err := write.Conn(ctx)
 	if err != nil {
@@ -46,7 +49,7 @@ func (*postgresDialect) migrate(ctx context.Context, write *sql.DB) error {
 		return fmt.Errorf("migration lock: %w", err)
 	}
 	defer conn.ExecContext(context.Background(), "SELECT pg_advisory_unlock(727274)")
-	return runMigrations(ctx, Postgres, goose.DialectPostgres, write)
+	return runMigrations(ctx, Postgres, goose.DialectPostgres, write, true)
 }
 
 func (*postgresDialect) lease(ctx context.Context, write *sql.DB, key int64) (release func(), ok bool, err error) {

@@ -49,8 +49,8 @@ func (sqliteDialect) open(url, dataDir string) (write, read *sql.DB, u string, e
 	return w, r, path, nil
 }
 
-func (sqliteDialect) migrate(ctx context.Context, write *sql.DB) error {
-	return runMigrations(ctx, SQLite, goose.DialectSQLite3, write)
+func (sqliteDialect) migrate(ctx context.Context, write *sql.DB, apply bool) error {
+	return runMigrations(ctx, SQLite, goose.DialectSQLite3, write, apply)
 }
 
 func (sqliteDialect) lease(context.Context, *sql.DB, int64) (func(), bool, error) {

@@ -44,7 +44,9 @@ The user, token, channel and ente commands list their flags with -h (redazione u
 Environment:
   REDAZIONE_ADDR            where to listen (default :8080)
   REDAZIONE_DATA_DIR        where SQLite and files live (default ./data)
-  REDAZIONE_DATABASE_URL    postgres://... to use PostgreSQL instead of SQLite
+  REDAZIONE_DATABASE_URL    postgres://... to use PostgreSQL instead of SQLite (or _FILE)
+  REDAZIONE_MIGRATE_DATABASE_URL  postgres://... of the schema's owner (or _FILE): migrations run with it,
+                            and REDAZIONE_DATABASE_URL's role needs data rights only (docs/postgres-roles.sql)
   REDAZIONE_ADMIN_EMAIL     first administrator (default admin@example.it)
   REDAZIONE_ADMIN_PASSWORD  first administrator's password (or _FILE); printed once if generated
   REDAZIONE_ENTE_NAME       name of the first ente (default "Comune di Esempio")
@@ -89,11 +91,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "serve":
 		return serve(ctx, cfg, log, stdout)
 	case "migrate":
-		db, err := openDB(ctx, cfg)
-		if err != nil {
+		if err := privateDir(cfg); err != nil {
 			return err
 		}
-		defer db.Close()
+		if err := migrate(ctx, cfg); err != nil {
+			return err
+		}
 		fmt.Fprintln(stdout, "migrations applied")
 		return nil
 	case "user", "token", "channel", "ente":
@@ -108,21 +111,24 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 // config is read from REDAZIONE_* variables; secrets also from *_FILE.
 type config struct {
-	Addr          string
-	DataDir       string
-	DatabaseURL   string
-	AdminEmail    string
-	AdminPassword string
-	EnteName      string
-	Demo          bool
-	PublicURL     string
-	SecureCookies bool
-	SMTPURL       string // secret: holds a password
-	SecretKey     string // secret: seals channel credentials
-	Accessibility string
-	SMTPFrom      string
-	TombstoneDays int
-	LogLevel      slog.Level
+	Addr        string
+	DataDir     string
+	DatabaseURL string // secret: may hold a password
+	// MigrateDatabaseURL, when set, is the schema owner's: migrations run
+	// with it, and DatabaseURL's role changes data only.
+	MigrateDatabaseURL string // secret: may hold a password
+	AdminEmail         string
+	AdminPassword      string
+	EnteName           string
+	Demo               bool
+	PublicURL          string
+	SecureCookies      bool
+	SMTPURL            string // secret: holds a password
+	SecretKey          string // secret: seals channel credentials
+	Accessibility      string
+	TombstoneDays      int
+	SMTPFrom           string
+	LogLevel           slog.Level
 }
 
 func env(key, def string) string {
@@ -139,20 +145,21 @@ func env(key, def string) string {
 
 func configFromEnv() config {
 	c := config{
-		Addr:          env("REDAZIONE_ADDR", ":8080"),
-		DataDir:       env("REDAZIONE_DATA_DIR", "./data"),
-		DatabaseURL:   env("REDAZIONE_DATABASE_URL", ""),
-		AdminEmail:    env("REDAZIONE_ADMIN_EMAIL", "admin@example.it"),
-		AdminPassword: env("REDAZIONE_ADMIN_PASSWORD", ""),
-		EnteName:      env("REDAZIONE_ENTE_NAME", "Comune di Esempio"),
-		Demo:          !isFalse(env("REDAZIONE_DEMO", "true")),
-		PublicURL:     env("REDAZIONE_PUBLIC_URL", ""),
-		SMTPURL:       env("REDAZIONE_SMTP_URL", ""),
-		SecretKey:     env("REDAZIONE_SECRET_KEY", ""),
-		Accessibility: env("REDAZIONE_ACCESSIBILITY_URL", ""),
-		SMTPFrom:      env("REDAZIONE_SMTP_FROM", ""),
-		SecureCookies: env("REDAZIONE_SECURE_COOKIES", "false") == "true",
-		TombstoneDays: store.DefaultTombstoneDays,
+		Addr:               env("REDAZIONE_ADDR", ":8080"),
+		DataDir:            env("REDAZIONE_DATA_DIR", "./data"),
+		DatabaseURL:        env("REDAZIONE_DATABASE_URL", ""),
+		MigrateDatabaseURL: env("REDAZIONE_MIGRATE_DATABASE_URL", ""),
+		AdminEmail:         env("REDAZIONE_ADMIN_EMAIL", "admin@example.it"),
+		AdminPassword:      env("REDAZIONE_ADMIN_PASSWORD", ""),
+		EnteName:           env("REDAZIONE_ENTE_NAME", "Comune di Esempio"),
+		Demo:               !isFalse(env("REDAZIONE_DEMO", "true")),
+		PublicURL:          env("REDAZIONE_PUBLIC_URL", ""),
+		SMTPURL:            env("REDAZIONE_SMTP_URL", ""),
+		SecretKey:          env("REDAZIONE_SECRET_KEY", ""),
+		Accessibility:      env("REDAZIONE_ACCESSIBILITY_URL", ""),
+		SMTPFrom:           env("REDAZIONE_SMTP_FROM", ""),
+		SecureCookies:      env("REDAZIONE_SECURE_COOKIES", "false") == "true",
+		TombstoneDays:      store.DefaultTombstoneDays,
 	}
 	if n, err := strconv.Atoi(env("REDAZIONE_TOMBSTONE_DAYS", "")); err == nil && n > 0 {
 		c.TombstoneDays = n

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -14,18 +15,50 @@ import (
 	"github.com/redazione/redazione/app"
 	"github.com/redazione/redazione/auth"
 	"github.com/redazione/redazione/demo"
+	"github.com/redazione/redazione/jobs"
 	"github.com/redazione/redazione/notify"
 	"github.com/redazione/redazione/secrets"
 	"github.com/redazione/redazione/store"
 )
 
-func openDB(ctx context.Context, cfg config) (*store.DB, error) {
-	// The data directory holds the database, the citizens' files and the
-	// master key: the server's user only (an older one is made private).
+// privateDir makes the data directory, which holds the database, the
+// citizens' files and the master key, the server's user's only (an older
+// one is made private).
+func privateDir(cfg config) error {
 	if err := store.PrivateDir(cfg.DataDir); err != nil {
-		return nil, fmt.Errorf("data directory %s: %w", cfg.DataDir, err)
+		return fmt.Errorf("data directory %s: %w", cfg.DataDir, err)
 	}
-	db, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir)
+	return nil
+}
+
+// migrate applies Redazione's and the job queue's migrations, with the
+// owner's URL when REDAZIONE_MIGRATE_DATABASE_URL is set.
+func migrate(ctx context.Context, cfg config) error {
+	db, err := store.Open(ctx, cmp.Or(cfg.MigrateDatabaseURL, cfg.DatabaseURL), cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if db.Dialect() == store.Postgres {
+		return jobs.MigratePostgres(ctx, db.URL())
+	}
+	return jobs.MigrateSQLite(ctx, db.WriteDB())
+}
+
+func openDB(ctx context.Context, cfg config) (*store.DB, error) {
+	if err := privateDir(cfg); err != nil {
+		return nil, err
+	}
+	open := store.Open
+	if cfg.MigrateDatabaseURL != "" {
+		// The schema's owner migrates; the server's own role, with data
+		// rights only, then opens the database (docs/postgres-roles.sql).
+		if err := migrate(ctx, cfg); err != nil {
+			return nil, err
+		}
+		open = store.OpenMigrated
+	}
+	db, err := open(ctx, cfg.DatabaseURL, cfg.DataDir)
 	if err != nil {
 		return nil, err
 	}
@@ -58,6 +91,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) 
 		DataDir:   cfg.DataDir,
 		PublicURL: cfg.PublicURL, SecureCookies: cfg.SecureCookies,
 		AccessibilityURL: cfg.Accessibility,
+		DataOnly:         cfg.MigrateDatabaseURL != "",
 	}
 	if cfg.SMTPURL != "" {
 		m, err := notify.ParseSMTP(cfg.SMTPURL, cfg.SMTPFrom)

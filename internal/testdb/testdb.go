@@ -81,6 +81,19 @@ func URL(t testing.TB, d store.Dialect) string {
 	return u.String()
 }
 
+// Server returns the URL of the PostgreSQL server for tests that make their
+// own database (and roles): the test is skipped when it is unset, and holds
+// one of the slots below until it ends.
+func Server(t testing.TB) string {
+	t.Helper()
+	base := os.Getenv(EnvURL)
+	if base == "" {
+		t.Skipf("PostgreSQL tests skipped: set %s (for example postgres://postgres@127.0.0.1:5432/test?sslmode=disable) to run them", EnvURL)
+	}
+	holdSlot(t)
+	return base
+}
+
 // PostgreSQL test databases in use at once, per test binary: every one
 // is served by a pool of connections (and a server, a job queue and a
 // listener in the web tests), and a server's max_connections (100 by
