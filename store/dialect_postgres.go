@@ -35,7 +35,7 @@ func (*postgresDialect) open(url, _ string) (write, read *sql.DB, u string, err 
 	return conn, conn, url, nil
 }
 
-func (*postgresDialect) migrate(ctx context.Context, write *sql.DB) error {
+func (d *postgresDialect) migrate(ctx context.Context, write *sql.DB) error {
 	// Several processes may start together: one migrates, the others wait.
 	conn, err := write.Conn(ctx)
 	if err != nil {
@@ -46,7 +46,7 @@ func (*postgresDialect) migrate(ctx context.Context, write *sql.DB) error {
 		return fmt.Errorf("migration lock: %w", err)
 	}
 	defer conn.ExecContext(context.Background(), "SELECT pg_advisory_unlock(727274)")
-	return runMigrations(ctx, Postgres, goose.DialectPostgres, write)
+	return runMigrations(ctx, d, goose.DialectPostgres, write)
 }
 
 func (*postgresDialect) lease(ctx context.Context, write *sql.DB, key int64) (release func(), ok bool, err error) {
@@ -99,6 +99,15 @@ func (*postgresDialect) ingest(ctx context.Context, db *DB, ch *redazione.Channe
 
 func (*postgresDialect) lockContact(ctx context.Context, tx conn, contactExternalID string, channelID int64) error {
 	_, err := tx.exec(ctx, "SELECT pg_advisory_xact_lock(hashtextextended(?, ?))", contactExternalID, channelID)
+	return err
+}
+
+// auditLockClass is the first key of the audit chain's advisory locks; the
+// two-key form never meets the one-key locks (lockContact, leases).
+const auditLockClass = 727275
+
+func (*postgresDialect) lockAudit(ctx context.Context, tx conn, enteID int64) error {
+	_, err := tx.exec(ctx, "SELECT pg_advisory_xact_lock(?, CAST(? AS integer))", auditLockClass, int32(enteID))
 	return err
 }
 
