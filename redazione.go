@@ -384,6 +384,11 @@ type AuditEntry struct {
 	Target  string
 	Detail  string
 	At      time.Time
+	// PrevHash and Hash chain the entry to the one before (AuditHash), so
+	// that an entry added, changed or removed outside the application
+	// shows.
+	PrevHash string
+	Hash     string
 }
 
 // Notification tells a user something happened for them (an @mention).

@@ -184,7 +184,8 @@ func (a *App) closeAll() {
 }
 
 // sweep enqueues, at start and then periodically, replies left queued by a
-// crash between storing them and enqueuing their job.
+// crash between storing them and enqueuing their job; it runs the other
+// periodic checks too, and logs each day's audit anchors (anchorAudit).
 func (a *App) sweep(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -193,6 +194,7 @@ func (a *App) sweep(ctx context.Context, every time.Duration) {
 	// a while, which a process lost between storing and enqueuing.
 	age := time.Duration(0)
 	var retained time.Time
+	var anchored string // the day whose audit anchors are logged
 	for {
 		n, err := a.Inbox.Sweep(ctx, age)
 		age = 30 * time.Second
@@ -202,6 +204,7 @@ func (a *App) sweep(ctx context.Context, every time.Duration) {
 			a.log.Info("re-enqueued queued replies", "count", n)
 		}
 		a.checkCredentials(ctx)
+		a.anchorAudit(ctx, time.Now(), &anchored)
 		if n, err := a.Inbox.SweepFetches(ctx); err != nil && ctx.Err() == nil {
 			a.log.Warn("sweep attachments", "err", err)
 		} else if n > 0 {

@@ -81,13 +81,15 @@ func open(ctx context.Context, url, dataDir string, apply bool) (*DB, error) {
 }
 
 // runMigrations applies the migrations of dialect d, whose goose dialect is
-// gd, on the pool w; unless apply, it only checks that none is pending.
-func runMigrations(ctx context.Context, d Dialect, gd goose.Dialect, w *sql.DB, apply bool) error {
-	sub, err := fs.Sub(migrations, "migrations/"+string(d))
+// gd, on the pool w: the SQL files of the dialect's folder and the few
+// written in Go (goMigrations); unless apply, it only checks that none is
+// pending.
+func runMigrations(ctx context.Context, d dialect, gd goose.Dialect, w *sql.DB, apply bool) error {
+	sub, err := fs.Sub(migrations, "migrations/"+string(d.name()))
 	if err != nil {
 		return err
 	}
-	p, err := goose.NewProvider(gd, w, sub)
+	p, err := goose.NewProvider(gd, w, sub, goose.WithGoMigrations(goMigrations(d)...))
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
 	}

@@ -69,6 +69,13 @@ type dialect interface {
 	// several processes write; nothing on SQLite, which has one writer.
 	lockContact(ctx context.Context, tx conn, contactExternalID string, channelID int64) error
 
+	// lockAudit serializes, until tx ends, the transactions that append to
+	// an ente's audit trail, so that each entry chains to the one before
+	// and the chain never forks: a transaction-scoped advisory lock on the
+	// ente on PostgreSQL, where several processes write; nothing on
+	// SQLite, which has one writer.
+	lockAudit(ctx context.Context, tx conn, enteID int64) error
+
 	// indexMessage adds a message's search.Document to the full-text
 	// index: a tsvector row of message_search on PostgreSQL; a row of the
 	// FTS5 table messages_fts on SQLite, held to the end of a group commit

@@ -35,9 +35,9 @@ func (*postgresDialect) open(url, _ string) (write, read *sql.DB, u string, err 
 	return conn, conn, url, nil
 }
 
-func (*postgresDialect) migrate(ctx context.Context, write *sql.DB, apply bool) error {
+func (d *postgresDialect) migrate(ctx context.Context, write *sql.DB, apply bool) error {
 	if !apply {
-		return runMigrations(ctx, Postgres, goose.DialectPostgres, write, false)
+		return runMigrations(ctx, d, goose.DialectPostgres, write, false)
 	}
 	// Several processes may start together: one migrates, the others wait.
 	conn, err := write.Conn(ctx)
@@ -49,7 +49,7 @@ func (*postgresDialect) migrate(ctx context.Context, write *sql.DB, apply bool) 
 		return fmt.Errorf("migration lock: %w", err)
 	}
 	defer conn.ExecContext(context.Background(), "SELECT pg_advisory_unlock(727274)")
-	return runMigrations(ctx, Postgres, goose.DialectPostgres, write, true)
+	return runMigrations(ctx, d, goose.DialectPostgres, write, true)
 }
 
 func (*postgresDialect) lease(ctx context.Context, write *sql.DB, key int64) (release func(), ok bool, err error) {
@@ -102,6 +102,15 @@ func (*postgresDialect) ingest(ctx context.Context, db *DB, ch *redazione.Channe
 
 func (*postgresDialect) lockContact(ctx context.Context, tx conn, contactExternalID string, channelID int64) error {
 	_, err := tx.exec(ctx, "SELECT pg_advisory_xact_lock(hashtextextended(?, ?))", contactExternalID, channelID)
+	return err
+}
+
+// auditLockClass is the first key of the audit chain's advisory locks; the
+// two-key form never meets the one-key locks (lockContact, leases).
+const auditLockClass = 727275
+
+func (*postgresDialect) lockAudit(ctx context.Context, tx conn, enteID int64) error {
+	_, err := tx.exec(ctx, "SELECT pg_advisory_xact_lock(?, CAST(? AS integer))", auditLockClass, int32(enteID))
 	return err
 }
 

@@ -50,7 +50,7 @@ func (sqliteDialect) open(url, dataDir string) (write, read *sql.DB, u string, e
 }
 
 func (sqliteDialect) migrate(ctx context.Context, write *sql.DB, apply bool) error {
-	return runMigrations(ctx, SQLite, goose.DialectSQLite3, write, apply)
+	return runMigrations(ctx, sqliteDialect{}, goose.DialectSQLite3, write, apply)
 }
 
 func (sqliteDialect) lease(context.Context, *sql.DB, int64) (func(), bool, error) {
@@ -64,6 +64,8 @@ func (sqliteDialect) ingest(ctx context.Context, db *DB, ch *redazione.Channel, 
 }
 
 func (sqliteDialect) lockContact(context.Context, conn, string, int64) error { return nil }
+
+func (sqliteDialect) lockAudit(context.Context, conn, int64) error { return nil }
 
 func (sqliteDialect) indexMessage(ctx context.Context, tx conn, id, _ int64, doc string) error {
 	if tx.fts != nil {

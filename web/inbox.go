@@ -451,22 +451,6 @@ func (s *Server) readNotifications(w http.ResponseWriter, r *http.Request, u *se
 	http.Redirect(w, r, "/notifications", http.StatusSeeOther)
 }
 
-func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, u *session) {
-	p := s.page(r, u, translate(langOf(r), "admin.audit"), "audit")
-	entries, err := s.DB.AuditLog(r.Context(), u.Actor, 200)
-	if err != nil {
-		s.fail(w, r, p, err)
-		return
-	}
-	users, _ := s.DB.Users(r.Context(), u.Actor.EnteID)
-	names := map[int64]string{0: "sistema"}
-	for _, x := range users {
-		names[x.ID] = x.Name
-	}
-	p.Data = map[string]any{"Entries": entries, "Names": names}
-	s.render(w, r, http.StatusOK, "audit", "", p)
-}
-
 func (s *Server) clearFlag(w http.ResponseWriter, r *http.Request, u *session) {
 	fid, _ := strconv.ParseInt(r.PathValue("flag"), 10, 64)
 	if err := s.DB.ClearFlag(r.Context(), u.Actor, s.convID(r), fid, r.PostFormValue("reason")); err != nil {

@@ -113,6 +113,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /admin/desks", s.admin(s.desksPage))
 	mux.HandleFunc("POST /admin/desks/{id}", s.admin(s.renameDesk))
 	mux.HandleFunc("GET /admin/audit", s.user(s.auditPage))
+	mux.HandleFunc("GET /admin/audit/ancore.csv", s.admin(s.auditAnchorsCSV))
 	mux.HandleFunc("POST /hooks/telegram/{id}", s.telegramHook)
 	mux.HandleFunc("GET /hooks/meta/{id}", s.metaVerify)
 	mux.HandleFunc("POST /hooks/meta/{id}", s.metaHook)

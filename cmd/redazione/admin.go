@@ -32,15 +32,19 @@ type subcommand func(fs *flag.FlagSet) func(ctx context.Context, s *adminSession
 // adminSession is what a subcommand runs with: the open database, where its
 // JSON goes and, for the commands that work inside one ente, that ente.
 type adminSession struct {
-	cfg  config
-	db   *store.DB
-	out  *json.Encoder
-	ente *redazione.Ente
-	sys  redazione.Actor // the system acting in ente
+	cfg    config
+	db     *store.DB
+	out    *json.Encoder
+	stdout io.Writer // for the commands that print text (audit verify)
+	ente   *redazione.Ente
+	sys    redazione.Actor // the system acting in ente
+	slug   string          // --ente, for the commands that are not limited to one ente
 }
 
-// admin runs the user, token, channel and ente subcommands. Their output is
-// JSON (one object, or one object per line for lists) for scripts.
+// admin runs the user, token, channel, ente and audit subcommands. Their
+// output is JSON (one object, or one object per line for lists) for
+// scripts; audit verify prints a line per ente and answers by its exit
+// status.
 func admin(ctx context.Context, cfg config, args []string, stdout, stderr io.Writer) error {
 	if len(args) < 2 {
 		return fmt.Errorf("missing subcommand: see redazione help")
@@ -72,6 +76,8 @@ func admin(ctx context.Context, cfg config, args []string, stdout, stderr io.Wri
 		cmd, inEnte = enteCreate, false
 	case "ente list":
 		cmd, inEnte = enteList, false
+	case "audit verify":
+		cmd, inEnte = auditVerify, false
 	}
 	if cmd == nil {
 		return fmt.Errorf("unknown command %q", verb)
@@ -80,7 +86,10 @@ func admin(ctx context.Context, cfg config, args []string, stdout, stderr io.Wri
 	fs := flag.NewFlagSet("redazione "+verb, flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // errors are returned, and printed once by main
 	enteSlug := fs.String("ente", "", "ente slug")
-	if !inEnte {
+	switch {
+	case verb == "audit verify":
+		fs.Lookup("ente").Usage = "ente slug (default: every ente)"
+	case !inEnte:
 		// Every command takes --ente (see the usage); the ente commands
 		// are not limited to one, and ignore it.
 		fs.Lookup("ente").Usage = "ignored: ente commands are not limited to one ente"
@@ -100,7 +109,7 @@ func admin(ctx context.Context, cfg config, args []string, stdout, stderr io.Wri
 		return err
 	}
 	defer db.Close()
-	s := &adminSession{cfg: cfg, db: db, out: json.NewEncoder(stdout)}
+	s := &adminSession{cfg: cfg, db: db, out: json.NewEncoder(stdout), stdout: stdout, slug: *enteSlug}
 	if inEnte {
 		if s.ente, err = pickEnte(ctx, db, *enteSlug); err != nil {
 			return err
@@ -357,6 +366,46 @@ func channelList(*flag.FlagSet) func(context.Context, *adminSession) error {
 			}
 			s.out.Encode(map[string]any{"id": c.ID, "kind": c.Kind, "name": c.Name, "desk_id": c.DeskID, "callback_url": c.CallbackURL,
 				"disabled": c.Disabled, "settings": masked, "health": health})
+		}
+		return nil
+	}
+}
+
+// errAuditBroken is audit verify's answer when a chain is not whole: the
+// command exits with status 1.
+var errAuditBroken = errors.New("audit trail: the chain is broken")
+
+// redazione audit verify [--ente SLUG]
+func auditVerify(*flag.FlagSet) func(context.Context, *adminSession) error {
+	return func(ctx context.Context, s *adminSession) error {
+		var entes []redazione.Ente
+		if s.slug != "" {
+			e, err := s.db.EnteBySlug(ctx, s.slug)
+			if err != nil {
+				return err
+			}
+			entes = append(entes, *e)
+		} else {
+			var err error
+			if entes, err = s.db.Entes(ctx); err != nil {
+				return err
+			}
+		}
+		broken := false
+		for _, e := range entes {
+			total, at, err := s.db.VerifyAudit(ctx, e.ID)
+			if err != nil {
+				return err
+			}
+			if at != 0 {
+				broken = true
+				fmt.Fprintf(s.stdout, "catena interrotta alla voce %d (ente %s)\n", at, e.Slug)
+			} else {
+				fmt.Fprintf(s.stdout, "catena integra: %d voci (ente %s)\n", total, e.Slug)
+			}
+		}
+		if broken {
+			return errAuditBroken
 		}
 		return nil
 	}

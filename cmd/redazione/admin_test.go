@@ -25,6 +25,7 @@ func TestAdminFlagsPerCommand(t *testing.T) {
 		"channel list":         {"ente"},
 		"ente create":          {"ente", "name", "slug"},
 		"ente list":            {"ente"},
+		"audit verify":         {"ente"},
 	} {
 		var out, errb bytes.Buffer
 		if err := run(context.Background(), append(strings.Fields(cmd), "-h"), &out, &errb); err != nil {

@@ -34,10 +34,18 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
+	if os.Getenv(childEnv) == "cli" { // main itself, for its exit status
+		os.Args = append(os.Args[:1], strings.Fields(os.Getenv(childArgsEnv))...)
+		main()
+		os.Exit(0)
+	}
 	os.Exit(testdb.Run(m))
 }
 
 const childEnv = "REDAZIONE_TEST_CHILD"
+
+// childArgsEnv holds the arguments of a child run as "cli".
+const childArgsEnv = "REDAZIONE_TEST_ARGS"
 
 // rebind writes a query's ? placeholders as the dialect wants them.
 func rebind(d store.Dialect, q string) string {

@@ -37,9 +37,10 @@ Usage:
   redazione channel list
   redazione ente create --slug S --name N
   redazione ente list
+  redazione audit verify [--ente SLUG]     check the audit trail's hash chain: exit 0 when whole, 1 when not
 
 Every command but serve takes --ente SLUG when the installation has more than one ente.
-The user, token, channel and ente commands list their flags with -h (redazione user create -h).
+The user, token, channel, ente and audit commands list their flags with -h (redazione user create -h).
 
 Environment:
   REDAZIONE_ADDR            where to listen (default :8080)
@@ -99,7 +100,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintln(stdout, "migrations applied")
 		return nil
-	case "user", "token", "channel", "ente":
+	case "user", "token", "channel", "ente", "audit":
 		return admin(ctx, cfg, args, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
