@@ -376,7 +376,7 @@ func (s *Service) route(ctx context.Context, ch *redazione.Channel, in store.Inb
 		}
 	}
 	for _, sit := range situations {
-		if err := s.DB.MarkSituation(ctx, sys, res.ConversationID, sit); err != nil {
+		if err := s.MarkSituation(ctx, sys, res.ConversationID, sit); err != nil {
 			s.Log.Warn("routing rule situation", "err", err)
 		}
 	}

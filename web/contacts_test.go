@@ -1,10 +1,12 @@
 package web_test
 
 import (
+	"context"
 	"fmt"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/internal/testdb"
@@ -46,8 +48,15 @@ func TestMergeContacts(t *testing.T) {
 			contacts = append(contacts, id)
 		}
 		rows.Close()
+		// a colleague has the conversation open: their screen must refresh
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		screen := e.login(e.newUser(e.ente, redazione.RoleOperator, e.desks[0].ID)).events(ctx, "/events")
 		if code, _ := b.post(fmt.Sprintf("/conversations/%d/merge", first), url.Values{"other": {fmt.Sprint(contacts[1])}}); code != 200 {
 			t.Fatalf("merge: %d", code)
+		}
+		if !waitEvent(t, screen, "conversation", fmt.Sprintf(`"conversation":%d`, first), time.Second) {
+			t.Fatal("a colleague's screen got no event for the merge within a second")
 		}
 		_, page = b.get(fmt.Sprintf("/conversations/%d", first))
 		if !strings.Contains(page, "Lo stesso cittadino su altri canali") || !strings.Contains(page, "Domanda sull&#39;altro canale") {
@@ -64,6 +73,9 @@ func TestMergeContacts(t *testing.T) {
 		}
 		if code, _ := b.post(fmt.Sprintf("/conversations/%d/separate", first), url.Values{"contact": {fmt.Sprint(contacts[1])}}); code != 200 {
 			t.Fatalf("separate: %d", code)
+		}
+		if !waitEvent(t, screen, "conversation", fmt.Sprintf(`"conversation":%d`, first), time.Second) {
+			t.Error("a colleague's screen got no event for the separation within a second")
 		}
 		if _, page := b.get(fmt.Sprintf("/conversations/%d", first)); strings.Contains(page, "Domanda sull&#39;altro canale") {
 			t.Error("after separating, the other conversation still shows")

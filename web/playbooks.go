@@ -42,10 +42,9 @@ func (s *Server) savePlaybook(w http.ResponseWriter, r *http.Request, u *session
 }
 
 func (s *Server) markSituation(w http.ResponseWriter, r *http.Request, u *session) {
-	if err := s.DB.MarkSituation(r.Context(), u.Actor, s.convID(r), r.PostFormValue("situation")); err != nil {
+	if err := s.Inbox.MarkSituation(r.Context(), u.Actor, s.convID(r), r.PostFormValue("situation")); err != nil {
 		s.fail(w, r, s.page(r, u, "", "inbox"), err)
 		return
 	}
-	s.Inbox.Changed(r.Context(), u.Actor, s.convID(r))
 	s.afterChange(w, r, u, "details")
 }

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -11,25 +10,12 @@ import (
 	"github.com/redazione/redazione/store"
 )
 
-// sendSurvey asks the citizen of a just-resolved private conversation, on
-// the same channel, to rate the answer: a link to a public page with the
-// three faces. Once per conversation; never on public threads or when the
-// ente switched surveys off.
+// sendSurvey asks the citizen of a just-resolved conversation to rate the
+// answer, with a link to a public page with the three faces.
 func (s *Server) sendSurvey(r *http.Request, u *session, convID int64) error {
-	token := auth.NewToken("")
-	hash := auth.HashToken(token)
-	created, err := s.DB.CreateSurvey(r.Context(), u.Actor, convID, hash)
-	if err != nil || !created {
-		return err
-	}
-	text := fmt.Sprintf(translate("it", "survey.message"), s.baseURL(r)+"/valuta/"+token)
-	if _, err = s.Inbox.Reply(r.Context(), u.Actor, convID, text, false); err != nil {
-		// no survey without its link: the next resolution asks again
-		if derr := s.DB.DropSurvey(r.Context(), hash); derr != nil {
-			err = errors.Join(err, derr)
-		}
-	}
-	return err
+	return s.Inbox.SendSurvey(r.Context(), u.Actor, convID, func(token string) string {
+		return fmt.Sprintf(translate("it", "survey.message"), s.baseURL(r)+"/valuta/"+token)
+	})
 }
 
 type surveyView struct {

@@ -1,0 +1,101 @@
+package inbox
+
+import (
+	"context"
+	"errors"
+
+	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/auth"
+	"github.com/redazione/redazione/events"
+)
+
+// What operators do to a conversation besides replying and Change: each
+// writes through the store, then tells the screens showing it.
+
+// ClearFlag records that a flag of a conversation was a false alarm.
+func (s *Service) ClearFlag(ctx context.Context, a redazione.Actor, convID, flagID int64, reason string) error {
+	if err := s.DB.ClearFlag(ctx, a, convID, flagID, reason); err != nil {
+		return err
+	}
+	s.Changed(ctx, a, convID)
+	return nil
+}
+
+// MarkSituation marks a conversation with a situation an operator
+// recognised (a complaint, a journalist asking...).
+func (s *Service) MarkSituation(ctx context.Context, a redazione.Actor, convID int64, situation string) error {
+	if err := s.DB.MarkSituation(ctx, a, convID, situation); err != nil {
+		return err
+	}
+	s.Changed(ctx, a, convID)
+	return nil
+}
+
+// MergeContact makes the citizen of a conversation and another contact the
+// same person, so that each one's history shows the other's.
+func (s *Service) MergeContact(ctx context.Context, a redazione.Actor, convID, other int64) error {
+	c, err := s.DB.Conversation(ctx, a, convID)
+	if err != nil {
+		return err
+	}
+	if err := s.DB.MergeContacts(ctx, a, c.ContactID, other); err != nil {
+		return err
+	}
+	s.publish(ctx, events.Event{Type: events.ConversationChanged, EnteID: a.EnteID, ConversationID: c.ID, DeskID: c.DeskID, ContactID: c.ContactID})
+	return nil
+}
+
+// SeparateContact undoes a merge: one of the contacts of a conversation's
+// citizen is on its own again. Only a contact of that citizen.
+func (s *Service) SeparateContact(ctx context.Context, a redazione.Actor, convID, contactID int64) error {
+	c, err := s.DB.Conversation(ctx, a, convID)
+	if err != nil {
+		return err
+	}
+	person, err := s.DB.PersonContacts(ctx, a.EnteID, c.ContactID)
+	if err != nil {
+		return err
+	}
+	found := false
+	for _, p := range person {
+		found = found || p.ID == contactID
+	}
+	if !found {
+		return redazione.Errorf(redazione.ENOTFOUND, "contatto non trovato")
+	}
+	if err := s.DB.SeparateContact(ctx, a, contactID); err != nil {
+		return err
+	}
+	s.publish(ctx, events.Event{Type: events.ConversationChanged, EnteID: a.EnteID, ConversationID: c.ID, DeskID: c.DeskID, ContactID: c.ContactID})
+	return nil
+}
+
+// SendSurvey asks the citizen of a just-resolved private conversation, on
+// the same channel, to rate the answer: text makes the message from the
+// token of the survey's public page. Once per conversation; never on
+// public threads or when the ente switched surveys off.
+func (s *Service) SendSurvey(ctx context.Context, a redazione.Actor, convID int64, text func(token string) string) error {
+	token := auth.NewToken("")
+	hash := auth.HashToken(token)
+	created, err := s.DB.CreateSurvey(ctx, a, convID, hash)
+	if err != nil || !created {
+		return err
+	}
+	if _, err = s.Reply(ctx, a, convID, text(token), false); err != nil {
+		// no survey without its link: the next resolution asks again
+		if derr := s.DB.DropSurvey(ctx, hash); derr != nil {
+			err = errors.Join(err, derr)
+		}
+	}
+	return err
+}
+
+// ReadNotifications marks all of a user's notifications read, and
+// refreshes the badge on the user's other screens.
+func (s *Service) ReadNotifications(ctx context.Context, a redazione.Actor) error {
+	if err := s.DB.MarkNotificationsRead(ctx, a); err != nil {
+		return err
+	}
+	s.publish(ctx, events.Event{Type: events.Notification, EnteID: a.EnteID, UserID: a.UserID})
+	return nil
+}
