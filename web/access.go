@@ -217,7 +217,7 @@ func accessFromForm(r *http.Request) *accesso.Request {
 func (s *Server) createAccess(w http.ResponseWriter, r *http.Request, u *session) {
 	req := accessFromForm(r)
 	receipt := r.PostFormValue("receipt") == "on"
-	if err := s.DB.CreateAccessRequest(r.Context(), u.Actor, req); err != nil {
+	if err := s.Inbox.CreateAccessRequest(r.Context(), u.Actor, req); err != nil {
 		s.renderAccessForm(w, r, u, req, true, receipt, "", 0, err)
 		return
 	}
@@ -293,7 +293,7 @@ func (s *Server) accessDetail(w http.ResponseWriter, r *http.Request, u *session
 func (s *Server) updateAccess(w http.ResponseWriter, r *http.Request, u *session) {
 	req := accessFromForm(r)
 	req.ID, _ = strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err := s.DB.UpdateAccessRequest(r.Context(), u.Actor, req); err != nil {
+	if err := s.Inbox.UpdateAccessRequest(r.Context(), u.Actor, req); err != nil {
 		if old, gerr := s.DB.AccessRequest(r.Context(), u.Actor, req.ID); gerr == nil {
 			req.Year, req.Seq, req.ConversationID, req.DeskID = old.Year, old.Seq, old.ConversationID, old.DeskID
 			s.renderAccessForm(w, r, u, req, false, false, "", 0, err)
@@ -308,7 +308,7 @@ func (s *Server) updateAccess(w http.ResponseWriter, r *http.Request, u *session
 // publishAccess records that a repeatedly asked document is published.
 func (s *Server) publishAccess(w http.ResponseWriter, r *http.Request, u *session) {
 	doc, link := strings.TrimSpace(r.PostFormValue("document")), strings.TrimSpace(r.PostFormValue("url"))
-	convs, err := s.DB.PublishAccessDocument(r.Context(), u.Actor, r.PostFormValue("key"), doc, link)
+	convs, err := s.Inbox.PublishAccessDocument(r.Context(), u.Actor, r.PostFormValue("key"), doc, link)
 	if err != nil {
 		s.renderAccessList(w, r, u, "", 0, err)
 		return

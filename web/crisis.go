@@ -55,7 +55,7 @@ func (s *Server) renderCrisis(w http.ResponseWriter, r *http.Request, u *session
 
 func (s *Server) setCrisis(w http.ResponseWriter, r *http.Request, u *session) {
 	on := r.PostFormValue("on") == "true"
-	if err := s.DB.SetCrisis(r.Context(), u.Actor, on, r.PostFormValue("reason")); err != nil {
+	if err := s.Inbox.SetCrisis(r.Context(), u.Actor, on, r.PostFormValue("reason")); err != nil {
 		s.renderCrisis(w, r, u, "", 0, err)
 		return
 	}
@@ -65,7 +65,7 @@ func (s *Server) setCrisis(w http.ResponseWriter, r *http.Request, u *session) {
 func (s *Server) saveHoldingStatement(w http.ResponseWriter, r *http.Request, u *session) {
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	h := &store.HoldingStatement{ID: id, Title: r.PostFormValue("title"), Text: r.PostFormValue("text")}
-	if err := s.DB.SaveHoldingStatement(r.Context(), u.Actor, h); err != nil {
+	if err := s.Inbox.SaveHoldingStatement(r.Context(), u.Actor, h); err != nil {
 		s.renderCrisis(w, r, u, "", 0, err)
 		return
 	}

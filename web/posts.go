@@ -180,7 +180,7 @@ func (s *Server) savePost(w http.ResponseWriter, r *http.Request, u *session) {
 		kept, err = s.postImage(r, u, post)
 	}
 	if err == nil {
-		err = s.DB.SavePost(r.Context(), u.Actor, post)
+		err = s.Inbox.SavePost(r.Context(), u.Actor, post)
 	}
 	if err != nil && kept != "" {
 		// A refused post leaves no file behind (unless something else uses it).
@@ -279,7 +279,7 @@ func (s *Server) submitPost(w http.ResponseWriter, r *http.Request, u *session) 
 }
 
 func (s *Server) submitPostID(w http.ResponseWriter, r *http.Request, u *session, id int64) {
-	post, err := s.DB.SubmitPost(r.Context(), u.Actor, id, r.PostFormValue("checked") == "on")
+	post, err := s.Inbox.SubmitPost(r.Context(), u.Actor, id, r.PostFormValue("checked") == "on")
 	if err != nil {
 		old, gerr := s.DB.Post(r.Context(), u.Actor, id)
 		if gerr != nil {
@@ -309,7 +309,7 @@ func (s *Server) postPage(w http.ResponseWriter, r *http.Request, u *session) {
 
 func (s *Server) approvePost(w http.ResponseWriter, r *http.Request, u *session) {
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if _, err := s.DB.ApprovePost(r.Context(), u.Actor, id); err != nil {
+	if _, err := s.Inbox.ApprovePost(r.Context(), u.Actor, id); err != nil {
 		old, gerr := s.DB.Post(r.Context(), u.Actor, id)
 		if gerr != nil {
 			s.fail(w, r, s.page(r, u, "", "posts"), err)
@@ -323,7 +323,7 @@ func (s *Server) approvePost(w http.ResponseWriter, r *http.Request, u *session)
 
 func (s *Server) cancelPost(w http.ResponseWriter, r *http.Request, u *session) {
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err := s.DB.CancelPost(r.Context(), u.Actor, id); err != nil {
+	if err := s.Inbox.CancelPost(r.Context(), u.Actor, id); err != nil {
 		s.fail(w, r, s.page(r, u, "", "posts"), err)
 		return
 	}

@@ -151,7 +151,7 @@ func (s *Server) createServiceRequestForm(w http.ResponseWriter, r *http.Request
 		s.renderServiceRequest(w, r, u, v, "", 0, err)
 		return
 	}
-	if err := s.DB.CreateServiceRequest(r.Context(), u.Actor, v.Code, req); err != nil {
+	if err := s.Inbox.CreateServiceRequest(r.Context(), u.Actor, v.Code, req); err != nil {
 		s.renderServiceRequest(w, r, u, v, "", 0, err)
 		return
 	}
@@ -182,7 +182,7 @@ func (s *Server) serviceRequestPage(w http.ResponseWriter, r *http.Request, u *s
 // conversation is told there, with the notes.
 func (s *Server) updateServiceRequestForm(w http.ResponseWriter, r *http.Request, u *session) {
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	req, err := s.DB.UpdateServiceRequest(r.Context(), u.Actor, id, r.PostFormValue("status"), r.PostFormValue("status_notes"))
+	req, err := s.Inbox.UpdateServiceRequest(r.Context(), u.Actor, id, r.PostFormValue("status"), r.PostFormValue("status_notes"))
 	if err != nil {
 		if old, gerr := s.DB.ServiceRequest(r.Context(), u.Actor, id); gerr == nil {
 			s.renderServiceRequest(w, r, u, &serviceRequestView{Request: old, Notify: true}, "", 0, err)
@@ -436,7 +436,7 @@ func (s *Server) publicReportPost(w http.ResponseWriter, r *http.Request) {
 		fail(redazione.Errorf(redazione.ETOOMANY, "troppe segnalazioni da questo indirizzo: riprova tra qualche minuto"))
 		return
 	}
-	if err := s.DB.CreateServiceRequest(r.Context(), redazione.SystemActor(e.ID), v.Code, req); err != nil {
+	if err := s.Inbox.CreateServiceRequest(r.Context(), redazione.SystemActor(e.ID), v.Code, req); err != nil {
 		fail(err)
 		return
 	}
