@@ -7,6 +7,7 @@ import (
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/auth"
 	"github.com/redazione/redazione/events"
+	"github.com/redazione/redazione/store"
 )
 
 // What operators do to a conversation besides replying and Change: each
@@ -41,7 +42,12 @@ func (s *Service) MergeContact(ctx context.Context, a redazione.Actor, convID, o
 	if err := s.DB.MergeContacts(ctx, a, c.ContactID, other); err != nil {
 		return err
 	}
-	s.publish(ctx, events.Event{Type: events.ConversationChanged, EnteID: a.EnteID, ConversationID: c.ID, DeskID: c.DeskID, ContactID: c.ContactID})
+	person, err := s.DB.PersonContacts(ctx, a.EnteID, c.ContactID)
+	if err != nil {
+		s.Log.Warn("contacts merged, screens not told", "conversation", convID, "err", err)
+		return nil
+	}
+	s.personChanged(ctx, a.EnteID, person)
 	return nil
 }
 
@@ -66,8 +72,26 @@ func (s *Service) SeparateContact(ctx context.Context, a redazione.Actor, convID
 	if err := s.DB.SeparateContact(ctx, a, contactID); err != nil {
 		return err
 	}
-	s.publish(ctx, events.Event{Type: events.ConversationChanged, EnteID: a.EnteID, ConversationID: c.ID, DeskID: c.DeskID, ContactID: c.ContactID})
+	s.personChanged(ctx, a.EnteID, person)
 	return nil
+}
+
+// personChanged tells the screens of every conversation of a citizen's
+// contacts (on every desk): merging or separating them changes the history
+// each conversation shows.
+func (s *Service) personChanged(ctx context.Context, enteID int64, person []store.PersonContact) {
+	ids := make([]int64, 0, len(person))
+	for _, p := range person {
+		ids = append(ids, p.ID)
+	}
+	convs, err := s.DB.Conversations(ctx, redazione.SystemActor(enteID), store.InboxFilter{ContactIDs: ids, Status: "any", Limit: 200})
+	if err != nil {
+		s.Log.Warn("citizen's conversations, screens not told", "err", err)
+		return
+	}
+	for _, c := range convs {
+		s.publish(ctx, events.Event{Type: events.ConversationChanged, EnteID: enteID, ConversationID: c.ID, DeskID: c.DeskID, ContactID: c.ContactID})
+	}
 }
 
 // SendSurvey asks the citizen of a just-resolved private conversation, on
