@@ -80,6 +80,12 @@ func (s *Service) SeparateContact(ctx context.Context, a redazione.Actor, convID
 // contacts (on every desk): merging or separating them changes the history
 // each conversation shows.
 func (s *Service) personChanged(ctx context.Context, enteID int64, person []store.PersonContact) {
+	s.conversationsChanged(ctx, enteID, s.personConversations(ctx, enteID, person))
+}
+
+// personConversations lists the conversations of a citizen's contacts,
+// on every desk.
+func (s *Service) personConversations(ctx context.Context, enteID int64, person []store.PersonContact) []*redazione.Conversation {
 	ids := make([]int64, 0, len(person))
 	for _, p := range person {
 		ids = append(ids, p.ID)
@@ -87,8 +93,11 @@ func (s *Service) personChanged(ctx context.Context, enteID int64, person []stor
 	convs, err := s.DB.Conversations(ctx, redazione.SystemActor(enteID), store.InboxFilter{ContactIDs: ids, Status: "any", Limit: 200})
 	if err != nil {
 		s.Log.Warn("citizen's conversations, screens not told", "err", err)
-		return
 	}
+	return convs
+}
+
+func (s *Service) conversationsChanged(ctx context.Context, enteID int64, convs []*redazione.Conversation) {
 	for _, c := range convs {
 		s.publish(ctx, events.Event{Type: events.ConversationChanged, EnteID: enteID, ConversationID: c.ID, DeskID: c.DeskID, ContactID: c.ContactID})
 	}
