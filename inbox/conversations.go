@@ -123,12 +123,9 @@ func (s *Service) SendSurvey(ctx context.Context, a redazione.Actor, convID int6
 	return err
 }
 
-// ReadNotifications marks all of a user's notifications read, and
-// refreshes the badge on the user's other screens.
+// ReadNotifications marks all of a user's notifications read. It tells
+// no screen: a notification event would announce a new notification on the
+// user's other tabs, and the badge is redrawn with the next page.
 func (s *Service) ReadNotifications(ctx context.Context, a redazione.Actor) error {
-	if err := s.DB.MarkNotificationsRead(ctx, a); err != nil {
-		return err
-	}
-	s.publish(ctx, events.Event{Type: events.Notification, EnteID: a.EnteID, UserID: a.UserID})
-	return nil
+	return s.DB.MarkNotificationsRead(ctx, a)
 }
