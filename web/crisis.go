@@ -32,13 +32,13 @@ func (s *Server) renderCrisis(w http.ResponseWriter, r *http.Request, u *session
 	v := &crisisView{Crisis: p.Crisis, CanWrite: u.Actor.CanWrite(),
 		CanLead: u.Actor.Role == redazione.RoleAdmin || u.Actor.Role == redazione.RoleCoordinator}
 	var err error
-	if v.Statements, err = s.DB.HoldingStatements(ctx, u.Actor.EnteID); err != nil {
+	if v.Statements, err = s.postDB().HoldingStatements(ctx, u.Actor.EnteID); err != nil {
 		s.fail(w, r, p, err)
 		return
 	}
 	if v.Crisis != nil {
-		now := s.DB.Now()
-		posts, err := s.DB.Posts(ctx, u.Actor, now.Add(-24*time.Hour), now.AddDate(0, 3, 0))
+		now := s.postDB().Now()
+		posts, err := s.postDB().Posts(ctx, u.Actor, now.Add(-24*time.Hour), now.AddDate(0, 3, 0))
 		if err != nil {
 			s.fail(w, r, p, err)
 			return
