@@ -16,7 +16,7 @@ func (s *Service) CreateAccessRequest(ctx context.Context, a redazione.Actor, r 
 		return err
 	}
 	if r.ConversationID != 0 {
-		s.Changed(ctx, a, r.ConversationID)
+		s.changed(ctx, a, r.ConversationID)
 	}
 	return nil
 }
@@ -28,7 +28,7 @@ func (s *Service) UpdateAccessRequest(ctx context.Context, a redazione.Actor, r 
 		return err
 	}
 	if r.ConversationID != 0 {
-		s.Changed(ctx, a, r.ConversationID)
+		s.changed(ctx, a, r.ConversationID)
 	}
 	return nil
 }

@@ -18,7 +18,7 @@ func (s *Service) ClearFlag(ctx context.Context, a redazione.Actor, convID, flag
 	if err := s.DB.ClearFlag(ctx, a, convID, flagID, reason); err != nil {
 		return err
 	}
-	s.Changed(ctx, a, convID)
+	s.changed(ctx, a, convID)
 	return nil
 }
 
@@ -28,7 +28,7 @@ func (s *Service) MarkSituation(ctx context.Context, a redazione.Actor, convID i
 	if err := s.DB.MarkSituation(ctx, a, convID, situation); err != nil {
 		return err
 	}
-	s.Changed(ctx, a, convID)
+	s.changed(ctx, a, convID)
 	return nil
 }
 

@@ -303,9 +303,9 @@ func (s *Service) AlertSLA(ctx context.Context) (int, error) {
 	return len(alerts), err
 }
 
-// Changed tells the screens that a conversation changed outside Change
+// changed tells the screens that a conversation changed outside Change
 // (a flag cleared, for instance).
-func (s *Service) Changed(ctx context.Context, a redazione.Actor, id int64) {
+func (s *Service) changed(ctx context.Context, a redazione.Actor, id int64) {
 	c, err := s.DB.Conversation(ctx, a, id)
 	if err != nil {
 		return

@@ -18,7 +18,7 @@ func (s *Service) CreateServiceRequest(ctx context.Context, a redazione.Actor, c
 		return err
 	}
 	if r.ConversationID != 0 {
-		s.Changed(ctx, a, r.ConversationID)
+		s.changed(ctx, a, r.ConversationID)
 	}
 	return nil
 }
@@ -31,7 +31,7 @@ func (s *Service) UpdateServiceRequest(ctx context.Context, a redazione.Actor, i
 		return nil, err
 	}
 	if r.ConversationID != 0 {
-		s.Changed(ctx, a, r.ConversationID)
+		s.changed(ctx, a, r.ConversationID)
 	}
 	return r, nil
 }
