@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -9,6 +10,14 @@ import (
 	"github.com/redazione/redazione/auth"
 	"github.com/redazione/redazione/store"
 )
+
+// surveyReads is what the satisfaction survey's public page reads (*store.DB
+// has it); surveys are sent through inbox.Service.
+type surveyReads interface {
+	SurveyByToken(ctx context.Context, tokenHash string) (*store.Survey, error)
+}
+
+func (s *Server) surveyDB() surveyReads { return s.DB }
 
 // sendSurvey asks the citizen of a just-resolved conversation to rate the
 // answer, with a link to a public page with the three faces.
@@ -28,7 +37,7 @@ func (s *Server) surveyPage(w http.ResponseWriter, r *http.Request) {
 	p := &page{Lang: langOf(r)}
 	p.Title = p.T("survey.title")
 	token := r.PathValue("token")
-	sv, err := s.DB.SurveyByToken(r.Context(), auth.HashToken(token))
+	sv, err := s.surveyDB().SurveyByToken(r.Context(), auth.HashToken(token))
 	if err != nil {
 		s.fail(w, r, p, err)
 		return
@@ -47,7 +56,7 @@ func (s *Server) answerSurvey(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 	token := r.PathValue("token")
 	hash := auth.HashToken(token)
-	sv, err := s.DB.SurveyByToken(r.Context(), hash)
+	sv, err := s.surveyDB().SurveyByToken(r.Context(), hash)
 	if err != nil {
 		s.fail(w, r, p, err)
 		return
