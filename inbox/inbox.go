@@ -1,6 +1,10 @@
 // Package inbox is what operators and channels do to conversations: it
 // stores through the store, tells every open screen through the event bus,
-// and hands replies to the durable delivery queue.
+// and hands replies to the durable delivery queue. The office's writes
+// that touch a conversation or may one day be followed live (the access
+// register, reports, posts, crisis mode) go through it too, one file per
+// area, so that web never writes to the store and tells the screens by
+// hand.
 package inbox
 
 import (
