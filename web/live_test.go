@@ -120,9 +120,9 @@ func TestMultiProcessOnPostgres(t *testing.T) {
 	}
 }
 
-// An access request registered, or a report filed, from a conversation
-// shows beside it: a colleague with the conversation open is told, even
-// when the citizen is sent nothing.
+// An access request registered, a report filed, or a situation marked
+// from a conversation shows beside it: a colleague with the conversation
+// open is told, even when the citizen is sent nothing.
 func TestRegisterFromConversationRefreshesScreens(t *testing.T) {
 	t.Parallel()
 	e := start(t, testdb.Open(t, store.SQLite))
@@ -146,5 +146,11 @@ func TestRegisterFromConversationRefreshesScreens(t *testing.T) {
 	}
 	if !waitEvent(t, screen, "conversation", fmt.Sprintf(`"conversation":%d`, conv), time.Second) {
 		t.Error("no event for the report filed from the conversation")
+	}
+	if code, _ := ob.post(fmt.Sprintf("/conversations/%d/situation", conv), url.Values{"situation": {"documents"}}); code != 200 {
+		t.Fatalf("mark situation: %d", code)
+	}
+	if !waitEvent(t, screen, "conversation", fmt.Sprintf(`"conversation":%d`, conv), time.Second) {
+		t.Error("no event for the situation marked on the conversation")
 	}
 }
