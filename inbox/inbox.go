@@ -1,6 +1,10 @@
 // Package inbox is what operators and channels do to conversations: it
 // stores through the store, tells every open screen through the event bus,
-// and hands replies to the durable delivery queue.
+// and hands replies to the durable delivery queue. The office's writes
+// that touch a conversation or may one day be followed live (the access
+// register, reports, posts, crisis mode) go through it too, one file per
+// area, so that web never writes to the store and tells the screens by
+// hand.
 package inbox
 
 import (
@@ -303,9 +307,9 @@ func (s *Service) AlertSLA(ctx context.Context) (int, error) {
 	return len(alerts), err
 }
 
-// Changed tells the screens that a conversation changed outside Change
+// changed tells the screens that a conversation changed outside Change
 // (a flag cleared, for instance).
-func (s *Service) Changed(ctx context.Context, a redazione.Actor, id int64) {
+func (s *Service) changed(ctx context.Context, a redazione.Actor, id int64) {
 	c, err := s.DB.Conversation(ctx, a, id)
 	if err != nil {
 		return
@@ -376,7 +380,7 @@ func (s *Service) route(ctx context.Context, ch *redazione.Channel, in redazione
 		}
 	}
 	for _, sit := range situations {
-		if err := s.DB.MarkSituation(ctx, sys, res.ConversationID, sit); err != nil {
+		if err := s.MarkSituation(ctx, sys, res.ConversationID, sit); err != nil {
 			s.Log.Warn("routing rule situation", "err", err)
 		}
 	}

@@ -9,14 +9,21 @@ import (
 
 // EraseContact erases everything about the citizen behind a contact (GDPR
 // art. 17): their messages and files, and their identity. The files go
-// from the blob store once the database no longer refers to them.
+// from the blob store once the database no longer refers to them. Every
+// screen showing one of their conversations is refreshed.
 func (s *Service) EraseContact(ctx context.Context, a redazione.Actor, contactID int64) (*store.Erased, error) {
+	// Listed before: the erasure leaves no contact to find them by.
+	var convs []*redazione.Conversation
+	if person, err := s.DB.PersonContacts(ctx, a.EnteID, contactID); err == nil {
+		convs = s.personConversations(ctx, a.EnteID, person)
+	}
 	out, err := s.DB.EraseContact(ctx, a, contactID)
 	if err != nil {
 		return nil, err
 	}
 	s.removeBlobs(out.Blobs)
 	s.scrubbed(out)
+	s.conversationsChanged(ctx, a.EnteID, convs)
 	return out, nil
 }
 

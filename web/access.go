@@ -1,11 +1,13 @@
 package web
 
 import (
+	"context"
 	"encoding/csv"
 	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/accesso"
@@ -18,6 +20,22 @@ import (
 // conversation or by hand), follows their legal terms, records decisions,
 // riesami and ricorsi, is told which documents to publish proactively
 // (§8.2), and publishes the register without personal data.
+
+// accessReads is what the access register's pages read (*store.DB has
+// it); they write through inbox.Service.
+type accessReads interface {
+	AccessRequests(ctx context.Context, a redazione.Actor, f store.AccessFilter) ([]*accesso.Request, error)
+	AccessRequest(ctx context.Context, a redazione.Actor, id int64) (*accesso.Request, error)
+	AccessRepeats(ctx context.Context, a redazione.Actor, today calendar.Date) ([]store.AccessRepeat, error)
+	PublicAccessRegister(ctx context.Context, enteID int64) ([]store.PublicAccessEntry, error)
+	Conversation(ctx context.Context, a redazione.Actor, id int64) (*redazione.Conversation, error)
+	Messages(ctx context.Context, a redazione.Actor, conversationID int64, max int) ([]*redazione.Message, error)
+	Desks(ctx context.Context, enteID int64) ([]redazione.Desk, error)
+	EnteBySlug(ctx context.Context, slug string) (*redazione.Ente, error)
+	Now() time.Time
+}
+
+func (s *Server) accessDB() accessReads { return s.DB }
 
 var _ = addCatalog(accessCatalog)
 
@@ -43,7 +61,7 @@ func dmy(day string) string {
 }
 
 // today is the day in Rome, for terms.
-func (s *Server) today() calendar.Date { return calendar.DateOf(s.DB.Now(), calendar.Rome) }
+func (s *Server) today() calendar.Date { return calendar.DateOf(s.accessDB().Now(), calendar.Rome) }
 
 // accessRow is a request with where it stands today.
 type accessRow struct {
@@ -86,7 +104,7 @@ func (s *Server) renderAccessList(w http.ResponseWriter, r *http.Request, u *ses
 	for y := today.Year; y >= today.Year-4; y-- {
 		v.Years = append(v.Years, y)
 	}
-	rows, err := s.DB.AccessRequests(r.Context(), u.Actor, store.AccessFilter{State: v.State, Kind: v.Kind, Year: v.Year, Today: today})
+	rows, err := s.accessDB().AccessRequests(r.Context(), u.Actor, store.AccessFilter{State: v.State, Kind: v.Kind, Year: v.Year, Today: today})
 	if err != nil {
 		s.fail(w, r, p, err)
 		return
@@ -95,7 +113,7 @@ func (s *Server) renderAccessList(w http.ResponseWriter, r *http.Request, u *ses
 		st, left := x.State(today)
 		v.Rows = append(v.Rows, accessRow{x, st, left})
 	}
-	if v.Repeats, err = s.DB.AccessRepeats(r.Context(), u.Actor, today); err != nil {
+	if v.Repeats, err = s.accessDB().AccessRepeats(r.Context(), u.Actor, today); err != nil {
 		s.fail(w, r, p, err)
 		return
 	}
@@ -123,7 +141,7 @@ type accessFormView struct {
 func (s *Server) newAccessPage(w http.ResponseWriter, r *http.Request, u *session) {
 	req := &accesso.Request{Kind: accesso.CivicoGeneralizzato, ReceivedOn: s.today().String()}
 	if conv, _ := strconv.ParseInt(r.URL.Query().Get("conversazione"), 10, 64); conv != 0 {
-		msgs, err := s.DB.Messages(r.Context(), u.Actor, conv, 50)
+		msgs, err := s.accessDB().Messages(r.Context(), u.Actor, conv, 50)
 		if err != nil {
 			s.fail(w, r, s.page(r, u, "", "access"), err)
 			return
@@ -154,7 +172,7 @@ func (s *Server) renderAccessForm(w http.ResponseWriter, r *http.Request, u *ses
 		CanWrite: u.Actor.CanWrite(), New: isNew, Receipt: receipt, Reviewable: accesso.Reviewable(req.Kind)}
 	ctx := r.Context()
 	if req.ConversationID != 0 {
-		c, err := s.DB.Conversation(ctx, u.Actor, req.ConversationID)
+		c, err := s.accessDB().Conversation(ctx, u.Actor, req.ConversationID)
 		if err != nil {
 			s.fail(w, r, p, err)
 			return
@@ -182,7 +200,7 @@ func (s *Server) renderAccessForm(w http.ResponseWriter, r *http.Request, u *ses
 // actorDesks are the desks whose work the user sees: where they may file
 // a request or a post.
 func (s *Server) actorDesks(r *http.Request, u *session) ([]redazione.Desk, error) {
-	desks, err := s.DB.Desks(r.Context(), u.Actor.EnteID)
+	desks, err := s.accessDB().Desks(r.Context(), u.Actor.EnteID)
 	if err != nil {
 		return nil, err
 	}
@@ -217,7 +235,7 @@ func accessFromForm(r *http.Request) *accesso.Request {
 func (s *Server) createAccess(w http.ResponseWriter, r *http.Request, u *session) {
 	req := accessFromForm(r)
 	receipt := r.PostFormValue("receipt") == "on"
-	if err := s.DB.CreateAccessRequest(r.Context(), u.Actor, req); err != nil {
+	if err := s.Inbox.CreateAccessRequest(r.Context(), u.Actor, req); err != nil {
 		s.renderAccessForm(w, r, u, req, true, receipt, "", 0, err)
 		return
 	}
@@ -278,7 +296,7 @@ func accessReceipt(req *accesso.Request) string {
 
 func (s *Server) accessDetail(w http.ResponseWriter, r *http.Request, u *session) {
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	req, err := s.DB.AccessRequest(r.Context(), u.Actor, id)
+	req, err := s.accessDB().AccessRequest(r.Context(), u.Actor, id)
 	if err != nil {
 		s.fail(w, r, s.page(r, u, "", "access"), err)
 		return
@@ -293,8 +311,8 @@ func (s *Server) accessDetail(w http.ResponseWriter, r *http.Request, u *session
 func (s *Server) updateAccess(w http.ResponseWriter, r *http.Request, u *session) {
 	req := accessFromForm(r)
 	req.ID, _ = strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err := s.DB.UpdateAccessRequest(r.Context(), u.Actor, req); err != nil {
-		if old, gerr := s.DB.AccessRequest(r.Context(), u.Actor, req.ID); gerr == nil {
+	if err := s.Inbox.UpdateAccessRequest(r.Context(), u.Actor, req); err != nil {
+		if old, gerr := s.accessDB().AccessRequest(r.Context(), u.Actor, req.ID); gerr == nil {
 			req.Year, req.Seq, req.ConversationID, req.DeskID = old.Year, old.Seq, old.ConversationID, old.DeskID
 			s.renderAccessForm(w, r, u, req, false, false, "", 0, err)
 			return
@@ -308,7 +326,7 @@ func (s *Server) updateAccess(w http.ResponseWriter, r *http.Request, u *session
 // publishAccess records that a repeatedly asked document is published.
 func (s *Server) publishAccess(w http.ResponseWriter, r *http.Request, u *session) {
 	doc, link := strings.TrimSpace(r.PostFormValue("document")), strings.TrimSpace(r.PostFormValue("url"))
-	convs, err := s.DB.PublishAccessDocument(r.Context(), u.Actor, r.PostFormValue("key"), doc, link)
+	convs, err := s.Inbox.PublishAccessDocument(r.Context(), u.Actor, r.PostFormValue("key"), doc, link)
 	if err != nil {
 		s.renderAccessList(w, r, u, "", 0, err)
 		return
@@ -340,12 +358,12 @@ type publicAccessView struct {
 func (s *Server) publicAccess(w http.ResponseWriter, r *http.Request) {
 	p := &page{Lang: langOf(r)}
 	slug := strings.TrimSuffix(r.PathValue("ente"), ".csv")
-	e, err := s.DB.EnteBySlug(r.Context(), slug)
+	e, err := s.accessDB().EnteBySlug(r.Context(), slug)
 	if err != nil {
 		s.fail(w, r, p, err)
 		return
 	}
-	entries, err := s.DB.PublicAccessRegister(r.Context(), e.ID)
+	entries, err := s.accessDB().PublicAccessRegister(r.Context(), e.ID)
 	if err != nil {
 		s.fail(w, r, p, err)
 		return

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -11,6 +12,18 @@ import (
 	"github.com/redazione/redazione/channel"
 	"github.com/redazione/redazione/channel/telegram"
 )
+
+// adminReads is what the administration pages read (*store.DB has it).
+type adminReads interface {
+	Channel(ctx context.Context, id int64) (*redazione.Channel, error)
+	Channels(ctx context.Context, enteID int64) ([]*redazione.Channel, error)
+	Desks(ctx context.Context, enteID int64) ([]redazione.Desk, error)
+	SurveysEnabled(ctx context.Context, enteID int64) (bool, error)
+	User(ctx context.Context, enteID, id int64) (*redazione.User, error)
+	Users(ctx context.Context, enteID int64) ([]*redazione.User, error)
+}
+
+func (s *Server) adminDB() adminReads { return s.DB }
 
 // adminView is the data of the administration pages.
 type adminView struct {
@@ -42,16 +55,16 @@ func (s *Server) adminData(r *http.Request, u *session) (*adminView, error) {
 		v.NewKind = redazione.ChannelWebChat
 	}
 	var err error
-	if v.Users, err = s.DB.Users(ctx, u.Actor.EnteID); err != nil {
+	if v.Users, err = s.adminDB().Users(ctx, u.Actor.EnteID); err != nil {
 		return nil, err
 	}
-	if v.Desks, err = s.DB.Desks(ctx, u.Actor.EnteID); err != nil {
+	if v.Desks, err = s.adminDB().Desks(ctx, u.Actor.EnteID); err != nil {
 		return nil, err
 	}
-	if v.Channels, err = s.DB.Channels(ctx, u.Actor.EnteID); err != nil {
+	if v.Channels, err = s.adminDB().Channels(ctx, u.Actor.EnteID); err != nil {
 		return nil, err
 	}
-	v.Surveys, err = s.DB.SurveysEnabled(ctx, u.Actor.EnteID)
+	v.Surveys, err = s.adminDB().SurveysEnabled(ctx, u.Actor.EnteID)
 	return v, err
 }
 
@@ -127,7 +140,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request, u *session) 
 
 func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, u *session) {
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	target, err := s.DB.User(r.Context(), u.Actor.EnteID, id)
+	target, err := s.adminDB().User(r.Context(), u.Actor.EnteID, id)
 	if err != nil {
 		s.fail(w, r, nil, err)
 		return
@@ -186,7 +199,7 @@ func (s *Server) registerTelegram(r *http.Request, u *session, c *redazione.Chan
 // again (a new public address, a new bot token).
 func (s *Server) registerTelegramWebhook(w http.ResponseWriter, r *http.Request, u *session) {
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	c, err := s.DB.Channel(r.Context(), id)
+	c, err := s.adminDB().Channel(r.Context(), id)
 	if err != nil || c.EnteID != u.Actor.EnteID || c.Kind != redazione.ChannelTelegram || channel.WebhookPath(c) == "" {
 		s.fail(w, r, nil, redazione.Errorf(redazione.ENOTFOUND, "canale Telegram in modalità webhook non trovato"))
 		return
@@ -218,7 +231,7 @@ func formSettings(r *http.Request, kind redazione.ChannelKind, old map[string]st
 // updateChannelSettings replaces a channel's settings (new tokens, addresses).
 func (s *Server) updateChannelSettings(w http.ResponseWriter, r *http.Request, u *session) {
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	c, err := s.DB.Channel(r.Context(), id)
+	c, err := s.adminDB().Channel(r.Context(), id)
 	if err != nil || c.EnteID != u.Actor.EnteID {
 		s.fail(w, r, nil, redazione.Errorf(redazione.ENOTFOUND, "canale non trovato"))
 		return
@@ -237,7 +250,7 @@ func (s *Server) updateChannelSettings(w http.ResponseWriter, r *http.Request, u
 
 func (s *Server) updateChannel(w http.ResponseWriter, r *http.Request, u *session) {
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	c, err := s.DB.Channel(r.Context(), id)
+	c, err := s.adminDB().Channel(r.Context(), id)
 	if err != nil || c.EnteID != u.Actor.EnteID {
 		s.fail(w, r, nil, redazione.Errorf(redazione.ENOTFOUND, "canale non trovato"))
 		return

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -10,6 +11,16 @@ import (
 	"github.com/redazione/redazione/calendar"
 	"github.com/redazione/redazione/store"
 )
+
+// answerReads is what the canned answers' pages read (*store.DB has it).
+type answerReads interface {
+	CannedAnswers(ctx context.Context, a redazione.Actor, deskID int64, q string, limit int) ([]store.CannedAnswer, error)
+	Conversation(ctx context.Context, a redazione.Actor, id int64) (*redazione.Conversation, error)
+	Desks(ctx context.Context, enteID int64) ([]redazione.Desk, error)
+	SLA(ctx context.Context, enteID int64) (*store.SLAConfig, error)
+}
+
+func (s *Server) answerDB() answerReads { return s.DB }
 
 // answerVars are the variables a canned answer may hold.
 var answerVars = []string{"nome", "operatore", "ente", "orari", "data"}
@@ -33,7 +44,7 @@ type answerJSON struct {
 // conversation, filled in for its citizen.
 func (s *Server) conversationAnswers(w http.ResponseWriter, r *http.Request, u *session) {
 	ctx := r.Context()
-	c, err := s.DB.Conversation(ctx, u.Actor, s.convID(r))
+	c, err := s.answerDB().Conversation(ctx, u.Actor, s.convID(r))
 	if err != nil {
 		s.jsonError(w, r, err)
 		return
@@ -42,12 +53,12 @@ func (s *Server) conversationAnswers(w http.ResponseWriter, r *http.Request, u *
 	if len(q) > 100 {
 		q = q[:100]
 	}
-	list, err := s.DB.CannedAnswers(ctx, u.Actor, c.DeskID, q, 20)
+	list, err := s.answerDB().CannedAnswers(ctx, u.Actor, c.DeskID, q, 20)
 	if err != nil {
 		s.jsonError(w, r, err)
 		return
 	}
-	cfg, err := s.DB.SLA(ctx, u.Actor.EnteID)
+	cfg, err := s.answerDB().SLA(ctx, u.Actor.EnteID)
 	if err != nil {
 		s.jsonError(w, r, err)
 		return
@@ -85,11 +96,11 @@ func (s *Server) renderAnswers(w http.ResponseWriter, r *http.Request, u *sessio
 	v := &answersView{CanEdit: u.Actor.Role == redazione.RoleAdmin || u.Actor.Role == redazione.RoleCoordinator,
 		Vars: answerVars, Names: map[int64]string{}, Edit: edit}
 	var err error
-	if v.Answers, err = s.DB.CannedAnswers(ctx, u.Actor, 0, r.URL.Query().Get("q"), 200); err != nil {
+	if v.Answers, err = s.answerDB().CannedAnswers(ctx, u.Actor, 0, r.URL.Query().Get("q"), 200); err != nil {
 		s.fail(w, r, p, err)
 		return
 	}
-	desks, _ := s.DB.Desks(ctx, u.Actor.EnteID)
+	desks, _ := s.answerDB().Desks(ctx, u.Actor.EnteID)
 	for _, d := range desks {
 		v.Names[d.ID] = d.Name
 		if u.Actor.CanSeeDesk(d.ID) {

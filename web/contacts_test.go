@@ -1,10 +1,12 @@
 package web_test
 
 import (
+	"context"
 	"fmt"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/internal/testdb"
@@ -46,8 +48,16 @@ func TestMergeContacts(t *testing.T) {
 			contacts = append(contacts, id)
 		}
 		rows.Close()
+		// a colleague has the conversation open: their screen must refresh
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		screen := e.login(e.newUser(e.ente, redazione.RoleOperator, e.desks[0].ID)).events(ctx, "/events")
 		if code, _ := b.post(fmt.Sprintf("/conversations/%d/merge", first), url.Values{"other": {fmt.Sprint(contacts[1])}}); code != 200 {
 			t.Fatalf("merge: %d", code)
+		}
+		// both conversations' histories changed, whichever is open
+		if !waitConversations(t, screen, time.Second, first, second) {
+			t.Fatal("a colleague's screens got no event for the merge within a second, for both of the citizen's conversations")
 		}
 		_, page = b.get(fmt.Sprintf("/conversations/%d", first))
 		if !strings.Contains(page, "Lo stesso cittadino su altri canali") || !strings.Contains(page, "Domanda sull&#39;altro canale") {
@@ -65,6 +75,9 @@ func TestMergeContacts(t *testing.T) {
 		if code, _ := b.post(fmt.Sprintf("/conversations/%d/separate", first), url.Values{"contact": {fmt.Sprint(contacts[1])}}); code != 200 {
 			t.Fatalf("separate: %d", code)
 		}
+		if !waitConversations(t, screen, time.Second, first, second) {
+			t.Error("a colleague's screens got no event for the separation within a second, for both of the citizen's conversations")
+		}
 		if _, page := b.get(fmt.Sprintf("/conversations/%d", first)); strings.Contains(page, "Domanda sull&#39;altro canale") {
 			t.Error("after separating, the other conversation still shows")
 		}
@@ -72,4 +85,32 @@ func TestMergeContacts(t *testing.T) {
 			t.Error("merge and separation are not in the audit trail")
 		}
 	})
+}
+
+// waitConversations waits up to d for a "conversation" event of each of
+// the conversations, in any order.
+func waitConversations(t testing.TB, ch <-chan sseEvent, d time.Duration, ids ...int64) bool {
+	t.Helper()
+	left := map[string]bool{}
+	for _, id := range ids {
+		left[fmt.Sprintf(`"conversation":%d,`, id)] = true
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	for len(left) > 0 {
+		select {
+		case ev, ok := <-ch:
+			if !ok {
+				return false
+			}
+			for sub := range left {
+				if ev.Type == "conversation" && strings.Contains(ev.Data, sub) {
+					delete(left, sub)
+				}
+			}
+		case <-timer.C:
+			return false
+		}
+	}
+	return true
 }

@@ -32,13 +32,13 @@ func (s *Server) renderCrisis(w http.ResponseWriter, r *http.Request, u *session
 	v := &crisisView{Crisis: p.Crisis, CanWrite: u.Actor.CanWrite(),
 		CanLead: u.Actor.Role == redazione.RoleAdmin || u.Actor.Role == redazione.RoleCoordinator}
 	var err error
-	if v.Statements, err = s.DB.HoldingStatements(ctx, u.Actor.EnteID); err != nil {
+	if v.Statements, err = s.postDB().HoldingStatements(ctx, u.Actor.EnteID); err != nil {
 		s.fail(w, r, p, err)
 		return
 	}
 	if v.Crisis != nil {
-		now := s.DB.Now()
-		posts, err := s.DB.Posts(ctx, u.Actor, now.Add(-24*time.Hour), now.AddDate(0, 3, 0))
+		now := s.postDB().Now()
+		posts, err := s.postDB().Posts(ctx, u.Actor, now.Add(-24*time.Hour), now.AddDate(0, 3, 0))
 		if err != nil {
 			s.fail(w, r, p, err)
 			return
@@ -55,7 +55,7 @@ func (s *Server) renderCrisis(w http.ResponseWriter, r *http.Request, u *session
 
 func (s *Server) setCrisis(w http.ResponseWriter, r *http.Request, u *session) {
 	on := r.PostFormValue("on") == "true"
-	if err := s.DB.SetCrisis(r.Context(), u.Actor, on, r.PostFormValue("reason")); err != nil {
+	if err := s.Inbox.SetCrisis(r.Context(), u.Actor, on, r.PostFormValue("reason")); err != nil {
 		s.renderCrisis(w, r, u, "", 0, err)
 		return
 	}
@@ -65,7 +65,7 @@ func (s *Server) setCrisis(w http.ResponseWriter, r *http.Request, u *session) {
 func (s *Server) saveHoldingStatement(w http.ResponseWriter, r *http.Request, u *session) {
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	h := &store.HoldingStatement{ID: id, Title: r.PostFormValue("title"), Text: r.PostFormValue("text")}
-	if err := s.DB.SaveHoldingStatement(r.Context(), u.Actor, h); err != nil {
+	if err := s.Inbox.SaveHoldingStatement(r.Context(), u.Actor, h); err != nil {
 		s.renderCrisis(w, r, u, "", 0, err)
 		return
 	}

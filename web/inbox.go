@@ -444,7 +444,7 @@ func (s *Server) notificationsPage(w http.ResponseWriter, r *http.Request, u *se
 }
 
 func (s *Server) readNotifications(w http.ResponseWriter, r *http.Request, u *session) {
-	if err := s.DB.MarkNotificationsRead(r.Context(), u.Actor); err != nil {
+	if err := s.Inbox.ReadNotifications(r.Context(), u.Actor); err != nil {
 		s.fail(w, r, nil, err)
 		return
 	}
@@ -453,20 +453,15 @@ func (s *Server) readNotifications(w http.ResponseWriter, r *http.Request, u *se
 
 func (s *Server) clearFlag(w http.ResponseWriter, r *http.Request, u *session) {
 	fid, _ := strconv.ParseInt(r.PathValue("flag"), 10, 64)
-	if err := s.DB.ClearFlag(r.Context(), u.Actor, s.convID(r), fid, r.PostFormValue("reason")); err != nil {
+	if err := s.Inbox.ClearFlag(r.Context(), u.Actor, s.convID(r), fid, r.PostFormValue("reason")); err != nil {
 		s.fail(w, r, s.page(r, u, "", "inbox"), err)
 		return
 	}
-	s.Inbox.Changed(r.Context(), u.Actor, s.convID(r))
 	s.afterChange(w, r, u, "details")
 }
 
 func (s *Server) mergeContact(w http.ResponseWriter, r *http.Request, u *session) {
-	c, err := s.DB.Conversation(r.Context(), u.Actor, s.convID(r))
-	if err == nil {
-		err = s.DB.MergeContacts(r.Context(), u.Actor, c.ContactID, formInt(r, "other"))
-	}
-	if err != nil {
+	if err := s.Inbox.MergeContact(r.Context(), u.Actor, s.convID(r), formInt(r, "other")); err != nil {
 		s.fail(w, r, s.page(r, u, "", "inbox"), err)
 		return
 	}
@@ -474,23 +469,7 @@ func (s *Server) mergeContact(w http.ResponseWriter, r *http.Request, u *session
 }
 
 func (s *Server) separateContact(w http.ResponseWriter, r *http.Request, u *session) {
-	c, err := s.DB.Conversation(r.Context(), u.Actor, s.convID(r))
-	if err == nil {
-		// only a contact of this conversation's citizen
-		var person []store.PersonContact
-		if person, err = s.DB.PersonContacts(r.Context(), u.Actor.EnteID, c.ContactID); err == nil {
-			id, found := formInt(r, "contact"), false
-			for _, p := range person {
-				found = found || p.ID == id
-			}
-			if !found {
-				err = redazione.Errorf(redazione.ENOTFOUND, "contatto non trovato")
-			} else {
-				err = s.DB.SeparateContact(r.Context(), u.Actor, id)
-			}
-		}
-	}
-	if err != nil {
+	if err := s.Inbox.SeparateContact(r.Context(), u.Actor, s.convID(r), formInt(r, "contact")); err != nil {
 		s.fail(w, r, s.page(r, u, "", "inbox"), err)
 		return
 	}

@@ -119,3 +119,38 @@ func TestMultiProcessOnPostgres(t *testing.T) {
 		t.Fatalf("%d deliveries for 5 replies (%v), want each exactly once", calls, seen)
 	}
 }
+
+// An access request registered, a report filed, or a situation marked
+// from a conversation shows beside it: a colleague with the conversation
+// open is told, even when the citizen is sent nothing.
+func TestRegisterFromConversationRefreshesScreens(t *testing.T) {
+	t.Parallel()
+	e := start(t, testdb.Open(t, store.SQLite))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	op := e.newUser(e.ente, redazione.RoleOperator, e.desks[0].ID)
+	conv := e.ingest(e.api, "m1", "c1", "Chiedo copia del progetto; e il lampione di via Verdi 12 è spento")
+	screen := e.login(e.newUser(e.ente, redazione.RoleOperator, e.desks[0].ID)).events(ctx, "/events")
+	ob := e.login(op)
+	access := url.Values{"conversation": {fmt.Sprint(conv)}, "kind": {"civico_generalizzato"}, "received_on": {"2026-11-20"},
+		"subject": {"Copia del progetto"}, "requester_name": {"Lucia Neri"}}
+	if code, page := ob.post("/accessi", access); code != 200 {
+		t.Fatalf("register: %d\n%s", code, page)
+	}
+	if !waitEvent(t, screen, "conversation", fmt.Sprintf(`"conversation":%d`, conv), time.Second) {
+		t.Error("no event for the access request registered from the conversation")
+	}
+	report := url.Values{"conversation": {fmt.Sprint(conv)}, "service": {"illuminazione"}, "description": {"Lampione spento"}, "address": {"Via Verdi 12"}}
+	if code, page := ob.post("/segnalazioni", report); code != 200 {
+		t.Fatalf("file the report: %d\n%s", code, page)
+	}
+	if !waitEvent(t, screen, "conversation", fmt.Sprintf(`"conversation":%d`, conv), time.Second) {
+		t.Error("no event for the report filed from the conversation")
+	}
+	if code, _ := ob.post(fmt.Sprintf("/conversations/%d/situation", conv), url.Values{"situation": {"documents"}}); code != 200 {
+		t.Fatalf("mark situation: %d", code)
+	}
+	if !waitEvent(t, screen, "conversation", fmt.Sprintf(`"conversation":%d`, conv), time.Second) {
+		t.Error("no event for the situation marked on the conversation")
+	}
+}

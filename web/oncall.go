@@ -1,9 +1,11 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/store"
@@ -11,6 +13,18 @@ import (
 
 // The on-call rota page: who is on call now and next, the shifts, and what
 // counts as a spike of messages.
+
+// onCallReads is what the on-call pages read (*store.DB has it).
+type onCallReads interface {
+	Now() time.Time
+	OnCall(ctx context.Context, enteID int64, at time.Time) ([]*redazione.User, error)
+	SLA(ctx context.Context, enteID int64) (*store.SLAConfig, error)
+	Shifts(ctx context.Context, enteID int64, from, to time.Time) ([]store.Shift, error)
+	SpikeRule(ctx context.Context, enteID int64) (store.SpikeRule, error)
+	Users(ctx context.Context, enteID int64) ([]*redazione.User, error)
+}
+
+func (s *Server) onCallDB() onCallReads { return s.DB }
 
 var _ = addCatalog(oncallCatalog)
 
@@ -31,13 +45,13 @@ func (s *Server) oncallPage(w http.ResponseWriter, r *http.Request, u *session) 
 func (s *Server) renderOncall(w http.ResponseWriter, r *http.Request, u *session, flash string, status int, formErr error) {
 	p := s.page(r, u, translate(langOf(r), "oncall.title"), "posts")
 	ctx := r.Context()
-	now := s.DB.Now()
+	now := s.onCallDB().Now()
 	v := &oncallView{CanEdit: u.Actor.Role == redazione.RoleAdmin || u.Actor.Role == redazione.RoleCoordinator, CanAdmin: u.Actor.CanAdmin()}
 	var err error
-	if v.Now, err = s.DB.OnCall(ctx, u.Actor.EnteID, now); err == nil {
-		if v.Shifts, err = s.DB.Shifts(ctx, u.Actor.EnteID, now, now.AddDate(0, 2, 0)); err == nil {
-			if v.Users, err = s.DB.Users(ctx, u.Actor.EnteID); err == nil {
-				v.Rule, err = s.DB.SpikeRule(ctx, u.Actor.EnteID)
+	if v.Now, err = s.onCallDB().OnCall(ctx, u.Actor.EnteID, now); err == nil {
+		if v.Shifts, err = s.onCallDB().Shifts(ctx, u.Actor.EnteID, now, now.AddDate(0, 2, 0)); err == nil {
+			if v.Users, err = s.onCallDB().Users(ctx, u.Actor.EnteID); err == nil {
+				v.Rule, err = s.onCallDB().SpikeRule(ctx, u.Actor.EnteID)
 			}
 		}
 	}
@@ -45,7 +59,7 @@ func (s *Server) renderOncall(w http.ResponseWriter, r *http.Request, u *session
 		s.fail(w, r, p, err)
 		return
 	}
-	if cfg, err := s.DB.SLA(ctx, u.Actor.EnteID); err == nil && cfg.Calendar != nil {
+	if cfg, err := s.onCallDB().SLA(ctx, u.Actor.EnteID); err == nil && cfg.Calendar != nil {
 		v.Open = cfg.Calendar.IsOpen(now)
 	}
 	p.Data, p.Flash = v, flash

@@ -429,7 +429,7 @@ func (s *Server) open311Post(w http.ResponseWriter, r *http.Request) {
 		}
 		req.Lat, req.Long = &lat, &lon
 	}
-	if err := s.DB.CreateServiceRequest(r.Context(), redazione.SystemActor(c.ente.ID), f("service_code"), req); err != nil {
+	if err := s.Inbox.CreateServiceRequest(r.Context(), redazione.SystemActor(c.ente.ID), f("service_code"), req); err != nil {
 		c.failErr(err)
 		return
 	}

@@ -1,11 +1,19 @@
 package web
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/store"
 )
+
+// playbookReads is what the guidelines page reads (*store.DB has it).
+type playbookReads interface {
+	Playbooks(ctx context.Context, enteID int64) (map[string]store.Playbook, error)
+}
+
+func (s *Server) playbookDB() playbookReads { return s.DB }
 
 // playbooksView is the data of the guidelines page.
 type playbooksView struct {
@@ -20,7 +28,7 @@ func (s *Server) playbooksPage(w http.ResponseWriter, r *http.Request, u *sessio
 
 func (s *Server) renderPlaybooks(w http.ResponseWriter, r *http.Request, u *session, flash string, status int, formErr error) {
 	p := s.page(r, u, translate(langOf(r), "playbooks.title"), "playbooks")
-	pbs, err := s.DB.Playbooks(r.Context(), u.Actor.EnteID)
+	pbs, err := s.playbookDB().Playbooks(r.Context(), u.Actor.EnteID)
 	if err != nil {
 		s.fail(w, r, p, err)
 		return
@@ -42,10 +50,9 @@ func (s *Server) savePlaybook(w http.ResponseWriter, r *http.Request, u *session
 }
 
 func (s *Server) markSituation(w http.ResponseWriter, r *http.Request, u *session) {
-	if err := s.DB.MarkSituation(r.Context(), u.Actor, s.convID(r), r.PostFormValue("situation")); err != nil {
+	if err := s.Inbox.MarkSituation(r.Context(), u.Actor, s.convID(r), r.PostFormValue("situation")); err != nil {
 		s.fail(w, r, s.page(r, u, "", "inbox"), err)
 		return
 	}
-	s.Inbox.Changed(r.Context(), u.Actor, s.convID(r))
 	s.afterChange(w, r, u, "details")
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -12,6 +13,19 @@ import (
 // Governance: the social media policies (the internal one acknowledged by
 // every user, the external one public), who answers for each account, and
 // the training register.
+
+// policyReads is what the social media policy and training pages read
+// (*store.DB has it).
+type policyReads interface {
+	EnteBySlug(ctx context.Context, slug string) (*redazione.Ente, error)
+	Policy(ctx context.Context, enteID int64, kind string) (*store.Policy, error)
+	PolicyAcks(ctx context.Context, a redazione.Actor) ([]store.PolicyAck, error)
+	Responsibles(ctx context.Context, enteID int64) ([]store.Responsible, error)
+	Trainings(ctx context.Context, enteID int64) ([]store.Training, error)
+	Users(ctx context.Context, enteID int64) ([]*redazione.User, error)
+}
+
+func (s *Server) policyDB() policyReads { return s.DB }
 
 var _ = addCatalog(policyCatalog)
 
@@ -34,9 +48,9 @@ func (s *Server) policyPage(w http.ResponseWriter, r *http.Request, u *session) 
 	ctx := r.Context()
 	v := &policyView{Public: "/social-policy/" + u.Ente.Slug, Sections: store.PolicySections}
 	var err error
-	if v.Internal, err = s.DB.Policy(ctx, u.Actor.EnteID, store.PolicyInternal); err == nil {
-		if v.External, err = s.DB.Policy(ctx, u.Actor.EnteID, store.PolicyExternal); err == nil {
-			v.Responsibles, err = s.DB.Responsibles(ctx, u.Actor.EnteID)
+	if v.Internal, err = s.policyDB().Policy(ctx, u.Actor.EnteID, store.PolicyInternal); err == nil {
+		if v.External, err = s.policyDB().Policy(ctx, u.Actor.EnteID, store.PolicyExternal); err == nil {
+			v.Responsibles, err = s.policyDB().Responsibles(ctx, u.Actor.EnteID)
 		}
 	}
 	if err != nil {
@@ -63,12 +77,12 @@ func (s *Server) acknowledgePolicy(w http.ResponseWriter, r *http.Request, u *se
 func (s *Server) publicPolicy(w http.ResponseWriter, r *http.Request) {
 	p := &page{Lang: langOf(r)}
 	p.Title = translate(p.Lang, "pol.external")
-	e, err := s.DB.EnteBySlug(r.Context(), r.PathValue("ente"))
+	e, err := s.policyDB().EnteBySlug(r.Context(), r.PathValue("ente"))
 	if err != nil {
 		s.fail(w, r, p, err)
 		return
 	}
-	pol, err := s.DB.Policy(r.Context(), e.ID, store.PolicyExternal)
+	pol, err := s.policyDB().Policy(r.Context(), e.ID, store.PolicyExternal)
 	if err == nil && pol == nil {
 		err = redazione.Errorf(redazione.ENOTFOUND, "l'ente non ha ancora pubblicato la sua social media policy")
 	}
@@ -99,11 +113,11 @@ func (s *Server) renderPolicyAdmin(w http.ResponseWriter, r *http.Request, u *se
 	ctx := r.Context()
 	v := &policyAdminView{Sections: store.PolicySections, Draft: map[string]map[string]string{}, Public: "/social-policy/" + u.Ente.Slug}
 	var err error
-	if v.Internal, err = s.DB.Policy(ctx, u.Actor.EnteID, store.PolicyInternal); err == nil {
-		if v.External, err = s.DB.Policy(ctx, u.Actor.EnteID, store.PolicyExternal); err == nil {
-			if v.Responsibles, err = s.DB.Responsibles(ctx, u.Actor.EnteID); err == nil {
-				if v.Users, err = s.DB.Users(ctx, u.Actor.EnteID); err == nil {
-					v.Acks, err = s.DB.PolicyAcks(ctx, u.Actor)
+	if v.Internal, err = s.policyDB().Policy(ctx, u.Actor.EnteID, store.PolicyInternal); err == nil {
+		if v.External, err = s.policyDB().Policy(ctx, u.Actor.EnteID, store.PolicyExternal); err == nil {
+			if v.Responsibles, err = s.policyDB().Responsibles(ctx, u.Actor.EnteID); err == nil {
+				if v.Users, err = s.policyDB().Users(ctx, u.Actor.EnteID); err == nil {
+					v.Acks, err = s.policyDB().PolicyAcks(ctx, u.Actor)
 				}
 			}
 		}
@@ -165,8 +179,8 @@ func (s *Server) renderTraining(w http.ResponseWriter, r *http.Request, u *sessi
 	}
 	v := &trainingView{Today: s.today().String()}
 	var err error
-	if v.Trainings, err = s.DB.Trainings(r.Context(), u.Actor.EnteID); err == nil {
-		v.Users, err = s.DB.Users(r.Context(), u.Actor.EnteID)
+	if v.Trainings, err = s.policyDB().Trainings(r.Context(), u.Actor.EnteID); err == nil {
+		v.Users, err = s.policyDB().Users(r.Context(), u.Actor.EnteID)
 	}
 	if err != nil {
 		s.fail(w, r, p, err)

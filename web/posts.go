@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -19,6 +20,25 @@ import (
 // the ente's accounts, shown unmistakably with the account they go to,
 // checked, approved by a second person where needed, sent after the undo
 // window, and recorded in the publication log.
+
+// postReads is what the publishing and crisis pages read (*store.DB has
+// it); posts, crisis mode and holding statements are written through
+// inbox.Service.
+type postReads interface {
+	Post(ctx context.Context, a redazione.Actor, id int64) (*store.Post, error)
+	Posts(ctx context.Context, a redazione.Actor, from, to time.Time) ([]*store.Post, error)
+	CheckPost(ctx context.Context, a redazione.Actor, p *store.Post) ([]publish.Finding, error)
+	PublicationLog(ctx context.Context, a redazione.Actor, postID int64) ([]store.PublicationEntry, int64, error)
+	PublishingSettings(ctx context.Context, enteID int64) (*store.PublishingSettings, error)
+	Campaigns(ctx context.Context, enteID int64) ([]string, error)
+	Channels(ctx context.Context, enteID int64) ([]*redazione.Channel, error)
+	HoldingStatement(ctx context.Context, a redazione.Actor, id int64) (*store.HoldingStatement, error)
+	HoldingStatements(ctx context.Context, enteID int64) ([]store.HoldingStatement, error)
+	BlobInUse(ctx context.Context, key string) (bool, error)
+	Now() time.Time
+}
+
+func (s *Server) postDB() postReads { return s.DB }
 
 var _ = addCatalog(postsCatalog)
 
@@ -42,13 +62,13 @@ type postsView struct {
 
 func (s *Server) postsPage(w http.ResponseWriter, r *http.Request, u *session) {
 	p := s.page(r, u, translate(langOf(r), "post.title"), "posts")
-	now := s.DB.Now()
-	upcoming, err := s.DB.Posts(r.Context(), u.Actor, now, now.AddDate(0, 3, 0))
+	now := s.postDB().Now()
+	upcoming, err := s.postDB().Posts(r.Context(), u.Actor, now, now.AddDate(0, 3, 0))
 	if err != nil {
 		s.fail(w, r, p, err)
 		return
 	}
-	recent, err := s.DB.Posts(r.Context(), u.Actor, now.AddDate(0, 0, -30), now)
+	recent, err := s.postDB().Posts(r.Context(), u.Actor, now.AddDate(0, 0, -30), now)
 	if err != nil {
 		s.fail(w, r, p, err)
 		return
@@ -89,7 +109,7 @@ type postView struct {
 func (s *Server) newPostPage(w http.ResponseWriter, r *http.Request, u *session) {
 	post := &store.Post{}
 	if id, _ := strconv.ParseInt(r.URL.Query().Get("dichiarazione"), 10, 64); id != 0 {
-		h, err := s.DB.HoldingStatement(r.Context(), u.Actor, id)
+		h, err := s.postDB().HoldingStatement(r.Context(), u.Actor, id)
 		if err != nil {
 			s.fail(w, r, s.page(r, u, "", "posts"), err)
 			return
@@ -108,7 +128,7 @@ func (s *Server) renderPost(w http.ResponseWriter, r *http.Request, u *session, 
 	p := s.page(r, u, title, "posts")
 	ctx := r.Context()
 	v := &postView{Post: post, CanWrite: u.Actor.CanWrite()}
-	chans, err := s.DB.Channels(ctx, u.Actor.EnteID)
+	chans, err := s.postDB().Channels(ctx, u.Actor.EnteID)
 	if err != nil {
 		s.fail(w, r, p, err)
 		return
@@ -134,22 +154,22 @@ func (s *Server) renderPost(w http.ResponseWriter, r *http.Request, u *session, 
 	if ec != nil {
 		v.Findings, v.Blocked, v.Unchecked = ec.Findings, ec.Blocked, !ec.Blocked
 	} else if post.ID != 0 && post.ChannelKind != "" && (post.Status == store.PostDraft || post.Status == store.PostPending) {
-		v.Findings, _ = s.DB.CheckPost(ctx, u.Actor, post)
+		v.Findings, _ = s.postDB().CheckPost(ctx, u.Actor, post)
 		v.Blocked = publish.Blocks(v.Findings)
 	}
 	if post.ChannelKind != "" {
 		v.MaxLength = publish.MaxLength(post.ChannelKind)
 	}
 	if post.ID != 0 {
-		if v.Log, v.Broken, err = s.DB.PublicationLog(ctx, u.Actor, post.ID); err != nil {
+		if v.Log, v.Broken, err = s.postDB().PublicationLog(ctx, u.Actor, post.ID); err != nil {
 			s.fail(w, r, p, err)
 			return
 		}
 	}
-	if set, err := s.DB.PublishingSettings(ctx, u.Actor.EnteID); err == nil {
+	if set, err := s.postDB().PublishingSettings(ctx, u.Actor.EnteID); err == nil {
 		v.Undo = set.UndoSeconds
 	}
-	v.Campaigns, _ = s.DB.Campaigns(ctx, u.Actor.EnteID)
+	v.Campaigns, _ = s.postDB().Campaigns(ctx, u.Actor.EnteID)
 	p.Data, p.Flash = v, flash
 	s.renderForm(w, r, "post", p, status, formErr)
 }
@@ -180,11 +200,11 @@ func (s *Server) savePost(w http.ResponseWriter, r *http.Request, u *session) {
 		kept, err = s.postImage(r, u, post)
 	}
 	if err == nil {
-		err = s.DB.SavePost(r.Context(), u.Actor, post)
+		err = s.Inbox.SavePost(r.Context(), u.Actor, post)
 	}
 	if err != nil && kept != "" {
 		// A refused post leaves no file behind (unless something else uses it).
-		if used, uerr := s.DB.BlobInUse(r.Context(), kept); uerr == nil && !used {
+		if used, uerr := s.postDB().BlobInUse(r.Context(), kept); uerr == nil && !used {
 			s.Blobs.Delete(kept)
 		}
 	}
@@ -203,7 +223,7 @@ func (s *Server) savePost(w http.ResponseWriter, r *http.Request, u *session) {
 // content), or the post's image unless the author removes it.
 func (s *Server) postImage(r *http.Request, u *session, post *store.Post) (string, error) {
 	if post.ID != 0 && r.PostFormValue("remove_image") != "on" {
-		if old, err := s.DB.Post(r.Context(), u.Actor, post.ID); err == nil {
+		if old, err := s.postDB().Post(r.Context(), u.Actor, post.ID); err == nil {
 			post.ImageKey, post.ImageName, post.ImageType = old.ImageKey, old.ImageName, old.ImageType
 		}
 	}
@@ -236,7 +256,7 @@ func (s *Server) postImage(r *http.Request, u *session, post *store.Post) (strin
 // postImagePage serves a post's image to those who see the post.
 func (s *Server) postImagePage(w http.ResponseWriter, r *http.Request, u *session) {
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	post, err := s.DB.Post(r.Context(), u.Actor, id)
+	post, err := s.postDB().Post(r.Context(), u.Actor, id)
 	if err == nil && (post.ImageKey == "" || s.Blobs == nil) {
 		err = redazione.Errorf(redazione.ENOTFOUND, "immagine non trovata")
 	}
@@ -259,7 +279,7 @@ func (s *Server) postImagePage(w http.ResponseWriter, r *http.Request, u *sessio
 // renderPostFailed shows the form again with what was typed.
 func (s *Server) renderPostFailed(w http.ResponseWriter, r *http.Request, u *session, post *store.Post, err error) {
 	if post.ID != 0 {
-		if old, gerr := s.DB.Post(r.Context(), u.Actor, post.ID); gerr == nil {
+		if old, gerr := s.postDB().Post(r.Context(), u.Actor, post.ID); gerr == nil {
 			old.Text, old.DeskID, old.ChannelID, old.ScheduledAt, old.Justification, old.Campaign = post.Text, post.DeskID, post.ChannelID, post.ScheduledAt, post.Justification, post.Campaign
 			old.AltText = post.AltText
 			post = old
@@ -279,9 +299,9 @@ func (s *Server) submitPost(w http.ResponseWriter, r *http.Request, u *session) 
 }
 
 func (s *Server) submitPostID(w http.ResponseWriter, r *http.Request, u *session, id int64) {
-	post, err := s.DB.SubmitPost(r.Context(), u.Actor, id, r.PostFormValue("checked") == "on")
+	post, err := s.Inbox.SubmitPost(r.Context(), u.Actor, id, r.PostFormValue("checked") == "on")
 	if err != nil {
-		old, gerr := s.DB.Post(r.Context(), u.Actor, id)
+		old, gerr := s.postDB().Post(r.Context(), u.Actor, id)
 		if gerr != nil {
 			s.fail(w, r, s.page(r, u, "", "posts"), err)
 			return
@@ -295,7 +315,7 @@ func (s *Server) submitPostID(w http.ResponseWriter, r *http.Request, u *session
 
 func (s *Server) postPage(w http.ResponseWriter, r *http.Request, u *session) {
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	post, err := s.DB.Post(r.Context(), u.Actor, id)
+	post, err := s.postDB().Post(r.Context(), u.Actor, id)
 	if err != nil {
 		s.fail(w, r, s.page(r, u, "", "posts"), err)
 		return
@@ -309,8 +329,8 @@ func (s *Server) postPage(w http.ResponseWriter, r *http.Request, u *session) {
 
 func (s *Server) approvePost(w http.ResponseWriter, r *http.Request, u *session) {
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if _, err := s.DB.ApprovePost(r.Context(), u.Actor, id); err != nil {
-		old, gerr := s.DB.Post(r.Context(), u.Actor, id)
+	if _, err := s.Inbox.ApprovePost(r.Context(), u.Actor, id); err != nil {
+		old, gerr := s.postDB().Post(r.Context(), u.Actor, id)
 		if gerr != nil {
 			s.fail(w, r, s.page(r, u, "", "posts"), err)
 			return
@@ -323,7 +343,7 @@ func (s *Server) approvePost(w http.ResponseWriter, r *http.Request, u *session)
 
 func (s *Server) cancelPost(w http.ResponseWriter, r *http.Request, u *session) {
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err := s.DB.CancelPost(r.Context(), u.Actor, id); err != nil {
+	if err := s.Inbox.CancelPost(r.Context(), u.Actor, id); err != nil {
 		s.fail(w, r, s.page(r, u, "", "posts"), err)
 		return
 	}
@@ -343,7 +363,7 @@ func (s *Server) publishingAdminPage(w http.ResponseWriter, r *http.Request, u *
 
 func (s *Server) renderPublishingAdmin(w http.ResponseWriter, r *http.Request, u *session, flash string, status int, formErr error) {
 	p := s.page(r, u, translate(langOf(r), "admin.publishing"), "admin")
-	set, err := s.DB.PublishingSettings(r.Context(), u.Actor.EnteID)
+	set, err := s.postDB().PublishingSettings(r.Context(), u.Actor.EnteID)
 	if err != nil {
 		s.fail(w, r, p, err)
 		return
@@ -490,7 +510,7 @@ type editorialView struct {
 func (s *Server) calendarPostsPage(w http.ResponseWriter, r *http.Request, u *session) {
 	lang := langOf(r)
 	p := s.page(r, u, translate(lang, "post.calendar"), "posts")
-	now := s.DB.Now().In(calendar.Rome)
+	now := s.postDB().Now().In(calendar.Rome)
 	month := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, calendar.Rome)
 	if m, err := time.ParseInLocation("2006-01", r.URL.Query().Get("mese"), calendar.Rome); err == nil {
 		month = m
@@ -500,7 +520,7 @@ func (s *Server) calendarPostsPage(w http.ResponseWriter, r *http.Request, u *se
 	// Weeks from Monday.
 	start := month.AddDate(0, 0, -((int(month.Weekday()) + 6) % 7))
 	end := month.AddDate(0, 1, 0)
-	posts, err := s.DB.Posts(r.Context(), u.Actor, start, end.AddDate(0, 0, 7))
+	posts, err := s.postDB().Posts(r.Context(), u.Actor, start, end.AddDate(0, 0, 7))
 	if err != nil {
 		s.fail(w, r, p, err)
 		return
@@ -533,7 +553,7 @@ func (s *Server) calendarPostsPage(w http.ResponseWriter, r *http.Request, u *se
 	for _, n := range []int{1, 2, 3, 4, 5, 6, 0} {
 		v.Days = append(v.Days, calendar.DayNames[n])
 	}
-	v.Campaigns, _ = s.DB.Campaigns(r.Context(), u.Actor.EnteID)
+	v.Campaigns, _ = s.postDB().Campaigns(r.Context(), u.Actor.EnteID)
 	p.Data = v
 	s.render(w, r, http.StatusOK, "posts_calendar", "", p)
 }

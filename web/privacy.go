@@ -2,6 +2,7 @@ package web
 
 import (
 	"archive/zip"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -18,6 +19,15 @@ import (
 // GDPR: the export of a citizen's data, their erasure, and the ente's
 // retention period.
 
+// privacyReads is what the privacy pages read (*store.DB has it); erasure
+// goes through inbox.Service.
+type privacyReads interface {
+	ExportPerson(ctx context.Context, a redazione.Actor, contactID int64) (*store.PersonExport, error)
+	Retention(ctx context.Context, enteID int64) (int, error)
+}
+
+func (s *Server) privacyDB() privacyReads { return s.DB }
+
 var _ = addCatalog(privacyCatalog)
 
 func (s *Server) contactID(r *http.Request) int64 {
@@ -29,7 +39,7 @@ func (s *Server) contactID(r *http.Request) int64 {
 // the citizen behind a contact: dati.json and the files they sent or
 // received, under allegati/.
 func (s *Server) exportContact(w http.ResponseWriter, r *http.Request, u *session) {
-	x, err := s.DB.ExportPerson(r.Context(), u.Actor, s.contactID(r))
+	x, err := s.privacyDB().ExportPerson(r.Context(), u.Actor, s.contactID(r))
 	if err != nil {
 		s.fail(w, r, s.page(r, u, "", "inbox"), err)
 		return
@@ -181,7 +191,7 @@ func (s *Server) privacyPage(w http.ResponseWriter, r *http.Request, u *session)
 
 func (s *Server) renderPrivacy(w http.ResponseWriter, r *http.Request, u *session, flash string, status int, formErr error) {
 	p := s.page(r, u, translate(langOf(r), "admin.privacy"), "admin")
-	m, err := s.DB.Retention(r.Context(), u.Actor.EnteID)
+	m, err := s.privacyDB().Retention(r.Context(), u.Actor.EnteID)
 	if err != nil {
 		s.fail(w, r, p, err)
 		return

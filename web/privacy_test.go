@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/blob"
@@ -90,7 +91,14 @@ func TestExportAndEraseCitizen(t *testing.T) {
 	if msgs, _ := e.db.Messages(ctx, redazione.ActorOf(admin), conv, 0); len(msgs) != 1 {
 		t.Fatal("an unconfirmed erasure erased")
 	}
+	// the operator has the conversation open: it must not keep showing the citizen
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	screen := ob.events(sctx, "/events")
 	code, page := ab.post(erase, url.Values{"confirm": {"CANCELLA"}, "conversation": {fmt.Sprint(conv)}})
+	if !waitEvent(t, screen, "conversation", fmt.Sprintf(`"conversation":%d,`, conv), time.Second) {
+		t.Error("the operator's screen got no event for the erasure: it still shows the erased messages")
+	}
 	if code != 200 || !strings.Contains(page, "I messaggi di questa conversazione sono stati cancellati il") ||
 		strings.Contains(page, "via Zanardelli") || strings.Contains(page, "Lucia") || strings.Contains(page, `id="reply-text"`) {
 		t.Errorf("after erasure: %d; the page still shows the citizen, their message or the composer", code)

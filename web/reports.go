@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/csv"
 	"fmt"
 	"html/template"
@@ -9,11 +10,21 @@ import (
 	"strings"
 	"time"
 
+	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/calendar"
 	"github.com/redazione/redazione/inbox"
 	"github.com/redazione/redazione/store"
 	"github.com/redazione/redazione/topics"
 )
+
+// statsReads is what the statistics pages read (*store.DB has it).
+type statsReads interface {
+	CitizenTexts(ctx context.Context, a redazione.Actor, since time.Time) ([]store.TimedText, error)
+	Now() time.Time
+	Report(ctx context.Context, a redazione.Actor, by string, from, to time.Time) ([]store.ReportRow, error)
+}
+
+func (s *Server) statsDB() statsReads { return s.DB }
 
 // reportView is the data of the reports page.
 type reportView struct {
@@ -46,7 +57,7 @@ func (s *Server) reportsPage(w http.ResponseWriter, r *http.Request, u *session)
 	lang := langOf(r)
 	p := s.page(r, u, translate(lang, "reports.title"), "reports")
 	by, days, from, to := reportParams(r)
-	rows, err := s.DB.Report(r.Context(), u.Actor, by, from, to)
+	rows, err := s.statsDB().Report(r.Context(), u.Actor, by, from, to)
 	if err != nil {
 		s.fail(w, r, p, err)
 		return
@@ -56,12 +67,12 @@ func (s *Server) reportsPage(w http.ResponseWriter, r *http.Request, u *session)
 	v.Chart = satisfactionChart(lang, by, rows)
 	// One read of the citizens' texts for both lists: the period's topics
 	// and this week's emerging ones.
-	now := s.DB.Now()
+	now := s.statsDB().Now()
 	since := now.Add(-inbox.EmergingSpan)
 	if from.Before(since) {
 		since = from
 	}
-	if texts, err := s.DB.CitizenTexts(r.Context(), u.Actor, since); err == nil {
+	if texts, err := s.statsDB().CitizenTexts(r.Context(), u.Actor, since); err == nil {
 		var period []string
 		for _, t := range texts {
 			if !t.At.Before(from) {
@@ -78,7 +89,7 @@ func (s *Server) reportsPage(w http.ResponseWriter, r *http.Request, u *session)
 func (s *Server) reportsCSV(w http.ResponseWriter, r *http.Request, u *session) {
 	lang := langOf(r)
 	by, _, from, to := reportParams(r)
-	rows, err := s.DB.Report(r.Context(), u.Actor, by, from, to)
+	rows, err := s.statsDB().Report(r.Context(), u.Actor, by, from, to)
 	if err != nil {
 		s.fail(w, r, nil, err)
 		return

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -8,7 +9,22 @@ import (
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/rules"
 	"github.com/redazione/redazione/sla"
+	"github.com/redazione/redazione/store"
 )
+
+// ruleReads is what the routing rules and assignment pages read (*store.DB
+// has it).
+type ruleReads interface {
+	Availability(ctx context.Context, enteID, userID int64) (bool, int, error)
+	Channels(ctx context.Context, enteID int64) ([]*redazione.Channel, error)
+	Desks(ctx context.Context, enteID int64) ([]redazione.Desk, error)
+	RecentInbound(ctx context.Context, a redazione.Actor, limit int) ([]rules.Input, []int64, error)
+	Rules(ctx context.Context, enteID int64) ([]rules.Rule, error)
+	SLA(ctx context.Context, enteID int64) (*store.SLAConfig, error)
+	Users(ctx context.Context, enteID int64) ([]*redazione.User, error)
+}
+
+func (s *Server) ruleDB() ruleReads { return s.DB }
 
 // rulesView is the data of the routing rules page.
 type rulesView struct {
@@ -42,13 +58,13 @@ func (s *Server) renderRules(w http.ResponseWriter, r *http.Request, u *session,
 	v := &rulesView{Priorities: priorities, Situations: redazione.ManualSituations, Trial: trial,
 		DeskNames: map[int64]string{}, UserNames: map[int64]string{}, ChanNames: map[int64]string{}}
 	var err error
-	if v.Rules, err = s.DB.Rules(ctx, u.Actor.EnteID); err != nil {
+	if v.Rules, err = s.ruleDB().Rules(ctx, u.Actor.EnteID); err != nil {
 		s.fail(w, r, p, err)
 		return
 	}
-	v.Desks, _ = s.DB.Desks(ctx, u.Actor.EnteID)
-	v.Channels, _ = s.DB.Channels(ctx, u.Actor.EnteID)
-	v.Users, _ = s.DB.Users(ctx, u.Actor.EnteID)
+	v.Desks, _ = s.ruleDB().Desks(ctx, u.Actor.EnteID)
+	v.Channels, _ = s.ruleDB().Channels(ctx, u.Actor.EnteID)
+	v.Users, _ = s.ruleDB().Users(ctx, u.Actor.EnteID)
 	for _, d := range v.Desks {
 		v.DeskNames[d.ID] = d.Name
 	}
@@ -141,7 +157,7 @@ func (s *Server) ruleAction(w http.ResponseWriter, r *http.Request, u *session) 
 // tryRule evaluates a rule on the latest 500 citizens' messages.
 func (s *Server) tryRule(r *http.Request, u *session, id int64) (*ruleTrial, error) {
 	ctx := r.Context()
-	list, err := s.DB.Rules(ctx, u.Actor.EnteID)
+	list, err := s.ruleDB().Rules(ctx, u.Actor.EnteID)
 	if err != nil {
 		return nil, err
 	}
@@ -154,11 +170,11 @@ func (s *Server) tryRule(r *http.Request, u *session, id int64) (*ruleTrial, err
 	if rule == nil {
 		return nil, redazione.Errorf(redazione.ENOTFOUND, "regola non trovata")
 	}
-	ins, _, err := s.DB.RecentInbound(ctx, u.Actor, 500)
+	ins, _, err := s.ruleDB().RecentInbound(ctx, u.Actor, 500)
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := s.DB.SLA(ctx, u.Actor.EnteID)
+	cfg, err := s.ruleDB().SLA(ctx, u.Actor.EnteID)
 	if err != nil {
 		return nil, err
 	}
@@ -192,7 +208,7 @@ func (s *Server) setAvailability(w http.ResponseWriter, r *http.Request, u *sess
 	}
 	max, _ := strconv.Atoi(r.PostFormValue("max_open"))
 	if !u.Actor.CanAdmin() || r.PostFormValue("max_open") == "" {
-		_, max, _ = s.DB.Availability(r.Context(), u.Actor.EnteID, id)
+		_, max, _ = s.ruleDB().Availability(r.Context(), u.Actor.EnteID, id)
 	}
 	if err := s.DB.SetAvailability(r.Context(), u.Actor, id, r.PostFormValue("available") == "on", max); err != nil {
 		s.fail(w, r, nil, err)

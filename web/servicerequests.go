@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -17,6 +18,21 @@ import (
 // conversation, and the administration of services and Open311 keys. A
 // report that came from a conversation is answered there: the citizen
 // gets its number, and every change of its status.
+
+// reportReads is what the reports' pages read (*store.DB has it); they
+// write through inbox.Service.
+type reportReads interface {
+	Services(ctx context.Context, enteID int64, activeOnly bool) ([]store.Service, error)
+	ServiceRequests(ctx context.Context, a redazione.Actor, f store.ServiceRequestFilter) ([]*store.ServiceRequest, error)
+	ServiceRequest(ctx context.Context, a redazione.Actor, id int64) (*store.ServiceRequest, error)
+	Open311Keys(ctx context.Context, enteID int64) ([]store.Open311Key, error)
+	Conversation(ctx context.Context, a redazione.Actor, id int64) (*redazione.Conversation, error)
+	Messages(ctx context.Context, a redazione.Actor, conversationID int64, max int) ([]*redazione.Message, error)
+	Desks(ctx context.Context, enteID int64) ([]redazione.Desk, error)
+	EnteBySlug(ctx context.Context, slug string) (*redazione.Ente, error)
+}
+
+func (s *Server) reportDB() reportReads { return s.DB }
 
 var _ = addCatalog(reportsCatalog)
 
@@ -50,11 +66,11 @@ func (s *Server) serviceRequestsPage(w http.ResponseWriter, r *http.Request, u *
 		f.ServiceCodes = []string{v.Service}
 	}
 	var err error
-	if v.Services, err = s.DB.Services(r.Context(), u.Actor.EnteID, false); err != nil {
+	if v.Services, err = s.reportDB().Services(r.Context(), u.Actor.EnteID, false); err != nil {
 		s.fail(w, r, p, err)
 		return
 	}
-	if v.Requests, err = s.DB.ServiceRequests(r.Context(), u.Actor, f); err != nil {
+	if v.Requests, err = s.reportDB().ServiceRequests(r.Context(), u.Actor, f); err != nil {
 		s.fail(w, r, p, err)
 		return
 	}
@@ -80,7 +96,7 @@ type serviceRequestView struct {
 func (s *Server) newServiceRequestPage(w http.ResponseWriter, r *http.Request, u *session) {
 	req := &store.ServiceRequest{}
 	if conv, _ := strconv.ParseInt(r.URL.Query().Get("conversazione"), 10, 64); conv != 0 {
-		msgs, err := s.DB.Messages(r.Context(), u.Actor, conv, 50)
+		msgs, err := s.reportDB().Messages(r.Context(), u.Actor, conv, 50)
 		if err != nil {
 			s.fail(w, r, s.page(r, u, "", "segnalazioni"), err)
 			return
@@ -108,16 +124,16 @@ func (s *Server) renderServiceRequest(w http.ResponseWriter, r *http.Request, u 
 	p := s.page(r, u, title, "segnalazioni")
 	ctx := r.Context()
 	var err error
-	if v.Services, err = s.DB.Services(ctx, u.Actor.EnteID, true); err != nil {
+	if v.Services, err = s.reportDB().Services(ctx, u.Actor.EnteID, true); err != nil {
 		s.fail(w, r, p, err)
 		return
 	}
 	if v.Request.ConversationID != 0 {
-		if v.Conversation, err = s.DB.Conversation(ctx, u.Actor, v.Request.ConversationID); err != nil {
+		if v.Conversation, err = s.reportDB().Conversation(ctx, u.Actor, v.Request.ConversationID); err != nil {
 			s.fail(w, r, p, err)
 			return
 		}
-		msgs, err := s.DB.Messages(ctx, u.Actor, v.Request.ConversationID, 200)
+		msgs, err := s.reportDB().Messages(ctx, u.Actor, v.Request.ConversationID, 200)
 		if err != nil {
 			s.fail(w, r, p, err)
 			return
@@ -151,7 +167,7 @@ func (s *Server) createServiceRequestForm(w http.ResponseWriter, r *http.Request
 		s.renderServiceRequest(w, r, u, v, "", 0, err)
 		return
 	}
-	if err := s.DB.CreateServiceRequest(r.Context(), u.Actor, v.Code, req); err != nil {
+	if err := s.Inbox.CreateServiceRequest(r.Context(), u.Actor, v.Code, req); err != nil {
 		s.renderServiceRequest(w, r, u, v, "", 0, err)
 		return
 	}
@@ -166,7 +182,7 @@ func (s *Server) createServiceRequestForm(w http.ResponseWriter, r *http.Request
 
 func (s *Server) serviceRequestPage(w http.ResponseWriter, r *http.Request, u *session) {
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	req, err := s.DB.ServiceRequest(r.Context(), u.Actor, id)
+	req, err := s.reportDB().ServiceRequest(r.Context(), u.Actor, id)
 	if err != nil {
 		s.fail(w, r, s.page(r, u, "", "segnalazioni"), err)
 		return
@@ -182,9 +198,9 @@ func (s *Server) serviceRequestPage(w http.ResponseWriter, r *http.Request, u *s
 // conversation is told there, with the notes.
 func (s *Server) updateServiceRequestForm(w http.ResponseWriter, r *http.Request, u *session) {
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	req, err := s.DB.UpdateServiceRequest(r.Context(), u.Actor, id, r.PostFormValue("status"), r.PostFormValue("status_notes"))
+	req, err := s.Inbox.UpdateServiceRequest(r.Context(), u.Actor, id, r.PostFormValue("status"), r.PostFormValue("status_notes"))
 	if err != nil {
-		if old, gerr := s.DB.ServiceRequest(r.Context(), u.Actor, id); gerr == nil {
+		if old, gerr := s.reportDB().ServiceRequest(r.Context(), u.Actor, id); gerr == nil {
 			s.renderServiceRequest(w, r, u, &serviceRequestView{Request: old, Notify: true}, "", 0, err)
 			return
 		}
@@ -228,9 +244,9 @@ func (s *Server) renderServicesAdmin(w http.ResponseWriter, r *http.Request, u *
 	}
 	v.Endpoint = base + "/open311/" + u.Ente.Slug + "/v2/discovery.xml"
 	var err error
-	if v.Services, err = s.DB.Services(ctx, u.Actor.EnteID, false); err == nil {
-		if v.Desks, err = s.DB.Desks(ctx, u.Actor.EnteID); err == nil {
-			v.Keys, err = s.DB.Open311Keys(ctx, u.Actor.EnteID)
+	if v.Services, err = s.reportDB().Services(ctx, u.Actor.EnteID, false); err == nil {
+		if v.Desks, err = s.reportDB().Desks(ctx, u.Actor.EnteID); err == nil {
+			v.Keys, err = s.reportDB().Open311Keys(ctx, u.Actor.EnteID)
 		}
 	}
 	if err != nil {
@@ -374,12 +390,12 @@ type publicReportView struct {
 }
 
 func (s *Server) publicReportEnte(w http.ResponseWriter, r *http.Request, p *page) (*redazione.Ente, []store.Service, bool) {
-	e, err := s.DB.EnteBySlug(r.Context(), r.PathValue("ente"))
+	e, err := s.reportDB().EnteBySlug(r.Context(), r.PathValue("ente"))
 	if err != nil {
 		s.fail(w, r, p, err)
 		return nil, nil, false
 	}
-	svcs, err := s.DB.Services(r.Context(), e.ID, true)
+	svcs, err := s.reportDB().Services(r.Context(), e.ID, true)
 	if err != nil {
 		s.fail(w, r, p, err)
 		return nil, nil, false
@@ -436,7 +452,7 @@ func (s *Server) publicReportPost(w http.ResponseWriter, r *http.Request) {
 		fail(redazione.Errorf(redazione.ETOOMANY, "troppe segnalazioni da questo indirizzo: riprova tra qualche minuto"))
 		return
 	}
-	if err := s.DB.CreateServiceRequest(r.Context(), redazione.SystemActor(e.ID), v.Code, req); err != nil {
+	if err := s.Inbox.CreateServiceRequest(r.Context(), redazione.SystemActor(e.ID), v.Code, req); err != nil {
 		fail(err)
 		return
 	}
@@ -453,7 +469,7 @@ func (s *Server) publicReportStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	x, err := s.DB.ServiceRequest(r.Context(), redazione.SystemActor(e.ID), id)
+	x, err := s.reportDB().ServiceRequest(r.Context(), redazione.SystemActor(e.ID), id)
 	if err != nil {
 		s.fail(w, r, p, err)
 		return

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -12,6 +13,16 @@ import (
 	"github.com/redazione/redazione/sla"
 	"github.com/redazione/redazione/store"
 )
+
+// slaReads is what the office hours and response-time pages read (*store.DB
+// has it).
+type slaReads interface {
+	Channels(ctx context.Context, enteID int64) ([]*redazione.Channel, error)
+	Desks(ctx context.Context, enteID int64) ([]redazione.Desk, error)
+	SLA(ctx context.Context, enteID int64) (*store.SLAConfig, error)
+}
+
+func (s *Server) slaDB() slaReads { return s.DB }
 
 // slaView is how a conversation stands against its response-time target.
 type slaView struct {
@@ -75,7 +86,7 @@ func businessDuration(lang string, d time.Duration) string {
 // slaFunc returns, for a page of the actor's ente, the function templates
 // call to show each conversation's SLA.
 func (s *Server) slaFunc(r *http.Request, u *session, lang string) func(*redazione.Conversation) *slaView {
-	cfg, err := s.DB.SLA(r.Context(), u.Actor.EnteID)
+	cfg, err := s.slaDB().SLA(r.Context(), u.Actor.EnteID)
 	now := time.Now()
 	return func(c *redazione.Conversation) *slaView {
 		if err != nil {
@@ -113,7 +124,7 @@ type calendarView struct {
 }
 
 func (s *Server) calendarPage(w http.ResponseWriter, r *http.Request, u *session) {
-	cfg, err := s.DB.SLA(r.Context(), u.Actor.EnteID)
+	cfg, err := s.slaDB().SLA(r.Context(), u.Actor.EnteID)
 	if err != nil {
 		s.fail(w, r, nil, err)
 		return
@@ -145,7 +156,7 @@ func (s *Server) saveCalendar(w http.ResponseWriter, r *http.Request, u *session
 		s.renderCalendar(w, r, u, set, nil, "", 0, err)
 		return
 	}
-	cfg, _ := s.DB.SLA(r.Context(), u.Actor.EnteID)
+	cfg, _ := s.slaDB().SLA(r.Context(), u.Actor.EnteID)
 	s.renderCalendar(w, r, u, cfg.Settings, cfg.Calendar, translate(langOf(r), "admin.saved"), http.StatusOK, nil)
 }
 
@@ -167,14 +178,14 @@ func (s *Server) renderSLA(w http.ResponseWriter, r *http.Request, u *session, f
 	ctx := r.Context()
 	p := s.page(r, u, translate(langOf(r), "admin.sla"), "admin")
 	v := &slaAdminView{Priorities: priorities, DeskNames: map[int64]string{}, ChanNames: map[int64]string{}}
-	cfg, lerr := s.DB.SLA(ctx, u.Actor.EnteID)
+	cfg, lerr := s.slaDB().SLA(ctx, u.Actor.EnteID)
 	if lerr != nil {
 		s.fail(w, r, p, lerr)
 		return
 	}
 	v.Policies = cfg.Policies
-	v.Desks, _ = s.DB.Desks(ctx, u.Actor.EnteID)
-	v.Channels, _ = s.DB.Channels(ctx, u.Actor.EnteID)
+	v.Desks, _ = s.slaDB().Desks(ctx, u.Actor.EnteID)
+	v.Channels, _ = s.slaDB().Channels(ctx, u.Actor.EnteID)
 	for _, d := range v.Desks {
 		v.DeskNames[d.ID] = d.Name
 	}

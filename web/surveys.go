@@ -1,7 +1,7 @@
 package web
 
 import (
-	"errors"
+	"context"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -11,25 +11,20 @@ import (
 	"github.com/redazione/redazione/store"
 )
 
-// sendSurvey asks the citizen of a just-resolved private conversation, on
-// the same channel, to rate the answer: a link to a public page with the
-// three faces. Once per conversation; never on public threads or when the
-// ente switched surveys off.
+// surveyReads is what the satisfaction survey's public page reads (*store.DB
+// has it); surveys are sent through inbox.Service.
+type surveyReads interface {
+	SurveyByToken(ctx context.Context, tokenHash string) (*store.Survey, error)
+}
+
+func (s *Server) surveyDB() surveyReads { return s.DB }
+
+// sendSurvey asks the citizen of a just-resolved conversation to rate the
+// answer, with a link to a public page with the three faces.
 func (s *Server) sendSurvey(r *http.Request, u *session, convID int64) error {
-	token := auth.NewToken("")
-	hash := auth.HashToken(token)
-	created, err := s.DB.CreateSurvey(r.Context(), u.Actor, convID, hash)
-	if err != nil || !created {
-		return err
-	}
-	text := fmt.Sprintf(translate("it", "survey.message"), s.baseURL(r)+"/valuta/"+token)
-	if _, err = s.Inbox.Reply(r.Context(), u.Actor, convID, text, false); err != nil {
-		// no survey without its link: the next resolution asks again
-		if derr := s.DB.DropSurvey(r.Context(), hash); derr != nil {
-			err = errors.Join(err, derr)
-		}
-	}
-	return err
+	return s.Inbox.SendSurvey(r.Context(), u.Actor, convID, func(token string) string {
+		return fmt.Sprintf(translate("it", "survey.message"), s.baseURL(r)+"/valuta/"+token)
+	})
 }
 
 type surveyView struct {
@@ -42,7 +37,7 @@ func (s *Server) surveyPage(w http.ResponseWriter, r *http.Request) {
 	p := &page{Lang: langOf(r)}
 	p.Title = p.T("survey.title")
 	token := r.PathValue("token")
-	sv, err := s.DB.SurveyByToken(r.Context(), auth.HashToken(token))
+	sv, err := s.surveyDB().SurveyByToken(r.Context(), auth.HashToken(token))
 	if err != nil {
 		s.fail(w, r, p, err)
 		return
@@ -61,7 +56,7 @@ func (s *Server) answerSurvey(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 	token := r.PathValue("token")
 	hash := auth.HashToken(token)
-	sv, err := s.DB.SurveyByToken(r.Context(), hash)
+	sv, err := s.surveyDB().SurveyByToken(r.Context(), hash)
 	if err != nil {
 		s.fail(w, r, p, err)
 		return
