@@ -344,6 +344,10 @@ type Message struct {
 	// DeletedAt: the citizen deleted it on the platform then; the text is
 	// what the office received.
 	DeletedAt time.Time
+	// DeclaredSentAt is the sending time the platform or the sender gave
+	// when it was not plausible (over 30 days old, or in the future): the
+	// message is filed at the time it came (SentAt) and this is shown.
+	DeclaredSentAt time.Time
 }
 
 // MessageVersion is a text of a message that its author later replaced.

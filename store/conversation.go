@@ -300,18 +300,18 @@ func (db *DB) messages(ctx context.Context, enteID, conversationID int64, max in
 // messageColumns are what scanMessage reads, from messages m joined to the
 // author u.
 const messageColumns = `m.id, m.ente_id, m.conversation_id, m.direction, m.author_id, COALESCE(u.name, ''), m.external_id, m.text,
-	 m.sent_at, m.created_at, m.delivery, m.delivery_error, m.attempts, m.hidden, m.private_reply_to, m.edited_at, m.deleted_at`
+	 m.sent_at, m.created_at, m.delivery, m.delivery_error, m.attempts, m.hidden, m.private_reply_to, m.edited_at, m.deleted_at, m.declared_sent_at`
 
 func scanMessage(row interface{ Scan(...any) error }) (*redazione.Message, error) {
 	var m redazione.Message
 	var dir, delivery string
-	var sent, created, edited, deleted int64
+	var sent, created, edited, deleted, declared int64
 	if err := row.Scan(&m.ID, &m.EnteID, &m.ConversationID, &dir, &m.AuthorID, &m.AuthorName, &m.ExternalID, &m.Text,
-		&sent, &created, &delivery, &m.DeliveryError, &m.Attempts, &m.Hidden, &m.PrivateReplyTo, &edited, &deleted); err != nil {
+		&sent, &created, &delivery, &m.DeliveryError, &m.Attempts, &m.Hidden, &m.PrivateReplyTo, &edited, &deleted, &declared); err != nil {
 		return nil, err
 	}
 	m.Direction, m.Delivery = redazione.Direction(dir), redazione.Delivery(delivery)
-	m.SentAt, m.CreatedAt, m.EditedAt, m.DeletedAt = tm(sent), tm(created), tm(edited), tm(deleted)
+	m.SentAt, m.CreatedAt, m.EditedAt, m.DeletedAt, m.DeclaredSentAt = tm(sent), tm(created), tm(edited), tm(deleted), tm(declared)
 	return &m, nil
 }
 

@@ -19,9 +19,18 @@ import (
 // indexing) and the flags the detectors raise.
 type inbound struct {
 	redazione.Inbound
-	doc   string
-	flags []pendingFlag
+	doc      string
+	flags    []pendingFlag
+	declared time.Time // the sending time declared, when not plausible
 }
+
+// How far a citizen's message's declared sending time may be from its
+// receipt: platforms redeliver for a day or two, a poller may catch up
+// after days; beyond, the time is not taken as it is.
+const (
+	MaxSentAtAge   = 30 * 24 * time.Hour
+	MaxSentAtAhead = 5 * time.Minute
+)
 
 // Ingest stores a citizen's message on a channel in one transaction: dedupe
 // by external id, contact, conversation (the contact's open or pending one, or
@@ -31,8 +40,14 @@ func (db *DB) Ingest(ctx context.Context, ch *redazione.Channel, in redazione.In
 		return nil, err
 	}
 	now := db.now().UTC()
-	if in.SentAt.IsZero() || in.SentAt.After(now.Add(5*time.Minute)) {
+	var declared time.Time
+	switch {
+	case in.SentAt.IsZero():
 		in.SentAt = now
+	case in.SentAt.After(now.Add(MaxSentAtAhead)) || in.SentAt.Before(now.Add(-MaxSentAtAge)):
+		// Not plausible (a wrong clock, a replay, a forged date): filed at
+		// the time it came, the declared time kept beside it.
+		declared, in.SentAt = in.SentAt, now
 	}
 	if erased, err := db.wasErased(ctx, ch.ID, in.ExternalID); err != nil {
 		return nil, err
@@ -51,7 +66,7 @@ func (db *DB) Ingest(ctx context.Context, ch *redazione.Channel, in redazione.In
 	if in.Email != nil && in.Email.Subject != "" {
 		indexed = in.Email.Subject + "\n" + in.Text // an e-mail is found by its subject too
 	}
-	row := inbound{Inbound: in, doc: search.Document(indexed), flags: flagsOf(in)}
+	row := inbound{Inbound: in, doc: search.Document(indexed), flags: flagsOf(in), declared: declared}
 	// Group commit on SQLite, a transaction of its own on PostgreSQL.
 	return db.d.ingest(ctx, db, ch, row, cfg, now)
 }
@@ -124,9 +139,9 @@ func (db *DB) ingest(ctx context.Context, tx conn, ch *redazione.Channel, in inb
 			}
 		}
 		m := &redazione.Message{EnteID: ch.EnteID, ConversationID: res.ConversationID, Direction: redazione.DirIn,
-			ExternalID: in.ExternalID, Text: in.Text, SentAt: in.SentAt, CreatedAt: now}
-		m.ID, err = tx.insert(ctx, "INSERT INTO messages (ente_id, channel_id, conversation_id, direction, external_id, text, sent_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-			m.EnteID, ch.ID, m.ConversationID, string(m.Direction), m.ExternalID, m.Text, ms(m.SentAt), ms(now))
+			ExternalID: in.ExternalID, Text: in.Text, SentAt: in.SentAt, CreatedAt: now, DeclaredSentAt: in.declared}
+		m.ID, err = tx.insert(ctx, "INSERT INTO messages (ente_id, channel_id, conversation_id, direction, external_id, text, sent_at, created_at, declared_sent_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			m.EnteID, ch.ID, m.ConversationID, string(m.Direction), m.ExternalID, m.Text, ms(m.SentAt), ms(now), ms(in.declared))
 		if isUnique(err) {
 			if tx.optimistic {
 				return errSeen

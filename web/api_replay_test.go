@@ -81,3 +81,21 @@ func TestAPIReplays(t *testing.T) {
 		t.Error("the replayed message was stored")
 	}
 }
+
+// A message dated 2001 is filed at its receipt, and the page says what
+// date the sender gave.
+func TestImplausibleDateShown(t *testing.T) {
+	t.Parallel()
+	e := start(t, testdb.Open(t, store.SQLite))
+	body, _ := json.Marshal(map[string]any{"external_id": "old-1", "contact": map[string]string{"external_id": "c9", "name": "Ada"},
+		"text": "Messaggio con una data strana", "sent_at": "2001-03-03T10:00:00Z"})
+	code, out := e.postAPI(e.api, body, "sign")
+	if code != 202 {
+		t.Fatalf("%d %v", code, out)
+	}
+	b := e.login(e.newUser(e.ente, redazione.RoleAdmin))
+	_, page := b.get(fmt.Sprintf("/conversations/%d", int64(out["conversation_id"].(float64))))
+	if !strings.Contains(page, "non plausibile, era <time datetime=\"2001-03-03T10:00:00Z\">03/03/2001 11:00</time>") {
+		t.Error("the page does not show the implausible date the sender gave")
+	}
+}

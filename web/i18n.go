@@ -92,6 +92,7 @@ var catalog = map[string][2]string{
 	"conv.none":                 {"Nessun'altra conversazione.", "No other conversations."},
 	"conv.details":              {"Dettagli", "Details"},
 	"conv.citizen":              {"Cittadino", "Citizen"},
+	"msg.declared":              {"ricevuto a quest'ora; la data indicata dal mittente, non plausibile, era", "filed at receipt; the implausible time the sender gave was"},
 	"conv.you":                  {"Ufficio", "Office"},
 	"conv.back":                 {"Torna ai messaggi", "Back to inbox"},
 	"delivery.queued":           {"In coda di invio", "Queued"},
