@@ -50,7 +50,13 @@ func (sqliteDialect) open(url, dataDir string) (write, read *sql.DB, u string, e
 }
 
 func (sqliteDialect) migrate(ctx context.Context, write *sql.DB, apply bool) error {
-	return runMigrations(ctx, sqliteDialect{}, goose.DialectSQLite3, write, apply)
+	if err := runMigrations(ctx, sqliteDialect{}, goose.DialectSQLite3, write, apply); err != nil {
+		return err
+	}
+	// SQLite gives a new row the largest id plus one: the tables that lose
+	// rows remember the largest id ever given (PostgreSQL's sequences
+	// never go back).
+	return idsNeverReused(ctx, write)
 }
 
 func (sqliteDialect) lease(context.Context, *sql.DB, int64) (func(), bool, error) {
