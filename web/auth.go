@@ -150,7 +150,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	}
 	if !u.LockedUntil.IsZero() && time.Now().Before(u.LockedUntil) {
 		p.Error = p.T("login.locked")
-		s.DB.Audit(r.Context(), redazione.AuditEntry{EnteID: u.EnteID, ActorID: u.ID, Action: "login.refused_locked", Target: u.Email, Detail: clientIP(r)})
+		s.Sessions.RefusedLocked(r.Context(), u, clientIP(r))
 		s.render(w, r, http.StatusTooManyRequests, "login", "", p)
 		return
 	}
@@ -158,7 +158,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	if u.Disabled {
 		ok = false
 	}
-	if err := s.DB.RecordLogin(r.Context(), u, ok, clientIP(r)); err != nil {
+	if err := s.Sessions.RecordLogin(r.Context(), u, ok, clientIP(r)); err != nil {
 		s.fail(w, r, p, err)
 		return
 	}
@@ -171,7 +171,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	token := auth.NewToken("")
-	if err := s.DB.CreateSession(r.Context(), u, auth.HashToken(token), auth.NewToken("")); err != nil {
+	if err := s.Sessions.Start(r.Context(), u, auth.HashToken(token), auth.NewToken("")); err != nil {
 		s.fail(w, r, p, err)
 		return
 	}
@@ -182,7 +182,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request, u *session) {
 	if c, err := r.Cookie(sessionCookie); err == nil {
-		s.DB.DeleteSession(r.Context(), auth.HashToken(c.Value))
+		s.Sessions.End(r.Context(), auth.HashToken(c.Value))
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true})
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
