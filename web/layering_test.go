@@ -31,8 +31,9 @@ var writeExceptions = map[string]string{}
 
 // narrowReads are the handler files that read through a small interface
 // declared beside them, satisfied by *store.DB: the file's whole use of
-// the store is listed there, so they call s.DB for nothing else (only for
-// a write still in writeExceptions).
+// the store is listed there, so they call s.DB for nothing else. A file
+// not listed reads nothing from the store; server.go alone calls s.DB, for
+// the readiness check, and hands it to the interfaces.
 var narrowReads = map[string]string{
 	"access.go":          "accessDB()",
 	"admin.go":           "adminDB()",
@@ -48,6 +49,18 @@ var narrowReads = map[string]string{
 	"servicerequests.go": "reportDB()",
 	"posts.go":           "postDB()",
 	"crisis.go":          "postDB()",
+	"inbox.go":           "conversationDB()",
+	"auth.go":            "signInDB()",
+	"api.go":             "apiDB()",
+	"email.go":           "emailDB()",
+	"widget.go":          "widgetDB()",
+	"widget_files.go":    "widgetDB()",
+	"widget_upload.go":   "widgetDB()",
+	"open311.go":         "open311DB()",
+	"attachments.go":     "attachmentDB()",
+	"uploads.go":         "attachmentDB()",
+	"audit.go":           "auditDB()",
+	"opendata.go":        "openDataDB()",
 }
 
 // Handlers write through services, not through the store: a service
@@ -94,6 +107,8 @@ func TestHandlersWriteThroughServices(t *testing.T) {
 				bad = append(bad, pos.String()+": calls the store's "+method+" directly; call a service that writes and tells the screens")
 			case recv.Sel.Name == "DB" && narrowReads[name] != "":
 				bad = append(bad, pos.String()+": reads "+method+" through s.DB; read through s."+narrowReads[name]+", adding the method to its interface")
+			case recv.Sel.Name == "DB" && name != "server.go":
+				bad = append(bad, pos.String()+": reads "+method+" through s.DB; declare a small interface of what the file reads beside its handlers, satisfied by *store.DB, and list it in narrowReads")
 			}
 			return true
 		})
