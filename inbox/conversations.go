@@ -123,6 +123,13 @@ func (s *Service) SendSurvey(ctx context.Context, a redazione.Actor, convID int6
 	return err
 }
 
+// AnswerSurvey records a citizen's rating of an answer, from the survey's
+// public page. It tells no screen: the ratings are shown only in the
+// reports, drawn when they are opened.
+func (s *Service) AnswerSurvey(ctx context.Context, tokenHash string, rating int, comment string) error {
+	return s.DB.AnswerSurvey(ctx, tokenHash, rating, comment)
+}
+
 // ReadNotifications marks all of a user's notifications read. It tells
 // no screen: a notification event would announce a new notification on the
 // user's other tabs, and the badge is redrawn with the next page.

@@ -128,7 +128,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request, u *session) 
 		return
 	}
 	nu := &redazione.User{Email: r.PostFormValue("email"), Name: strings.TrimSpace(r.PostFormValue("name")), Role: redazione.Role(r.PostFormValue("role")), DeskIDs: deskIDs(r), PasswordHash: hash}
-	if err := s.DB.CreateUser(r.Context(), u.Actor, nu); err != nil {
+	if err := s.Settings.CreateUser(r.Context(), u.Actor, nu); err != nil {
 		s.adminPage(w, r, u, "admin_users", "admin.users", "", 0, err)
 		return
 	}
@@ -149,7 +149,7 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, u *session) 
 	target.Role = redazione.Role(r.PostFormValue("role"))
 	target.DeskIDs = deskIDs(r)
 	target.Disabled = r.PostFormValue("disabled") == "on"
-	if err := s.DB.UpdateUser(r.Context(), u.Actor, target); err != nil {
+	if err := s.Settings.UpdateUser(r.Context(), u.Actor, target); err != nil {
 		s.adminPage(w, r, u, "admin_users", "admin.users", "", 0, err)
 		return
 	}
@@ -166,7 +166,7 @@ func (s *Server) createChannel(w http.ResponseWriter, r *http.Request, u *sessio
 	c.Settings = formSettings(r, c.Kind, nil)
 	err := channel.CheckSettings(c.Kind, c.Settings)
 	if err == nil {
-		err = s.DB.CreateChannel(r.Context(), u.Actor, c)
+		err = s.Settings.CreateChannel(r.Context(), u.Actor, c)
 	}
 	if err != nil {
 		s.adminPage(w, r, u, "admin_channels", "admin.channels", "", 0, err)
@@ -191,7 +191,7 @@ func (s *Server) registerTelegram(r *http.Request, u *session, c *redazione.Chan
 			v.Notice, v.Warn = fmt.Sprintf(translate(langOf(r), "admin.telegram.failed"), c.Name, redazione.ErrorMessage(err)), true
 		}
 	}
-	s.DB.Audit(r.Context(), redazione.AuditEntry{EnteID: c.EnteID, ActorID: u.Actor.UserID, Action: "channel.webhook", Target: fmt.Sprint(c.ID), Detail: url})
+	s.Settings.WebhookRegistered(r.Context(), u.Actor, c, url)
 	return func(v *adminView) { v.Notice = fmt.Sprintf(translate(langOf(r), "admin.telegram.done"), c.Name, url) }
 }
 
@@ -239,7 +239,7 @@ func (s *Server) updateChannelSettings(w http.ResponseWriter, r *http.Request, u
 	settings := formSettings(r, c.Kind, c.Settings)
 	err = channel.CheckSettings(c.Kind, settings)
 	if err == nil {
-		err = s.DB.UpdateChannelSettings(r.Context(), u.Actor, id, settings)
+		err = s.Settings.UpdateChannelSettings(r.Context(), u.Actor, id, settings)
 	}
 	if err != nil {
 		s.adminPage(w, r, u, "admin_channels", "admin.channels", "", 0, err)
@@ -259,7 +259,7 @@ func (s *Server) updateChannel(w http.ResponseWriter, r *http.Request, u *sessio
 	c.DeskID = formInt(r, "desk")
 	c.CallbackURL = strings.TrimSpace(r.PostFormValue("callback_url"))
 	c.Disabled = r.PostFormValue("disabled") == "on"
-	if err := s.DB.UpdateChannel(r.Context(), u.Actor, c); err != nil {
+	if err := s.Settings.UpdateChannel(r.Context(), u.Actor, c); err != nil {
 		s.adminPage(w, r, u, "admin_channels", "admin.channels", "", 0, err)
 		return
 	}
@@ -272,7 +272,7 @@ func (s *Server) desksPage(w http.ResponseWriter, r *http.Request, u *session) {
 
 func (s *Server) renameDesk(w http.ResponseWriter, r *http.Request, u *session) {
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err := s.DB.RenameDesk(r.Context(), u.Actor, id, strings.TrimSpace(r.PostFormValue("name"))); err != nil {
+	if err := s.Settings.RenameDesk(r.Context(), u.Actor, id, strings.TrimSpace(r.PostFormValue("name"))); err != nil {
 		s.adminPage(w, r, u, "admin_desks", "admin.desks", "", 0, err)
 		return
 	}

@@ -119,7 +119,7 @@ func (s *Server) saveAnswer(w http.ResponseWriter, r *http.Request, u *session) 
 	if id := r.PathValue("id"); id != "" {
 		a.ID, _ = strconv.ParseInt(id, 10, 64)
 	}
-	if err := s.DB.SaveCannedAnswer(r.Context(), u.Actor, a); err != nil {
+	if err := s.Settings.SaveCannedAnswer(r.Context(), u.Actor, a); err != nil {
 		s.renderAnswers(w, r, u, a, "", 0, err)
 		return
 	}
@@ -128,7 +128,7 @@ func (s *Server) saveAnswer(w http.ResponseWriter, r *http.Request, u *session) 
 
 func (s *Server) deleteAnswer(w http.ResponseWriter, r *http.Request, u *session) {
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err := s.DB.DeleteCannedAnswer(r.Context(), u.Actor, id); err != nil {
+	if err := s.Settings.DeleteCannedAnswer(r.Context(), u.Actor, id); err != nil {
 		s.renderAnswers(w, r, u, nil, "", 0, err)
 		return
 	}

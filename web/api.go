@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -14,6 +15,18 @@ import (
 	"github.com/redazione/redazione/sla"
 	"github.com/redazione/redazione/store"
 )
+
+// apiReads is what the API channel reads (*store.DB has it).
+type apiReads interface {
+	CachedChannel(ctx context.Context, id int64) (*redazione.Channel, error)
+	Conversation(ctx context.Context, a redazione.Actor, id int64) (*redazione.Conversation, error)
+	Conversations(ctx context.Context, a redazione.Actor, f store.InboxFilter) ([]*redazione.Conversation, error)
+	Flags(ctx context.Context, a redazione.Actor, convID int64) ([]store.Flag, error)
+	Messages(ctx context.Context, a redazione.Actor, conversationID int64, max int) ([]*redazione.Message, error)
+	SLA(ctx context.Context, enteID int64) (*store.SLAConfig, error)
+}
+
+func (s *Server) apiDB() apiReads { return s.DB }
 
 // apiChannelMessage receives a citizen's message from an integration on the
 // signed API channel. Every error changes nothing.
@@ -198,7 +211,7 @@ func (s *Server) apiConversations(w http.ResponseWriter, r *http.Request, u *ses
 	q := r.URL.Query()
 	f := store.InboxFilter{Status: q.Get("status"), Tag: q.Get("tag"), Due: q.Get("due"), SortDue: q.Get("sort") == "due"}
 	if f.Due == "soon" {
-		cfg, err := s.DB.SLA(r.Context(), u.Actor.EnteID)
+		cfg, err := s.apiDB().SLA(r.Context(), u.Actor.EnteID)
 		if err != nil {
 			s.jsonError(w, r, err)
 			return
@@ -215,12 +228,12 @@ func (s *Server) apiConversations(w http.ResponseWriter, r *http.Request, u *ses
 	case "unassigned":
 		f.Unassigned = true
 	}
-	convs, err := s.DB.Conversations(r.Context(), u.Actor, f)
+	convs, err := s.apiDB().Conversations(r.Context(), u.Actor, f)
 	if err != nil {
 		s.jsonError(w, r, err)
 		return
 	}
-	cfg, err := s.DB.SLA(r.Context(), u.Actor.EnteID)
+	cfg, err := s.apiDB().SLA(r.Context(), u.Actor.EnteID)
 	if err != nil {
 		s.jsonError(w, r, err)
 		return
@@ -236,24 +249,24 @@ func (s *Server) apiConversations(w http.ResponseWriter, r *http.Request, u *ses
 
 func (s *Server) apiConversation(w http.ResponseWriter, r *http.Request, u *session) {
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	c, err := s.DB.Conversation(r.Context(), u.Actor, id)
+	c, err := s.apiDB().Conversation(r.Context(), u.Actor, id)
 	if err != nil {
 		s.jsonError(w, r, err)
 		return
 	}
-	msgs, err := s.DB.Messages(r.Context(), u.Actor, id, 0)
+	msgs, err := s.apiDB().Messages(r.Context(), u.Actor, id, 0)
 	if err != nil {
 		s.jsonError(w, r, err)
 		return
 	}
-	cfg, err := s.DB.SLA(r.Context(), u.Actor.EnteID)
+	cfg, err := s.apiDB().SLA(r.Context(), u.Actor.EnteID)
 	if err != nil {
 		s.jsonError(w, r, err)
 		return
 	}
 	out := toAPIConversation(c)
 	withSLA(&out, c, cfg.Calendar)
-	flags, err := s.DB.Flags(r.Context(), u.Actor, id)
+	flags, err := s.apiDB().Flags(r.Context(), u.Actor, id)
 	if err != nil {
 		s.jsonError(w, r, err)
 		return
@@ -291,7 +304,7 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool)
 func (s *Server) pathChannel(r *http.Request, kinds ...redazione.ChannelKind) (*redazione.Channel, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err == nil {
-		ch, err := s.DB.CachedChannel(r.Context(), id)
+		ch, err := s.apiDB().CachedChannel(r.Context(), id)
 		if err == nil && slices.Contains(kinds, ch.Kind) {
 			return ch, nil
 		}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"mime"
 	"net/http"
@@ -10,6 +11,14 @@ import (
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/blob"
 )
+
+// attachmentReads is what the files' handlers read (*store.DB has it).
+type attachmentReads interface {
+	Attachment(ctx context.Context, a redazione.Actor, id int64) (*redazione.Attachment, error)
+	Conversation(ctx context.Context, a redazione.Actor, id int64) (*redazione.Conversation, error)
+}
+
+func (s *Server) attachmentDB() attachmentReads { return s.DB }
 
 // inlineTypes are shown in the browser; every other file is downloaded.
 // The type is the one sniffed from the content, never the sender's word.
@@ -33,7 +42,7 @@ func (s *Server) serveAttachment(w http.ResponseWriter, r *http.Request, u *sess
 		fail(redazione.Errorf(redazione.ENOTFOUND, "allegato non trovato"))
 		return
 	}
-	a, err := s.DB.Attachment(r.Context(), u.Actor, id)
+	a, err := s.attachmentDB().Attachment(r.Context(), u.Actor, id)
 	if err != nil {
 		fail(err)
 		return

@@ -1,30 +1,43 @@
 package web
 
 import (
+	"context"
 	"encoding/csv"
 	"fmt"
 	"net/http"
 	"strconv"
 	"time"
 
+	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/calendar"
+	"github.com/redazione/redazione/store"
 )
+
+// auditReads is what the audit trail's pages read (*store.DB has it).
+type auditReads interface {
+	AuditAnchors(ctx context.Context, enteID int64) ([]store.AuditAnchor, error)
+	AuditLog(ctx context.Context, a redazione.Actor, limit int) ([]redazione.AuditEntry, error)
+	Users(ctx context.Context, enteID int64) ([]*redazione.User, error)
+	VerifyAudit(ctx context.Context, enteID int64) (total int, firstBroken int64, err error)
+}
+
+func (s *Server) auditDB() auditReads { return s.DB }
 
 // auditPage shows the newest entries of the ente's audit trail and whether
 // its hash chain is whole, with the newest hash to copy.
 func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, u *session) {
 	p := s.page(r, u, translate(langOf(r), "admin.audit"), "audit")
-	entries, err := s.DB.AuditLog(r.Context(), u.Actor, 200)
+	entries, err := s.auditDB().AuditLog(r.Context(), u.Actor, 200)
 	if err != nil {
 		s.fail(w, r, p, err)
 		return
 	}
-	total, broken, err := s.DB.VerifyAudit(r.Context(), u.Actor.EnteID)
+	total, broken, err := s.auditDB().VerifyAudit(r.Context(), u.Actor.EnteID)
 	if err != nil {
 		s.fail(w, r, p, err)
 		return
 	}
-	users, _ := s.DB.Users(r.Context(), u.Actor.EnteID)
+	users, _ := s.auditDB().Users(r.Context(), u.Actor.EnteID)
 	names := map[int64]string{0: "sistema"}
 	for _, x := range users {
 		names[x.ID] = x.Name
@@ -42,7 +55,7 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, u *session) {
 // a chain rewritten whole would no longer end a past day with that hash.
 func (s *Server) auditAnchorsCSV(w http.ResponseWriter, r *http.Request, u *session) {
 	lang := langOf(r)
-	anchors, err := s.DB.AuditAnchors(r.Context(), u.Actor.EnteID)
+	anchors, err := s.auditDB().AuditAnchors(r.Context(), u.Actor.EnteID)
 	if err != nil {
 		s.fail(w, r, nil, err)
 		return

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"crypto/subtle"
 	"net/http"
 	"strings"
@@ -8,8 +9,23 @@ import (
 
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/auth"
+	"github.com/redazione/redazione/calendar"
 	"github.com/redazione/redazione/store"
 )
+
+// signInReads is what signing in and the pages' frame read (*store.DB has it).
+type signInReads interface {
+	AccessDue(ctx context.Context, a redazione.Actor, today calendar.Date) (int, error)
+	Crisis(ctx context.Context, enteID int64) (*store.Crisis, error)
+	Ente(ctx context.Context, id int64) (*redazione.Ente, error)
+	Notifications(ctx context.Context, a redazione.Actor, limit int) ([]redazione.Notification, int, error)
+	PolicyToAcknowledge(ctx context.Context, a redazione.Actor) (*store.Policy, error)
+	SessionUser(ctx context.Context, tokenHash string) (*redazione.User, string, error)
+	TokenUser(ctx context.Context, tokenHash string) (*redazione.User, error)
+	UserByEmail(ctx context.Context, email string) (*redazione.User, error)
+}
+
+func (s *Server) signInDB() signInReads { return s.DB }
 
 const sessionCookie = "redazione_session"
 
@@ -31,14 +47,14 @@ func (s *Server) page(r *http.Request, u *session, title, nav string) *page {
 			p.Lang = "en"
 		}
 	}
-	if _, unread, err := s.DB.Notifications(r.Context(), u.Actor, 0); err == nil {
+	if _, unread, err := s.signInDB().Notifications(r.Context(), u.Actor, 0); err == nil {
 		p.Unread = unread
 	}
-	if n, err := s.DB.AccessDue(r.Context(), u.Actor, s.today()); err == nil {
+	if n, err := s.signInDB().AccessDue(r.Context(), u.Actor, s.today()); err == nil {
 		p.AccessDue = n
 	}
-	p.Crisis, _ = s.DB.Crisis(r.Context(), u.Actor.EnteID)
-	p.PolicyToAck, _ = s.DB.PolicyToAcknowledge(r.Context(), u.Actor)
+	p.Crisis, _ = s.signInDB().Crisis(r.Context(), u.Actor.EnteID)
+	p.PolicyToAck, _ = s.signInDB().PolicyToAcknowledge(r.Context(), u.Actor)
 	p.sla = s.slaFunc(r, u, p.Lang)
 	p.Available = u.User.Available
 	p.Path = r.URL.RequestURI()
@@ -101,11 +117,11 @@ func (s *Server) sessionOf(r *http.Request) (*session, bool) {
 	if err != nil || c.Value == "" {
 		return nil, false
 	}
-	u, csrf, err := s.DB.SessionUser(r.Context(), auth.HashToken(c.Value))
+	u, csrf, err := s.signInDB().SessionUser(r.Context(), auth.HashToken(c.Value))
 	if err != nil {
 		return nil, false
 	}
-	e, err := s.DB.Ente(r.Context(), u.EnteID)
+	e, err := s.signInDB().Ente(r.Context(), u.EnteID)
 	if err != nil {
 		return nil, false
 	}
@@ -141,7 +157,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	password := r.PostFormValue("password")
 	next := safeNext(r.PostFormValue("next"))
 	p.Data = map[string]string{"Next": next, "Email": email}
-	u, err := s.DB.UserByEmail(r.Context(), email)
+	u, err := s.signInDB().UserByEmail(r.Context(), email)
 	if err != nil {
 		auth.CheckPassword(dummyHash, password)
 		p.Error = p.T("login.failed")
@@ -150,7 +166,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	}
 	if !u.LockedUntil.IsZero() && time.Now().Before(u.LockedUntil) {
 		p.Error = p.T("login.locked")
-		s.DB.Audit(r.Context(), redazione.AuditEntry{EnteID: u.EnteID, ActorID: u.ID, Action: "login.refused_locked", Target: u.Email, Detail: clientIP(r)})
+		s.Sessions.RefusedLocked(r.Context(), u, clientIP(r))
 		s.render(w, r, http.StatusTooManyRequests, "login", "", p)
 		return
 	}
@@ -158,7 +174,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	if u.Disabled {
 		ok = false
 	}
-	if err := s.DB.RecordLogin(r.Context(), u, ok, clientIP(r)); err != nil {
+	if err := s.Sessions.RecordLogin(r.Context(), u, ok, clientIP(r)); err != nil {
 		s.fail(w, r, p, err)
 		return
 	}
@@ -171,7 +187,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	token := auth.NewToken("")
-	if err := s.DB.CreateSession(r.Context(), u, auth.HashToken(token), auth.NewToken("")); err != nil {
+	if err := s.Sessions.Start(r.Context(), u, auth.HashToken(token), auth.NewToken("")); err != nil {
 		s.fail(w, r, p, err)
 		return
 	}
@@ -182,7 +198,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request, u *session) {
 	if c, err := r.Cookie(sessionCookie); err == nil {
-		s.DB.DeleteSession(r.Context(), auth.HashToken(c.Value))
+		s.Sessions.End(r.Context(), auth.HashToken(c.Value))
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true})
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
@@ -212,7 +228,7 @@ func (s *Server) apiUser(h userHandler) http.HandlerFunc {
 			s.jsonError(w, r, redazione.Errorf(redazione.EUNAUTHORIZED, "manca il token: usa Authorization: Bearer TOKEN"))
 			return
 		}
-		u, err := s.DB.TokenUser(r.Context(), auth.HashToken(strings.TrimSpace(token)))
+		u, err := s.signInDB().TokenUser(r.Context(), auth.HashToken(strings.TrimSpace(token)))
 		if err != nil {
 			s.jsonError(w, r, redazione.Errorf(redazione.EUNAUTHORIZED, "token non valido"))
 			return

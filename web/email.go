@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -9,6 +10,15 @@ import (
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/channel/email"
 )
+
+// emailReads is what the e-mail pages read (*store.DB has it).
+type emailReads interface {
+	EmailHTML(ctx context.Context, a redazione.Actor, conversationID, messageID int64) (string, error)
+	EmailParts(ctx context.Context, enteID int64, ids []int64) (map[int64]*redazione.EmailPart, error)
+	PECReceipts(ctx context.Context, enteID int64, ids []int64) (map[int64][]redazione.PECReceipt, error)
+}
+
+func (s *Server) emailDB() emailReads { return s.DB }
 
 // emailView is what the thread shows of an e-mail: its subject, whether it
 // came by PEC, whether it has an HTML version (shown in a sandboxed frame)
@@ -49,11 +59,11 @@ func (s *Server) loadEmail(r *http.Request, enteID int64, v *conversationView) e
 	for _, m := range v.Messages {
 		ids = append(ids, m.ID)
 	}
-	parts, err := s.DB.EmailParts(r.Context(), enteID, ids)
+	parts, err := s.emailDB().EmailParts(r.Context(), enteID, ids)
 	if err != nil {
 		return err
 	}
-	receipts, err := s.DB.PECReceipts(r.Context(), enteID, ids)
+	receipts, err := s.emailDB().PECReceipts(r.Context(), enteID, ids)
 	if err != nil {
 		return err
 	}
@@ -88,7 +98,7 @@ var emailPage = template.Must(template.New("mail").Parse(`<!doctype html>
 // images (images=1); the frame is sandboxed too.
 func (s *Server) emailHTML(w http.ResponseWriter, r *http.Request, u *session) {
 	mid, _ := strconv.ParseInt(r.PathValue("mid"), 10, 64)
-	body, err := s.DB.EmailHTML(r.Context(), u.Actor, s.convID(r), mid)
+	body, err := s.emailDB().EmailHTML(r.Context(), u.Actor, s.convID(r), mid)
 	if err != nil {
 		s.fail(w, r, s.page(r, u, "", "inbox"), err)
 		return

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -14,6 +15,30 @@ import (
 	"github.com/redazione/redazione/sla"
 	"github.com/redazione/redazione/store"
 )
+
+// conversationReads is what the conversations' pages read (*store.DB has it).
+type conversationReads interface {
+	CachedChannel(ctx context.Context, id int64) (*redazione.Channel, error)
+	Channels(ctx context.Context, enteID int64) ([]*redazione.Channel, error)
+	Conversation(ctx context.Context, a redazione.Actor, id int64) (*redazione.Conversation, error)
+	ConversationAccessRequests(ctx context.Context, a redazione.Actor, convID int64) ([]*accesso.Request, error)
+	ConversationServiceRequests(ctx context.Context, a redazione.Actor, convID int64) ([]*store.ServiceRequest, error)
+	Conversations(ctx context.Context, a redazione.Actor, f store.InboxFilter) ([]*redazione.Conversation, error)
+	Desks(ctx context.Context, enteID int64) ([]redazione.Desk, error)
+	Flags(ctx context.Context, a redazione.Actor, convID int64) ([]store.Flag, error)
+	MergeCandidates(ctx context.Context, enteID, contactID int64) ([]store.PersonContact, error)
+	Messages(ctx context.Context, a redazione.Actor, conversationID int64, max int) ([]*redazione.Message, error)
+	Notifications(ctx context.Context, a redazione.Actor, limit int) ([]redazione.Notification, int, error)
+	PersonContacts(ctx context.Context, enteID, contactID int64) ([]store.PersonContact, error)
+	Playbooks(ctx context.Context, enteID int64) (map[string]store.Playbook, error)
+	SLA(ctx context.Context, enteID int64) (*store.SLAConfig, error)
+	Search(ctx context.Context, a redazione.Actor, q string, limit int) (*store.SearchResult, error)
+	Tags(ctx context.Context, enteID int64) ([]string, error)
+	TypicalReplyLength(ctx context.Context, enteID int64) (int, error)
+	Users(ctx context.Context, enteID int64) ([]*redazione.User, error)
+}
+
+func (s *Server) conversationDB() conversationReads { return s.DB }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request, u *session) {
 	http.Redirect(w, r, "/inbox", http.StatusSeeOther)
@@ -58,7 +83,7 @@ func (s *Server) inboxPage(w http.ResponseWriter, r *http.Request, u *session) {
 	f := store.InboxFilter{Status: v.Status, ChannelID: v.ChannelID, Tag: v.Tag, AssigneeID: v.AssigneeID, DeskID: v.DeskID,
 		Due: v.Due, SortDue: v.Sort == "due"}
 	if v.Due == "soon" {
-		cfg, err := s.DB.SLA(ctx, u.Actor.EnteID)
+		cfg, err := s.conversationDB().SLA(ctx, u.Actor.EnteID)
 		if err != nil {
 			s.fail(w, r, s.page(r, u, "", "inbox"), err)
 			return
@@ -77,7 +102,7 @@ func (s *Server) inboxPage(w http.ResponseWriter, r *http.Request, u *session) {
 		}
 	}
 	var err error
-	if v.Conversations, err = s.DB.Conversations(ctx, u.Actor, f); err != nil {
+	if v.Conversations, err = s.conversationDB().Conversations(ctx, u.Actor, f); err != nil {
 		s.fail(w, r, s.page(r, u, "", "inbox"), err)
 		return
 	}
@@ -108,13 +133,13 @@ func (s *Server) loadFilters(r *http.Request, u *session, v *inboxView) error {
 	if v.Desks, err = s.actorDesks(r, u); err != nil {
 		return err
 	}
-	if v.Channels, err = s.DB.Channels(ctx, u.Actor.EnteID); err != nil {
+	if v.Channels, err = s.conversationDB().Channels(ctx, u.Actor.EnteID); err != nil {
 		return err
 	}
-	if v.Users, err = s.DB.Users(ctx, u.Actor.EnteID); err != nil {
+	if v.Users, err = s.conversationDB().Users(ctx, u.Actor.EnteID); err != nil {
 		return err
 	}
-	v.Tags, err = s.DB.Tags(ctx, u.Actor.EnteID)
+	v.Tags, err = s.conversationDB().Tags(ctx, u.Actor.EnteID)
 	return err
 }
 
@@ -168,14 +193,14 @@ func (s *Server) loadConversation(r *http.Request, u *session) (*conversationVie
 	if err != nil {
 		return nil, redazione.Errorf(redazione.ENOTFOUND, "conversazione non trovata")
 	}
-	c, err := s.DB.Conversation(ctx, u.Actor, id)
+	c, err := s.conversationDB().Conversation(ctx, u.Actor, id)
 	if err != nil {
 		return nil, err
 	}
 	v := &conversationView{Conversation: c, CanWrite: u.Actor.CanWrite(),
 		Statuses:   []redazione.Status{redazione.StatusOpen, redazione.StatusPending, redazione.StatusResolved},
 		Priorities: priorities}
-	if v.Messages, err = s.DB.Messages(ctx, u.Actor, id, 0); err != nil {
+	if v.Messages, err = s.conversationDB().Messages(ctx, u.Actor, id, 0); err != nil {
 		return nil, err
 	}
 	if err := s.loadEmail(r, u.Actor.EnteID, v); err != nil {
@@ -189,17 +214,17 @@ func (s *Server) loadConversation(r *http.Request, u *session) (*conversationVie
 			v.CanReplyPrivately = v.CanWrite && s.Inbox.CanReplyPrivately(c) && !v.Mentions[m.ID]
 		}
 	}
-	if v.Flags, err = s.DB.Flags(ctx, u.Actor, id); err != nil {
+	if v.Flags, err = s.conversationDB().Flags(ctx, u.Actor, id); err != nil {
 		return nil, err
 	}
-	if v.Playbooks, err = s.DB.Playbooks(ctx, u.Actor.EnteID); err != nil {
+	if v.Playbooks, err = s.conversationDB().Playbooks(ctx, u.Actor.EnteID); err != nil {
 		return nil, err
 	}
 	v.Situations = redazione.ManualSituations
-	if v.Access, err = s.DB.ConversationAccessRequests(ctx, u.Actor, id); err != nil {
+	if v.Access, err = s.conversationDB().ConversationAccessRequests(ctx, u.Actor, id); err != nil {
 		return nil, err
 	}
-	if v.Reports, err = s.DB.ConversationServiceRequests(ctx, u.Actor, id); err != nil {
+	if v.Reports, err = s.conversationDB().ConversationServiceRequests(ctx, u.Actor, id); err != nil {
 		return nil, err
 	}
 	v.CanSendFiles, v.FileLimitMB = s.Inbox.CanSendFiles(c.ChannelKind), s.Inbox.FileLimit()>>20
@@ -208,7 +233,7 @@ func (s *Server) loadConversation(r *http.Request, u *session) (*conversationVie
 		return nil, err
 	}
 	if v.WindowClosed {
-		if ch, err := s.DB.CachedChannel(ctx, c.ChannelID); err == nil {
+		if ch, err := s.conversationDB().CachedChannel(ctx, c.ChannelID); err == nil {
 			v.Templates = meta.Templates(ch)
 		}
 	}
@@ -220,7 +245,7 @@ func (s *Server) loadConversation(r *http.Request, u *session) (*conversationVie
 		}
 	}
 	// the citizen's other conversations, on every channel merged into theirs
-	if v.Person, err = s.DB.PersonContacts(ctx, u.Actor.EnteID, c.ContactID); err != nil {
+	if v.Person, err = s.conversationDB().PersonContacts(ctx, u.Actor.EnteID, c.ContactID); err != nil {
 		return nil, err
 	}
 	ids := []int64{}
@@ -228,9 +253,9 @@ func (s *Server) loadConversation(r *http.Request, u *session) (*conversationVie
 		ids = append(ids, p.ID)
 	}
 	if v.CanWrite {
-		v.Candidates, _ = s.DB.MergeCandidates(ctx, u.Actor.EnteID, c.ContactID)
+		v.Candidates, _ = s.conversationDB().MergeCandidates(ctx, u.Actor.EnteID, c.ContactID)
 	}
-	others, err := s.DB.Conversations(ctx, u.Actor, store.InboxFilter{ContactIDs: ids, Status: "any", Limit: 20})
+	others, err := s.conversationDB().Conversations(ctx, u.Actor, store.InboxFilter{ContactIDs: ids, Status: "any", Limit: 20})
 	if err != nil {
 		return nil, err
 	}
@@ -260,17 +285,17 @@ func (s *Server) conversationPage(w http.ResponseWriter, r *http.Request, u *ses
 		return
 	}
 	ctx := r.Context()
-	desks, err := s.DB.Desks(ctx, u.Actor.EnteID)
+	desks, err := s.conversationDB().Desks(ctx, u.Actor.EnteID)
 	if err != nil {
 		s.fail(w, r, p, err)
 		return
 	}
 	v.Desks = desks
-	if v.Users, err = s.DB.Users(ctx, u.Actor.EnteID); err != nil {
+	if v.Users, err = s.conversationDB().Users(ctx, u.Actor.EnteID); err != nil {
 		s.fail(w, r, p, err)
 		return
 	}
-	v.TypicalLen, _ = s.DB.TypicalReplyLength(ctx, u.Actor.EnteID)
+	v.TypicalLen, _ = s.conversationDB().TypicalReplyLength(ctx, u.Actor.EnteID)
 	v.TextLimit = redazione.MaxTextRunes
 	s.render(w, r, http.StatusOK, "conversation", "", p)
 }
@@ -301,8 +326,8 @@ func (s *Server) afterChange(w http.ResponseWriter, r *http.Request, u *session,
 		return
 	}
 	ctx := r.Context()
-	v.Desks, _ = s.DB.Desks(ctx, u.Actor.EnteID)
-	v.Users, _ = s.DB.Users(ctx, u.Actor.EnteID)
+	v.Desks, _ = s.conversationDB().Desks(ctx, u.Actor.EnteID)
+	v.Users, _ = s.conversationDB().Users(ctx, u.Actor.EnteID)
 	p.Data = v
 	s.render(w, r, http.StatusOK, "conversation", block, p)
 }
@@ -315,12 +340,12 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request, u *session)
 	text := r.PostFormValue("text")
 	if tpl := r.PostFormValue("template"); tpl != "" && !note {
 		// an approved template, only one of the channel's
-		c, err := s.DB.Conversation(r.Context(), u.Actor, s.convID(r))
+		c, err := s.conversationDB().Conversation(r.Context(), u.Actor, s.convID(r))
 		if err != nil {
 			s.fail(w, r, s.page(r, u, "", "inbox"), err)
 			return
 		}
-		ch, err := s.DB.CachedChannel(r.Context(), c.ChannelID)
+		ch, err := s.conversationDB().CachedChannel(r.Context(), c.ChannelID)
 		if err != nil {
 			s.fail(w, r, s.page(r, u, "", "inbox"), err)
 			return
@@ -421,7 +446,7 @@ func (s *Server) searchPage(w http.ResponseWriter, r *http.Request, u *session) 
 		v.Q = v.Q[:200]
 	}
 	if v.Q != "" {
-		res, err := s.DB.Search(r.Context(), u.Actor, v.Q, 50)
+		res, err := s.conversationDB().Search(r.Context(), u.Actor, v.Q, 50)
 		if err != nil {
 			s.fail(w, r, p, err)
 			return
@@ -434,7 +459,7 @@ func (s *Server) searchPage(w http.ResponseWriter, r *http.Request, u *session) 
 
 func (s *Server) notificationsPage(w http.ResponseWriter, r *http.Request, u *session) {
 	p := s.page(r, u, translate(langOf(r), "notif.title"), "notifications")
-	list, _, err := s.DB.Notifications(r.Context(), u.Actor, 50)
+	list, _, err := s.conversationDB().Notifications(r.Context(), u.Actor, 50)
 	if err != nil {
 		s.fail(w, r, p, err)
 		return

@@ -73,7 +73,7 @@ func (s *Server) addShift(w http.ResponseWriter, r *http.Request, u *session) {
 		s.renderOncall(w, r, u, "", 0, redazione.FieldError("from", "indica inizio e fine del turno (data e ora)"))
 		return
 	}
-	if err := s.DB.AddShift(r.Context(), u.Actor, formInt(r, "user"), from, to); err != nil {
+	if err := s.Settings.AddShift(r.Context(), u.Actor, formInt(r, "user"), from, to); err != nil {
 		s.renderOncall(w, r, u, "", 0, err)
 		return
 	}
@@ -82,7 +82,7 @@ func (s *Server) addShift(w http.ResponseWriter, r *http.Request, u *session) {
 
 func (s *Server) deleteShift(w http.ResponseWriter, r *http.Request, u *session) {
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err := s.DB.DeleteShift(r.Context(), u.Actor, id); err != nil {
+	if err := s.Settings.DeleteShift(r.Context(), u.Actor, id); err != nil {
 		s.renderOncall(w, r, u, "", 0, err)
 		return
 	}
@@ -92,7 +92,7 @@ func (s *Server) deleteShift(w http.ResponseWriter, r *http.Request, u *session)
 func (s *Server) setSpikeRule(w http.ResponseWriter, r *http.Request, u *session) {
 	n, _ := strconv.Atoi(strings.TrimSpace(r.PostFormValue("threshold")))
 	m, _ := strconv.Atoi(strings.TrimSpace(r.PostFormValue("minutes")))
-	if err := s.DB.SetSpikeRule(r.Context(), u.Actor, store.SpikeRule{Threshold: n, Minutes: m}); err != nil {
+	if err := s.Settings.SetSpikeRule(r.Context(), u.Actor, store.SpikeRule{Threshold: n, Minutes: m}); err != nil {
 		s.renderOncall(w, r, u, "", 0, err)
 		return
 	}

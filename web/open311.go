@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
@@ -16,6 +17,19 @@ import (
 	"github.com/redazione/redazione/detect"
 	"github.com/redazione/redazione/store"
 )
+
+// open311Reads is what the Open311 API reads (*store.DB has it).
+type open311Reads interface {
+	EnteBySlug(ctx context.Context, slug string) (*redazione.Ente, error)
+	Now() time.Time
+	Open311KeyID(ctx context.Context, enteID int64, keyHash string) (int64, error)
+	ServiceByCode(ctx context.Context, enteID int64, code string) (*store.Service, error)
+	ServiceRequest(ctx context.Context, a redazione.Actor, id int64) (*store.ServiceRequest, error)
+	ServiceRequests(ctx context.Context, a redazione.Actor, f store.ServiceRequestFilter) ([]*store.ServiceRequest, error)
+	Services(ctx context.Context, enteID int64, activeOnly bool) ([]store.Service, error)
+}
+
+func (s *Server) open311DB() open311Reads { return s.DB }
 
 // Open311 GeoReport v2 (open311.github.io/GeoReport_v2): the API civic-tech
 // clients use to list an ente's services, file reports and follow them.
@@ -139,7 +153,7 @@ func (s *Server) open311(w http.ResponseWriter, r *http.Request, file string) (*
 		c.fail(http.StatusNotFound, "formato sconosciuto: usa .xml o .json")
 		return nil, "", false
 	}
-	e, err := s.DB.EnteBySlug(r.Context(), r.PathValue("ente"))
+	e, err := s.open311DB().EnteBySlug(r.Context(), r.PathValue("ente"))
 	if err != nil {
 		c.fail(http.StatusNotFound, "ente sconosciuto")
 		return nil, "", false
@@ -235,7 +249,7 @@ func (s *Server) open311Get(w http.ResponseWriter, r *http.Request) {
 				Changeset: o311Changeset, Type: "production", Formats: []string{"text/xml", "application/json"}}}}
 		c.write(http.StatusOK, d, d)
 	case "services":
-		svcs, err := s.DB.Services(r.Context(), c.ente.ID, true)
+		svcs, err := s.open311DB().Services(r.Context(), c.ente.ID, true)
 		if err != nil {
 			c.failErr(err)
 			return
@@ -311,7 +325,7 @@ func (s *Server) open311List(c *o311Call) {
 		}
 		switch {
 		case f.Start.IsZero() && f.End.IsZero():
-			f.End = s.DB.Now()
+			f.End = s.open311DB().Now()
 			f.Start = f.End.Add(-open311Window)
 		case f.Start.IsZero():
 			f.Start = f.End.Add(-open311Window)
@@ -328,7 +342,7 @@ func (s *Server) open311List(c *o311Call) {
 		}
 	}
 	f.Limit = 1000
-	rs, err := s.DB.ServiceRequests(c.r.Context(), redazione.SystemActor(c.ente.ID), f)
+	rs, err := s.open311DB().ServiceRequests(c.r.Context(), redazione.SystemActor(c.ente.ID), f)
 	if err != nil {
 		c.failErr(err)
 		return
@@ -347,7 +361,7 @@ func (s *Server) open311Service(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if _, err := s.DB.ServiceByCode(r.Context(), c.ente.ID, code); err != nil {
+	if _, err := s.open311DB().ServiceByCode(r.Context(), c.ente.ID, code); err != nil {
 		c.fail(http.StatusNotFound, "service_code sconosciuto: "+code)
 		return
 	}
@@ -366,7 +380,7 @@ func (s *Server) open311Request(w http.ResponseWriter, r *http.Request) {
 		c.fail(http.StatusNotFound, "segnalazione sconosciuta")
 		return
 	}
-	x, err := s.DB.ServiceRequest(r.Context(), redazione.SystemActor(c.ente.ID), id)
+	x, err := s.open311DB().ServiceRequest(r.Context(), redazione.SystemActor(c.ente.ID), id)
 	if err != nil {
 		c.fail(http.StatusNotFound, "segnalazione sconosciuta")
 		return
@@ -405,7 +419,7 @@ func (s *Server) open311Post(w http.ResponseWriter, r *http.Request) {
 		c.fail(http.StatusForbidden, "api_key mancante")
 		return
 	}
-	keyID, err := s.DB.Open311KeyID(r.Context(), c.ente.ID, auth.HashToken(key))
+	keyID, err := s.open311DB().Open311KeyID(r.Context(), c.ente.ID, auth.HashToken(key))
 	if err != nil {
 		c.failErr(err)
 		return
@@ -434,7 +448,7 @@ func (s *Server) open311Post(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	desk := ""
-	if x, err := s.DB.ServiceRequest(r.Context(), redazione.SystemActor(c.ente.ID), req.ID); err == nil {
+	if x, err := s.open311DB().ServiceRequest(r.Context(), redazione.SystemActor(c.ente.ID), req.ID); err == nil {
 		desk = x.DeskName
 	}
 	out := []o311Created{{ID: strconv.FormatInt(req.ID, 10), AccountID: nonEmpty(req.AccountID),

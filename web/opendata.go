@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/csv"
 	"fmt"
 	"net/http"
@@ -9,7 +10,17 @@ import (
 
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/calendar"
+	"github.com/redazione/redazione/store"
 )
+
+// openDataReads is what the open data read (*store.DB has it).
+type openDataReads interface {
+	EnteBySlug(ctx context.Context, slug string) (*redazione.Ente, error)
+	Now() time.Time
+	Report(ctx context.Context, a redazione.Actor, by string, from, to time.Time) ([]store.ReportRow, error)
+}
+
+func (s *Server) openDataDB() openDataReads { return s.DB }
 
 // openData publishes, without login, the office's service figures month by
 // month for the last twelve months, per channel: conversations, answered and
@@ -18,13 +29,13 @@ import (
 // portal (CSV, UTF-8, comma separated).
 func (s *Server) openData(w http.ResponseWriter, r *http.Request) {
 	p := &page{Lang: langOf(r)}
-	e, err := s.DB.EnteBySlug(r.Context(), r.PathValue("ente"))
+	e, err := s.openDataDB().EnteBySlug(r.Context(), r.PathValue("ente"))
 	if err != nil {
 		s.fail(w, r, p, err)
 		return
 	}
 	sys := redazione.SystemActor(e.ID)
-	now := s.DB.Now().In(calendar.Rome)
+	now := s.openDataDB().Now().In(calendar.Rome)
 	first := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, calendar.Rome)
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="servizio-%s.csv"`, e.Slug))
@@ -35,7 +46,7 @@ func (s *Server) openData(w http.ResponseWriter, r *http.Request) {
 	for i := 11; i >= 0; i-- {
 		from := first.AddDate(0, -i, 0)
 		to := from.AddDate(0, 1, 0)
-		rows, err := s.DB.Report(r.Context(), sys, "channel", from, to)
+		rows, err := s.openDataDB().Report(r.Context(), sys, "channel", from, to)
 		if err != nil {
 			s.Log.Error("open data", "err", err)
 			return

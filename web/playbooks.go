@@ -40,7 +40,7 @@ func (s *Server) renderPlaybooks(w http.ResponseWriter, r *http.Request, u *sess
 }
 
 func (s *Server) savePlaybook(w http.ResponseWriter, r *http.Request, u *session) {
-	err := s.DB.SavePlaybook(r.Context(), u.Actor, store.Playbook{Situation: r.PathValue("situation"),
+	err := s.Settings.SavePlaybook(r.Context(), u.Actor, store.Playbook{Situation: r.PathValue("situation"),
 		Steps: r.PostFormValue("steps"), Alert: r.PostFormValue("alert")})
 	if err != nil {
 		s.renderPlaybooks(w, r, u, "", 0, err)

@@ -66,7 +66,7 @@ func (s *Server) policyPage(w http.ResponseWriter, r *http.Request, u *session) 
 }
 
 func (s *Server) acknowledgePolicy(w http.ResponseWriter, r *http.Request, u *session) {
-	if err := s.DB.AcknowledgePolicy(r.Context(), u.Actor, formInt(r, "policy")); err != nil {
+	if err := s.Settings.AcknowledgePolicy(r.Context(), u.Actor, formInt(r, "policy")); err != nil {
 		s.fail(w, r, s.page(r, u, "", ""), err)
 		return
 	}
@@ -146,7 +146,7 @@ func (s *Server) publishPolicy(w http.ResponseWriter, r *http.Request, u *sessio
 	for _, n := range store.PolicySections[kind] {
 		sections[n] = r.PostFormValue(n)
 	}
-	if _, err := s.DB.PublishPolicy(r.Context(), u.Actor, kind, sections); err != nil {
+	if _, err := s.Settings.PublishPolicy(r.Context(), u.Actor, kind, sections); err != nil {
 		s.renderPolicyAdmin(w, r, u, map[string]map[string]string{kind: sections}, "", 0, err)
 		return
 	}
@@ -154,7 +154,7 @@ func (s *Server) publishPolicy(w http.ResponseWriter, r *http.Request, u *sessio
 }
 
 func (s *Server) setResponsible(w http.ResponseWriter, r *http.Request, u *session) {
-	if err := s.DB.SetResponsible(r.Context(), u.Actor, formInt(r, "channel"), formInt(r, "user")); err != nil {
+	if err := s.Settings.SetResponsible(r.Context(), u.Actor, formInt(r, "channel"), formInt(r, "user")); err != nil {
 		s.renderPolicyAdmin(w, r, u, nil, "", 0, err)
 		return
 	}
@@ -193,7 +193,7 @@ func (s *Server) renderTraining(w http.ResponseWriter, r *http.Request, u *sessi
 func (s *Server) addTraining(w http.ResponseWriter, r *http.Request, u *session) {
 	hours, _ := strconv.Atoi(strings.TrimSpace(r.PostFormValue("hours")))
 	t := &store.Training{UserID: formInt(r, "user"), Course: r.PostFormValue("course"), Day: r.PostFormValue("day"), Hours: hours}
-	if err := s.DB.AddTraining(r.Context(), u.Actor, t); err != nil {
+	if err := s.Settings.AddTraining(r.Context(), u.Actor, t); err != nil {
 		s.renderTraining(w, r, u, "", 0, err)
 		return
 	}

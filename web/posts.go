@@ -379,7 +379,7 @@ func (s *Server) savePublishingAdmin(w http.ResponseWriter, r *http.Request, u *
 		s.renderPublishingAdmin(w, r, u, "", 0, redazione.FieldError("undo_seconds", "scrivi i secondi della finestra per annullare"))
 		return
 	}
-	if err := s.DB.SavePublishingSettings(r.Context(), u.Actor, strings.Split(r.PostFormValue("blocklist"), "\n"), undo); err != nil {
+	if err := s.Settings.SavePublishingSettings(r.Context(), u.Actor, strings.Split(r.PostFormValue("blocklist"), "\n"), undo); err != nil {
 		s.renderPublishingAdmin(w, r, u, "", 0, err)
 		return
 	}
@@ -388,7 +388,7 @@ func (s *Server) savePublishingAdmin(w http.ResponseWriter, r *http.Request, u *
 
 func (s *Server) addElectoralPeriod(w http.ResponseWriter, r *http.Request, u *session) {
 	f := r.PostFormValue
-	if err := s.DB.AddElectoralPeriod(r.Context(), u.Actor, f("name"), f("from"), f("to")); err != nil {
+	if err := s.Settings.AddElectoralPeriod(r.Context(), u.Actor, f("name"), f("from"), f("to")); err != nil {
 		s.renderPublishingAdmin(w, r, u, "", 0, err)
 		return
 	}
@@ -397,7 +397,7 @@ func (s *Server) addElectoralPeriod(w http.ResponseWriter, r *http.Request, u *s
 
 func (s *Server) deleteElectoralPeriod(w http.ResponseWriter, r *http.Request, u *session) {
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err := s.DB.DeleteElectoralPeriod(r.Context(), u.Actor, id); err != nil {
+	if err := s.Settings.DeleteElectoralPeriod(r.Context(), u.Actor, id); err != nil {
 		s.renderPublishingAdmin(w, r, u, "", 0, err)
 		return
 	}

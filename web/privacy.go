@@ -206,7 +206,7 @@ func (s *Server) savePrivacy(w http.ResponseWriter, r *http.Request, u *session)
 		s.renderPrivacy(w, r, u, "", 0, redazione.FieldError("months", "scrivi un numero di mesi (0: nessun limite)"))
 		return
 	}
-	if err := s.DB.SetRetention(r.Context(), u.Actor, months); err != nil {
+	if err := s.Settings.SetRetention(r.Context(), u.Actor, months); err != nil {
 		s.renderPrivacy(w, r, u, "", 0, err)
 		return
 	}

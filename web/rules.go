@@ -116,7 +116,7 @@ func ruleFromForm(r *http.Request) (*rules.Rule, error) {
 func (s *Server) saveRule(w http.ResponseWriter, r *http.Request, u *session) {
 	rule, err := ruleFromForm(r)
 	if err == nil {
-		err = s.DB.SaveRule(r.Context(), u.Actor, rule)
+		err = s.Settings.SaveRule(r.Context(), u.Actor, rule)
 	}
 	if err != nil {
 		s.renderRules(w, r, u, nil, "", 0, err)
@@ -131,11 +131,11 @@ func (s *Server) ruleAction(w http.ResponseWriter, r *http.Request, u *session) 
 	var err error
 	switch r.PathValue("action") {
 	case "enable":
-		err = s.DB.SetRuleEnabled(ctx, u.Actor, id, true)
+		err = s.Settings.SetRuleEnabled(ctx, u.Actor, id, true)
 	case "disable":
-		err = s.DB.SetRuleEnabled(ctx, u.Actor, id, false)
+		err = s.Settings.SetRuleEnabled(ctx, u.Actor, id, false)
 	case "delete":
-		err = s.DB.DeleteRule(ctx, u.Actor, id)
+		err = s.Settings.DeleteRule(ctx, u.Actor, id)
 	case "try":
 		trial, terr := s.tryRule(r, u, id)
 		if terr != nil {
@@ -192,7 +192,7 @@ func (s *Server) tryRule(r *http.Request, u *session, id int64) (*ruleTrial, err
 
 func (s *Server) setAutoAssign(w http.ResponseWriter, r *http.Request, u *session) {
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err := s.DB.SetDeskAutoAssign(r.Context(), u.Actor, id, r.PostFormValue("auto_assign") == "on"); err != nil {
+	if err := s.Settings.SetDeskAutoAssign(r.Context(), u.Actor, id, r.PostFormValue("auto_assign") == "on"); err != nil {
 		s.fail(w, r, nil, err)
 		return
 	}
@@ -210,7 +210,7 @@ func (s *Server) setAvailability(w http.ResponseWriter, r *http.Request, u *sess
 	if !u.Actor.CanAdmin() || r.PostFormValue("max_open") == "" {
 		_, max, _ = s.ruleDB().Availability(r.Context(), u.Actor.EnteID, id)
 	}
-	if err := s.DB.SetAvailability(r.Context(), u.Actor, id, r.PostFormValue("available") == "on", max); err != nil {
+	if err := s.Settings.SetAvailability(r.Context(), u.Actor, id, r.PostFormValue("available") == "on", max); err != nil {
 		s.fail(w, r, nil, err)
 		return
 	}

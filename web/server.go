@@ -10,9 +10,11 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/redazione/redazione/auth"
 	"github.com/redazione/redazione/blob"
 	"github.com/redazione/redazione/events"
 	"github.com/redazione/redazione/inbox"
+	"github.com/redazione/redazione/settings"
 	"github.com/redazione/redazione/store"
 )
 
@@ -30,11 +32,15 @@ type Config struct {
 
 // Server serves every HTTP route.
 type Server struct {
-	DB     *store.DB
-	Inbox  *inbox.Service
-	Bus    events.Bus
-	Log    *slog.Logger
-	Config Config
+	DB    *store.DB
+	Inbox *inbox.Service
+	// Settings writes the administration settings, Sessions what signing
+	// in changes; New makes both over db.
+	Settings *settings.Service
+	Sessions *auth.Sessions
+	Bus      events.Bus
+	Log      *slog.Logger
+	Config   Config
 	// Blobs keeps the files citizens send; nil serves none.
 	Blobs *blob.Store
 
@@ -57,7 +63,7 @@ func New(db *store.DB, ib *inbox.Service, bus events.Bus, log *slog.Logger, cfg 
 	if err != nil {
 		return nil, err
 	}
-	return &Server{DB: db, Inbox: ib, Bus: bus, Log: log, Config: cfg, pages: p, ready: func() bool { return true },
+	return &Server{DB: db, Inbox: ib, Settings: &settings.Service{DB: db}, Sessions: &auth.Sessions{DB: db}, Bus: bus, Log: log, Config: cfg, pages: p, ready: func() bool { return true },
 		widgetLimit: newLimiter(10, 3*time.Second), widgetFileLimit: newLimiter(5, time.Minute), reportLimit: newLimiter(5, 10*time.Minute)}, nil
 }
 

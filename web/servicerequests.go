@@ -262,7 +262,7 @@ func (s *Server) saveServiceForm(w http.ResponseWriter, r *http.Request, u *sess
 	f := r.PostFormValue
 	svc := &store.Service{ID: id, Code: f("code"), Name: f("name"), Description: f("description"), Group: f("group"),
 		Keywords: f("keywords"), DeskID: formInt(r, "desk"), Active: f("active") == "on"}
-	if err := s.DB.SaveService(r.Context(), u.Actor, svc); err != nil {
+	if err := s.Settings.SaveService(r.Context(), u.Actor, svc); err != nil {
 		s.renderServicesAdmin(w, r, u, "", "", 0, err)
 		return
 	}
@@ -271,7 +271,7 @@ func (s *Server) saveServiceForm(w http.ResponseWriter, r *http.Request, u *sess
 
 func (s *Server) createOpen311Key(w http.ResponseWriter, r *http.Request, u *session) {
 	key := auth.NewToken("o311_")
-	if _, err := s.DB.CreateOpen311Key(r.Context(), u.Actor, r.PostFormValue("name"), auth.HashToken(key)); err != nil {
+	if _, err := s.Settings.CreateOpen311Key(r.Context(), u.Actor, r.PostFormValue("name"), auth.HashToken(key)); err != nil {
 		s.renderServicesAdmin(w, r, u, "", "", 0, err)
 		return
 	}
@@ -280,7 +280,7 @@ func (s *Server) createOpen311Key(w http.ResponseWriter, r *http.Request, u *ses
 
 func (s *Server) revokeOpen311Key(w http.ResponseWriter, r *http.Request, u *session) {
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err := s.DB.RevokeOpen311Key(r.Context(), u.Actor, id); err != nil {
+	if err := s.Settings.RevokeOpen311Key(r.Context(), u.Actor, id); err != nil {
 		s.renderServicesAdmin(w, r, u, "", "", 0, err)
 		return
 	}

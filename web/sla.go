@@ -152,7 +152,7 @@ func (s *Server) saveCalendar(w http.ResponseWriter, r *http.Request, u *session
 	set.Patron = strings.TrimSpace(r.PostFormValue("patron"))
 	set.Closures = strings.FieldsFunc(r.PostFormValue("closures"), func(c rune) bool { return c == '\n' || c == ',' || c == ' ' || c == '\r' })
 	set.PentecostMonday = r.PostFormValue("pentecost") == "on"
-	if err := s.DB.SaveCalendar(r.Context(), u.Actor, set); err != nil {
+	if err := s.Settings.SaveCalendar(r.Context(), u.Actor, set); err != nil {
 		s.renderCalendar(w, r, u, set, nil, "", 0, err)
 		return
 	}
@@ -225,7 +225,7 @@ func (s *Server) savePolicy(w http.ResponseWriter, r *http.Request, u *session) 
 		p.Resolution, err = hoursField(r, "resolution")
 	}
 	if err == nil {
-		err = s.DB.SavePolicy(r.Context(), u.Actor, p)
+		err = s.Settings.SaveResponseTarget(r.Context(), u.Actor, p)
 	}
 	if err != nil {
 		s.renderSLA(w, r, u, "", 0, err)
@@ -236,7 +236,7 @@ func (s *Server) savePolicy(w http.ResponseWriter, r *http.Request, u *session) 
 
 func (s *Server) deletePolicy(w http.ResponseWriter, r *http.Request, u *session) {
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err := s.DB.DeletePolicy(r.Context(), u.Actor, id); err != nil {
+	if err := s.Settings.DeleteResponseTarget(r.Context(), u.Actor, id); err != nil {
 		s.renderSLA(w, r, u, "", 0, err)
 		return
 	}

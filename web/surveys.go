@@ -62,7 +62,7 @@ func (s *Server) answerSurvey(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rating, _ := strconv.Atoi(r.PostFormValue("rating"))
-	err = s.DB.AnswerSurvey(r.Context(), hash, rating, r.PostFormValue("comment"))
+	err = s.Inbox.AnswerSurvey(r.Context(), hash, rating, r.PostFormValue("comment"))
 	if redazione.ErrorCode(err) == redazione.ECONFLICT {
 		err = nil
 	}
@@ -76,7 +76,7 @@ func (s *Server) answerSurvey(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) setSurveys(w http.ResponseWriter, r *http.Request, u *session) {
-	if err := s.DB.SetSurveysEnabled(r.Context(), u.Actor, r.PostFormValue("surveys") == "on"); err != nil {
+	if err := s.Settings.SetSurveysEnabled(r.Context(), u.Actor, r.PostFormValue("surveys") == "on"); err != nil {
 		s.fail(w, r, nil, err)
 		return
 	}

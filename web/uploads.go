@@ -58,7 +58,7 @@ func (s *Server) uploadedFiles(r *http.Request, u *session, note bool, text stri
 		return nil, redazione.FieldError("text", "scrivi un testo da inviare con il file")
 	}
 	if !note {
-		c, err := s.DB.Conversation(r.Context(), u.Actor, s.convID(r))
+		c, err := s.attachmentDB().Conversation(r.Context(), u.Actor, s.convID(r))
 		if err != nil {
 			return nil, err
 		}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -16,6 +17,16 @@ import (
 	"github.com/redazione/redazione/auth"
 	"github.com/redazione/redazione/events"
 )
+
+// widgetReads is what the web chat widget reads (*store.DB has it).
+type widgetReads interface {
+	CachedChannel(ctx context.Context, id int64) (*redazione.Channel, error)
+	ContactAttachment(ctx context.Context, channelID int64, externalID string, id int64) (*redazione.Attachment, error)
+	ContactThread(ctx context.Context, channelID int64, externalID string, max int) (int64, []*redazione.Message, error)
+	Ente(ctx context.Context, id int64) (*redazione.Ente, error)
+}
+
+func (s *Server) widgetDB() widgetReads { return s.DB }
 
 // The web chat widget: one <script> tag on the ente's site talks to these
 // public endpoints. A citizen is known by a random token the widget keeps in
@@ -44,7 +55,7 @@ func (s *Server) widgetChannel(r *http.Request) (*redazione.Channel, error) {
 	if err != nil {
 		return nil, redazione.Errorf(redazione.ENOTFOUND, "chat non trovata")
 	}
-	ch, err := s.DB.CachedChannel(r.Context(), id)
+	ch, err := s.widgetDB().CachedChannel(r.Context(), id)
 	if err != nil || ch.Kind != redazione.ChannelWebChat {
 		return nil, redazione.Errorf(redazione.ENOTFOUND, "chat non trovata")
 	}
@@ -66,7 +77,7 @@ func (s *Server) widgetConfig(w http.ResponseWriter, r *http.Request) {
 		s.jsonError(w, r, err)
 		return
 	}
-	e, err := s.DB.Ente(r.Context(), ch.EnteID)
+	e, err := s.widgetDB().Ente(r.Context(), ch.EnteID)
 	if err != nil {
 		s.jsonError(w, r, err)
 		return
@@ -207,7 +218,7 @@ func (s *Server) widgetMessages(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	_, msgs, err := s.DB.ContactThread(r.Context(), ch.ID, visitorID(token), 200)
+	_, msgs, err := s.widgetDB().ContactThread(r.Context(), ch.ID, visitorID(token), 200)
 	if err != nil {
 		s.jsonError(w, r, err)
 		return
@@ -222,7 +233,7 @@ func (s *Server) widgetEvents(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	contactID, _, err := s.DB.ContactThread(r.Context(), ch.ID, visitorID(token), 0)
+	contactID, _, err := s.widgetDB().ContactThread(r.Context(), ch.ID, visitorID(token), 0)
 	if err != nil {
 		s.jsonError(w, r, err)
 		return
@@ -233,7 +244,7 @@ func (s *Server) widgetEvents(w http.ResponseWriter, r *http.Request) {
 		}
 		if contactID == 0 {
 			// The citizen wrote their first message after connecting.
-			contactID, _, _ = s.DB.ContactThread(r.Context(), ch.ID, visitorID(token), 0)
+			contactID, _, _ = s.widgetDB().ContactThread(r.Context(), ch.ID, visitorID(token), 0)
 		}
 		if e.ContactID == 0 || e.ContactID != contactID {
 			return "", nil
@@ -262,7 +273,7 @@ func (s *Server) widgetDemo(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, nil, err)
 		return
 	}
-	e, err := s.DB.Ente(r.Context(), ch.EnteID)
+	e, err := s.widgetDB().Ente(r.Context(), ch.EnteID)
 	if err != nil {
 		s.fail(w, r, nil, err)
 		return

@@ -44,7 +44,7 @@ func (s *Server) widgetAttachment(w http.ResponseWriter, r *http.Request) {
 		fail(redazione.Errorf(redazione.ENOTFOUND, "allegato non trovato"))
 		return
 	}
-	a, err := s.DB.ContactAttachment(r.Context(), ch.ID, visitorID(token), id)
+	a, err := s.widgetDB().ContactAttachment(r.Context(), ch.ID, visitorID(token), id)
 	if err != nil {
 		fail(err)
 		return

@@ -1,0 +1,47 @@
+package settings
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/redazione/redazione"
+)
+
+// Staff, channels and desks: read when a page is drawn or a message
+// arrives, no live screen.
+
+// CreateUser adds a member of staff.
+func (s *Service) CreateUser(ctx context.Context, a redazione.Actor, u *redazione.User) error {
+	return s.DB.CreateUser(ctx, a, u)
+}
+
+// UpdateUser changes a member of staff's name, role, desks or access.
+func (s *Service) UpdateUser(ctx context.Context, a redazione.Actor, u *redazione.User) error {
+	return s.DB.UpdateUser(ctx, a, u)
+}
+
+// CreateChannel adds a channel.
+func (s *Service) CreateChannel(ctx context.Context, a redazione.Actor, c *redazione.Channel) error {
+	return s.DB.CreateChannel(ctx, a, c)
+}
+
+// UpdateChannel changes a channel's name, desk, callback or state.
+func (s *Service) UpdateChannel(ctx context.Context, a redazione.Actor, c *redazione.Channel) error {
+	return s.DB.UpdateChannel(ctx, a, c)
+}
+
+// UpdateChannelSettings replaces a channel's settings.
+func (s *Service) UpdateChannelSettings(ctx context.Context, a redazione.Actor, id int64, settings map[string]string) error {
+	return s.DB.UpdateChannelSettings(ctx, a, id, settings)
+}
+
+// WebhookRegistered records in the audit trail that a channel's platform
+// now posts to url.
+func (s *Service) WebhookRegistered(ctx context.Context, a redazione.Actor, c *redazione.Channel, url string) error {
+	return s.DB.Audit(ctx, redazione.AuditEntry{EnteID: c.EnteID, ActorID: a.UserID, Action: "channel.webhook", Target: fmt.Sprint(c.ID), Detail: url})
+}
+
+// RenameDesk renames a desk.
+func (s *Service) RenameDesk(ctx context.Context, a redazione.Actor, deskID int64, name string) error {
+	return s.DB.RenameDesk(ctx, a, deskID, name)
+}
