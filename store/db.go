@@ -37,6 +37,9 @@ type DB struct {
 	// tombstoneTTL is how long an erased message's replay is refused
 	// (SetTombstoneDays).
 	tombstoneTTL atomic.Int64
+	// noTombstones: there are none (known only where this process is the
+	// sole writer), so ingest need not look them up.
+	noTombstones atomic.Bool
 	// channels caches channels for ingest (see CachedChannel).
 	channels sync.Map
 	rules    sync.Map // ente id → cachedRules
@@ -74,6 +77,10 @@ func open(ctx context.Context, url, dataDir string, apply bool) (*DB, error) {
 		return nil, fmt.Errorf("connect to %s: %w", db.d.name(), err)
 	}
 	if err := db.d.migrate(ctx, db.write, apply); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := db.countTombstones(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}

@@ -68,6 +68,10 @@ type dialect interface {
 	// created: a transaction-scoped advisory lock on PostgreSQL, where
 	// several processes write; nothing on SQLite, which has one writer.
 	lockContact(ctx context.Context, tx conn, contactExternalID string, channelID int64) error
+	// soleWriter: one process writes the database (SQLite), so what it
+	// wrote itself is all there is and may be remembered in memory; on
+	// PostgreSQL other processes write too.
+	soleWriter() bool
 
 	// lockAudit serializes, until tx ends, the transactions that append to
 	// an ente's audit trail, so that each entry chains to the one before

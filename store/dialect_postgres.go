@@ -100,6 +100,8 @@ func (*postgresDialect) ingest(ctx context.Context, db *DB, ch *redazione.Channe
 	return res, nil
 }
 
+func (*postgresDialect) soleWriter() bool { return false }
+
 func (*postgresDialect) lockContact(ctx context.Context, tx conn, contactExternalID string, channelID int64) error {
 	_, err := tx.exec(ctx, "SELECT pg_advisory_xact_lock(hashtextextended(?, ?))", contactExternalID, channelID)
 	return err

@@ -71,6 +71,8 @@ func (sqliteDialect) ingest(ctx context.Context, db *DB, ch *redazione.Channel, 
 
 func (sqliteDialect) lockContact(context.Context, conn, string, int64) error { return nil }
 
+func (sqliteDialect) soleWriter() bool { return true }
+
 func (sqliteDialect) lockAudit(context.Context, conn, int64) error { return nil }
 
 func (sqliteDialect) indexMessage(ctx context.Context, tx conn, id, _ int64, doc string) error {

@@ -39,7 +39,7 @@ func (db *DB) tombstone(channelID int64, externalID string) (string, error) {
 // wasErased reports whether a message with this platform id on the
 // channel was erased.
 func (db *DB) wasErased(ctx context.Context, channelID int64, externalID string) (bool, error) {
-	if externalID == "" || db.sealer == nil {
+	if externalID == "" || db.sealer == nil || db.noTombstones.Load() {
 		return false, nil
 	}
 	mac, err := db.tombstone(channelID, externalID)
@@ -51,6 +51,21 @@ func (db *DB) wasErased(ctx context.Context, channelID int64, externalID string)
 		return false, fmt.Errorf("tombstone: %w", err)
 	}
 	return n > 0, nil
+}
+
+// countTombstones tells ingest, where this process is the sole writer,
+// whether there are tombstones to look up at all (most days there are
+// none, and ingest saves a query per message).
+func (db *DB) countTombstones(ctx context.Context) error {
+	if !db.d.soleWriter() {
+		return nil
+	}
+	var n int
+	if err := db.reader().row(ctx, "SELECT COUNT(*) FROM erased_messages").Scan(&n); err != nil {
+		return fmt.Errorf("tombstones: %w", err)
+	}
+	db.noTombstones.Store(n == 0)
+	return nil
 }
 
 // buryMessages leaves a tombstone for each citizen message msgs selects
@@ -79,6 +94,10 @@ func (db *DB) buryMessages(ctx context.Context, tx conn, msgs string, now time.T
 	if err := rows.Err(); err != nil {
 		return err
 	}
+	if len(macs) > 0 {
+		// Looked up from now on, even before this transaction commits.
+		db.noTombstones.Store(false)
+	}
 	for _, mac := range macs {
 		if _, err := tx.exec(ctx, "INSERT INTO erased_messages (mac, erased_at) VALUES (?, ?) ON CONFLICT (mac) DO NOTHING", mac, ms(now)); err != nil {
 			return fmt.Errorf("tombstone: %w", err)
@@ -90,14 +109,21 @@ func (db *DB) buryMessages(ctx context.Context, tx conn, msgs string, now time.T
 // pruneTombstones forgets the tombstones older than their time.
 func (db *DB) pruneTombstones(ctx context.Context) error {
 	cutoff := db.now().Add(-db.tombstoneAge())
-	return db.inTx(ctx, func(tx conn) error {
+	err := db.inTx(ctx, func(tx conn) error {
 		_, err := tx.exec(ctx, "DELETE FROM erased_messages WHERE erased_at < ?", ms(cutoff))
 		return err
 	})
+	if err != nil {
+		return err
+	}
+	return db.countTombstones(ctx)
 }
 
 // scrub makes what an erasure removed unreadable in the database's files
 // (see dialect.scrub); the erasure itself has committed.
 func (db *DB) scrub(ctx context.Context) error {
+	// The erasure's tombstones are committed: look them up (a prune that
+	// ran meanwhile may have counted none).
+	db.noTombstones.Store(false)
 	return db.d.scrub(ctx, db.write)
 }
