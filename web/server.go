@@ -53,6 +53,8 @@ type Server struct {
 	// reportLimit allows each address a few reports from the public form,
 	// then one every ten minutes.
 	reportLimit *limiter
+	// guard limits password sign-in (see login).
+	guard *loginGuard
 	// ready turns true once the server can take traffic.
 	ready func() bool
 }
@@ -64,7 +66,7 @@ func New(db *store.DB, ib *inbox.Service, bus events.Bus, log *slog.Logger, cfg 
 		return nil, err
 	}
 	return &Server{DB: db, Inbox: ib, Settings: &settings.Service{DB: db}, Sessions: &auth.Sessions{DB: db}, Bus: bus, Log: log, Config: cfg, pages: p, ready: func() bool { return true },
-		widgetLimit: newLimiter(10, 3*time.Second), widgetFileLimit: newLimiter(5, time.Minute), reportLimit: newLimiter(5, 10*time.Minute)}, nil
+		widgetLimit: newLimiter(10, 3*time.Second), widgetFileLimit: newLimiter(5, time.Minute), reportLimit: newLimiter(5, 10*time.Minute), guard: newLoginGuard()}, nil
 }
 
 // Handler returns the whole HTTP handler with its middleware.
