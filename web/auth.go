@@ -248,14 +248,6 @@ func safeNext(next string) string {
 	return next
 }
 
-func clientIP(r *http.Request) string {
-	host := r.RemoteAddr
-	if i := strings.LastIndexByte(host, ':'); i > 0 {
-		host = host[:i]
-	}
-	return host
-}
-
 // apiUser wraps a JSON API handler authenticated by a personal token.
 func (s *Server) apiUser(h userHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {

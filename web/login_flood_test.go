@@ -1,8 +1,11 @@
 package web_test
 
 import (
+	"context"
+	"fmt"
 	"io"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"sync"
@@ -10,6 +13,7 @@ import (
 	"time"
 
 	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/app"
 	"github.com/redazione/redazione/internal/testdb"
 	"github.com/redazione/redazione/store"
 	"github.com/redazione/redazione/web"
@@ -140,5 +144,59 @@ func TestLoginFloodIsBounded(t *testing.T) {
 		if code := <-codes; code != http.StatusUnauthorized {
 			t.Errorf("a checked wrong password: %d, want 401", code)
 		}
+	}
+}
+
+// Behind a trusted proxy each client has its own login allowance and its
+// own address in the audit trail; from anywhere else X-Forwarded-For is not
+// read.
+func TestLoginLimitsPerForwardedAddress(t *testing.T) {
+	t.Parallel()
+	db := testdb.Open(t, store.SQLite)
+	proxied := start(t, db, func(c *app.Config) {
+		c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
+	})
+	direct := proxied.attach(t, db)
+	now := time.Now()
+	db.SetNow(func() time.Time { return now })
+	u := proxied.newUser(proxied.ente, redazione.RoleOperator, proxied.desks[0].ID)
+	try := func(e *env, from string) int {
+		req, _ := http.NewRequest("POST", e.srv.URL+"/login", strings.NewReader(url.Values{"email": {u.Email}, "password": {"sbagliata"}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("X-Forwarded-For", from)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for i := range 30 {
+		if code := try(proxied, fmt.Sprintf("203.0.113.%d", i+1)); code != http.StatusUnauthorized {
+			t.Fatalf("attempt %d from its own forwarded address: %d, want 401", i+1, code)
+		}
+	}
+	limited := false
+	for i := range 30 {
+		if try(direct, fmt.Sprintf("203.0.113.%d", i+1)) == http.StatusTooManyRequests {
+			limited = true
+			break
+		}
+	}
+	if !limited {
+		t.Error("without a trusted proxy, a changing X-Forwarded-For escaped the limit per address")
+	}
+	log, err := db.AuditLog(context.Background(), redazione.SystemActor(proxied.ente.ID), 200)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, a := range log {
+		if strings.HasPrefix(a.Action, "login") {
+			seen[a.Detail] = true
+		}
+	}
+	if !seen["203.0.113.1"] || !seen["203.0.113.30"] || !seen["127.0.0.1"] {
+		t.Errorf("addresses in the audit trail: %v", seen)
 	}
 }

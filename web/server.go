@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"time"
 
@@ -28,6 +29,9 @@ type Config struct {
 	// PublicURL is the address citizens and integrations reach (for the
 	// widget snippet and webhook URLs); empty means the request's host.
 	PublicURL string
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For (or
+	// Forwarded) tells the client's address (REDAZIONE_TRUSTED_PROXIES).
+	TrustedProxies []netip.Prefix
 }
 
 // Server serves every HTTP route.
@@ -76,6 +80,7 @@ func (s *Server) Handler() http.Handler {
 	var h http.Handler = mux
 	h = s.securityHeaders(h)
 	h = s.recoverer(h)
+	h = s.clientAddress(h)
 	return h
 }
 
