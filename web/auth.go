@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/subtle"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/auth"
@@ -240,9 +242,19 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, u *session) {
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }
 
-// safeNext keeps a post-login redirect on this site.
+// safeNext keeps a post-login redirect on this site: a path starting with
+// a single "/", with no backslash or control character anywhere, raw or
+// percent-encoded (some URL parsers read "/\\evil" or "/\tevil" as another
+// host), that net/url reads with no scheme and no host.
 func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	unsafe := func(s string) bool {
+		return !strings.HasPrefix(s, "/") || strings.HasPrefix(s, "//") || strings.ContainsFunc(s, func(r rune) bool { return r == '\\' || unicode.IsControl(r) })
+	}
+	if unsafe(next) {
+		return "/inbox"
+	}
+	// Decoded too: "/%0d%0aevil" or "/%2F%2Fevil" are refused as well.
+	if u, err := url.Parse(next); err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || unsafe(u.Path) {
 		return "/inbox"
 	}
 	return next

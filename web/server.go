@@ -263,6 +263,9 @@ func (s *Server) securityHeaders(next http.Handler) http.Handler {
 		h := w.Header()
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "same-origin")
+		if s.Config.SecureCookies {
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
 		if !isWidgetPath(r.URL.Path) {
 			h.Set("X-Frame-Options", "DENY")
 			h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'")
