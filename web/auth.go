@@ -21,6 +21,7 @@ type signInReads interface {
 	Crisis(ctx context.Context, enteID int64) (*store.Crisis, error)
 	Ente(ctx context.Context, id int64) (*redazione.Ente, error)
 	Notifications(ctx context.Context, a redazione.Actor, limit int) ([]redazione.Notification, int, error)
+	Now() time.Time
 	PolicyToAcknowledge(ctx context.Context, a redazione.Actor) (*store.Policy, error)
 	SessionUser(ctx context.Context, tokenHash string) (*redazione.User, string, error)
 	TokenUser(ctx context.Context, tokenHash string) (*redazione.User, error)
@@ -187,13 +188,13 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	}
 	defer g.release()
 	failed := func(until time.Time) {
-		if d := until.Sub(s.DB.Now()); d > 0 {
+		if d := until.Sub(s.signInDB().Now()); d > 0 {
 			w.Header().Set("Retry-After", retryAfter(d))
 		}
 		p.Error = p.T("login.failed")
 		s.render(w, r, http.StatusUnauthorized, "login", "", p)
 	}
-	now := s.DB.Now()
+	now := s.signInDB().Now()
 	u, err := s.signInDB().UserByEmail(r.Context(), email)
 	if err != nil {
 		n, until := g.countUnknown(email, now)
