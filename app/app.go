@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"path/filepath"
 	"time"
 
@@ -35,6 +36,9 @@ type Config struct {
 	DataDir       string
 	PublicURL     string
 	SecureCookies bool
+	// TrustedProxies are the reverse proxies whose forwarded client address
+	// is believed.
+	TrustedProxies []netip.Prefix
 	// AccessibilityURL is the ente's dichiarazione di accessibilità.
 	AccessibilityURL string
 	// PublishEvery is how often scheduled posts are looked for (5 s when 0).
@@ -152,7 +156,7 @@ func StartWith(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) 
 		go a.publishLoop(ctx, cfg.PublishEvery)
 		a.sweep(ctx, every)
 	}()
-	a.Web, err = web.New(db, a.Inbox, a.Bus, log, web.Config{SecureCookies: cfg.SecureCookies, PublicURL: cfg.PublicURL, AccessibilityURL: cfg.AccessibilityURL})
+	a.Web, err = web.New(db, a.Inbox, a.Bus, log, web.Config{SecureCookies: cfg.SecureCookies, TrustedProxies: cfg.TrustedProxies, PublicURL: cfg.PublicURL, AccessibilityURL: cfg.AccessibilityURL})
 	if err != nil {
 		a.Close(context.Background())
 		return nil, err

@@ -2,14 +2,14 @@ package auth
 
 import (
 	"context"
+	"time"
 
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/store"
 )
 
-// Sessions writes what signing in changes: the record of attempts (and
-// the lock after too many), the audit of a refused locked account, and
-// the sessions themselves. They are the HTTP layer's own state, shown on
+// Sessions writes what signing in changes: the count of attempts (and
+// the wait after too many), their audit, and the sessions themselves. They are the HTTP layer's own state, shown on
 // no screen that follows anything live, so no method publishes an event;
 // they sit here, beside the tokens and passwords, rather than in inbox,
 // which is about conversations.
@@ -17,16 +17,16 @@ type Sessions struct {
 	DB *store.DB
 }
 
-// RecordLogin records an attempt to sign in as u from remote: a success
-// clears the count of failures, a failure adds to it and may lock u.
-func (s *Sessions) RecordLogin(ctx context.Context, u *redazione.User, ok bool, remote string) error {
-	return s.DB.RecordLogin(ctx, u, ok, remote)
+// CountAttempt counts an attempt to sign in as u from remote before its
+// password is checked; see store.DB.CountLoginAttempt.
+func (s *Sessions) CountAttempt(ctx context.Context, u *redazione.User, remote string) (failed int, wait time.Time, err error) {
+	return s.DB.CountLoginAttempt(ctx, u, remote)
 }
 
-// RefusedLocked records in the audit trail an attempt to sign in to a
-// locked account.
-func (s *Sessions) RefusedLocked(ctx context.Context, u *redazione.User, remote string) error {
-	return s.DB.Audit(ctx, redazione.AuditEntry{EnteID: u.EnteID, ActorID: u.ID, Action: "login.refused_locked", Target: u.Email, Detail: remote})
+// RecordLogin records the outcome of a counted attempt to sign in as u from
+// remote: a success clears the count of failures.
+func (s *Sessions) RecordLogin(ctx context.Context, u *redazione.User, ok bool, remote string) error {
+	return s.DB.RecordLogin(ctx, u, ok, remote)
 }
 
 // Start opens a session for u, known by the hash of its token, with its

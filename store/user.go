@@ -12,12 +12,28 @@ import (
 	"github.com/redazione/redazione"
 )
 
-// Lock-out policy: after MaxFailedLogins wrong passwords in a row the account
-// is locked for LockoutDuration.
+// Sign-in delays: after MaxFailedLogins wrong passwords in a row an account
+// must wait LoginDelay before its next attempt is checked; the wait doubles
+// with every further failure, up to MaxLoginDelay. It is a delay, not a lock:
+// it ends by itself, a right password after it signs in, and it never ends
+// sessions already open.
 const (
 	MaxFailedLogins = 5
-	LockoutDuration = 15 * time.Minute
+	MaxLoginDelay   = 15 * time.Minute
 )
+
+// LoginDelay is how long an account (or an unknown address) must wait after
+// failed attempts in a row: nothing before MaxFailedLogins, then
+// 2^(failed-MaxFailedLogins) seconds, at most MaxLoginDelay.
+func LoginDelay(failed int) time.Duration {
+	if failed < MaxFailedLogins {
+		return 0
+	}
+	if failed-MaxFailedLogins >= 10 {
+		return MaxLoginDelay
+	}
+	return min(time.Duration(1<<(failed-MaxFailedLogins))*time.Second, MaxLoginDelay)
+}
 
 const userColumns = "id, ente_id, email, name, role, password_hash, disabled, failed_logins, locked_until, lang, created_at, available, max_open"
 
@@ -210,8 +226,40 @@ func (db *DB) Users(ctx context.Context, enteID int64) ([]*redazione.User, error
 	return out, nil
 }
 
-// RecordLogin records the outcome of a password check: success resets the
-// counter, failure counts and locks the account after MaxFailedLogins.
+// CountLoginAttempt counts an attempt to sign in as u from remote as a
+// failure before its password is checked, in one statement, so that parallel
+// attempts each see the count of those before them. It returns the count;
+// when the account must still wait (see LoginDelay) it counts nothing,
+// records the refusal in the audit trail and returns when the account may
+// try again. A right password then clears the count (RecordLogin).
+func (db *DB) CountLoginAttempt(ctx context.Context, u *redazione.User, remote string) (failed int, wait time.Time, err error) {
+	now := db.now()
+	err = db.inTx(ctx, func(tx conn) error {
+		err := tx.row(ctx, "UPDATE users SET failed_logins = failed_logins + 1 WHERE id = ? AND locked_until <= ? RETURNING failed_logins", u.ID, ms(now)).Scan(&failed)
+		if errors.Is(err, sql.ErrNoRows) {
+			var until int64
+			if err := tx.row(ctx, "SELECT locked_until FROM users WHERE id = ?", u.ID).Scan(&until); err != nil {
+				return err
+			}
+			failed, wait = 0, tm(until)
+			return appendAudit(ctx, tx, now, redazione.AuditEntry{EnteID: u.EnteID, ActorID: u.ID, Action: "login.delayed", Target: u.Email, Detail: remote})
+		}
+		if err != nil {
+			return err
+		}
+		if d := LoginDelay(failed); d > 0 {
+			// The wait for the next attempt, set now for this one may fail; a
+			// right password clears it.
+			_, err = tx.exec(ctx, "UPDATE users SET locked_until = ? WHERE id = ?", ms(now.Add(d)), u.ID)
+		}
+		return err
+	})
+	return failed, wait, err
+}
+
+// RecordLogin records the outcome of a password check counted by
+// CountLoginAttempt: success clears the count of failures and the wait,
+// failure leaves them, and either goes to the audit trail with remote.
 func (db *DB) RecordLogin(ctx context.Context, u *redazione.User, ok bool, remote string) error {
 	now := db.now()
 	return db.inTx(ctx, func(tx conn) error {
@@ -222,26 +270,6 @@ func (db *DB) RecordLogin(ctx context.Context, u *redazione.User, ok bool, remot
 			}
 		} else {
 			action = "login.failed"
-			var failed int
-			if err := tx.row(ctx, "SELECT failed_logins FROM users WHERE id = ?", u.ID).Scan(&failed); err != nil {
-				return err
-			}
-			failed++
-			var locked int64
-			if failed >= MaxFailedLogins {
-				locked = ms(now.Add(LockoutDuration))
-				action = "login.locked"
-				failed = 0
-			}
-			// Two statements rather than CASE WHEN ? > 0: PostgreSQL types that
-			// parameter int4, and a lock-out time in milliseconds overflows it.
-			q, args := "UPDATE users SET failed_logins = ? WHERE id = ?", []any{failed, u.ID}
-			if locked > 0 {
-				q, args = "UPDATE users SET failed_logins = ?, locked_until = ? WHERE id = ?", []any{failed, locked, u.ID}
-			}
-			if _, err := tx.exec(ctx, q, args...); err != nil {
-				return err
-			}
 		}
 		return appendAudit(ctx, tx, now, redazione.AuditEntry{EnteID: u.EnteID, ActorID: u.ID, Action: action, Target: u.Email, Detail: remote})
 	})

@@ -136,78 +136,80 @@ func TestRolesAndDesksCanBeChanged(t *testing.T) {
 	})
 }
 
-func TestLoginLockout(t *testing.T) {
+func TestLoginDelay(t *testing.T) {
+	t.Parallel()
+	for n, want := range map[int]time.Duration{0: 0, 4: 0, 5: time.Second, 6: 2 * time.Second, 9: 16 * time.Second, 14: 512 * time.Second, 15: 15 * time.Minute, 1000: 15 * time.Minute} {
+		if got := store.LoginDelay(n); got != want {
+			t.Errorf("LoginDelay(%d) = %v, want %v", n, got, want)
+		}
+	}
+}
+
+// An attempt is counted before its password is checked; after five failures
+// the account waits a growing delay, which a right password clears.
+func TestLoginAttemptsCountedFirst(t *testing.T) {
 	t.Parallel()
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		clk := useClock(db, t0)
 		o := newOffice(t, db, "roma")
-		fail := func() *redazione.User {
+		attempt := func() (int, time.Time) {
 			t.Helper()
 			u, err := db.UserByEmail(ctx, o.mario.Email)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := db.RecordLogin(ctx, u, false, "192.0.2.1"); err != nil {
+			n, wait, err := db.CountLoginAttempt(ctx, u, "192.0.2.1")
+			if err != nil {
 				t.Fatal(err)
 			}
-			u, _ = db.UserByEmail(ctx, o.mario.Email)
-			return u
+			if wait.IsZero() {
+				if err := db.RecordLogin(ctx, u, false, "192.0.2.1"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			return n, wait
 		}
-		locked := func(u *redazione.User) bool { return clk.now.Before(u.LockedUntil) }
-
-		// A success clears earlier failures.
-		for range store.MaxFailedLogins - 1 {
-			fail()
+		for i := 1; i <= store.MaxFailedLogins; i++ {
+			if n, wait := attempt(); n != i || !wait.IsZero() {
+				t.Fatalf("attempt %d: counted %d, wait until %v", i, n, wait)
+			}
 		}
+		// The fifth failure makes the next attempt wait a second: it is
+		// refused without being counted.
+		if n, wait := attempt(); n != 0 || !wait.Equal(clk.now.Add(time.Second)) {
+			t.Fatalf("attempt during the wait: counted %d, wait until %v, want until %v", n, wait, clk.now.Add(time.Second))
+		}
+		clk.Advance(time.Second)
+		if n, wait := attempt(); n != 6 || !wait.IsZero() {
+			t.Fatalf("attempt after the wait: counted %d, wait until %v", n, wait)
+		}
+		if _, wait := attempt(); !wait.Equal(clk.now.Add(2 * time.Second)) {
+			t.Fatalf("after six failures the wait ends %v, want %v", wait, clk.now.Add(2*time.Second))
+		}
+		clk.Advance(2 * time.Second)
 		u, _ := db.UserByEmail(ctx, o.mario.Email)
+		if _, wait, err := db.CountLoginAttempt(ctx, u, "192.0.2.1"); err != nil || !wait.IsZero() {
+			t.Fatalf("count: %v, wait %v", err, wait)
+		}
 		if err := db.RecordLogin(ctx, u, true, "192.0.2.1"); err != nil {
 			t.Fatal(err)
 		}
-		if u, _ = db.UserByEmail(ctx, o.mario.Email); u.FailedLogins != 0 || locked(u) {
-			t.Fatalf("after a good login: %d failures, locked until %v; want 0, unlocked", u.FailedLogins, u.LockedUntil)
+		if u, _ = db.UserByEmail(ctx, o.mario.Email); u.FailedLogins != 0 || !u.LockedUntil.IsZero() && clk.now.Before(u.LockedUntil) {
+			t.Fatalf("after a good login: %d failures, waiting until %v", u.FailedLogins, u.LockedUntil)
 		}
-
-		for i := 1; i < store.MaxFailedLogins; i++ {
-			clk.Advance(time.Second)
-			if u = fail(); u.FailedLogins != i || locked(u) {
-				t.Fatalf("after %d failures: counter %d, locked until %v; want %d, unlocked", i, u.FailedLogins, u.LockedUntil, i)
-			}
+		// A new password set by an administrator clears the count.
+		for range store.MaxFailedLogins + 1 {
+			attempt()
 		}
-		clk.Advance(time.Second)
-		lockedAt := clk.now
-		u = fail()
-		if !u.LockedUntil.Equal(lockedAt.Add(15 * time.Minute)) {
-			t.Fatalf("after %d failures locked until %v, want %v", store.MaxFailedLogins, u.LockedUntil, lockedAt.Add(15*time.Minute))
-		}
-		clk.Advance(15*time.Minute - time.Second)
-		if !locked(u) {
-			t.Errorf("lock expired before 15 minutes")
-		}
-		clk.Advance(2 * time.Second)
-		if locked(u) {
-			t.Errorf("still locked after 15 minutes")
-		}
-		// After the lock expires one more mistake does not lock again at once.
-		if u = fail(); locked(u) {
-			t.Errorf("one failure after the lock expired locked the account until %v", u.LockedUntil)
-		}
-		for range store.MaxFailedLogins - 1 {
-			u = fail()
-		}
-		if !locked(u) {
-			t.Errorf("five new failures did not lock the account again")
-		}
-		// A new password set by an administrator unlocks at once.
 		if err := db.SetPassword(ctx, o.as(o.admin), u.ID, "nuovo-hash"); err != nil {
 			t.Fatal(err)
 		}
-		if u, _ = db.UserByEmail(ctx, o.mario.Email); locked(u) || u.FailedLogins != 0 {
-			t.Errorf("after a password reset: locked until %v, %d failures", u.LockedUntil, u.FailedLogins)
+		if u, _ = db.UserByEmail(ctx, o.mario.Email); clk.now.Before(u.LockedUntil) || u.FailedLogins != 0 {
+			t.Errorf("after a password reset: waiting until %v, %d failures", u.LockedUntil, u.FailedLogins)
 		}
-
 		acts := auditActions(t, db, o.as(o.admin))
-		for _, a := range []string{"login " + o.mario.Email, "login.failed " + o.mario.Email, "login.locked " + o.mario.Email} {
+		for _, a := range []string{"login " + o.mario.Email, "login.failed " + o.mario.Email, "login.delayed " + o.mario.Email} {
 			if !slices.Contains(acts, a) {
 				t.Errorf("audit log lacks %q", a)
 			}

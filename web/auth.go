@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/subtle"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/auth"
@@ -19,6 +21,7 @@ type signInReads interface {
 	Crisis(ctx context.Context, enteID int64) (*store.Crisis, error)
 	Ente(ctx context.Context, id int64) (*redazione.Ente, error)
 	Notifications(ctx context.Context, a redazione.Actor, limit int) ([]redazione.Notification, int, error)
+	Now() time.Time
 	PolicyToAcknowledge(ctx context.Context, a redazione.Actor) (*store.Policy, error)
 	SessionUser(ctx context.Context, tokenHash string) (*redazione.User, string, error)
 	TokenUser(ctx context.Context, tokenHash string) (*redazione.User, error)
@@ -145,6 +148,14 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 // start spends most of a second making it.
 const dummyHash = "$argon2id$v=19$m=65536,t=3,p=2$DMBr6nVr2sS8PcGo6aIFPA$MzlhTSRD8AZ6ZjJKsoqSNoSOkGRH7E6Ur9VtwD+8X58"
 
+// login signs in with a password. Every attempt is counted as a failure
+// before its password is checked, per account (in the database) and per
+// client address, so parallel attempts cannot get past the count; after
+// store.MaxFailedLogins failures an account waits a growing delay, answered
+// like a wrong password (with a Retry-After), never a lock that anyone could
+// set off and never the end of sessions already open. An e-mail with no
+// account gets the same answers at the same cost. At most maxHashes checks
+// run at once; over that the answer is 429 at once.
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	p := &page{Lang: langOf(r)}
 	p.Title = p.T("login.title")
@@ -157,35 +168,63 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	password := r.PostFormValue("password")
 	next := safeNext(r.PostFormValue("next"))
 	p.Data = map[string]string{"Next": next, "Email": email}
-	u, err := s.signInDB().UserByEmail(r.Context(), email)
-	if err != nil {
-		auth.CheckPassword(dummyHash, password)
+	ip := clientIP(r)
+	g := s.guard
+	busy := func(d time.Duration) {
+		w.Header().Set("Retry-After", retryAfter(d))
+		p.Error = p.T("login.busy")
+		s.render(w, r, http.StatusTooManyRequests, "login", "", p)
+	}
+	res, wait, ok := g.reserve(ip, time.Now())
+	if !ok {
+		s.Log.Warn("login refused: too many failures from this address", "remote", ip)
+		busy(wait)
+		return
+	}
+	if !g.acquire() {
+		res.Cancel()
+		busy(time.Second)
+		return
+	}
+	defer g.release()
+	failed := func(until time.Time) {
+		if d := until.Sub(s.signInDB().Now()); d > 0 {
+			w.Header().Set("Retry-After", retryAfter(d))
+		}
 		p.Error = p.T("login.failed")
 		s.render(w, r, http.StatusUnauthorized, "login", "", p)
+	}
+	now := s.signInDB().Now()
+	u, err := s.signInDB().UserByEmail(r.Context(), email)
+	if err != nil {
+		n, until := g.countUnknown(email, now)
+		if until.IsZero() {
+			g.check(dummyHash, password)
+			until = now.Add(store.LoginDelay(n))
+		}
+		s.Log.Info("login failed: no such account", "remote", ip)
+		failed(until)
 		return
 	}
-	if !u.LockedUntil.IsZero() && time.Now().Before(u.LockedUntil) {
-		p.Error = p.T("login.locked")
-		s.Sessions.RefusedLocked(r.Context(), u, clientIP(r))
-		s.render(w, r, http.StatusTooManyRequests, "login", "", p)
+	n, until, err := s.Sessions.CountAttempt(r.Context(), u, ip)
+	if err != nil {
+		s.fail(w, r, p, err)
 		return
 	}
-	ok, _ := auth.CheckPassword(u.PasswordHash, password)
-	if u.Disabled {
-		ok = false
+	if !until.IsZero() {
+		failed(until)
+		return
 	}
-	if err := s.Sessions.RecordLogin(r.Context(), u, ok, clientIP(r)); err != nil {
+	ok = g.check(u.PasswordHash, password) && !u.Disabled
+	if err := s.Sessions.RecordLogin(r.Context(), u, ok, ip); err != nil {
 		s.fail(w, r, p, err)
 		return
 	}
 	if !ok {
-		p.Error = p.T("login.failed")
-		if u.FailedLogins+1 >= store.MaxFailedLogins {
-			p.Error = p.T("login.locked")
-		}
-		s.render(w, r, http.StatusUnauthorized, "login", "", p)
+		failed(now.Add(store.LoginDelay(n)))
 		return
 	}
+	res.Cancel()
 	token := auth.NewToken("")
 	if err := s.Sessions.Start(r.Context(), u, auth.HashToken(token), auth.NewToken("")); err != nil {
 		s.fail(w, r, p, err)
@@ -204,20 +243,22 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, u *session) {
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }
 
-// safeNext keeps a post-login redirect on this site.
+// safeNext keeps a post-login redirect on this site: a path starting with
+// a single "/", with no backslash or control character anywhere, raw or
+// percent-encoded (some URL parsers read "/\\evil" or "/\tevil" as another
+// host), that net/url reads with no scheme and no host.
 func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	unsafe := func(s string) bool {
+		return !strings.HasPrefix(s, "/") || strings.HasPrefix(s, "//") || strings.ContainsFunc(s, func(r rune) bool { return r == '\\' || unicode.IsControl(r) })
+	}
+	if unsafe(next) {
+		return "/inbox"
+	}
+	// Decoded too: "/%0d%0aevil" or "/%2F%2Fevil" are refused as well.
+	if u, err := url.Parse(next); err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || unsafe(u.Path) {
 		return "/inbox"
 	}
 	return next
-}
-
-func clientIP(r *http.Request) string {
-	host := r.RemoteAddr
-	if i := strings.LastIndexByte(host, ':'); i > 0 {
-		host = host[:i]
-	}
-	return host
 }
 
 // apiUser wraps a JSON API handler authenticated by a personal token.

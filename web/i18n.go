@@ -27,7 +27,7 @@ var catalog = map[string][2]string{
 	"login.password":            {"Password", "Password"},
 	"login.submit":              {"Accedi", "Sign in"},
 	"login.failed":              {"E-mail o password non corretti.", "Wrong e-mail or password."},
-	"login.locked":              {"Troppi tentativi falliti: l'accesso è bloccato per 15 minuti.", "Too many failed attempts: sign-in is locked for 15 minutes."},
+	"login.busy":                {"Troppi tentativi di accesso: riprova tra poco.", "Too many sign-in attempts: try again shortly."},
 	"inbox.title":               {"Messaggi", "Inbox"},
 	"inbox.views":               {"Viste", "Views"},
 	"inbox.mine":                {"Assegnati a me", "Mine"},

@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"time"
 
@@ -28,6 +29,9 @@ type Config struct {
 	// PublicURL is the address citizens and integrations reach (for the
 	// widget snippet and webhook URLs); empty means the request's host.
 	PublicURL string
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For (or
+	// Forwarded) tells the client's address (REDAZIONE_TRUSTED_PROXIES).
+	TrustedProxies []netip.Prefix
 }
 
 // Server serves every HTTP route.
@@ -53,6 +57,8 @@ type Server struct {
 	// reportLimit allows each address a few reports from the public form,
 	// then one every ten minutes.
 	reportLimit *limiter
+	// guard limits password sign-in (see login).
+	guard *loginGuard
 	// ready turns true once the server can take traffic.
 	ready func() bool
 }
@@ -64,7 +70,7 @@ func New(db *store.DB, ib *inbox.Service, bus events.Bus, log *slog.Logger, cfg 
 		return nil, err
 	}
 	return &Server{DB: db, Inbox: ib, Settings: &settings.Service{DB: db}, Sessions: &auth.Sessions{DB: db}, Bus: bus, Log: log, Config: cfg, pages: p, ready: func() bool { return true },
-		widgetLimit: newLimiter(10, 3*time.Second), widgetFileLimit: newLimiter(5, time.Minute), reportLimit: newLimiter(5, 10*time.Minute)}, nil
+		widgetLimit: newLimiter(10, 3*time.Second), widgetFileLimit: newLimiter(5, time.Minute), reportLimit: newLimiter(5, 10*time.Minute), guard: newLoginGuard()}, nil
 }
 
 // Handler returns the whole HTTP handler with its middleware.
@@ -74,6 +80,7 @@ func (s *Server) Handler() http.Handler {
 	var h http.Handler = mux
 	h = s.securityHeaders(h)
 	h = s.recoverer(h)
+	h = s.clientAddress(h)
 	return h
 }
 
@@ -256,6 +263,9 @@ func (s *Server) securityHeaders(next http.Handler) http.Handler {
 		h := w.Header()
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "same-origin")
+		if s.Config.SecureCookies {
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
 		if !isWidgetPath(r.URL.Path) {
 			h.Set("X-Frame-Options", "DENY")
 			h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'")

@@ -10,8 +10,9 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
+
+	"golang.org/x/time/rate"
 
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/auth"
@@ -282,40 +283,19 @@ func (s *Server) widgetDemo(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "demo", "demo", p)
 }
 
-// limiter is a per-key token bucket.
+// limiter is a per-key token bucket (per client address), keeping at most
+// guardedKeys keys: under a flood of new addresses it forgets the least
+// recently used, never the ones still sending.
 type limiter struct {
-	mu    sync.Mutex
-	burst float64
+	burst int
 	every time.Duration
-	keys  map[string]*bucket
-}
-
-type bucket struct {
-	tokens float64
-	last   time.Time
+	keys  *lru[*rate.Limiter]
 }
 
 func newLimiter(burst int, every time.Duration) *limiter {
-	return &limiter{burst: float64(burst), every: every, keys: map[string]*bucket{}}
+	return &limiter{burst: burst, every: every, keys: newLRU[*rate.Limiter](guardedKeys)}
 }
 
 func (l *limiter) allow(key string) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := time.Now()
-	if len(l.keys) > 100_000 {
-		l.keys = map[string]*bucket{} // bounded memory under a flood of addresses
-	}
-	b, ok := l.keys[key]
-	if !ok {
-		b = &bucket{tokens: l.burst, last: now}
-		l.keys[key] = b
-	}
-	b.tokens = min(l.burst, b.tokens+float64(now.Sub(b.last))/float64(l.every))
-	b.last = now
-	if b.tokens < 1 {
-		return false
-	}
-	b.tokens--
-	return true
+	return l.keys.get(key, func() *rate.Limiter { return rate.NewLimiter(rate.Every(l.every), l.burst) }).Allow()
 }

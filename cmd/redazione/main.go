@@ -54,6 +54,8 @@ Environment:
   REDAZIONE_DEMO            false to start without demo data
   REDAZIONE_PUBLIC_URL      address citizens reach, for snippets (default: the request's host)
   REDAZIONE_SECURE_COOKIES  true behind HTTPS
+  REDAZIONE_TRUSTED_PROXIES addresses and CIDRs of the reverse proxies (e.g. 10.0.0.5, 172.16.0.0/12): from them
+                            X-Forwarded-For (or Forwarded) tells the client's address, its rightmost untrusted hop
   REDAZIONE_ACCESSIBILITY_URL  the ente's dichiarazione di accessibilità (AgID), linked in every footer
   REDAZIONE_SECRET_KEY      master key (or _FILE) sealing channel credentials; default: DATA_DIR/secret.key, made once
   REDAZIONE_SMTP_URL        smtp://user:password@host:587 (or _FILE) to copy response-time alerts by e-mail
@@ -124,6 +126,7 @@ type config struct {
 	Demo               bool
 	PublicURL          string
 	SecureCookies      bool
+	TrustedProxies     string
 	SMTPURL            string // secret: holds a password
 	SecretKey          string // secret: seals channel credentials
 	Accessibility      string
@@ -160,6 +163,7 @@ func configFromEnv() config {
 		Accessibility:      env("REDAZIONE_ACCESSIBILITY_URL", ""),
 		SMTPFrom:           env("REDAZIONE_SMTP_FROM", ""),
 		SecureCookies:      env("REDAZIONE_SECURE_COOKIES", "false") == "true",
+		TrustedProxies:     env("REDAZIONE_TRUSTED_PROXIES", ""),
 		TombstoneDays:      store.DefaultTombstoneDays,
 	}
 	if n, err := strconv.Atoi(env("REDAZIONE_TOMBSTONE_DAYS", "")); err == nil && n > 0 {

@@ -19,6 +19,7 @@ import (
 	"github.com/redazione/redazione/notify"
 	"github.com/redazione/redazione/secrets"
 	"github.com/redazione/redazione/store"
+	"github.com/redazione/redazione/web"
 )
 
 // privateDir makes the data directory, which holds the database, the
@@ -92,6 +93,10 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) 
 		PublicURL: cfg.PublicURL, SecureCookies: cfg.SecureCookies,
 		AccessibilityURL: cfg.Accessibility,
 		DataOnly:         cfg.MigrateDatabaseURL != "",
+	}
+	if acfg.TrustedProxies, err = web.ParseTrustedProxies(cfg.TrustedProxies); err != nil {
+		db.Close()
+		return err
 	}
 	if cfg.SMTPURL != "" {
 		m, err := notify.ParseSMTP(cfg.SMTPURL, cfg.SMTPFrom)
