@@ -2,7 +2,9 @@ package web
 
 import (
 	"net/http"
+	"net/netip"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -13,8 +15,8 @@ import (
 // citizens' widget streams and the operators' streams have separate pools:
 // citizens cannot starve the operators. Zero fields take the defaults.
 type StreamLimits struct {
-	// PerAddress caps the widget streams of one client address (default
-	// 20: a family or a small office behind one address).
+	// PerAddress caps the widget streams of one client address, or of one
+	// IPv6 /64 (default 20: a family or a small office behind one address).
 	PerAddress int
 	// Public caps the widget streams in total (default 2,000).
 	Public int
@@ -110,6 +112,21 @@ func (p *streamPool) warn() (refused, open int, ok bool) {
 	}
 	refused, p.refused, p.lastWarn = p.refused, 0, time.Now()
 	return refused, p.total, true
+}
+
+// addressKey is the key a client address's streams are counted under: the
+// address itself, or for IPv6 its /64, which one host or home holds whole.
+func addressKey(ip string) string {
+	a, err := netip.ParseAddr(strings.Trim(ip, "[]"))
+	if err != nil {
+		return ip
+	}
+	a = a.Unmap()
+	if a.Is4() {
+		return a.String()
+	}
+	p, _ := a.WithZone("").Prefix(64)
+	return p.String()
 }
 
 // streamRetryAfter is the wait, in seconds, asked of a refused stream.

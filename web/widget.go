@@ -233,7 +233,7 @@ func (s *Server) widgetEvents(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	release, ok := s.publicStreams.acquire(clientIP(r))
+	release, ok := s.publicStreams.acquire(addressKey(clientIP(r)))
 	if !ok {
 		s.refuseStream(w, s.publicStreams, "widget", "Troppe conversazioni aperte da questo indirizzo: riprova tra poco.")
 		return
