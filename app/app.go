@@ -65,6 +65,9 @@ type Config struct {
 	// migrated the database (store.OpenMigrated), and the job queue leaves
 	// the owner's upkeep alone (jobs.Config.DataOnly).
 	DataOnly bool
+	// Streams caps the server-sent event streams (web.StreamLimits; zero
+	// fields take its defaults).
+	Streams web.StreamLimits
 }
 
 // App is a running Redazione.
@@ -156,7 +159,7 @@ func StartWith(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) 
 		go a.publishLoop(ctx, cfg.PublishEvery)
 		a.sweep(ctx, every)
 	}()
-	a.Web, err = web.New(db, a.Inbox, a.Bus, log, web.Config{SecureCookies: cfg.SecureCookies, TrustedProxies: cfg.TrustedProxies, PublicURL: cfg.PublicURL, AccessibilityURL: cfg.AccessibilityURL})
+	a.Web, err = web.New(db, a.Inbox, a.Bus, log, web.Config{SecureCookies: cfg.SecureCookies, TrustedProxies: cfg.TrustedProxies, PublicURL: cfg.PublicURL, AccessibilityURL: cfg.AccessibilityURL, Streams: cfg.Streams})
 	if err != nil {
 		a.Close(context.Background())
 		return nil, err

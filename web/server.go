@@ -32,6 +32,8 @@ type Config struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For (or
 	// Forwarded) tells the client's address (REDAZIONE_TRUSTED_PROXIES).
 	TrustedProxies []netip.Prefix
+	// Streams caps the server-sent event streams (zero fields: defaults).
+	Streams StreamLimits
 }
 
 // Server serves every HTTP route.
@@ -59,6 +61,12 @@ type Server struct {
 	reportLimit *limiter
 	// guard limits password sign-in (see login).
 	guard *loginGuard
+	// publicStreams counts the widget's event streams by client address,
+	// operatorStreams the operators' by user: separate pools, so that
+	// citizens cannot take the operators' streams.
+	publicStreams, operatorStreams *streamPool
+	// streamIdle ends a stream that has sent no event for this long.
+	streamIdle time.Duration
 	// ready turns true once the server can take traffic.
 	ready func() bool
 }
@@ -69,8 +77,12 @@ func New(db *store.DB, ib *inbox.Service, bus events.Bus, log *slog.Logger, cfg 
 	if err != nil {
 		return nil, err
 	}
+	cfg.Streams = cfg.Streams.withDefaults()
 	return &Server{DB: db, Inbox: ib, Settings: &settings.Service{DB: db}, Sessions: &auth.Sessions{DB: db}, Bus: bus, Log: log, Config: cfg, pages: p, ready: func() bool { return true },
-		widgetLimit: newLimiter(10, 3*time.Second), widgetFileLimit: newLimiter(5, time.Minute), reportLimit: newLimiter(5, 10*time.Minute), guard: newLoginGuard()}, nil
+		widgetLimit: newLimiter(10, 3*time.Second), widgetFileLimit: newLimiter(5, time.Minute), reportLimit: newLimiter(5, 10*time.Minute), guard: newLoginGuard(),
+		publicStreams:   newStreamPool(cfg.Streams.PerAddress, cfg.Streams.Public),
+		operatorStreams: newStreamPool(cfg.Streams.PerUser, cfg.Streams.Operators),
+		streamIdle:      cfg.Streams.Idle}, nil
 }
 
 // Handler returns the whole HTTP handler with its middleware.

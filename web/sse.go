@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/redazione/redazione/events"
@@ -47,6 +48,12 @@ func (s *sse) ping() error {
 // operatorEvents streams to an operator's screen the events of the
 // conversations they may see.
 func (s *Server) operatorEvents(w http.ResponseWriter, r *http.Request, u *session) {
+	release, ok := s.operatorStreams.acquire(strconv.FormatInt(u.User.ID, 10))
+	if !ok {
+		s.refuseStream(w, s.operatorStreams, "operator", "Troppe schede aperte in diretta: chiudine qualcuna.")
+		return
+	}
+	defer release()
 	s.stream(w, r, func(e events.Event) (string, any) {
 		if e.EnteID != u.Actor.EnteID && e.EnteID != 0 {
 			return "", nil
@@ -64,16 +71,23 @@ func (s *Server) operatorEvents(w http.ResponseWriter, r *http.Request, u *sessi
 // stream sends, until the client leaves, the bus events that pick turns
 // into an event name and data ("" skips the event), with a ping every 25 s
 // so that proxies keep the connection open. It subscribes before it
-// answers, so nothing published after the response starts is missed.
+// answers, so nothing published after the response starts is missed. A
+// stream that has sent no event for s.streamIdle ends (the pings do not
+// count): EventSource reconnects by itself, and an abandoned page's
+// connection is given back.
 func (s *Server) stream(w http.ResponseWriter, r *http.Request, pick func(events.Event) (string, any)) {
 	sub, stop := s.Bus.Subscribe()
 	defer stop()
 	out := startSSE(w, r)
-	tick := time.NewTicker(25 * time.Second)
+	tick := time.NewTicker(min(25*time.Second, s.streamIdle))
 	defer tick.Stop()
+	idle := time.NewTimer(s.streamIdle)
+	defer idle.Stop()
 	for {
 		select {
 		case <-r.Context().Done():
+			return
+		case <-idle.C:
 			return
 		case <-tick.C:
 			if out.ping() != nil {
@@ -87,6 +101,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, pick func(events
 			if out.send(name, data) != nil {
 				return
 			}
+			idle.Reset(s.streamIdle)
 		}
 	}
 }

@@ -234,6 +234,12 @@ func (s *Server) widgetEvents(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	release, ok := s.publicStreams.acquire(addressKey(clientIP(r)))
+	if !ok {
+		s.refuseStream(w, s.publicStreams, "widget", "Troppe conversazioni aperte da questo indirizzo: riprova tra poco.")
+		return
+	}
+	defer release()
 	contactID, _, err := s.widgetDB().ContactThread(r.Context(), ch.ID, visitorID(token), 0)
 	if err != nil {
 		s.jsonError(w, r, err)

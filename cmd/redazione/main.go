@@ -13,9 +13,11 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/store"
+	"github.com/redazione/redazione/web"
 )
 
 const usage = `Redazione – la redazione unica dell'ente
@@ -61,6 +63,11 @@ Environment:
   REDAZIONE_SMTP_URL        smtp://user:password@host:587 (or _FILE) to copy response-time alerts by e-mail
   REDAZIONE_SMTP_FROM       the sender of those e-mails, e.g. "Redazione <redazione@comune.example.it>"
   REDAZIONE_TOMBSTONE_DAYS  days an erased message's redelivery or replay is refused (default 365)
+  REDAZIONE_STREAMS_PER_ADDRESS  the web chat's live streams open from one client address (default 20)
+  REDAZIONE_STREAMS_PUBLIC  the web chat's live streams open in all (default 2000)
+  REDAZIONE_STREAMS_PER_USER  one operator's live streams (tabs) open (default 10)
+  REDAZIONE_STREAMS_OPERATORS  the operators' live streams open in all, kept apart from the web chat's (default 500)
+  REDAZIONE_STREAM_IDLE     a live stream with no event for this long ends, the browser reconnects (default 10m)
 `
 
 func main() {
@@ -131,6 +138,7 @@ type config struct {
 	SecretKey          string // secret: seals channel credentials
 	Accessibility      string
 	TombstoneDays      int
+	Streams            web.StreamLimits
 	SMTPFrom           string
 	LogLevel           slog.Level
 }
@@ -168,6 +176,19 @@ func configFromEnv() config {
 	}
 	if n, err := strconv.Atoi(env("REDAZIONE_TOMBSTONE_DAYS", "")); err == nil && n > 0 {
 		c.TombstoneDays = n
+	}
+	for key, n := range map[string]*int{
+		"REDAZIONE_STREAMS_PER_ADDRESS": &c.Streams.PerAddress,
+		"REDAZIONE_STREAMS_PUBLIC":      &c.Streams.Public,
+		"REDAZIONE_STREAMS_PER_USER":    &c.Streams.PerUser,
+		"REDAZIONE_STREAMS_OPERATORS":   &c.Streams.Operators,
+	} {
+		if v, err := strconv.Atoi(env(key, "")); err == nil && v > 0 {
+			*n = v
+		}
+	}
+	if d, err := time.ParseDuration(env("REDAZIONE_STREAM_IDLE", "")); err == nil && d > 0 {
+		c.Streams.Idle = d
 	}
 	switch strings.ToLower(env("REDAZIONE_LOG_LEVEL", "info")) {
 	case "debug":

@@ -80,6 +80,13 @@ func openDB(ctx context.Context, cfg config) (*store.DB, error) {
 
 // serve runs the server until ctx ends.
 func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) error {
+	switch soft, hard, err := raiseOpenFiles(); {
+	case errors.Is(err, errors.ErrUnsupported):
+	case err != nil:
+		log.Warn("the open files' limit could not be raised", "soft", soft, "hard", hard, "err", err)
+	default:
+		log.Info("open files' limit", "soft", soft, "hard", hard)
+	}
 	db, err := openDB(ctx, cfg)
 	if err != nil {
 		return err
@@ -93,6 +100,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) 
 		PublicURL: cfg.PublicURL, SecureCookies: cfg.SecureCookies,
 		AccessibilityURL: cfg.Accessibility,
 		DataOnly:         cfg.MigrateDatabaseURL != "",
+		Streams:          cfg.Streams,
 	}
 	if acfg.TrustedProxies, err = web.ParseTrustedProxies(cfg.TrustedProxies); err != nil {
 		db.Close()

@@ -65,13 +65,25 @@
     };
   }
   if (window.EventSource) {
-    var es = new EventSource('/events');
-    ['message', 'conversation', 'delivery', 'notification'].forEach(function (k) {
-      es.addEventListener(k, onEvent(k));
-    });
-    es.onopen = function () { document.body.dataset.live = 'on'; };
+    var es = null, leaving = false;
+    var live = function () {
+      es = new EventSource('/events');
+      ['message', 'conversation', 'delivery', 'notification'].forEach(function (k) {
+        es.addEventListener(k, onEvent(k));
+      });
+      es.onopen = function () { document.body.dataset.live = 'on'; };
+      // A refused stream (429: too many tabs open) is not retried by
+      // EventSource: try again later.
+      es.onerror = function () {
+        if (es.readyState === 2 && !leaving) {
+          document.body.dataset.live = 'off';
+          setTimeout(live, 30000);
+        }
+      };
+    };
+    live();
     // The page is being replaced by a form's answer: its stream goes with it.
-    document.addEventListener('redazione:leave', function () { es.close(); });
+    document.addEventListener('redazione:leave', function () { leaving = true; es.close(); });
   }
   // Clear the composer after a successful send.
   document.body.addEventListener('htmx:afterRequest', function (e) {

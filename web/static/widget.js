@@ -226,6 +226,15 @@
     source = new EventSource(api + '/events?token=' + encodeURIComponent(token));
     source.addEventListener('message', fetchMessages);
     source.onopen = fetchMessages; // catch up after a reconnection
+    // A refused stream (429: too many from this address) is not retried by
+    // EventSource: try again later.
+    source.onerror = function () {
+      if (source && source.readyState === 2) {
+        source.close();
+        source = null;
+        setTimeout(connect, 30000);
+      }
+    };
   }
 
   // A returning citizen finds the conversation where they left it.
