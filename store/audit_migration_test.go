@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"io/fs"
 	"strings"
 	"testing"
@@ -14,18 +15,7 @@ import (
 func TestAuditChainMigration(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	d := sqliteDialect{}
-	w, r, _, err := d.open("", t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	db := &DB{d: d, write: w, read: r, closed: make(chan struct{})}
-	defer db.Close()
-	sub, _ := fs.Sub(migrations, "migrations/sqlite")
-	p, err := goose.NewProvider(goose.DialectSQLite3, w, sub, goose.WithGoMigrations(goMigrations(d)...))
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, w, p := unmigratedSQLite(t)
 	if _, err := p.UpTo(ctx, 30); err != nil {
 		t.Fatal(err)
 	}
@@ -49,4 +39,23 @@ func TestAuditChainMigration(t *testing.T) {
 	if _, err := w.ExecContext(ctx, "UPDATE audit_log SET detail = 'x'"); err == nil || !strings.Contains(err.Error(), "append-only") {
 		t.Errorf("update after the migration: %v, want refused", err)
 	}
+}
+
+// unmigratedSQLite is a new SQLite database with no migration applied, and
+// the goose provider that applies them, for tests of the migrations.
+func unmigratedSQLite(t *testing.T) (*DB, *sql.DB, *goose.Provider) {
+	t.Helper()
+	d := sqliteDialect{}
+	w, r, _, err := d.open("", t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := &DB{d: d, write: w, read: r, closed: make(chan struct{})}
+	t.Cleanup(func() { db.Close() })
+	sub, _ := fs.Sub(migrations, "migrations/sqlite")
+	p, err := goose.NewProvider(goose.DialectSQLite3, w, sub, goose.WithGoMigrations(goMigrations(d)...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db, w, p
 }

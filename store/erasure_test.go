@@ -31,12 +31,7 @@ func TestErasureLeavesNothingReadable(t *testing.T) {
 	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
 		t.Run(string(d), func(t *testing.T) {
 			ctx := context.Background()
-			u := testdb.URL(t, d)
-			db, err := store.Open(ctx, u, "")
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
+			u, db := openURL(t, d)
 			testdb.Seal(db)
 			clk := useClock(db, t0)
 			o := newOffice(t, db, "oblio")

@@ -2,11 +2,8 @@ package store
 
 import (
 	"context"
-	"io/fs"
 	"strings"
 	"testing"
-
-	"github.com/pressly/goose/v3"
 )
 
 // An existing installation's messages and attachments are rebuilt as
@@ -14,18 +11,7 @@ import (
 func TestIdsNeverReusedMigration(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	d := sqliteDialect{}
-	w, r, _, err := d.open("", t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	db := &DB{d: d, write: w, read: r, closed: make(chan struct{})}
-	defer db.Close()
-	sub, _ := fs.Sub(migrations, "migrations/sqlite")
-	p, err := goose.NewProvider(goose.DialectSQLite3, w, sub, goose.WithGoMigrations(goMigrations(d)...))
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, w, p := unmigratedSQLite(t)
 	if _, err := p.Up(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -24,12 +24,7 @@ func TestChannelSecretsAreSealed(t *testing.T) {
 	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
 		t.Run(string(d), func(t *testing.T) {
 			ctx := context.Background()
-			u := testdb.URL(t, d)
-			db, err := store.Open(ctx, u, "")
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
+			u, db := openURL(t, d)
 			box, _ := secrets.New("un'altra chiave di prova, lunga abbastanza")
 			db.SetSealer(box)
 			o := newOffice(t, db, "sigillo")
@@ -94,6 +89,19 @@ func TestChannelSecretsAreSealed(t *testing.T) {
 			}
 		})
 	}
+}
+
+// openURL opens a new test database of the dialect and returns its URL,
+// so the test can read its files or its tables with no store in between.
+func openURL(t *testing.T, d store.Dialect) (string, *store.DB) {
+	t.Helper()
+	u := testdb.URL(t, d)
+	db, err := store.Open(context.Background(), u, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return u, db
 }
 
 // rawDB opens the test database with no store in between.
