@@ -13,6 +13,7 @@ import (
 
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/auth"
+	"github.com/redazione/redazione/secrets"
 	"github.com/redazione/redazione/store"
 )
 
@@ -113,6 +114,13 @@ func generate(ctx context.Context, dir string, n int64, logf func(string, ...any
 		return nil, err
 	}
 	defer db.Close()
+	// The channels' secrets are sealed under the data directory's key, which
+	// the server started on it reads.
+	box, err := secrets.FromEnv("", dir)
+	if err != nil {
+		return nil, err
+	}
+	db.SetSealer(box)
 	e, err := db.CreateEnte(ctx, "ente", "Comune di Benchmark")
 	if err != nil {
 		return nil, err

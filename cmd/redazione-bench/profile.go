@@ -18,6 +18,7 @@ import (
 	"github.com/redazione/redazione/events"
 	"github.com/redazione/redazione/inbox"
 	"github.com/redazione/redazione/jobs"
+	"github.com/redazione/redazione/secrets"
 	"github.com/redazione/redazione/store"
 	"github.com/redazione/redazione/web"
 )
@@ -38,6 +39,11 @@ func profileIngest(ctx context.Context, out, work string, conc int, dur time.Dur
 		return err
 	}
 	defer db.Close()
+	box, err := secrets.FromEnv("", filepath.Join(dir, "data"))
+	if err != nil {
+		return err
+	}
+	db.SetSealer(box)
 	e, err := db.CreateEnte(ctx, "ente", "Comune di Profilo")
 	if err != nil {
 		return err
