@@ -118,8 +118,8 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request, u *session) 
 		password = auth.GeneratePassword()
 		shown = password
 	}
-	if len(password) < auth.MinPasswordLen {
-		s.adminPage(w, r, u, "admin_users", "admin.users", "", 0, redazione.FieldError("password", "la password deve avere almeno %d caratteri", auth.MinPasswordLen))
+	if err := auth.CheckNewPassword(password); err != nil {
+		s.adminPage(w, r, u, "admin_users", "admin.users", "", 0, redazione.FieldError("password", "%s", err.Error()))
 		return
 	}
 	hash, err := auth.HashPassword(password)
