@@ -39,3 +39,34 @@ func (s *Sessions) Start(ctx context.Context, u *redazione.User, tokenHash, csrf
 func (s *Sessions) End(ctx context.Context, tokenHash string) error {
 	return s.DB.DeleteSession(ctx, tokenHash)
 }
+
+// ChangePassword sets u's own password to next after checking current
+// against the one stored and next against the policy (CheckNewPassword);
+// u's other sessions end, the one known by keepSession stays open.
+func (s *Sessions) ChangePassword(ctx context.Context, u *redazione.User, current, next, keepSession string) error {
+	if ok, err := CheckPassword(u.PasswordHash, current); err != nil || !ok {
+		return redazione.FieldError("current", "la password attuale non è giusta")
+	}
+	if err := CheckNewPassword(next); err != nil {
+		return redazione.FieldError("password", "%s", err.Error())
+	}
+	hash, err := HashPassword(next)
+	if err != nil {
+		return err
+	}
+	return s.DB.ChangePassword(ctx, u, hash, keepSession)
+}
+
+// ResetPassword sets a new password with a one-time link, known by the
+// hash of its token, after checking it against the policy; every session
+// of the user ends.
+func (s *Sessions) ResetPassword(ctx context.Context, tokenHash, next string) (*redazione.User, error) {
+	if err := CheckNewPassword(next); err != nil {
+		return nil, redazione.FieldError("password", "%s", err.Error())
+	}
+	hash, err := HashPassword(next)
+	if err != nil {
+		return nil, err
+	}
+	return s.DB.ResetPassword(ctx, tokenHash, hash)
+}
