@@ -41,6 +41,9 @@ type adminView struct {
 	// Notice says what an action on a channel did (Warn: what it could not).
 	Notice string
 	Warn   bool
+	// ResetLink is a one-time link to set a password, shown once when it
+	// was not sent by e-mail.
+	ResetLink string
 }
 
 var channelKinds = []redazione.ChannelKind{redazione.ChannelWebChat, redazione.ChannelAPI, redazione.ChannelTelegram,
