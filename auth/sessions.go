@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/calendar"
 	"github.com/redazione/redazione/store"
 )
 
@@ -40,15 +41,28 @@ func (s *Sessions) End(ctx context.Context, tokenHash string) error {
 	return s.DB.DeleteSession(ctx, tokenHash)
 }
 
-// ChangePassword sets u's own password to next after checking current
-// against the one stored and next against the policy (CheckNewPassword);
-// u's other sessions end, the one known by keepSession stays open.
-func (s *Sessions) ChangePassword(ctx context.Context, u *redazione.User, current, next, keepSession string) error {
-	if ok, err := CheckPassword(u.PasswordHash, current); err != nil || !ok {
-		return redazione.FieldError("current", "la password attuale non è giusta")
-	}
+// ChangePassword sets u's own password to next after checking next
+// against the policy (CheckNewPassword) and current against the one
+// stored; u's other sessions end, the one known by keepSession stays open.
+// A check of current counts as an attempt to sign in from remote (see
+// CountAttempt): wrong ones add to the failures and, after too many, wait
+// the same delay, so that an open session cannot be used to guess it.
+func (s *Sessions) ChangePassword(ctx context.Context, u *redazione.User, current, next, keepSession, remote string) error {
 	if err := CheckNewPassword(next); err != nil {
 		return redazione.FieldError("password", "%s", err.Error())
+	}
+	_, wait, err := s.DB.CountLoginAttempt(ctx, u, remote)
+	if err != nil {
+		return err
+	}
+	if !wait.IsZero() {
+		return redazione.Errorf(redazione.ETOOMANY, "troppi tentativi con una password sbagliata: riprova dopo le %s", wait.In(calendar.Rome).Format("15:04:05"))
+	}
+	if ok, err := CheckPassword(u.PasswordHash, current); err != nil || !ok {
+		if err := s.DB.RecordLogin(ctx, u, false, remote); err != nil {
+			return err
+		}
+		return redazione.FieldError("current", "la password attuale non è giusta")
 	}
 	hash, err := HashPassword(next)
 	if err != nil {

@@ -45,7 +45,7 @@ func (s *Server) changeMyPassword(w http.ResponseWriter, r *http.Request, u *ses
 	if c, err := r.Cookie(sessionCookie); err == nil {
 		keep = auth.HashToken(c.Value)
 	}
-	err := s.Sessions.ChangePassword(r.Context(), u.User, r.PostFormValue("current"), r.PostFormValue("password"), keep)
+	err := s.Sessions.ChangePassword(r.Context(), u.User, r.PostFormValue("current"), r.PostFormValue("password"), keep, clientIP(r))
 	if err != nil {
 		p := s.page(r, u, translate(langOf(r), "pw.title"), "")
 		p.Data = &passwordView{Email: u.User.Email}

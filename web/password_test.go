@@ -75,6 +75,19 @@ func TestChangeOwnPassword(t *testing.T) {
 		if !auditHas(audit, "user.password.change") {
 			t.Error("no audit entry for the change")
 		}
+
+		// wrong current passwords count as failed sign-ins: after too many,
+		// the next check waits
+		now := time.Now()
+		db.SetNow(func() time.Time { return now })
+		codes := []int{}
+		for range store.MaxFailedLogins + 1 {
+			code, _ := b.post("/me/password", url.Values{"current": {"non-e-questa-no"}, "password": {"una frase nuova ancora"}})
+			codes = append(codes, code)
+		}
+		if codes[store.MaxFailedLogins-1] != 400 || codes[store.MaxFailedLogins] != 429 {
+			t.Errorf("wrong current passwords in a row: %v, want 400s then 429", codes)
+		}
 	})
 }
 
