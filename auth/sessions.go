@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/calendar"
 	"github.com/redazione/redazione/store"
 )
 
@@ -38,4 +39,48 @@ func (s *Sessions) Start(ctx context.Context, u *redazione.User, tokenHash, csrf
 // End closes the session known by the hash of its token.
 func (s *Sessions) End(ctx context.Context, tokenHash string) error {
 	return s.DB.DeleteSession(ctx, tokenHash)
+}
+
+// ChangePassword sets u's own password to next after checking next
+// against the policy (CheckNewPassword) and current against the one
+// stored; u's other sessions end, the one known by keepSession stays open.
+// A check of current counts as an attempt to sign in from remote (see
+// CountAttempt): wrong ones add to the failures and, after too many, wait
+// the same delay, so that an open session cannot be used to guess it.
+func (s *Sessions) ChangePassword(ctx context.Context, u *redazione.User, current, next, keepSession, remote string) error {
+	if err := CheckNewPassword(next); err != nil {
+		return redazione.FieldError("password", "%s", err.Error())
+	}
+	_, wait, err := s.DB.CountLoginAttempt(ctx, u, remote)
+	if err != nil {
+		return err
+	}
+	if !wait.IsZero() {
+		return redazione.Errorf(redazione.ETOOMANY, "troppi tentativi con una password sbagliata: riprova dopo le %s", wait.In(calendar.Rome).Format("15:04:05"))
+	}
+	if ok, err := CheckPassword(u.PasswordHash, current); err != nil || !ok {
+		if err := s.DB.RecordLogin(ctx, u, false, remote); err != nil {
+			return err
+		}
+		return redazione.FieldError("current", "la password attuale non è giusta")
+	}
+	hash, err := HashPassword(next)
+	if err != nil {
+		return err
+	}
+	return s.DB.ChangePassword(ctx, u, hash, keepSession)
+}
+
+// ResetPassword sets a new password with a one-time link, known by the
+// hash of its token, after checking it against the policy; every session
+// of the user ends.
+func (s *Sessions) ResetPassword(ctx context.Context, tokenHash, next string) (*redazione.User, error) {
+	if err := CheckNewPassword(next); err != nil {
+		return nil, redazione.FieldError("password", "%s", err.Error())
+	}
+	hash, err := HashPassword(next)
+	if err != nil {
+		return nil, err
+	}
+	return s.DB.ResetPassword(ctx, tokenHash, hash)
 }

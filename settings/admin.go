@@ -3,6 +3,7 @@ package settings
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/redazione/redazione"
 )
@@ -44,4 +45,11 @@ func (s *Service) WebhookRegistered(ctx context.Context, a redazione.Actor, c *r
 // RenameDesk renames a desk.
 func (s *Service) RenameDesk(ctx context.Context, a redazione.Actor, deskID int64, name string) error {
 	return s.DB.RenameDesk(ctx, a, deskID, name)
+}
+
+// CreatePasswordReset stores a one-time link, known by the hash of its
+// token, for a member of staff to set a new password; it returns the user
+// and when the link expires.
+func (s *Service) CreatePasswordReset(ctx context.Context, a redazione.Actor, userID int64, tokenHash string) (*redazione.User, time.Time, error) {
+	return s.DB.CreatePasswordReset(ctx, a, userID, tokenHash)
 }

@@ -41,6 +41,9 @@ type adminView struct {
 	// Notice says what an action on a channel did (Warn: what it could not).
 	Notice string
 	Warn   bool
+	// ResetLink is a one-time link to set a password, shown once when it
+	// was not sent by e-mail.
+	ResetLink string
 }
 
 var channelKinds = []redazione.ChannelKind{redazione.ChannelWebChat, redazione.ChannelAPI, redazione.ChannelTelegram,
@@ -118,8 +121,8 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request, u *session) 
 		password = auth.GeneratePassword()
 		shown = password
 	}
-	if len(password) < auth.MinPasswordLen {
-		s.adminPage(w, r, u, "admin_users", "admin.users", "", 0, redazione.FieldError("password", "la password deve avere almeno %d caratteri", auth.MinPasswordLen))
+	if err := auth.CheckNewPassword(password); err != nil {
+		s.adminPage(w, r, u, "admin_users", "admin.users", "", 0, redazione.FieldError("password", "%s", err.Error()))
 		return
 	}
 	hash, err := auth.HashPassword(password)

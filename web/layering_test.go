@@ -61,6 +61,7 @@ var narrowReads = map[string]string{
 	"uploads.go":         "attachmentDB()",
 	"audit.go":           "auditDB()",
 	"opendata.go":        "openDataDB()",
+	"password.go":        "passwordDB()",
 }
 
 // Handlers write through services, not through the store: a service

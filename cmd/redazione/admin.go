@@ -204,8 +204,8 @@ func userCreate(fs *flag.FlagSet) func(context.Context, *adminSession) error {
 		} else {
 			password, generated = auth.GeneratePassword(), true
 		}
-		if len(password) < auth.MinPasswordLen {
-			return fmt.Errorf("the password must have at least %d characters", auth.MinPasswordLen)
+		if err := auth.CheckNewPassword(password); err != nil {
+			return fmt.Errorf("password refused: %w", err)
 		}
 		hash, err := auth.HashPassword(password)
 		if err != nil {

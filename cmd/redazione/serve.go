@@ -169,8 +169,8 @@ func bootstrap(ctx context.Context, db *store.DB, cfg config, stdout io.Writer) 
 	if password == "" {
 		password, generated = auth.GeneratePassword(), true
 	}
-	if len(password) < auth.MinPasswordLen {
-		return fmt.Errorf("REDAZIONE_ADMIN_PASSWORD must have at least %d characters", auth.MinPasswordLen)
+	if err := auth.CheckNewPassword(password); err != nil {
+		return fmt.Errorf("REDAZIONE_ADMIN_PASSWORD refused: %w", err)
 	}
 	hash, err := auth.HashPassword(password)
 	if err != nil {
