@@ -84,3 +84,16 @@ func (s *Sessions) ResetPassword(ctx context.Context, tokenHash, next string) (*
 	}
 	return s.DB.ResetPassword(ctx, tokenHash, hash)
 }
+
+// CreateToken makes a personal API token of u and returns it, shown once,
+// and its id; only its hash is kept.
+func (s *Sessions) CreateToken(ctx context.Context, u *redazione.User, name string, expires time.Time, readOnly bool) (string, int64, error) {
+	token := NewToken("rdz_")
+	id, err := s.DB.CreateAPIToken(ctx, u, store.APIToken{Hash: HashToken(token), Name: name, ExpiresAt: expires, ReadOnly: readOnly})
+	return token, id, err
+}
+
+// RevokeToken revokes a token of u: refused at once by every process.
+func (s *Sessions) RevokeToken(ctx context.Context, u *redazione.User, id int64) error {
+	return s.DB.RevokeAPIToken(ctx, redazione.ActorOf(u), id, u.ID)
+}

@@ -279,7 +279,7 @@ func TestAPITokens(t *testing.T) {
 		ctx := context.Background()
 		o := newOffice(t, db, "roma")
 		tok := auth.HashToken(auth.NewToken("rdz_"))
-		if err := db.CreateAPIToken(ctx, o.paolo, tok, "integrazione protocollo"); err != nil {
+		if _, err := db.CreateAPIToken(ctx, o.paolo, store.APIToken{Hash: tok, Name: "integrazione protocollo"}); err != nil {
 			t.Fatal(err)
 		}
 		u, err := db.TokenUser(ctx, tok)
@@ -291,7 +291,7 @@ func TestAPITokens(t *testing.T) {
 		}
 		_, err = db.TokenUser(ctx, auth.HashToken("rdz_inventato"))
 		wantCode(t, err, redazione.EUNAUTHORIZED)
-		if err := db.CreateAPIToken(ctx, o.mario, tok, "stesso"); err == nil {
+		if _, err := db.CreateAPIToken(ctx, o.mario, store.APIToken{Hash: tok, Name: "stesso"}); err == nil {
 			t.Errorf("a second token with the same hash was accepted")
 		}
 		if u, _ := db.TokenUser(ctx, tok); u == nil || u.ID != o.paolo.ID {
@@ -308,4 +308,82 @@ func TestAPITokens(t *testing.T) {
 		_, err = db.TokenUser(ctx, tok)
 		wantCode(t, err, redazione.EUNAUTHORIZED)
 	})
+}
+
+// TestAPITokenLifecycle: a token is listed, expires, is revoked; a
+// revocation made through one store.DB holds at once in another opened on
+// the same database (another process), and the last use is written at
+// most once a minute.
+func TestAPITokenLifecycle(t *testing.T) {
+	t.Parallel()
+	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
+		t.Run(string(d), func(t *testing.T) {
+			ctx := context.Background()
+			url := testdb.URL(t, d)
+			open := func() *store.DB {
+				db, err := store.Open(ctx, url, "")
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { db.Close() })
+				testdb.Seal(db)
+				return db
+			}
+			one, other := open(), open()
+			now := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+			clock := func() time.Time { return now }
+			one.SetNow(clock)
+			other.SetNow(clock)
+			o := newOffice(t, one, "roma")
+			hash := auth.HashToken(auth.NewToken("rdz_"))
+			id, err := one.CreateAPIToken(ctx, o.paolo, store.APIToken{Hash: hash, Name: "protocollo", ReadOnly: true})
+			if err != nil || id == 0 {
+				t.Fatalf("create: %d, %v", id, err)
+			}
+			ts, err := other.APITokens(ctx, o.ente.ID, o.paolo.ID)
+			if err != nil || len(ts) != 1 {
+				t.Fatalf("tokens = %+v, %v", ts, err)
+			}
+			if tk := ts[0]; tk.ID != id || tk.Name != "protocollo" || !tk.ReadOnly || !tk.ExpiresAt.Equal(now.Add(store.APITokenTTL)) || !tk.LastUsedAt.IsZero() {
+				t.Errorf("token = %+v", tk)
+			}
+			if _, tk, err := other.TokenAuth(ctx, hash); err != nil || !tk.ReadOnly || !tk.LastUsedAt.Equal(now) {
+				t.Fatalf("auth: %+v, %v", tk, err)
+			}
+			used := now
+			now = now.Add(30 * time.Second)
+			other.TokenAuth(ctx, hash)
+			if tk, _ := one.APIToken(ctx, id); !tk.LastUsedAt.Equal(used) {
+				t.Errorf("last used %v after 30s, want %v (once a minute)", tk.LastUsedAt, used)
+			}
+			now = now.Add(time.Minute)
+			other.TokenAuth(ctx, hash)
+			if tk, _ := one.APIToken(ctx, id); !tk.LastUsedAt.Equal(now) {
+				t.Errorf("last used %v, want %v", tk.LastUsedAt, now)
+			}
+
+			// Revoked through one, refused at once by the other.
+			wantCode(t, one.RevokeAPIToken(ctx, o.as(o.paolo), id, o.mario.ID), redazione.ENOTFOUND)
+			if err := one.RevokeAPIToken(ctx, o.as(o.paolo), id, o.paolo.ID); err != nil {
+				t.Fatal(err)
+			}
+			_, _, err = other.TokenAuth(ctx, hash)
+			wantCode(t, err, redazione.EUNAUTHORIZED)
+			if !slices.Contains(auditActions(t, one, o.as(o.admin)), "token.revoke "+o.paolo.Email) {
+				t.Errorf("no token.revoke audit entry")
+			}
+
+			// Expired: refused from its expiry on.
+			hash2 := auth.HashToken(auth.NewToken("rdz_"))
+			if _, err := one.CreateAPIToken(ctx, o.paolo, store.APIToken{Hash: hash2, ExpiresAt: now.Add(90 * 24 * time.Hour)}); err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := other.TokenAuth(ctx, hash2); err != nil {
+				t.Fatal(err)
+			}
+			now = now.Add(90 * 24 * time.Hour)
+			_, _, err = other.TokenAuth(ctx, hash2)
+			wantCode(t, err, redazione.EUNAUTHORIZED)
+		})
+	}
 }

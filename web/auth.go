@@ -24,7 +24,7 @@ type signInReads interface {
 	Now() time.Time
 	PolicyToAcknowledge(ctx context.Context, a redazione.Actor) (*store.Policy, error)
 	SessionUser(ctx context.Context, tokenHash string) (*redazione.User, string, error)
-	TokenUser(ctx context.Context, tokenHash string) (*redazione.User, error)
+	TokenAuth(ctx context.Context, tokenHash string) (*redazione.User, store.APIToken, error)
 	UserByEmail(ctx context.Context, email string) (*redazione.User, error)
 }
 
@@ -269,11 +269,23 @@ func (s *Server) apiUser(h userHandler) http.HandlerFunc {
 			s.jsonError(w, r, redazione.Errorf(redazione.EUNAUTHORIZED, "manca il token: usa Authorization: Bearer TOKEN"))
 			return
 		}
-		u, err := s.signInDB().TokenUser(r.Context(), auth.HashToken(strings.TrimSpace(token)))
+		// Read from the database on every request, never cached: a token
+		// revoked or expired is refused at once, in every process.
+		u, t, err := s.signInDB().TokenAuth(r.Context(), auth.HashToken(strings.TrimSpace(token)))
 		if err != nil {
-			s.jsonError(w, r, redazione.Errorf(redazione.EUNAUTHORIZED, "token non valido"))
+			s.jsonError(w, r, redazione.Errorf(redazione.EUNAUTHORIZED, "token non valido, scaduto o revocato"))
+			return
+		}
+		if t.ReadOnly && !readMethod(r.Method) {
+			s.jsonError(w, r, redazione.Errorf(redazione.EFORBIDDEN, "questo token è di sola lettura: per modificare serve un token di lettura e scrittura"))
 			return
 		}
 		h(w, r, &session{User: u, Actor: redazione.ActorOf(u)})
 	}
+}
+
+// readMethod tells whether an API request only reads; any other needs a
+// read-write token.
+func readMethod(m string) bool {
+	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
 }

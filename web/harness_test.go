@@ -129,7 +129,7 @@ func (e *env) newUser(en *redazione.Ente, role redazione.Role, desks ...int64) *
 func (e *env) token(u *redazione.User) string {
 	e.t.Helper()
 	tok := auth.NewToken("rdz_")
-	if err := e.db.CreateAPIToken(context.Background(), u, auth.HashToken(tok), "test"); err != nil {
+	if _, err := e.db.CreateAPIToken(context.Background(), u, store.APIToken{Hash: auth.HashToken(tok), Name: "test"}); err != nil {
 		e.t.Fatal(err)
 	}
 	return tok

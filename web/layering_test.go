@@ -51,6 +51,7 @@ var narrowReads = map[string]string{
 	"crisis.go":          "postDB()",
 	"inbox.go":           "conversationDB()",
 	"auth.go":            "signInDB()",
+	"tokens.go":          "tokenDB()",
 	"api.go":             "apiDB()",
 	"email.go":           "emailDB()",
 	"widget.go":          "widgetDB()",

@@ -10,6 +10,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/auth"
@@ -60,6 +61,10 @@ func admin(ctx context.Context, cfg config, args []string, stdout, stderr io.Wri
 		cmd = userList
 	case "token create":
 		cmd = tokenCreate
+	case "token list":
+		cmd = tokenList
+	case "token revoke":
+		cmd, inEnte = tokenRevoke, false
 	case "channel add":
 		if len(rest) == 0 {
 			return fmt.Errorf("channel add needs a kind: api, webchat, telegram, whatsapp, messenger, instagram, mastodon or email")
@@ -237,21 +242,130 @@ func userList(*flag.FlagSet) func(context.Context, *adminSession) error {
 	}
 }
 
-// redazione token create --user E [--name N]
+// redazione token create --user E [--name N] [--expires 90d] [--read-only]
 func tokenCreate(fs *flag.FlagSet) func(context.Context, *adminSession) error {
 	userEmail := fs.String("user", "", "user e-mail")
 	name := fs.String("name", "", "name")
+	expires := fs.String("expires", "365d", "lifetime: days (90d) or a Go duration (720h)")
+	readOnly := fs.Bool("read-only", false, "the token only reads")
 	return func(ctx context.Context, s *adminSession) error {
-		u, err := s.db.UserByEmail(ctx, *userEmail)
-		if err != nil || u.EnteID != s.ente.ID {
-			return fmt.Errorf("user %q not found", *userEmail)
+		ttl, err := parseLifetime(*expires)
+		if err != nil {
+			return fmt.Errorf("--expires: %w", err)
 		}
-		token := auth.NewToken("rdz_")
-		if err := s.db.CreateAPIToken(ctx, u, auth.HashToken(token), *name); err != nil {
+		u, err := s.tokenUser(ctx, *userEmail)
+		if err != nil {
 			return err
 		}
-		return s.out.Encode(map[string]any{"token": token, "user": u.Email})
+		token := auth.NewToken("rdz_")
+		t := store.APIToken{Hash: auth.HashToken(token), Name: *name, ReadOnly: *readOnly, ExpiresAt: s.db.Now().Add(ttl)}
+		id, err := s.db.CreateAPIToken(ctx, u, t)
+		if err != nil {
+			return err
+		}
+		t.ID, t.UserID, t.CreatedAt = id, u.ID, s.db.Now()
+		res := tokenJSON(t, u.Email)
+		res["token"] = token
+		return s.out.Encode(res)
 	}
+}
+
+// redazione token list --user E
+func tokenList(fs *flag.FlagSet) func(context.Context, *adminSession) error {
+	userEmail := fs.String("user", "", "user e-mail")
+	return func(ctx context.Context, s *adminSession) error {
+		u, err := s.tokenUser(ctx, *userEmail)
+		if err != nil {
+			return err
+		}
+		ts, err := s.db.APITokens(ctx, u.EnteID, u.ID)
+		if err != nil {
+			return err
+		}
+		for _, t := range ts {
+			s.out.Encode(tokenJSON(t, u.Email))
+		}
+		return nil
+	}
+}
+
+// redazione token revoke ID
+func tokenRevoke(fs *flag.FlagSet) func(context.Context, *adminSession) error {
+	return func(ctx context.Context, s *adminSession) error {
+		if fs.NArg() != 1 {
+			return fmt.Errorf("token revoke needs the token id (see token list)")
+		}
+		id, err := strconv.ParseInt(fs.Arg(0), 10, 64)
+		if err != nil {
+			return fmt.Errorf("token revoke: %q is not a token id", fs.Arg(0))
+		}
+		t, err := s.db.APIToken(ctx, id)
+		if err != nil {
+			return fmt.Errorf("token %d not found", id)
+		}
+		if s.slug != "" {
+			en, err := s.db.EnteBySlug(ctx, s.slug)
+			if err != nil || en.ID != t.EnteID {
+				return fmt.Errorf("token %d not found in ente %q", id, s.slug)
+			}
+		}
+		if err := s.db.RevokeAPIToken(ctx, redazione.SystemActor(t.EnteID), id, 0); err != nil {
+			return err
+		}
+		if t, err = s.db.APIToken(ctx, id); err != nil {
+			return err
+		}
+		u, err := s.db.User(ctx, t.EnteID, t.UserID)
+		if err != nil {
+			return err
+		}
+		return s.out.Encode(tokenJSON(t, u.Email))
+	}
+}
+
+// tokenUser returns the user of the ente with the e-mail.
+func (s *adminSession) tokenUser(ctx context.Context, email string) (*redazione.User, error) {
+	if email == "" {
+		return nil, fmt.Errorf("--user is required")
+	}
+	u, err := s.db.UserByEmail(ctx, email)
+	if err != nil || u.EnteID != s.ente.ID {
+		return nil, fmt.Errorf("user %q not found", email)
+	}
+	return u, nil
+}
+
+// tokenJSON is what the token commands print of a token (never its hash).
+func tokenJSON(t store.APIToken, email string) map[string]any {
+	opt := func(at time.Time) any {
+		if at.IsZero() {
+			return nil
+		}
+		return at.UTC().Format(time.RFC3339)
+	}
+	return map[string]any{"id": t.ID, "user": email, "name": t.Name, "read_only": t.ReadOnly,
+		"created_at": opt(t.CreatedAt), "expires_at": opt(t.ExpiresAt), "last_used_at": opt(t.LastUsedAt), "revoked_at": opt(t.RevokedAt)}
+}
+
+// parseLifetime reads 90d (days) or a Go duration (720h).
+func parseLifetime(v string) (time.Duration, error) {
+	var d time.Duration
+	if n, ok := strings.CutSuffix(v, "d"); ok {
+		days, err := strconv.Atoi(n)
+		if err != nil {
+			return 0, fmt.Errorf("%q: use days (90d) or hours (720h)", v)
+		}
+		d = time.Duration(days) * 24 * time.Hour
+	} else {
+		var err error
+		if d, err = time.ParseDuration(v); err != nil {
+			return 0, fmt.Errorf("%q: use days (90d) or hours (720h)", v)
+		}
+	}
+	if d <= 0 {
+		return 0, fmt.Errorf("%q: must be positive", v)
+	}
+	return d, nil
 }
 
 // redazione channel add KIND --name NAME [--set key=value ...] [--desk D]

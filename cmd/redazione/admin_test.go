@@ -17,7 +17,9 @@ func TestAdminFlagsPerCommand(t *testing.T) {
 	for cmd, want := range map[string][]string{
 		"user create":          {"desk", "email", "ente", "name", "password-file", "role"},
 		"user list":            {"ente"},
-		"token create":         {"ente", "name", "user"},
+		"token create":         {"ente", "expires", "name", "read-only", "user"},
+		"token list":           {"ente", "user"},
+		"token revoke":         {"ente"},
 		"channel add api":      {"callback-url", "desk", "ente", "name", "set"},
 		"channel add webchat":  {"desk", "ente", "name", "set"},
 		"channel add telegram": {"desk", "ente", "name", "set"},

@@ -27,7 +27,9 @@ Usage:
   redazione migrate                       apply the database migrations and exit
   redazione user create --email E --role ROLE [--name N] [--desk D ...] [--password-file F]
   redazione user list
-  redazione token create --user E [--name N]
+  redazione token create --user E [--name N] [--expires 90d] [--read-only]
+  redazione token list --user E
+  redazione token revoke [--ente S] ID
   redazione channel add api --name NAME [--callback-url URL] [--desk D]
   redazione channel add webchat --name NAME [--desk D]
   redazione channel add telegram --name NAME --set token=BOT_TOKEN [--set api_base_url=URL] [--set mode=polling] [--desk D]

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/redazione/redazione/app"
 	"github.com/redazione/redazione/channel/apichannel"
@@ -215,5 +216,119 @@ func TestChannelAddTelegramRegistersWebhook(t *testing.T) {
 	bad := cli(t, "channel", "add", "telegram", "--name", "Bot sbagliato", "--set", "token=999:BAD", "--set", "api_base_url="+api.URL)
 	if bad["webhook_registered"] != false || !strings.Contains(fmt.Sprint(bad["webhook_error"]), "401 Unauthorized") {
 		t.Fatalf("a refused registration = %v", bad)
+	}
+}
+
+// cliLines runs a command that prints one JSON object per line.
+func cliLines(t *testing.T, args ...string) []map[string]any {
+	t.Helper()
+	var out, errb bytes.Buffer
+	if err := run(context.Background(), args, &out, &errb); err != nil {
+		t.Fatalf("redazione %s: %v\n%s", strings.Join(args, " "), err, errb.String())
+	}
+	var ms []map[string]any
+	for _, l := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		if l == "" {
+			continue
+		}
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Fatalf("redazione %s printed %q, not JSON lines: %v", strings.Join(args, " "), out.String(), err)
+		}
+		ms = append(ms, m)
+	}
+	return ms
+}
+
+// token create, list and revoke: their JSON, and a token revoked on the
+// command line refused at once by a running server (another process).
+func TestTokenCommands(t *testing.T) {
+	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
+		t.Run(string(d), func(t *testing.T) {
+			t.Setenv("REDAZIONE_DATA_DIR", t.TempDir())
+			if d == store.Postgres {
+				t.Setenv("REDAZIONE_DATABASE_URL", testdb.URL(t, d))
+			} else {
+				t.Setenv("REDAZIONE_DATABASE_URL", "")
+			}
+			cli(t, "ente", "create", "--slug", "comune", "--name", "Comune di Prova")
+			cli(t, "user", "create", "--email", "anna@comune.example.it", "--role", "operator", "--desk", "contatti")
+			rw := cli(t, "token", "create", "--user", "anna@comune.example.it", "--name", "protocollo")
+			ro := cli(t, "token", "create", "--user", "anna@comune.example.it", "--name", "cruscotto", "--expires", "90d", "--read-only")
+			for _, m := range []map[string]any{rw, ro} {
+				for _, k := range []string{"id", "token", "user", "name", "read_only", "created_at", "expires_at", "last_used_at", "revoked_at"} {
+					if _, ok := m[k]; !ok {
+						t.Errorf("token create lacks %q: %v", k, m)
+					}
+				}
+			}
+			if rw["read_only"] != false || ro["read_only"] != true || ro["name"] != "cruscotto" || rw["last_used_at"] != nil || rw["revoked_at"] != nil {
+				t.Errorf("token create = %v, %v", rw, ro)
+			}
+			created, _ := time.Parse(time.RFC3339, rw["created_at"].(string))
+			year, _ := time.Parse(time.RFC3339, rw["expires_at"].(string))
+			days, _ := time.Parse(time.RFC3339, ro["expires_at"].(string))
+			if d := year.Sub(created); d < 364*24*time.Hour || d > 366*24*time.Hour {
+				t.Errorf("default expiry %v after creation, want a year", d)
+			}
+			if d := days.Sub(created); d < 89*24*time.Hour || d > 91*24*time.Hour {
+				t.Errorf("--expires 90d expires %v after creation", d)
+			}
+			var out, errb bytes.Buffer
+			if err := run(context.Background(), []string{"token", "create", "--user", "anna@comune.example.it", "--expires", "presto"}, &out, &errb); err == nil {
+				t.Error("--expires presto was accepted")
+			}
+
+			db, err := openDB(context.Background(), configFromEnv())
+			if err != nil {
+				t.Fatal(err)
+			}
+			a, err := app.StartWith(context.Background(), db, app.Config{DataDir: t.TempDir()}, quietLog())
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := httptest.NewServer(a.Handler())
+			defer func() { srv.Close(); a.Close(context.Background()) }()
+			get := func(tok string) int {
+				req, _ := http.NewRequest("GET", srv.URL+"/api/v1/conversations", nil)
+				req.Header.Set("Authorization", "Bearer "+tok)
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				return resp.StatusCode
+			}
+			if c := get(rw["token"].(string)); c != 200 {
+				t.Fatalf("GET with a new token: %d", c)
+			}
+
+			list := cliLines(t, "token", "list", "--user", "anna@comune.example.it")
+			if len(list) != 2 || list[0]["name"] != "cruscotto" || list[1]["name"] != "protocollo" {
+				t.Fatalf("token list = %v", list)
+			}
+			for _, m := range list {
+				if _, ok := m["token"]; ok {
+					t.Errorf("token list shows the token: %v", m)
+				}
+			}
+			if list[1]["last_used_at"] == nil || list[0]["last_used_at"] != nil {
+				t.Errorf("token list last use: %v", list)
+			}
+
+			rev := cli(t, "token", "revoke", fmt.Sprint(rw["id"]))
+			if rev["id"] != rw["id"] || rev["revoked_at"] == nil || rev["user"] != "anna@comune.example.it" {
+				t.Errorf("token revoke = %v", rev)
+			}
+			if c := get(rw["token"].(string)); c != 401 {
+				t.Errorf("GET with a token revoked by another process: %d, want 401", c)
+			}
+			if c := get(ro["token"].(string)); c != 200 {
+				t.Errorf("GET with the other token: %d", c)
+			}
+			if err := run(context.Background(), []string{"token", "revoke", "999999"}, &out, &errb); err == nil {
+				t.Error("revoking an unknown token succeeded")
+			}
+		})
 	}
 }
