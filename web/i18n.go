@@ -357,7 +357,7 @@ var catalog = map[string][2]string{
 	"tokens.none":               {"Nessun token.", "No tokens."},
 	"tokens.new":                {"Nuovo token", "New token"},
 	"tokens.days":               {"Durata (giorni)", "Lifetime (days)"},
-	"nav.tokens":                {"Il mio account", "My account"},
+	"nav.tokens":                {"I miei token API", "My API tokens"},
 	"users.max_open":            {"Massimo di conversazioni aperte (0 = nessun limite)", "Most open conversations (0 = no limit)"},
 	"nav.calendar":              {"Orari", "Hours"},
 	"nav.sla":                   {"Tempi di risposta", "Response times"},
