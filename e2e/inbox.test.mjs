@@ -11,17 +11,16 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFile } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { mkdtemp, mkdir, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer as createHTTPServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
+import { freePort, shot, formatViolations } from './harness.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const artifacts = path.join(root, 'e2e', 'artifacts');
 const axePath = path.join(root, 'node_modules', 'axe-core', 'axe.min.js');
 
 const ADMIN_EMAIL = 'admin@example.it';
@@ -47,18 +46,6 @@ let tmp, bin, server, serverLog = '', base, demoPath = '/demo/1';
 let browser, citizenCtx, operatorCtx, citizen, operator;
 let conversationURL;
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.unref();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 async function waitHealthy(url, ms) {
   const deadline = Date.now() + ms;
   let last;
@@ -74,14 +61,6 @@ async function waitHealthy(url, ms) {
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`server not healthy at ${url} (${last}); log:\n${serverLog}`);
-}
-
-async function shot(page, name) {
-  if (!page || page.isClosed()) return;
-  await mkdir(artifacts, { recursive: true });
-  const file = path.join(artifacts, name.replace(/[^a-z0-9]+/gi, '-').toLowerCase().slice(0, 80) + '.png');
-  await page.screenshot({ path: file, fullPage: true }).catch(() => {});
-  console.error(`screenshot: ${path.relative(root, file)} (${page.url()})`);
 }
 
 // step runs a test body and, when it fails, keeps a screenshot of each page.
@@ -169,19 +148,6 @@ async function scanA11y(page, label) {
   } catch (err) {
     a11y.set(label, { error: err });
   }
-}
-
-function formatViolations(violations) {
-  const lines = [];
-  for (const v of violations) {
-    lines.push(`- [${v.impact}] ${v.id}: ${v.help} (${v.helpUrl})`);
-    for (const n of v.nodes) {
-      lines.push(`    target: ${n.target.join(' ')}`);
-      lines.push(`      html: ${n.html.slice(0, 200)}`);
-      if (n.failureSummary) lines.push(`      ${n.failureSummary.replace(/\n/g, '\n      ')}`);
-    }
-  }
-  return lines.join('\n');
 }
 
 // Citizen side: the widget on the demo page.
