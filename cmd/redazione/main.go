@@ -42,6 +42,8 @@ Usage:
   redazione ente create --slug S --name N
   redazione ente list
   redazione audit verify [--ente SLUG]     check the audit trail's hash chain: exit 0 when whole, 1 when not
+  redazione blobs copy --to URL           copy the citizens' files into another store (s3://bucket?endpoint=... or a directory),
+                                          checking each against its hash; run again to go on after a stop
 
 Every command but serve takes --ente SLUG when the installation has more than one ente.
 The user, token, channel, ente and audit commands list their flags with -h (redazione user create -h).
@@ -49,6 +51,9 @@ The user, token, channel, ente and audit commands list their flags with -h (reda
 Environment:
   REDAZIONE_ADDR            where to listen (default :8080)
   REDAZIONE_DATA_DIR        where SQLite and files live (default ./data)
+  REDAZIONE_BLOB_URL        s3://bucket[/prefix]?endpoint=host:9000&region=R to keep citizens' files on an
+                            S3-compatible store (credentials: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or
+                            credentials_file=F); default: DATA_DIR/blobs (docs/INSTALL.md)
   REDAZIONE_DATABASE_URL    postgres://... to use PostgreSQL instead of SQLite (or _FILE)
   REDAZIONE_MIGRATE_DATABASE_URL  postgres://... of the schema's owner (or _FILE): migrations run with it,
                             and REDAZIONE_DATABASE_URL's role needs data rights only (docs/postgres-roles.sql)
@@ -113,6 +118,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return nil
 	case "user", "token", "channel", "ente", "audit":
 		return admin(ctx, cfg, args, stdout, stderr)
+	case "blobs":
+		return blobsCommand(ctx, cfg, args, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -125,6 +132,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 type config struct {
 	Addr        string
 	DataDir     string
+	BlobURL     string
 	DatabaseURL string // secret: may hold a password
 	// MigrateDatabaseURL, when set, is the schema owner's: migrations run
 	// with it, and DatabaseURL's role changes data only.
@@ -161,6 +169,7 @@ func configFromEnv() config {
 	c := config{
 		Addr:               env("REDAZIONE_ADDR", ":8080"),
 		DataDir:            env("REDAZIONE_DATA_DIR", "./data"),
+		BlobURL:            env("REDAZIONE_BLOB_URL", ""),
 		DatabaseURL:        env("REDAZIONE_DATABASE_URL", ""),
 		MigrateDatabaseURL: env("REDAZIONE_MIGRATE_DATABASE_URL", ""),
 		AdminEmail:         env("REDAZIONE_ADMIN_EMAIL", "admin@example.it"),

@@ -97,6 +97,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) 
 	}
 	acfg := app.Config{
 		DataDir:   cfg.DataDir,
+		BlobURL:   cfg.BlobURL,
 		PublicURL: cfg.PublicURL, SecureCookies: cfg.SecureCookies,
 		AccessibilityURL: cfg.Accessibility,
 		DataOnly:         cfg.MigrateDatabaseURL != "",
