@@ -2,6 +2,7 @@ package blob
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net/url"
@@ -14,6 +15,10 @@ import (
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
 )
+
+// RootCAs, when set, are the certification authorities trusted for the
+// object store's https (REDAZIONE_CA_FILE); nil: the system's.
+var RootCAs *x509.CertPool
 
 // s3Backend keeps blobs as objects of a bucket, under prefix, with the
 // directory store's layout (prefix/ab/cd/abcd…), so that one can be copied
@@ -76,7 +81,16 @@ func openS3(ctx context.Context, raw string) (*s3Backend, error) {
 	creds := credentials.NewChainCredentials([]credentials.Provider{
 		&credentials.EnvAWS{}, &credentials.EnvMinio{}, &credentials.FileAWSCredentials{Filename: q.Get("credentials_file")},
 	})
-	c, err := minio.New(endpoint, &minio.Options{Creds: creds, Secure: secure, Region: q.Get("region"), BucketLookup: lookup, MaxRetries: 3})
+	opts := &minio.Options{Creds: creds, Secure: secure, Region: q.Get("region"), BucketLookup: lookup, MaxRetries: 3}
+	if RootCAs != nil && secure {
+		tr, err := minio.DefaultTransport(true)
+		if err != nil {
+			return nil, fmt.Errorf("blob store %s: %w", raw, err)
+		}
+		tr.TLSClientConfig.RootCAs = RootCAs
+		opts.Transport = tr
+	}
+	c, err := minio.New(endpoint, opts)
 	if err != nil {
 		return nil, fmt.Errorf("blob store %s: %w", raw, err)
 	}

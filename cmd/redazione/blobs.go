@@ -29,6 +29,9 @@ func blobsCommand(ctx context.Context, cfg config, args []string, stdout, stderr
 	if *to == "" {
 		return fmt.Errorf("blobs copy: --to is required")
 	}
+	if _, err := trustCA(cfg.CAFile); err != nil {
+		return err
+	}
 	local := filepath.Join(cfg.DataDir, "blobs")
 	src, err := blob.OpenURL(ctx, cfg.BlobURL, local)
 	if err != nil {

@@ -63,6 +63,8 @@ Environment:
   REDAZIONE_DEMO            false to start without demo data
   REDAZIONE_PUBLIC_URL      address citizens reach, for snippets (default: the request's host)
   REDAZIONE_SECURE_COOKIES  true behind HTTPS
+  REDAZIONE_CA_FILE         PEM certificates of a private CA to trust, besides the system's, for mail servers,
+                            platforms and the object store (an ente's mail server behind its own CA)
   REDAZIONE_TRUSTED_PROXIES addresses and CIDRs of the reverse proxies (e.g. 10.0.0.5, 172.16.0.0/12): from them
                             X-Forwarded-For (or Forwarded) tells the client's address, its rightmost untrusted hop
   REDAZIONE_ACCESSIBILITY_URL  the ente's dichiarazione di accessibilità (AgID), linked in every footer
@@ -133,6 +135,7 @@ type config struct {
 	Addr        string
 	DataDir     string
 	BlobURL     string
+	CAFile      string
 	DatabaseURL string // secret: may hold a password
 	// MigrateDatabaseURL, when set, is the schema owner's: migrations run
 	// with it, and DatabaseURL's role changes data only.
@@ -170,6 +173,7 @@ func configFromEnv() config {
 		Addr:               env("REDAZIONE_ADDR", ":8080"),
 		DataDir:            env("REDAZIONE_DATA_DIR", "./data"),
 		BlobURL:            env("REDAZIONE_BLOB_URL", ""),
+		CAFile:             env("REDAZIONE_CA_FILE", ""),
 		DatabaseURL:        env("REDAZIONE_DATABASE_URL", ""),
 		MigrateDatabaseURL: env("REDAZIONE_MIGRATE_DATABASE_URL", ""),
 		AdminEmail:         env("REDAZIONE_ADMIN_EMAIL", "admin@example.it"),
