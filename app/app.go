@@ -54,6 +54,9 @@ type Config struct {
 	RetryBase time.Duration
 	// Mailer, when set, copies response-time alerts by e-mail.
 	Mailer notify.Mailer
+	// BlobURL is where citizens' files are kept (blob.OpenURL): empty for
+	// DataDir/blobs, or s3://bucket?endpoint=... .
+	BlobURL string
 	// MaxFileSize is the largest file kept from a platform or attached to a
 	// reply (default blob.MaxSize).
 	MaxFileSize int64
@@ -101,7 +104,7 @@ func StartWith(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) 
 	if cfg.DataDir == "" {
 		return fail(errors.New("app: no data directory"))
 	}
-	if a.Blobs, err = blob.Open(filepath.Join(cfg.DataDir, "blobs")); err != nil {
+	if a.Blobs, err = blob.OpenURL(ctx, cfg.BlobURL, filepath.Join(cfg.DataDir, "blobs")); err != nil {
 		return fail(err)
 	}
 	a.Bus = events.NewHub()
