@@ -61,8 +61,8 @@ func (s *Server) resetFactors(w http.ResponseWriter, r *http.Request, u *session
 		return
 	}
 	if m := s.mailer(); m != nil {
-		body := fmt.Sprintf(translate("it", "mfa.mail.body"), target.Name, u.User.Name)
-		if err := m.Send(r.Context(), []string{target.Email}, translate("it", "mfa.mail.subject"), body); err != nil {
+		body := fmt.Sprintf(ResetFactorsMail, target.Name, u.User.Name)
+		if err := m.Send(r.Context(), []string{target.Email}, ResetFactorsSubject, body); err != nil {
 			s.Log.Warn("factor reset e-mail not sent", "user", target.ID, "err", err)
 		}
 	}
@@ -71,3 +71,8 @@ func (s *Server) resetFactors(w http.ResponseWriter, r *http.Request, u *session
 		v.Notice = fmt.Sprintf(translate(lang, "mfa.admin.reset.done"), target.Email)
 	}, http.StatusOK, nil)
 }
+
+// ResetFactorsSubject and ResetFactorsMail are the e-mail that tells a
+// user their second factor was reset (in Italian; the body takes their
+// name and who reset it), for the command line too.
+var ResetFactorsSubject, ResetFactorsMail = mfaCatalog["mfa.mail.subject"][0], mfaCatalog["mfa.mail.body"][0]
