@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"context"
 	"fmt"
 	"html"
 	"io"
@@ -18,6 +17,7 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/app"
 	"github.com/redazione/redazione/internal/testdb"
 	"github.com/redazione/redazione/store"
 )
@@ -362,4 +362,25 @@ func TestResetFactors(t *testing.T) {
 	})
 }
 
-var _ = context.Background
+// With SMTP set, a user whose factors were reset is told by e-mail too.
+func TestResetFactorsByEmail(t *testing.T) {
+	t.Parallel()
+	mail := &capturedMail{}
+	db := testdb.Open(t, store.SQLite)
+	e := start(t, db, func(c *app.Config) { c.Mailer = mail })
+	clock := newClock(db)
+	u := e.newUser(e.ente, redazione.RoleOperator, e.desks[0].ID)
+	enrolTOTP(t, e.login(u), clock)
+	if code, _ := e.login(e.newUser(e.ente, redazione.RoleAdmin)).post(fmt.Sprintf("/admin/users/%d/reset-factors", u.ID), url.Values{}); code != 200 {
+		t.Fatalf("the reset: %d", code)
+	}
+	mail.mu.Lock()
+	defer mail.mu.Unlock()
+	found := false
+	for _, m := range mail.sent {
+		found = found || strings.HasPrefix(m, u.Email+"|Redazione: il tuo secondo fattore è stato azzerato|")
+	}
+	if !found {
+		t.Errorf("no e-mail to the user: %q", mail.sent)
+	}
+}
