@@ -27,6 +27,7 @@ Usage:
   redazione migrate                       apply the database migrations and exit
   redazione user create --email E --role ROLE [--name N] [--desk D ...] [--password-file F]
   redazione user list
+  redazione user reset-factors --email E   remove a user's second factors (TOTP, passkeys, recovery codes) and end their sessions
   redazione token create --user E [--name N] [--expires 90d] [--read-only]
   redazione token list --user E
   redazione token revoke [--ente S] ID
