@@ -138,7 +138,7 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 	}
 	p := &page{Lang: langOf(r)}
 	p.Title = p.T("login.title")
-	p.Data = map[string]string{"Next": safeNext(r.URL.Query().Get("next")), "Email": ""}
+	p.Data = s.loginData(r, safeNext(r.URL.Query().Get("next")), "")
 	s.render(w, r, http.StatusOK, "login", "", p)
 }
 
@@ -167,7 +167,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	email := strings.ToLower(strings.TrimSpace(r.PostFormValue("email")))
 	password := r.PostFormValue("password")
 	next := safeNext(r.PostFormValue("next"))
-	p.Data = map[string]string{"Next": next, "Email": email}
+	p.Data = s.loginData(r, next, email)
 	ip := clientIP(r)
 	g := s.guard
 	busy := func(d time.Duration) {
@@ -216,8 +216,15 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ok = g.check(u.PasswordHash, password) && !u.Disabled
-	if err := s.Sessions.RecordLogin(r.Context(), u, ok, ip); err != nil {
+	// A right password of an ente that signs in only with its provider
+	// is refused, and said so: only who knows the password learns it.
+	ssoOnly := ok && !s.passwordLoginAllowed(r.Context(), u.EnteID)
+	if err := s.Sessions.RecordLogin(r.Context(), u, ok && !ssoOnly, ip); err != nil {
 		s.fail(w, r, p, err)
+		return
+	}
+	if ssoOnly {
+		s.renderForm(w, r, "login", p, 0, redazione.Errorf(redazione.EFORBIDDEN, "%s", p.T("sso.password.off")))
 		return
 	}
 	if !ok {
@@ -225,13 +232,20 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	res.Cancel()
+	s.signedIn(w, r, u, "password", next)
+}
+
+// signedIn finishes a sign-in, by "password" or "sso" (via): it starts
+// u's session, sets its cookie and goes on to next (already safeNext).
+func (s *Server) signedIn(w http.ResponseWriter, r *http.Request, u *redazione.User, via string, next string) {
 	token := auth.NewToken("")
 	if err := s.Sessions.Start(r.Context(), u, auth.HashToken(token), auth.NewToken("")); err != nil {
-		s.fail(w, r, p, err)
+		s.fail(w, r, nil, err)
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
 		Secure: s.Config.SecureCookies || r.TLS != nil, MaxAge: int(store.SessionTTL.Seconds())})
+	s.Log.Debug("signed in", "via", via, "user", u.ID)
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
