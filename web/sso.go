@@ -217,6 +217,8 @@ func (s *Server) ssoCallback(w http.ResponseWriter, r *http.Request) {
 	var claims struct {
 		Email         string `json:"email"`
 		EmailVerified any    `json:"email_verified"`
+		// Entra ID says instead that the domain's owner verified it.
+		DomainOwnerVerified any `json:"xms_edov"`
 	}
 	if err == nil {
 		err = idt.Claims(&claims)
@@ -225,8 +227,8 @@ func (s *Server) ssoCallback(w http.ResponseWriter, r *http.Request) {
 		s.ssoRefused(w, r, next, err)
 		return
 	}
-	// Some providers send email_verified as a string.
-	verified := claims.EmailVerified == true || claims.EmailVerified == "true"
+	// Some providers send the claims as strings.
+	verified := claims.EmailVerified == true || claims.EmailVerified == "true" || claims.DomainOwnerVerified == true || claims.DomainOwnerVerified == "true"
 	u, err := s.Sessions.SignInSSO(r.Context(), p, store.SSOIdentity{Subject: idt.Subject, Email: claims.Email, EmailVerified: verified}, clientIP(r))
 	if err != nil {
 		s.ssoRefused(w, r, next, err)
