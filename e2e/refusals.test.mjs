@@ -31,7 +31,7 @@ async function announced(text) {
 // one page of each kind (a conversation, a post, a request...).
 async function operatorPages() {
   const skip = /^\/(logout|lang|static|demo|trasparenza|segnala\/|social-policy|opendata|open311|widget|attachments|hooks|events|healthz)|\.(csv|zip|json)$|\/(export|esporta|immagine|download)/;
-  const seen = new Set(), pages = [], queue = ['/inbox'];
+  const seen = new Set(), pages = [], queue = ['/inbox', '/admin/sso'];
   while (queue.length && pages.length < 60) {
     const p = queue.shift();
     const kind = p.replace(/\d+/g, ':id');
