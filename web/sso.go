@@ -42,7 +42,8 @@ const (
 	ssoCookie = "redazione_sso"
 	// ssoFlowTTL is how long a sign-in at the provider may take.
 	ssoFlowTTL = 10 * time.Minute
-	// ssoTimeout bounds each call to a provider (discovery, keys, token).
+	// ssoTimeout bounds each call to a provider (discovery, keys, token)
+	// unless Config.SSOTimeout says otherwise.
 	ssoTimeout = 10 * time.Second
 	// ssoCallbackPath is the redirect URL registered with the provider.
 	ssoCallbackPath = "/login/sso/callback"
@@ -108,9 +109,12 @@ type ssoFlow struct {
 	Expires  int64  `json:"t"`
 }
 
-// ssoHTTP is the client of every call to a provider: none waits longer
-// than ssoTimeout.
-var ssoHTTP = &http.Client{Timeout: ssoTimeout}
+// ssoContext bounds the calls to a provider made for one request: none
+// waits longer than Config.SSOTimeout.
+func (s *Server) ssoContext(r *http.Request) (context.Context, context.CancelFunc) {
+	c := &http.Client{Timeout: s.Config.SSOTimeout}
+	return context.WithTimeout(oidc.ClientContext(r.Context(), c), s.Config.SSOTimeout)
+}
 
 // ssoUnreachable is what the login page says when the provider does not
 // answer; password login still works.
@@ -135,6 +139,9 @@ func (s *Server) oidcConfig(ctx context.Context, r *http.Request, p *store.SSOPr
 // ssoStart sends the browser to the ente's provider.
 func (s *Server) ssoStart(w http.ResponseWriter, r *http.Request) {
 	next := safeNext(r.URL.Query().Get("next"))
+	if !s.ssoAllowed(w, r, next) {
+		return
+	}
 	en, err := s.ssoDB().EnteBySlug(r.Context(), r.PathValue("ente"))
 	var p *store.SSOProvider
 	if err == nil {
@@ -144,7 +151,7 @@ func (s *Server) ssoStart(w http.ResponseWriter, r *http.Request) {
 		s.ssoRefused(w, r, next, redazione.Errorf(redazione.ENOTFOUND, "questo ente non ha configurato l'accesso con il proprio account"))
 		return
 	}
-	ctx, cancel := context.WithTimeout(oidc.ClientContext(r.Context(), ssoHTTP), ssoTimeout)
+	ctx, cancel := s.ssoContext(r)
 	defer cancel()
 	cfg, _, err := s.oidcConfig(ctx, r, p)
 	if err != nil {
@@ -183,6 +190,9 @@ func (s *Server) ssoCallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	next := safeNext(f.Next)
+	if !s.ssoAllowed(w, r, next) {
+		return
+	}
 	if e := q.Get("error"); e != "" {
 		s.Log.Info("single sign-on refused by the provider", "error", e, "remote", clientIP(r))
 		s.ssoRefused(w, r, next, redazione.Errorf(redazione.EUNAUTHORIZED, "il servizio di accesso dell'ente non ha concesso l'accesso: riprova o chiedi all'amministratore"))
@@ -193,7 +203,7 @@ func (s *Server) ssoCallback(w http.ResponseWriter, r *http.Request) {
 		s.ssoRefused(w, r, next, redazione.Errorf(redazione.ENOTFOUND, "questo ente non ha configurato l'accesso con il proprio account"))
 		return
 	}
-	ctx, cancel := context.WithTimeout(oidc.ClientContext(r.Context(), ssoHTTP), ssoTimeout)
+	ctx, cancel := s.ssoContext(r)
 	defer cancel()
 	cfg, verifier, err := s.oidcConfig(ctx, r, p)
 	if err != nil {
@@ -235,6 +245,17 @@ func (s *Server) ssoCallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.signedIn(w, r, u, "sso", next)
+}
+
+// ssoAllowed answers 429 when the client's address has asked too often:
+// every request of single sign-on calls the provider.
+func (s *Server) ssoAllowed(w http.ResponseWriter, r *http.Request, next string) bool {
+	if s.ssoLimit.allow(clientIP(r)) {
+		return true
+	}
+	w.Header().Set("Retry-After", "5")
+	s.ssoRefused(w, r, next, redazione.Errorf(redazione.ETOOMANY, "%s", translate(langOf(r), "login.busy")))
+	return false
 }
 
 // ssoRefused shows the login page with why single sign-on did not work,

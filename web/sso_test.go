@@ -16,6 +16,7 @@ import (
 	"github.com/oauth2-proxy/mockoidc"
 
 	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/app"
 	"github.com/redazione/redazione/internal/testdb"
 	"github.com/redazione/redazione/store"
 )
@@ -323,7 +324,65 @@ func TestSSOProviderDown(t *testing.T) {
 			t.Errorf("a provider that is down: %d\n%s", code, page)
 		}
 		e.login(u)
+
+		// Every address may ask a burst, then one a second: each request
+		// calls the provider.
+		nf := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		busy := 0
+		for i := 0; i < 45; i++ {
+			resp, err := nf.Get(e.srv.URL + "/login/sso/comune-a")
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode == 429 {
+				busy++
+			}
+		}
+		if busy == 0 || busy > 45-39 { // one went on the sign-in above
+			t.Errorf("%d of 45 quick requests answered 429, want the few over the burst", busy)
+		}
 	})
+}
+
+// A provider that accepts the connection and never answers: the wait is
+// bounded, and the login page says the provider does not answer.
+func TestSSOProviderHangs(t *testing.T) {
+	t.Parallel()
+	e := start(t, testdb.Open(t, store.SQLite), func(c *app.Config) { c.SSOTimeout = 300 * time.Millisecond })
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	held := make(chan net.Conn, 16)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			held <- c
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		close(held)
+		for c := range held {
+			c.Close()
+		}
+	})
+	if err := e.db.SetSSOProvider(context.Background(), redazione.SystemActor(e.ente.ID), store.SSOProvider{Issuer: "http://" + ln.Addr().String(),
+		ClientID: "redazione", ClientSecret: "segreto", PasswordLogin: true}); err != nil {
+		t.Fatal(err)
+	}
+	began := time.Now()
+	_, code, _, page := e.ssoSignIn("comune-a")
+	if code != 502 || !strings.Contains(page, "servizio di accesso dell'ente non risponde") {
+		t.Errorf("a provider that never answers: %d\n%s", code, page)
+	}
+	if d := time.Since(began); d > 5*time.Second {
+		t.Errorf("the login page waited %v for a provider that never answers", d)
+	}
 }
 
 // Two enti on one installation each sign in with their own provider; an
