@@ -215,7 +215,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		failed(until)
 		return
 	}
-	ok = g.check(u.PasswordHash, password) && !u.Disabled
+	ok = g.check(passwordHash(u), password) && u.PasswordHash != "" && !u.Disabled
 	// A right password of an ente that signs in only with its provider
 	// is refused, and said so: only who knows the password learns it.
 	ssoOnly := ok && !s.passwordLoginAllowed(r.Context(), u.EnteID)

@@ -88,6 +88,16 @@ func (s *Server) loginData(r *http.Request, next, email string) *loginView {
 	return v
 }
 
+// passwordHash is the hash a password sign-in of u checks: a user made at
+// the first single sign-on has none, and is checked against dummyHash, to
+// take the same time, and refused.
+func passwordHash(u *redazione.User) string {
+	if u.PasswordHash == "" {
+		return dummyHash
+	}
+	return u.PasswordHash
+}
+
 // passwordLoginAllowed tells whether the users of an ente may sign in with
 // a password: yes unless its provider says otherwise.
 func (s *Server) passwordLoginAllowed(ctx context.Context, enteID int64) bool {
