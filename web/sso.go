@@ -132,12 +132,29 @@ type ssoUnreachable struct{ err error }
 
 func (e ssoUnreachable) Error() string { return "identity provider unreachable: " + e.err.Error() }
 
+// ssoMisconfigured is a provider that answers, but not as the issuer set
+// in Redazione: a wrong issuer URL, or one that names another issuer.
+type ssoMisconfigured struct{ err error }
+
+func (e ssoMisconfigured) Error() string { return "identity provider misconfigured: " + e.err.Error() }
+
+// discoveryError tells a provider that does not answer (no connection, a
+// timeout, a 5xx from its proxy) from one that answers something else.
+func discoveryError(err error) error {
+	var ue *url.Error
+	msg := err.Error()
+	if errors.As(err, &ue) || errors.Is(err, context.DeadlineExceeded) || len(msg) > 3 && msg[0] == '5' && msg[3] == ' ' {
+		return ssoUnreachable{err}
+	}
+	return ssoMisconfigured{err}
+}
+
 // oidcConfig discovers p's endpoints and keys and returns the OAuth 2.0
 // configuration and the ID token's verifier.
 func (s *Server) oidcConfig(ctx context.Context, r *http.Request, p *store.SSOProvider) (*oauth2.Config, *oidc.IDTokenVerifier, error) {
 	provider, err := oidc.NewProvider(ctx, p.Issuer)
 	if err != nil {
-		return nil, nil, ssoUnreachable{err}
+		return nil, nil, discoveryError(err)
 	}
 	cfg := &oauth2.Config{
 		ClientID: p.ClientID, ClientSecret: p.ClientSecret, Endpoint: provider.Endpoint(),
@@ -275,12 +292,20 @@ func (s *Server) ssoRefused(w http.ResponseWriter, r *http.Request, next string,
 	p.Title = p.T("login.title")
 	p.Data = s.loginData(r, next, "")
 	var down ssoUnreachable
+	var wrong ssoMisconfigured
 	var expired *oidc.TokenExpiredError
 	var de *redazione.Error
 	switch {
 	case errors.As(err, &down):
 		s.Log.Warn("single sign-on: the provider does not answer", "err", down.err, "remote", clientIP(r))
 		err = redazione.Errorf(redazione.EINTERNAL, "%s", p.T("sso.down"))
+		refused(w, err)
+		p.Error = redazione.ErrorMessage(err)
+		s.render(w, r, http.StatusBadGateway, "login", "", p)
+		return
+	case errors.As(err, &wrong):
+		s.Log.Error("single sign-on: the provider's discovery does not match its issuer", "err", wrong.err, "remote", clientIP(r))
+		err = redazione.Errorf(redazione.EINTERNAL, "%s", p.T("sso.misconfigured"))
 		refused(w, err)
 		p.Error = redazione.ErrorMessage(err)
 		s.render(w, r, http.StatusBadGateway, "login", "", p)
@@ -380,12 +405,13 @@ var ssoCatalog = map[string][2]string{
 	"sso.password_login":    {"Consenti anche l'accesso con password", "Also allow sign-in with a password"},
 	"sso.password_login.help": {"Per disattivarlo accedi prima tu con il servizio dell'ente. Se il servizio non risponde, da riga di comando: redazione sso off.",
 		"To turn it off, first sign in yourself with the ente's provider. If the provider is down, on the command line: redazione sso off."},
-	"sso.off":          {"Scollega il servizio di accesso", "Disconnect the provider"},
-	"sso.off.help":     {"Il personale tornerà ad accedere con la password.", "Staff will sign in with a password again."},
-	"sso.disabled":     {"Servizio di accesso scollegato: si accede con la password.", "Provider disconnected: sign in with a password."},
-	"sso.with":         {"Accedi con", "Sign in with"},
-	"sso.or":           {"oppure con la password", "or with a password"},
-	"sso.down":         {"Il servizio di accesso dell'ente non risponde: riprova più tardi o accedi con la password.", "The ente's sign-in service does not answer: try again later or sign in with a password."},
-	"sso.password.off": {"Per il tuo ente l'accesso con password è disattivato: usa il pulsante «Accedi con …» del tuo ente.", "Your ente has turned password sign-in off: use your ente's “Sign in with …” button."},
-	"sso.all":          {"Tutti i modi di accesso", "All the ways to sign in"},
+	"sso.off":           {"Scollega il servizio di accesso", "Disconnect the provider"},
+	"sso.off.help":      {"Il personale tornerà ad accedere con la password.", "Staff will sign in with a password again."},
+	"sso.disabled":      {"Servizio di accesso scollegato: si accede con la password.", "Provider disconnected: sign in with a password."},
+	"sso.with":          {"Accedi con", "Sign in with"},
+	"sso.or":            {"oppure con la password", "or with a password"},
+	"sso.down":          {"Il servizio di accesso dell'ente non risponde: riprova più tardi o accedi con la password.", "The ente's sign-in service does not answer: try again later or sign in with a password."},
+	"sso.misconfigured": {"Il servizio di accesso dell'ente non è configurato bene (l'emittente non corrisponde): avvisa l'amministratore, o accedi con la password.", "The ente's sign-in service is misconfigured (the issuer does not match): tell the administrator, or sign in with a password."},
+	"sso.password.off":  {"Per il tuo ente l'accesso con password è disattivato: usa il pulsante «Accedi con …» del tuo ente.", "Your ente has turned password sign-in off: use your ente's “Sign in with …” button."},
+	"sso.all":           {"Tutti i modi di accesso", "All the ways to sign in"},
 }

@@ -325,6 +325,13 @@ func TestSSOProviderDown(t *testing.T) {
 		}
 		e.login(u)
 
+		// A provider that answers, but not at this issuer: said apart.
+		other := provider(t)
+		e.connect(e.ente, other, func(p *store.SSOProvider) { p.Issuer += "/un-altro-realm" })
+		if _, code, _, page := e.ssoSignIn("comune-a"); code != 502 || !strings.Contains(page, "non è configurato bene") {
+			t.Errorf("a wrong issuer: %d\n%s", code, page)
+		}
+
 		// Every address may ask a burst, then one a second: each request
 		// calls the provider.
 		nf := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -339,7 +346,7 @@ func TestSSOProviderDown(t *testing.T) {
 				busy++
 			}
 		}
-		if busy == 0 || busy > 45-39 { // one went on the sign-in above
+		if busy == 0 || busy > 45-38 { // two went on the sign-ins above
 			t.Errorf("%d of 45 quick requests answered 429, want the few over the burst", busy)
 		}
 	})
