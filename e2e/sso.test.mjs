@@ -112,8 +112,24 @@ describe('Redazione: single sign-on with the ente\'s provider', { timeout: 120_0
       await admin.locator('label[for=password_login]').click();
       assert.equal(await admin.locator('#password_login').isChecked(), false);
       await admin.getByRole('button', { name: 'Salva' }).click();
-      await admin.locator('.form-error[role="alert"], .alert-danger').filter({ hasText: 'accedi tu stesso' }).first().waitFor({ timeout: TIMEOUT });
+      const form = admin.locator('form[action="/admin/sso"]');
+      await form.locator('.form-error[role="alert"]').filter({ hasText: 'accedi tu stesso' }).waitFor({ timeout: TIMEOUT });
+      assert.equal(await admin.locator('#password_login').getAttribute('aria-invalid'), 'true');
       await assertAccessible(admin, 'turning passwords off refused');
+      await admin.locator('label[for=password_login]').click();
+
+      // A wrong domain, and an expired form: the reason beside the form,
+      // what was typed kept.
+      await admin.getByLabel('Domini e-mail ammessi').fill('non un dominio');
+      await admin.getByRole('button', { name: 'Salva' }).click();
+      await form.locator('.form-error[role="alert"]').filter({ hasText: 'dominio non valido' }).waitFor({ timeout: TIMEOUT });
+      assert.equal(await admin.getByLabel('Domini e-mail ammessi').inputValue(), 'non un dominio');
+      await admin.getByLabel('Domini e-mail ammessi').fill('example.it');
+      await form.locator('input[name=csrf]').evaluate((el) => { el.value = 'scaduto'; });
+      await admin.getByRole('button', { name: 'Salva' }).click();
+      await form.locator('.form-error[role="alert"]').filter({ hasText: 'Modulo scaduto' }).waitFor({ timeout: TIMEOUT });
+      assert.equal(await admin.getByLabel('Domini e-mail ammessi').inputValue(), 'example.it');
+      await assertAccessible(admin, 'an expired form refused');
 
       page = colleague;
       provider.account = { sub: 'sub-admin', email: ADMIN_EMAIL };
