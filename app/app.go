@@ -71,6 +71,9 @@ type Config struct {
 	// Streams caps the server-sent event streams (web.StreamLimits; zero
 	// fields take its defaults).
 	Streams web.StreamLimits
+	// SSOTimeout bounds each call to an ente's identity provider (zero:
+	// web's default, 10 s); tests shorten it.
+	SSOTimeout time.Duration
 }
 
 // App is a running Redazione.
@@ -162,7 +165,7 @@ func StartWith(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) 
 		go a.publishLoop(ctx, cfg.PublishEvery)
 		a.sweep(ctx, every)
 	}()
-	a.Web, err = web.New(db, a.Inbox, a.Bus, log, web.Config{SecureCookies: cfg.SecureCookies, TrustedProxies: cfg.TrustedProxies, PublicURL: cfg.PublicURL, AccessibilityURL: cfg.AccessibilityURL, Streams: cfg.Streams})
+	a.Web, err = web.New(db, a.Inbox, a.Bus, log, web.Config{SecureCookies: cfg.SecureCookies, TrustedProxies: cfg.TrustedProxies, PublicURL: cfg.PublicURL, AccessibilityURL: cfg.AccessibilityURL, Streams: cfg.Streams, SSOTimeout: cfg.SSOTimeout})
 	if err != nil {
 		a.Close(context.Background())
 		return nil, err

@@ -157,7 +157,7 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 	}
 	p := &page{Lang: langOf(r)}
 	p.Title = p.T("login.title")
-	p.Data = map[string]string{"Next": safeNext(r.URL.Query().Get("next")), "Email": ""}
+	p.Data = s.loginData(r, safeNext(r.URL.Query().Get("next")), "")
 	s.render(w, r, http.StatusOK, "login", "", p)
 }
 
@@ -186,7 +186,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	email := strings.ToLower(strings.TrimSpace(r.PostFormValue("email")))
 	password := r.PostFormValue("password")
 	next := safeNext(r.PostFormValue("next"))
-	p.Data = map[string]string{"Next": next, "Email": email}
+	p.Data = s.loginData(r, next, email)
 	ip := clientIP(r)
 	g := s.guard
 	busy := func(d time.Duration) {
@@ -234,9 +234,18 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		failed(until)
 		return
 	}
-	if !g.check(u.PasswordHash, password) || u.Disabled {
+	ok = g.check(passwordHash(u), password) && u.PasswordHash != "" && !u.Disabled
+	// A right password of an ente that signs in only with its provider
+	// is refused, and said so: only who knows the password learns it.
+	ssoOnly := ok && !s.passwordLoginAllowed(r.Context(), u.EnteID)
+	if !ok || ssoOnly {
+		// A success is recorded by signedIn, once any second factor passed.
 		if err := s.Sessions.RecordLogin(r.Context(), u, false, ip); err != nil {
 			s.fail(w, r, p, err)
+			return
+		}
+		if ssoOnly {
+			s.renderForm(w, r, "login", p, 0, redazione.Errorf(redazione.EFORBIDDEN, "%s", p.T("sso.password.off")))
 			return
 		}
 		failed(now.Add(store.LoginDelay(n)))
@@ -303,6 +312,7 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, u *redazio
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
 		Secure: s.Config.SecureCookies || r.TLS != nil, MaxAge: int(store.SessionTTL.Seconds())})
+	s.Log.Debug("signed in", "user", u.ID, "scope", scope)
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 

@@ -66,6 +66,7 @@ var narrowReads = map[string]string{
 	"mfa.go":             "mfaDB()",
 	"mfa_login.go":       "pendingDB()",
 	"mfa_admin.go":       "mfaAdminDB()",
+	"sso.go":             "ssoDB()",
 }
 
 // Handlers write through services, not through the store: a service

@@ -34,6 +34,9 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	// Streams caps the server-sent event streams (zero fields: defaults).
 	Streams StreamLimits
+	// SSOTimeout bounds each call to an ente's identity provider
+	// (discovery, keys, token); zero: 10 seconds.
+	SSOTimeout time.Duration
 }
 
 // Server serves every HTTP route.
@@ -61,6 +64,9 @@ type Server struct {
 	reportLimit *limiter
 	// guard limits password sign-in (see login).
 	guard *loginGuard
+	// ssoLimit allows each address a burst of single sign-on requests, then
+	// one a second: each calls the ente's provider.
+	ssoLimit *limiter
 	// publicStreams counts the widget's event streams by client address,
 	// operatorStreams the operators' by user: separate pools, so that
 	// citizens cannot take the operators' streams.
@@ -78,8 +84,11 @@ func New(db *store.DB, ib *inbox.Service, bus events.Bus, log *slog.Logger, cfg 
 		return nil, err
 	}
 	cfg.Streams = cfg.Streams.withDefaults()
+	if cfg.SSOTimeout <= 0 {
+		cfg.SSOTimeout = ssoTimeout
+	}
 	return &Server{DB: db, Inbox: ib, Settings: &settings.Service{DB: db}, Sessions: &auth.Sessions{DB: db}, Bus: bus, Log: log, Config: cfg, pages: p, ready: func() bool { return true },
-		widgetLimit: newLimiter(10, 3*time.Second), widgetFileLimit: newLimiter(5, time.Minute), reportLimit: newLimiter(5, 10*time.Minute), guard: newLoginGuard(),
+		widgetLimit: newLimiter(10, 3*time.Second), widgetFileLimit: newLimiter(5, time.Minute), reportLimit: newLimiter(5, 10*time.Minute), guard: newLoginGuard(), ssoLimit: newLimiter(40, time.Second),
 		publicStreams:   newStreamPool(cfg.Streams.PerAddress, cfg.Streams.Public),
 		operatorStreams: newStreamPool(cfg.Streams.PerUser, cfg.Streams.Operators),
 		streamIdle:      cfg.Streams.Idle}, nil
@@ -111,6 +120,11 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST "+secondFactorPath+"/passkey/inizio", s.pending(s.beginPasskeyLogin))
 	mux.HandleFunc("POST "+secondFactorPath+"/passkey", s.pending(s.finishPasskeyLogin))
 	mux.HandleFunc("POST "+secondFactorPath+"/annulla", s.pending(s.cancelSecondFactor))
+	mux.HandleFunc("GET /login/sso/{ente}", s.ssoStart)
+	mux.HandleFunc("GET "+ssoCallbackPath, s.ssoCallback)
+	mux.HandleFunc("GET /admin/sso", s.admin(s.ssoPage))
+	mux.HandleFunc("POST /admin/sso", s.admin(s.saveSSO))
+	mux.HandleFunc("POST /admin/sso/off", s.admin(s.ssoOff))
 	mux.HandleFunc("POST /logout", s.user(s.logout))
 	mux.HandleFunc("POST /lang", s.setLang)
 	mux.HandleFunc("GET /inbox", s.user(s.inboxPage))

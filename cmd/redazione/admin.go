@@ -44,7 +44,7 @@ type adminSession struct {
 	slug   string          // --ente, for the commands that are not limited to one ente
 }
 
-// admin runs the user, token, channel, ente and audit subcommands. Their
+// admin runs the user, token, channel, ente, audit and sso subcommands. Their
 // output is JSON (one object, or one object per line for lists) for
 // scripts; audit verify prints a line per ente and answers by its exit
 // status.
@@ -87,6 +87,12 @@ func admin(ctx context.Context, cfg config, args []string, stdout, stderr io.Wri
 		cmd, inEnte = enteList, false
 	case "audit verify":
 		cmd, inEnte = auditVerify, false
+	case "sso set":
+		cmd = ssoSet
+	case "sso show":
+		cmd = ssoShow
+	case "sso off":
+		cmd = ssoOff
 	}
 	if cmd == nil {
 		return fmt.Errorf("unknown command %q", verb)

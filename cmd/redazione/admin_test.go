@@ -29,6 +29,9 @@ func TestAdminFlagsPerCommand(t *testing.T) {
 		"ente create":          {"ente", "name", "slug"},
 		"ente list":            {"ente"},
 		"audit verify":         {"ente"},
+		"sso set":              {"allowed-domain", "client-id", "client-secret-file", "create-users", "ente", "issuer", "name", "password-login"},
+		"sso show":             {"ente"},
+		"sso off":              {"ente"},
 	} {
 		var out, errb bytes.Buffer
 		if err := run(context.Background(), append(strings.Fields(cmd), "-h"), &out, &errb); err != nil {

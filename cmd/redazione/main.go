@@ -45,9 +45,13 @@ Usage:
   redazione audit verify [--ente SLUG]     check the audit trail's hash chain: exit 0 when whole, 1 when not
   redazione blobs copy --to URL           copy the citizens' files into another store (s3://bucket?endpoint=... or a directory),
                                           checking each against its hash; run again to go on after a stop
+  redazione sso set --issuer URL --client-id ID --client-secret-file F [--allowed-domain D ...] [--create-users]
+                    [--name N] [--password-login=false]   connect the ente's OpenID Connect provider (docs/SSO.md)
+  redazione sso show                      the ente's single sign-on, without the secret
+  redazione sso off                       disconnect it: password sign-in works again (the way back if the provider is down)
 
 Every command but serve takes --ente SLUG when the installation has more than one ente.
-The user, token, channel, ente and audit commands list their flags with -h (redazione user create -h).
+The user, token, channel, ente, audit and sso commands list their flags with -h (redazione user create -h).
 
 Environment:
   REDAZIONE_ADDR            where to listen (default :8080)
@@ -119,7 +123,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintln(stdout, "migrations applied")
 		return nil
-	case "user", "token", "channel", "ente", "audit":
+	case "user", "token", "channel", "ente", "audit", "sso":
 		return admin(ctx, cfg, args, stdout, stderr)
 	case "blobs":
 		return blobsCommand(ctx, cfg, args, stdout, stderr)
