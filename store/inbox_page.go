@@ -176,34 +176,7 @@ func (db *DB) inboxKeys(ctx context.Context, where string, args []any, segs []in
 		if hasUntil && i > until.seg {
 			break
 		}
-		seg := segs[i]
-		col := seg.key
-		if col == "" {
-			col = "c.id"
-		}
-		q := "SELECT c.id, " + col + " FROM conversations c" + where + seg.cond
-		qargs := slices.Clone(args)
-		bound := func(op string, k rowKey) {
-			if seg.key == "" {
-				q += " AND c.id " + op + " ?"
-				qargs = append(qargs, k.id)
-				return
-			}
-			q += " AND (" + seg.key + ", c.id) " + op + " (?, ?)"
-			qargs = append(qargs, k.key, k.id)
-		}
-		if hasFrom && i == from.seg {
-			bound(">", from)
-		}
-		if hasUntil && i == until.seg {
-			bound("<=", until)
-		}
-		order := " ORDER BY c.id"
-		if seg.key != "" {
-			order = " ORDER BY " + seg.key + ", c.id"
-		}
-		q += order + " LIMIT ?"
-		qargs = append(qargs, n-len(keys))
+		q, qargs := keysQuery(where, args, segs[i], from, hasFrom && i == from.seg, until, hasUntil && i == until.seg, n-len(keys))
 		rows, err := db.reader().query(ctx, q, qargs...)
 		if err != nil {
 			return nil, fmt.Errorf("inbox page: %w", err)
@@ -222,6 +195,39 @@ func (db *DB) inboxKeys(ctx context.Context, where string, args []any, segs []in
 		}
 	}
 	return keys, nil
+}
+
+// keysQuery is the query of one segment's keys, after from and up to until
+// when they are in it.
+func keysQuery(where string, args []any, seg inboxSegment, from rowKey, hasFrom bool, until rowKey, hasUntil bool, n int) (string, []any) {
+	col := seg.key
+	if col == "" {
+		col = "c.id"
+	}
+	q := "SELECT c.id, " + col + " FROM conversations c" + where + seg.cond
+	qargs := slices.Clone(args)
+	bound := func(op string, k rowKey) {
+		if seg.key == "" {
+			q += " AND c.id " + op + " ?"
+			qargs = append(qargs, k.id)
+			return
+		}
+		// A row value: both engines read it as a range of the index.
+		q += " AND (" + seg.key + ", c.id) " + op + " (?, ?)"
+		qargs = append(qargs, k.key, k.id)
+	}
+	if hasFrom {
+		bound(">", from)
+	}
+	if hasUntil {
+		bound("<=", until)
+	}
+	if seg.key != "" {
+		q += " ORDER BY " + seg.key + ", c.id LIMIT ?"
+	} else {
+		q += " ORDER BY c.id LIMIT ?"
+	}
+	return q, append(qargs, n)
 }
 
 // CountConversations counts the conversations of a view, stopping at

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -256,5 +257,62 @@ func TestMessagesPagesOfALongThread(t *testing.T) {
 		wantCode(t, err, redazione.ENOTFOUND)
 		_, err = db.MessagesPage(ctx, admin, res.ConversationID, "xyz", 0)
 		wantCode(t, err, redazione.EINVALID)
+	})
+}
+
+// Every page of the inbox's views is one range of an index, read in its
+// order: no sort of the view's rows, no scan of the table, on either engine.
+func TestInboxPagesUseAnIndex(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		o := newOffice(t, db, "indici")
+		if err := db.SaveCalendar(ctx, o.as(o.admin), calendar.StandardSettings()); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.SavePolicy(ctx, o.as(o.admin), &sla.Policy{Name: "Chat", ChannelID: o.webchat.ID, FirstResponse: 4 * time.Hour, Resolution: 16 * time.Hour}); err != nil {
+			t.Fatal(err)
+		}
+		o.ingest(t, o.api, "a1", "a1", "Buongiorno")
+		for i := range 3 {
+			o.ingest(t, o.webchat, fmt.Sprintf("c%d", i), fmt.Sprintf("m%d", i), "Buongiorno")
+		}
+		admin, mario := o.as(o.admin), o.as(o.mario)
+		cursor := func(a redazione.Actor, f store.InboxFilter) string {
+			f.Limit = 1
+			p, err := db.InboxPage(ctx, a, f)
+			if err != nil || p.Next == "" {
+				t.Fatalf("no second page of %+v: %v", f, err)
+			}
+			return p.Next
+		}
+		for _, c := range []struct {
+			name string
+			a    redazione.Actor
+			f    store.InboxFilter
+		}{
+			{"all, first page", admin, store.InboxFilter{}},
+			{"all, deep page", admin, store.InboxFilter{Cursor: cursor(admin, store.InboxFilter{})}},
+			{"one desk, deep page", admin, store.InboxFilter{DeskID: o.desks["contatti"].ID, Cursor: cursor(admin, store.InboxFilter{DeskID: o.desks["contatti"].ID})}},
+			{"unassigned, deep page", admin, store.InboxFilter{Unassigned: true, Cursor: cursor(admin, store.InboxFilter{Unassigned: true})}},
+			{"mine", mario, store.InboxFilter{Mine: true}},
+			{"operator's desks, deep page", mario, store.InboxFilter{Cursor: cursor(mario, store.InboxFilter{})}},
+			{"by due time, deep page", admin, store.InboxFilter{SortDue: true, Cursor: cursor(admin, store.InboxFilter{SortDue: true})}},
+			{"by due time, past the due ones", admin, store.InboxFilter{SortDue: true, Cursor: lastCursor(t, db, admin, store.InboxFilter{SortDue: true})}},
+			{"breached, first page", admin, store.InboxFilter{Due: "breached"}},
+			{"by creation, deep page", admin, store.InboxFilter{SortID: true, Cursor: cursor(admin, store.InboxFilter{SortID: true})}},
+			{"every status by creation, deep page", admin, store.InboxFilter{Status: "any", SortID: true, Cursor: cursor(admin, store.InboxFilter{Status: "any", SortID: true})}},
+		} {
+			plan, err := db.ExplainInboxPage(ctx, c.a, c.f)
+			if err != nil {
+				t.Fatalf("%s: %v", c.name, err)
+			}
+			t.Logf("%s:\n%s", c.name, plan)
+			sorted := strings.Contains(plan, "TEMP B-TREE") || strings.Contains(plan, "Sort")
+			scanned := strings.Contains(plan, "Seq Scan") || strings.Contains(plan, "SCAN c\n") || strings.HasSuffix(plan, "SCAN c")
+			if sorted || scanned || !strings.Contains(strings.ToLower(plan), "index") {
+				t.Errorf("%s: the page is not one range of an index:\n%s", c.name, plan)
+			}
+		}
 	})
 }
