@@ -217,7 +217,6 @@ var catalog = map[string][2]string{
 	"answers.none":              {"Nessuna risposta predefinita.", "No canned answers."},
 	"answers.search":            {"Cerca una risposta predefinita", "Search a canned answer"},
 	"answers.insert":            {"Inserisci risposta predefinita", "Insert canned answer"},
-	"answers.found":             {"%d risposte trovate: frecce per scegliere, Invio per inserire, Esc per tornare al testo.", "%d answers found: arrows to choose, Enter to insert, Esc to go back."},
 	"conv.public":               {"Pubblico", "Public"},
 	"conv.public.help":          {"Attenzione: la risposta sarà PUBBLICA, visibile a tutti sul canale", "Careful: the answer will be PUBLIC, visible to everyone on the channel"},
 	"conv.send.public":          {"Pubblica la risposta", "Publish the answer"},
@@ -369,7 +368,6 @@ var catalog = map[string][2]string{
 	"audit.target":              {"Oggetto", "Target"},
 	"audit.detail":              {"Dettaglio", "Detail"},
 	"audit.chain":               {"Integrità del registro", "Integrity of the trail"},
-	"audit.chain.ok":            {"Catena integra (%d voci)", "Chain whole (%d entries)"},
 	"audit.chain.broken":        {"Catena interrotta alla voce %d", "Chain broken at entry %d"},
 	"audit.chain.about":         {"Ogni voce contiene l'impronta (SHA-256) della precedente: una voce aggiunta, cambiata o tolta fuori dall'applicazione interrompe la catena.", "Each entry holds the hash (SHA-256) of the one before: an entry added, changed or removed outside the application breaks the chain."},
 	"audit.head":                {"Ultima impronta (voce %d):", "Latest hash (entry %d):"},
@@ -415,7 +413,6 @@ var catalog = map[string][2]string{
 	"topics.emerging":           {"Temi emergenti di questa settimana", "Emerging topics of this week"},
 	"topics.emerging.none":      {"Nessun tema emergente.", "No emerging topic."},
 	"topics.none":               {"Nessun messaggio nel periodo.", "No messages in the period."},
-	"topics.messages":           {"messaggi", "messages"},
 	"topics.before":             {"prima, a settimana:", "before, weekly:"},
 	"footer.licence":            {"Software libero con licenza EUPL-1.2", "Free software under the EUPL-1.2"},
 }

@@ -1,3 +1,17 @@
+// redazionePlural picks the text for the number n from forms, the JSON of
+// the server's pluralForms (texts by CLDR plural category), as the server's
+// translateN does: "1 risposta trovata", "2 risposte trovate".
+function redazionePlural(forms, n) {
+  var f = {};
+  try { f = JSON.parse(forms || '{}'); } catch (e) { /* no forms */ }
+  var lang = document.documentElement.lang || 'it';
+  var text = n === 0 && f.zero;
+  if (!text) {
+    var cat = window.Intl && Intl.PluralRules ? new Intl.PluralRules(lang).select(n) : (n === 1 ? 'one' : 'other');
+    text = f[cat] || f.other || '%d';
+  }
+  return text.replace('%d', n.toLocaleString(lang));
+}
 // Redazione operator UI: live updates by server-sent events. Every event is
 // a small notice; the page then fetches its own fresh HTML with htmx.
 (function () {
@@ -162,7 +176,7 @@
     });
     list.hidden = answers.length === 0;
     input.setAttribute('aria-expanded', answers.length ? 'true' : 'false');
-    status.textContent = (picker.dataset.found || '%d').replace('%d', answers.length);
+    status.textContent = redazionePlural(picker.dataset.found, answers.length);
     active = -1;
     if (answers.length) setActive(0);
   }
