@@ -129,7 +129,15 @@ func (db *DB) Conversations(ctx context.Context, a redazione.Actor, f InboxFilte
 func (db *DB) inboxWhere(a redazione.Actor, f InboxFilter) (string, []any, error) {
 	var where strings.Builder
 	args := []any{a.EnteID}
-	where.WriteString(" WHERE c.ente_id = ?")
+	if f.ContactID != 0 || len(f.ContactIDs) > 0 {
+		// A citizen's conversations are read by the contact's index: the
+		// unary plus keeps SQLite, which has no statistics to go by, from
+		// reading the whole ente's index instead (as it did for every
+		// conversation page, to list the citizen's others).
+		where.WriteString(" WHERE +c.ente_id = ?")
+	} else {
+		where.WriteString(" WHERE c.ente_id = ?")
+	}
 	switch f.Status {
 	case "any":
 	case "":

@@ -125,22 +125,26 @@ func (db *DB) InboxPage(ctx context.Context, a redazione.Actor, f InboxFilter) (
 	}
 	more := len(keys) > limit
 	keys = keys[:min(len(keys), limit)]
-	if hasUntil && !more && len(keys) > 0 && keys[len(keys)-1] == until {
-		// Up to the row the screen had: is there any after it?
+	p := &InboxPage{}
+	if len(keys) > 0 {
+		p.Last = encodeCursor(sort, keys[len(keys)-1])
+	}
+	switch {
+	case more:
+		p.Next = p.Last
+	case hasUntil:
+		// Up to the row the screen had (which may have left the view
+		// meanwhile): is there any after it?
 		after, err := db.inboxKeys(ctx, where, args, segs, until, true, rowKey{}, false, 1)
 		if err != nil {
 			return nil, err
 		}
-		more = len(after) > 0
+		if len(after) > 0 {
+			p.Next = f.Until
+		}
 	}
-	p := &InboxPage{}
 	if len(keys) == 0 {
 		return p, nil
-	}
-	last := keys[len(keys)-1]
-	p.Last = encodeCursor(sort, last)
-	if more {
-		p.Next = p.Last
 	}
 	ids := make([]any, len(keys))
 	for i, k := range keys {
