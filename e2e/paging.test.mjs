@@ -66,8 +66,18 @@ describe('Redazione: every conversation reachable, a page at a time', { timeout:
       assert.ok(total > 90, `the heading counts ${total}`);
       assert.equal((await rows(page)).length, 50, 'the first page holds 50');
       await assertAccessible(page, 'the inbox with more to load');
+      // A Tab onto Carica altre brings it into view, which loads the next
+      // page: the focus goes on to the first row loaded, not to the top.
+      await page.locator('#list-more a').focus();
+      await page.waitForFunction(() => document.querySelectorAll('#conversation-list li[data-conversation]').length > 50, null, { timeout: TIMEOUT });
+      await page.waitForFunction(() => document.activeElement !== document.body, null, { timeout: TIMEOUT });
+      const focused = await page.evaluate(() => {
+        const li = document.activeElement.closest('#conversation-list li[data-conversation]');
+        return li ? Array.prototype.indexOf.call(li.parentNode.children, li) : document.activeElement.outerHTML.slice(0, 80);
+      });
+      assert.equal(focused, 50, 'the focus is on the first row loaded');
       // Scroll to the end until nothing more comes.
-      for (let n = 50; n < total;) {
+      for (let n = (await rows(page)).length; n < total;) {
         await page.locator('#list-more a').scrollIntoViewIfNeeded();
         await page.waitForFunction((k) => document.querySelectorAll('#conversation-list li[data-conversation]').length > k, n, { timeout: TIMEOUT });
         n = (await rows(page)).length;

@@ -167,13 +167,17 @@ function redazionePlural(forms, n) {
           list.dataset.src = u.pathname + u.search;
           list.dataset.last = sec.dataset.last;
         }
+        // The link is replaced: if it had the focus (a Tab onto it also
+        // scrolls it into view and loads), the keyboard goes on from the
+        // first row loaded, or the new link, never from the page's top.
+        var hadFocus = byKeyboard || box.contains(document.activeElement);
         var more = sec.querySelector('#list-more');
-        if (more) box.parentNode.replaceChild(document.importNode(more, true), box);
+        var fresh = more ? document.importNode(more, true) : null;
+        if (fresh) box.parentNode.replaceChild(fresh, box);
         else box.parentNode.removeChild(box);
         announce(redazionePlural(link.dataset.loaded, added.length));
-        // The keyboard goes on from the first row it loaded.
-        var first = added.length && added[0].querySelector('a');
-        if (byKeyboard && first) first.focus();
+        var first = added.length ? added[0].querySelector('a') : (fresh && fresh.querySelector('a'));
+        if (hadFocus && first) first.focus();
         watchMore();
       })
       .catch(function () {
