@@ -110,12 +110,13 @@ describe('Redazione: every conversation reachable, a page at a time', { timeout:
       await login(page, srv.base, ADMIN_EMAIL, ADMIN_PASSWORD);
       await page.goto(srv.base + '/inbox?view=all&status=any');
       const first = await rows(page);
+      const total = await shown(page);
       assert.equal(first.length, 50);
       await page.getByRole('link', { name: 'Carica altre' }).click();
       await page.waitForURL(/cursor=/, { timeout: TIMEOUT });
       assert.match(page.url(), /status=any/, 'the filter is kept');
       const second = await rows(page);
-      assert.equal(second.length, 50);
+      assert.equal(second.length, Math.min(50, total - 50), 'the second page holds the next ones');
       assert.ok(second.every((id) => !first.includes(id)), 'the next page repeats none of the first');
       await page.getByRole('link', { name: 'Torna alle prime conversazioni' }).waitFor({ timeout: TIMEOUT });
       const noJS = page.url();
