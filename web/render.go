@@ -98,8 +98,10 @@ func assetURL(name string) string {
 }
 
 var funcs = template.FuncMap{
-	"t":     translate,
-	"asset": assetURL,
+	"t":           translate,
+	"tn":          translateN,
+	"pluralForms": pluralForms,
+	"asset":       assetURL,
 	"statusLabel": func(lang string, s redazione.Status) string {
 		return translate(lang, "status."+string(s))
 	},
@@ -210,10 +212,7 @@ func humanDuration(lang string, t time.Time) string {
 		}
 		return fmt.Sprintf("%d h %d min", m/60, m%60)
 	default:
-		if it {
-			return fmt.Sprintf("%d giorni", m/(24*60))
-		}
-		return fmt.Sprintf("%d days", m/(24*60))
+		return translateN(lang, "ago.days", m/(24*60))
 	}
 }
 
