@@ -100,6 +100,10 @@ func (s *Server) Handler() http.Handler {
 func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.Handle("GET /static/", staticHandler())
+	// Browsers ask for /favicon.ico whatever the page says.
+	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, assetURL("favicon.svg"), http.StatusMovedPermanently)
+	})
 
 	// Operators' UI.
 	mux.HandleFunc("GET /{$}", s.user(s.home))
@@ -288,7 +292,7 @@ func (s *Server) securityHeaders(next http.Handler) http.Handler {
 		}
 		if !isWidgetPath(r.URL.Path) {
 			h.Set("X-Frame-Options", "DENY")
-			h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'")
+			h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; font-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'")
 		}
 		next.ServeHTTP(w, r)
 	})
