@@ -249,6 +249,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 	// Citizens: the web chat widget and its demo page.
 	mux.HandleFunc("GET /widget.js", s.widgetScript)
 	mux.HandleFunc("GET /demo/{channel}", s.widgetDemo)
+	mux.HandleFunc("POST "+DemoCallbackPath, s.demoCallback)
+	mux.HandleFunc("POST "+DemoBotAPIPath+"/{bot}/{method}", s.demoBotAPI)
 	mux.HandleFunc("OPTIONS /widget/v1/{channel}/", s.widgetPreflight)
 	mux.HandleFunc("GET /widget/v1/{channel}/config", s.widgetConfig)
 	mux.HandleFunc("POST /widget/v1/{channel}/messages", s.widgetPost)
