@@ -107,6 +107,15 @@ var funcs = template.FuncMap{
 	},
 	"roleLabel": func(lang string, r redazione.Role) string { return translate(lang, "role."+string(r)) },
 	"kindLabel": func(lang string, k redazione.ChannelKind) string { return translate(lang, "kind."+string(k)) },
+	// instant reads a time written in a log's detail (RFC 3339, UTC), to
+	// show it in Rome's time like the others; nil when it is not one.
+	"instant": func(s string) *time.Time {
+		t, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			return nil
+		}
+		return &t
+	},
 	"deliveryLabel": func(lang string, d redazione.Delivery) string {
 		return translate(lang, "delivery."+string(d))
 	},

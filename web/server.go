@@ -109,6 +109,10 @@ func (s *Server) Handler() http.Handler {
 func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.Handle("GET /static/", staticHandler())
+	// Browsers ask for /favicon.ico whatever the page says.
+	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, assetURL("favicon.svg"), http.StatusMovedPermanently)
+	})
 
 	// Operators' UI.
 	mux.HandleFunc("GET /{$}", s.user(s.home))
@@ -276,6 +280,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 	// Citizens: the web chat widget and its demo page.
 	mux.HandleFunc("GET /widget.js", s.widgetScript)
 	mux.HandleFunc("GET /demo/{channel}", s.widgetDemo)
+	mux.HandleFunc("POST "+DemoCallbackPath, s.demoCallback)
+	mux.HandleFunc("POST "+DemoBotAPIPath+"/{bot}/{method}", s.demoBotAPI)
 	mux.HandleFunc("OPTIONS /widget/v1/{channel}/", s.widgetPreflight)
 	mux.HandleFunc("GET /widget/v1/{channel}/config", s.widgetConfig)
 	mux.HandleFunc("POST /widget/v1/{channel}/messages", s.widgetPost)
@@ -319,7 +325,7 @@ func (s *Server) securityHeaders(next http.Handler) http.Handler {
 		}
 		if !isWidgetPath(r.URL.Path) {
 			h.Set("X-Frame-Options", "DENY")
-			h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'")
+			h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; font-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'")
 		}
 		next.ServeHTTP(w, r)
 	})
