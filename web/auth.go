@@ -226,7 +226,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	}
 	res.Cancel()
 	token := auth.NewToken("")
-	if err := s.Sessions.Start(r.Context(), u, auth.HashToken(token), auth.NewToken("")); err != nil {
+	if err := s.Sessions.Start(r.Context(), u, auth.HashToken(token), auth.NewToken(""), r.UserAgent(), ip); err != nil {
 		s.fail(w, r, p, err)
 		return
 	}
@@ -237,7 +237,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request, u *session) {
 	if c, err := r.Cookie(sessionCookie); err == nil {
-		s.Sessions.End(r.Context(), auth.HashToken(c.Value))
+		s.Sessions.End(r.Context(), auth.HashToken(c.Value), clientIP(r))
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true})
 	http.Redirect(w, r, "/login", http.StatusSeeOther)

@@ -17,6 +17,7 @@ func TestAdminFlagsPerCommand(t *testing.T) {
 	for cmd, want := range map[string][]string{
 		"user create":          {"desk", "email", "ente", "name", "password-file", "role"},
 		"user list":            {"ente"},
+		"user disable":         {"email", "ente"},
 		"token create":         {"ente", "expires", "name", "read-only", "user"},
 		"token list":           {"ente", "user"},
 		"token revoke":         {"ente"},

@@ -27,6 +27,7 @@ Usage:
   redazione migrate                       apply the database migrations and exit
   redazione user create --email E --role ROLE [--name N] [--desk D ...] [--password-file F]
   redazione user list
+  redazione user disable --email E        the user can no longer sign in; their sessions and API tokens end at once
   redazione token create --user E [--name N] [--expires 90d] [--read-only]
   redazione token list --user E
   redazione token revoke [--ente S] ID
@@ -44,6 +45,7 @@ Usage:
   redazione audit verify [--ente SLUG]     check the audit trail's hash chain: exit 0 when whole, 1 when not
 
 Every command but serve takes --ente SLUG when the installation has more than one ente.
+ROLE is admin (or administrator), coordinator, operator or analyst.
 The user, token, channel, ente and audit commands list their flags with -h (redazione user create -h).
 
 Environment:
