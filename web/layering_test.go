@@ -63,6 +63,7 @@ var narrowReads = map[string]string{
 	"audit.go":           "auditDB()",
 	"opendata.go":        "openDataDB()",
 	"password.go":        "passwordDB()",
+	"sessions.go":        "sessionDB()",
 }
 
 // Handlers write through services, not through the store: a service
