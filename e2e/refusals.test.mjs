@@ -160,6 +160,8 @@ describe('Redazione: refused actions are shown where the user acted', { timeout:
   it('every form of the operator UI shows a refusal beside it and keeps what was typed', () => step('every', async () => {
     const pages = await operatorPages();
     assert.ok(pages.length >= 20, `only ${pages.length} pages found: ${pages}`);
+    // The account's own pages, linked from the header, are swept too.
+    for (const p of ['/me/sessioni', '/me/tokens', '/admin/users']) assert.ok(pages.includes(p), `${p} not reached from the menus: ${pages}`);
     let checked = 0;
     const missed = [];
     for (const p of pages) {

@@ -134,7 +134,6 @@ var sessionsCatalog = map[string][2]string{
 	"nav.sessions":         {"Le mie sessioni", "My sessions"},
 	"sessions.title":       {"Il mio account: sessioni", "My account: sessions"},
 	"sessions.intro":       {"Dove il tuo account è collegato ora. Se non riconosci una sessione, terminala e cambia la password.", "Where your account is signed in now. If you do not recognise a session, end it and change your password."},
-	"sessions.browser":     {"Browser", "Browser"},
 	"sessions.address":     {"Indirizzo", "Address"},
 	"sessions.started":     {"Iniziata", "Started"},
 	"sessions.last_seen":   {"Ultima attività", "Last seen"},

@@ -21,7 +21,7 @@ func (b *browser) signedIn() bool {
 	return code == http.StatusOK && !strings.Contains(page, `action="/login"`)
 }
 
-var sessionRowRe = regexp.MustCompile(`(?s)<tr id="session-(\d+)"( class="current-session")?>(.*?)</tr>`)
+var sessionRowRe = regexp.MustCompile(`(?s)<li id="session-(\d+)" class="session( current-session)?">(.*?)</li>`)
 
 // sessionRows reads the page of sessions: the id of each row, and which
 // one is this session.
