@@ -221,5 +221,14 @@ func TestDisableUserEndsAccess(t *testing.T) {
 			t.Error("no user.disable audit entry for the command line")
 		}
 		wantCode(t, func() error { _, _, err := db.DisableUser(ctx, o.sys(), 999999, ""); return err }(), redazione.ENOTFOUND)
+
+		// A token made for a user already disabled (the command line can) is
+		// refused all the same: TokenAuth reads the user's state every time.
+		late := auth.HashToken("t-dopo")
+		if _, err := db.CreateAPIToken(ctx, o.giulia, store.APIToken{Hash: late, Name: "dopo"}); err != nil {
+			t.Fatal(err)
+		}
+		_, _, err = db.TokenAuth(ctx, late)
+		wantCode(t, err, redazione.EUNAUTHORIZED)
 	})
 }
