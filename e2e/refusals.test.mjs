@@ -54,6 +54,8 @@ describe('Redazione: refused actions are shown where the user acted', { timeout:
     browser = await launchBrowser();
     ctx = await browser.newContext({ locale: 'it-IT', bypassCSP: true, viewport: { width: 1280, height: 900 } });
     page = await ctx.newPage();
+    // A second session elsewhere, so that /me/sessioni shows every form it has.
+    await login(await (await browser.newContext({ locale: 'it-IT' })).newPage(), srv.base, ADMIN_EMAIL, ADMIN_PASSWORD);
     await login(page, srv.base, ADMIN_EMAIL, ADMIN_PASSWORD);
   });
   after(async () => {
