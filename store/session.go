@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -81,8 +82,9 @@ func (db *DB) SessionUser(ctx context.Context, tokenHash string) (*redazione.Use
 	return u, csrf, nil
 }
 
-// Sessions returns the live sessions of a user of an ente, the last used
-// first; the one known by currentHash (the asking browser's) is marked.
+// Sessions returns the live sessions of a user of an ente: the one known
+// by currentHash (the asking browser's) first and marked, then the others,
+// the last used first.
 func (db *DB) Sessions(ctx context.Context, enteID, userID int64, currentHash string) ([]Session, error) {
 	rows, err := db.reader().query(ctx, "SELECT id, user_id, user_agent, address, created_at, last_seen_at, expires_at, token_hash = ? FROM sessions WHERE ente_id = ? AND user_id = ? AND expires_at > ? ORDER BY last_seen_at DESC, id DESC",
 		currentHash, enteID, userID, ms(db.now()))
@@ -100,6 +102,16 @@ func (db *DB) Sessions(ctx context.Context, enteID, userID int64, currentHash st
 		s.CreatedAt, s.LastSeenAt, s.ExpiresAt = tm(created), tm(seen), tm(expires)
 		out = append(out, s)
 	}
+	// The asking session first, the others as they were last used.
+	slices.SortStableFunc(out, func(a, b Session) int {
+		switch {
+		case a.Current && !b.Current:
+			return -1
+		case b.Current && !a.Current:
+			return 1
+		}
+		return 0
+	})
 	return out, rows.Err()
 }
 

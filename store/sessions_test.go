@@ -58,7 +58,7 @@ func TestSessionList(t *testing.T) {
 		if _, _, err := db.SessionUser(ctx, home); err != nil {
 			t.Fatal(err)
 		}
-		ss, err := db.Sessions(ctx, o.ente.ID, o.mario.ID, home)
+		ss, err := db.Sessions(ctx, o.ente.ID, o.mario.ID, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -75,6 +75,10 @@ func TestSessionList(t *testing.T) {
 		}
 		if ss[1].Current || ss[2].Current {
 			t.Errorf("more than one session marked current: %+v", ss)
+		}
+		// The asking session comes first, whenever it was last used.
+		if ss, _ := db.Sessions(ctx, o.ente.ID, o.mario.ID, office); len(ss) != 3 || !ss[0].Current || ss[0].UserAgent != "curl/8.5.0" || ss[1].UserAgent != firefox {
+			t.Errorf("asked from the office, the list is %+v; want the office first, then the last used", ss)
 		}
 
 		// Giulia cannot end Mario's session; Mario ends one of his own.
