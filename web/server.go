@@ -166,6 +166,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /me/sicurezza/passkey", s.user(s.finishPasskey))
 	mux.HandleFunc("POST /me/sicurezza/passkey/{id}/rimuovi", s.user(s.removePasskey))
 	mux.HandleFunc("POST /me/sicurezza/recupero", s.user(s.regenerateRecovery))
+	mux.HandleFunc("POST /admin/users/{id}/sessions/end", s.admin(s.endUserSessions))
 	mux.HandleFunc("GET /me/password", s.user(s.myPasswordPage))
 	mux.HandleFunc("POST /me/password", s.user(s.changeMyPassword))
 	mux.HandleFunc("GET /reimposta/{token}", s.resetPage)
@@ -265,6 +266,9 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /me/tokens", s.user(s.tokensPage))
 	mux.HandleFunc("POST /me/tokens", s.user(s.createToken))
 	mux.HandleFunc("POST /me/tokens/{id}/revoke", s.user(s.revokeToken))
+	mux.HandleFunc("GET /me/sessioni", s.user(s.sessionsPage))
+	mux.HandleFunc("POST /me/sessioni/{id}/termina", s.user(s.endMySession))
+	mux.HandleFunc("POST /me/sessioni/termina-altre", s.user(s.endMyOtherSessions))
 	mux.HandleFunc("GET /admin/calendar", s.admin(s.calendarPage))
 	mux.HandleFunc("POST /admin/calendar", s.admin(s.saveCalendar))
 	mux.HandleFunc("GET /admin/sla", s.admin(s.slaPage))
@@ -275,6 +279,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/v1/channels/{id}/messages", s.apiChannelMessage)
 	mux.HandleFunc("GET /api/v1/conversations", s.apiUser(s.apiConversations))
 	mux.HandleFunc("GET /api/v1/conversations/{id}", s.apiUser(s.apiConversation))
+	mux.HandleFunc("POST /api/v1/conversations/{id}/replies", s.apiUser(s.apiReply))
+	mux.HandleFunc("POST /api/v1/conversations/{id}/status", s.apiUser(s.apiStatus))
 	mux.HandleFunc("GET /api/v1/attachments/{id}", s.apiUser(s.apiAttachment))
 
 	// Citizens: the web chat widget and its demo page.
