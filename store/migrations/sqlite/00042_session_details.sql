@@ -11,12 +11,13 @@ CREATE TABLE sessions_new (
     csrf_token TEXT NOT NULL,
     created_at INTEGER NOT NULL,
     expires_at INTEGER NOT NULL,
+    scope TEXT NOT NULL DEFAULT '',
     user_agent TEXT NOT NULL DEFAULT '',
     address TEXT NOT NULL DEFAULT '',
     last_seen_at INTEGER NOT NULL DEFAULT 0
 );
-INSERT INTO sessions_new (token_hash, user_id, ente_id, csrf_token, created_at, expires_at, last_seen_at)
-    SELECT token_hash, user_id, ente_id, csrf_token, created_at, expires_at, created_at
+INSERT INTO sessions_new (token_hash, user_id, ente_id, csrf_token, created_at, expires_at, scope, last_seen_at)
+    SELECT token_hash, user_id, ente_id, csrf_token, created_at, expires_at, scope, created_at
     FROM sessions ORDER BY created_at;
 DROP TABLE sessions;
 ALTER TABLE sessions_new RENAME TO sessions;
@@ -29,9 +30,10 @@ CREATE TABLE sessions_old (
     ente_id INTEGER NOT NULL,
     csrf_token TEXT NOT NULL,
     created_at INTEGER NOT NULL,
-    expires_at INTEGER NOT NULL
+    expires_at INTEGER NOT NULL,
+    scope TEXT NOT NULL DEFAULT ''
 );
-INSERT INTO sessions_old (token_hash, user_id, ente_id, csrf_token, created_at, expires_at)
-    SELECT token_hash, user_id, ente_id, csrf_token, created_at, expires_at FROM sessions;
+INSERT INTO sessions_old (token_hash, user_id, ente_id, csrf_token, created_at, expires_at, scope)
+    SELECT token_hash, user_id, ente_id, csrf_token, created_at, expires_at, scope FROM sessions;
 DROP TABLE sessions;
 ALTER TABLE sessions_old RENAME TO sessions;
