@@ -68,6 +68,9 @@ type Config struct {
 	// migrated the database (store.OpenMigrated), and the job queue leaves
 	// the owner's upkeep alone (jobs.Config.DataOnly).
 	DataOnly bool
+	// PasswordChecks is how many password checks may run at once (zero:
+	// web.DefaultPasswordChecks of the cores).
+	PasswordChecks int
 	// Streams caps the server-sent event streams (web.StreamLimits; zero
 	// fields take its defaults).
 	Streams web.StreamLimits
@@ -165,7 +168,7 @@ func StartWith(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) 
 		go a.publishLoop(ctx, cfg.PublishEvery)
 		a.sweep(ctx, every)
 	}()
-	a.Web, err = web.New(db, a.Inbox, a.Bus, log, web.Config{SecureCookies: cfg.SecureCookies, TrustedProxies: cfg.TrustedProxies, PublicURL: cfg.PublicURL, AccessibilityURL: cfg.AccessibilityURL, Streams: cfg.Streams, SSOTimeout: cfg.SSOTimeout})
+	a.Web, err = web.New(db, a.Inbox, a.Bus, log, web.Config{SecureCookies: cfg.SecureCookies, TrustedProxies: cfg.TrustedProxies, PublicURL: cfg.PublicURL, AccessibilityURL: cfg.AccessibilityURL, Streams: cfg.Streams, SSOTimeout: cfg.SSOTimeout, PasswordChecks: cfg.PasswordChecks})
 	if err != nil {
 		a.Close(context.Background())
 		return nil, err

@@ -34,6 +34,9 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	// Streams caps the server-sent event streams (zero fields: defaults).
 	Streams StreamLimits
+	// PasswordChecks is how many password checks may run at once
+	// (REDAZIONE_PASSWORD_CHECKS); zero: DefaultPasswordChecks(cores).
+	PasswordChecks int
 	// SSOTimeout bounds each call to an ente's identity provider
 	// (discovery, keys, token); zero: 10 seconds.
 	SSOTimeout time.Duration
@@ -88,7 +91,7 @@ func New(db *store.DB, ib *inbox.Service, bus events.Bus, log *slog.Logger, cfg 
 		cfg.SSOTimeout = ssoTimeout
 	}
 	return &Server{DB: db, Inbox: ib, Settings: &settings.Service{DB: db}, Sessions: &auth.Sessions{DB: db}, Bus: bus, Log: log, Config: cfg, pages: p, ready: func() bool { return true },
-		widgetLimit: newLimiter(10, 3*time.Second), widgetFileLimit: newLimiter(5, time.Minute), reportLimit: newLimiter(5, 10*time.Minute), guard: newLoginGuard(), ssoLimit: newLimiter(40, time.Second),
+		widgetLimit: newLimiter(10, 3*time.Second), widgetFileLimit: newLimiter(5, time.Minute), reportLimit: newLimiter(5, 10*time.Minute), guard: newLoginGuard(cfg.PasswordChecks), ssoLimit: newLimiter(40, time.Second),
 		publicStreams:   newStreamPool(cfg.Streams.PerAddress, cfg.Streams.Public),
 		operatorStreams: newStreamPool(cfg.Streams.PerUser, cfg.Streams.Operators),
 		streamIdle:      cfg.Streams.Idle}, nil

@@ -83,6 +83,8 @@ Environment:
   REDAZIONE_STREAMS_PUBLIC  the web chat's live streams open in all (default 2000)
   REDAZIONE_STREAMS_PER_USER  one operator's live streams (tabs) open (default 10)
   REDAZIONE_STREAMS_OPERATORS  the operators' live streams open in all, kept apart from the web chat's (default 500)
+  REDAZIONE_PASSWORD_CHECKS  password checks (64 MiB and two cores each) run at once; over that a login gets 429
+                            at once (default: one per two cores, at least 1, at most 4)
   REDAZIONE_STREAM_IDLE     a live stream with no event for this long ends, the browser reconnects (default 10m)
 `
 
@@ -159,6 +161,7 @@ type config struct {
 	Accessibility      string
 	TombstoneDays      int
 	Streams            web.StreamLimits
+	PasswordChecks     int
 	SMTPFrom           string
 	LogLevel           slog.Level
 }
@@ -204,6 +207,7 @@ func configFromEnv() config {
 		"REDAZIONE_STREAMS_PUBLIC":      &c.Streams.Public,
 		"REDAZIONE_STREAMS_PER_USER":    &c.Streams.PerUser,
 		"REDAZIONE_STREAMS_OPERATORS":   &c.Streams.Operators,
+		"REDAZIONE_PASSWORD_CHECKS":     &c.PasswordChecks,
 	} {
 		if v, err := strconv.Atoi(env(key, "")); err == nil && v > 0 {
 			*n = v

@@ -107,6 +107,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) 
 		AccessibilityURL: cfg.Accessibility,
 		DataOnly:         cfg.MigrateDatabaseURL != "",
 		Streams:          cfg.Streams,
+		PasswordChecks:   cfg.PasswordChecks,
 	}
 	if acfg.TrustedProxies, err = web.ParseTrustedProxies(cfg.TrustedProxies); err != nil {
 		db.Close()
