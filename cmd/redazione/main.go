@@ -25,6 +25,7 @@ const usage = `Redazione – la redazione unica dell'ente
 Usage:
   redazione serve                         start the server (default)
   redazione migrate                       apply the database migrations and exit
+  redazione healthcheck [--url U]         ask the running server whether it is ready: exit 0 when it is, 1 when not
   redazione user create --email E --role ROLE [--name N] [--desk D ...] [--password-file F]
   redazione user list
   redazione token create --user E [--name N] [--expires 90d] [--read-only]
@@ -111,6 +112,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintln(stdout, "migrations applied")
 		return nil
+	case "healthcheck":
+		return healthcheck(ctx, cfg, args[1:], stdout, stderr)
 	case "user", "token", "channel", "ente", "audit":
 		return admin(ctx, cfg, args, stdout, stderr)
 	case "help", "-h", "--help":
