@@ -20,11 +20,14 @@ elif command -v ldd >/dev/null && ldd "$tmp/redazione" >/dev/null 2>&1; then
 fi
 "$tmp/redazione" help | grep -q 'redazione healthcheck' || die "the static binary does not run"
 
-log "systemd unit (deploy/redazione.service)"
+log "systemd units (deploy/redazione*.service, .timer)"
 if command -v systemd-analyze >/dev/null; then
 	# verify wants ExecStart's binary to exist: the one just built.
-	sed "s#/usr/local/bin/redazione#$tmp/redazione#g" deploy/redazione.service >"$tmp/redazione.service"
-	systemd-analyze verify "$tmp/redazione.service" || die "systemd-analyze verify failed"
+	for u in redazione.service redazione-backup.service redazione-backup.timer; do
+		sed "s#/usr/local/bin/redazione#$tmp/redazione#g" "deploy/$u" >"$tmp/$u"
+	done
+	(cd "$tmp" && systemd-analyze verify redazione.service redazione-backup.service redazione-backup.timer) ||
+		die "systemd-analyze verify failed"
 else
 	echo "systemd-analyze not installed: the unit is not verified"
 fi

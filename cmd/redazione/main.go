@@ -25,6 +25,9 @@ const usage = `Redazione – la redazione unica dell'ente
 Usage:
   redazione serve                         start the server (default)
   redazione migrate                       apply the database migrations and exit
+  redazione backup --to FILE              a consistent copy of the database (SQLite), the files and the master key,
+                                          while the server runs (PostgreSQL: pair it with pg_dump)
+  redazione restore --from FILE [--data-dir DIR]  restore a backup into an empty directory, checking every file
   redazione healthcheck [--url U]         ask the running server whether it is ready: exit 0 when it is, 1 when not
   redazione user create --email E --role ROLE [--name N] [--desk D ...] [--password-file F]
   redazione user list
@@ -112,6 +115,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintln(stdout, "migrations applied")
 		return nil
+	case "backup":
+		return backupCmd(ctx, cfg, args[1:], stdout, stderr)
+	case "restore":
+		return restoreCmd(ctx, cfg, args[1:], stdout, stderr)
 	case "healthcheck":
 		return healthcheck(ctx, cfg, args[1:], stdout, stderr)
 	case "user", "token", "channel", "ente", "audit":
