@@ -64,9 +64,9 @@ func TestBackupUnderLoadRestores(t *testing.T) {
 	// Citizens write, some with a file, until the test has what it needs.
 	var (
 		mu      sync.Mutex
-		started bool     // the backup has begun
-		before  []acked  // acknowledged before it began
-		after   int      // acknowledged since
+		started bool    // the backup has begun
+		before  []acked // acknowledged before it began
+		after   int     // acknowledged since
 		enough  = make(chan struct{})
 		more    = make(chan struct{})
 		stop    = make(chan struct{})
