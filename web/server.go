@@ -34,6 +34,9 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	// Streams caps the server-sent event streams (zero fields: defaults).
 	Streams StreamLimits
+	// MetricsToken, when set, opens /metrics on the main address to a
+	// Bearer token (REDAZIONE_METRICS_TOKEN).
+	MetricsToken string
 }
 
 // Server serves every HTTP route.
@@ -49,6 +52,9 @@ type Server struct {
 	Config   Config
 	// Blobs keeps the files citizens send; nil serves none.
 	Blobs *blob.Store
+	// Metrics serves the Prometheus metrics at /metrics, behind
+	// Config.MetricsToken; nil serves none.
+	Metrics http.Handler
 
 	pages *pages
 	// widgetLimit allows each address a burst of web chat messages, then
@@ -92,6 +98,7 @@ func (s *Server) Handler() http.Handler {
 	var h http.Handler = mux
 	h = s.securityHeaders(h)
 	h = s.recoverer(h)
+	h = s.requestID(h)
 	h = s.clientAddress(h)
 	return h
 }
@@ -99,6 +106,7 @@ func (s *Server) Handler() http.Handler {
 // routes lists every route of Redazione in one place.
 func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("GET /metrics", s.metricsEndpoint)
 	mux.Handle("GET /static/", staticHandler())
 
 	// Operators' UI.
@@ -270,7 +278,7 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				s.Log.Error("panic", "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
+				s.Log.ErrorContext(r.Context(), "panic", "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
 				http.Error(w, "Errore interno.", http.StatusInternalServerError)
 			}
 		}()

@@ -74,6 +74,10 @@ Environment:
   REDAZIONE_STREAMS_PER_USER  one operator's live streams (tabs) open (default 10)
   REDAZIONE_STREAMS_OPERATORS  the operators' live streams open in all, kept apart from the web chat's (default 500)
   REDAZIONE_STREAM_IDLE     a live stream with no event for this long ends, the browser reconnects (default 10m)
+  REDAZIONE_LOG_LEVEL       debug, info (default), warn, error
+  REDAZIONE_LOG_FORMAT      json for one JSON object a line (default text); each request's lines carry its request_id
+  REDAZIONE_METRICS_ADDR    a listener of its own for the Prometheus metrics at /metrics (e.g. :9090), for the internal network
+  REDAZIONE_METRICS_TOKEN   (or _FILE) serves /metrics on REDAZIONE_ADDR too, to Authorization: Bearer TOKEN
 `
 
 func main() {
@@ -99,7 +103,7 @@ func message(err error) string {
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cfg := configFromEnv()
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	log := newLogger(cfg, stderr)
 	if len(args) == 0 {
 		args = []string{"serve"}
 	}
@@ -153,6 +157,23 @@ type config struct {
 	Streams            web.StreamLimits
 	SMTPFrom           string
 	LogLevel           slog.Level
+	// LogFormat is "json" for one JSON object a line, else text.
+	LogFormat string
+	// MetricsAddr, when set, is a listener of its own for /metrics.
+	MetricsAddr string
+	// MetricsToken opens /metrics on the main address to a Bearer token.
+	MetricsToken string // secret
+}
+
+// newLogger writes cfg's level and format to w; each record made with a
+// request's context carries its request_id.
+func newLogger(cfg config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	var h slog.Handler = slog.NewTextHandler(w, opts)
+	if cfg.LogFormat == "json" {
+		h = slog.NewJSONHandler(w, opts)
+	}
+	return slog.New(web.LogHandler(h))
 }
 
 func env(key, def string) string {
@@ -184,6 +205,9 @@ func configFromEnv() config {
 		SMTPFrom:           env("REDAZIONE_SMTP_FROM", ""),
 		SecureCookies:      env("REDAZIONE_SECURE_COOKIES", "false") == "true",
 		TrustedProxies:     env("REDAZIONE_TRUSTED_PROXIES", ""),
+		LogFormat:          strings.ToLower(env("REDAZIONE_LOG_FORMAT", "text")),
+		MetricsAddr:        env("REDAZIONE_METRICS_ADDR", ""),
+		MetricsToken:       env("REDAZIONE_METRICS_TOKEN", ""),
 		TombstoneDays:      store.DefaultTombstoneDays,
 	}
 	if n, err := strconv.Atoi(env("REDAZIONE_TOMBSTONE_DAYS", "")); err == nil && n > 0 {
