@@ -149,7 +149,11 @@ type jobsCollector struct {
 	depth, age, fail *prometheus.Desc
 }
 
-func (c *jobsCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.depth; ch <- c.age; ch <- c.fail }
+func (c *jobsCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- c.depth
+	ch <- c.age
+	ch <- c.fail
+}
 
 // jobStates are always reported, zero when empty.
 var jobStates = []string{"available", "running", "retryable", "scheduled"}
