@@ -10,7 +10,6 @@ WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-ARG VERSION=dev
 RUN CGO_ENABLED=0 GOFLAGS=-trimpath go build -ldflags="-s -w" -o /out/redazione ./cmd/redazione
 # The data directory, owned by the server's user, for the volume to copy.
 RUN mkdir -p /out/data && chown 65532:65532 /out/data && chmod 0700 /out/data
