@@ -45,7 +45,17 @@ vendor-assets:
 # fails if any did.
 GO_TEST_TIMEOUT ?= 15m
 
-test: node_modules
+# The S3-compatible server the object-storage tests run against (Versity S3
+# Gateway, Apache-2.0): built once into .tools/bin from the Go module proxy
+# (a few minutes the first time), found by internal/s3test.
+VERSITYGW_VERSION ?= v1.8.0
+TOOLS := $(CURDIR)/.tools/bin
+export REDAZIONE_TEST_VERSITYGW := $(TOOLS)/versitygw
+
+$(TOOLS)/versitygw:
+	GOBIN=$(TOOLS) $(GO) install github.com/versity/versitygw/cmd/versitygw@$(VERSITYGW_VERSION)
+
+test: node_modules $(TOOLS)/versitygw
 	@fail=""; \
 	echo "$(GO) vet ./..."; $(GO) vet ./... || fail="$$fail vet"; \
 	echo "$(GO) tool staticcheck ./..."; $(GO) tool staticcheck ./... || fail="$$fail staticcheck"; \
@@ -66,4 +76,4 @@ bench-smoke:
 	$(MAKE) --no-print-directory bench BENCH_ARGS=-smoke
 
 clean:
-	rm -rf bin e2e/artifacts
+	rm -rf bin e2e/artifacts .tools

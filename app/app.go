@@ -55,6 +55,9 @@ type Config struct {
 	RetryBase time.Duration
 	// Mailer, when set, copies response-time alerts by e-mail.
 	Mailer notify.Mailer
+	// BlobURL is where citizens' files are kept (blob.OpenURL): empty for
+	// DataDir/blobs, or s3://bucket?endpoint=... .
+	BlobURL string
 	// MaxFileSize is the largest file kept from a platform or attached to a
 	// reply (default blob.MaxSize).
 	MaxFileSize int64
@@ -72,6 +75,9 @@ type Config struct {
 	// MetricsToken, when set, serves /metrics on the main address to that
 	// Bearer token (App.Metrics serves them on an address of their own).
 	MetricsToken string
+	// SSOTimeout bounds each call to an ente's identity provider (zero:
+	// web's default, 10 s); tests shorten it.
+	SSOTimeout time.Duration
 }
 
 // App is a running Redazione.
@@ -108,7 +114,7 @@ func StartWith(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) 
 	if cfg.DataDir == "" {
 		return fail(errors.New("app: no data directory"))
 	}
-	if a.Blobs, err = blob.Open(filepath.Join(cfg.DataDir, "blobs")); err != nil {
+	if a.Blobs, err = blob.OpenURL(ctx, cfg.BlobURL, filepath.Join(cfg.DataDir, "blobs")); err != nil {
 		return fail(err)
 	}
 	a.Bus = events.NewHub()
@@ -174,7 +180,7 @@ func StartWith(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) 
 		go a.publishLoop(ctx, cfg.PublishEvery)
 		a.sweep(ctx, every)
 	}()
-	a.Web, err = web.New(db, a.Inbox, a.Bus, log, web.Config{SecureCookies: cfg.SecureCookies, TrustedProxies: cfg.TrustedProxies, PublicURL: cfg.PublicURL, AccessibilityURL: cfg.AccessibilityURL, Streams: cfg.Streams, MetricsToken: cfg.MetricsToken})
+	a.Web, err = web.New(db, a.Inbox, a.Bus, log, web.Config{SecureCookies: cfg.SecureCookies, TrustedProxies: cfg.TrustedProxies, PublicURL: cfg.PublicURL, AccessibilityURL: cfg.AccessibilityURL, Streams: cfg.Streams, MetricsToken: cfg.MetricsToken, SSOTimeout: cfg.SSOTimeout})
 	if err != nil {
 		a.Close(context.Background())
 		return nil, err

@@ -97,3 +97,10 @@ func (s *Sessions) CreateToken(ctx context.Context, u *redazione.User, name stri
 func (s *Sessions) RevokeToken(ctx context.Context, u *redazione.User, id int64) error {
 	return s.DB.RevokeAPIToken(ctx, redazione.ActorOf(u), id, u.ID)
 }
+
+// SignInSSO finds the user that an identity provider's verified ID token
+// names, linking or creating it as p allows, and records the sign-in from
+// remote; see store.DB.SSOSignIn.
+func (s *Sessions) SignInSSO(ctx context.Context, p *store.SSOProvider, id store.SSOIdentity, remote string) (*redazione.User, error) {
+	return s.DB.SSOSignIn(ctx, p, id, remote)
+}

@@ -51,7 +51,11 @@ type Manifest struct {
 	// archive) or "postgres" (pair the archive with a pg_dump).
 	Database string `json:"database"`
 	Key      string `json:"key"`
-	Files    []File `json:"files"`
+	// ObjectStore is set when the citizens' files live in an object store
+	// (REDAZIONE_BLOB_URL), not in the data directory: they are not in the
+	// archive.
+	ObjectStore bool   `json:"object_store,omitempty"`
+	Files       []File `json:"files"`
 }
 
 // File is one file of the archive with its checksum.
@@ -80,6 +84,9 @@ type Options struct {
 	// KeyFromEnvironment: the master key comes from REDAZIONE_SECRET_KEY,
 	// not from DataDir (which may still hold an unused one).
 	KeyFromEnvironment bool
+	// BlobURL is REDAZIONE_BLOB_URL: when set, the files are in an object
+	// store, which keeps its own copies, and are left out.
+	BlobURL string
 }
 
 // Create writes the backup to the file to, atomically (a temporary file in
@@ -88,7 +95,7 @@ type Options struct {
 // before the message that names it, so every file the copied database
 // names is there already.
 func Create(ctx context.Context, opt Options, to string) (*Manifest, error) {
-	m := &Manifest{Format: Format, CreatedAt: time.Now().UTC(), Database: string(store.SQLite), Key: KeyNone}
+	m := &Manifest{Format: Format, CreatedAt: time.Now().UTC(), Database: string(store.SQLite), Key: KeyNone, ObjectStore: opt.BlobURL != ""}
 	if strings.HasPrefix(opt.DatabaseURL, "postgres://") || strings.HasPrefix(opt.DatabaseURL, "postgresql://") {
 		m.Database = string(store.Postgres)
 	}
@@ -140,6 +147,9 @@ func Create(ctx context.Context, opt Options, to string) (*Manifest, error) {
 	}
 	root := filepath.Join(opt.DataDir, blobsDir)
 	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if m.ObjectStore {
+			return filepath.SkipAll
+		}
 		if errors.Is(err, fs.ErrNotExist) && p == root {
 			return filepath.SkipDir // no file yet
 		}

@@ -100,3 +100,24 @@ func TestRestoreChecksEveryChecksum(t *testing.T) {
 		}
 	}
 }
+
+// With the files in an object store, the backup leaves them out and says so.
+func TestBackupLeavesTheObjectStoreOut(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "secret.key"), []byte("chiave\n"), 0o600)
+	os.MkdirAll(filepath.Join(dir, "blobs", "ab"), 0o700)
+	os.WriteFile(filepath.Join(dir, "blobs", "ab", "vecchio"), []byte("x"), 0o600)
+	file := filepath.Join(t.TempDir(), "b.tar.gz")
+	m, err := Create(context.Background(), Options{DatabaseURL: "postgres://x/y", DataDir: dir, BlobURL: "s3://bucket?endpoint=127.0.0.1:9000"}, file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !m.ObjectStore || m.Blobs() != 0 || len(m.Files) != 1 {
+		t.Fatalf("manifest %+v: want the key only, and the object store named", m)
+	}
+	back, err := Restore(context.Background(), file, filepath.Join(t.TempDir(), "r"))
+	if err != nil || !back.ObjectStore {
+		t.Fatalf("restore: %+v, %v", back, err)
+	}
+}

@@ -28,10 +28,11 @@ async function announced(text) {
 }
 
 // Pages of the operator UI, found by following the menus from the inbox:
-// one page of each kind (a conversation, a post, a request...).
+// one page of each kind (a conversation, a post, a request...). The pages
+// of the second factor are visited first, whatever the menus hold.
 async function operatorPages() {
   const skip = /^\/(logout|lang|static|demo|trasparenza|segnala\/|social-policy|opendata|open311|widget|attachments|hooks|events|healthz)|\.(csv|zip|json)$|\/(export|esporta|immagine|download)/;
-  const seen = new Set(), pages = [], queue = ['/inbox'];
+  const seen = new Set(), pages = [], queue = ['/inbox', '/me/sicurezza', '/admin/sicurezza', '/admin/sso'];
   while (queue.length && pages.length < 60) {
     const p = queue.shift();
     const kind = p.replace(/\d+/g, ':id');

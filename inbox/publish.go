@@ -72,11 +72,7 @@ func (s *Service) sendPost(parent context.Context, p *store.Post) (link, id stri
 			return "", "", errors.New("l'immagine non si può leggere: riprova più tardi")
 		}
 		defer f.Close()
-		size := int64(-1)
-		if st, serr := f.Stat(); serr == nil {
-			size = st.Size()
-		}
-		id, link, err = ip.PublishImage(ctx, ch, p.ID, p.Text, channel.File{Name: p.ImageName, ContentType: p.ImageType, Size: size, Body: f}, p.AltText)
+		id, link, err = ip.PublishImage(ctx, ch, p.ID, p.Text, channel.File{Name: p.ImageName, ContentType: p.ImageType, Size: f.Size(), Body: f}, p.AltText)
 	} else {
 		id, link, err = pub.Publish(ctx, ch, p.ID, p.Text)
 	}

@@ -17,9 +17,15 @@ const SessionTTL = 12 * time.Hour
 // CreateSession stores a session under the hash of its token, with the
 // token that its forms must send back (CSRF).
 func (db *DB) CreateSession(ctx context.Context, u *redazione.User, tokenHash, csrf string) error {
+	return db.CreateScopedSession(ctx, u, tokenHash, csrf, "")
+}
+
+// CreateScopedSession stores a session with a scope: "" reaches
+// everything, SessionScopeEnrol only the enrolment of a second factor.
+func (db *DB) CreateScopedSession(ctx context.Context, u *redazione.User, tokenHash, csrf, scope string) error {
 	now := db.now()
-	_, err := conn{db: db, q: db.write}.exec(ctx, "INSERT INTO sessions (token_hash, user_id, ente_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
-		tokenHash, u.ID, u.EnteID, csrf, ms(now), ms(now.Add(SessionTTL)))
+	_, err := conn{db: db, q: db.write}.exec(ctx, "INSERT INTO sessions (token_hash, user_id, ente_id, csrf_token, created_at, expires_at, scope) VALUES (?, ?, ?, ?, ?, ?, ?)",
+		tokenHash, u.ID, u.EnteID, csrf, ms(now), ms(now.Add(SessionTTL)), scope)
 	if err != nil {
 		return fmt.Errorf("create session: %w", err)
 	}
@@ -28,12 +34,19 @@ func (db *DB) CreateSession(ctx context.Context, u *redazione.User, tokenHash, c
 
 // SessionUser returns the user of a live session and its CSRF token.
 func (db *DB) SessionUser(ctx context.Context, tokenHash string) (*redazione.User, string, error) {
-	var csrf string
-	if err := db.reader().row(ctx, "SELECT csrf_token FROM sessions WHERE token_hash = ?", tokenHash).Scan(&csrf); err != nil {
-		return nil, "", redazione.Errorf(redazione.EUNAUTHORIZED, "accesso scaduto o non valido")
+	u, csrf, _, err := db.SessionUserScope(ctx, tokenHash)
+	return u, csrf, err
+}
+
+// SessionUserScope returns the user of a live session, its CSRF token and
+// its scope ("" or SessionScopeEnrol).
+func (db *DB) SessionUserScope(ctx context.Context, tokenHash string) (*redazione.User, string, string, error) {
+	var csrf, scope string
+	if err := db.reader().row(ctx, "SELECT csrf_token, scope FROM sessions WHERE token_hash = ?", tokenHash).Scan(&csrf, &scope); err != nil {
+		return nil, "", "", redazione.Errorf(redazione.EUNAUTHORIZED, "accesso scaduto o non valido")
 	}
 	u, err := db.userByToken(ctx, "SELECT user_id, ente_id FROM sessions WHERE token_hash = ? AND expires_at > ?", tokenHash, ms(db.now()))
-	return u, csrf, err
+	return u, csrf, scope, err
 }
 
 // DeleteSession ends a session (logout).

@@ -56,6 +56,10 @@ type page struct {
 
 	Accessibility string // the ente's accessibility statement, for the footer
 
+	// EnrolOnly: the session reaches only the enrolment of a second
+	// factor (the header shows no menu).
+	EnrolOnly bool
+
 	Available bool   // the user takes new conversations (operators)
 	Path      string // where the page is, to come back after a header action
 }

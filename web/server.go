@@ -37,6 +37,9 @@ type Config struct {
 	// MetricsToken, when set, opens /metrics on the main address to a
 	// Bearer token (REDAZIONE_METRICS_TOKEN).
 	MetricsToken string
+	// SSOTimeout bounds each call to an ente's identity provider
+	// (discovery, keys, token); zero: 10 seconds.
+	SSOTimeout time.Duration
 }
 
 // Server serves every HTTP route.
@@ -67,6 +70,9 @@ type Server struct {
 	reportLimit *limiter
 	// guard limits password sign-in (see login).
 	guard *loginGuard
+	// ssoLimit allows each address a burst of single sign-on requests, then
+	// one a second: each calls the ente's provider.
+	ssoLimit *limiter
 	// publicStreams counts the widget's event streams by client address,
 	// operatorStreams the operators' by user: separate pools, so that
 	// citizens cannot take the operators' streams.
@@ -84,8 +90,11 @@ func New(db *store.DB, ib *inbox.Service, bus events.Bus, log *slog.Logger, cfg 
 		return nil, err
 	}
 	cfg.Streams = cfg.Streams.withDefaults()
+	if cfg.SSOTimeout <= 0 {
+		cfg.SSOTimeout = ssoTimeout
+	}
 	return &Server{DB: db, Inbox: ib, Settings: &settings.Service{DB: db}, Sessions: &auth.Sessions{DB: db}, Bus: bus, Log: log, Config: cfg, pages: p, ready: func() bool { return true },
-		widgetLimit: newLimiter(10, 3*time.Second), widgetFileLimit: newLimiter(5, time.Minute), reportLimit: newLimiter(5, 10*time.Minute), guard: newLoginGuard(),
+		widgetLimit: newLimiter(10, 3*time.Second), widgetFileLimit: newLimiter(5, time.Minute), reportLimit: newLimiter(5, 10*time.Minute), guard: newLoginGuard(), ssoLimit: newLimiter(40, time.Second),
 		publicStreams:   newStreamPool(cfg.Streams.PerAddress, cfg.Streams.Public),
 		operatorStreams: newStreamPool(cfg.Streams.PerUser, cfg.Streams.Operators),
 		streamIdle:      cfg.Streams.Idle}, nil
@@ -113,6 +122,17 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /{$}", s.user(s.home))
 	mux.HandleFunc("GET /login", s.loginPage)
 	mux.HandleFunc("POST /login", s.login)
+	mux.HandleFunc("GET "+secondFactorPath, s.pending(s.secondFactorPage))
+	mux.HandleFunc("POST "+secondFactorPath, s.pending(s.verifyCode("totp")))
+	mux.HandleFunc("POST "+secondFactorPath+"/recupero", s.pending(s.verifyCode("recovery")))
+	mux.HandleFunc("POST "+secondFactorPath+"/passkey/inizio", s.pending(s.beginPasskeyLogin))
+	mux.HandleFunc("POST "+secondFactorPath+"/passkey", s.pending(s.finishPasskeyLogin))
+	mux.HandleFunc("POST "+secondFactorPath+"/annulla", s.pending(s.cancelSecondFactor))
+	mux.HandleFunc("GET /login/sso/{ente}", s.ssoStart)
+	mux.HandleFunc("GET "+ssoCallbackPath, s.ssoCallback)
+	mux.HandleFunc("GET /admin/sso", s.admin(s.ssoPage))
+	mux.HandleFunc("POST /admin/sso", s.admin(s.saveSSO))
+	mux.HandleFunc("POST /admin/sso/off", s.admin(s.ssoOff))
 	mux.HandleFunc("POST /logout", s.user(s.logout))
 	mux.HandleFunc("POST /lang", s.setLang)
 	mux.HandleFunc("GET /inbox", s.user(s.inboxPage))
@@ -139,6 +159,17 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /admin/users", s.admin(s.createUser))
 	mux.HandleFunc("POST /admin/users/{id}", s.admin(s.updateUser))
 	mux.HandleFunc("POST /admin/users/{id}/password-link", s.admin(s.sendPasswordLink))
+	mux.HandleFunc("POST /admin/users/{id}/reset-factors", s.admin(s.resetFactors))
+	mux.HandleFunc("GET /admin/sicurezza", s.admin(s.mfaPolicyPage))
+	mux.HandleFunc("POST /admin/sicurezza", s.admin(s.saveMFAPolicy))
+	mux.HandleFunc("GET /me/sicurezza", s.user(s.securityPage))
+	mux.HandleFunc("POST /me/sicurezza/totp", s.user(s.startTOTP))
+	mux.HandleFunc("POST /me/sicurezza/totp/conferma", s.user(s.confirmTOTP))
+	mux.HandleFunc("POST /me/sicurezza/totp/rimuovi", s.user(s.removeTOTP))
+	mux.HandleFunc("POST /me/sicurezza/passkey/inizio", s.user(s.beginPasskey))
+	mux.HandleFunc("POST /me/sicurezza/passkey", s.user(s.finishPasskey))
+	mux.HandleFunc("POST /me/sicurezza/passkey/{id}/rimuovi", s.user(s.removePasskey))
+	mux.HandleFunc("POST /me/sicurezza/recupero", s.user(s.regenerateRecovery))
 	mux.HandleFunc("GET /me/password", s.user(s.myPasswordPage))
 	mux.HandleFunc("POST /me/password", s.user(s.changeMyPassword))
 	mux.HandleFunc("GET /reimposta/{token}", s.resetPage)

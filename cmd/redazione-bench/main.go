@@ -37,6 +37,10 @@ type options struct {
 	skipReads   bool
 	strict      bool
 	profile     string
+	flood       bool
+	floodOnly   bool
+	floodSize   int64
+	fo          floodOptions
 }
 
 func main() {
@@ -55,7 +59,27 @@ func main() {
 	flag.BoolVar(&o.skipReads, "skip-reads", false, "only the ingest benchmark")
 	flag.BoolVar(&o.strict, "strict", false, "exit 1 when a target is missed")
 	flag.StringVar(&o.profile, "ingest-profile", "", "diagnosis: run the server wiring in-process under the ingest load and write a CPU profile to this file, then exit")
+	flag.BoolVar(&o.flood, "flood", false, "also run the flood benchmark (parallel logins and event streams from outsiders)")
+	flag.BoolVar(&o.floodOnly, "flood-only", false, "run only the flood benchmark")
+	flag.Int64Var(&o.floodSize, "flood-size", 20000, "conversations in the data set of the flood benchmark")
+	flag.IntVar(&o.fo.logins, "flood-logins", 200, "parallel login workers of the flood benchmark")
+	flag.IntVar(&o.fo.streams, "flood-streams", 20000, "web-chat event streams opened at once by the flood benchmark")
+	flag.DurationVar(&o.fo.duration, "flood-duration", 15*time.Second, "length of each flood")
+	flag.IntVar(&o.fo.samples, "flood-samples", 500, "most latency samples per probe and flood")
+	streamAddr := flag.String("stream-client", "", "internal: open event streams to this address (see flood.go)")
+	streamPath := flag.String("stream-path", "", "internal: see -stream-client")
+	streamCount := flag.Int("stream-count", 0, "internal: see -stream-client")
+	streamFirst := flag.Int("stream-first", 0, "internal: see -stream-client")
+	streamMany := flag.Bool("stream-many", false, "internal: see -stream-client")
 	flag.Parse()
+	raiseFileLimit()
+	if *streamAddr != "" {
+		if err := streamClient(*streamAddr, *streamPath, *streamCount, *streamFirst, *streamMany); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return
+	}
 	if *noop != "" {
 		if err := noopServer(*noop); err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -66,6 +90,8 @@ func main() {
 	if o.smoke {
 		o.duration, o.samples, o.bareRows = 2*time.Second, 20, 20000
 		sizes = "2000"
+		o.flood, o.floodSize = true, 2000
+		o.fo = floodOptions{logins: 10, streams: 200, duration: time.Second, samples: 20}
 	}
 	for _, s := range strings.Split(sizes, ",") {
 		if s = strings.TrimSpace(s); s == "" {
@@ -113,6 +139,9 @@ func run(ctx context.Context, o options, stdout io.Writer) (int, error) {
 			return 0, err
 		}
 	}
+	if o.floodOnly {
+		o.skipIngest, o.skipReads, o.flood = true, true, true
+	}
 	var ing *ingestResult
 	if !o.skipIngest {
 		if ing, err = benchIngest(ctx, bin, work, o.concurrency, o.duration, o.bareRows, logf); err != nil {
@@ -133,7 +162,27 @@ func run(ctx context.Context, o options, stdout io.Writer) (int, error) {
 			reads = append(reads, r)
 		}
 	}
-	return report(stdout, o, ing, reads), nil
+	var flood []*floodResult
+	if o.flood {
+		ds, err := ensureDataset(ctx, o.data, o.floodSize, logf)
+		if err != nil {
+			return 0, err
+		}
+		if flood, err = benchFlood(ctx, bin, work, ds, o.fo, logf); err != nil {
+			return 0, err
+		}
+	}
+	return report(stdout, o, ing, reads, flood), nil
+}
+
+// raiseFileLimit lifts this process's open-file limit to its hard limit:
+// the flood's stream clients hold thousands of connections.
+func raiseFileLimit() {
+	var l syscall.Rlimit
+	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &l) == nil && l.Cur < l.Max {
+		l.Cur = l.Max
+		syscall.Setrlimit(syscall.RLIMIT_NOFILE, &l)
+	}
 }
 
 func ms(d time.Duration) string {
@@ -173,7 +222,7 @@ func machine() string {
 }
 
 // report prints the results as markdown and returns how many targets were missed.
-func report(w io.Writer, o options, ing *ingestResult, reads []*readResult) int {
+func report(w io.Writer, o options, ing *ingestResult, reads []*readResult, flood []*floodResult) int {
 	missed := 0
 	check := func(ok bool) string {
 		if !ok && !o.smoke {
@@ -224,6 +273,9 @@ func report(w io.Writer, o options, ing *ingestResult, reads []*readResult) int 
 		}
 		fmt.Fprintf(w, "\nServer memory after the reads: VmHWM (peak RSS) %d MB, VmRSS %d MB. Server ready in %s.\n",
 			r.HWMkB>>10, r.RSSkB>>10, r.StartupTime.Round(time.Millisecond))
+	}
+	if flood != nil {
+		reportFlood(w, o.fo, flood, check)
 	}
 	if !o.smoke {
 		fmt.Fprintf(w, "\nTargets missed: %d.\n", missed)

@@ -16,8 +16,10 @@ import (
 	"github.com/redazione/redazione/auth"
 	"github.com/redazione/redazione/channel"
 	"github.com/redazione/redazione/channel/telegram"
+	"github.com/redazione/redazione/notify"
 	"github.com/redazione/redazione/secrets"
 	"github.com/redazione/redazione/store"
+	"github.com/redazione/redazione/web"
 )
 
 // multi is a repeatable string flag.
@@ -42,7 +44,7 @@ type adminSession struct {
 	slug   string          // --ente, for the commands that are not limited to one ente
 }
 
-// admin runs the user, token, channel, ente and audit subcommands. Their
+// admin runs the user, token, channel, ente, audit and sso subcommands. Their
 // output is JSON (one object, or one object per line for lists) for
 // scripts; audit verify prints a line per ente and answers by its exit
 // status.
@@ -59,6 +61,8 @@ func admin(ctx context.Context, cfg config, args []string, stdout, stderr io.Wri
 		cmd = userCreate
 	case "user list":
 		cmd = userList
+	case "user reset-factors":
+		cmd = userResetFactors
 	case "token create":
 		cmd = tokenCreate
 	case "token list":
@@ -83,6 +87,12 @@ func admin(ctx context.Context, cfg config, args []string, stdout, stderr io.Wri
 		cmd, inEnte = enteList, false
 	case "audit verify":
 		cmd, inEnte = auditVerify, false
+	case "sso set":
+		cmd = ssoSet
+	case "sso show":
+		cmd = ssoShow
+	case "sso off":
+		cmd = ssoOff
 	}
 	if cmd == nil {
 		return fmt.Errorf("unknown command %q", verb)
@@ -239,6 +249,33 @@ func userList(*flag.FlagSet) func(context.Context, *adminSession) error {
 			s.out.Encode(map[string]any{"id": u.ID, "email": u.Email, "name": u.Name, "role": u.Role, "desks": u.DeskIDs, "disabled": u.Disabled})
 		}
 		return nil
+	}
+}
+
+// redazione user reset-factors --email E
+func userResetFactors(fs *flag.FlagSet) func(context.Context, *adminSession) error {
+	email := fs.String("email", "", "user e-mail")
+	return func(ctx context.Context, s *adminSession) error {
+		if *email == "" {
+			return fmt.Errorf("--email is required")
+		}
+		u, err := s.db.UserByEmail(ctx, *email)
+		if err != nil || u.EnteID != s.ente.ID {
+			return fmt.Errorf("user %q not found", *email)
+		}
+		if u, err = s.db.ResetFactors(ctx, s.sys, u.ID); err != nil {
+			return err
+		}
+		mailed := false
+		if s.cfg.SMTPURL != "" {
+			m, err := notify.ParseSMTP(s.cfg.SMTPURL, s.cfg.SMTPFrom)
+			if err != nil {
+				return fmt.Errorf("REDAZIONE_SMTP_URL: %w", err)
+			}
+			body := fmt.Sprintf(web.ResetFactorsMail, u.Name, "L'amministratore")
+			mailed = m.Send(ctx, []string{u.Email}, web.ResetFactorsSubject, body) == nil
+		}
+		return s.out.Encode(map[string]any{"id": u.ID, "email": u.Email, "factors_reset": true, "sessions_ended": true, "mailed": mailed})
 	}
 }
 

@@ -17,6 +17,10 @@ import (
 // with the database's own dump (docs/INSTALL.md, Backups).
 const pgDumpAdvice = "the database is not in this file: dump it with `pg_dump -Fc -f redazione.dump \"$REDAZIONE_DATABASE_URL\"` just before `redazione backup`, and keep the two together"
 
+// objectStoreAdvice says where the files are when they are not in the
+// backup.
+const objectStoreAdvice = "the citizens' files are in the object store (REDAZIONE_BLOB_URL), not in this file: keep the bucket's versioning or replication on, or copy it with `redazione blobs copy --to URL`"
+
 // backupCmd writes a backup of the installation to --to while it runs.
 func backupCmd(ctx context.Context, cfg config, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
@@ -28,7 +32,7 @@ func backupCmd(ctx context.Context, cfg config, args []string, stdout, stderr io
 	if *to == "" {
 		return errors.New("backup: --to FILE is required")
 	}
-	m, err := backup.Create(ctx, backup.Options{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, KeyFromEnvironment: cfg.SecretKey != ""}, *to)
+	m, err := backup.Create(ctx, backup.Options{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, KeyFromEnvironment: cfg.SecretKey != "", BlobURL: cfg.BlobURL}, *to)
 	if err != nil {
 		return err
 	}
@@ -37,6 +41,9 @@ func backupCmd(ctx context.Context, cfg config, args []string, stdout, stderr io
 	if m.Database == string(store.Postgres) {
 		out["note"] = pgDumpAdvice
 		fmt.Fprintln(stderr, "redazione backup:", pgDumpAdvice)
+	}
+	if m.ObjectStore {
+		fmt.Fprintln(stderr, "redazione backup:", objectStoreAdvice)
 	}
 	if m.Key == backup.KeyEnvironment {
 		fmt.Fprintln(stderr, "redazione backup: the master key comes from REDAZIONE_SECRET_KEY and is not in this file: keep it apart, with your secrets")
@@ -76,5 +83,9 @@ func summary(m *backup.Manifest) map[string]any {
 	for _, f := range m.Files {
 		bytes += f.Size
 	}
-	return map[string]any{"created_at": m.CreatedAt, "database": m.Database, "key": m.Key, "files": len(m.Files), "blobs": m.Blobs(), "bytes": bytes}
+	out := map[string]any{"created_at": m.CreatedAt, "database": m.Database, "key": m.Key, "files": len(m.Files), "blobs": m.Blobs(), "bytes": bytes}
+	if m.ObjectStore {
+		out["object_store"] = true
+	}
+	return out
 }

@@ -31,6 +31,7 @@ Usage:
   redazione healthcheck [--url U]         ask the running server whether it is ready: exit 0 when it is, 1 when not
   redazione user create --email E --role ROLE [--name N] [--desk D ...] [--password-file F]
   redazione user list
+  redazione user reset-factors --email E   remove a user's second factors (TOTP, passkeys, recovery codes) and end their sessions
   redazione token create --user E [--name N] [--expires 90d] [--read-only]
   redazione token list --user E
   redazione token revoke [--ente S] ID
@@ -46,13 +47,22 @@ Usage:
   redazione ente create --slug S --name N
   redazione ente list
   redazione audit verify [--ente SLUG]     check the audit trail's hash chain: exit 0 when whole, 1 when not
+  redazione blobs copy --to URL           copy the citizens' files into another store (s3://bucket?endpoint=... or a directory),
+                                          checking each against its hash; run again to go on after a stop
+  redazione sso set --issuer URL --client-id ID --client-secret-file F [--allowed-domain D ...] [--create-users]
+                    [--name N] [--password-login=false]   connect the ente's OpenID Connect provider (docs/SSO.md)
+  redazione sso show                      the ente's single sign-on, without the secret
+  redazione sso off                       disconnect it: password sign-in works again (the way back if the provider is down)
 
 Every command but serve takes --ente SLUG when the installation has more than one ente.
-The user, token, channel, ente and audit commands list their flags with -h (redazione user create -h).
+The user, token, channel, ente, audit and sso commands list their flags with -h (redazione user create -h).
 
 Environment:
   REDAZIONE_ADDR            where to listen (default :8080)
   REDAZIONE_DATA_DIR        where SQLite and files live (default ./data)
+  REDAZIONE_BLOB_URL        s3://bucket[/prefix]?endpoint=host:9000&region=R to keep citizens' files on an
+                            S3-compatible store (credentials: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or
+                            credentials_file=F); default: DATA_DIR/blobs (docs/INSTALL.md)
   REDAZIONE_DATABASE_URL    postgres://... to use PostgreSQL instead of SQLite (or _FILE)
   REDAZIONE_MIGRATE_DATABASE_URL  postgres://... of the schema's owner (or _FILE): migrations run with it,
                             and REDAZIONE_DATABASE_URL's role needs data rights only (docs/postgres-roles.sql)
@@ -62,6 +72,8 @@ Environment:
   REDAZIONE_DEMO            false to start without demo data
   REDAZIONE_PUBLIC_URL      address citizens reach, for snippets (default: the request's host)
   REDAZIONE_SECURE_COOKIES  true behind HTTPS
+  REDAZIONE_CA_FILE         PEM certificates of a private CA to trust, besides the system's, for mail servers,
+                            platforms and the object store (an ente's mail server behind its own CA)
   REDAZIONE_TRUSTED_PROXIES addresses and CIDRs of the reverse proxies (e.g. 10.0.0.5, 172.16.0.0/12): from them
                             X-Forwarded-For (or Forwarded) tells the client's address, its rightmost untrusted hop
   REDAZIONE_ACCESSIBILITY_URL  the ente's dichiarazione di accessibilità (AgID), linked in every footer
@@ -125,8 +137,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return restoreCmd(ctx, cfg, args[1:], stdout, stderr)
 	case "healthcheck":
 		return healthcheck(ctx, cfg, args[1:], stdout, stderr)
-	case "user", "token", "channel", "ente", "audit":
+	case "user", "token", "channel", "ente", "audit", "sso":
 		return admin(ctx, cfg, args, stdout, stderr)
+	case "blobs":
+		return blobsCommand(ctx, cfg, args, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -139,6 +153,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 type config struct {
 	Addr        string
 	DataDir     string
+	BlobURL     string
+	CAFile      string
 	DatabaseURL string // secret: may hold a password
 	// MigrateDatabaseURL, when set, is the schema owner's: migrations run
 	// with it, and DatabaseURL's role changes data only.
@@ -192,6 +208,8 @@ func configFromEnv() config {
 	c := config{
 		Addr:               env("REDAZIONE_ADDR", ":8080"),
 		DataDir:            env("REDAZIONE_DATA_DIR", "./data"),
+		BlobURL:            env("REDAZIONE_BLOB_URL", ""),
+		CAFile:             env("REDAZIONE_CA_FILE", ""),
 		DatabaseURL:        env("REDAZIONE_DATABASE_URL", ""),
 		MigrateDatabaseURL: env("REDAZIONE_MIGRATE_DATABASE_URL", ""),
 		AdminEmail:         env("REDAZIONE_ADMIN_EMAIL", "admin@example.it"),

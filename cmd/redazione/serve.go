@@ -87,6 +87,10 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) 
 	default:
 		log.Info("open files' limit", "soft", soft, "hard", hard)
 	}
+	mailTLS, err := trustCA(cfg.CAFile)
+	if err != nil {
+		return err
+	}
 	db, err := openDB(ctx, cfg)
 	if err != nil {
 		return err
@@ -97,6 +101,8 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) 
 	}
 	acfg := app.Config{
 		DataDir:   cfg.DataDir,
+		BlobURL:   cfg.BlobURL,
+		MailTLS:   mailTLS,
 		PublicURL: cfg.PublicURL, SecureCookies: cfg.SecureCookies,
 		AccessibilityURL: cfg.Accessibility,
 		DataOnly:         cfg.MigrateDatabaseURL != "",
