@@ -243,8 +243,8 @@ func (s *Sessions) RegenerateRecoveryCodes(ctx context.Context, u *redazione.Use
 
 // StartScoped opens a session for u with a scope (see
 // store.CreateScopedSession).
-func (s *Sessions) StartScoped(ctx context.Context, u *redazione.User, tokenHash, csrf, scope string) error {
-	return s.DB.CreateScopedSession(ctx, u, tokenHash, csrf, scope)
+func (s *Sessions) StartScoped(ctx context.Context, u *redazione.User, tokenHash, csrf, scope, userAgent, remote string) error {
+	return s.DB.CreateScopedSession(ctx, u, tokenHash, csrf, scope, userAgent, remote)
 }
 
 // BeginSecondFactor keeps a pending login of u, whose first step (via

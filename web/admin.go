@@ -137,7 +137,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request, u *session) 
 		s.fail(w, r, nil, err)
 		return
 	}
-	nu := &redazione.User{Email: r.PostFormValue("email"), Name: strings.TrimSpace(r.PostFormValue("name")), Role: redazione.Role(r.PostFormValue("role")), DeskIDs: deskIDs(r), PasswordHash: hash}
+	nu := &redazione.User{Email: r.PostFormValue("email"), Name: strings.TrimSpace(r.PostFormValue("name")), Role: redazione.ParseRole(r.PostFormValue("role")), DeskIDs: deskIDs(r), PasswordHash: hash}
 	if err := s.Settings.CreateUser(r.Context(), u.Actor, nu); err != nil {
 		s.adminPage(w, r, u, "admin_users", "admin.users", "", 0, err)
 		return
@@ -156,10 +156,10 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, u *session) 
 		return
 	}
 	target.Name = strings.TrimSpace(r.PostFormValue("name"))
-	target.Role = redazione.Role(r.PostFormValue("role"))
+	target.Role = redazione.ParseRole(r.PostFormValue("role"))
 	target.DeskIDs = deskIDs(r)
 	target.Disabled = r.PostFormValue("disabled") == "on"
-	if err := s.Settings.UpdateUser(r.Context(), u.Actor, target); err != nil {
+	if err := s.Settings.UpdateUser(r.Context(), u.Actor, target, clientIP(r)); err != nil {
 		s.adminPage(w, r, u, "admin_users", "admin.users", "", 0, err)
 		return
 	}

@@ -306,7 +306,7 @@ func (s *Server) signedIn(w http.ResponseWriter, r *http.Request, u *redazione.U
 // store.SessionScopeEnrol), sets its cookie and goes to next.
 func (s *Server) startSession(w http.ResponseWriter, r *http.Request, u *redazione.User, scope, next string) {
 	token := auth.NewToken("")
-	if err := s.Sessions.StartScoped(r.Context(), u, auth.HashToken(token), auth.NewToken(""), scope); err != nil {
+	if err := s.Sessions.StartScoped(r.Context(), u, auth.HashToken(token), auth.NewToken(""), scope, r.UserAgent(), clientIP(r)); err != nil {
 		s.fail(w, r, &page{Lang: langOf(r)}, err)
 		return
 	}
@@ -318,7 +318,7 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, u *redazio
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request, u *session) {
 	if c, err := r.Cookie(sessionCookie); err == nil {
-		s.Sessions.End(r.Context(), auth.HashToken(c.Value))
+		s.Sessions.End(r.Context(), auth.HashToken(c.Value), clientIP(r))
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true})
 	http.Redirect(w, r, "/login", http.StatusSeeOther)

@@ -67,6 +67,7 @@ var narrowReads = map[string]string{
 	"mfa_login.go":       "pendingDB()",
 	"mfa_admin.go":       "mfaAdminDB()",
 	"sso.go":             "ssoDB()",
+	"sessions.go":        "sessionDB()",
 }
 
 // Handlers write through services, not through the store: a service

@@ -117,6 +117,10 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /metrics", s.metricsEndpoint)
 	mux.Handle("GET /static/", staticHandler())
+	// Browsers ask for /favicon.ico whatever the page says.
+	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, assetURL("favicon.svg"), http.StatusMovedPermanently)
+	})
 
 	// Operators' UI.
 	mux.HandleFunc("GET /{$}", s.user(s.home))
@@ -170,6 +174,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /me/sicurezza/passkey", s.user(s.finishPasskey))
 	mux.HandleFunc("POST /me/sicurezza/passkey/{id}/rimuovi", s.user(s.removePasskey))
 	mux.HandleFunc("POST /me/sicurezza/recupero", s.user(s.regenerateRecovery))
+	mux.HandleFunc("POST /admin/users/{id}/sessions/end", s.admin(s.endUserSessions))
 	mux.HandleFunc("GET /me/password", s.user(s.myPasswordPage))
 	mux.HandleFunc("POST /me/password", s.user(s.changeMyPassword))
 	mux.HandleFunc("GET /reimposta/{token}", s.resetPage)
@@ -269,6 +274,9 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /me/tokens", s.user(s.tokensPage))
 	mux.HandleFunc("POST /me/tokens", s.user(s.createToken))
 	mux.HandleFunc("POST /me/tokens/{id}/revoke", s.user(s.revokeToken))
+	mux.HandleFunc("GET /me/sessioni", s.user(s.sessionsPage))
+	mux.HandleFunc("POST /me/sessioni/{id}/termina", s.user(s.endMySession))
+	mux.HandleFunc("POST /me/sessioni/termina-altre", s.user(s.endMyOtherSessions))
 	mux.HandleFunc("GET /admin/calendar", s.admin(s.calendarPage))
 	mux.HandleFunc("POST /admin/calendar", s.admin(s.saveCalendar))
 	mux.HandleFunc("GET /admin/sla", s.admin(s.slaPage))
@@ -279,11 +287,15 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/v1/channels/{id}/messages", s.apiChannelMessage)
 	mux.HandleFunc("GET /api/v1/conversations", s.apiUser(s.apiConversations))
 	mux.HandleFunc("GET /api/v1/conversations/{id}", s.apiUser(s.apiConversation))
+	mux.HandleFunc("POST /api/v1/conversations/{id}/replies", s.apiUser(s.apiReply))
+	mux.HandleFunc("POST /api/v1/conversations/{id}/status", s.apiUser(s.apiStatus))
 	mux.HandleFunc("GET /api/v1/attachments/{id}", s.apiUser(s.apiAttachment))
 
 	// Citizens: the web chat widget and its demo page.
 	mux.HandleFunc("GET /widget.js", s.widgetScript)
 	mux.HandleFunc("GET /demo/{channel}", s.widgetDemo)
+	mux.HandleFunc("POST "+DemoCallbackPath, s.demoCallback)
+	mux.HandleFunc("POST "+DemoBotAPIPath+"/{bot}/{method}", s.demoBotAPI)
 	mux.HandleFunc("OPTIONS /widget/v1/{channel}/", s.widgetPreflight)
 	mux.HandleFunc("GET /widget/v1/{channel}/config", s.widgetConfig)
 	mux.HandleFunc("POST /widget/v1/{channel}/messages", s.widgetPost)
@@ -327,7 +339,7 @@ func (s *Server) securityHeaders(next http.Handler) http.Handler {
 		}
 		if !isWidgetPath(r.URL.Path) {
 			h.Set("X-Frame-Options", "DENY")
-			h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'")
+			h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; font-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'")
 		}
 		next.ServeHTTP(w, r)
 	})

@@ -63,6 +63,8 @@ func admin(ctx context.Context, cfg config, args []string, stdout, stderr io.Wri
 		cmd = userList
 	case "user reset-factors":
 		cmd = userResetFactors
+	case "user disable":
+		cmd = userDisable
 	case "token create":
 		cmd = tokenCreate
 	case "token list":
@@ -199,7 +201,7 @@ func enteList(*flag.FlagSet) func(context.Context, *adminSession) error {
 // redazione user create --email E --role ROLE [--name N] [--desk D ...] [--password-file F]
 func userCreate(fs *flag.FlagSet) func(context.Context, *adminSession) error {
 	email := fs.String("email", "", "e-mail")
-	role := fs.String("role", "", "role")
+	role := fs.String("role", "", "role: admin (or administrator), coordinator, operator or analyst")
 	name := fs.String("name", "", "name")
 	pwFile := fs.String("password-file", "", "file holding the password")
 	var desks multi
@@ -226,7 +228,7 @@ func userCreate(fs *flag.FlagSet) func(context.Context, *adminSession) error {
 		if err != nil {
 			return err
 		}
-		u := &redazione.User{Email: *email, Name: *name, Role: redazione.Role(*role), DeskIDs: ids, PasswordHash: hash}
+		u := &redazione.User{Email: *email, Name: *name, Role: redazione.ParseRole(*role), DeskIDs: ids, PasswordHash: hash}
 		if err := s.db.CreateUser(ctx, s.sys, u); err != nil {
 			return err
 		}
@@ -276,6 +278,23 @@ func userResetFactors(fs *flag.FlagSet) func(context.Context, *adminSession) err
 			mailed = m.Send(ctx, []string{u.Email}, web.ResetFactorsSubject, body) == nil
 		}
 		return s.out.Encode(map[string]any{"id": u.ID, "email": u.Email, "factors_reset": true, "sessions_ended": true, "mailed": mailed})
+	}
+}
+
+// redazione user disable --email E: the user can no longer sign in, their
+// sessions end and their API tokens are revoked, in every process at once.
+func userDisable(fs *flag.FlagSet) func(context.Context, *adminSession) error {
+	email := fs.String("email", "", "e-mail of the user to disable")
+	return func(ctx context.Context, s *adminSession) error {
+		u, err := s.userByEmail(ctx, *email, "--email")
+		if err != nil {
+			return err
+		}
+		sessions, tokens, err := s.db.DisableUser(ctx, s.sys, u.ID, "")
+		if err != nil {
+			return err
+		}
+		return s.out.Encode(map[string]any{"id": u.ID, "email": u.Email, "disabled": true, "sessions_ended": sessions, "tokens_revoked": tokens})
 	}
 }
 
@@ -362,8 +381,13 @@ func tokenRevoke(fs *flag.FlagSet) func(context.Context, *adminSession) error {
 
 // tokenUser returns the user of the ente with the e-mail.
 func (s *adminSession) tokenUser(ctx context.Context, email string) (*redazione.User, error) {
+	return s.userByEmail(ctx, email, "--user")
+}
+
+// userByEmail returns the user of the ente with the e-mail, given by flag.
+func (s *adminSession) userByEmail(ctx context.Context, email, flag string) (*redazione.User, error) {
 	if email == "" {
-		return nil, fmt.Errorf("--user is required")
+		return nil, fmt.Errorf("%s is required", flag)
 	}
 	u, err := s.db.UserByEmail(ctx, email)
 	if err != nil || u.EnteID != s.ente.ID {

@@ -18,6 +18,7 @@ func TestAdminFlagsPerCommand(t *testing.T) {
 		"user create":          {"desk", "email", "ente", "name", "password-file", "role"},
 		"user list":            {"ente"},
 		"user reset-factors":   {"email", "ente"},
+		"user disable":         {"email", "ente"},
 		"token create":         {"ente", "expires", "name", "read-only", "user"},
 		"token list":           {"ente", "user"},
 		"token revoke":         {"ente"},

@@ -32,6 +32,7 @@ Usage:
   redazione user create --email E --role ROLE [--name N] [--desk D ...] [--password-file F]
   redazione user list
   redazione user reset-factors --email E   remove a user's second factors (TOTP, passkeys, recovery codes) and end their sessions
+  redazione user disable --email E        the user can no longer sign in; their sessions and API tokens end at once
   redazione token create --user E [--name N] [--expires 90d] [--read-only]
   redazione token list --user E
   redazione token revoke [--ente S] ID
@@ -55,6 +56,7 @@ Usage:
   redazione sso off                       disconnect it: password sign-in works again (the way back if the provider is down)
 
 Every command but serve takes --ente SLUG when the installation has more than one ente.
+ROLE is admin (or administrator), coordinator, operator or analyst.
 The user, token, channel, ente, audit and sso commands list their flags with -h (redazione user create -h).
 
 Environment:

@@ -43,7 +43,7 @@ func TestResetFactorsCommand(t *testing.T) {
 			if _, err := db.ConfirmTOTP(ctx, u, 1, []string{"h1", "h2"}); err != nil {
 				t.Fatal(err)
 			}
-			if err := db.CreateSession(ctx, u, auth.HashToken("sessione"), "csrf"); err != nil {
+			if err := db.CreateSession(ctx, u, auth.HashToken("sessione"), "csrf", "", ""); err != nil {
 				t.Fatal(err)
 			}
 			if key.Secret() == "" {

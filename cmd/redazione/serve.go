@@ -217,7 +217,8 @@ func bootstrap(ctx context.Context, db *store.DB, cfg config, stdout io.Writer) 
 		fmt.Fprintf(stdout, "  password: %s\n  (shown only now: write it down, or set REDAZIONE_ADMIN_PASSWORD)\n", password)
 	}
 	if cfg.Demo {
-		seeded, err := demo.Seed(ctx, db, admin)
+		base := localURL(cfg.Addr)
+		seeded, err := demo.Seed(ctx, db, admin, demo.Local{Callback: base + web.DemoCallbackPath, BotAPI: base + web.DemoBotAPIPath, BotToken: web.DemoBotToken})
 		if err != nil {
 			return err
 		}
@@ -225,4 +226,18 @@ func bootstrap(ctx context.Context, db *store.DB, cfg config, stdout io.Writer) 
 	}
 	fmt.Fprintln(stdout)
 	return nil
+}
+
+// localURL is the server's own address as this machine reaches it, for the
+// demo's channels: a listen address with no host, or every host, is
+// reached on the loopback.
+func localURL(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "http://127.0.0.1:8080"
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }
