@@ -1,6 +1,8 @@
 # Redazione — developer and CI entry points.
 #   make run            start the server (go run)
 #   make build          build bin/redazione
+#   make static         build bin/redazione without cgo (what the image ships)
+#   make check-deploy   static build, systemd unit, compose file (as CI does)
 #   make test           go vet, staticcheck, go tests, browser (e2e) tests
 #   make bench          load benchmark (BENCH_ARGS passed through)
 #   make bench-smoke    short benchmark run (-smoke)
@@ -10,7 +12,7 @@ GO ?= go
 NPM ?= npm
 BENCH_ARGS ?=
 
-.PHONY: all run build test bench bench-smoke vendor-assets clean
+.PHONY: all run build static check-deploy test bench bench-smoke vendor-assets clean
 
 all: build
 
@@ -19,6 +21,12 @@ run:
 
 build:
 	$(GO) build -o bin/redazione ./cmd/redazione
+
+static:
+	CGO_ENABLED=0 $(GO) build -trimpath -o bin/redazione ./cmd/redazione
+
+check-deploy:
+	bash scripts/check-deploy.sh
 
 # Re-install node_modules when it is missing or older than package-lock.json.
 # npm ci rewrites node_modules/.package-lock.json; touch it so make sees it as fresh.

@@ -25,6 +25,7 @@ import (
 	"github.com/redazione/redazione/events"
 	"github.com/redazione/redazione/inbox"
 	"github.com/redazione/redazione/jobs"
+	"github.com/redazione/redazione/metrics"
 	"github.com/redazione/redazione/notify"
 	"github.com/redazione/redazione/store"
 	"github.com/redazione/redazione/web"
@@ -74,6 +75,9 @@ type Config struct {
 	// Streams caps the server-sent event streams (web.StreamLimits; zero
 	// fields take its defaults).
 	Streams web.StreamLimits
+	// MetricsToken, when set, serves /metrics on the main address to that
+	// Bearer token (App.Metrics serves them on an address of their own).
+	MetricsToken string
 	// SSOTimeout bounds each call to an ente's identity provider (zero:
 	// web's default, 10 s); tests shorten it.
 	SSOTimeout time.Duration
@@ -87,6 +91,8 @@ type App struct {
 	Queue *jobs.Queue
 	Web   *web.Server
 	Blobs *blob.Store
+	// Metrics are the Prometheus metrics (App.Metrics.Handler serves them).
+	Metrics *metrics.Metrics
 
 	log    *slog.Logger
 	cancel context.CancelFunc
@@ -100,7 +106,8 @@ type App struct {
 func StartWith(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) (*App, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	var err error
-	a := &App{DB: db, log: log, cancel: cancel, done: make(chan struct{})}
+	a := &App{DB: db, log: log, cancel: cancel, done: make(chan struct{}), Metrics: metrics.New()}
+	db.SetQueryObserver(a.Metrics.ObserveQuery)
 	a.close = append(a.close, func() { db.Close() })
 	fail := func(err error) (*App, error) {
 		cancel()
@@ -121,7 +128,7 @@ func StartWith(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) 
 		}
 		a.Bus = pg
 	}
-	a.Inbox = &inbox.Service{DB: db, Blobs: a.Blobs, Bus: a.Bus, Log: log, Mailer: cfg.Mailer, PublicURL: cfg.PublicURL, Senders: map[redazione.ChannelKind]channel.Sender{
+	a.Inbox = &inbox.Service{DB: db, Blobs: a.Blobs, Bus: a.Bus, Log: log, Metrics: a.Metrics, Mailer: cfg.Mailer, PublicURL: cfg.PublicURL, Senders: map[redazione.ChannelKind]channel.Sender{
 		redazione.ChannelWebChat:   channel.Instant{},
 		redazione.ChannelAPI:       apichannel.Sender{},
 		redazione.ChannelTelegram:  telegram.Sender{},
@@ -153,6 +160,14 @@ func StartWith(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) 
 		}
 	}
 	a.Inbox.Queue = a.Queue
+	a.Metrics.Jobs(func(ctx context.Context) (map[string]metrics.JobState, error) {
+		b, err := a.Queue.Backlog(ctx)
+		out := make(map[string]metrics.JobState, len(b))
+		for state, w := range b {
+			out[state] = metrics.JobState{Count: w.Count, Oldest: w.Oldest}
+		}
+		return out, err
+	})
 	if err := a.Queue.Start(ctx); err != nil {
 		return fail(fmt.Errorf("start job queue: %w", err))
 	}
@@ -168,12 +183,14 @@ func StartWith(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) 
 		go a.publishLoop(ctx, cfg.PublishEvery)
 		a.sweep(ctx, every)
 	}()
-	a.Web, err = web.New(db, a.Inbox, a.Bus, log, web.Config{SecureCookies: cfg.SecureCookies, TrustedProxies: cfg.TrustedProxies, PublicURL: cfg.PublicURL, AccessibilityURL: cfg.AccessibilityURL, Streams: cfg.Streams, SSOTimeout: cfg.SSOTimeout, PasswordChecks: cfg.PasswordChecks})
+	a.Web, err = web.New(db, a.Inbox, a.Bus, log, web.Config{SecureCookies: cfg.SecureCookies, TrustedProxies: cfg.TrustedProxies, PublicURL: cfg.PublicURL, AccessibilityURL: cfg.AccessibilityURL, Streams: cfg.Streams, MetricsToken: cfg.MetricsToken, SSOTimeout: cfg.SSOTimeout, PasswordChecks: cfg.PasswordChecks})
 	if err != nil {
 		a.Close(context.Background())
 		return nil, err
 	}
 	a.Web.Blobs = a.Blobs
+	a.Web.Metrics = a.Metrics.Handler()
+	a.Metrics.Streams(a.Web.OpenStreams)
 	return a, nil
 }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/redazione/redazione/channel"
 	"github.com/redazione/redazione/events"
 	"github.com/redazione/redazione/jobs"
+	"github.com/redazione/redazione/metrics"
 	"github.com/redazione/redazione/notify"
 	"github.com/redazione/redazione/rules"
 	"github.com/redazione/redazione/store"
@@ -55,6 +56,8 @@ type Service struct {
 	// (DefaultPublishTimeout when 0).
 	PublishTimeout time.Duration
 	Log            *slog.Logger
+	// Metrics counts messages, deliveries and breaches; nil counts nothing.
+	Metrics *metrics.Metrics
 
 	spikeOnce sync.Once
 	spikes    *spikes
@@ -72,6 +75,7 @@ func (s *Service) Ingest(ctx context.Context, ch *redazione.Channel, in redazion
 	}
 	s.DB.ChannelEvent(ctx, ch.ID)
 	if !res.Duplicate {
+		s.Metrics.MessageReceived(string(ch.Kind))
 		s.enqueueFetches(ctx, res.PendingAttachments)
 		s.publish(ctx, events.Event{Type: events.MessageCreated, EnteID: ch.EnteID, ConversationID: res.ConversationID, DeskID: res.DeskID, ContactID: res.ContactID, MessageID: res.Message.ID, Public: true})
 		for _, f := range res.Flags {
@@ -243,13 +247,16 @@ func (s *Service) Deliver(ctx context.Context, enteID, messageID int64, attempt 
 	}
 	switch {
 	case err == nil:
+		s.Metrics.Delivery(metrics.Sent)
 		err = s.DB.MarkSent(ctx, enteID, m.ID, m.ExternalID)
 	case errors.As(err, &perm) || final:
+		s.Metrics.Delivery(metrics.Failed)
 		s.Log.Warn("delivery failed", "message", m.ID, "attempt", attempt, "err", err)
 		if merr := s.DB.MarkDelivery(ctx, enteID, m.ID, redazione.DeliveryFailed, err.Error()); merr != nil {
 			return merr
 		}
 	default:
+		s.Metrics.Delivery(metrics.Retry)
 		s.Log.Info("delivery will be retried", "message", m.ID, "attempt", attempt, "err", err)
 		if merr := s.DB.MarkDelivery(ctx, enteID, m.ID, redazione.DeliveryQueued, err.Error()); merr != nil {
 			return merr
@@ -284,6 +291,7 @@ func (s *Service) publish(ctx context.Context, e events.Event) {
 // target is about to pass or has passed, and refreshes their screens.
 func (s *Service) AlertSLA(ctx context.Context) (int, error) {
 	alerts, err := s.DB.AlertSLA(ctx)
+	s.Metrics.SLABreaches(len(alerts))
 	for _, a := range alerts {
 		// Out of office hours, the people on call too.
 		onCall := s.onCallFor(ctx, a.EnteID, a.UserIDs)

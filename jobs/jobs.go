@@ -84,6 +84,7 @@ type Queue struct {
 	enqueue func(ctx context.Context, args river.JobArgs) error
 	start   func(ctx context.Context) error
 	stop    func(ctx context.Context) error
+	backlog func(ctx context.Context) (map[string]Waiting, error)
 }
 
 type worker struct {
@@ -208,7 +209,12 @@ func newQueue[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], cfg 
 func NewSQLite(ctx context.Context, db *sql.DB, cfg Config, d Handler) (*Queue, error) {
 	rc := config(cfg, d)
 	rc.PollOnly = true
-	return newQueue(ctx, riversqlite.New(db), rc, cfg.DataOnly)
+	q, err := newQueue(ctx, riversqlite.New(db), rc, cfg.DataOnly)
+	if err != nil {
+		return nil, err
+	}
+	q.backlog = sqliteBacklog(db)
+	return q, nil
 }
 
 // NewPostgres returns a queue on PostgreSQL; River's leader election and
@@ -223,6 +229,7 @@ func NewPostgres(ctx context.Context, url string, cfg Config, d Handler) (*Queue
 		pool.Close()
 		return nil, nil, err
 	}
+	q.backlog = postgresBacklog(pool)
 	return q, pool.Close, nil
 }
 

@@ -44,6 +44,9 @@ type DB struct {
 	channels sync.Map
 	rules    sync.Map // ente id → cachedRules
 	health   sync.Map // channel id → time of the last recorded event
+	// observe, when set, is told how long each statement took
+	// (SetQueryObserver).
+	observe atomic.Pointer[func(op string, d time.Duration)]
 
 	ingestOnce  sync.Once
 	ingestStmts stmtCache
@@ -180,6 +183,8 @@ func (c conn) prepared(ctx context.Context, q string) *sql.Stmt {
 }
 
 func (c conn) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	start := c.db.startTimer()
+	defer c.db.observeSince(q, start)
 	if s := c.prepared(ctx, q); s != nil {
 		return s.ExecContext(ctx, args...)
 	}
@@ -200,6 +205,8 @@ func (c conn) execOne(ctx context.Context, what, q string, args ...any) error {
 }
 
 func (c conn) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	start := c.db.startTimer()
+	defer c.db.observeSince(q, start)
 	if s := c.prepared(ctx, q); s != nil {
 		return s.QueryContext(ctx, args...)
 	}
@@ -207,6 +214,8 @@ func (c conn) query(ctx context.Context, q string, args ...any) (*sql.Rows, erro
 }
 
 func (c conn) row(ctx context.Context, q string, args ...any) *sql.Row {
+	start := c.db.startTimer()
+	defer c.db.observeSince(q, start)
 	if s := c.prepared(ctx, q); s != nil {
 		return s.QueryRowContext(ctx, args...)
 	}

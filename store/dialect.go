@@ -112,6 +112,13 @@ type dialect interface {
 	// truncates it; PostgreSQL vacuums the tables erasure touches.
 	scrub(ctx context.Context, write *sql.DB) error
 
+	// snapshot writes a consistent copy of the whole database, as it is
+	// at one moment, to the new file dst while others keep writing: VACUUM
+	// INTO on its own connection on SQLite (a read transaction, so the
+	// writer is not held); PostgreSQL has pg_dump for that, and answers
+	// ErrNoSnapshot.
+	snapshot(ctx context.Context, url, dst string) error
+
 	// searchMessages is the part of a message search that differs: the
 	// FROM and WHERE clause that finds the ente's messages matching terms
 	// (as m, joined to messages), its arguments, and the ORDER BY for

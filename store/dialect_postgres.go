@@ -164,3 +164,5 @@ func (*postgresDialect) searchContacts(enteID int64, words []string, prefix bool
 	}
 	return "SELECT id FROM contacts WHERE ente_id = ? AND search @@ to_tsquery('simple', ?) ORDER BY id DESC LIMIT 200", []any{enteID, expr}
 }
+
+func (*postgresDialect) snapshot(context.Context, string, string) error { return ErrNoSnapshot }

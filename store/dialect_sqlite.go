@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -138,6 +139,21 @@ func (sqliteDialect) scrub(ctx context.Context, write *sql.DB) error {
 		return fmt.Errorf("checkpoint: readers kept the WAL busy (%d of %d frames copied)", done, logFrames)
 	}
 	return nil
+}
+
+func (sqliteDialect) snapshot(ctx context.Context, path, dst string) error {
+	// Not the read pool (query_only refuses VACUUM INTO) nor the write
+	// pool (its one connection would hold every writer for the copy): a
+	// connection of its own, whose read transaction lets the WAL writer on.
+	c, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		return fmt.Errorf("snapshot: %w", err)
+	}
+	defer c.Close()
+	if _, err := c.ExecContext(ctx, "VACUUM INTO ?", dst); err != nil {
+		return fmt.Errorf("snapshot: %w", err)
+	}
+	return os.Chmod(dst, 0o600)
 }
 
 func (sqliteDialect) unindexContact(ctx context.Context, tx conn, id int64) error {

@@ -259,7 +259,7 @@ const (
 // shown next says so.
 func (s *Server) tellCitizen(r *http.Request, u *session, conv int64, text string) string {
 	if _, err := s.Inbox.Reply(r.Context(), u.Actor, conv, text, false); err != nil {
-		s.Log.Warn("message to the citizen not sent", "conversation", conv, "path", r.URL.Path, "err", err)
+		s.Log.WarnContext(r.Context(), "message to the citizen not sent", "conversation", conv, "path", r.URL.Path, "err", err)
 		return notTold
 	}
 	return told

@@ -196,7 +196,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	}
 	res, wait, ok := g.reserve(ip, time.Now())
 	if !ok {
-		s.Log.Warn("login refused: too many failures from this address", "remote", ip)
+		s.Log.WarnContext(r.Context(), "login refused: too many failures from this address", "remote", ip)
 		busy(wait)
 		return
 	}
@@ -221,7 +221,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 			g.check(dummyHash, password)
 			until = now.Add(store.LoginDelay(n))
 		}
-		s.Log.Info("login failed: no such account", "remote", ip)
+		s.Log.InfoContext(r.Context(), "login failed: no such account", "remote", ip)
 		failed(until)
 		return
 	}

@@ -490,7 +490,7 @@ func (s *Server) setStatus(w http.ResponseWriter, r *http.Request, u *session) {
 	}
 	if st == redazione.StatusResolved {
 		if err := s.sendSurvey(r, u, s.convID(r)); err != nil {
-			s.Log.Warn("satisfaction survey", "conversation", s.convID(r), "err", err)
+			s.Log.WarnContext(r.Context(), "satisfaction survey", "conversation", s.convID(r), "err", err)
 		}
 	}
 	s.afterChange(w, r, u, "details")

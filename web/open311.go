@@ -209,7 +209,7 @@ func (c *o311Call) failErr(err error) {
 			return
 		}
 	}
-	c.s.Log.Error("open311", "path", c.r.URL.Path, "err", err)
+	c.s.Log.ErrorContext(c.r.Context(), "open311", "path", c.r.URL.Path, "err", err)
 	c.fail(http.StatusInternalServerError, "errore interno")
 }
 

@@ -48,7 +48,7 @@ func (s *Server) openData(w http.ResponseWriter, r *http.Request) {
 		to := from.AddDate(0, 1, 0)
 		rows, err := s.openDataDB().Report(r.Context(), sys, "channel", from, to)
 		if err != nil {
-			s.Log.Error("open data", "err", err)
+			s.Log.ErrorContext(r.Context(), "open data", "err", err)
 			return
 		}
 		for _, row := range rows {

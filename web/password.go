@@ -78,7 +78,7 @@ func (s *Server) sendPasswordLink(w http.ResponseWriter, r *http.Request, u *ses
 		if err := m.Send(r.Context(), []string{target.Email}, translate("it", "pw.mail.subject"), body); err == nil {
 			set = func(v *adminView) { v.Notice = fmt.Sprintf(translate(lang, "pw.link.sent"), target.Email, when) }
 		} else {
-			s.Log.Warn("password link not sent", "user", target.ID, "err", err)
+			s.Log.WarnContext(r.Context(), "password link not sent", "user", target.ID, "err", err)
 			set = func(v *adminView) {
 				v.Notice, v.Warn = fmt.Sprintf(translate(lang, "pw.link.failed"), target.Email, when), true
 				v.ResetLink = link

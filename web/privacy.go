@@ -80,7 +80,7 @@ func (s *Server) exportContact(w http.ResponseWriter, r *http.Request, u *sessio
 				}
 				src, err := s.Blobs.Open(f.BlobKey)
 				if err != nil {
-					s.Log.Warn("export: file missing", "path", f.Path, "err", err)
+					s.Log.WarnContext(r.Context(), "export: file missing", "path", f.Path, "err", err)
 					continue
 				}
 				dst, err := zw.Create(f.Path)

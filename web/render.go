@@ -256,7 +256,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	}
 	t, ok := s.pages.byName[name]
 	if !ok {
-		s.Log.Error("no template", "name", name)
+		s.Log.ErrorContext(r.Context(), "no template", "name", name)
 		http.Error(w, "Errore interno.", http.StatusInternalServerError)
 		return
 	}
@@ -266,7 +266,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, exec, p); err != nil {
-		s.Log.Error("render", "template", name, "block", exec, "err", err)
+		s.Log.ErrorContext(r.Context(), "render", "template", name, "block", exec, "err", err)
 		http.Error(w, "Errore interno.", http.StatusInternalServerError)
 		return
 	}
@@ -303,7 +303,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, p *page, err error
 	status := statusOf(err)
 	msg := redazione.ErrorMessage(err)
 	if status == http.StatusInternalServerError {
-		s.Log.Error("request failed", "path", r.URL.Path, "err", err)
+		s.Log.ErrorContext(r.Context(), "request failed", "path", r.URL.Path, "err", err)
 	}
 	if p == nil {
 		p = &page{Lang: langOf(r)}
@@ -361,7 +361,7 @@ type apiError struct {
 func (s *Server) jsonError(w http.ResponseWriter, r *http.Request, err error) {
 	status := statusOf(err)
 	if status == http.StatusInternalServerError {
-		s.Log.Error("api request failed", "path", r.URL.Path, "err", err)
+		s.Log.ErrorContext(r.Context(), "api request failed", "path", r.URL.Path, "err", err)
 	}
 	var de *redazione.Error
 	body := apiError{Error: redazione.ErrorMessage(err), Code: redazione.ErrorCode(err)}

@@ -37,6 +37,9 @@ type Config struct {
 	// PasswordChecks is how many password checks may run at once
 	// (REDAZIONE_PASSWORD_CHECKS); zero: DefaultPasswordChecks(cores).
 	PasswordChecks int
+	// MetricsToken, when set, opens /metrics on the main address to a
+	// Bearer token (REDAZIONE_METRICS_TOKEN).
+	MetricsToken string
 	// SSOTimeout bounds each call to an ente's identity provider
 	// (discovery, keys, token); zero: 10 seconds.
 	SSOTimeout time.Duration
@@ -55,6 +58,9 @@ type Server struct {
 	Config   Config
 	// Blobs keeps the files citizens send; nil serves none.
 	Blobs *blob.Store
+	// Metrics serves the Prometheus metrics at /metrics, behind
+	// Config.MetricsToken; nil serves none.
+	Metrics http.Handler
 
 	pages *pages
 	// widgetLimit allows each address a burst of web chat messages, then
@@ -104,6 +110,7 @@ func (s *Server) Handler() http.Handler {
 	var h http.Handler = mux
 	h = s.securityHeaders(h)
 	h = s.recoverer(h)
+	h = s.requestID(h)
 	h = s.clientAddress(h)
 	return h
 }
@@ -111,6 +118,7 @@ func (s *Server) Handler() http.Handler {
 // routes lists every route of Redazione in one place.
 func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("GET /metrics", s.metricsEndpoint)
 	mux.Handle("GET /static/", staticHandler())
 	// Browsers ask for /favicon.ico whatever the page says.
 	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
@@ -316,7 +324,7 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				s.Log.Error("panic", "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
+				s.Log.ErrorContext(r.Context(), "panic", "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
 				http.Error(w, "Errore interno.", http.StatusInternalServerError)
 			}
 		}()

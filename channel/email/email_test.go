@@ -282,6 +282,12 @@ func TestEmailPollerRestart(t *testing.T) {
 	imapSrv.Deliver(t, sample(t, "citizen_alternative.eml"))
 	first := run()
 	waitFor(t, "two messages", func() bool { return first.count() == 2 })
+	// the state is saved after each message is handed over: stopping before
+	// it is saved would fetch the second message again, rightly
+	waitFor(t, "the mailbox state", func() bool {
+		_, last, err := db.MailboxState(context.Background(), ch.ID)
+		return err == nil && last >= 2
+	})
 	first.stop()
 
 	imapSrv.Deliver(t, sample(t, "citizen_no_message_id.eml"))

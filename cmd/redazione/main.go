@@ -25,6 +25,10 @@ const usage = `Redazione – la redazione unica dell'ente
 Usage:
   redazione serve                         start the server (default)
   redazione migrate                       apply the database migrations and exit
+  redazione backup --to FILE              a consistent copy of the database (SQLite), the files and the master key,
+                                          while the server runs (PostgreSQL: pair it with pg_dump)
+  redazione restore --from FILE [--data-dir DIR]  restore a backup into an empty directory, checking every file
+  redazione healthcheck [--url U]         ask the running server whether it is ready: exit 0 when it is, 1 when not
   redazione user create --email E --role ROLE [--name N] [--desk D ...] [--password-file F]
   redazione user list
   redazione user reset-factors --email E   remove a user's second factors (TOTP, passkeys, recovery codes) and end their sessions
@@ -86,6 +90,10 @@ Environment:
   REDAZIONE_PASSWORD_CHECKS  password checks (64 MiB and two cores each) run at once; over that a login gets 429
                             at once (default: one per two cores, at least 1, at most 4)
   REDAZIONE_STREAM_IDLE     a live stream with no event for this long ends, the browser reconnects (default 10m)
+  REDAZIONE_LOG_LEVEL       debug, info (default), warn, error
+  REDAZIONE_LOG_FORMAT      json for one JSON object a line (default text); each request's lines carry its request_id
+  REDAZIONE_METRICS_ADDR    a listener of its own for the Prometheus metrics at /metrics (e.g. :9090), for the internal network
+  REDAZIONE_METRICS_TOKEN   (or _FILE) serves /metrics on REDAZIONE_ADDR too, to Authorization: Bearer TOKEN
 `
 
 func main() {
@@ -111,7 +119,7 @@ func message(err error) string {
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cfg := configFromEnv()
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	log := newLogger(cfg, stderr)
 	if len(args) == 0 {
 		args = []string{"serve"}
 	}
@@ -127,6 +135,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintln(stdout, "migrations applied")
 		return nil
+	case "backup":
+		return backupCmd(ctx, cfg, args[1:], stdout, stderr)
+	case "restore":
+		return restoreCmd(ctx, cfg, args[1:], stdout, stderr)
+	case "healthcheck":
+		return healthcheck(ctx, cfg, args[1:], stdout, stderr)
 	case "user", "token", "channel", "ente", "audit", "sso":
 		return admin(ctx, cfg, args, stdout, stderr)
 	case "blobs":
@@ -164,6 +178,23 @@ type config struct {
 	PasswordChecks     int
 	SMTPFrom           string
 	LogLevel           slog.Level
+	// LogFormat is "json" for one JSON object a line, else text.
+	LogFormat string
+	// MetricsAddr, when set, is a listener of its own for /metrics.
+	MetricsAddr string
+	// MetricsToken opens /metrics on the main address to a Bearer token.
+	MetricsToken string // secret
+}
+
+// newLogger writes cfg's level and format to w; each record made with a
+// request's context carries its request_id.
+func newLogger(cfg config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	var h slog.Handler = slog.NewTextHandler(w, opts)
+	if cfg.LogFormat == "json" {
+		h = slog.NewJSONHandler(w, opts)
+	}
+	return slog.New(web.LogHandler(h))
 }
 
 func env(key, def string) string {
@@ -197,6 +228,9 @@ func configFromEnv() config {
 		SMTPFrom:           env("REDAZIONE_SMTP_FROM", ""),
 		SecureCookies:      env("REDAZIONE_SECURE_COOKIES", "false") == "true",
 		TrustedProxies:     env("REDAZIONE_TRUSTED_PROXIES", ""),
+		LogFormat:          strings.ToLower(env("REDAZIONE_LOG_FORMAT", "text")),
+		MetricsAddr:        env("REDAZIONE_METRICS_ADDR", ""),
+		MetricsToken:       env("REDAZIONE_METRICS_TOKEN", ""),
 		TombstoneDays:      store.DefaultTombstoneDays,
 	}
 	if n, err := strconv.Atoi(env("REDAZIONE_TOMBSTONE_DAYS", "")); err == nil && n > 0 {

@@ -108,6 +108,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) 
 		DataOnly:         cfg.MigrateDatabaseURL != "",
 		Streams:          cfg.Streams,
 		PasswordChecks:   cfg.PasswordChecks,
+		MetricsToken:     cfg.MetricsToken,
 	}
 	if acfg.TrustedProxies, err = web.ParseTrustedProxies(cfg.TrustedProxies); err != nil {
 		db.Close()
@@ -138,11 +139,33 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) 
 		a.Close(context.Background())
 		return err
 	}
+	errc := make(chan error, 2)
+	var ms *http.Server
+	if cfg.MetricsAddr != "" {
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", a.Metrics.Handler())
+		ms = &http.Server{Addr: cfg.MetricsAddr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		mln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			ln.Close()
+			a.Close(context.Background())
+			return fmt.Errorf("REDAZIONE_METRICS_ADDR: %w", err)
+		}
+		log.Info("metrics", "addr", mln.Addr().String())
+		go func() {
+			if err := ms.Serve(mln); !errors.Is(err, http.ErrServerClosed) {
+				errc <- err
+			}
+		}()
+	}
 	log.Info("Redazione is ready", "addr", ln.Addr().String(), "database", string(db.Dialect()))
-	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {
 	case err := <-errc:
+		if ms != nil {
+			ms.Close()
+		}
+		hs.Close()
 		a.Close(context.Background())
 		return err
 	case <-ctx.Done():
@@ -150,6 +173,9 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) 
 	log.Info("shutting down")
 	sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer scancel()
+	if ms != nil {
+		ms.Shutdown(sctx)
+	}
 	hs.Shutdown(sctx)
 	a.Close(sctx)
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
