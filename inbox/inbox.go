@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/redazione/redazione"
@@ -55,9 +54,6 @@ type Service struct {
 	// (DefaultPublishTimeout when 0).
 	PublishTimeout time.Duration
 	Log            *slog.Logger
-
-	spikeOnce sync.Once
-	spikes    *spikes
 }
 
 // Ingest stores a citizen's message and tells the screens. A redelivery
@@ -80,9 +76,6 @@ func (s *Service) Ingest(ctx context.Context, ch *redazione.Channel, in redazion
 				s.publish(ctx, events.Event{Type: events.Notification, EnteID: ch.EnteID, ConversationID: res.ConversationID})
 				s.escalateUrgent(ctx, ch.EnteID, res.ConversationID)
 			}
-		}
-		if !in.Public {
-			s.countMessage(ch.EnteID, res.Message.CreatedAt)
 		}
 		s.route(ctx, ch, in, res)
 	}
