@@ -68,6 +68,10 @@ type Config struct {
 	// migrated the database (store.OpenMigrated), and the job queue leaves
 	// the owner's upkeep alone (jobs.Config.DataOnly).
 	DataOnly bool
+	// PollerHook, when set (tests), is told each time this process looks at
+	// a polled channel whose poll it does not run: whether it took the
+	// channel's lease.
+	PollerHook func(kind redazione.ChannelKind, channelID int64, leased bool)
 	// Streams caps the server-sent event streams (web.StreamLimits; zero
 	// fields take its defaults).
 	Streams web.StreamLimits
@@ -82,10 +86,11 @@ type App struct {
 	Web   *web.Server
 	Blobs *blob.Store
 
-	log    *slog.Logger
-	cancel context.CancelFunc
-	done   chan struct{}
-	close  []func()
+	log        *slog.Logger
+	pollerHook func(redazione.ChannelKind, int64, bool)
+	cancel     context.CancelFunc
+	done       chan struct{}
+	close      []func()
 }
 
 // StartWith starts, on an open database (migrated by store.Open), which
@@ -94,7 +99,7 @@ type App struct {
 func StartWith(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) (*App, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	var err error
-	a := &App{DB: db, log: log, cancel: cancel, done: make(chan struct{})}
+	a := &App{DB: db, log: log, cancel: cancel, done: make(chan struct{}), pollerHook: cfg.PollerHook}
 	a.close = append(a.close, func() { db.Close() })
 	fail := func(err error) (*App, error) {
 		cancel()
@@ -320,13 +325,18 @@ func (a *App) pollEmail(ctx context.Context, every time.Duration, tlsConfig *tls
 
 // runPollers keeps, every interval, one running poll per channel of a kind
 // that wants it, in the whole installation (a lease per channel keeps other
-// processes off it), stops the polls of channels no longer there, and starts
-// again those whose settings changed (a new password, another server).
+// processes off it: see store.DB.Lease), stops the polls of channels no
+// longer there, and starts again those whose settings changed (a new
+// password, another server) or whose lease was lost. A process that does not
+// hold a channel's lease tries again every interval, so when the holder
+// stops or dies another takes the channel over within one interval (the
+// sweep's, a minute by default) of the lock's release.
 func (a *App) runPollers(ctx context.Context, every time.Duration, kind redazione.ChannelKind, leaseBase int64,
 	wants func(*redazione.Channel) bool, poll func(context.Context, *redazione.Channel)) {
 	type polling struct {
 		stop     context.CancelFunc
 		settings string
+		leased   context.Context
 	}
 	running := map[int64]polling{}
 	defer func() {
@@ -349,18 +359,24 @@ func (a *App) runPollers(ctx context.Context, every time.Duration, kind redazion
 			want[ch.ID] = true
 			settings := fmt.Sprint(ch.Settings) // keys in order
 			if p, ok := running[ch.ID]; ok {
-				if p.settings == settings {
+				if p.settings == settings && p.leased.Err() == nil {
 					continue
 				}
 				p.stop()
 				delete(running, ch.ID)
 			}
-			release, ok, err := a.DB.Lease(ctx, leaseBase+ch.ID)
+			pctx, release, ok, err := a.DB.Lease(ctx, leaseBase+ch.ID)
+			if a.pollerHook != nil {
+				a.pollerHook(kind, ch.ID, ok)
+			}
 			if err != nil || !ok {
 				continue // another process polls this channel
 			}
-			pctx, stop := context.WithCancel(ctx)
-			running[ch.ID] = polling{stop, settings}
+			// Stopping ends the poll; the lease is given up once the poll
+			// has returned, so no other process starts while it finishes.
+			leased := pctx
+			pctx, stop := context.WithCancel(leased)
+			running[ch.ID] = polling{stop, settings, leased}
 			go func(ch *redazione.Channel) {
 				defer release()
 				poll(pctx, ch)

@@ -14,6 +14,9 @@ const (
 	ConversationChanged = "conversation"
 	Notification        = "notification"
 	MessageUpdated      = "delivery"
+	// CrisisChanged: an ente's crisis mode was turned on or off; every
+	// screen of the ente redraws its banner.
+	CrisisChanged = "crisis"
 )
 
 // Event is a small notice; screens fetch what they show, so an event never

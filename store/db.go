@@ -44,6 +44,8 @@ type DB struct {
 	channels sync.Map
 	rules    sync.Map // ente id → cachedRules
 	health   sync.Map // channel id → time of the last recorded event
+	// leaseCheck is how often a lease's holder checks it (SetLeaseCheck).
+	leaseCheck atomic.Int64
 
 	ingestOnce  sync.Once
 	ingestStmts stmtCache

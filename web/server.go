@@ -188,6 +188,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /reperibilita/picco", s.admin(s.setSpikeRule))
 	mux.HandleFunc("POST /reperibilita/{id}/elimina", s.user(s.deleteShift))
 	mux.HandleFunc("GET /crisi", s.user(s.crisisPage))
+	mux.HandleFunc("GET /crisi/banner", s.user(s.crisisBanner))
 	mux.HandleFunc("POST /crisi", s.user(s.setCrisis))
 	mux.HandleFunc("POST /crisi/dichiarazioni", s.user(s.saveHoldingStatement))
 	mux.HandleFunc("GET /admin/pubblicazioni", s.admin(s.publishingAdminPage))
