@@ -68,6 +68,9 @@ type Config struct {
 	// migrated the database (store.OpenMigrated), and the job queue leaves
 	// the owner's upkeep alone (jobs.Config.DataOnly).
 	DataOnly bool
+	// LeaseCheck is how often a poller checks it still holds its channel's
+	// lease (store.DefaultLeaseCheck when 0; see store.DB.Lease).
+	LeaseCheck time.Duration
 	// PollerHook, when set (tests), is told each time this process looks at
 	// a polled channel whose poll it does not run: whether it took the
 	// channel's lease.
@@ -109,6 +112,7 @@ func StartWith(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) 
 	if cfg.DataDir == "" {
 		return fail(errors.New("app: no data directory"))
 	}
+	db.SetLeaseCheck(cfg.LeaseCheck)
 	if a.Blobs, err = blob.OpenURL(ctx, cfg.BlobURL, filepath.Join(cfg.DataDir, "blobs")); err != nil {
 		return fail(err)
 	}

@@ -150,6 +150,7 @@ func TestEmailPolledByOneNode(t *testing.T) {
 		n := &tallies[node]
 		node++
 		c.SweepEvery = 50 * time.Millisecond
+		c.LeaseCheck = 50 * time.Millisecond
 		c.PollerHook = func(kind redazione.ChannelKind, _ int64, leased bool) {
 			if kind != redazione.ChannelEmail {
 				return
@@ -208,6 +209,23 @@ func TestEmailPolledByOneNode(t *testing.T) {
 	}
 	if n := messages(); n != 2 {
 		t.Errorf("%d messages stored for 2 e-mails", n)
+	}
+
+	// The database ends the holder's session (a restart, a network cut): the
+	// lock is gone, so the holder stops polling at its next check of the
+	// lease, and polls again only once it takes the lease again.
+	took := tallies[other].held.Load()
+	var killed bool
+	err := reader.Load().WriteDB().QueryRow(`SELECT pg_terminate_backend(pid) FROM pg_locks
+	 WHERE locktype = 'advisory' AND classid = $1 AND objid = $2 AND objsubid = 1 AND granted`, 0xe3a1, ch.ID).Scan(&killed)
+	if err != nil || !killed {
+		t.Fatalf("ending the lease's session: %v", err)
+	}
+	eventually(t, "the lease taken again", func() bool { return tallies[other].held.Load() > took })
+	imapSrv.Deliver(t, mailSample(t, "citizen_reply.eml"))
+	eventually(t, "the third e-mail", func() bool { return messages() == 3 })
+	if got := imapSrv.Logins(); got != 3 {
+		t.Errorf("%d logins, want 3: the poll whose lease was lost did not stop", got)
 	}
 }
 
