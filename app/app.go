@@ -202,6 +202,9 @@ func (a *App) closeAll() {
 	a.close = nil
 }
 
+// sweepLease names the periodic upkeep's lease.
+const sweepLease = 0x5eeb_0000_0000
+
 // sweep enqueues, at start and then periodically, replies left queued by a
 // crash between storing them and enqueuing their job; it runs the other
 // periodic checks too, and logs each day's audit anchors (anchorAudit).
@@ -214,7 +217,27 @@ func (a *App) sweep(ctx context.Context, every time.Duration) {
 	age := time.Duration(0)
 	var retained time.Time
 	var anchored string // the day whose audit anchors are logged
+	// One process of an installation does this upkeep (a lease, as for the
+	// pollers): each step is safe to run twice, but the alerts, retention
+	// and the credentials checks are done once rather than once per node.
+	var leased context.Context
+	release := func() {}
+	defer func() { release() }()
 	for {
+		if leased == nil || leased.Err() != nil {
+			release()
+			lctx, free, ok, err := a.DB.Lease(ctx, sweepLease)
+			if err != nil || !ok {
+				leased, release = nil, func() {}
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+				}
+				continue
+			}
+			leased, release = lctx, free
+		}
 		n, err := a.Inbox.Sweep(ctx, age)
 		age = 30 * time.Second
 		if err != nil && ctx.Err() == nil {
