@@ -195,12 +195,8 @@ func TestEmailPolledByOneNode(t *testing.T) {
 	}
 
 	// The holder stops: the other takes over and reads the next e-mail.
-	stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
 	reader.Store(nodes[other].db)
-	nodes[holder].srv.CloseClientConnections()
-	nodes[holder].app.Close(stopCtx)
-	nodes[holder].srv.Close()
+	nodes[holder].stop()
 	eventually(t, "the other node taking the account over", func() bool { return tallies[other].held.Load() > 0 })
 	imapSrv.Deliver(t, mailSample(t, "citizen_alternative.eml"))
 	eventually(t, "the second e-mail", func() bool { return messages() == 2 })
@@ -316,11 +312,7 @@ func TestNodeStoppedUnderLoad(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("node A acknowledged too little")
 	}
-	stopCtx, stop := context.WithTimeout(context.Background(), 10*time.Second)
-	defer stop()
-	a.srv.CloseClientConnections()
-	a.app.Close(stopCtx)
-	a.srv.Close()
+	a.stop()
 	// Node B goes on taking messages a while after A stopped.
 	before := count(&acked)
 	eventually(t, "node B acknowledging after A stopped", func() bool { return count(&acked) >= before+40 })
@@ -377,6 +369,19 @@ func TestNodeStoppedUnderLoad(t *testing.T) {
 		t.Fatal("no reply was acknowledged")
 	}
 	t.Logf("%d messages and %d replies acknowledged; node A stopped after acknowledging %d", count(&acked), replies, ackedA.Load())
+}
+
+// stop stops a node as a balancer sees a node go: it takes no more
+// connections, those open are cut, then the process stops (its running
+// jobs may finish). httptest.Server.Close is left to the test's end: it
+// closes the idle connections of the default transport all tests share.
+func (e *env) stop() {
+	e.t.Helper()
+	e.srv.Listener.Close()
+	e.srv.CloseClientConnections()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	e.app.Close(ctx)
 }
 
 func count(m *sync.Map) int {
