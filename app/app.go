@@ -163,6 +163,22 @@ func StartWith(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) 
 	if every <= 0 {
 		every = time.Minute
 	}
+	// Subscribed before anything can change: another process's change to
+	// an ente's settings drops this one's cached copy at once.
+	changes, unsubscribe := a.Bus.Subscribe()
+	go func() {
+		defer unsubscribe()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case e := <-changes:
+				if e.Type == events.SettingsChanged {
+					db.Forget(e.EnteID)
+				}
+			}
+		}
+	}()
 	go func() {
 		defer close(a.done)
 		go a.pollTelegram(ctx, every)

@@ -331,6 +331,23 @@ func (db *DB) CachedChannel(ctx context.Context, id int64) (*redazione.Channel, 
 	return c, nil
 }
 
+// Forget drops what this process cached of an ente's settings (its
+// channels, routing rules, calendar and response-time targets), when
+// another process says it changed them (events.SettingsChanged); the
+// cache's few seconds bound the wait when that word is lost.
+func (db *DB) Forget(enteID int64) {
+	db.channels.Range(func(k, v any) bool {
+		if v.(cachedChannel).c.EnteID == enteID {
+			db.channels.Delete(k)
+		}
+		return true
+	})
+	db.forgetRules(enteID)
+	db.sla.mu.Lock()
+	delete(db.sla.m, enteID)
+	db.sla.mu.Unlock()
+}
+
 // ChannelsOfKind lists the enabled channels of a kind in every ente (for
 // the pollers of platforms without webhooks).
 func (db *DB) ChannelsOfKind(ctx context.Context, kind redazione.ChannelKind) ([]*redazione.Channel, error) {

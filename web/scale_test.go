@@ -391,3 +391,26 @@ func count(m *sync.Map) int {
 	m.Range(func(any, any) bool { n++; return true })
 	return n
 }
+
+// A channel disabled on one node is refused by the other at once: the
+// change's event makes every node forget its cached copy, without waiting
+// for the copy's few seconds to run out.
+func TestChannelChangeReachesOtherNode(t *testing.T) {
+	t.Parallel()
+	a, b := twoNodes(t)
+	admin := a.newUser(a.ente, redazione.RoleAdmin)
+	t0 := time.Now()
+	b.ingest(b.api, "prima", "c1", "Prima del cambio") // node B caches the channel
+	form := url.Values{"name": {a.api.Name}, "desk": {fmt.Sprint(a.desks[0].ID)}, "disabled": {"on"}}
+	if code, _ := a.login(admin).post(fmt.Sprintf("/admin/channels/%d", a.api.ID), form); code != 200 {
+		t.Fatalf("disable the channel: %d", code)
+	}
+	refused := func() bool {
+		code, _ := b.postAPI(b.api, payload(fmt.Sprint("dopo-", time.Now().UnixNano()), "c2", "Dopo il cambio"), "sign")
+		return code == http.StatusForbidden
+	}
+	// Node B's copy lasts 5 s from t0: the refusal must come before.
+	if !waitUntil(time.Until(t0.Add(5*time.Second)), refused) {
+		t.Fatalf("node B took messages for %v on a channel disabled on node A", time.Since(t0))
+	}
+}

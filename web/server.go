@@ -78,7 +78,7 @@ func New(db *store.DB, ib *inbox.Service, bus events.Bus, log *slog.Logger, cfg 
 		return nil, err
 	}
 	cfg.Streams = cfg.Streams.withDefaults()
-	return &Server{DB: db, Inbox: ib, Settings: &settings.Service{DB: db}, Sessions: &auth.Sessions{DB: db}, Bus: bus, Log: log, Config: cfg, pages: p, ready: func() bool { return true },
+	return &Server{DB: db, Inbox: ib, Settings: &settings.Service{DB: db, Bus: bus}, Sessions: &auth.Sessions{DB: db}, Bus: bus, Log: log, Config: cfg, pages: p, ready: func() bool { return true },
 		widgetLimit: newLimiter(10, 3*time.Second), widgetFileLimit: newLimiter(5, time.Minute), reportLimit: newLimiter(5, 10*time.Minute), guard: newLoginGuard(),
 		publicStreams:   newStreamPool(cfg.Streams.PerAddress, cfg.Streams.Public),
 		operatorStreams: newStreamPool(cfg.Streams.PerUser, cfg.Streams.Operators),

@@ -55,7 +55,7 @@ func (s *Server) operatorEvents(w http.ResponseWriter, r *http.Request, u *sessi
 	}
 	defer release()
 	s.stream(w, r, func(e events.Event) (string, any) {
-		if e.EnteID != u.Actor.EnteID && e.EnteID != 0 {
+		if (e.EnteID != u.Actor.EnteID && e.EnteID != 0) || e.Type == events.SettingsChanged {
 			return "", nil
 		}
 		if e.DeskID != 0 && !u.Actor.CanSeeDesk(e.DeskID) {
