@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -89,6 +90,17 @@ func (r Role) Valid() bool {
 		return true
 	}
 	return false
+}
+
+// ParseRole reads a role by its name, in any case: "administrator", the
+// name the product's documents use, is the same as "admin". An unknown
+// name gives a role that is not Valid.
+func ParseRole(name string) Role {
+	r := Role(strings.ToLower(strings.TrimSpace(name)))
+	if r == "administrator" {
+		return RoleAdmin
+	}
+	return r
 }
 
 // Ente is a tenant: one public administration.

@@ -75,9 +75,15 @@ type Config struct {
 	// a polled channel whose poll it does not run: whether it took the
 	// channel's lease.
 	PollerHook func(kind redazione.ChannelKind, channelID int64, leased bool)
+	// PasswordChecks is how many password checks may run at once (zero:
+	// web.DefaultPasswordChecks of the cores).
+	PasswordChecks int
 	// Streams caps the server-sent event streams (web.StreamLimits; zero
 	// fields take its defaults).
 	Streams web.StreamLimits
+	// SSOTimeout bounds each call to an ente's identity provider (zero:
+	// web's default, 10 s); tests shorten it.
+	SSOTimeout time.Duration
 }
 
 // App is a running Redazione.
@@ -187,7 +193,7 @@ func StartWith(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) 
 		go a.publishLoop(ctx, cfg.PublishEvery)
 		a.sweep(ctx, every)
 	}()
-	a.Web, err = web.New(db, a.Inbox, a.Bus, log, web.Config{SecureCookies: cfg.SecureCookies, TrustedProxies: cfg.TrustedProxies, PublicURL: cfg.PublicURL, AccessibilityURL: cfg.AccessibilityURL, Streams: cfg.Streams})
+	a.Web, err = web.New(db, a.Inbox, a.Bus, log, web.Config{SecureCookies: cfg.SecureCookies, TrustedProxies: cfg.TrustedProxies, PublicURL: cfg.PublicURL, AccessibilityURL: cfg.AccessibilityURL, Streams: cfg.Streams, SSOTimeout: cfg.SSOTimeout, PasswordChecks: cfg.PasswordChecks})
 	if err != nil {
 		a.Close(context.Background())
 		return nil, err

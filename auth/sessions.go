@@ -31,14 +31,28 @@ func (s *Sessions) RecordLogin(ctx context.Context, u *redazione.User, ok bool, 
 }
 
 // Start opens a session for u, known by the hash of its token, with its
-// CSRF token.
-func (s *Sessions) Start(ctx context.Context, u *redazione.User, tokenHash, csrf string) error {
-	return s.DB.CreateSession(ctx, u, tokenHash, csrf)
+// CSRF token, the browser's User-Agent and the client's address (shown on
+// the user's page of sessions).
+func (s *Sessions) Start(ctx context.Context, u *redazione.User, tokenHash, csrf, userAgent, remote string) error {
+	return s.DB.CreateSession(ctx, u, tokenHash, csrf, userAgent, remote)
 }
 
-// End closes the session known by the hash of its token.
-func (s *Sessions) End(ctx context.Context, tokenHash string) error {
-	return s.DB.DeleteSession(ctx, tokenHash)
+// End closes the session known by the hash of its token (logging out from
+// remote).
+func (s *Sessions) End(ctx context.Context, tokenHash, remote string) error {
+	return s.DB.DeleteSession(ctx, tokenHash, remote)
+}
+
+// EndOne ends the session id of the user userID: a user one of their own,
+// an administrator anyone's in the ente, asked from remote.
+func (s *Sessions) EndOne(ctx context.Context, a redazione.Actor, userID, id int64, remote string) error {
+	return s.DB.EndSession(ctx, a, userID, id, remote)
+}
+
+// EndAll ends every session of the user userID but the one known by
+// keepHash (none when empty), asked from remote, and returns how many.
+func (s *Sessions) EndAll(ctx context.Context, a redazione.Actor, userID int64, keepHash, remote string) (int, error) {
+	return s.DB.EndSessions(ctx, a, userID, keepHash, remote)
 }
 
 // ChangePassword sets u's own password to next after checking next
@@ -96,4 +110,11 @@ func (s *Sessions) CreateToken(ctx context.Context, u *redazione.User, name stri
 // RevokeToken revokes a token of u: refused at once by every process.
 func (s *Sessions) RevokeToken(ctx context.Context, u *redazione.User, id int64) error {
 	return s.DB.RevokeAPIToken(ctx, redazione.ActorOf(u), id, u.ID)
+}
+
+// SignInSSO finds the user that an identity provider's verified ID token
+// names, linking or creating it as p allows, and records the sign-in from
+// remote; see store.DB.SSOSignIn.
+func (s *Sessions) SignInSSO(ctx context.Context, p *store.SSOProvider, id store.SSOIdentity, remote string) (*redazione.User, error) {
+	return s.DB.SSOSignIn(ctx, p, id, remote)
 }

@@ -24,8 +24,17 @@ type Seeded struct {
 	API     *redazione.Channel
 }
 
+// Local is where the demo's channels send, on the server itself, so that
+// the demo works with no internet and nothing leaves the machine (see
+// web/demo_sandbox.go). Empty fields leave the channels pointing nowhere.
+type Local struct {
+	Callback string // the API channel's callback URL
+	BotAPI   string // the Telegram account's Bot API base URL
+	BotToken string // the token that base URL answers
+}
+
 // Seed adds demo data to the ente of admin.
-func Seed(ctx context.Context, db *store.DB, admin *redazione.User) (*Seeded, error) {
+func Seed(ctx context.Context, db *store.DB, admin *redazione.User, local Local) (*Seeded, error) {
 	sys := redazione.ActorOf(admin)
 	desks, err := db.Desks(ctx, admin.EnteID)
 	if err != nil {
@@ -44,7 +53,7 @@ func Seed(ctx context.Context, db *store.DB, admin *redazione.User) (*Seeded, er
 		}
 	}
 	web := &redazione.Channel{Kind: redazione.ChannelWebChat, Name: "Chat del sito", DeskID: contatti, Secret: auth.NewToken("")}
-	api := &redazione.Channel{Kind: redazione.ChannelAPI, Name: "Sportello digitale (API)", DeskID: contatti, Secret: auth.NewToken("")}
+	api := &redazione.Channel{Kind: redazione.ChannelAPI, Name: "Sportello digitale (API)", DeskID: contatti, Secret: auth.NewToken(""), CallbackURL: local.Callback}
 	for _, c := range []*redazione.Channel{web, api} {
 		if err := db.CreateChannel(ctx, sys, c); err != nil {
 			return nil, fmt.Errorf("demo channel: %w", err)
@@ -123,7 +132,7 @@ func Seed(ctx context.Context, db *store.DB, admin *redazione.User) (*Seeded, er
 	if err := seedReports(ctx, db, sys, convs[2]); err != nil {
 		return nil, fmt.Errorf("demo reports: %w", err)
 	}
-	if err := seedPosts(ctx, db, sys, colleagues[0], contatti, now); err != nil {
+	if err := seedPosts(ctx, db, sys, colleagues[0], contatti, now, local); err != nil {
 		return nil, fmt.Errorf("demo posts: %w", err)
 	}
 	if err := seedPolicies(ctx, db, sys, colleagues[2]); err != nil {
@@ -208,9 +217,16 @@ func seedReports(ctx context.Context, db *store.DB, a redazione.Actor, conv int6
 // seedPosts adds an account to publish on (a Telegram channel whose posts
 // need a second person's approval), a post waiting for that approval and
 // one scheduled a month ahead, and an electoral period next spring.
-func seedPosts(ctx context.Context, db *store.DB, admin redazione.Actor, writer *redazione.User, desk int64, now time.Time) error {
-	tg := &redazione.Channel{Kind: redazione.ChannelTelegram, Name: "Canale Telegram del Comune", DeskID: desk, Secret: auth.NewToken(""),
-		Settings: map[string]string{"token": "demo-non-valido", "publish_chat": "@comune_di_esempio", "publish_approval": "on"}}
+func seedPosts(ctx context.Context, db *store.DB, admin redazione.Actor, writer *redazione.User, desk int64, now time.Time, local Local) error {
+	token := local.BotToken
+	if token == "" {
+		token = "demo-non-valido"
+	}
+	settings := map[string]string{"token": token, "publish_chat": "@comune_di_esempio", "publish_approval": "on"}
+	if local.BotAPI != "" {
+		settings["api_base_url"] = local.BotAPI
+	}
+	tg := &redazione.Channel{Kind: redazione.ChannelTelegram, Name: "Canale Telegram del Comune (demo)", DeskID: desk, Secret: auth.NewToken(""), Settings: settings}
 	if err := db.CreateChannel(ctx, admin, tg); err != nil {
 		return err
 	}

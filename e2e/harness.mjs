@@ -65,6 +65,12 @@ export async function startServer({ adminEmail, adminPassword, env = {} }) {
     }
     await new Promise((r) => setTimeout(r, 100));
   }
+  // cli runs a command of the same binary on the server's data (e.g.
+  // `channel add api`) and returns what it printed.
+  srv.cli = async (args) => (await promisify(execFile)(bin, args, {
+    cwd: tmp,
+    env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('REDAZIONE_'))), REDAZIONE_DATA_DIR: path.join(tmp, 'data') },
+  })).stdout;
   srv.stop = async () => {
     if (proc.exitCode === null) {
       const exited = new Promise((r) => proc.once('exit', r));

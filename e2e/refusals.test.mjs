@@ -28,10 +28,11 @@ async function announced(text) {
 }
 
 // Pages of the operator UI, found by following the menus from the inbox:
-// one page of each kind (a conversation, a post, a request...).
+// one page of each kind (a conversation, a post, a request...). The pages
+// of the second factor are visited first, whatever the menus hold.
 async function operatorPages() {
   const skip = /^\/(logout|lang|static|demo|trasparenza|segnala\/|social-policy|opendata|open311|widget|attachments|hooks|events|healthz)|\.(csv|zip|json)$|\/(export|esporta|immagine|download)/;
-  const seen = new Set(), pages = [], queue = ['/inbox'];
+  const seen = new Set(), pages = [], queue = ['/inbox', '/me/sicurezza', '/admin/sicurezza', '/admin/sso'];
   while (queue.length && pages.length < 60) {
     const p = queue.shift();
     const kind = p.replace(/\d+/g, ':id');
@@ -54,6 +55,8 @@ describe('Redazione: refused actions are shown where the user acted', { timeout:
     browser = await launchBrowser();
     ctx = await browser.newContext({ locale: 'it-IT', bypassCSP: true, viewport: { width: 1280, height: 900 } });
     page = await ctx.newPage();
+    // A second session elsewhere, so that /me/sessioni shows every form it has.
+    await login(await (await browser.newContext({ locale: 'it-IT' })).newPage(), srv.base, ADMIN_EMAIL, ADMIN_PASSWORD);
     await login(page, srv.base, ADMIN_EMAIL, ADMIN_PASSWORD);
   });
   after(async () => {
@@ -160,6 +163,8 @@ describe('Redazione: refused actions are shown where the user acted', { timeout:
   it('every form of the operator UI shows a refusal beside it and keeps what was typed', () => step('every', async () => {
     const pages = await operatorPages();
     assert.ok(pages.length >= 20, `only ${pages.length} pages found: ${pages}`);
+    // The account's own pages, linked from the header, are swept too.
+    for (const p of ['/me/sessioni', '/me/tokens', '/admin/users']) assert.ok(pages.includes(p), `${p} not reached from the menus: ${pages}`);
     let checked = 0;
     const missed = [];
     for (const p of pages) {

@@ -16,9 +16,11 @@ func (s *Service) CreateUser(ctx context.Context, a redazione.Actor, u *redazion
 	return s.DB.CreateUser(ctx, a, u)
 }
 
-// UpdateUser changes a member of staff's name, role, desks or access.
-func (s *Service) UpdateUser(ctx context.Context, a redazione.Actor, u *redazione.User) error {
-	return s.DB.UpdateUser(ctx, a, u)
+// UpdateUser changes a member of staff's name, role, desks or access,
+// asked from the client address remote: disabling ends their sessions and
+// revokes their API tokens at once.
+func (s *Service) UpdateUser(ctx context.Context, a redazione.Actor, u *redazione.User, remote string) error {
+	return s.DB.UpdateUserFrom(ctx, a, u, remote)
 }
 
 // CreateChannel adds a channel.

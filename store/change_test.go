@@ -103,7 +103,7 @@ func TestChangeConversationRefusalsChangeNothing(t *testing.T) {
 		if err := db.UpdateUser(ctx, o.as(o.admin), &g); err != nil {
 			t.Fatal(err)
 		}
-		before = append(before, "user.update "+itoa(o.giulia.ID))
+		before = append(before, "user.update "+itoa(o.giulia.ID), "user.disable "+o.giulia.Email)
 		_, err = db.ChangeConversation(ctx, coord, id, store.Change{AssigneeID: ptr(o.giulia.ID)})
 		wantCode(t, err, redazione.EINVALID)
 

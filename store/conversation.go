@@ -46,7 +46,16 @@ type InboxFilter struct {
 	DueBy time.Time // for "soon": the instant a breach counts as imminent
 	// SortDue orders by the nearest due time instead of by waiting time.
 	SortDue bool
-	Limit   int // default 50, at most 200
+	// SortID orders by creation (the id), oldest first: an order nothing
+	// moves in, so a walk through every page sees each conversation once
+	// and new ones at the end.
+	SortID bool
+	// Cursor continues a view after the last row of a page (InboxPage.Next).
+	Cursor string
+	// Until, a cursor, ends the page at the row it names, included: a live
+	// redraw of the rows a screen has loaded (at most UntilLimit of them).
+	Until string
+	Limit int // default 50, at most 200
 }
 
 // conversationSelect joins what an inbox row shows, so a page is one query.
@@ -106,12 +115,29 @@ func deskScope(a redazione.Actor, col string) (string, []any) {
 	return " AND " + col + " IN (" + placeholders(len(args)) + ")", args
 }
 
-// Conversations lists the conversations the actor may see, by the filter,
-// sorted by waiting time.
+// Conversations lists the conversations the actor may see, by the filter:
+// one page of the view (see InboxPage for the cursor to the next).
 func (db *DB) Conversations(ctx context.Context, a redazione.Actor, f InboxFilter) ([]*redazione.Conversation, error) {
+	p, err := db.InboxPage(ctx, a, f)
+	if err != nil {
+		return nil, err
+	}
+	return p.Conversations, nil
+}
+
+// inboxWhere is the WHERE clause of an inbox view, without the keyset bounds.
+func (db *DB) inboxWhere(a redazione.Actor, f InboxFilter) (string, []any, error) {
 	var where strings.Builder
 	args := []any{a.EnteID}
-	where.WriteString(" WHERE c.ente_id = ?")
+	if f.ContactID != 0 || len(f.ContactIDs) > 0 {
+		// A citizen's conversations are read by the contact's index: the
+		// unary plus keeps SQLite, which has no statistics to go by, from
+		// reading the whole ente's index instead (as it did for every
+		// conversation page, to list the citizen's others).
+		where.WriteString(" WHERE +c.ente_id = ?")
+	} else {
+		where.WriteString(" WHERE c.ente_id = ?")
+	}
 	switch f.Status {
 	case "any":
 	case "":
@@ -119,7 +145,7 @@ func (db *DB) Conversations(ctx context.Context, a redazione.Actor, f InboxFilte
 		args = append(args, string(redazione.StatusOpen))
 	default:
 		if !redazione.Status(f.Status).Valid() {
-			return nil, redazione.FieldError("status", "stato non valido")
+			return "", nil, redazione.FieldError("status", "stato non valido")
 		}
 		where.WriteString(" AND c.status = ?")
 		args = append(args, f.Status)
@@ -171,19 +197,9 @@ func (db *DB) Conversations(ctx context.Context, a redazione.Actor, f InboxFilte
 		where.WriteString(" AND c.sla_next_due > ? AND c.sla_next_due <= ? AND c.status = 'open'")
 		args = append(args, now, ms(f.DueBy))
 	default:
-		return nil, redazione.FieldError("due", "filtro di scadenza non valido")
+		return "", nil, redazione.FieldError("due", "filtro di scadenza non valido")
 	}
-	order := " ORDER BY c.queue_key, c.id"
-	if f.SortDue || f.Due != "" {
-		order = " ORDER BY CASE WHEN c.sla_next_due = 0 THEN 1 ELSE 0 END, c.sla_next_due, c.id"
-	}
-	limit := f.Limit
-	if limit <= 0 {
-		limit = 50
-	}
-	limit = min(limit, 200)
-	args = append(args, limit)
-	return db.queryConversations(ctx, where.String()+order+" LIMIT ?", args...)
+	return where.String(), args, nil
 }
 
 // queryConversations reads the conversations that conversationSelect+tail
@@ -273,9 +289,22 @@ func (db *DB) messages(ctx context.Context, enteID, conversationID int64, max in
 	if !notes {
 		q += " AND m.direction <> 'note'"
 	}
-	rows, err := db.reader().query(ctx, q+" ORDER BY m.id DESC LIMIT ?", conversationID, enteID, max)
+	out, err := db.scanMessages(ctx, q+" ORDER BY m.id DESC LIMIT ?", conversationID, enteID, max)
 	if err != nil {
 		return nil, fmt.Errorf("messages: %w", err)
+	}
+	slices.Reverse(out)
+	if err := db.loadVersions(ctx, out); err != nil {
+		return nil, err
+	}
+	return out, db.loadAttachments(ctx, out)
+}
+
+// scanMessages reads the messages a query of messageColumns finds.
+func (db *DB) scanMessages(ctx context.Context, q string, args ...any) ([]*redazione.Message, error) {
+	rows, err := db.reader().query(ctx, q, args...)
+	if err != nil {
+		return nil, err
 	}
 	defer rows.Close()
 	var out []*redazione.Message
@@ -286,15 +315,7 @@ func (db *DB) messages(ctx context.Context, enteID, conversationID int64, max in
 		}
 		out = append(out, m)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	rows.Close()
-	slices.Reverse(out)
-	if err := db.loadVersions(ctx, out); err != nil {
-		return nil, err
-	}
-	return out, db.loadAttachments(ctx, out)
+	return out, rows.Err()
 }
 
 // messageColumns are what scanMessage reads, from messages m joined to the

@@ -29,7 +29,7 @@ func TestPasswordResets(t *testing.T) {
 		wantCode(t, err, redazione.ENOTFOUND)
 
 		for _, s := range []string{"s1", "s2"} {
-			if err := db.CreateSession(ctx, o.mario, s, "csrf"); err != nil {
+			if err := db.CreateSession(ctx, o.mario, s, "csrf", "", ""); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -115,8 +115,17 @@ func setUserDesks(ctx context.Context, tx conn, enteID, userID int64, desks []in
 }
 
 // UpdateUser changes name, role, desks and the disabled flag of a user of the
-// actor's ente.
+// actor's ente; see UpdateUserFrom.
 func (db *DB) UpdateUser(ctx context.Context, a redazione.Actor, u *redazione.User) error {
+	return db.UpdateUserFrom(ctx, a, u, "")
+}
+
+// UpdateUserFrom changes name, role, desks and the disabled flag of a user
+// of the actor's ente, asked from the client address remote. Disabling a
+// user ends their sessions and revokes their API tokens in the same
+// transaction, so that no process accepts them from then on; that goes to
+// the audit trail with remote.
+func (db *DB) UpdateUserFrom(ctx context.Context, a redazione.Actor, u *redazione.User, remote string) error {
 	if !a.CanAdmin() {
 		return redazione.Errorf(redazione.EFORBIDDEN, "solo un amministratore può modificare utenti")
 	}
@@ -127,20 +136,70 @@ func (db *DB) UpdateUser(ctx context.Context, a redazione.Actor, u *redazione.Us
 		return redazione.Errorf(redazione.EINVALID, "non puoi togliere a te stesso il ruolo di amministratore")
 	}
 	return db.inTx(ctx, func(tx conn) error {
+		var was bool
+		if err := tx.row(ctx, "SELECT disabled FROM users WHERE id = ? AND ente_id = ?", u.ID, a.EnteID).Scan(&was); errors.Is(err, sql.ErrNoRows) {
+			return notFound("utente")
+		} else if err != nil {
+			return fmt.Errorf("update user: %w", err)
+		}
 		if err := tx.execOne(ctx, "utente", "UPDATE users SET name = ?, role = ?, disabled = ? WHERE id = ? AND ente_id = ?", u.Name, string(u.Role), u.Disabled, u.ID, a.EnteID); err != nil {
 			return err
 		}
 		if err := setUserDesks(ctx, tx, a.EnteID, u.ID, u.DeskIDs); err != nil {
 			return err
 		}
-		if u.Disabled {
-			if _, err := tx.exec(ctx, "DELETE FROM sessions WHERE user_id = ?", u.ID); err != nil {
-				return err
-			}
+		if err := appendAudit(ctx, tx, db.now(), redazione.AuditEntry{EnteID: a.EnteID, ActorID: a.UserID, Action: "user.update", Target: fmt.Sprint(u.ID),
+			Detail: fmt.Sprintf("role=%s disabled=%v desks=%v", u.Role, u.Disabled, u.DeskIDs)}); err != nil {
+			return err
 		}
-		return appendAudit(ctx, tx, db.now(), redazione.AuditEntry{EnteID: a.EnteID, ActorID: a.UserID, Action: "user.update", Target: fmt.Sprint(u.ID),
-			Detail: fmt.Sprintf("role=%s disabled=%v desks=%v", u.Role, u.Disabled, u.DeskIDs)})
+		if u.Disabled && !was {
+			_, _, err := db.endAccess(ctx, tx, a, u.ID, remote)
+			return err
+		}
+		return nil
 	})
+}
+
+// DisableUser disables a user of a's ente, asked from the client address
+// remote (the command line: ""): their sessions end and their API tokens
+// are revoked at once, in every process. It returns how many of each.
+func (db *DB) DisableUser(ctx context.Context, a redazione.Actor, userID int64, remote string) (sessions, tokens int, err error) {
+	if !a.CanAdmin() {
+		return 0, 0, redazione.Errorf(redazione.EFORBIDDEN, "solo un amministratore può disattivare utenti")
+	}
+	if userID == a.UserID {
+		return 0, 0, redazione.Errorf(redazione.EINVALID, "non puoi disattivare te stesso")
+	}
+	err = db.inTx(ctx, func(tx conn) error {
+		if err := tx.execOne(ctx, "utente", "UPDATE users SET disabled = ? WHERE id = ? AND ente_id = ?", true, userID, a.EnteID); err != nil {
+			return err
+		}
+		var err error
+		sessions, tokens, err = db.endAccess(ctx, tx, a, userID, remote)
+		return err
+	})
+	return sessions, tokens, err
+}
+
+// endAccess ends every session and revokes every API token of a disabled
+// user, with an entry in the audit trail.
+func (db *DB) endAccess(ctx context.Context, tx conn, a redazione.Actor, userID int64, remote string) (sessions, tokens int, err error) {
+	now := db.now()
+	email, err := userEmail(ctx, tx, a.EnteID, userID)
+	if err != nil {
+		return 0, 0, err
+	}
+	if sessions, err = endSessions(ctx, tx, userID, ""); err != nil {
+		return 0, 0, err
+	}
+	if tokens, err = revokeTokens(ctx, tx, now, userID); err != nil {
+		return 0, 0, err
+	}
+	if remote == "" {
+		remote = "riga di comando"
+	}
+	return sessions, tokens, appendAudit(ctx, tx, now, redazione.AuditEntry{EnteID: a.EnteID, ActorID: a.UserID, Action: "user.disable", Target: email,
+		Detail: fmt.Sprintf("sessions=%d tokens=%d address=%s", sessions, tokens, remote)})
 }
 
 // SetPassword stores a new password hash and clears any lock-out.

@@ -224,11 +224,11 @@ func TestSessions(t *testing.T) {
 		clk := useClock(db, t0)
 		o := newOffice(t, db, "roma")
 		tok := auth.HashToken(auth.NewToken(""))
-		if err := db.CreateSession(ctx, o.mario, tok, "csrf-mario"); err != nil {
+		if err := db.CreateSession(ctx, o.mario, tok, "csrf-mario", "", ""); err != nil {
 			t.Fatal(err)
 		}
 		other := auth.HashToken(auth.NewToken(""))
-		if err := db.CreateSession(ctx, o.giulia, other, "csrf-giulia"); err != nil {
+		if err := db.CreateSession(ctx, o.giulia, other, "csrf-giulia", "", ""); err != nil {
 			t.Fatal(err)
 		}
 		u, csrf, err := db.SessionUser(ctx, tok)
@@ -253,7 +253,7 @@ func TestSessions(t *testing.T) {
 		}
 
 		clk.now = t0
-		if err := db.DeleteSession(ctx, other); err != nil {
+		if err := db.DeleteSession(ctx, other, ""); err != nil {
 			t.Fatal(err)
 		}
 		_, _, err = db.SessionUser(ctx, other)

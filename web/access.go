@@ -342,7 +342,7 @@ func (s *Server) publishAccess(w http.ResponseWriter, r *http.Request, u *sessio
 				sent++
 			}
 		}
-		flash += " " + fmt.Sprintf(translate(lang, "access.notified"), sent, len(convs))
+		flash += " " + fmt.Sprintf(translate(lang, "access.notified"), translateN(lang, "access.notified.count", sent), len(convs))
 	}
 	s.renderAccessList(w, r, u, flash, http.StatusOK, nil)
 }
@@ -455,7 +455,7 @@ var accessCatalog = map[string][2]string{
 	"access.publish.url":        {"Indirizzo della pubblicazione", "Published at"},
 	"access.publish":            {"Segna come pubblicato", "Mark as published"},
 	"access.published":          {"Documento segnato come pubblicato.", "Document marked as published."},
-	"access.notified":           {"Avvisati %d richiedenti su %d, sulle conversazioni da cui avevano scritto.", "%d of %d requesters told, in the conversations they wrote from."},
+	"access.notified":           {"%s su %d, sulle conversazioni da cui avevano scritto.", "%s (of %d), in the conversations they wrote from."},
 	"access.notify":             {"Avvisa i richiedenti sulle conversazioni da cui hanno scritto", "Tell the requesters in the conversations they wrote from"},
 	"access.public":             {"Registro degli accessi", "Access register"},
 	"access.public.help":        {"Elenco delle richieste di accesso ricevute dall'ente, con oggetto, data ed esito, senza dati personali (Amministrazione trasparente › Altri contenuti › Accesso civico).", "The access requests the ente received, with subject, date and outcome, without personal data."},

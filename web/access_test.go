@@ -195,7 +195,7 @@ func TestAccessRepeatsOnRegisterPage(t *testing.T) {
 	if code != 200 || !strings.Contains(page, "Documento segnato come pubblicato.") || strings.Contains(page, "Da pubblicare proattivamente") {
 		t.Errorf("mark published: %d", code)
 	}
-	if !strings.Contains(page, "Avvisati 1 richiedenti su 1") {
+	if !strings.Contains(page, "Avvisato 1 richiedente su 1") {
 		t.Error("the page does not say how many requesters were told")
 	}
 	msgs, _ := e.db.Messages(context.Background(), redazione.ActorOf(co), conv, 0)

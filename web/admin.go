@@ -21,6 +21,7 @@ type adminReads interface {
 	SurveysEnabled(ctx context.Context, enteID int64) (bool, error)
 	User(ctx context.Context, enteID, id int64) (*redazione.User, error)
 	Users(ctx context.Context, enteID int64) ([]*redazione.User, error)
+	UsersWithFactor(ctx context.Context, enteID int64) (map[int64]bool, error)
 }
 
 func (s *Server) adminDB() adminReads { return s.DB }
@@ -44,6 +45,9 @@ type adminView struct {
 	// ResetLink is a one-time link to set a password, shown once when it
 	// was not sent by e-mail.
 	ResetLink string
+	// WithFactor are the users with a second factor (which an
+	// administrator may reset).
+	WithFactor map[int64]bool
 }
 
 var channelKinds = []redazione.ChannelKind{redazione.ChannelWebChat, redazione.ChannelAPI, redazione.ChannelTelegram,
@@ -65,6 +69,9 @@ func (s *Server) adminData(r *http.Request, u *session) (*adminView, error) {
 		return nil, err
 	}
 	if v.Channels, err = s.adminDB().Channels(ctx, u.Actor.EnteID); err != nil {
+		return nil, err
+	}
+	if v.WithFactor, err = s.adminDB().UsersWithFactor(ctx, u.Actor.EnteID); err != nil {
 		return nil, err
 	}
 	v.Surveys, err = s.adminDB().SurveysEnabled(ctx, u.Actor.EnteID)
@@ -130,7 +137,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request, u *session) 
 		s.fail(w, r, nil, err)
 		return
 	}
-	nu := &redazione.User{Email: r.PostFormValue("email"), Name: strings.TrimSpace(r.PostFormValue("name")), Role: redazione.Role(r.PostFormValue("role")), DeskIDs: deskIDs(r), PasswordHash: hash}
+	nu := &redazione.User{Email: r.PostFormValue("email"), Name: strings.TrimSpace(r.PostFormValue("name")), Role: redazione.ParseRole(r.PostFormValue("role")), DeskIDs: deskIDs(r), PasswordHash: hash}
 	if err := s.Settings.CreateUser(r.Context(), u.Actor, nu); err != nil {
 		s.adminPage(w, r, u, "admin_users", "admin.users", "", 0, err)
 		return
@@ -149,10 +156,10 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, u *session) 
 		return
 	}
 	target.Name = strings.TrimSpace(r.PostFormValue("name"))
-	target.Role = redazione.Role(r.PostFormValue("role"))
+	target.Role = redazione.ParseRole(r.PostFormValue("role"))
 	target.DeskIDs = deskIDs(r)
 	target.Disabled = r.PostFormValue("disabled") == "on"
-	if err := s.Settings.UpdateUser(r.Context(), u.Actor, target); err != nil {
+	if err := s.Settings.UpdateUser(r.Context(), u.Actor, target, clientIP(r)); err != nil {
 		s.adminPage(w, r, u, "admin_users", "admin.users", "", 0, err)
 		return
 	}

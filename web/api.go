@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"time"
@@ -20,9 +21,9 @@ import (
 type apiReads interface {
 	CachedChannel(ctx context.Context, id int64) (*redazione.Channel, error)
 	Conversation(ctx context.Context, a redazione.Actor, id int64) (*redazione.Conversation, error)
-	Conversations(ctx context.Context, a redazione.Actor, f store.InboxFilter) ([]*redazione.Conversation, error)
+	InboxPage(ctx context.Context, a redazione.Actor, f store.InboxFilter) (*store.InboxPage, error)
 	Flags(ctx context.Context, a redazione.Actor, convID int64) ([]store.Flag, error)
-	Messages(ctx context.Context, a redazione.Actor, conversationID int64, max int) ([]*redazione.Message, error)
+	MessagesPage(ctx context.Context, a redazione.Actor, conversationID int64, cursor string, limit int) (*store.MessagePage, error)
 	SLA(ctx context.Context, enteID int64) (*store.SLAConfig, error)
 }
 
@@ -205,11 +206,41 @@ func toAPIConversation(c *redazione.Conversation) apiConversation {
 	return out
 }
 
+// apiLimit reads the limit parameter: absent is the default (0), anything
+// but a positive number is refused, more than most is most.
+func apiLimit(q url.Values, most int) (int, error) {
+	v := q.Get("limit")
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		return 0, redazione.FieldError("limit", "limit deve essere un numero da 1 a %d", most)
+	}
+	return min(n, most), nil
+}
+
 // apiConversations lists conversations with the same filters and permission
-// rules as the inbox.
+// rules as the inbox, a page at a time: "next" is the cursor of the page
+// after (null on the last), to pass back as ?cursor=.
 func (s *Server) apiConversations(w http.ResponseWriter, r *http.Request, u *session) {
 	q := r.URL.Query()
-	f := store.InboxFilter{Status: q.Get("status"), Tag: q.Get("tag"), Due: q.Get("due"), SortDue: q.Get("sort") == "due"}
+	f := store.InboxFilter{Status: q.Get("status"), Tag: q.Get("tag"), Due: q.Get("due"), Cursor: q.Get("cursor")}
+	switch q.Get("sort") {
+	case "", "waiting":
+	case "due":
+		f.SortDue = true
+	case "created":
+		f.SortID = true
+	default:
+		s.jsonError(w, r, redazione.FieldError("sort", "ordine non valido: waiting, due o created"))
+		return
+	}
+	var err error
+	if f.Limit, err = apiLimit(q, 200); err != nil {
+		s.jsonError(w, r, err)
+		return
+	}
 	if f.Due == "soon" {
 		cfg, err := s.apiDB().SLA(r.Context(), u.Actor.EnteID)
 		if err != nil {
@@ -221,18 +252,18 @@ func (s *Server) apiConversations(w http.ResponseWriter, r *http.Request, u *ses
 	f.DeskID, _ = strconv.ParseInt(q.Get("desk"), 10, 64)
 	f.ChannelID, _ = strconv.ParseInt(q.Get("channel"), 10, 64)
 	f.AssigneeID, _ = strconv.ParseInt(q.Get("assignee"), 10, 64)
-	f.Limit, _ = strconv.Atoi(q.Get("limit"))
 	switch q.Get("view") {
 	case "mine":
 		f.Mine = true
 	case "unassigned":
 		f.Unassigned = true
 	}
-	convs, err := s.apiDB().Conversations(r.Context(), u.Actor, f)
+	page, err := s.apiDB().InboxPage(r.Context(), u.Actor, f)
 	if err != nil {
 		s.jsonError(w, r, err)
 		return
 	}
+	convs := page.Conversations
 	cfg, err := s.apiDB().SLA(r.Context(), u.Actor.EnteID)
 	if err != nil {
 		s.jsonError(w, r, err)
@@ -244,7 +275,7 @@ func (s *Server) apiConversations(w http.ResponseWriter, r *http.Request, u *ses
 		withSLA(&ac, c, cfg.Calendar)
 		out = append(out, ac)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"conversations": out})
+	writeJSON(w, http.StatusOK, map[string]any{"conversations": out, "next": cursorOrNull(page.Next)})
 }
 
 func (s *Server) apiConversation(w http.ResponseWriter, r *http.Request, u *session) {
@@ -254,11 +285,17 @@ func (s *Server) apiConversation(w http.ResponseWriter, r *http.Request, u *sess
 		s.jsonError(w, r, err)
 		return
 	}
-	msgs, err := s.apiDB().Messages(r.Context(), u.Actor, id, 0)
+	limit, err := apiLimit(r.URL.Query(), 500)
 	if err != nil {
 		s.jsonError(w, r, err)
 		return
 	}
+	mp, err := s.apiDB().MessagesPage(r.Context(), u.Actor, id, r.URL.Query().Get("cursor"), limit)
+	if err != nil {
+		s.jsonError(w, r, err)
+		return
+	}
+	msgs := mp.Messages
 	cfg, err := s.apiDB().SLA(r.Context(), u.Actor.EnteID)
 	if err != nil {
 		s.jsonError(w, r, err)
@@ -279,7 +316,20 @@ func (s *Server) apiConversation(w http.ResponseWriter, r *http.Request, u *sess
 	for _, m := range msgs {
 		out.Messages = append(out.Messages, toAPIMessage(m))
 	}
-	writeJSON(w, http.StatusOK, out)
+	// The thread is walked from its latest page back: "next" is the cursor
+	// of the earlier messages.
+	writeJSON(w, http.StatusOK, struct {
+		apiConversation
+		Next *string `json:"next"`
+	}{out, cursorOrNull(mp.Earlier)})
+}
+
+// cursorOrNull is a cursor for JSON: null when there is no next page.
+func cursorOrNull(c string) *string {
+	if c == "" {
+		return nil
+	}
+	return &c
 }
 
 // readBody reads a webhook's raw body (its signature covers exactly these

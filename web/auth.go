@@ -23,7 +23,9 @@ type signInReads interface {
 	Notifications(ctx context.Context, a redazione.Actor, limit int) ([]redazione.Notification, int, error)
 	Now() time.Time
 	PolicyToAcknowledge(ctx context.Context, a redazione.Actor) (*store.Policy, error)
-	SessionUser(ctx context.Context, tokenHash string) (*redazione.User, string, error)
+	SessionUserScope(ctx context.Context, tokenHash string) (*redazione.User, string, string, error)
+	HasFactor(ctx context.Context, userID int64) (bool, error)
+	MFAPolicy(ctx context.Context, enteID int64) (redazione.MFAPolicy, error)
 	TokenAuth(ctx context.Context, tokenHash string) (*redazione.User, store.APIToken, error)
 	UserByEmail(ctx context.Context, email string) (*redazione.User, error)
 }
@@ -38,13 +40,16 @@ type session struct {
 	Actor redazione.Actor
 	CSRF  string
 	Ente  *redazione.Ente
+	// EnrolOnly: the session of a user who must enrol a second factor
+	// before anything else; it reaches only that page and logout.
+	EnrolOnly bool
 }
 
 type userHandler func(w http.ResponseWriter, r *http.Request, u *session)
 
 // page starts the page data of a signed-in user.
 func (s *Server) page(r *http.Request, u *session, title, nav string) *page {
-	p := &page{Lang: langOf(r), Title: title, Nav: nav, User: u.User, Ente: u.Ente, CSRF: u.CSRF}
+	p := &page{Lang: langOf(r), Title: title, Nav: nav, User: u.User, Ente: u.Ente, CSRF: u.CSRF, EnrolOnly: u.EnrolOnly}
 	if u.User.Lang == "en" {
 		if _, err := r.Cookie("lang"); err != nil {
 			p.Lang = "en"
@@ -81,6 +86,14 @@ func (s *Server) user(h userHandler) http.HandlerFunc {
 				return
 			}
 			http.Redirect(w, r, "/login?next="+urlQueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			return
+		}
+		if u.EnrolOnly && !enrolPath(r.URL.Path) {
+			if r.Method == http.MethodGet || r.Method == http.MethodHead {
+				http.Redirect(w, r, "/me/sicurezza", http.StatusSeeOther)
+				return
+			}
+			refuse(w, http.StatusForbidden, "Il tuo ente richiede un secondo fattore: configuralo prima di continuare.")
 			return
 		}
 		if r.Method == http.MethodPost {
@@ -120,7 +133,7 @@ func (s *Server) sessionOf(r *http.Request) (*session, bool) {
 	if err != nil || c.Value == "" {
 		return nil, false
 	}
-	u, csrf, err := s.signInDB().SessionUser(r.Context(), auth.HashToken(c.Value))
+	u, csrf, scope, err := s.signInDB().SessionUserScope(r.Context(), auth.HashToken(c.Value))
 	if err != nil {
 		return nil, false
 	}
@@ -128,7 +141,13 @@ func (s *Server) sessionOf(r *http.Request) (*session, bool) {
 	if err != nil {
 		return nil, false
 	}
-	return &session{User: u, Actor: redazione.ActorOf(u), CSRF: csrf, Ente: e}, true
+	return &session{User: u, Actor: redazione.ActorOf(u), CSRF: csrf, Ente: e, EnrolOnly: scope == store.SessionScopeEnrol}, true
+}
+
+// enrolPath tells whether a session that must enrol a second factor
+// first may reach path: the enrolment page and its forms, and logout.
+func enrolPath(path string) bool {
+	return path == "/me/sicurezza" || strings.HasPrefix(path, "/me/sicurezza/") || path == "/logout"
 }
 
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
@@ -138,7 +157,7 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 	}
 	p := &page{Lang: langOf(r)}
 	p.Title = p.T("login.title")
-	p.Data = map[string]string{"Next": safeNext(r.URL.Query().Get("next")), "Email": ""}
+	p.Data = s.loginData(r, safeNext(r.URL.Query().Get("next")), "")
 	s.render(w, r, http.StatusOK, "login", "", p)
 }
 
@@ -167,7 +186,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	email := strings.ToLower(strings.TrimSpace(r.PostFormValue("email")))
 	password := r.PostFormValue("password")
 	next := safeNext(r.PostFormValue("next"))
-	p.Data = map[string]string{"Next": next, "Email": email}
+	p.Data = s.loginData(r, next, email)
 	ip := clientIP(r)
 	g := s.guard
 	busy := func(d time.Duration) {
@@ -215,29 +234,91 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		failed(until)
 		return
 	}
-	ok = g.check(u.PasswordHash, password) && !u.Disabled
-	if err := s.Sessions.RecordLogin(r.Context(), u, ok, ip); err != nil {
-		s.fail(w, r, p, err)
-		return
-	}
-	if !ok {
+	ok = g.check(passwordHash(u), password) && u.PasswordHash != "" && !u.Disabled
+	// A right password of an ente that signs in only with its provider
+	// is refused, and said so: only who knows the password learns it.
+	ssoOnly := ok && !s.passwordLoginAllowed(r.Context(), u.EnteID)
+	if !ok || ssoOnly {
+		// A success is recorded by signedIn, once any second factor passed.
+		if err := s.Sessions.RecordLogin(r.Context(), u, false, ip); err != nil {
+			s.fail(w, r, p, err)
+			return
+		}
+		if ssoOnly {
+			s.renderForm(w, r, "login", p, 0, redazione.Errorf(redazione.EFORBIDDEN, "%s", p.T("sso.password.off")))
+			return
+		}
 		failed(now.Add(store.LoginDelay(n)))
 		return
 	}
 	res.Cancel()
-	token := auth.NewToken("")
-	if err := s.Sessions.Start(r.Context(), u, auth.HashToken(token), auth.NewToken("")); err != nil {
+	s.signedIn(w, r, u, "password", next)
+}
+
+// signedIn ends a sign-in whose first step passed (via "password" or
+// "sso"), then goes to next. The second factor is decided here
+// (redazione.MFAPolicy.SecondFactorStep): a user with a factor goes to
+// the second-factor step, with a pending login and no session yet (the
+// count of failed attempts is cleared only when the factor passes); a
+// user the ente's policy requires to have one, and who has none, gets a
+// session that reaches only the enrolment page; with single sign-on,
+// the ente may rely on the provider's own factor. Otherwise the sign-in
+// is recorded (RecordLogin, which clears the count: callers do not
+// record a success themselves) and the session starts.
+func (s *Server) signedIn(w http.ResponseWriter, r *http.Request, u *redazione.User, via string, next string) {
+	ctx := r.Context()
+	p := &page{Lang: langOf(r)}
+	ip := clientIP(r)
+	next = safeNext(next)
+	has, err := s.signInDB().HasFactor(ctx, u.ID)
+	if err != nil {
 		s.fail(w, r, p, err)
+		return
+	}
+	policy, err := s.signInDB().MFAPolicy(ctx, u.EnteID)
+	if err != nil {
+		s.fail(w, r, p, err)
+		return
+	}
+	scope := ""
+	switch policy.SecondFactorStep(u, has, via) {
+	case "verify":
+		token, err := s.Sessions.BeginSecondFactor(ctx, u, via, next, ip)
+		if err != nil {
+			s.fail(w, r, p, err)
+			return
+		}
+		http.SetCookie(w, &http.Cookie{Name: pendingCookie, Value: token, Path: "/login", HttpOnly: true, SameSite: http.SameSiteLaxMode,
+			Secure: s.Config.SecureCookies || r.TLS != nil, MaxAge: int(store.PendingLoginTTL.Seconds())})
+		http.Redirect(w, r, secondFactorPath, http.StatusSeeOther)
+		return
+	case "enrol":
+		scope, next = store.SessionScopeEnrol, "/me/sicurezza"
+	}
+	if err := s.Sessions.RecordLogin(ctx, u, true, ip); err != nil {
+		s.fail(w, r, p, err)
+		return
+	}
+	s.startSession(w, r, u, scope, next)
+}
+
+// startSession opens a session for u with a scope ("" or
+// store.SessionScopeEnrol), sets its cookie and goes to next.
+func (s *Server) startSession(w http.ResponseWriter, r *http.Request, u *redazione.User, scope, next string) {
+	token := auth.NewToken("")
+	if err := s.Sessions.StartScoped(r.Context(), u, auth.HashToken(token), auth.NewToken(""), scope, r.UserAgent(), clientIP(r)); err != nil {
+		s.fail(w, r, &page{Lang: langOf(r)}, err)
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
 		Secure: s.Config.SecureCookies || r.TLS != nil, MaxAge: int(store.SessionTTL.Seconds())})
+	s.Log.Debug("signed in", "user", u.ID, "scope", scope)
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request, u *session) {
 	if c, err := r.Cookie(sessionCookie); err == nil {
-		s.Sessions.End(r.Context(), auth.HashToken(c.Value))
+		s.Sessions.End(r.Context(), auth.HashToken(c.Value), clientIP(r))
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true})
 	http.Redirect(w, r, "/login", http.StatusSeeOther)

@@ -7,5 +7,5 @@ func PasswordChecks(s *Server) int64 { return s.guard.checks.Load() }
 // limit of checks at once. Set it before s serves.
 func SetCheckHook(s *Server, f func()) { s.guard.hook = f }
 
-// MaxPasswordChecks is how many password checks run at once.
-const MaxPasswordChecks = maxHashes
+// MaxPasswordChecks is how many password checks s runs at once.
+func MaxPasswordChecks(s *Server) int { return cap(s.guard.hashes) }

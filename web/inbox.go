@@ -24,10 +24,12 @@ type conversationReads interface {
 	ConversationAccessRequests(ctx context.Context, a redazione.Actor, convID int64) ([]*accesso.Request, error)
 	ConversationServiceRequests(ctx context.Context, a redazione.Actor, convID int64) ([]*store.ServiceRequest, error)
 	Conversations(ctx context.Context, a redazione.Actor, f store.InboxFilter) ([]*redazione.Conversation, error)
+	CountConversations(ctx context.Context, a redazione.Actor, f store.InboxFilter, max int) (int, error)
+	InboxPage(ctx context.Context, a redazione.Actor, f store.InboxFilter) (*store.InboxPage, error)
 	Desks(ctx context.Context, enteID int64) ([]redazione.Desk, error)
 	Flags(ctx context.Context, a redazione.Actor, convID int64) ([]store.Flag, error)
 	MergeCandidates(ctx context.Context, enteID, contactID int64) ([]store.PersonContact, error)
-	Messages(ctx context.Context, a redazione.Actor, conversationID int64, max int) ([]*redazione.Message, error)
+	MessagesPage(ctx context.Context, a redazione.Actor, conversationID int64, cursor string, limit int) (*store.MessagePage, error)
 	Notifications(ctx context.Context, a redazione.Actor, limit int) ([]redazione.Notification, int, error)
 	PersonContacts(ctx context.Context, enteID, contactID int64) ([]store.PersonContact, error)
 	Playbooks(ctx context.Context, enteID int64) (map[string]store.Playbook, error)
@@ -60,7 +62,25 @@ type inboxView struct {
 	Tags          []string
 	Conversations []*redazione.Conversation
 	Query         string // the list's own URL, for live refresh
+	// Count is the number of conversations in the view, up to countCap;
+	// CountMore says there are more than countCap.
+	Count     int
+	CountMore bool
+	CountCap  int
+	// Next is the URL of the page after this one ("" on the last); First,
+	// on a later page, the URL of the first; Last the cursor of this page's
+	// last row, which app.js puts in the list's live URL (until=) when it
+	// appends a page, so a redraw keeps every row loaded, once each.
+	Next, First, Last string
 }
+
+// countCap is where the inbox stops counting: "Oltre 10.000 conversazioni"
+// costs a few milliseconds, an exact count of a million rows much more.
+const countCap = 10_000
+
+// inboxParams are the inbox's query parameters that make a view (not its
+// page: cursor and until).
+var inboxParams = []string{"view", "desk", "status", "channel", "tag", "assignee", "due", "sort"}
 
 func formInt(r *http.Request, key string) int64 {
 	v, _ := strconv.ParseInt(r.FormValue(key), 10, 64)
@@ -81,7 +101,7 @@ func (s *Server) inboxPage(w http.ResponseWriter, r *http.Request, u *session) {
 		}
 	}
 	f := store.InboxFilter{Status: v.Status, ChannelID: v.ChannelID, Tag: v.Tag, AssigneeID: v.AssigneeID, DeskID: v.DeskID,
-		Due: v.Due, SortDue: v.Sort == "due"}
+		Due: v.Due, SortDue: v.Sort == "due", Cursor: r.FormValue("cursor"), Until: r.FormValue("until")}
 	if v.Due == "soon" {
 		cfg, err := s.conversationDB().SLA(ctx, u.Actor.EnteID)
 		if err != nil {
@@ -101,22 +121,49 @@ func (s *Server) inboxPage(w http.ResponseWriter, r *http.Request, u *session) {
 			v.View = "desk" // an operator's "all" is all of their desks
 		}
 	}
-	var err error
-	if v.Conversations, err = s.conversationDB().Conversations(ctx, u.Actor, f); err != nil {
+	page, err := s.conversationDB().InboxPage(ctx, u.Actor, f)
+	if err != nil {
 		s.fail(w, r, s.page(r, u, "", "inbox"), err)
 		return
 	}
+	v.Conversations, v.Last = page.Conversations, page.Last
 	q := url.Values{}
-	for _, k := range []string{"view", "desk", "status", "channel", "tag", "assignee", "due", "sort"} {
+	for _, k := range inboxParams {
 		if val := r.FormValue(k); val != "" {
 			q.Set(k, val)
 		}
 	}
 	q.Set("view", v.View)
+	v.First = "/inbox?" + q.Encode()
+	if page.Next != "" {
+		q.Set("cursor", page.Next)
+		v.Next = "/inbox?" + q.Encode()
+		q.Del("cursor")
+	}
+	// The live URL redraws what this answer shows: from its cursor, and up
+	// to the row a redraw ended at.
+	for _, k := range []string{"cursor", "until"} {
+		if val := r.FormValue(k); val != "" {
+			q.Set(k, val)
+		}
+	}
 	v.Query = "/inbox?" + q.Encode()
+	if f.Cursor == "" {
+		v.First = ""
+	}
 	p := s.page(r, u, translate(langOf(r), "inbox.title"), "inbox")
 	p.Data = v
-	if r.Header.Get("HX-Request") == "true" && r.Header.Get("HX-Target") == "conversation-list" {
+	hx := r.Header.Get("HX-Request") == "true"
+	// A page appended by app.js needs no count: the list above has it.
+	if !hx || r.Header.Get("HX-Target") != "conversation-more" {
+		n, err := s.conversationDB().CountConversations(ctx, u.Actor, f, countCap)
+		if err != nil {
+			s.fail(w, r, p, err)
+			return
+		}
+		v.Count, v.CountMore, v.CountCap = min(n, countCap), n > countCap, countCap
+	}
+	if hx && (r.Header.Get("HX-Target") == "conversation-list" || r.Header.Get("HX-Target") == "conversation-more") {
 		s.render(w, r, http.StatusOK, "inbox", "inbox_list", p)
 		return
 	}
@@ -185,7 +232,14 @@ type conversationView struct {
 	// Mentions are the messages that are Instagram mentions on someone
 	// else's post: neither hidden nor answered privately.
 	Mentions map[int64]bool
+	// Earlier and Later are the URLs of the thread's pages before and after
+	// this one ("" at either end); Latest the conversation's own URL, its
+	// latest page; ThreadSrc the thread's live URL (this page).
+	Earlier, Later, Latest, ThreadSrc string
 }
+
+// threadPage is how many messages a page of a thread shows.
+const threadPage = 100
 
 func (s *Server) loadConversation(r *http.Request, u *session) (*conversationView, error) {
 	ctx := r.Context()
@@ -200,8 +254,32 @@ func (s *Server) loadConversation(r *http.Request, u *session) (*conversationVie
 	v := &conversationView{Conversation: c, CanWrite: u.Actor.CanWrite(),
 		Statuses:   []redazione.Status{redazione.StatusOpen, redazione.StatusPending, redazione.StatusResolved},
 		Priorities: priorities}
-	if v.Messages, err = s.conversationDB().Messages(ctx, u.Actor, id, 0); err != nil {
+	cursor := r.URL.Query().Get("cursor")
+	mp, err := s.conversationDB().MessagesPage(ctx, u.Actor, id, cursor, threadPage)
+	if err != nil {
 		return nil, err
+	}
+	v.Messages = mp.Messages
+	src := url.Values{}
+	if v.ShowImages, _ = strconv.ParseInt(r.URL.Query().Get("images"), 10, 64); v.ShowImages != 0 {
+		src.Set("images", strconv.FormatInt(v.ShowImages, 10))
+	}
+	if mp.Earlier != "" {
+		src.Set("cursor", mp.Earlier)
+		v.Earlier = "/conversations/" + strconv.FormatInt(id, 10) + "?" + src.Encode() + "#thread"
+	}
+	if mp.Later != "" {
+		src.Set("cursor", mp.Later)
+		v.Later = "/conversations/" + strconv.FormatInt(id, 10) + "?" + src.Encode() + "#thread"
+	}
+	src.Del("cursor")
+	v.Latest = "/conversations/" + strconv.FormatInt(id, 10)
+	if cursor != "" {
+		src.Set("cursor", cursor)
+	}
+	v.ThreadSrc = v.Latest
+	if len(src) > 0 {
+		v.ThreadSrc += "?" + src.Encode()
 	}
 	if err := s.loadEmail(r, u.Actor.EnteID, v); err != nil {
 		return nil, err
@@ -213,6 +291,9 @@ func (s *Server) loadConversation(r *http.Request, u *session) (*conversationVie
 			// a private reply answers the latest comment
 			v.CanReplyPrivately = v.CanWrite && s.Inbox.CanReplyPrivately(c) && !v.Mentions[m.ID]
 		}
+	}
+	if v.Later != "" { // an earlier page: its last comment is not the latest
+		v.CanReplyPrivately = false
 	}
 	if v.Flags, err = s.conversationDB().Flags(ctx, u.Actor, id); err != nil {
 		return nil, err

@@ -63,6 +63,11 @@ var narrowReads = map[string]string{
 	"audit.go":           "auditDB()",
 	"opendata.go":        "openDataDB()",
 	"password.go":        "passwordDB()",
+	"mfa.go":             "mfaDB()",
+	"mfa_login.go":       "pendingDB()",
+	"mfa_admin.go":       "mfaAdminDB()",
+	"sso.go":             "ssoDB()",
+	"sessions.go":        "sessionDB()",
 }
 
 // Handlers write through services, not through the store: a service

@@ -115,6 +115,7 @@ func TestLoginFloodIsBounded(t *testing.T) {
 	})
 	u := e.newUser(e.ente, redazione.RoleOperator, e.desks[0].ID)
 	const n = 12
+	slots := web.MaxPasswordChecks(e.app.Web)
 	codes := make(chan int, n)
 	for range n {
 		go func() {
@@ -122,11 +123,11 @@ func TestLoginFloodIsBounded(t *testing.T) {
 			codes <- code
 		}()
 	}
-	for range web.MaxPasswordChecks {
+	for range slots {
 		<-inside
 	}
 	// With every check taken, the others are answered 429 without waiting.
-	for range n - web.MaxPasswordChecks {
+	for range n - slots {
 		if code := <-codes; code != http.StatusTooManyRequests {
 			t.Errorf("a login beyond the checks at once: %d, want 429", code)
 		}
@@ -140,7 +141,7 @@ func TestLoginFloodIsBounded(t *testing.T) {
 		t.Errorf("/healthz during the flood: %d", resp.StatusCode)
 	}
 	close(release)
-	for range web.MaxPasswordChecks {
+	for range slots {
 		if code := <-codes; code != http.StatusUnauthorized {
 			t.Errorf("a checked wrong password: %d, want 401", code)
 		}
@@ -198,5 +199,16 @@ func TestLoginLimitsPerForwardedAddress(t *testing.T) {
 	}
 	if !seen["203.0.113.1"] || !seen["203.0.113.30"] || !seen["127.0.0.1"] {
 		t.Errorf("addresses in the audit trail: %v", seen)
+	}
+}
+
+// A check keeps two cores busy: one runs at once for every two cores, at
+// least one, at most four.
+func TestDefaultPasswordChecks(t *testing.T) {
+	t.Parallel()
+	for cpus, want := range map[int]int{1: 1, 2: 1, 3: 1, 4: 2, 8: 4, 64: 4} {
+		if got := web.DefaultPasswordChecks(cpus); got != want {
+			t.Errorf("DefaultPasswordChecks(%d) = %d, want %d", cpus, got, want)
+		}
 	}
 }

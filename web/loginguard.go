@@ -1,6 +1,7 @@
 package web
 
 import (
+	"runtime"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -13,9 +14,11 @@ import (
 )
 
 // Limits of password sign-in. A password check (argon2id) costs 64 MiB and
-// most of a second: at most maxHashes run at once and a login over that is
-// answered 429 at once, so a flood of logins costs bounded memory. Each
-// client address may fail addressBurst times, then once every addressEvery.
+// keeps two cores busy for a tenth of a second or more: at most
+// DefaultPasswordChecks(cpus) run at once (Config.PasswordChecks overrides it) and
+// a login over that is answered 429 at once, so a flood of logins costs
+// bounded memory and leaves the cores to the people working. Each client
+// address may fail addressBurst times, then once every addressEvery.
 const (
 	maxHashes    = 4
 	addressBurst = 20
@@ -45,8 +48,20 @@ type unknownAccount struct {
 	until  time.Time
 }
 
-func newLoginGuard() *loginGuard {
-	return &loginGuard{hashes: make(chan struct{}, maxHashes), addrs: newLRU[*rate.Limiter](guardedKeys), unknown: newLRU[*unknownAccount](guardedKeys)}
+// DefaultPasswordChecks is how many password checks run at once by default on a
+// machine with cpus cores: one for every two cores (each check takes two),
+// at least one and at most maxHashes. On two cores a flood of logins then
+// keeps one check running and the inbox answers in its p95 target
+// (docs/PERFORMANCE.md, "Flood").
+func DefaultPasswordChecks(cpus int) int {
+	return min(maxHashes, max(1, cpus/2))
+}
+
+func newLoginGuard(slots int) *loginGuard {
+	if slots <= 0 {
+		slots = DefaultPasswordChecks(runtime.GOMAXPROCS(0))
+	}
+	return &loginGuard{hashes: make(chan struct{}, slots), addrs: newLRU[*rate.Limiter](guardedKeys), unknown: newLRU[*unknownAccount](guardedKeys)}
 }
 
 // reserve takes, before a check, one failure from the address's allowance;

@@ -43,7 +43,7 @@ func (s *Server) oncallPage(w http.ResponseWriter, r *http.Request, u *session) 
 }
 
 func (s *Server) renderOncall(w http.ResponseWriter, r *http.Request, u *session, flash string, status int, formErr error) {
-	p := s.page(r, u, translate(langOf(r), "oncall.title"), "posts")
+	p := s.page(r, u, translate(langOf(r), "oncall.title"), "oncall")
 	ctx := r.Context()
 	now := s.onCallDB().Now()
 	v := &oncallView{CanEdit: u.Actor.Role == redazione.RoleAdmin || u.Actor.Role == redazione.RoleCoordinator, CanAdmin: u.Actor.CanAdmin()}

@@ -466,6 +466,7 @@ var postsCatalog = map[string][2]string{
 	"pl.submitted":             {"inviata ai controlli", "submitted"},
 	"pl.approved":              {"approvata", "approved"},
 	"pl.scheduled":             {"programmata", "scheduled"},
+	"pl.sends":                 {"parte alle", "goes out at"},
 	"pl.cancelled":             {"annullata", "cancelled"},
 	"pl.sending":               {"in invio", "sending"},
 	"pl.published":             {"pubblicata", "published"},

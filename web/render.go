@@ -56,6 +56,10 @@ type page struct {
 
 	Accessibility string // the ente's accessibility statement, for the footer
 
+	// EnrolOnly: the session reaches only the enrolment of a second
+	// factor (the header shows no menu).
+	EnrolOnly bool
+
 	Available bool   // the user takes new conversations (operators)
 	Path      string // where the page is, to come back after a header action
 }
@@ -94,13 +98,24 @@ func assetURL(name string) string {
 }
 
 var funcs = template.FuncMap{
-	"t":     translate,
-	"asset": assetURL,
+	"t":           translate,
+	"tn":          translateN,
+	"pluralForms": pluralForms,
+	"asset":       assetURL,
 	"statusLabel": func(lang string, s redazione.Status) string {
 		return translate(lang, "status."+string(s))
 	},
 	"roleLabel": func(lang string, r redazione.Role) string { return translate(lang, "role."+string(r)) },
 	"kindLabel": func(lang string, k redazione.ChannelKind) string { return translate(lang, "kind."+string(k)) },
+	// instant reads a time written in a log's detail (RFC 3339, UTC), to
+	// show it in Rome's time like the others; nil when it is not one.
+	"instant": func(s string) *time.Time {
+		t, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			return nil
+		}
+		return &t
+	},
 	"deliveryLabel": func(lang string, d redazione.Delivery) string {
 		return translate(lang, "delivery."+string(d))
 	},
@@ -206,10 +221,7 @@ func humanDuration(lang string, t time.Time) string {
 		}
 		return fmt.Sprintf("%d h %d min", m/60, m%60)
 	default:
-		if it {
-			return fmt.Sprintf("%d giorni", m/(24*60))
-		}
-		return fmt.Sprintf("%d days", m/(24*60))
+		return translateN(lang, "ago.days", m/(24*60))
 	}
 }
 

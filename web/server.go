@@ -34,6 +34,12 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	// Streams caps the server-sent event streams (zero fields: defaults).
 	Streams StreamLimits
+	// PasswordChecks is how many password checks may run at once
+	// (REDAZIONE_PASSWORD_CHECKS); zero: DefaultPasswordChecks(cores).
+	PasswordChecks int
+	// SSOTimeout bounds each call to an ente's identity provider
+	// (discovery, keys, token); zero: 10 seconds.
+	SSOTimeout time.Duration
 }
 
 // Server serves every HTTP route.
@@ -61,6 +67,9 @@ type Server struct {
 	reportLimit *limiter
 	// guard limits password sign-in (see login).
 	guard *loginGuard
+	// ssoLimit allows each address a burst of single sign-on requests, then
+	// one a second: each calls the ente's provider.
+	ssoLimit *limiter
 	// publicStreams counts the widget's event streams by client address,
 	// operatorStreams the operators' by user: separate pools, so that
 	// citizens cannot take the operators' streams.
@@ -78,8 +87,11 @@ func New(db *store.DB, ib *inbox.Service, bus events.Bus, log *slog.Logger, cfg 
 		return nil, err
 	}
 	cfg.Streams = cfg.Streams.withDefaults()
+	if cfg.SSOTimeout <= 0 {
+		cfg.SSOTimeout = ssoTimeout
+	}
 	return &Server{DB: db, Inbox: ib, Settings: &settings.Service{DB: db, Bus: bus}, Sessions: &auth.Sessions{DB: db}, Bus: bus, Log: log, Config: cfg, pages: p, ready: func() bool { return true },
-		widgetLimit: newLimiter(10, 3*time.Second), widgetFileLimit: newLimiter(5, time.Minute), reportLimit: newLimiter(5, 10*time.Minute), guard: newLoginGuard(),
+		widgetLimit: newLimiter(10, 3*time.Second), widgetFileLimit: newLimiter(5, time.Minute), reportLimit: newLimiter(5, 10*time.Minute), guard: newLoginGuard(cfg.PasswordChecks), ssoLimit: newLimiter(40, time.Second),
 		publicStreams:   newStreamPool(cfg.Streams.PerAddress, cfg.Streams.Public),
 		operatorStreams: newStreamPool(cfg.Streams.PerUser, cfg.Streams.Operators),
 		streamIdle:      cfg.Streams.Idle}, nil
@@ -100,11 +112,26 @@ func (s *Server) Handler() http.Handler {
 func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.Handle("GET /static/", staticHandler())
+	// Browsers ask for /favicon.ico whatever the page says.
+	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, assetURL("favicon.svg"), http.StatusMovedPermanently)
+	})
 
 	// Operators' UI.
 	mux.HandleFunc("GET /{$}", s.user(s.home))
 	mux.HandleFunc("GET /login", s.loginPage)
 	mux.HandleFunc("POST /login", s.login)
+	mux.HandleFunc("GET "+secondFactorPath, s.pending(s.secondFactorPage))
+	mux.HandleFunc("POST "+secondFactorPath, s.pending(s.verifyCode("totp")))
+	mux.HandleFunc("POST "+secondFactorPath+"/recupero", s.pending(s.verifyCode("recovery")))
+	mux.HandleFunc("POST "+secondFactorPath+"/passkey/inizio", s.pending(s.beginPasskeyLogin))
+	mux.HandleFunc("POST "+secondFactorPath+"/passkey", s.pending(s.finishPasskeyLogin))
+	mux.HandleFunc("POST "+secondFactorPath+"/annulla", s.pending(s.cancelSecondFactor))
+	mux.HandleFunc("GET /login/sso/{ente}", s.ssoStart)
+	mux.HandleFunc("GET "+ssoCallbackPath, s.ssoCallback)
+	mux.HandleFunc("GET /admin/sso", s.admin(s.ssoPage))
+	mux.HandleFunc("POST /admin/sso", s.admin(s.saveSSO))
+	mux.HandleFunc("POST /admin/sso/off", s.admin(s.ssoOff))
 	mux.HandleFunc("POST /logout", s.user(s.logout))
 	mux.HandleFunc("POST /lang", s.setLang)
 	mux.HandleFunc("GET /inbox", s.user(s.inboxPage))
@@ -131,6 +158,18 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /admin/users", s.admin(s.createUser))
 	mux.HandleFunc("POST /admin/users/{id}", s.admin(s.updateUser))
 	mux.HandleFunc("POST /admin/users/{id}/password-link", s.admin(s.sendPasswordLink))
+	mux.HandleFunc("POST /admin/users/{id}/reset-factors", s.admin(s.resetFactors))
+	mux.HandleFunc("GET /admin/sicurezza", s.admin(s.mfaPolicyPage))
+	mux.HandleFunc("POST /admin/sicurezza", s.admin(s.saveMFAPolicy))
+	mux.HandleFunc("GET /me/sicurezza", s.user(s.securityPage))
+	mux.HandleFunc("POST /me/sicurezza/totp", s.user(s.startTOTP))
+	mux.HandleFunc("POST /me/sicurezza/totp/conferma", s.user(s.confirmTOTP))
+	mux.HandleFunc("POST /me/sicurezza/totp/rimuovi", s.user(s.removeTOTP))
+	mux.HandleFunc("POST /me/sicurezza/passkey/inizio", s.user(s.beginPasskey))
+	mux.HandleFunc("POST /me/sicurezza/passkey", s.user(s.finishPasskey))
+	mux.HandleFunc("POST /me/sicurezza/passkey/{id}/rimuovi", s.user(s.removePasskey))
+	mux.HandleFunc("POST /me/sicurezza/recupero", s.user(s.regenerateRecovery))
+	mux.HandleFunc("POST /admin/users/{id}/sessions/end", s.admin(s.endUserSessions))
 	mux.HandleFunc("GET /me/password", s.user(s.myPasswordPage))
 	mux.HandleFunc("POST /me/password", s.user(s.changeMyPassword))
 	mux.HandleFunc("GET /reimposta/{token}", s.resetPage)
@@ -231,6 +270,9 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /me/tokens", s.user(s.tokensPage))
 	mux.HandleFunc("POST /me/tokens", s.user(s.createToken))
 	mux.HandleFunc("POST /me/tokens/{id}/revoke", s.user(s.revokeToken))
+	mux.HandleFunc("GET /me/sessioni", s.user(s.sessionsPage))
+	mux.HandleFunc("POST /me/sessioni/{id}/termina", s.user(s.endMySession))
+	mux.HandleFunc("POST /me/sessioni/termina-altre", s.user(s.endMyOtherSessions))
 	mux.HandleFunc("GET /admin/calendar", s.admin(s.calendarPage))
 	mux.HandleFunc("POST /admin/calendar", s.admin(s.saveCalendar))
 	mux.HandleFunc("GET /admin/sla", s.admin(s.slaPage))
@@ -241,11 +283,15 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/v1/channels/{id}/messages", s.apiChannelMessage)
 	mux.HandleFunc("GET /api/v1/conversations", s.apiUser(s.apiConversations))
 	mux.HandleFunc("GET /api/v1/conversations/{id}", s.apiUser(s.apiConversation))
+	mux.HandleFunc("POST /api/v1/conversations/{id}/replies", s.apiUser(s.apiReply))
+	mux.HandleFunc("POST /api/v1/conversations/{id}/status", s.apiUser(s.apiStatus))
 	mux.HandleFunc("GET /api/v1/attachments/{id}", s.apiUser(s.apiAttachment))
 
 	// Citizens: the web chat widget and its demo page.
 	mux.HandleFunc("GET /widget.js", s.widgetScript)
 	mux.HandleFunc("GET /demo/{channel}", s.widgetDemo)
+	mux.HandleFunc("POST "+DemoCallbackPath, s.demoCallback)
+	mux.HandleFunc("POST "+DemoBotAPIPath+"/{bot}/{method}", s.demoBotAPI)
 	mux.HandleFunc("OPTIONS /widget/v1/{channel}/", s.widgetPreflight)
 	mux.HandleFunc("GET /widget/v1/{channel}/config", s.widgetConfig)
 	mux.HandleFunc("POST /widget/v1/{channel}/messages", s.widgetPost)
@@ -289,7 +335,7 @@ func (s *Server) securityHeaders(next http.Handler) http.Handler {
 		}
 		if !isWidgetPath(r.URL.Path) {
 			h.Set("X-Frame-Options", "DENY")
-			h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'")
+			h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; font-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'")
 		}
 		next.ServeHTTP(w, r)
 	})

@@ -54,7 +54,10 @@ func (s *Server) operatorEvents(w http.ResponseWriter, r *http.Request, u *sessi
 		return
 	}
 	defer release()
-	s.stream(w, r, func(e events.Event) (string, any) {
+	// The session is read again at every ping: a session ended (by its
+	// user, an administrator, or disabling) closes its live stream too.
+	alive := func() bool { _, ok := s.sessionOf(r); return ok }
+	s.streamWhile(w, r, alive, func(e events.Event) (string, any) {
 		if (e.EnteID != u.Actor.EnteID && e.EnteID != 0) || e.Type == events.SettingsChanged {
 			return "", nil
 		}
@@ -76,6 +79,12 @@ func (s *Server) operatorEvents(w http.ResponseWriter, r *http.Request, u *sessi
 // count): EventSource reconnects by itself, and an abandoned page's
 // connection is given back.
 func (s *Server) stream(w http.ResponseWriter, r *http.Request, pick func(events.Event) (string, any)) {
+	s.streamWhile(w, r, nil, pick)
+}
+
+// streamWhile is stream that also ends, at a ping, when alive (if not nil)
+// says the stream's session has ended.
+func (s *Server) streamWhile(w http.ResponseWriter, r *http.Request, alive func() bool, pick func(events.Event) (string, any)) {
 	sub, stop := s.Bus.Subscribe()
 	defer stop()
 	out := startSSE(w, r)
@@ -90,6 +99,9 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, pick func(events
 		case <-idle.C:
 			return
 		case <-tick.C:
+			if alive != nil && !alive() {
+				return
+			}
 			if out.ping() != nil {
 				return
 			}

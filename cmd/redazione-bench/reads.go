@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"fmt"
+	"html"
 	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -116,6 +118,43 @@ func measure(ctx context.Context, name string, n, warm int, maxTime time.Duratio
 	return l, nil
 }
 
+// latencyOf summarises durations measured elsewhere.
+func latencyOf(name string, ds []time.Duration, target time.Duration) latency {
+	l := latency{Name: name, Target: target, N: len(ds)}
+	if len(ds) == 0 {
+		return l
+	}
+	slices.Sort(ds)
+	l.P50, l.P95, l.Max = pct(ds, 0.50), pct(ds, 0.95), ds[len(ds)-1]
+	return l
+}
+
+var moreLink = regexp.MustCompile(`href="([^"]+)" data-more`)
+
+// deepPage follows the inbox's "Carica altre" links from start to page n
+// (or the last page, if fewer) and returns its URL and number.
+func (c *client) deepPage(ctx context.Context, start string, n int) (string, int, error) {
+	path := start
+	for page := 1; ; page++ {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, c.base+path, nil)
+		req.Header.Set("Cookie", c.cookie)
+		resp, err := c.http.Do(req)
+		if err != nil {
+			return "", 0, err
+		}
+		b, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			return "", 0, err
+		}
+		m := moreLink.FindSubmatch(b)
+		if page == n || m == nil {
+			return path, page, nil
+		}
+		path = html.UnescapeString(string(m[1]))
+	}
+}
+
 // Search queries: common words (thousands to millions of hits), a two-word
 // query, a rare case number and a contact's surname.
 var searchQueries = []struct{ q, label string }{
@@ -170,6 +209,33 @@ func benchReads(ctx context.Context, bin string, ds *dataset, samples int, logf 
 	if err := add(measure(ctx, "inbox first page, operator with 2 desks", samples, warm, maxTime, 20*time.Millisecond, func(int) (time.Duration, int, error) {
 		return op.get(ctx, "/inbox?view=all", "/conversations/")
 	})); err != nil {
+		return nil, err
+	}
+	// The first page and a deep one (page 50, or the deepest there is),
+	// measured in pairs: request by request, alternately, so both see the
+	// same machine (it is shared and noisy).
+	deep, pageNo, err := admin.deepPage(ctx, "/inbox?view=all", 50)
+	if err != nil {
+		return nil, err
+	}
+	var firstDs, deepDs []time.Duration
+	if _, err := measure(ctx, "inbox first vs deep page", 2*samples, warm, maxTime, 0, func(i int) (time.Duration, int, error) {
+		path, into := "/inbox?view=all", &firstDs
+		if i%2 != 0 {
+			path, into = deep, &deepDs
+		}
+		d, size, err := admin.get(ctx, path, "/conversations/")
+		if err == nil && i >= 0 {
+			*into = append(*into, d)
+		}
+		return d, size, err
+	}); err != nil {
+		return nil, err
+	}
+	if err := add(latencyOf("inbox first page, admin (paired)", firstDs, 20*time.Millisecond), nil); err != nil {
+		return nil, err
+	}
+	if err := add(latencyOf(fmt.Sprintf("inbox page %d, admin (paired, keyset)", pageNo), deepDs, 20*time.Millisecond), nil); err != nil {
 		return nil, err
 	}
 	if err := add(measure(ctx, "conversation thread (random id)", samples, warm, maxTime, 20*time.Millisecond, func(int) (time.Duration, int, error) {

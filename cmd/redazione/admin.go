@@ -16,8 +16,10 @@ import (
 	"github.com/redazione/redazione/auth"
 	"github.com/redazione/redazione/channel"
 	"github.com/redazione/redazione/channel/telegram"
+	"github.com/redazione/redazione/notify"
 	"github.com/redazione/redazione/secrets"
 	"github.com/redazione/redazione/store"
+	"github.com/redazione/redazione/web"
 )
 
 // multi is a repeatable string flag.
@@ -42,7 +44,7 @@ type adminSession struct {
 	slug   string          // --ente, for the commands that are not limited to one ente
 }
 
-// admin runs the user, token, channel, ente and audit subcommands. Their
+// admin runs the user, token, channel, ente, audit and sso subcommands. Their
 // output is JSON (one object, or one object per line for lists) for
 // scripts; audit verify prints a line per ente and answers by its exit
 // status.
@@ -59,6 +61,10 @@ func admin(ctx context.Context, cfg config, args []string, stdout, stderr io.Wri
 		cmd = userCreate
 	case "user list":
 		cmd = userList
+	case "user reset-factors":
+		cmd = userResetFactors
+	case "user disable":
+		cmd = userDisable
 	case "token create":
 		cmd = tokenCreate
 	case "token list":
@@ -83,6 +89,12 @@ func admin(ctx context.Context, cfg config, args []string, stdout, stderr io.Wri
 		cmd, inEnte = enteList, false
 	case "audit verify":
 		cmd, inEnte = auditVerify, false
+	case "sso set":
+		cmd = ssoSet
+	case "sso show":
+		cmd = ssoShow
+	case "sso off":
+		cmd = ssoOff
 	}
 	if cmd == nil {
 		return fmt.Errorf("unknown command %q", verb)
@@ -189,7 +201,7 @@ func enteList(*flag.FlagSet) func(context.Context, *adminSession) error {
 // redazione user create --email E --role ROLE [--name N] [--desk D ...] [--password-file F]
 func userCreate(fs *flag.FlagSet) func(context.Context, *adminSession) error {
 	email := fs.String("email", "", "e-mail")
-	role := fs.String("role", "", "role")
+	role := fs.String("role", "", "role: admin (or administrator), coordinator, operator or analyst")
 	name := fs.String("name", "", "name")
 	pwFile := fs.String("password-file", "", "file holding the password")
 	var desks multi
@@ -216,7 +228,7 @@ func userCreate(fs *flag.FlagSet) func(context.Context, *adminSession) error {
 		if err != nil {
 			return err
 		}
-		u := &redazione.User{Email: *email, Name: *name, Role: redazione.Role(*role), DeskIDs: ids, PasswordHash: hash}
+		u := &redazione.User{Email: *email, Name: *name, Role: redazione.ParseRole(*role), DeskIDs: ids, PasswordHash: hash}
 		if err := s.db.CreateUser(ctx, s.sys, u); err != nil {
 			return err
 		}
@@ -239,6 +251,50 @@ func userList(*flag.FlagSet) func(context.Context, *adminSession) error {
 			s.out.Encode(map[string]any{"id": u.ID, "email": u.Email, "name": u.Name, "role": u.Role, "desks": u.DeskIDs, "disabled": u.Disabled})
 		}
 		return nil
+	}
+}
+
+// redazione user reset-factors --email E
+func userResetFactors(fs *flag.FlagSet) func(context.Context, *adminSession) error {
+	email := fs.String("email", "", "user e-mail")
+	return func(ctx context.Context, s *adminSession) error {
+		if *email == "" {
+			return fmt.Errorf("--email is required")
+		}
+		u, err := s.db.UserByEmail(ctx, *email)
+		if err != nil || u.EnteID != s.ente.ID {
+			return fmt.Errorf("user %q not found", *email)
+		}
+		if u, err = s.db.ResetFactors(ctx, s.sys, u.ID); err != nil {
+			return err
+		}
+		mailed := false
+		if s.cfg.SMTPURL != "" {
+			m, err := notify.ParseSMTP(s.cfg.SMTPURL, s.cfg.SMTPFrom)
+			if err != nil {
+				return fmt.Errorf("REDAZIONE_SMTP_URL: %w", err)
+			}
+			body := fmt.Sprintf(web.ResetFactorsMail, u.Name, "L'amministratore")
+			mailed = m.Send(ctx, []string{u.Email}, web.ResetFactorsSubject, body) == nil
+		}
+		return s.out.Encode(map[string]any{"id": u.ID, "email": u.Email, "factors_reset": true, "sessions_ended": true, "mailed": mailed})
+	}
+}
+
+// redazione user disable --email E: the user can no longer sign in, their
+// sessions end and their API tokens are revoked, in every process at once.
+func userDisable(fs *flag.FlagSet) func(context.Context, *adminSession) error {
+	email := fs.String("email", "", "e-mail of the user to disable")
+	return func(ctx context.Context, s *adminSession) error {
+		u, err := s.userByEmail(ctx, *email, "--email")
+		if err != nil {
+			return err
+		}
+		sessions, tokens, err := s.db.DisableUser(ctx, s.sys, u.ID, "")
+		if err != nil {
+			return err
+		}
+		return s.out.Encode(map[string]any{"id": u.ID, "email": u.Email, "disabled": true, "sessions_ended": sessions, "tokens_revoked": tokens})
 	}
 }
 
@@ -325,8 +381,13 @@ func tokenRevoke(fs *flag.FlagSet) func(context.Context, *adminSession) error {
 
 // tokenUser returns the user of the ente with the e-mail.
 func (s *adminSession) tokenUser(ctx context.Context, email string) (*redazione.User, error) {
+	return s.userByEmail(ctx, email, "--user")
+}
+
+// userByEmail returns the user of the ente with the e-mail, given by flag.
+func (s *adminSession) userByEmail(ctx context.Context, email, flag string) (*redazione.User, error) {
 	if email == "" {
-		return nil, fmt.Errorf("--user is required")
+		return nil, fmt.Errorf("%s is required", flag)
 	}
 	u, err := s.db.UserByEmail(ctx, email)
 	if err != nil || u.EnteID != s.ente.ID {

@@ -17,6 +17,8 @@ func TestAdminFlagsPerCommand(t *testing.T) {
 	for cmd, want := range map[string][]string{
 		"user create":          {"desk", "email", "ente", "name", "password-file", "role"},
 		"user list":            {"ente"},
+		"user reset-factors":   {"email", "ente"},
+		"user disable":         {"email", "ente"},
 		"token create":         {"ente", "expires", "name", "read-only", "user"},
 		"token list":           {"ente", "user"},
 		"token revoke":         {"ente"},
@@ -28,6 +30,9 @@ func TestAdminFlagsPerCommand(t *testing.T) {
 		"ente create":          {"ente", "name", "slug"},
 		"ente list":            {"ente"},
 		"audit verify":         {"ente"},
+		"sso set":              {"allowed-domain", "client-id", "client-secret-file", "create-users", "ente", "issuer", "name", "password-login"},
+		"sso show":             {"ente"},
+		"sso off":              {"ente"},
 	} {
 		var out, errb bytes.Buffer
 		if err := run(context.Background(), append(strings.Fields(cmd), "-h"), &out, &errb); err != nil {

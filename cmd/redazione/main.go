@@ -27,6 +27,8 @@ Usage:
   redazione migrate                       apply the database migrations and exit
   redazione user create --email E --role ROLE [--name N] [--desk D ...] [--password-file F]
   redazione user list
+  redazione user reset-factors --email E   remove a user's second factors (TOTP, passkeys, recovery codes) and end their sessions
+  redazione user disable --email E        the user can no longer sign in; their sessions and API tokens end at once
   redazione token create --user E [--name N] [--expires 90d] [--read-only]
   redazione token list --user E
   redazione token revoke [--ente S] ID
@@ -44,9 +46,14 @@ Usage:
   redazione audit verify [--ente SLUG]     check the audit trail's hash chain: exit 0 when whole, 1 when not
   redazione blobs copy --to URL           copy the citizens' files into another store (s3://bucket?endpoint=... or a directory),
                                           checking each against its hash; run again to go on after a stop
+  redazione sso set --issuer URL --client-id ID --client-secret-file F [--allowed-domain D ...] [--create-users]
+                    [--name N] [--password-login=false]   connect the ente's OpenID Connect provider (docs/SSO.md)
+  redazione sso show                      the ente's single sign-on, without the secret
+  redazione sso off                       disconnect it: password sign-in works again (the way back if the provider is down)
 
 Every command but serve takes --ente SLUG when the installation has more than one ente.
-The user, token, channel, ente and audit commands list their flags with -h (redazione user create -h).
+ROLE is admin (or administrator), coordinator, operator or analyst.
+The user, token, channel, ente, audit and sso commands list their flags with -h (redazione user create -h).
 
 Environment:
   REDAZIONE_ADDR            where to listen (default :8080)
@@ -76,6 +83,8 @@ Environment:
   REDAZIONE_STREAMS_PUBLIC  the web chat's live streams open in all (default 2000)
   REDAZIONE_STREAMS_PER_USER  one operator's live streams (tabs) open (default 10)
   REDAZIONE_STREAMS_OPERATORS  the operators' live streams open in all, kept apart from the web chat's (default 500)
+  REDAZIONE_PASSWORD_CHECKS  password checks (64 MiB and two cores each) run at once; over that a login gets 429
+                            at once (default: one per two cores, at least 1, at most 4)
   REDAZIONE_STREAM_IDLE     a live stream with no event for this long ends, the browser reconnects (default 10m)
 `
 
@@ -118,7 +127,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintln(stdout, "migrations applied")
 		return nil
-	case "user", "token", "channel", "ente", "audit":
+	case "user", "token", "channel", "ente", "audit", "sso":
 		return admin(ctx, cfg, args, stdout, stderr)
 	case "blobs":
 		return blobsCommand(ctx, cfg, args, stdout, stderr)
@@ -152,6 +161,7 @@ type config struct {
 	Accessibility      string
 	TombstoneDays      int
 	Streams            web.StreamLimits
+	PasswordChecks     int
 	SMTPFrom           string
 	LogLevel           slog.Level
 }
@@ -197,6 +207,7 @@ func configFromEnv() config {
 		"REDAZIONE_STREAMS_PUBLIC":      &c.Streams.Public,
 		"REDAZIONE_STREAMS_PER_USER":    &c.Streams.PerUser,
 		"REDAZIONE_STREAMS_OPERATORS":   &c.Streams.Operators,
+		"REDAZIONE_PASSWORD_CHECKS":     &c.PasswordChecks,
 	} {
 		if v, err := strconv.Atoi(env(key, "")); err == nil && v > 0 {
 			*n = v

@@ -107,6 +107,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) 
 		AccessibilityURL: cfg.Accessibility,
 		DataOnly:         cfg.MigrateDatabaseURL != "",
 		Streams:          cfg.Streams,
+		PasswordChecks:   cfg.PasswordChecks,
 	}
 	if acfg.TrustedProxies, err = web.ParseTrustedProxies(cfg.TrustedProxies); err != nil {
 		db.Close()
@@ -191,7 +192,8 @@ func bootstrap(ctx context.Context, db *store.DB, cfg config, stdout io.Writer) 
 		fmt.Fprintf(stdout, "  password: %s\n  (shown only now: write it down, or set REDAZIONE_ADMIN_PASSWORD)\n", password)
 	}
 	if cfg.Demo {
-		seeded, err := demo.Seed(ctx, db, admin)
+		base := localURL(cfg.Addr)
+		seeded, err := demo.Seed(ctx, db, admin, demo.Local{Callback: base + web.DemoCallbackPath, BotAPI: base + web.DemoBotAPIPath, BotToken: web.DemoBotToken})
 		if err != nil {
 			return err
 		}
@@ -199,4 +201,18 @@ func bootstrap(ctx context.Context, db *store.DB, cfg config, stdout io.Writer) 
 	}
 	fmt.Fprintln(stdout)
 	return nil
+}
+
+// localURL is the server's own address as this machine reaches it, for the
+// demo's channels: a listen address with no host, or every host, is
+// reached on the loopback.
+func localURL(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "http://127.0.0.1:8080"
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }

@@ -245,3 +245,25 @@ var testBox = func() *secrets.Box {
 	}
 	return b
 }()
+
+// BulkMessages writes n citizen's messages ("messaggio 1" … "messaggio n",
+// oldest first) into a conversation with one statement, for tests that need
+// a long thread: the rows the store's Ingest would write, without the
+// search index, the flags or the clocks.
+func BulkMessages(t testing.TB, db *store.DB, enteID, channelID, conversationID int64, n int) {
+	t.Helper()
+	q := `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+	 INSERT INTO messages (ente_id, channel_id, conversation_id, direction, text, sent_at, created_at)
+	 SELECT ?, ?, ?, 'in', 'messaggio ' || i, ? + i, ? + i FROM n`
+	if db.Dialect() == store.Postgres {
+		q = strings.NewReplacer("i < ?", "i < $1", "SELECT ?, ?, ?", "SELECT $2::bigint, $3::bigint, $4::bigint", "? + i, ? + i", "$5::bigint + i, $5::bigint + i").Replace(q)
+	}
+	at := db.Now().UnixMilli()
+	args := []any{n, enteID, channelID, conversationID, at, at}
+	if db.Dialect() == store.Postgres {
+		args = args[:5]
+	}
+	if _, err := db.WriteDB().ExecContext(context.Background(), q, args...); err != nil {
+		t.Fatalf("bulk messages: %v", err)
+	}
+}

@@ -1,3 +1,17 @@
+// redazionePlural picks the text for the number n from forms, the JSON of
+// the server's pluralForms (texts by CLDR plural category), as the server's
+// translateN does: "1 risposta trovata", "2 risposte trovate".
+function redazionePlural(forms, n) {
+  var f = {};
+  try { f = JSON.parse(forms || '{}'); } catch (e) { /* no forms */ }
+  var lang = document.documentElement.lang || 'it';
+  var text = n === 0 && f.zero;
+  if (!text) {
+    var cat = window.Intl && Intl.PluralRules ? new Intl.PluralRules(lang).select(n) : (n === 1 ? 'one' : 'other');
+    text = f[cat] || f.other || '%d';
+  }
+  return text.replace('%d', n.toLocaleString(lang));
+}
 // Redazione operator UI: live updates by server-sent events. Every event is
 // a small notice; the page then fetches its own fresh HTML with htmx.
 (function () {
@@ -117,6 +131,83 @@
     if (e.target && e.target.name === 'kind') updateComposer();
   });
   updateComposer();
+
+  // "Carica altre": the inbox's next page is appended to the list, on a
+  // click or when the link scrolls into view. A row already shown is not
+  // repeated, and the list's live URL is made to end at the last row loaded
+  // (until=), so a live redraw keeps every loaded row, once each, with new
+  // conversations at the top. Without JavaScript the link opens the next
+  // page itself.
+  var loadingMore = false;
+  function loadMore(link, byKeyboard) {
+    var list = document.getElementById('conversation-list');
+    if (loadingMore || !list || !list.contains(link)) return;
+    loadingMore = true;
+    var box = link.parentNode;
+    link.setAttribute('aria-disabled', 'true');
+    link.textContent = link.dataset.loading || link.textContent;
+    fetch(link.href, { headers: { 'HX-Request': 'true', 'HX-Target': 'conversation-more' }, credentials: 'same-origin' })
+      .then(function (r) {
+        if (!r.ok) throw new Error('HTTP ' + r.status);
+        return r.text();
+      })
+      .then(function (html) {
+        loadingMore = false;
+        // A live redraw replaced the list meanwhile: it has its own link.
+        if (!document.body.contains(list)) return;
+        var sec = new DOMParser().parseFromString(html, 'text/html').getElementById('conversation-list');
+        var ul = list.querySelector('ul.conv-list');
+        if (!sec || !ul) throw new Error('no list in the answer');
+        var seen = {};
+        Array.prototype.forEach.call(ul.querySelectorAll('li[data-conversation]'), function (li) { seen[li.dataset.conversation] = true; });
+        var added = [];
+        Array.prototype.forEach.call(sec.querySelectorAll('ul.conv-list > li[data-conversation]'), function (li) {
+          if (seen[li.dataset.conversation]) return;
+          var row = document.importNode(li, true);
+          ul.appendChild(row);
+          added.push(row);
+        });
+        if (sec.dataset.last) {
+          var u = new URL(list.dataset.src, window.location.href);
+          u.searchParams.set('until', sec.dataset.last);
+          list.dataset.src = u.pathname + u.search;
+          list.dataset.last = sec.dataset.last;
+        }
+        // The link is replaced: if it had the focus (a Tab onto it also
+        // scrolls it into view and loads), the keyboard goes on from the
+        // first row loaded, or the new link, never from the page's top.
+        var hadFocus = byKeyboard || box.contains(document.activeElement);
+        var more = sec.querySelector('#list-more');
+        var fresh = more ? document.importNode(more, true) : null;
+        if (fresh) box.parentNode.replaceChild(fresh, box);
+        else box.parentNode.removeChild(box);
+        announce(redazionePlural(link.dataset.loaded, added.length));
+        var first = added.length ? added[0].querySelector('a') : (fresh && fresh.querySelector('a'));
+        if (hadFocus && first) first.focus();
+        watchMore();
+      })
+      .catch(function () {
+        loadingMore = false;
+        window.location.href = link.href; // the plain next page
+      });
+  }
+  document.addEventListener('click', function (e) {
+    var link = e.target.closest && e.target.closest('#conversation-list a[data-more]');
+    if (!link || e.ctrlKey || e.metaKey || e.shiftKey || e.button > 0) return;
+    e.preventDefault();
+    loadMore(link, e.detail === 0);
+  });
+  var watcher = window.IntersectionObserver ? new IntersectionObserver(function (entries) {
+    entries.forEach(function (en) { if (en.isIntersecting) loadMore(en.target, false); });
+  }, { rootMargin: '0px 0px 300px 0px' }) : null;
+  function watchMore() {
+    if (!watcher) return;
+    watcher.disconnect();
+    var link = document.querySelector('#conversation-list a[data-more]');
+    if (link) watcher.observe(link);
+  }
+  watchMore();
+  document.body.addEventListener('htmx:afterSettle', watchMore);
 })();
 // Canned answers: "/" in the composer (at the start or after a space) moves
 // to the answer search, an ARIA combobox; Enter inserts the chosen answer,
@@ -168,7 +259,7 @@
     });
     list.hidden = answers.length === 0;
     input.setAttribute('aria-expanded', answers.length ? 'true' : 'false');
-    status.textContent = (picker.dataset.found || '%d').replace('%d', answers.length);
+    status.textContent = redazionePlural(picker.dataset.found, answers.length);
     active = -1;
     if (answers.length) setActive(0);
   }

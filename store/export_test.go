@@ -1,0 +1,63 @@
+package store
+
+import (
+	"context"
+	"strings"
+
+	"github.com/redazione/redazione"
+)
+
+// ExplainInboxPage returns the plan of the query that finds the keys of an
+// inbox page (the cursor's segment), one line per step, so a test can check
+// that an index serves both the filter and the order. On PostgreSQL the
+// sequential scan is disabled for the question: a test's few rows would
+// make it the cheapest, when what matters is whether an index can serve.
+func (db *DB) ExplainInboxPage(ctx context.Context, a redazione.Actor, f InboxFilter) (string, error) {
+	where, args, err := db.inboxWhere(a, f)
+	if err != nil {
+		return "", err
+	}
+	sort, segs := f.order()
+	from, hasFrom, err := decodeCursor("cursor", f.Cursor, sort, len(segs))
+	if err != nil {
+		return "", err
+	}
+	q, qargs := keysQuery(where, args, segs[from.seg], from, hasFrom, rowKey{}, false, 51)
+	var plan []string
+	err = db.inTx(ctx, func(tx conn) error {
+		prefix := "EXPLAIN QUERY PLAN "
+		if db.Dialect() == Postgres {
+			prefix = "EXPLAIN "
+			if _, err := tx.exec(ctx, "SET LOCAL enable_seqscan = off"); err != nil {
+				return err
+			}
+		}
+		rows, err := tx.query(ctx, prefix+q, qargs...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		cols, err := rows.Columns()
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				return err
+			}
+			switch v := vals[len(vals)-1].(type) {
+			case string:
+				plan = append(plan, v)
+			case []byte:
+				plan = append(plan, string(v))
+			}
+		}
+		return rows.Err()
+	})
+	return strings.Join(plan, "\n"), err
+}
