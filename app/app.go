@@ -69,6 +69,13 @@ type Config struct {
 	// migrated the database (store.OpenMigrated), and the job queue leaves
 	// the owner's upkeep alone (jobs.Config.DataOnly).
 	DataOnly bool
+	// LeaseCheck is how often a poller checks it still holds its channel's
+	// lease (store.DefaultLeaseCheck when 0; see store.DB.Lease).
+	LeaseCheck time.Duration
+	// PollerHook, when set (tests), is told each time this process looks at
+	// a polled channel whose poll it does not run: whether it took the
+	// channel's lease.
+	PollerHook func(kind redazione.ChannelKind, channelID int64, leased bool)
 	// PasswordChecks is how many password checks may run at once (zero:
 	// web.DefaultPasswordChecks of the cores).
 	PasswordChecks int
@@ -94,10 +101,11 @@ type App struct {
 	// Metrics are the Prometheus metrics (App.Metrics.Handler serves them).
 	Metrics *metrics.Metrics
 
-	log    *slog.Logger
-	cancel context.CancelFunc
-	done   chan struct{}
-	close  []func()
+	log        *slog.Logger
+	pollerHook func(redazione.ChannelKind, int64, bool)
+	cancel     context.CancelFunc
+	done       chan struct{}
+	close      []func()
 }
 
 // StartWith starts, on an open database (migrated by store.Open), which
@@ -106,7 +114,7 @@ type App struct {
 func StartWith(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) (*App, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	var err error
-	a := &App{DB: db, log: log, cancel: cancel, done: make(chan struct{}), Metrics: metrics.New()}
+	a := &App{DB: db, log: log, cancel: cancel, done: make(chan struct{}), Metrics: metrics.New(), pollerHook: cfg.PollerHook}
 	db.SetQueryObserver(a.Metrics.ObserveQuery)
 	a.close = append(a.close, func() { db.Close() })
 	fail := func(err error) (*App, error) {
@@ -117,6 +125,7 @@ func StartWith(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) 
 	if cfg.DataDir == "" {
 		return fail(errors.New("app: no data directory"))
 	}
+	db.SetLeaseCheck(cfg.LeaseCheck)
 	if a.Blobs, err = blob.OpenURL(ctx, cfg.BlobURL, filepath.Join(cfg.DataDir, "blobs")); err != nil {
 		return fail(err)
 	}
@@ -175,6 +184,22 @@ func StartWith(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) 
 	if every <= 0 {
 		every = time.Minute
 	}
+	// Subscribed before anything can change: another process's change to
+	// an ente's settings drops this one's cached copy at once.
+	changes, unsubscribe := a.Bus.Subscribe()
+	go func() {
+		defer unsubscribe()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case e := <-changes:
+				if e.Type == events.SettingsChanged {
+					db.Forget(e.EnteID)
+				}
+			}
+		}
+	}()
 	go func() {
 		defer close(a.done)
 		go a.pollTelegram(ctx, every)
@@ -216,6 +241,9 @@ func (a *App) closeAll() {
 	a.close = nil
 }
 
+// sweepLease names the periodic upkeep's lease.
+const sweepLease = 0x5eeb_0000_0000
+
 // sweep enqueues, at start and then periodically, replies left queued by a
 // crash between storing them and enqueuing their job; it runs the other
 // periodic checks too, and logs each day's audit anchors (anchorAudit).
@@ -228,7 +256,27 @@ func (a *App) sweep(ctx context.Context, every time.Duration) {
 	age := time.Duration(0)
 	var retained time.Time
 	var anchored string // the day whose audit anchors are logged
+	// One process of an installation does this upkeep (a lease, as for the
+	// pollers): each step is safe to run twice, but the alerts, retention
+	// and the credentials checks are done once rather than once per node.
+	var leased context.Context
+	release := func() {}
+	defer func() { release() }()
 	for {
+		if leased == nil || leased.Err() != nil {
+			release()
+			lctx, free, ok, err := a.DB.Lease(ctx, sweepLease)
+			if err != nil || !ok {
+				leased, release = nil, func() {}
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+				}
+				continue
+			}
+			leased, release = lctx, free
+		}
 		n, err := a.Inbox.Sweep(ctx, age)
 		age = 30 * time.Second
 		if err != nil && ctx.Err() == nil {
@@ -343,13 +391,18 @@ func (a *App) pollEmail(ctx context.Context, every time.Duration, tlsConfig *tls
 
 // runPollers keeps, every interval, one running poll per channel of a kind
 // that wants it, in the whole installation (a lease per channel keeps other
-// processes off it), stops the polls of channels no longer there, and starts
-// again those whose settings changed (a new password, another server).
+// processes off it: see store.DB.Lease), stops the polls of channels no
+// longer there, and starts again those whose settings changed (a new
+// password, another server) or whose lease was lost. A process that does not
+// hold a channel's lease tries again every interval, so when the holder
+// stops or dies another takes the channel over within one interval (the
+// sweep's, a minute by default) of the lock's release.
 func (a *App) runPollers(ctx context.Context, every time.Duration, kind redazione.ChannelKind, leaseBase int64,
 	wants func(*redazione.Channel) bool, poll func(context.Context, *redazione.Channel)) {
 	type polling struct {
 		stop     context.CancelFunc
 		settings string
+		leased   context.Context
 	}
 	running := map[int64]polling{}
 	defer func() {
@@ -372,18 +425,24 @@ func (a *App) runPollers(ctx context.Context, every time.Duration, kind redazion
 			want[ch.ID] = true
 			settings := fmt.Sprint(ch.Settings) // keys in order
 			if p, ok := running[ch.ID]; ok {
-				if p.settings == settings {
+				if p.settings == settings && p.leased.Err() == nil {
 					continue
 				}
 				p.stop()
 				delete(running, ch.ID)
 			}
-			release, ok, err := a.DB.Lease(ctx, leaseBase+ch.ID)
+			pctx, release, ok, err := a.DB.Lease(ctx, leaseBase+ch.ID)
+			if a.pollerHook != nil {
+				a.pollerHook(kind, ch.ID, ok)
+			}
 			if err != nil || !ok {
 				continue // another process polls this channel
 			}
-			pctx, stop := context.WithCancel(ctx)
-			running[ch.ID] = polling{stop, settings}
+			// Stopping ends the poll; the lease is given up once the poll
+			// has returned, so no other process starts while it finishes.
+			leased := pctx
+			pctx, stop := context.WithCancel(leased)
+			running[ch.ID] = polling{stop, settings, leased}
 			go func(ch *redazione.Channel) {
 				defer release()
 				poll(pctx, ch)

@@ -14,6 +14,13 @@ const (
 	ConversationChanged = "conversation"
 	Notification        = "notification"
 	MessageUpdated      = "delivery"
+	// CrisisChanged: an ente's crisis mode was turned on or off; every
+	// screen of the ente redraws its banner.
+	CrisisChanged = "crisis"
+	// SettingsChanged: an ente's channels, routing rules, calendar or
+	// response-time targets changed; every process forgets what it cached
+	// of them (store.DB.Forget). No screen is told.
+	SettingsChanged = "settings"
 )
 
 // Event is a small notice; screens fetch what they show, so an event never

@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/redazione/redazione"
@@ -58,9 +57,6 @@ type Service struct {
 	Log            *slog.Logger
 	// Metrics counts messages, deliveries and breaches; nil counts nothing.
 	Metrics *metrics.Metrics
-
-	spikeOnce sync.Once
-	spikes    *spikes
 }
 
 // Ingest stores a citizen's message and tells the screens. A redelivery
@@ -84,9 +80,6 @@ func (s *Service) Ingest(ctx context.Context, ch *redazione.Channel, in redazion
 				s.publish(ctx, events.Event{Type: events.Notification, EnteID: ch.EnteID, ConversationID: res.ConversationID})
 				s.escalateUrgent(ctx, ch.EnteID, res.ConversationID)
 			}
-		}
-		if !in.Public {
-			s.countMessage(ch.EnteID, res.Message.CreatedAt)
 		}
 		s.route(ctx, ch, in, res)
 	}

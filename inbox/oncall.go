@@ -3,9 +3,9 @@ package inbox
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/redazione/redazione"
@@ -79,87 +79,38 @@ func (s *Service) onCallFor(ctx context.Context, enteID int64, ids []int64) []*r
 	return out
 }
 
-// spikes counts citizens' messages per ente and minute, in this process.
-type spikes struct {
-	mu      sync.Mutex
-	counts  map[int64]map[int64]int // ente -> minute -> messages
-	alerted map[int64]time.Time     // ente -> last alert
-	pruned  map[int64]int64         // ente -> minute of the last pruning
-}
-
-// spikeCounts returns the process's counts, made on first use (ingest and
-// the sweep may ask at the same time).
-func (s *Service) spikeCounts() *spikes {
-	s.spikeOnce.Do(func() {
-		s.spikes = &spikes{counts: map[int64]map[int64]int{}, alerted: map[int64]time.Time{}, pruned: map[int64]int64{}}
-	})
-	return s.spikes
-}
-
-func (s *Service) countMessage(enteID int64, at time.Time) {
-	sp := s.spikeCounts()
-	sp.mu.Lock()
-	defer sp.mu.Unlock()
-	m := sp.counts[enteID]
-	if m == nil {
-		m = map[int64]int{}
-		sp.counts[enteID] = m
-	}
-	min := at.Unix() / 60
-	m[min]++
-	// Keep a day at most, pruned once a minute: this runs on every message.
-	if sp.pruned[enteID] != min {
-		sp.pruned[enteID] = min
-		for k := range m {
-			if k < min-1440 {
-				delete(m, k)
-			}
-		}
-	}
-}
-
 // CheckSpikes alerts, out of office hours, the people on call and the
 // coordinators of an ente whose citizens wrote more than its spike rule
 // allows (threshold messages within minutes), once per window. It returns
-// how many enti were alerted. The count is this process's: with several
-// processes behind a balancer each sees its share.
+// how many enti were alerted. The messages are counted in the database, so
+// several processes behind a balancer count the total, and the alert is
+// claimed on the ente's row, so of several processes checking together one
+// alerts.
 func (s *Service) CheckSpikes(ctx context.Context) (int, error) {
-	sp := s.spikeCounts()
 	now := s.DB.Now()
-	sp.mu.Lock()
-	totals := map[int64]map[int64]int{}
-	for e, m := range sp.counts {
-		totals[e] = map[int64]int{}
-		for k, v := range m {
-			totals[e][k] = v
-		}
+	rules, err := s.DB.SpikeRules(ctx)
+	if err != nil {
+		return 0, err
 	}
-	sp.mu.Unlock()
 	alerted := 0
-	for enteID, m := range totals {
-		rule, err := s.DB.SpikeRule(ctx, enteID)
+	for enteID, rule := range rules {
+		if !s.closed(ctx, enteID) {
+			continue
+		}
+		window := time.Duration(rule.Minutes) * time.Minute
+		n, err := s.DB.CitizenMessagesSince(ctx, enteID, now.Add(-window), rule.Threshold)
 		if err != nil {
 			return alerted, err
 		}
-		window := time.Duration(rule.Minutes) * time.Minute
-		from := now.Add(-window).Unix() / 60
-		n := 0
-		for k, v := range m {
-			if k > from {
-				n += v
+		if n < rule.Threshold {
+			continue
+		}
+		if ok, err := s.DB.ClaimSpikeAlert(ctx, enteID, now, window); err != nil || !ok {
+			if err != nil {
+				return alerted, err
 			}
+			continue // alerted within the window, here or by another process
 		}
-		if n < rule.Threshold || !s.closed(ctx, enteID) {
-			continue
-		}
-		sp.mu.Lock()
-		last := sp.alerted[enteID]
-		if now.Sub(last) < window {
-			sp.mu.Unlock()
-			continue
-		}
-		sp.alerted[enteID] = now
-		sp.mu.Unlock()
 		coords, err := s.DB.Coordinators(ctx, enteID)
 		if err != nil {
 			return alerted, err
@@ -168,6 +119,10 @@ func (s *Service) CheckSpikes(ctx context.Context) (int, error) {
 		ids := coords
 		for _, u := range onCall {
 			ids = append(ids, u.ID)
+		}
+		// The count stopped at the threshold; the notice says the whole of it.
+		if all, err := s.DB.CitizenMessagesSince(ctx, enteID, now.Add(-window), math.MaxInt32); err == nil {
+			n = all
 		}
 		text := fmt.Sprintf("Picco di messaggi fuori orario: %d negli ultimi %d minuti", n, rule.Minutes)
 		if err := s.DB.Notify(ctx, enteID, 0, text, ids); err != nil {

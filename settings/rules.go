@@ -12,17 +12,17 @@ import (
 
 // SaveRule writes (ID 0: adds) a routing rule.
 func (s *Service) SaveRule(ctx context.Context, a redazione.Actor, r *rules.Rule) error {
-	return s.DB.SaveRule(ctx, a, r)
+	return s.changed(ctx, a.EnteID, s.DB.SaveRule(ctx, a, r))
 }
 
 // SetRuleEnabled turns a routing rule on or off.
 func (s *Service) SetRuleEnabled(ctx context.Context, a redazione.Actor, id int64, on bool) error {
-	return s.DB.SetRuleEnabled(ctx, a, id, on)
+	return s.changed(ctx, a.EnteID, s.DB.SetRuleEnabled(ctx, a, id, on))
 }
 
 // DeleteRule removes a routing rule.
 func (s *Service) DeleteRule(ctx context.Context, a redazione.Actor, id int64) error {
-	return s.DB.DeleteRule(ctx, a, id)
+	return s.changed(ctx, a.EnteID, s.DB.DeleteRule(ctx, a, id))
 }
 
 // SetDeskAutoAssign turns a desk's automatic assignment on or off.

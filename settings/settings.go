@@ -6,14 +6,32 @@
 // never through the store, as it writes conversations through inbox.
 //
 // No screen follows a setting live: pages, the routing of a new message
-// and the periodic checks read them when they run. So no method publishes
-// an event yet; one that gains a live screen publishes it here, with the
-// change.
+// and the periodic checks read them when they run. A change to what the
+// ingest paths cache for a few seconds (channels, routing rules, calendar,
+// response-time targets) publishes events.SettingsChanged, so that every
+// process forgets its copy at once (this one did already); one that gains a
+// live screen publishes its event here, with the change.
 package settings
 
-import "github.com/redazione/redazione/store"
+import (
+	"context"
+
+	"github.com/redazione/redazione/events"
+	"github.com/redazione/redazione/store"
+)
 
 // Service writes the settings of every ente of the installation.
 type Service struct {
 	DB *store.DB
+	// Bus, when set, carries SettingsChanged to the other processes.
+	Bus events.Bus
+}
+
+// changed tells every process, after a successful change, to forget what
+// it cached of the ente's settings.
+func (s *Service) changed(ctx context.Context, enteID int64, err error) error {
+	if err == nil && s.Bus != nil {
+		s.Bus.Publish(ctx, events.Event{Type: events.SettingsChanged, EnteID: enteID})
+	}
+	return err
 }

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/redazione/redazione"
@@ -330,6 +331,23 @@ func (db *DB) CachedChannel(ctx context.Context, id int64) (*redazione.Channel, 
 	return c, nil
 }
 
+// Forget drops what this process cached of an ente's settings (its
+// channels, routing rules, calendar and response-time targets), when
+// another process says it changed them (events.SettingsChanged); the
+// cache's few seconds bound the wait when that word is lost.
+func (db *DB) Forget(enteID int64) {
+	db.channels.Range(func(k, v any) bool {
+		if v.(cachedChannel).c.EnteID == enteID {
+			db.channels.Delete(k)
+		}
+		return true
+	})
+	db.forgetRules(enteID)
+	db.sla.mu.Lock()
+	delete(db.sla.m, enteID)
+	db.sla.mu.Unlock()
+}
+
 // ChannelsOfKind lists the enabled channels of a kind in every ente (for
 // the pollers of platforms without webhooks).
 func (db *DB) ChannelsOfKind(ctx context.Context, kind redazione.ChannelKind) ([]*redazione.Channel, error) {
@@ -337,12 +355,66 @@ func (db *DB) ChannelsOfKind(ctx context.Context, kind redazione.ChannelKind) ([
 }
 
 // Lease makes sure that, of several processes on one PostgreSQL database,
-// one only does a job named by key (polling a bot, for one): it reports
-// whether this process has it, and release gives it up. On SQLite there is
-// one process: it always has it.
-func (db *DB) Lease(ctx context.Context, key int64) (release func(), ok bool, err error) {
-	return db.d.lease(ctx, db.write, key)
+// one only does a job named by key (polling a mailbox, holding a stream):
+// it reports whether this process has it, and release gives it up. The
+// returned context ends when release is called, when ctx ends, or when the
+// lease is lost: the holder asks its connection every LeaseCheck whether
+// the lock is still its own, and stops the job if not (the database
+// restarted, the network went), before another process can take it. On
+// SQLite there is one process: it always has it.
+//
+// The lease is a PostgreSQL advisory lock (pg_try_advisory_lock) held by a
+// dedicated connection, not a row with a holder and an expiry: the database
+// releases it the moment the holder's session ends, so a node that dies
+// hands its jobs over at the next look of the others, with no expiry to
+// wait for and no clock to trust.
+func (db *DB) Lease(ctx context.Context, key int64) (leased context.Context, release func(), ok bool, err error) {
+	check, free, ok, err := db.d.lease(ctx, db.write, key)
+	if err != nil || !ok {
+		return nil, nil, ok, err
+	}
+	lctx, cancel := context.WithCancel(ctx)
+	every := time.Duration(db.leaseCheck.Load())
+	if every <= 0 {
+		every = DefaultLeaseCheck
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-lctx.Done():
+				return
+			case <-t.C:
+			}
+			cctx, stop := context.WithTimeout(lctx, every/2+time.Second)
+			err := check(cctx)
+			stop()
+			if err != nil && lctx.Err() == nil {
+				cancel() // lost, or cannot tell: stop the job
+				return
+			}
+		}
+	}()
+	var once sync.Once
+	return lctx, func() {
+		once.Do(func() {
+			cancel()
+			<-done
+			free()
+		})
+	}, true, nil
 }
+
+// DefaultLeaseCheck is how often a lease's holder checks that it still
+// holds it.
+const DefaultLeaseCheck = 10 * time.Second
+
+// SetLeaseCheck sets how often the holders of leases check them (tests
+// shorten it); 0 restores DefaultLeaseCheck.
+func (db *DB) SetLeaseCheck(every time.Duration) { db.leaseCheck.Store(int64(every)) }
 
 // healthEvery bounds how often a channel's last event is written: a busy
 // channel costs one small write every few seconds, not one per message.

@@ -47,6 +47,8 @@ type DB struct {
 	// observe, when set, is told how long each statement took
 	// (SetQueryObserver).
 	observe atomic.Pointer[func(op string, d time.Duration)]
+	// leaseCheck is how often a lease's holder checks it (SetLeaseCheck).
+	leaseCheck atomic.Int64
 
 	ingestOnce  sync.Once
 	ingestStmts stmtCache

@@ -48,9 +48,9 @@ type dialect interface {
 
 	// lease gives this process a job named by key, if no other process on
 	// the database has it (see DB.Lease): a PostgreSQL advisory lock, held
-	// by a connection until release; SQLite has one process, which always
-	// has it.
-	lease(ctx context.Context, write *sql.DB, key int64) (release func(), ok bool, err error)
+	// by a connection until release, and check asks that connection whether
+	// it still holds it; SQLite has one process, which always has it.
+	lease(ctx context.Context, write *sql.DB, key int64) (check func(context.Context) error, release func(), ok bool, err error)
 
 	// rebind turns the ? placeholders of q into the engine's: $1, $2, …
 	// on PostgreSQL (cached per query), q itself on SQLite.

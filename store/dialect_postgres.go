@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -52,16 +53,36 @@ func (d *postgresDialect) migrate(ctx context.Context, write *sql.DB, apply bool
 	return runMigrations(ctx, d, goose.DialectPostgres, write, true)
 }
 
-func (*postgresDialect) lease(ctx context.Context, write *sql.DB, key int64) (release func(), ok bool, err error) {
+func (*postgresDialect) lease(ctx context.Context, write *sql.DB, key int64) (check func(context.Context) error, release func(), ok bool, err error) {
 	c, err := write.Conn(ctx)
 	if err != nil {
-		return nil, false, err
+		return nil, nil, false, err
+	}
+	// The lock lives as long as the session: if this process dies, its
+	// connection closes and PostgreSQL releases the lock at once; if the
+	// process hangs or its network goes, the server's keep-alives end the
+	// session within about 25 s (idle 10 s, then 3 probes 5 s apart), while
+	// the holder, which checks more often (DB.Lease), has stopped by then.
+	// A role that may not set them keeps the server's defaults.
+	for _, set := range []string{"SET tcp_keepalives_idle = 10", "SET tcp_keepalives_interval = 5", "SET tcp_keepalives_count = 3"} {
+		c.ExecContext(ctx, set)
 	}
 	if err := c.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1)", key).Scan(&ok); err != nil || !ok {
 		c.Close()
-		return nil, false, err
+		return nil, nil, false, err
 	}
-	return func() {
+	check = func(ctx context.Context) error {
+		// The lock is still this session's (a connection lost and made
+		// again by the driver would not hold it).
+		var held bool
+		err := c.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()
+		 AND granted AND classid = ($1::bigint >> 32)::oid AND objid = ($1::bigint & 4294967295)::oid AND objsubid = 1)`, key).Scan(&held)
+		if err == nil && !held {
+			err = errors.New("lease lost")
+		}
+		return err
+	}
+	return check, func() {
 		c.ExecContext(context.Background(), "SELECT pg_advisory_unlock($1)", key)
 		c.Close()
 	}, true, nil

@@ -60,8 +60,8 @@ func (sqliteDialect) migrate(ctx context.Context, write *sql.DB, apply bool) err
 	return idsNeverReused(ctx, write)
 }
 
-func (sqliteDialect) lease(context.Context, *sql.DB, int64) (func(), bool, error) {
-	return func() {}, true, nil
+func (sqliteDialect) lease(context.Context, *sql.DB, int64) (func(context.Context) error, func(), bool, error) {
+	return func(context.Context) error { return nil }, func() {}, true, nil
 }
 
 func (sqliteDialect) rebind(q string) string { return q }

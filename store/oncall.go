@@ -149,3 +149,51 @@ func (db *DB) SetSpikeRule(ctx context.Context, a redazione.Actor, r SpikeRule) 
 func (db *DB) Coordinators(ctx context.Context, enteID int64) ([]int64, error) {
 	return ids(ctx, db.reader(), "SELECT id FROM users WHERE ente_id = ? AND role = ? AND disabled = false ORDER BY id", enteID, string(redazione.RoleCoordinator))
 }
+
+// SpikeRules returns every ente's spike rule, by ente id.
+func (db *DB) SpikeRules(ctx context.Context) (map[int64]SpikeRule, error) {
+	rows, err := db.reader().query(ctx, "SELECT id, spike_threshold, spike_minutes FROM entes ORDER BY id")
+	if err != nil {
+		return nil, fmt.Errorf("spike rules: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64]SpikeRule{}
+	for rows.Next() {
+		var id int64
+		var r SpikeRule
+		if err := rows.Scan(&id, &r.Threshold, &r.Minutes); err != nil {
+			return nil, err
+		}
+		out[id] = r
+	}
+	return out, rows.Err()
+}
+
+// CitizenMessagesSince counts, up to limit, the messages citizens wrote to
+// an ente privately (not public comments) since a time, whichever process
+// received them: the spike alert's count. The index messages_inbound_at
+// serves it (the literal 'in' lets both engines use that partial index), and
+// the limit stops the count at the threshold.
+func (db *DB) CitizenMessagesSince(ctx context.Context, enteID int64, since time.Time, limit int) (int, error) {
+	var n int
+	err := db.reader().row(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM messages m JOIN conversations c ON c.id = m.conversation_id
+	 WHERE m.ente_id = ? AND m.direction = 'in' AND m.created_at > ? AND c.public = ? LIMIT ?) AS recent`,
+		enteID, ms(since), false, limit).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count messages: %w", err)
+	}
+	return n, nil
+}
+
+// ClaimSpikeAlert records that the ente is alerted of a spike now, unless
+// it was alerted within the window: of several processes checking together,
+// one only gets true (a conditional update of the ente's row).
+func (db *DB) ClaimSpikeAlert(ctx context.Context, enteID int64, now time.Time, window time.Duration) (bool, error) {
+	res, err := conn{db: db, q: db.write}.exec(ctx, "UPDATE entes SET spike_alerted_at = ? WHERE id = ? AND spike_alerted_at <= ?",
+		ms(now), enteID, ms(now.Add(-window)))
+	if err != nil {
+		return false, fmt.Errorf("spike alert: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}

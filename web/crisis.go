@@ -53,6 +53,12 @@ func (s *Server) renderCrisis(w http.ResponseWriter, r *http.Request, u *session
 	s.renderForm(w, r, "crisis", p, status, formErr)
 }
 
+// crisisBanner draws the crisis banner alone: every screen fetches it when
+// crisis mode changes (the "crisis" event), on whichever node it changed.
+func (s *Server) crisisBanner(w http.ResponseWriter, r *http.Request, u *session) {
+	s.render(w, r, http.StatusOK, "crisis", "crisis_banner", s.page(r, u, "", ""))
+}
+
 func (s *Server) setCrisis(w http.ResponseWriter, r *http.Request, u *session) {
 	on := r.PostFormValue("on") == "true"
 	if err := s.Inbox.SetCrisis(r.Context(), u.Actor, on, r.PostFormValue("reason")); err != nil {

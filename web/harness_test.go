@@ -54,9 +54,9 @@ func start(t testing.TB, db *store.DB, opts ...func(*app.Config)) *env {
 }
 
 // attach runs a second Redazione process on the same database as e.
-func (e *env) attach(t testing.TB, db *store.DB) *env {
+func (e *env) attach(t testing.TB, db *store.DB, opts ...func(*app.Config)) *env {
 	t.Helper()
-	o := run(t, db)
+	o := run(t, db, opts...)
 	o.ente, o.desks, o.api = e.ente, e.desks, e.api
 	return o
 }

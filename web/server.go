@@ -96,7 +96,7 @@ func New(db *store.DB, ib *inbox.Service, bus events.Bus, log *slog.Logger, cfg 
 	if cfg.SSOTimeout <= 0 {
 		cfg.SSOTimeout = ssoTimeout
 	}
-	return &Server{DB: db, Inbox: ib, Settings: &settings.Service{DB: db}, Sessions: &auth.Sessions{DB: db}, Bus: bus, Log: log, Config: cfg, pages: p, ready: func() bool { return true },
+	return &Server{DB: db, Inbox: ib, Settings: &settings.Service{DB: db, Bus: bus}, Sessions: &auth.Sessions{DB: db}, Bus: bus, Log: log, Config: cfg, pages: p, ready: func() bool { return true },
 		widgetLimit: newLimiter(10, 3*time.Second), widgetFileLimit: newLimiter(5, time.Minute), reportLimit: newLimiter(5, 10*time.Minute), guard: newLoginGuard(cfg.PasswordChecks), ssoLimit: newLimiter(40, time.Second),
 		publicStreams:   newStreamPool(cfg.Streams.PerAddress, cfg.Streams.Public),
 		operatorStreams: newStreamPool(cfg.Streams.PerUser, cfg.Streams.Operators),
@@ -235,6 +235,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /reperibilita/picco", s.admin(s.setSpikeRule))
 	mux.HandleFunc("POST /reperibilita/{id}/elimina", s.user(s.deleteShift))
 	mux.HandleFunc("GET /crisi", s.user(s.crisisPage))
+	mux.HandleFunc("GET /crisi/banner", s.user(s.crisisBanner))
 	mux.HandleFunc("POST /crisi", s.user(s.setCrisis))
 	mux.HandleFunc("POST /crisi/dichiarazioni", s.user(s.saveHoldingStatement))
 	mux.HandleFunc("GET /admin/pubblicazioni", s.admin(s.publishingAdminPage))

@@ -58,7 +58,7 @@ func (s *Server) operatorEvents(w http.ResponseWriter, r *http.Request, u *sessi
 	// user, an administrator, or disabling) closes its live stream too.
 	alive := func() bool { _, ok := s.sessionOf(r); return ok }
 	s.streamWhile(w, r, alive, func(e events.Event) (string, any) {
-		if e.EnteID != u.Actor.EnteID && e.EnteID != 0 {
+		if (e.EnteID != u.Actor.EnteID && e.EnteID != 0) || e.Type == events.SettingsChanged {
 			return "", nil
 		}
 		if e.DeskID != 0 && !u.Actor.CanSeeDesk(e.DeskID) {

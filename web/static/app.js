@@ -85,6 +85,12 @@ function redazionePlural(forms, n) {
       ['message', 'conversation', 'delivery', 'notification'].forEach(function (k) {
         es.addEventListener(k, onEvent(k));
       });
+      // Crisis mode turned on or off, here or on another node: redraw the
+      // banner and say so.
+      es.addEventListener('crisis', function () {
+        refresh('crisis-live');
+        announce(lang === 'en' ? 'Crisis mode changed' : 'Modalità crisi cambiata');
+      });
       es.onopen = function () { document.body.dataset.live = 'on'; };
       // A refused stream (429: too many tabs open) is not retried by
       // EventSource: try again later.

@@ -22,6 +22,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
@@ -93,6 +94,25 @@ type IMAP struct {
 	Password string
 	mode     string
 	user     *imapmemserver.User
+	logins   atomic.Int64
+}
+
+// Logins counts the sign-ins with a password so far (one per poller's
+// connection).
+func (s *IMAP) Logins() int64 { return s.logins.Load() }
+
+// countingSession counts the sign-ins.
+type countingSession struct {
+	imapserver.Session
+	n *atomic.Int64
+}
+
+func (c countingSession) Login(user, password string) error {
+	err := c.Session.Login(user, password)
+	if err == nil {
+		c.n.Add(1)
+	}
+	return err
 }
 
 // IMAPOptions choose how the server speaks.
@@ -117,7 +137,7 @@ func StartIMAP(t T, o IMAPOptions) *IMAP {
 	mem.AddUser(s.user)
 	opts := &imapserver.Options{
 		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
-			sess := announcingSession{mem.NewSession()}
+			sess := announcingSession{countingSession{mem.NewSession(), &s.logins}}
 			if o.ValidToken != nil {
 				return oauthSession{sess, s, o.ValidToken}, nil, nil
 			}
