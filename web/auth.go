@@ -176,6 +176,16 @@ const dummyHash = "$argon2id$v=19$m=65536,t=3,p=2$DMBr6nVr2sS8PcGo6aIFPA$MzlhTSR
 // account gets the same answers at the same cost. At most maxHashes checks
 // run at once; over that the answer is 429 at once.
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	// A flood of logins is let in a few at a time: the others wait here,
+	// costing no CPU, so that the people already working keep the cores
+	// (docs/PERFORMANCE.md, "Flood"); one that waits too long is answered
+	// 429 without reading its form.
+	if !s.guard.enter(r.Context()) {
+		w.Header().Set("Retry-After", "2")
+		http.Error(w, translate(langOf(r), "login.busy"), http.StatusTooManyRequests)
+		return
+	}
+	defer s.guard.leave()
 	p := &page{Lang: langOf(r)}
 	p.Title = p.T("login.title")
 	if err := crossOrigin.Check(r); err != nil {

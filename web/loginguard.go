@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"runtime"
 	"strconv"
 	"sync"
@@ -20,7 +21,11 @@ import (
 // bounded memory and leaves the cores to the people working. Each client
 // address may fail addressBurst times, then once every addressEvery.
 const (
-	maxHashes    = 4
+	maxHashes = 4
+	// loginsAtOnce logins are handled at once; the others wait up to
+	// loginWait for their turn.
+	loginsAtOnce = 16
+	loginWait    = time.Second
 	addressBurst = 20
 	addressEvery = 6 * time.Second
 	guardedKeys  = 10_000
@@ -32,6 +37,7 @@ const (
 // is in the database, taken before its password is checked).
 type loginGuard struct {
 	hashes  chan struct{}
+	handled chan struct{}
 	addrs   *lru[*rate.Limiter]
 	unknown *lru[*unknownAccount]
 	// checks counts the password checks run (tests read it).
@@ -61,7 +67,7 @@ func newLoginGuard(slots int) *loginGuard {
 	if slots <= 0 {
 		slots = DefaultPasswordChecks(runtime.GOMAXPROCS(0))
 	}
-	return &loginGuard{hashes: make(chan struct{}, slots), addrs: newLRU[*rate.Limiter](guardedKeys), unknown: newLRU[*unknownAccount](guardedKeys)}
+	return &loginGuard{hashes: make(chan struct{}, slots), handled: make(chan struct{}, loginsAtOnce), addrs: newLRU[*rate.Limiter](guardedKeys), unknown: newLRU[*unknownAccount](guardedKeys)}
 }
 
 // reserve takes, before a check, one failure from the address's allowance;
@@ -76,6 +82,28 @@ func (g *loginGuard) reserve(addr string, now time.Time) (*rate.Reservation, tim
 	}
 	return res, 0, true
 }
+
+// enter waits, up to loginWait, for a turn among the logins handled at
+// once; it reports false when none came.
+func (g *loginGuard) enter(ctx context.Context) bool {
+	select {
+	case g.handled <- struct{}{}:
+		return true
+	default:
+	}
+	t := time.NewTimer(loginWait)
+	defer t.Stop()
+	select {
+	case g.handled <- struct{}{}:
+		return true
+	case <-t.C:
+		return false
+	case <-ctx.Done():
+		return false
+	}
+}
+
+func (g *loginGuard) leave() { <-g.handled }
 
 // acquire takes a place among the password checks, or reports none is free.
 func (g *loginGuard) acquire() bool {

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -54,6 +55,19 @@ type floodResult struct {
 	PeakFDs  int   // the server's most open descriptors seen
 	Errors   int   // probe requests that failed (not 200)
 	Duration time.Duration
+	// ServerCPU and BenchCPU are the CPU seconds the server and this
+	// process (the flood's load generator and the probe) used meanwhile.
+	ServerCPU, BenchCPU float64
+}
+
+// selfCPU is the user+system CPU seconds this process and its waited-for
+// children have used.
+func selfCPU() float64 {
+	var self, kids syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &self)
+	syscall.Getrusage(syscall.RUSAGE_CHILDREN, &kids)
+	sec := func(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)/1e6 }
+	return sec(self.Utime) + sec(self.Stime) + sec(kids.Utime) + sec(kids.Stime)
 }
 
 // probe measures the operator's inbox and /healthz, one request after the
@@ -192,6 +206,7 @@ func floodScenario(ctx context.Context, bin, work string, ds *dataset, fo floodO
 	probed := make(chan struct{})
 	go func() { p.run(ctx, stop, fo.samples); close(probed) }()
 	t0 := time.Now()
+	cpu0, self0 := srv.cpuSeconds(), selfCPU()
 	switch {
 	case strings.HasPrefix(name, "quiet"):
 		select {
@@ -207,6 +222,7 @@ func floodScenario(ctx context.Context, bin, work string, ds *dataset, fo floodO
 	close(stop)
 	<-probed
 	res.Duration = time.Since(t0)
+	res.ServerCPU, res.BenchCPU = srv.cpuSeconds()-cpu0, selfCPU()-self0
 	if err != nil {
 		return nil, err
 	}
@@ -432,12 +448,13 @@ func copyDir(from, to string) error {
 func reportFlood(w io.Writer, fo floodOptions, rs []*floodResult, check func(bool) string) {
 	fmt.Fprintf(w, "\n### Flood (%d parallel logins for unknown addresses for %s; %d web-chat streams opened at once and held %s)\n\n",
 		fo.logins, fo.duration, fo.streams, fo.duration)
-	fmt.Fprintln(w, "| Scenario | What the flood got | /healthz p50 / p95 | inbox p50 / p95 (operator) | probe errors | server memory before → peak | peak descriptors | p95 < 100 ms |")
-	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|---|")
+	fmt.Fprintln(w, "| Scenario | What the flood got | /healthz p50 / p95 | inbox p50 / p95 (operator) | probe errors | server memory before → peak | peak descriptors | CPU: server / load generator, of the cores' time | p95 < 100 ms |")
+	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|---:|---|")
 	for _, r := range rs {
 		ok := pct(r.Healthz, .95) < 100*time.Millisecond && pct(r.Inbox, .95) < 100*time.Millisecond && r.Errors == 0 && len(r.Inbox) > 0
-		fmt.Fprintf(w, "| %s | %s | %s / %s ms (n=%d) | %s / %s ms (n=%d) | %d | %d → %d MB | %d | %s |\n", r.Name, r.Attack,
+		avail := r.Duration.Seconds() * float64(runtime.NumCPU())
+		fmt.Fprintf(w, "| %s | %s | %s / %s ms (n=%d) | %s / %s ms (n=%d) | %d | %d → %d MB | %d | %.0f %% / %.0f %% | %s |\n", r.Name, r.Attack,
 			ms(pct(r.Healthz, .5)), ms(pct(r.Healthz, .95)), len(r.Healthz), ms(pct(r.Inbox, .5)), ms(pct(r.Inbox, .95)), len(r.Inbox),
-			r.Errors, r.BaseHWM>>10, r.PeakHWM>>10, r.PeakFDs, check(ok))
+			r.Errors, r.BaseHWM>>10, r.PeakHWM>>10, r.PeakFDs, 100*r.ServerCPU/avail, 100*r.BenchCPU/avail, check(ok))
 	}
 }
