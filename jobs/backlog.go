@@ -40,17 +40,7 @@ func sqliteBacklog(db *sql.DB) func(context.Context) (map[string]Waiting, error)
 			return nil, fmt.Errorf("job queue backlog: %w", err)
 		}
 		defer rows.Close()
-		out := map[string]Waiting{}
-		for rows.Next() {
-			var state string
-			var n int64
-			var secs float64
-			if err := rows.Scan(&state, &n, &secs); err != nil {
-				return nil, fmt.Errorf("job queue backlog: %w", err)
-			}
-			out[state] = Waiting{Count: n, Oldest: time.Duration(secs * float64(time.Second))}
-		}
-		return out, rows.Err()
+		return readBacklog(rows)
 	}
 }
 
@@ -63,16 +53,26 @@ func postgresBacklog(pool *pgxpool.Pool) func(context.Context) (map[string]Waiti
 			return nil, fmt.Errorf("job queue backlog: %w", err)
 		}
 		defer rows.Close()
-		out := map[string]Waiting{}
-		for rows.Next() {
-			var state string
-			var n int64
-			var secs float64
-			if err := rows.Scan(&state, &n, &secs); err != nil {
-				return nil, fmt.Errorf("job queue backlog: %w", err)
-			}
-			out[state] = Waiting{Count: n, Oldest: time.Duration(secs * float64(time.Second))}
-		}
-		return out, rows.Err()
+		return readBacklog(rows)
 	}
+}
+
+// readBacklog reads the rows of either query: state, count, age of the
+// oldest in seconds.
+func readBacklog(rows interface {
+	Next() bool
+	Scan(...any) error
+	Err() error
+}) (map[string]Waiting, error) {
+	out := map[string]Waiting{}
+	for rows.Next() {
+		var state string
+		var n int64
+		var secs float64
+		if err := rows.Scan(&state, &n, &secs); err != nil {
+			return nil, fmt.Errorf("job queue backlog: %w", err)
+		}
+		out[state] = Waiting{Count: n, Oldest: time.Duration(secs * float64(time.Second))}
+	}
+	return out, rows.Err()
 }

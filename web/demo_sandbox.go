@@ -44,7 +44,7 @@ func (s *Server) demoBotAPI(w http.ResponseWriter, r *http.Request) {
 	}
 	switch m := r.PathValue("method"); {
 	case m == "sendMessage" || m == "sendPhoto" || m == "sendDocument":
-		id := demoMessageID.Add(1) + time.Now().Unix()%100000*10
+		id := demoMessageID.Add(1)
 		writeJSON(w, http.StatusOK, map[string]any{"ok": true, "result": map[string]any{
 			"message_id": id, "date": time.Now().Unix(), "chat": map[string]any{"id": -1001234567890, "type": "channel", "username": "comune_di_esempio"}}})
 	case strings.HasPrefix(m, "get") || strings.HasPrefix(m, "set") || strings.HasPrefix(m, "delete"):

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/auth"
 	"github.com/redazione/redazione/store"
@@ -109,10 +111,8 @@ func (s *Server) renderFactorStep(w http.ResponseWriter, r *http.Request, pl *pe
 func (s *Server) verifyCode(method string) pendingHandler {
 	return func(w http.ResponseWriter, r *http.Request, pl *pendingLogin) {
 		ip := clientIP(r)
-		res, wait, ok := s.guard.reserve(ip, time.Now())
+		res, ok := s.reserveFactorTry(w, r, pl, ip)
 		if !ok {
-			w.Header().Set("Retry-After", retryAfter(wait))
-			s.renderFactorStep(w, r, pl, 0, redazione.Errorf(redazione.ETOOMANY, "%s", translate(langOf(r), "login.busy")))
 			return
 		}
 		field := "code"
@@ -131,6 +131,18 @@ func (s *Server) verifyCode(method string) pendingHandler {
 		}
 		s.passedSecondFactor(w, r, pl, next)
 	}
+}
+
+// reserveFactorTry takes, before a second factor is checked, one failure
+// from the client address's allowance, as a password is (loginGuard); with
+// none left it answers the step's page with the wait and reports false.
+func (s *Server) reserveFactorTry(w http.ResponseWriter, r *http.Request, pl *pendingLogin, ip string) (*rate.Reservation, bool) {
+	res, wait, ok := s.guard.reserve(ip, time.Now())
+	if !ok {
+		w.Header().Set("Retry-After", retryAfter(wait))
+		s.renderFactorStep(w, r, pl, 0, redazione.Errorf(redazione.ETOOMANY, "%s", translate(langOf(r), "login.busy")))
+	}
+	return res, ok
 }
 
 // passedSecondFactor opens the session of a pending login whose second
@@ -153,10 +165,8 @@ func (s *Server) beginPasskeyLogin(w http.ResponseWriter, r *http.Request, pl *p
 // finishPasskeyLogin checks the browser's answer and opens the session.
 func (s *Server) finishPasskeyLogin(w http.ResponseWriter, r *http.Request, pl *pendingLogin) {
 	ip := clientIP(r)
-	res, wait, ok := s.guard.reserve(ip, time.Now())
+	res, ok := s.reserveFactorTry(w, r, pl, ip)
 	if !ok {
-		w.Header().Set("Retry-After", retryAfter(wait))
-		s.renderFactorStep(w, r, pl, 0, redazione.Errorf(redazione.ETOOMANY, "%s", translate(langOf(r), "login.busy")))
 		return
 	}
 	if err := s.Sessions.FinishPasskeyLogin(r.Context(), pl.User, pl.Login.TokenHash, s.baseURL(r), ip, []byte(r.PostFormValue("credential"))); err != nil {
