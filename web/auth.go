@@ -9,6 +9,8 @@ import (
 	"time"
 	"unicode"
 
+	"golang.org/x/time/rate"
+
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/auth"
 	"github.com/redazione/redazione/calendar"
@@ -175,53 +177,75 @@ const dummyHash = "$argon2id$v=19$m=65536,t=3,p=2$DMBr6nVr2sS8PcGo6aIFPA$MzlhTSR
 // set off and never the end of sessions already open. An e-mail with no
 // account gets the same answers at the same cost. At most maxHashes checks
 // run at once; over that the answer is 429 at once.
+//
+// A refused attempt (the address or the account must wait) is answered
+// only after a hold of up to maxHold, costing a parked goroutine and no
+// CPU: a client that asks again as soon as it is answered then asks a few
+// times a second, not thousands, and the cores stay with the people
+// working (docs/PERFORMANCE.md, "Flood"). An address over its allowance
+// is refused before its form is read, from a prepared page.
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
-	// A flood of logins is let in a few at a time: the others wait here,
-	// costing no CPU, so that the people already working keep the cores
-	// (docs/PERFORMANCE.md, "Flood"); one that waits too long is answered
-	// 429 without reading its form.
-	if !s.guard.enter(r.Context()) {
-		w.Header().Set("Retry-After", "2")
-		http.Error(w, translate(langOf(r), "login.busy"), http.StatusTooManyRequests)
+	g := s.guard
+	ip := clientIP(r)
+	res, wait, ok := g.reserve(ip, time.Now())
+	if !ok {
+		if g.logRefusal() {
+			s.Log.WarnContext(r.Context(), "login refused: too many failures from this address (further refusals within a second are not logged)", "remote", ip)
+		}
+		g.hold(r.Context(), wait)
+		s.tooManyLogins(w, r, wait)
 		return
 	}
-	defer s.guard.leave()
+	// A flood of logins is let in a few at a time: the others wait here,
+	// costing no CPU; one that waits too long is answered 429 without
+	// reading its form.
+	if !g.enter(r.Context()) {
+		res.Cancel()
+		s.tooManyLogins(w, r, 2*time.Second)
+		return
+	}
+	hold, answer := s.passwordLogin(w, r, ip, res)
+	g.leave()
+	if answer != nil {
+		g.hold(r.Context(), hold)
+		answer()
+	}
+}
+
+// passwordLogin is the part of login that runs inside the waiting room.
+// It answers the request itself, or returns the answer to a refused
+// attempt, to be sent (by login, out of the room) after a hold of d.
+func (s *Server) passwordLogin(w http.ResponseWriter, r *http.Request, ip string, res *rate.Reservation) (d time.Duration, answer func()) {
 	p := &page{Lang: langOf(r)}
 	p.Title = p.T("login.title")
 	if err := crossOrigin.Check(r); err != nil {
+		res.Cancel()
 		http.Error(w, "Richiesta da un'altra origine rifiutata.", http.StatusForbidden)
-		return
+		return 0, nil
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	email := strings.ToLower(strings.TrimSpace(r.PostFormValue("email")))
 	password := r.PostFormValue("password")
 	next := safeNext(r.PostFormValue("next"))
 	p.Data = s.loginData(r, next, email)
-	ip := clientIP(r)
 	g := s.guard
-	busy := func(d time.Duration) {
-		w.Header().Set("Retry-After", retryAfter(d))
-		p.Error = p.T("login.busy")
-		s.render(w, r, http.StatusTooManyRequests, "login", "", p)
-	}
-	res, wait, ok := g.reserve(ip, time.Now())
-	if !ok {
-		s.Log.WarnContext(r.Context(), "login refused: too many failures from this address", "remote", ip)
-		busy(wait)
-		return
-	}
 	if !g.acquire() {
 		res.Cancel()
-		busy(time.Second)
-		return
+		w.Header().Set("Retry-After", retryAfter(time.Second))
+		p.Error = p.T("login.busy")
+		s.render(w, r, http.StatusTooManyRequests, "login", "", p)
+		return 0, nil
 	}
 	defer g.release()
-	failed := func(until time.Time) {
-		if d := until.Sub(s.signInDB().Now()); d > 0 {
-			w.Header().Set("Retry-After", retryAfter(d))
+	failed := func(until time.Time) (time.Duration, func()) {
+		d := until.Sub(s.signInDB().Now())
+		return d, func() {
+			if d > 0 {
+				w.Header().Set("Retry-After", retryAfter(d))
+			}
+			p.Error = p.T("login.failed")
+			s.render(w, r, http.StatusUnauthorized, "login", "", p)
 		}
-		p.Error = p.T("login.failed")
-		s.render(w, r, http.StatusUnauthorized, "login", "", p)
 	}
 	now := s.signInDB().Now()
 	u, err := s.signInDB().UserByEmail(r.Context(), email)
@@ -232,19 +256,17 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 			until = now.Add(store.LoginDelay(n))
 		}
 		s.Log.InfoContext(r.Context(), "login failed: no such account", "remote", ip)
-		failed(until)
-		return
+		return failed(until)
 	}
 	n, until, err := s.Sessions.CountAttempt(r.Context(), u, ip)
 	if err != nil {
 		s.fail(w, r, p, err)
-		return
+		return 0, nil
 	}
 	if !until.IsZero() {
-		failed(until)
-		return
+		return failed(until)
 	}
-	ok = g.check(passwordHash(u), password) && u.PasswordHash != "" && !u.Disabled
+	ok := g.check(passwordHash(u), password) && u.PasswordHash != "" && !u.Disabled
 	// A right password of an ente that signs in only with its provider
 	// is refused, and said so: only who knows the password learns it.
 	ssoOnly := ok && !s.passwordLoginAllowed(r.Context(), u.EnteID)
@@ -252,17 +274,17 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		// A success is recorded by signedIn, once any second factor passed.
 		if err := s.Sessions.RecordLogin(r.Context(), u, false, ip); err != nil {
 			s.fail(w, r, p, err)
-			return
+			return 0, nil
 		}
 		if ssoOnly {
 			s.renderForm(w, r, "login", p, 0, redazione.Errorf(redazione.EFORBIDDEN, "%s", p.T("sso.password.off")))
-			return
+			return 0, nil
 		}
-		failed(now.Add(store.LoginDelay(n)))
-		return
+		return failed(now.Add(store.LoginDelay(n)))
 	}
 	res.Cancel()
 	s.signedIn(w, r, u, "password", next)
+	return 0, nil
 }
 
 // signedIn ends a sign-in whose first step passed (via "password" or

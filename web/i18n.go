@@ -28,6 +28,8 @@ var catalog = map[string][2]string{
 	"login.submit":              {"Accedi", "Sign in"},
 	"login.failed":              {"E-mail o password non corretti.", "Wrong e-mail or password."},
 	"login.busy":                {"Troppi tentativi di accesso: riprova tra poco.", "Too many sign-in attempts: try again shortly."},
+	"login.busy.title":          {"Troppi tentativi di accesso", "Too many sign-in attempts"},
+	"login.busy.back":           {"Torna alla pagina di accesso", "Back to the sign-in page"},
 	"inbox.title":               {"Messaggi", "Inbox"},
 	"inbox.views":               {"Viste", "Views"},
 	"inbox.mine":                {"Assegnati a me", "Mine"},

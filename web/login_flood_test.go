@@ -83,6 +83,7 @@ func TestParallelLoginsAreCountedFirst(t *testing.T) {
 func TestLoginSameAnswerForUnknownAccount(t *testing.T) {
 	t.Parallel()
 	e := start(t, testdb.Open(t, store.SQLite))
+	web.ShortenHolds(e.app.Web, time.Millisecond) // the same hold for both: what is compared is the rest
 	now := time.Now()
 	e.db.SetNow(func() time.Time { return now })
 	u := e.newUser(e.ente, redazione.RoleOperator, e.desks[0].ID)
@@ -158,6 +159,8 @@ func TestLoginLimitsPerForwardedAddress(t *testing.T) {
 		c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
 	})
 	direct := proxied.attach(t, db)
+	web.ShortenHolds(proxied.app.Web, time.Millisecond)
+	web.ShortenHolds(direct.app.Web, time.Millisecond)
 	now := time.Now()
 	db.SetNow(func() time.Time { return now })
 	u := proxied.newUser(proxied.ente, redazione.RoleOperator, proxied.desks[0].ID)
@@ -210,5 +213,83 @@ func TestDefaultPasswordChecks(t *testing.T) {
 		if got := web.DefaultPasswordChecks(cpus); got != want {
 			t.Errorf("DefaultPasswordChecks(%d) = %d, want %d", cpus, got, want)
 		}
+	}
+}
+
+// When every place for logins handled at once is taken, a login waits for
+// one, costing no CPU, and is handled as soon as one is free; when none is
+// free within a second it is answered 429 from the prepared page, its
+// form unread: the account it named is not charged an attempt.
+func TestLoginWaitingRoom(t *testing.T) {
+	t.Parallel()
+	e := start(t, testdb.Open(t, store.SQLite))
+	u := e.newUser(e.ente, redazione.RoleOperator, e.desks[0].ID)
+	give := web.TakeLoginPlaces(e.app.Web, 0)
+	type answer struct {
+		code       int
+		body, wait string
+	}
+	send := func() <-chan answer {
+		ch := make(chan answer, 1)
+		go func() {
+			code, body, wait := postLogin(t, e, u.Email, "sbagliata-davvero")
+			ch <- answer{code, body, wait}
+		}()
+		return ch
+	}
+	// No place comes: 429 after the wait, from the prepared page.
+	a := <-send()
+	if a.code != http.StatusTooManyRequests || a.wait == "" || !strings.Contains(a.body, "Torna alla pagina di accesso") || strings.Contains(a.body, `name="password"`) {
+		t.Errorf("no place free: %d, Retry-After %q, body %q", a.code, a.wait, a.body)
+	}
+	if got, err := e.db.UserByEmail(context.Background(), u.Email); err != nil || got.FailedLogins != 0 {
+		t.Errorf("an attempt refused in the waiting room charged the account: %+v %v", got, err)
+	}
+	// A place comes while it waits: it is handled.
+	ch := send()
+	eventually(t, "the login waits for a place", func() bool { return web.LoginsWaiting(e.app.Web) == 1 })
+	give()
+	if a := <-ch; a.code != http.StatusUnauthorized || !strings.Contains(a.body, `name="password"`) {
+		t.Errorf("a login let in after waiting: %d, want 401 with the form", a.code)
+	}
+}
+
+// An address that used up its failures is refused before its form is
+// read (the account is not charged), from the prepared page, and the
+// answer is held for a while, so that a client asking again as soon as
+// it is answered asks a few times a second, not thousands; an account
+// that must wait is answered the same way, after its wrong-password page.
+func TestLoginRefusalsAreHeld(t *testing.T) {
+	t.Parallel()
+	e := start(t, testdb.Open(t, store.SQLite))
+	now := time.Now()
+	e.db.SetNow(func() time.Time { return now })
+	u := e.newUser(e.ente, redazione.RoleOperator, e.desks[0].ID)
+	for i := range store.MaxFailedLogins {
+		if code, _, _ := postLogin(t, e, u.Email, "sbagliata-davvero"); code != http.StatusUnauthorized {
+			t.Fatalf("wrong password %d: %d", i+1, code)
+		}
+	}
+	begin := time.Now()
+	code, body, wait := postLogin(t, e, u.Email, testPassword)
+	if code != http.StatusUnauthorized || wait == "" || !strings.Contains(body, `name="password"`) {
+		t.Errorf("account waiting: %d, Retry-After %q", code, wait)
+	}
+	if d := time.Since(begin); d < web.HoldTime {
+		t.Errorf("the refusal of an account that must wait came after %s, want at least %s", d, web.HoldTime)
+	}
+
+	other := e.newUser(e.ente, redazione.RoleOperator, e.desks[0].ID)
+	web.ExhaustLoginAddress(e.app.Web, "127.0.0.1")
+	begin = time.Now()
+	code, body, wait = postLogin(t, e, other.Email, testPassword)
+	if code != http.StatusTooManyRequests || wait == "" || !strings.Contains(body, "Troppi tentativi di accesso") {
+		t.Errorf("address over its failures: %d, Retry-After %q, body %q", code, wait, body)
+	}
+	if d := time.Since(begin); d < web.HoldTime {
+		t.Errorf("the refusal of an address came after %s, want at least %s", d, web.HoldTime)
+	}
+	if got, err := e.db.UserByEmail(context.Background(), other.Email); err != nil || got.FailedLogins != 0 {
+		t.Errorf("a refused address charged the account it named: %+v %v", got, err)
 	}
 }

@@ -2,6 +2,8 @@ package web
 
 import (
 	"context"
+	"html"
+	"net/http"
 	"runtime"
 	"strconv"
 	"sync"
@@ -29,6 +31,11 @@ const (
 	addressBurst = 20
 	addressEvery = 6 * time.Second
 	guardedKeys  = 10_000
+	// A refused attempt is answered after at most maxHold; at most
+	// maxHeld answers are held at once (a parked goroutine and its
+	// connection's buffers, some 20 KB each), the others go at once.
+	maxHold = time.Second
+	maxHeld = 2048
 )
 
 // loginGuard holds what limits password sign-in in this process: the
@@ -40,6 +47,13 @@ type loginGuard struct {
 	handled chan struct{}
 	addrs   *lru[*rate.Limiter]
 	unknown *lru[*unknownAccount]
+	held    chan struct{}
+	// maxHold is the longest a refusal is held (maxHold; tests shorten it).
+	maxHold time.Duration
+	// waiting counts the logins waiting for a place (tests read it).
+	waiting atomic.Int64
+	// logged limits the log lines of refused addresses to one a second.
+	logged *rate.Limiter
 	// checks counts the password checks run (tests read it).
 	checks atomic.Int64
 	// hook, when set (tests), runs inside the semaphore before each check.
@@ -67,7 +81,8 @@ func newLoginGuard(slots int) *loginGuard {
 	if slots <= 0 {
 		slots = DefaultPasswordChecks(runtime.GOMAXPROCS(0))
 	}
-	return &loginGuard{hashes: make(chan struct{}, slots), handled: make(chan struct{}, loginsAtOnce), addrs: newLRU[*rate.Limiter](guardedKeys), unknown: newLRU[*unknownAccount](guardedKeys)}
+	return &loginGuard{hashes: make(chan struct{}, slots), handled: make(chan struct{}, loginsAtOnce), addrs: newLRU[*rate.Limiter](guardedKeys), unknown: newLRU[*unknownAccount](guardedKeys),
+		held: make(chan struct{}, maxHeld), maxHold: maxHold, logged: rate.NewLimiter(1, 1)}
 }
 
 // reserve takes, before a check, one failure from the address's allowance;
@@ -91,6 +106,8 @@ func (g *loginGuard) enter(ctx context.Context) bool {
 		return true
 	default:
 	}
+	g.waiting.Add(1)
+	defer g.waiting.Add(-1)
 	t := time.NewTimer(loginWait)
 	defer t.Stop()
 	select {
@@ -142,6 +159,54 @@ func (g *loginGuard) countUnknown(email string, now time.Time) (failed int, wait
 	}
 	return a.failed, time.Time{}
 }
+
+// hold waits min(d, g.maxHold) before a refusal is answered, unless the
+// request ends first or maxHeld answers are already held.
+func (g *loginGuard) hold(ctx context.Context, d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	select {
+	case g.held <- struct{}{}:
+	default:
+		return
+	}
+	defer func() { <-g.held }()
+	t := time.NewTimer(min(d, g.maxHold))
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
+
+// logRefusal reports whether a refused address may be logged now.
+func (g *loginGuard) logRefusal() bool { return g.logged.Allow() }
+
+// tooManyLogins answers 429 from a page prepared once per language,
+// reading nothing of the request but its language cookie.
+func (s *Server) tooManyLogins(w http.ResponseWriter, r *http.Request, wait time.Duration) {
+	h := w.Header()
+	h.Set("Retry-After", retryAfter(wait))
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusTooManyRequests)
+	w.Write(busyPages()[langOf(r)])
+}
+
+var busyPages = sync.OnceValue(func() map[string][]byte {
+	pages := map[string][]byte{}
+	for _, lang := range []string{"it", "en"} {
+		t := func(k string) string { return html.EscapeString(translate(lang, k)) }
+		pages[lang] = []byte(`<!doctype html>
+<html lang="` + lang + `"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>` + t("login.busy.title") + ` · Redazione</title></head>
+<body><main><h1>` + t("login.busy.title") + `</h1><p>` + t("login.busy") + `</p>
+<p><a href="/login">` + t("login.busy.back") + `</a></p></main></body></html>
+`)
+	}
+	return pages
+})
 
 // retryAfter is the value of a Retry-After header for a wait of d.
 func retryAfter(d time.Duration) string {
