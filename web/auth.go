@@ -176,7 +176,8 @@ const dummyHash = "$argon2id$v=19$m=65536,t=3,p=2$DMBr6nVr2sS8PcGo6aIFPA$MzlhTSR
 // like a wrong password (with a Retry-After), never a lock that anyone could
 // set off and never the end of sessions already open. An e-mail with no
 // account gets the same answers at the same cost. At most maxHashes checks
-// run at once; over that the answer is 429 at once.
+// run at once; a login over that waits up to loginWait for a place,
+// holding no memory of a check, then is answered 429.
 //
 // A refused attempt (the address or the account must wait) is answered
 // only after a hold of up to maxHold, costing a parked goroutine and no
@@ -223,20 +224,20 @@ func (s *Server) passwordLogin(w http.ResponseWriter, r *http.Request, ip string
 		http.Error(w, "Richiesta da un'altra origine rifiutata.", http.StatusForbidden)
 		return 0, nil
 	}
+	// A place among the password checks, waited for up to loginWait
+	// (costing no CPU), or 429 with the form unread.
+	g := s.guard
+	if !g.acquire(r.Context()) {
+		res.Cancel()
+		s.tooManyLogins(w, r, time.Second)
+		return 0, nil
+	}
+	defer g.release()
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	email := strings.ToLower(strings.TrimSpace(r.PostFormValue("email")))
 	password := r.PostFormValue("password")
 	next := safeNext(r.PostFormValue("next"))
 	p.Data = s.loginData(r, next, email)
-	g := s.guard
-	if !g.acquire() {
-		res.Cancel()
-		w.Header().Set("Retry-After", retryAfter(time.Second))
-		p.Error = p.T("login.busy")
-		s.render(w, r, http.StatusTooManyRequests, "login", "", p)
-		return 0, nil
-	}
-	defer g.release()
 	failed := func(until time.Time) (time.Duration, func()) {
 		d := until.Sub(s.signInDB().Now())
 		return d, func() {

@@ -102,8 +102,9 @@ func TestLoginSameAnswerForUnknownAccount(t *testing.T) {
 	}
 }
 
-// Logins beyond the password checks that can run at once are answered 429
-// at once, and the server keeps answering meanwhile.
+// Logins beyond the password checks that can run at once wait a while for
+// a place, then are answered 429 without a check, and the server keeps
+// answering meanwhile.
 func TestLoginFloodIsBounded(t *testing.T) {
 	t.Parallel()
 	e := start(t, testdb.Open(t, store.SQLite))
@@ -127,7 +128,7 @@ func TestLoginFloodIsBounded(t *testing.T) {
 	for range slots {
 		<-inside
 	}
-	// With every check taken, the others are answered 429 without waiting.
+	// With every check taken, the others are answered 429 unchecked.
 	for range n - slots {
 		if code := <-codes; code != http.StatusTooManyRequests {
 			t.Errorf("a login beyond the checks at once: %d, want 429", code)

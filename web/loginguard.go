@@ -19,8 +19,9 @@ import (
 // Limits of password sign-in. A password check (argon2id) costs 64 MiB and
 // keeps two cores busy for a tenth of a second or more: at most
 // DefaultPasswordChecks(cpus) run at once (Config.PasswordChecks overrides it) and
-// a login over that is answered 429 at once, so a flood of logins costs
-// bounded memory and leaves the cores to the people working. Each client
+// a login over that waits (among the loginsAtOnce handled at once, holding
+// no check's memory) up to loginWait, then is answered 429, so a flood of
+// logins costs bounded memory and leaves the cores to the people working. Each client
 // address may fail addressBurst times, then once every addressEvery.
 const (
 	maxHashes = 4
@@ -101,33 +102,37 @@ func (g *loginGuard) reserve(addr string, now time.Time) (*rate.Reservation, tim
 // enter waits, up to loginWait, for a turn among the logins handled at
 // once; it reports false when none came.
 func (g *loginGuard) enter(ctx context.Context) bool {
-	select {
-	case g.handled <- struct{}{}:
-		return true
-	default:
-	}
-	g.waiting.Add(1)
-	defer g.waiting.Add(-1)
-	t := time.NewTimer(loginWait)
-	defer t.Stop()
-	select {
-	case g.handled <- struct{}{}:
-		return true
-	case <-t.C:
-		return false
-	case <-ctx.Done():
-		return false
-	}
+	return wait(ctx, g.handled, &g.waiting)
 }
 
 func (g *loginGuard) leave() { <-g.handled }
 
-// acquire takes a place among the password checks, or reports none is free.
-func (g *loginGuard) acquire() bool {
+// acquire takes a place among the password checks, waiting up to
+// loginWait for one; it reports false when none came.
+func (g *loginGuard) acquire(ctx context.Context) bool {
+	return wait(ctx, g.hashes, nil)
+}
+
+// wait puts a token in places, at once or within loginWait, counting
+// the wait in waiting when it is not nil.
+func wait(ctx context.Context, places chan struct{}, waiting *atomic.Int64) bool {
 	select {
-	case g.hashes <- struct{}{}:
+	case places <- struct{}{}:
 		return true
 	default:
+	}
+	if waiting != nil {
+		waiting.Add(1)
+		defer waiting.Add(-1)
+	}
+	t := time.NewTimer(loginWait)
+	defer t.Stop()
+	select {
+	case places <- struct{}{}:
+		return true
+	case <-t.C:
+		return false
+	case <-ctx.Done():
 		return false
 	}
 }
