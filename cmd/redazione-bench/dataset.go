@@ -23,6 +23,10 @@ const (
 	coordEmail    = "coordinatrice@bench.example.it"
 	operatorEmail = "operatore@bench.example.it"
 	msgsPerConv   = 10
+	// longThread is the length of the first conversation (id 1), a
+	// citizen and the office writing back and forth for a week, whose
+	// latest page the read benchmark opens.
+	longThread = 10_000
 )
 
 // dataset is a generated database, described by meta.json in its directory.
@@ -228,11 +232,14 @@ func generate(ctx context.Context, dir string, n int64, logf func(string, ...any
 		// Citizen and office alternate; an open conversation ends with the
 		// citizen waiting, the others with the office's reply. One
 		// conversation in five has an internal note.
-		t := t0
-		for k := range msgsPerConv {
+		t, count, gap := t0, msgsPerConv, func() time.Duration { return time.Duration(2+r.IntN(240)) * time.Minute }
+		if i == 0 {
+			count, gap = longThread, func() time.Duration { return time.Minute }
+		}
+		for k := range count {
 			var m bulkMessage
 			in := k%2 == 0
-			if c.Status == redazione.StatusOpen && k == msgsPerConv-1 {
+			if c.Status == redazione.StatusOpen && k == count-1 {
 				in = true
 			}
 			switch {
@@ -248,7 +255,7 @@ func generate(ctx context.Context, dir string, n int64, logf func(string, ...any
 				m.Text, m.Doc = g.reply()
 			}
 			m.SentAt = t
-			t = t.Add(time.Duration(2+r.IntN(240)) * time.Minute)
+			t = t.Add(gap())
 			c.Messages = append(c.Messages, m)
 		}
 		prevStatus, prevChannel = c.Status, ci

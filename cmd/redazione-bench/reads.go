@@ -211,10 +211,10 @@ func benchReads(ctx context.Context, bin string, ds *dataset, samples int, logf 
 	})); err != nil {
 		return nil, err
 	}
-	// The first page and a deep one (page 50, or the deepest there is),
+	// The first page and a deep one (page 500, or the deepest there is),
 	// measured in pairs: request by request, alternately, so both see the
 	// same machine (it is shared and noisy).
-	deep, pageNo, err := admin.deepPage(ctx, "/inbox?view=all", 50)
+	deep, pageNo, err := admin.deepPage(ctx, "/inbox?view=all", 500)
 	if err != nil {
 		return nil, err
 	}
@@ -240,6 +240,11 @@ func benchReads(ctx context.Context, bin string, ds *dataset, samples int, logf 
 	}
 	if err := add(measure(ctx, "conversation thread (random id)", samples, warm, maxTime, 20*time.Millisecond, func(int) (time.Duration, int, error) {
 		return admin.get(ctx, fmt.Sprintf("/conversations/%d", 1+r.Int64N(ds.Conversations)), "")
+	})); err != nil {
+		return nil, err
+	}
+	if err := add(measure(ctx, fmt.Sprintf("thread of %d messages, latest page", longThread), samples, warm, maxTime, 50*time.Millisecond, func(int) (time.Duration, int, error) {
+		return admin.get(ctx, "/conversations/1", "")
 	})); err != nil {
 		return nil, err
 	}
