@@ -20,8 +20,7 @@ const (
 	chartRight  = 16.0
 	chartTop    = 16.0
 	chartBottom = 44.0
-	barRowH     = 40.0
-	barLabelW   = 230.0
+	barRowH     = 70.0
 )
 
 // chartTick is a labelled position on an axis.
@@ -61,7 +60,6 @@ type svgChart struct {
 	XTicks, YTicks []chartTick
 	Series         []chartSeries
 	Bars           []chartBar
-	BarX           float64
 	BarH           float64
 }
 
@@ -138,21 +136,22 @@ func lineChart(xs []string, lines []lineData, yMax float64, ticks func(max float
 	return c
 }
 
-// barChart draws one horizontal bar per row, its value written after it.
+// barChart draws one horizontal bar per row, its name above it (the whole
+// width is the name's, even on a phone) and its value after it.
 func barChart(labels []string, values []float64, label func(float64) string) *svgChart {
 	n := len(labels)
-	c := &svgChart{Kind: "bar", W: chartW, H: float64(n)*barRowH + 8, BarX: barLabelW, BarH: barRowH - 14}
+	c := &svgChart{Kind: "bar", W: chartW, H: float64(n) * barRowH, BarH: 26}
 	top := 0.0
 	for _, v := range values {
 		top = max(top, v)
 	}
-	room := chartW - barLabelW - 90
+	room := chartW - 120
 	for i := range labels {
 		w := 0.0
 		if top > 0 {
-			w = round1(values[i] / top * room)
+			w = max(2, round1(values[i]/top*room))
 		}
-		c.Bars = append(c.Bars, chartBar{Y: float64(i)*barRowH + 4, Width: w, Label: truncate(labels[i], 26), Value: label(values[i])})
+		c.Bars = append(c.Bars, chartBar{Y: float64(i) * barRowH, Width: w, Label: truncate(labels[i], 40), Value: label(values[i])})
 	}
 	return c
 }
@@ -179,6 +178,24 @@ func minuteTicks(top float64) []float64 {
 		}
 	}
 	return ticksUpTo(top, step)
+}
+
+// minuteTick writes a tick of a time axis short: 30 min, 4 h, 2 gg.
+func minuteTick(lang string) func(float64) string {
+	return func(m float64) string {
+		switch {
+		case m == 0:
+			return "0"
+		case m < 60:
+			return strconv.Itoa(int(m)) + " min"
+		case m < 1440 || int(m)%1440 != 0:
+			return strconv.FormatFloat(m/60, 'f', -1, 64) + " h"
+		}
+		if lang == "en" {
+			return strconv.Itoa(int(m)/1440) + " d"
+		}
+		return strconv.Itoa(int(m)/1440) + " gg"
+	}
 }
 
 func percentTicks(float64) []float64 { return []float64{0, 25, 50, 75, 100} }

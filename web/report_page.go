@@ -353,7 +353,6 @@ func buildReport(lang string, v *reportPage, s *store.ReportSeries) {
 		}
 		biso[i] = b.Start.Format("2006-01-02")
 	}
-	minutes := func(x float64) string { return businessDuration(lang, time.Duration(x)*time.Minute) }
 	times := func(id, title, countCol string, pick func(store.ReportPoint) store.Spread, total store.Spread) *chartView {
 		var med, p90 []float64
 		t := dataTable{Caption: title, Head: []string{bucketCol, countCol, tr("reports.median"), tr("reports.p90")},
@@ -371,7 +370,7 @@ func buildReport(lang string, v *reportPage, s *store.ReportSeries) {
 			t.CSVRows = append(t.CSVRows, []string{biso[i], strconv.Itoa(sp.N), minutesCSV(sp.Median), minutesCSV(sp.P90)})
 		}
 		return &chartView{ID: id, Title: title, Summary: timesSummary(lang, title, s.Buckets, bl, pick, total),
-			SVG:   lineChart(bx, []lineData{{tr("reports.median"), med}, {tr("reports.p90"), p90}}, 0, minuteTicks, minutes),
+			SVG:   lineChart(bx, []lineData{{tr("reports.median"), med}, {tr("reports.p90"), p90}}, 0, minuteTicks, minuteTick(lang)),
 			Table: t, CSV: csvURL(id)}
 	}
 	v.Charts = append(v.Charts,
@@ -515,7 +514,7 @@ func timesSummary(lang, title string, buckets []store.ReportPoint, labels []stri
 	if total.N == 0 {
 		return title + ": " + translate(lang, "reports.times.none")
 	}
-	out := fmt.Sprintf(translate(lang, "reports.times.summary"), title, businessDuration(lang, total.Median), businessDuration(lang, total.P90), number(lang, total.N))
+	out := fmt.Sprintf(translate(lang, "reports.times.summary"), title, businessDuration(lang, total.Median), businessDuration(lang, total.P90), translateN(lang, "reports.conversations.n", total.N))
 	first, last := -1, -1
 	for i, b := range buckets {
 		if pick(b).N > 0 {
@@ -707,7 +706,7 @@ var reportPageCatalog = map[string][2]string{
 	"reports.trend.down":         {"Nella seconda metà del periodo i messaggi sono diminuiti rispetto alla prima.", "Messages fell in the second half of the period."},
 	"reports.trend.flat":         {"I messaggi sono rimasti stabili tra la prima e la seconda metà del periodo.", "Messages held steady between the two halves of the period."},
 	"reports.times.none":         {"nessuna conversazione nel periodo ha ancora questo tempo.", "no conversation of the period has this time yet."},
-	"reports.times.summary":      {"%s: mediana %s, 90° percentile %s, su %s conversazioni.", "%s: median %s, 90th percentile %s, over %s conversations."},
+	"reports.times.summary":      {"%s: mediana %s, 90° percentile %s, su %s.", "%s: median %s, 90th percentile %s, over %s."},
 	"reports.times.trend":        {"La mediana è passata da %s (%s) a %s (%s).", "The median went from %s (%s) to %s (%s)."},
 	"reports.sla.none":           {"Nessuna conversazione del periodo ha una scadenza di risposta già arrivata: configura i tempi di risposta in Amministrazione.", "No conversation of the period has an answer target that has come due: set the targets in Administration."},
 	"reports.sla.overall":        {"Risposta nei tempi nel %s dei casi (%s su %s).", "Answered on time in %s of cases (%s of %s)."},
