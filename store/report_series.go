@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -114,15 +115,7 @@ func (db *DB) ReportSeries(ctx context.Context, a redazione.Actor, q ReportQuery
 	if !q.From.Before(q.To) || q.To.Sub(q.From) > (MaxReportDays+1)*24*time.Hour {
 		return nil, redazione.FieldError("from", "il periodo deve andare da un giorno a uno uguale o successivo, al massimo %d giorni", MaxReportDays)
 	}
-	from, to := ms(q.From), ms(q.To)
-	scope, sargs := deskScope(a, "c.desk_id")
-	if q.DeskID != 0 {
-		scope, sargs = " AND c.desk_id = ?", []any{q.DeskID}
-	}
-	day := romeDay("c.created_at", q.From, q.To)
-	where := " WHERE c.ente_id = ? AND c.created_at >= ? AND c.created_at < ?" + scope
-	wargs := append([]any{a.EnteID, from, to}, sargs...)
-
+	st := db.reportStatements(a, q)
 	s := &ReportSeries{Query: q}
 	first := epochDay(q.From)
 	nDays := int(epochDay(q.To) - first)
@@ -148,14 +141,7 @@ func (db *DB) ReportSeries(ctx context.Context, a redazione.Actor, q ReportQuery
 		}
 		return g
 	}
-	rows, err := db.reader().query(ctx, `SELECT `+day+`, c.desk_id, c.channel_id, COUNT(*),
-	 SUM(CASE WHEN c.first_response_at > 0 THEN 1 ELSE 0 END),
-	 SUM(CASE WHEN c.status = 'resolved' THEN 1 ELSE 0 END),
-	 SUM(CASE WHEN c.first_response_due > 0 AND (c.first_response_at > 0 OR c.first_response_due <= ?) THEN 1 ELSE 0 END),
-	 SUM(CASE WHEN c.first_response_due > 0 AND c.first_response_at > 0 AND c.first_response_at <= c.first_response_due THEN 1 ELSE 0 END),
-	 SUM(CASE WHEN s.rating = 1 THEN 1 ELSE 0 END), SUM(CASE WHEN s.rating = 2 THEN 1 ELSE 0 END), SUM(CASE WHEN s.rating = 3 THEN 1 ELSE 0 END)
-	 FROM conversations c LEFT JOIN surveys s ON s.conversation_id = c.id`+where+`
-	 GROUP BY 1, c.desk_id, c.channel_id`, append([]any{ms(db.now())}, wargs...)...)
+	rows, err := db.reader().query(ctx, st.counts, st.countArgs...)
 	if err != nil {
 		return nil, fmt.Errorf("report counts: %w", err)
 	}
@@ -181,14 +167,7 @@ func (db *DB) ReportSeries(ctx context.Context, a redazione.Actor, q ReportQuery
 
 	// The citizens' messages by day, through the index of inbound
 	// messages by time; the desk is the conversation's.
-	mq := `SELECT ` + romeDay("m.created_at", q.From, q.To) + `, COUNT(*) FROM messages m`
-	margs := []any{a.EnteID, from, to}
-	if scope != "" {
-		mq += ` JOIN conversations c ON c.id = m.conversation_id`
-		margs = append(margs, sargs...)
-	}
-	mq += ` WHERE m.ente_id = ? AND m.direction = 'in' AND m.created_at >= ? AND m.created_at < ?` + scope + ` GROUP BY 1`
-	rows, err = db.reader().query(ctx, mq, margs...)
+	rows, err = db.reader().query(ctx, st.messages, st.messageArgs...)
 	if err != nil {
 		return nil, fmt.Errorf("report messages: %w", err)
 	}
@@ -211,11 +190,8 @@ func (db *DB) ReportSeries(ctx context.Context, a redazione.Actor, q ReportQuery
 
 	// The buckets of the times: the days, or the weeks from Monday.
 	bucketOf := func(d int64) int64 { return d }
-	bucketSQL := "d"
 	if q.Weekly {
 		bucketOf = func(d int64) int64 { return max(d-(d+3)%7, first) }
-		// the epoch's day 0 was a Thursday: (d + 3) % 7 counts from Monday
-		bucketSQL = "CASE WHEN d - (d + 3) % 7 < " + strconv.FormatInt(first, 10) + " THEN " + strconv.FormatInt(first, 10) + " ELSE d - (d + 3) % 7 END"
 	}
 	index := map[int64]int{}
 	for _, p := range s.Days {
@@ -232,64 +208,58 @@ func (db *DB) ReportSeries(ctx context.Context, a redazione.Actor, q ReportQuery
 		bp.add(p.ReportCounts)
 	}
 
-	// Medians and 90th percentiles, by bucket, desk, channel and overall,
-	// in one pass: each time is numbered in its group, and only the two
-	// ranks wanted come back.
-	prows, err := db.reader().query(ctx, `WITH base AS (
-	   SELECT `+day+` AS d, c.desk_id, c.channel_id,
-	    CASE WHEN c.first_response_at > 0 THEN c.first_response_at - c.created_at END AS fr,
-	    CASE WHEN c.status = 'resolved' AND c.resolved_at > 0 THEN c.resolved_at - c.created_at END AS rs
-	   FROM conversations c`+where+`),
-	 v AS (
-	   SELECT 1 AS m, 0 AS k, `+bucketSQL+` AS g, fr AS x FROM base WHERE fr IS NOT NULL
-	   UNION ALL SELECT 1, 1, desk_id, fr FROM base WHERE fr IS NOT NULL
-	   UNION ALL SELECT 1, 2, channel_id, fr FROM base WHERE fr IS NOT NULL
-	   UNION ALL SELECT 1, 3, 0, fr FROM base WHERE fr IS NOT NULL
-	   UNION ALL SELECT 2, 0, `+bucketSQL+`, rs FROM base WHERE rs IS NOT NULL
-	   UNION ALL SELECT 2, 1, desk_id, rs FROM base WHERE rs IS NOT NULL
-	   UNION ALL SELECT 2, 2, channel_id, rs FROM base WHERE rs IS NOT NULL
-	   UNION ALL SELECT 2, 3, 0, rs FROM base WHERE rs IS NOT NULL),
-	 r AS (SELECT m, k, g, x, ROW_NUMBER() OVER (PARTITION BY m, k, g ORDER BY x) AS rn, COUNT(*) OVER (PARTITION BY m, k, g) AS n FROM v)
-	 SELECT m, k, g, x, rn, n FROM r WHERE rn = (n * 50 + 99) / 100 OR rn = (n * 90 + 99) / 100`, wargs...)
+	// Medians and 90th percentiles, by bucket, desk, channel and overall:
+	// SQLite has no percentile function, and its window functions cost
+	// ten times the reading of the times themselves (see
+	// BenchmarkReportSeries), so the times of the period, a few integers a
+	// conversation, are read in one pass and ranked here.
+	var answers, resolutions []timedRow
+	trows, err := db.reader().query(ctx, st.times, st.timeArgs...)
 	if err != nil {
 		return nil, fmt.Errorf("report times: %w", err)
 	}
-	for prows.Next() {
-		var m, k, g, x, rn, n int64
-		if err := prows.Scan(&m, &k, &g, &x, &rn, &n); err != nil {
-			prows.Close()
+	for trows.Next() {
+		var r timedRow
+		var fr, rs int64
+		if err := trows.Scan(&r.day, &r.desk, &r.channel, &fr, &rs); err != nil {
+			trows.Close()
 			return nil, fmt.Errorf("report times: %w", err)
 		}
-		var sp *Spread
-		switch k {
-		case 0:
-			if i, ok := index[g]; ok {
-				sp = spreadOf(&s.Buckets[i].FirstResponse, &s.Buckets[i].Resolution, m)
-			}
-		case 1:
-			gr := group(desks, g)
-			sp = spreadOf(&gr.FirstResponse, &gr.Resolution, m)
-		case 2:
-			gr := group(chans, g)
-			sp = spreadOf(&gr.FirstResponse, &gr.Resolution, m)
-		case 3:
-			sp = spreadOf(&s.Total.FirstResponse, &s.Total.Resolution, m)
+		r.bucket = bucketOf(r.day)
+		if fr >= 0 {
+			r.x = fr
+			answers = append(answers, r)
 		}
-		if sp == nil {
-			continue
-		}
-		sp.N = int(n)
-		d := time.Duration(x) * time.Millisecond
-		if rn == (n*50+99)/100 {
-			sp.Median = d
-		}
-		if rn == (n*90+99)/100 {
-			sp.P90 = d
+		if rs >= 0 {
+			r.x = rs
+			resolutions = append(resolutions, r)
 		}
 	}
-	prows.Close()
-	if err := prows.Err(); err != nil {
+	trows.Close()
+	if err := trows.Err(); err != nil {
 		return nil, fmt.Errorf("report times: %w", err)
+	}
+	for m, rows := range [][]timedRow{answers, resolutions} {
+		pick := func(p *ReportPoint) *Spread { return &p.FirstResponse }
+		pickG := func(g *ReportGroup) *Spread { return &g.FirstResponse }
+		if m == 1 {
+			pick = func(p *ReportPoint) *Spread { return &p.Resolution }
+			pickG = func(g *ReportGroup) *Spread { return &g.Resolution }
+		}
+		rankTimes(rows, func(kind int, key int64) *Spread {
+			switch kind {
+			case byBucket:
+				if i, ok := index[key]; ok {
+					return pick(&s.Buckets[i])
+				}
+				return nil
+			case byDesk:
+				return pickG(group(desks, key))
+			case byChannel:
+				return pickG(group(chans, key))
+			}
+			return pickG(&s.Total)
+		})
 	}
 
 	// Names: the desks and channels of the ente.
@@ -315,11 +285,113 @@ func (db *DB) ReportSeries(ctx context.Context, a redazione.Actor, q ReportQuery
 	return s, nil
 }
 
-func spreadOf(first, res *Spread, m int64) *Spread {
-	if m == 1 {
-		return first
+// reportSQL is the report's three statements and their arguments.
+type reportSQL struct {
+	counts, messages, times          string
+	countArgs, messageArgs, timeArgs []any
+}
+
+// reportStatements writes the statements of a report. Each reads one
+// range of an index on the time (conversations by opening, citizens'
+// messages by arrival) for the ente: the desk is a filter on those rows,
+// written +c.desk_id so that SQLite, which keeps no statistics, does not
+// read a desk's whole history through the inbox's index by desk instead.
+func (db *DB) reportStatements(a redazione.Actor, q ReportQuery) reportSQL {
+	from, to := ms(q.From), ms(q.To)
+	scope, sargs := deskScope(a, "+c.desk_id")
+	if q.DeskID != 0 {
+		scope, sargs = " AND +c.desk_id = ?", []any{q.DeskID}
 	}
-	return res
+	day := romeDay("c.created_at", q.From, q.To)
+	where := " WHERE c.ente_id = ? AND c.created_at >= ? AND c.created_at < ?" + scope
+	wargs := append([]any{a.EnteID, from, to}, sargs...)
+	var st reportSQL
+
+	// The counts, by day, desk and channel: a few thousand rows at most.
+	st.counts = `SELECT ` + day + `, c.desk_id, c.channel_id, COUNT(*),
+	 SUM(CASE WHEN c.first_response_at > 0 THEN 1 ELSE 0 END),
+	 SUM(CASE WHEN c.status = 'resolved' THEN 1 ELSE 0 END),
+	 SUM(CASE WHEN c.first_response_due > 0 AND (c.first_response_at > 0 OR c.first_response_due <= ?) THEN 1 ELSE 0 END),
+	 SUM(CASE WHEN c.first_response_due > 0 AND c.first_response_at > 0 AND c.first_response_at <= c.first_response_due THEN 1 ELSE 0 END),
+	 SUM(CASE WHEN s.rating = 1 THEN 1 ELSE 0 END), SUM(CASE WHEN s.rating = 2 THEN 1 ELSE 0 END), SUM(CASE WHEN s.rating = 3 THEN 1 ELSE 0 END)
+	 FROM conversations c LEFT JOIN surveys s ON s.conversation_id = c.id` + where + `
+	 GROUP BY 1, c.desk_id, c.channel_id`
+	st.countArgs = append([]any{ms(db.now())}, wargs...)
+
+	// The citizens' messages by day, through the index of inbound
+	// messages by time; the desk is the conversation's.
+	st.messages = `SELECT ` + romeDay("m.created_at", q.From, q.To) + `, COUNT(*) FROM messages m`
+	st.messageArgs = []any{a.EnteID, from, to}
+	if scope != "" {
+		st.messages += ` JOIN conversations c ON c.id = m.conversation_id`
+		st.messageArgs = append(st.messageArgs, sargs...)
+	}
+	st.messages += ` WHERE m.ente_id = ? AND m.direction = 'in' AND m.created_at >= ? AND m.created_at < ?` + scope + ` GROUP BY 1`
+
+	// The times of the conversations answered or resolved (-1 for none).
+	st.times = `SELECT ` + day + `, c.desk_id, c.channel_id,
+	 CASE WHEN c.first_response_at > 0 THEN c.first_response_at - c.created_at ELSE -1 END,
+	 CASE WHEN c.status = 'resolved' AND c.resolved_at > 0 THEN c.resolved_at - c.created_at ELSE -1 END
+	 FROM conversations c` + where + ` AND (c.first_response_at > 0 OR (c.status = 'resolved' AND c.resolved_at > 0))`
+	st.timeArgs = wargs
+	return st
+}
+
+// timedRow is a time of one conversation and the groups it counts in.
+type timedRow struct {
+	day, bucket, desk, channel int64
+	x                          int64 // milliseconds
+}
+
+// The groups a time counts in.
+const (
+	byBucket = iota
+	byDesk
+	byChannel
+	byTotal
+)
+
+// rankTimes sets, for each group of the rows, its spread: the number of
+// times, and the nearest-rank median and 90th percentile. The rows are
+// sorted once; each group's ranks are met walking them in order.
+func rankTimes(rows []timedRow, spread func(kind int, key int64) *Spread) {
+	type gk struct {
+		kind int
+		key  int64
+	}
+	keys := func(r timedRow) [4]gk {
+		return [4]gk{{byBucket, r.bucket}, {byDesk, r.desk}, {byChannel, r.channel}, {byTotal, 0}}
+	}
+	n := map[gk]int{}
+	for _, r := range rows {
+		for _, k := range keys(r) {
+			n[k]++
+		}
+	}
+	slices.SortFunc(rows, func(a, b timedRow) int { return cmp.Compare(a.x, b.x) })
+	seen := map[gk]int{}
+	for _, r := range rows {
+		for _, k := range keys(r) {
+			seen[k]++
+			c, total := seen[k], n[k]
+			median, p90 := (total*50+99)/100, (total*90+99)/100
+			if c != median && c != p90 {
+				continue
+			}
+			sp := spread(k.kind, k.key)
+			if sp == nil {
+				continue
+			}
+			sp.N = total
+			d := time.Duration(r.x) * time.Millisecond
+			if c == median {
+				sp.Median = d
+			}
+			if c == p90 {
+				sp.P90 = d
+			}
+		}
+	}
 }
 
 // sortedGroups lists the groups with conversations, the most first, then

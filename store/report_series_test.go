@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -173,4 +174,42 @@ func wantSpread(t *testing.T, what string, got store.Spread, n int, median, p90 
 	if got.N != n || got.Median != median || got.P90 != p90 {
 		t.Errorf("%s: %d, median %v, p90 %v; want %d, median %v, p90 %v", what, got.N, got.Median, got.P90, n, median, p90)
 	}
+}
+
+// Each statement of a report reads one range of an index on the time (the
+// conversations by opening, the citizens' messages by arrival), for every
+// desk, one desk or an operator's desks: never the whole table, nor a
+// desk's whole history.
+func TestReportUsesTheTimeIndexes(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		o := newOffice(t, db, "piani")
+		o.ingest(t, o.webchat, "c1", "m1", "Buongiorno")
+		q := store.ReportQuery{From: rome("2026-03-01 00:00"), To: rome("2026-04-01 00:00")}
+		one := q
+		one.DeskID = o.desks["contatti"].ID
+		weekly := q
+		weekly.Weekly = true
+		for _, c := range []struct {
+			name string
+			a    redazione.Actor
+			q    store.ReportQuery
+		}{{"every desk", o.as(o.coord), q}, {"one desk", o.as(o.coord), one}, {"an operator's desks", o.as(o.mario), q}, {"by week", o.as(o.coord), weekly}} {
+			plans, err := db.ExplainReport(ctx, c.a, c.q, false)
+			if err != nil {
+				t.Fatalf("%s: %v", c.name, err)
+			}
+			for stmt, plan := range plans {
+				want := "conversations_opened_at"
+				if stmt == "messages" {
+					want = "messages_inbound_at"
+				}
+				t.Logf("%s, %s:\n%s", c.name, stmt, plan)
+				if !strings.Contains(plan, want) || strings.Contains(plan, "Seq Scan on conversations") || strings.Contains(plan, "SCAN c\n") || strings.HasSuffix(plan, "SCAN c") {
+					t.Errorf("%s, %s: not read by %s:\n%s", c.name, stmt, want, plan)
+				}
+			}
+		}
+	})
 }
