@@ -41,6 +41,7 @@ func BenchmarkReportSeries(b *testing.B) {
 				{"90 days by week", store.ReportQuery{From: end.AddDate(0, 0, -90), To: end, Weekly: true}},
 			} {
 				b.Run(c.name, func(b *testing.B) {
+					b.ReportAllocs()
 					for b.Loop() {
 						s, err := db.ReportSeries(ctx, o.as(o.coord), c.q)
 						if err != nil || s.Total.Conversations == 0 {
@@ -49,7 +50,7 @@ func BenchmarkReportSeries(b *testing.B) {
 					}
 				})
 			}
-			if plans, err := db.ExplainReport(ctx, o.as(o.coord), store.ReportQuery{From: end.AddDate(0, 0, -30), To: end}, true); err == nil {
+			if plans, err := db.ExplainReport(ctx, o.as(o.coord), store.ReportQuery{From: end.AddDate(0, 0, -30), To: end}, true, true); err == nil {
 				for k, p := range plans {
 					b.Logf("%s plan of %s:\n%s", d, k, p)
 				}

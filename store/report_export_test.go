@@ -11,13 +11,18 @@ import (
 // messages, times), by name. With seqscan, PostgreSQL may scan the table
 // (a benchmark's real choice); without, the question is whether an index
 // can serve (a test's few rows would make the scan the cheapest).
-func (db *DB) ExplainReport(ctx context.Context, a redazione.Actor, q ReportQuery, seqscan bool) (map[string]string, error) {
+// With analyze (PostgreSQL), the statements run and the plans say what
+// each step took.
+func (db *DB) ExplainReport(ctx context.Context, a redazione.Actor, q ReportQuery, seqscan bool, analyze ...bool) (map[string]string, error) {
 	st := db.reportStatements(a, q)
 	out := map[string]string{}
 	err := db.inTx(ctx, func(tx conn) error {
 		prefix := "EXPLAIN QUERY PLAN "
 		if db.Dialect() == Postgres {
 			prefix = "EXPLAIN "
+			if len(analyze) > 0 && analyze[0] {
+				prefix = "EXPLAIN (ANALYZE, BUFFERS) "
+			}
 			if !seqscan {
 				if _, err := tx.exec(ctx, "SET LOCAL enable_seqscan = off"); err != nil {
 					return err
