@@ -192,7 +192,9 @@ function redazioneRestoreFocus(k) {
     var k = redazioneFocusKey(t);
     if (k) keepFocus[t.id] = k;
   });
-  document.body.addEventListener('htmx:afterSettle', function () {
+  // Put back at once, in the swap's own task: no moment with the focus on
+  // the page for a key pressed or a screen reader to fall into.
+  document.body.addEventListener('htmx:afterSwap', function () {
     Object.keys(keepFocus).forEach(function (id) {
       var k = keepFocus[id];
       delete keepFocus[id];
