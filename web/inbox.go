@@ -236,6 +236,9 @@ type conversationView struct {
 	// this one ("" at either end); Latest the conversation's own URL, its
 	// latest page; ThreadSrc the thread's live URL (this page).
 	Earlier, Later, Latest, ThreadSrc string
+	// InPane: the conversation is shown beside the inbox's list (the split
+	// view on a wide screen), not as a page of its own.
+	InPane bool
 }
 
 // threadPage is how many messages a page of a thread shows.
@@ -378,6 +381,13 @@ func (s *Server) conversationPage(w http.ResponseWriter, r *http.Request, u *ses
 	}
 	v.TypicalLen, _ = s.conversationDB().TypicalReplyLength(ctx, u.Actor.EnteID)
 	v.TextLimit = redazione.MaxTextRunes
+	// The inbox's split view asks for the conversation alone, to show it
+	// beside the list without loading a page.
+	if r.Header.Get("HX-Request") == "true" && r.Header.Get("HX-Target") == "conversation-pane" {
+		v.InPane = true
+		s.render(w, r, http.StatusOK, "conversation", "conversation_main", p)
+		return
+	}
 	s.render(w, r, http.StatusOK, "conversation", "", p)
 }
 
@@ -394,8 +404,9 @@ func (s *Server) convID(r *http.Request) int64 {
 }
 
 // afterChange answers an htmx action by refreshing the thread, or a plain
-// form post by going back to the conversation.
-func (s *Server) afterChange(w http.ResponseWriter, r *http.Request, u *session, block string) {
+// form post by going back to the conversation; say, if given, tells the
+// page what the action did (announced in its live region).
+func (s *Server) afterChange(w http.ResponseWriter, r *http.Request, u *session, block string, say ...outcome) {
 	if r.Header.Get("HX-Request") != "true" {
 		http.Redirect(w, r, "/conversations/"+r.PathValue("id"), http.StatusSeeOther)
 		return
@@ -410,6 +421,9 @@ func (s *Server) afterChange(w http.ResponseWriter, r *http.Request, u *session,
 	v.Desks, _ = s.conversationDB().Desks(ctx, u.Actor.EnteID)
 	v.Users, _ = s.conversationDB().Users(ctx, u.Actor.EnteID)
 	p.Data = v
+	for _, f := range say {
+		sayDone(w, f(p.Lang, v.Conversation))
+	}
 	s.render(w, r, http.StatusOK, "conversation", block, p)
 }
 
@@ -454,7 +468,11 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request, u *session)
 		s.fail(w, r, s.page(r, u, "", "inbox"), err)
 		return
 	}
-	s.afterChange(w, r, u, "thread")
+	done := "done.reply"
+	if note {
+		done = "done.note"
+	}
+	s.afterChange(w, r, u, "thread", said(done))
 }
 
 func (s *Server) change(w http.ResponseWriter, r *http.Request, u *session, ch store.Change) {
@@ -462,7 +480,7 @@ func (s *Server) change(w http.ResponseWriter, r *http.Request, u *session, ch s
 		s.fail(w, r, s.page(r, u, "", "inbox"), err)
 		return
 	}
-	s.afterChange(w, r, u, "details")
+	s.afterChange(w, r, u, "details", changeOutcome(ch))
 }
 
 func (s *Server) assign(w http.ResponseWriter, r *http.Request, u *session) {
@@ -493,7 +511,7 @@ func (s *Server) setStatus(w http.ResponseWriter, r *http.Request, u *session) {
 			s.Log.WarnContext(r.Context(), "satisfaction survey", "conversation", s.convID(r), "err", err)
 		}
 	}
-	s.afterChange(w, r, u, "details")
+	s.afterChange(w, r, u, "details", changeOutcome(store.Change{Status: &st}))
 }
 
 func (s *Server) addTag(w http.ResponseWriter, r *http.Request, u *session) {
@@ -563,7 +581,7 @@ func (s *Server) clearFlag(w http.ResponseWriter, r *http.Request, u *session) {
 		s.fail(w, r, s.page(r, u, "", "inbox"), err)
 		return
 	}
-	s.afterChange(w, r, u, "details")
+	s.afterChange(w, r, u, "details", said("done.flag"))
 }
 
 func (s *Server) mergeContact(w http.ResponseWriter, r *http.Request, u *session) {
@@ -571,7 +589,7 @@ func (s *Server) mergeContact(w http.ResponseWriter, r *http.Request, u *session
 		s.fail(w, r, s.page(r, u, "", "inbox"), err)
 		return
 	}
-	s.afterChange(w, r, u, "details")
+	s.afterChange(w, r, u, "details", said("done.merge"))
 }
 
 func (s *Server) separateContact(w http.ResponseWriter, r *http.Request, u *session) {
@@ -579,5 +597,5 @@ func (s *Server) separateContact(w http.ResponseWriter, r *http.Request, u *sess
 		s.fail(w, r, s.page(r, u, "", "inbox"), err)
 		return
 	}
-	s.afterChange(w, r, u, "details")
+	s.afterChange(w, r, u, "details", said("done.separate"))
 }

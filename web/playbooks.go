@@ -54,5 +54,5 @@ func (s *Server) markSituation(w http.ResponseWriter, r *http.Request, u *sessio
 		s.fail(w, r, s.page(r, u, "", "inbox"), err)
 		return
 	}
-	s.afterChange(w, r, u, "details")
+	s.afterChange(w, r, u, "details", said("done.situation"))
 }

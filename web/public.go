@@ -35,5 +35,9 @@ func (s *Server) hideComment(w http.ResponseWriter, r *http.Request, u *session)
 		s.fail(w, r, s.page(r, u, "", "inbox"), err)
 		return
 	}
-	s.afterChange(w, r, u, "thread")
+	done := "done.shown"
+	if hidden {
+		done = "done.hidden"
+	}
+	s.afterChange(w, r, u, "thread", said(done))
 }

@@ -12,6 +12,79 @@ function redazionePlural(forms, n) {
   }
   return text.replace('%d', n.toLocaleString(lang));
 }
+// redazioneAnnounce says text in the page's live region (#live-status),
+// emptied first so that the same text twice is said twice.
+function redazioneAnnounce(text) {
+  var live = document.getElementById('live-status');
+  if (!live || !text) return;
+  live.textContent = '';
+  setTimeout(function () { live.textContent = text; }, 30);
+}
+// Focus that survives a redraw. redazioneFocusKey says where the keyboard
+// focus is inside the element root (which has an id), by things a redrawn
+// copy still has: the control's id, its conversation row, its message, its
+// form (action and hidden values) and its place among root's controls.
+// redazioneRestoreFocus puts the focus back there after root was redrawn,
+// or on the nearest control that still exists (the next tag's × when the
+// tag removed is gone), unless the user has moved on meanwhile.
+var redazioneFocusable = 'a[href], button, input:not([type=hidden]), select, textarea, summary, [tabindex]:not([tabindex="-1"])';
+function redazioneControls(root) {
+  return Array.prototype.filter.call(root.querySelectorAll(redazioneFocusable), function (el) {
+    return !el.disabled && !el.closest('[hidden]');
+  });
+}
+function redazioneFormSig(form) {
+  return Array.prototype.filter.call(form.querySelectorAll('input[type=hidden]'), function (i) { return i.name !== 'csrf'; })
+    .map(function (i) { return i.name + '=' + i.value; }).join('&');
+}
+function redazioneFocusKey(root) {
+  var a = document.activeElement;
+  if (!root || !root.id || !a || a === document.body || !root.contains(a) || a === root) return null;
+  var k = { root: root.id, all: redazioneControls(root).indexOf(a) };
+  if (a.id) k.id = a.id;
+  var row = a.closest('li[data-conversation]');
+  if (row) { k.conv = row.dataset.conversation; k.inRow = redazioneControls(row).indexOf(a); }
+  var msg = a.closest('li.msg');
+  if (msg && msg.id) { k.msg = msg.id; k.inMsg = redazioneControls(msg).indexOf(a); }
+  var form = a.form || a.closest('form');
+  if (form && form.getAttribute('action')) {
+    k.action = form.getAttribute('action');
+    k.sig = redazioneFormSig(form);
+    k.inForm = Array.prototype.indexOf.call(form.elements, a);
+    k.formAt = Array.prototype.filter.call(root.querySelectorAll('form'), function (f) { return f.getAttribute('action') === k.action; }).indexOf(form);
+  }
+  return k;
+}
+function redazioneRestoreFocus(k) {
+  if (!k) return false;
+  var now = document.activeElement;
+  if (now && now !== document.body && document.body.contains(now)) return false; // the user moved on
+  var root = document.getElementById(k.root);
+  if (!root) return false;
+  var t = null;
+  if (k.id) { t = document.getElementById(k.id); if (t && !root.contains(t)) t = null; }
+  if (!t && k.conv) {
+    var row = root.querySelector('li[data-conversation="' + k.conv + '"]');
+    if (row) t = redazioneControls(row)[k.inRow] || redazioneControls(row)[0];
+  }
+  if (!t && k.msg) {
+    var li = document.getElementById(k.msg);
+    if (li && root.contains(li)) t = redazioneControls(li)[k.inMsg] || li.querySelector('.msg-actions button');
+  }
+  if (!t && k.action) {
+    var forms = Array.prototype.filter.call(root.querySelectorAll('form'), function (f) { return f.getAttribute('action') === k.action; });
+    var same = forms.filter(function (f) { return redazioneFormSig(f) === k.sig; });
+    var f = same[0] || forms[Math.min(k.formAt, forms.length - 1)];
+    if (f) t = f.elements[k.inForm] || f.querySelector('button');
+  }
+  if (!t) {
+    var all = redazioneControls(root);
+    t = all[Math.min(Math.max(k.all, 0), all.length - 1)];
+  }
+  if (!t) return false;
+  t.focus();
+  return document.activeElement === t;
+}
 // Redazione operator UI: live updates by server-sent events. Every event is
 // a small notice; the page then fetches its own fresh HTML with htmx.
 (function () {
@@ -25,40 +98,14 @@ function redazionePlural(forms, n) {
       if (!el || !el.dataset.src) return;
       // Do not swap a form the operator is typing in.
       if (el.contains(document.activeElement) && /INPUT|TEXTAREA|SELECT/.test(document.activeElement.tagName)) return;
-      var keep = focusKey(el);
+      var keep = redazioneFocusKey(el);
       var done = htmx.ajax('GET', el.dataset.src, { target: '#' + id, swap: 'outerHTML' });
-      // A live redraw keeps the keyboard focus where it was.
-      if (keep && done && done.then) done.then(function () { restoreFocus(keep); });
+      // A live redraw keeps the keyboard focus where it was (the
+      // conversation's row in the list, the control in the panel).
+      if (keep && done && done.then) done.then(function () { redazioneRestoreFocus(keep); });
     }, 60);
   }
-  // focusKey says where the focus is inside el, in a way that survives a
-  // redraw: the element's id, or its message and its place in it.
-  function focusKey(el) {
-    var a = document.activeElement;
-    if (!a || a === document.body || !el.contains(a)) return null;
-    if (a.id) return { id: a.id };
-    var li = a.closest && a.closest('li.msg');
-    if (!li || !li.id) return null;
-    var all = li.querySelectorAll('a, button');
-    return { li: li.id, index: Array.prototype.indexOf.call(all, a) };
-  }
-  function restoreFocus(k) {
-    if (document.activeElement && document.activeElement !== document.body) return; // the user moved on
-    var t = null;
-    if (k.id) t = document.getElementById(k.id);
-    else {
-      var li = document.getElementById(k.li);
-      var all = li ? li.querySelectorAll('a, button') : [];
-      t = all[k.index] || (li && li.querySelector('.msg-actions button'));
-    }
-    if (t) t.focus();
-  }
-  function announce(text) {
-    var live = document.getElementById('live-status');
-    if (!live) return;
-    live.textContent = '';
-    setTimeout(function () { live.textContent = text; }, 30);
-  }
+  var announce = redazioneAnnounce;
   var lang = document.documentElement.lang;
   function onEvent(kind) {
     return function (ev) {
@@ -131,6 +178,37 @@ function redazionePlural(forms, n) {
     if (e.target && e.target.name === 'kind') updateComposer();
   });
   updateComposer();
+  // A conversation shown beside the inbox (split.js) has its own composer.
+  document.addEventListener('redazione:content', updateComposer);
+
+  // An action's answer redraws its panel (Assegna, Salva, a tag's ×): the
+  // keyboard focus stays on the control acted on, or the nearest one left,
+  // and what the action did, as the server says it (X-Redazione-Done), is
+  // announced. Never the page's <body>, never the footer next.
+  var keepFocus = {};
+  document.body.addEventListener('htmx:beforeSwap', function (e) {
+    var t = e.detail.target;
+    if (!e.detail.shouldSwap || !t || !t.id) return;
+    var k = redazioneFocusKey(t);
+    if (k) keepFocus[t.id] = k;
+  });
+  // Put back at once, in the swap's own task: no moment with the focus on
+  // the page for a key pressed or a screen reader to fall into.
+  document.body.addEventListener('htmx:afterSwap', function () {
+    Object.keys(keepFocus).forEach(function (id) {
+      var k = keepFocus[id];
+      delete keepFocus[id];
+      redazioneRestoreFocus(k);
+    });
+  });
+  document.body.addEventListener('htmx:afterRequest', function (e) {
+    var xhr = e.detail.xhr;
+    if (!e.detail.successful || !xhr) return;
+    var done = xhr.getResponseHeader('X-Redazione-Done');
+    if (done === null) return;
+    try { done = decodeURIComponent(done); } catch (err) { /* as sent */ }
+    announce(done);
+  });
 
   // "Carica altre": the inbox's next page is appended to the list, on a
   // click or when the link scrolls into view. A row already shown is not
@@ -214,9 +292,11 @@ function redazionePlural(forms, n) {
 // filled in for this citizen, where the "/" was typed.
 (function () {
   'use strict';
+  function init() {
   var picker = document.querySelector('.answer-picker');
   var ta = document.getElementById('reply-text');
-  if (!picker || !ta) return;
+  if (!picker || !ta || picker.dataset.ready) return;
+  picker.dataset.ready = '1';
   var input = document.getElementById('answer-search');
   var list = document.getElementById('answer-options');
   var status = document.getElementById('answer-status');
@@ -325,6 +405,10 @@ function redazionePlural(forms, n) {
   input.addEventListener('blur', function () {
     setTimeout(function () { if (document.activeElement !== input) close(); }, 150);
   });
+  }
+  init();
+  // A conversation shown beside the inbox (split.js) has its own composer.
+  document.addEventListener('redazione:content', init);
 })();
 // "Use the suggested answer": put a suggested text in the composer.
 document.addEventListener('click', function (e) {
@@ -339,9 +423,11 @@ document.addEventListener('click', function (e) {
 // Tone hints: gentle notes while a reply is written; they never stop it.
 (function () {
   'use strict';
+  function init() {
   var ta = document.getElementById('reply-text');
   var box = document.getElementById('tone-hints');
-  if (!ta || !box) return;
+  if (!ta || !box || box.dataset.ready) return;
+  box.dataset.ready = '1';
   var greeting = /^\s*(buongiorno|buonasera|buon pomeriggio|gentile|gentili|egregi[oa]|spett|salve|ciao|car[oa]|grazie|good (morning|afternoon|evening)|dear|hello)/i;
   var timer = null;
   function isNote() {
@@ -364,7 +450,10 @@ document.addEventListener('click', function (e) {
     box.innerHTML = hints.length ? '<ul>' + html + '</ul>' : '';
   }
   ta.addEventListener('input', function () { clearTimeout(timer); timer = setTimeout(check, 700); });
-  document.addEventListener('change', function (e) { if (e.target && e.target.name === 'kind') check(); });
+  if (ta.form) ta.form.addEventListener('change', function (e) { if (e.target && e.target.name === 'kind') check(); });
+  }
+  init();
+  document.addEventListener('redazione:content', init);
 })();
 
 // E-mail in HTML is shown in a sandboxed frame that runs no script: the
@@ -395,9 +484,7 @@ document.addEventListener('load', function (ev) {
     msgID = null;
     var btn = li && li.querySelector('.msg-actions button');
     if (btn) btn.focus();
-    var badge = li && li.querySelector('.hidden-badge');
-    var live = document.getElementById('live-status');
-    if (live) live.textContent = badge ? badge.textContent : '';
+    // What changed is announced from the server's answer (X-Redazione-Done).
   });
 })();
 
@@ -587,6 +674,9 @@ document.addEventListener('load', function (ev) {
     setTimeout(function () { tas.forEach(update); }, 0);
   });
   document.querySelectorAll(sel).forEach(update);
+  document.addEventListener('redazione:content', function (e) {
+    if (e.detail && e.detail.root) e.detail.root.querySelectorAll(sel).forEach(update);
+  });
   document.body.addEventListener('htmx:afterSettle', function (e) {
     if (e.target.querySelectorAll) e.target.querySelectorAll(sel).forEach(update);
   });
