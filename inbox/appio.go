@@ -191,13 +191,11 @@ func (s *Service) SendAppIO(ctx context.Context, a redazione.Actor, req AppIOReq
 	cancel()
 	switch {
 	case errors.Is(err, appio.ErrNoProfile) || errors.Is(err, appio.ErrNotAllowed):
-		reason := err.Error()
+		reason := "Il cittadino ha disattivato su App IO i messaggi di questo servizio. Il messaggio non è stato inviato."
 		if errors.Is(err, appio.ErrNoProfile) {
 			reason = "Il cittadino non usa App IO: nessun profilo per questo codice fiscale. Il messaggio non è stato inviato."
-		} else {
-			reason = "Il cittadino ha disattivato su App IO i messaggi di questo servizio. Il messaggio non è stato inviato."
 		}
-		if aerr := s.DB.AppIORefused(ctx, a, o.origin, cf, strings.TrimSuffix(errors.Unwrap(err).Error(), ".")); aerr != nil {
+		if aerr := s.DB.AppIORefused(ctx, a, o.origin, cf, errors.Unwrap(err).Error()); aerr != nil {
 			return nil, aerr
 		}
 		return nil, &AppIOError{Reason: reason}
