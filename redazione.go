@@ -199,7 +199,7 @@ type ChannelKind string
 // Valid reports whether k is a channel kind Redazione has an adapter for.
 func (k ChannelKind) Valid() bool {
 	switch k {
-	case ChannelWebChat, ChannelAPI, ChannelTelegram, ChannelWhatsApp, ChannelMessenger, ChannelInstagram, ChannelMastodon, ChannelEmail:
+	case ChannelWebChat, ChannelAPI, ChannelTelegram, ChannelWhatsApp, ChannelMessenger, ChannelInstagram, ChannelMastodon, ChannelEmail, ChannelAppIO:
 		return true
 	}
 	return false
@@ -215,6 +215,9 @@ const (
 	ChannelInstagram ChannelKind = "instagram"
 	ChannelMastodon  ChannelKind = "mastodon"
 	ChannelEmail     ChannelKind = "email" // e-mail and PEC
+	// ChannelAppIO is a service of the ente on App IO (PagoPA): it only
+	// sends, to citizens known by their codice fiscale.
+	ChannelAppIO ChannelKind = "appio"
 )
 
 // Channel is one inbound and outbound route to citizens.

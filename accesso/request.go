@@ -9,6 +9,7 @@ import (
 
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/calendar"
+	"github.com/redazione/redazione/codicefiscale"
 )
 
 // Request is one entry of the registro degli accessi. Dates are days
@@ -28,6 +29,10 @@ type Request struct {
 	// The requester: kept for the office, never published.
 	RequesterName    string
 	RequesterAddress string // e-mail, PEC or postal address
+	// FiscalCode is the requester's codice fiscale, if they gave it;
+	// AppIONotify: they asked to be told of the decision on App IO.
+	FiscalCode  string
+	AppIONotify bool
 
 	ConversationID int64 // the conversation the request came from, if any
 
@@ -144,6 +149,15 @@ func Check(r *Request, cal *calendar.Calendar) (docKey string, err error) {
 		if utf8.RuneCountInString(f.value) > f.max {
 			return "", redazione.FieldError(f.name, "testo troppo lungo (massimo %d caratteri)", f.max)
 		}
+	}
+	if r.FiscalCode != "" {
+		cf, err := codicefiscale.Parse(r.FiscalCode)
+		if err != nil {
+			return "", err
+		}
+		r.FiscalCode = cf.String()
+	} else if r.AppIONotify {
+		return "", redazione.FieldError("fiscal_code", "per l'avviso su App IO serve il codice fiscale del richiedente")
 	}
 	if r.SuspendedDays < 0 || r.SuspendedDays > MaxSuspension {
 		return "", redazione.FieldError("suspended_days", "la sospensione per i controinteressati va da 0 a %d giorni", MaxSuspension)

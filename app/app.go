@@ -18,6 +18,7 @@ import (
 	"github.com/redazione/redazione/blob"
 	"github.com/redazione/redazione/channel"
 	"github.com/redazione/redazione/channel/apichannel"
+	"github.com/redazione/redazione/channel/appio"
 	"github.com/redazione/redazione/channel/email"
 	"github.com/redazione/redazione/channel/mastodon"
 	"github.com/redazione/redazione/channel/meta"
@@ -85,6 +86,9 @@ type Config struct {
 	// MetricsToken, when set, serves /metrics on the main address to that
 	// Bearer token (App.Metrics serves them on an address of their own).
 	MetricsToken string
+	// AppIOCheckAfter is how long after App IO took a message its outcome
+	// is first asked (inbox.DefaultAppIOCheckAfter when 0); tests shorten it.
+	AppIOCheckAfter time.Duration
 	// SSOTimeout bounds each call to an ente's identity provider (zero:
 	// web's default, 10 s); tests shorten it.
 	SSOTimeout time.Duration
@@ -146,7 +150,8 @@ func StartWith(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) 
 		redazione.ChannelInstagram: meta.MessengerSender{LastInbound: db.LastInbound, LastComment: db.LastInboundExternalID},
 		redazione.ChannelMastodon:  mastodon.Sender{LastInbound: db.LastInboundExternalID},
 		redazione.ChannelEmail:     email.Sender{Store: db, TLSConfig: cfg.MailTLS},
-	}, Fetchers: map[redazione.ChannelKind]channel.Fetcher{
+		redazione.ChannelAppIO:     appio.Sender{Content: db.AppIOContent},
+	}, AppIOCheckAfter: cfg.AppIOCheckAfter, Fetchers: map[redazione.ChannelKind]channel.Fetcher{
 		redazione.ChannelTelegram:  telegram.Fetcher{},
 		redazione.ChannelWhatsApp:  meta.WhatsAppFetcher{},
 		redazione.ChannelMessenger: meta.MessengerFetcher{},

@@ -69,6 +69,14 @@ var kindSettings = map[redazione.ChannelKind][]Setting{
 		// publish_approval: "on" when every post needs a second person.
 		{Key: "publish_approval"},
 	},
+	// App IO: the service's API key (header Ocp-Apim-Subscription-Key), the
+	// API's address (tests and gateways give theirs) and the service's
+	// name as operators know it.
+	redazione.ChannelAppIO: {
+		{Key: "api_key", Required: true, Secret: true},
+		{Key: "service_name", Required: true},
+		{Key: "api_base_url", URL: true},
+	},
 	// The server addresses may hold the password (imaps://user:password@host):
 	// secret, shown without the password (Masked).
 	redazione.ChannelEmail: {

@@ -23,12 +23,21 @@ func (s *Service) CreateAccessRequest(ctx context.Context, a redazione.Actor, r 
 
 // UpdateAccessRequest records what happened to a request (the number and
 // the conversation stay).
+// A decision the requester asked to get on App IO goes there by itself.
 func (s *Service) UpdateAccessRequest(ctx context.Context, a redazione.Actor, r *accesso.Request) error {
+	old, err := s.DB.AccessRequest(ctx, a, r.ID)
+	if err != nil {
+		return err
+	}
 	if err := s.DB.UpdateAccessRequest(ctx, a, r); err != nil {
 		return err
 	}
 	if r.ConversationID != 0 {
 		s.changed(ctx, a, r.ConversationID)
+	}
+	if r.AppIONotify && r.FiscalCode != "" && r.Outcome != "" && (r.Outcome != old.Outcome || r.DecidedOn != old.DecidedOn) {
+		subject, body := AccessDecisionMessage(s.enteName(ctx, a.EnteID), r)
+		s.autoAppIO(ctx, a, AppIOFromAccess, r.ID, subject, body)
 	}
 	return nil
 }

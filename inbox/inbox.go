@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"strings"
 	"time"
 
@@ -31,6 +32,7 @@ import (
 type Enqueuer interface {
 	EnqueueDelivery(ctx context.Context, enteID, messageID int64) error
 	EnqueueFetch(ctx context.Context, attachmentID int64) error
+	EnqueueAppIOCheck(ctx context.Context, enteID, messageID int64, after time.Duration) error
 }
 
 // Service is the inbox of every ente of the installation.
@@ -57,6 +59,11 @@ type Service struct {
 	Log            *slog.Logger
 	// Metrics counts messages, deliveries and breaches; nil counts nothing.
 	Metrics *metrics.Metrics
+	// AppIOClient calls App IO (a 15 s timeout when nil); AppIOCheckAfter
+	// is how long after a send its outcome is asked (DefaultAppIOCheckAfter
+	// when 0).
+	AppIOClient     *http.Client
+	AppIOCheckAfter time.Duration
 }
 
 // Ingest stores a citizen's message and tells the screens. A redelivery
@@ -242,6 +249,9 @@ func (s *Service) Deliver(ctx context.Context, enteID, messageID int64, attempt 
 	case err == nil:
 		s.Metrics.Delivery(metrics.Sent)
 		err = s.DB.MarkSent(ctx, enteID, m.ID, m.ExternalID)
+		if err == nil && ch.Kind == redazione.ChannelAppIO {
+			s.afterAppIOSent(ctx, enteID, m.ID)
+		}
 	case errors.As(err, &perm) || final:
 		s.Metrics.Delivery(metrics.Failed)
 		s.Log.Warn("delivery failed", "message", m.ID, "attempt", attempt, "err", err)

@@ -25,13 +25,23 @@ func (s *Service) CreateServiceRequest(ctx context.Context, a redazione.Actor, c
 
 // UpdateServiceRequest changes a report's status, with notes for the
 // citizen.
+// A change of status the citizen asked to get on App IO goes there by
+// itself.
 func (s *Service) UpdateServiceRequest(ctx context.Context, a redazione.Actor, id int64, status, notes string) (*store.ServiceRequest, error) {
+	old, err := s.DB.ServiceRequest(ctx, a, id)
+	if err != nil {
+		return nil, err
+	}
 	r, err := s.DB.UpdateServiceRequest(ctx, a, id, status, notes)
 	if err != nil {
 		return nil, err
 	}
 	if r.ConversationID != 0 {
 		s.changed(ctx, a, r.ConversationID)
+	}
+	if r.AppIONotify && r.FiscalCode != "" && r.Status != old.Status {
+		subject, body := ReportStatusMessage(s.enteName(ctx, a.EnteID), r)
+		s.autoAppIO(ctx, a, AppIOFromReport, r.ID, subject, body)
 	}
 	return r, nil
 }

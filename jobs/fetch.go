@@ -72,5 +72,5 @@ func (w *fetchWorker) Timeout(*river.Job[FetchArgs]) time.Duration { return 90 *
 // EnqueueFetch asks for an attachment's file to be fetched (once, however
 // often asked).
 func (q *Queue) EnqueueFetch(ctx context.Context, attachmentID int64) error {
-	return q.enqueue(ctx, FetchArgs{AttachmentID: attachmentID})
+	return q.enqueue(ctx, FetchArgs{AttachmentID: attachmentID}, nil)
 }

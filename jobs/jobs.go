@@ -81,7 +81,7 @@ type Config struct {
 
 // Queue is the job queue of one process.
 type Queue struct {
-	enqueue func(ctx context.Context, args river.JobArgs) error
+	enqueue func(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) error
 	start   func(ctx context.Context) error
 	stop    func(ctx context.Context) error
 	backlog func(ctx context.Context) (map[string]Waiting, error)
@@ -120,10 +120,12 @@ func (b backoff) NextRetry(job *rivertype.JobRow) time.Time {
 	return time.Now().Add(d)
 }
 
-// Handler does the work of every job kind: deliveries and fetches.
+// Handler does the work of every job kind: deliveries, fetches and the
+// checks of App IO messages.
 type Handler interface {
 	Deliverer
 	Fetcher
+	AppIOChecker
 }
 
 func config(cfg Config, d Handler) *river.Config {
@@ -139,6 +141,7 @@ func config(cfg Config, d Handler) *river.Config {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &worker{d: d})
 	river.AddWorker(workers, &fetchWorker{f: d})
+	river.AddWorker(workers, &appioWorker{c: d})
 	rc := &river.Config{
 		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
 		Workers:              workers,
@@ -195,8 +198,8 @@ func newQueue[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], cfg 
 		return nil, fmt.Errorf("job queue: %w", err)
 	}
 	return &Queue{
-		enqueue: func(ctx context.Context, args river.JobArgs) error {
-			_, err := client.Insert(ctx, args, nil)
+		enqueue: func(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) error {
+			_, err := client.Insert(ctx, args, opts)
 			return err
 		},
 		start: client.Start,
@@ -235,7 +238,7 @@ func NewPostgres(ctx context.Context, url string, cfg Config, d Handler) (*Queue
 
 // EnqueueDelivery asks for a message to be delivered (once, however often asked).
 func (q *Queue) EnqueueDelivery(ctx context.Context, enteID, messageID int64) error {
-	return q.enqueue(ctx, DeliverArgs{EnteID: enteID, MessageID: messageID})
+	return q.enqueue(ctx, DeliverArgs{EnteID: enteID, MessageID: messageID}, nil)
 }
 
 // Start starts working jobs until Stop.

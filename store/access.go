@@ -27,7 +27,7 @@ type AccessFilter struct {
 const accessColumns = `id, desk_id, year, seq, kind, received_on, protocol, subject, document,
  requester_name, requester_address, COALESCE(conversation_id, 0), counterparties, opposed, suspended_days, due_on,
  outcome, decided_on, reason, review_on, review_due_on, review_outcome, review_decided_on, review_reason,
- appeal_on, appeal_outcome, created_at, updated_at`
+ appeal_on, appeal_outcome, created_at, updated_at, COALESCE(fiscal_code, ''), appio_notify`
 
 func scanAccess(s scanner) (*accesso.Request, error) {
 	var r accesso.Request
@@ -35,7 +35,7 @@ func scanAccess(s scanner) (*accesso.Request, error) {
 	err := s.Scan(&r.ID, &r.DeskID, &r.Year, &r.Seq, &r.Kind, &r.ReceivedOn, &r.Protocol, &r.Subject, &r.Document,
 		&r.RequesterName, &r.RequesterAddress, &r.ConversationID, &r.Counterparties, &r.Opposed, &r.SuspendedDays, &r.DueOn,
 		&r.Outcome, &r.DecidedOn, &r.Reason, &r.ReviewOn, &r.ReviewDueOn, &r.ReviewOutcome, &r.ReviewDecidedOn, &r.ReviewReason,
-		&r.AppealOn, &r.AppealOutcome, &created, &updated)
+		&r.AppealOn, &r.AppealOutcome, &created, &updated, &r.FiscalCode, &r.AppIONotify)
 	if err != nil {
 		return nil, err
 	}
@@ -191,12 +191,12 @@ func (db *DB) CreateAccessRequest(ctx context.Context, a redazione.Actor, r *acc
 			r.ID, err = tx.insert(ctx, `INSERT INTO access_requests (ente_id, desk_id, year, seq, kind, received_on, protocol, subject, document, document_key,
 			 requester_name, requester_address, requester_key, conversation_id, counterparties, opposed, suspended_days, due_on,
 			 outcome, decided_on, reason, review_on, review_due_on, review_outcome, review_decided_on, review_reason, appeal_on, appeal_outcome,
-			 created_by, created_at, updated_at)
-			 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			 created_by, created_at, updated_at, fiscal_code, appio_notify)
+			 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 				a.EnteID, r.DeskID, r.Year, r.Seq, r.Kind, r.ReceivedOn, r.Protocol, r.Subject, r.Document, key,
 				r.RequesterName, r.RequesterAddress, who, conv, r.Counterparties, r.Opposed, r.SuspendedDays, r.DueOn,
 				r.Outcome, r.DecidedOn, r.Reason, r.ReviewOn, r.ReviewDueOn, r.ReviewOutcome, r.ReviewDecidedOn, r.ReviewReason, r.AppealOn, r.AppealOutcome,
-				a.UserID, ms(now), ms(now))
+				a.UserID, ms(now), ms(now), nullText(r.FiscalCode), r.AppIONotify)
 			if err != nil {
 				return err
 			}
@@ -240,10 +240,10 @@ func (db *DB) UpdateAccessRequest(ctx context.Context, a redazione.Actor, r *acc
 		if err := tx.execOne(ctx, "richiesta di accesso", `UPDATE access_requests SET kind = ?, received_on = ?, protocol = ?, subject = ?, document = ?, document_key = ?,
 		 requester_name = ?, requester_address = ?, requester_key = ?, counterparties = ?, opposed = ?, suspended_days = ?, due_on = ?,
 		 outcome = ?, decided_on = ?, reason = ?, review_on = ?, review_due_on = ?, review_outcome = ?, review_decided_on = ?, review_reason = ?,
-		 appeal_on = ?, appeal_outcome = ?, updated_at = ? WHERE id = ? AND ente_id = ?`,
+		 appeal_on = ?, appeal_outcome = ?, updated_at = ?, fiscal_code = ?, appio_notify = ? WHERE id = ? AND ente_id = ?`,
 			r.Kind, r.ReceivedOn, r.Protocol, r.Subject, r.Document, key, r.RequesterName, r.RequesterAddress, who, r.Counterparties, r.Opposed, r.SuspendedDays, r.DueOn,
 			r.Outcome, r.DecidedOn, r.Reason, r.ReviewOn, r.ReviewDueOn, r.ReviewOutcome, r.ReviewDecidedOn, r.ReviewReason,
-			r.AppealOn, r.AppealOutcome, ms(now), r.ID, a.EnteID); err != nil {
+			r.AppealOn, r.AppealOutcome, ms(now), nullText(r.FiscalCode), r.AppIONotify, r.ID, a.EnteID); err != nil {
 			return err
 		}
 		detail := r.Outcome

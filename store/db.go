@@ -322,3 +322,11 @@ func isUnique(err error) bool {
 func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }
+
+// nullText stores an optional text: NULL when empty.
+func nullText(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}

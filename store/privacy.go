@@ -102,11 +102,12 @@ func (db *DB) eraseConversations(ctx context.Context, tx conn, enteID int64, ids
 			"DELETE FROM message_versions WHERE message_id IN (" + msgs + ")",
 			"DELETE FROM email_parts WHERE message_id IN (" + msgs + ")",
 			"DELETE FROM pec_receipts WHERE message_id IN (" + msgs + ")",
+			"DELETE FROM appio_messages WHERE message_id IN (" + msgs + ")",
 			"DELETE FROM messages WHERE ente_id = ? AND conversation_id IN " + in,
 			"DELETE FROM conversation_flags WHERE ente_id = ? AND conversation_id IN " + in,
 			"DELETE FROM notifications WHERE ente_id = ? AND conversation_id IN " + in,
 			"UPDATE surveys SET comment = '' WHERE ente_id = ? AND conversation_id IN " + in,
-			"UPDATE service_requests SET first_name = '', last_name = '', email = '', phone = '', device_id = '', account_id = '' WHERE ente_id = ? AND conversation_id IN " + in,
+			"UPDATE service_requests SET first_name = '', last_name = '', email = '', phone = '', device_id = '', account_id = '', fiscal_code = NULL, appio_notify = false WHERE ente_id = ? AND conversation_id IN " + in,
 		}
 		for _, q := range stmts {
 			if _, err := tx.exec(ctx, q, args...); err != nil {
@@ -352,6 +353,7 @@ type ExportReport struct {
 	Description string    `json:"description"`
 	Address     string    `json:"address,omitempty"`
 	RequestedAt time.Time `json:"requested_at"`
+	FiscalCode  string    `json:"fiscal_code,omitempty"`
 }
 
 // ExportContact is the citizen on one channel.
@@ -402,6 +404,7 @@ type ExportAccessRequest struct {
 	Outcome    string `json:"outcome,omitempty"`
 	DecidedOn  string `json:"decided_on,omitempty"`
 	Reason     string `json:"reason,omitempty"`
+	FiscalCode string `json:"fiscal_code,omitempty"`
 }
 
 func timePtr(t time.Time) *time.Time {
@@ -478,7 +481,7 @@ func (db *DB) ExportPerson(ctx context.Context, a redazione.Actor, contactID int
 		}
 		for _, x := range rs {
 			out.AccessRequests = append(out.AccessRequests, ExportAccessRequest{Number: x.Number(), Kind: x.Kind, ReceivedOn: x.ReceivedOn,
-				Subject: x.Subject, DueOn: x.DueOn, Outcome: x.Outcome, DecidedOn: x.DecidedOn, Reason: x.Reason})
+				Subject: x.Subject, DueOn: x.DueOn, Outcome: x.Outcome, DecidedOn: x.DecidedOn, Reason: x.Reason, FiscalCode: x.FiscalCode})
 		}
 		reports, err := queryAll(ctx, r, scanServiceRequest, "SELECT "+serviceRequestColumns+" WHERE r.ente_id = ? AND r.conversation_id IN ("+placeholders(len(convs))+") ORDER BY r.id", cargs...)
 		if err != nil {
@@ -486,7 +489,7 @@ func (db *DB) ExportPerson(ctx context.Context, a redazione.Actor, contactID int
 		}
 		for _, x := range reports {
 			out.Reports = append(out.Reports, ExportReport{Number: x.ID, Service: x.ServiceName, Status: x.Status, StatusNotes: x.StatusNotes,
-				Description: x.Description, Address: x.Address, RequestedAt: x.RequestedAt})
+				Description: x.Description, Address: x.Address, RequestedAt: x.RequestedAt, FiscalCode: x.FiscalCode})
 		}
 	}
 	if err := db.Audit(ctx, redazione.AuditEntry{EnteID: a.EnteID, ActorID: a.UserID, Action: "contact.export", Target: fmt.Sprint(contactID),

@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/codicefiscale"
 )
 
 // Citizens' reports (segnalazioni): a road to mend, a street light out,
@@ -50,6 +51,10 @@ type ServiceRequest struct {
 	// The requester: never in the public API.
 	FirstName, LastName, Email, Phone string
 	DeviceID, AccountID               string
+	// FiscalCode is the citizen's codice fiscale, if they gave it;
+	// AppIONotify: they asked to be told of changes on App IO.
+	FiscalCode  string
+	AppIONotify bool
 
 	ConversationID int64
 	Source         string // "api", "form" or "conversation"
@@ -201,6 +206,16 @@ func checkServiceRequest(r *ServiceRequest) error {
 			return redazione.FieldError(name, "%s troppo lungo (massimo %d caratteri)", name, maxReportShort)
 		}
 	}
+	r.FiscalCode = strings.TrimSpace(r.FiscalCode)
+	if r.FiscalCode != "" {
+		cf, err := codicefiscale.Parse(r.FiscalCode)
+		if err != nil {
+			return err
+		}
+		r.FiscalCode = cf.String()
+	} else if r.AppIONotify {
+		return redazione.FieldError("fiscal_code", "per gli avvisi su App IO serve il codice fiscale")
+	}
 	if (r.Lat == nil) != (r.Long == nil) {
 		return redazione.FieldError("lat", "servono sia la latitudine sia la longitudine")
 	}
@@ -257,10 +272,10 @@ func (db *DB) CreateServiceRequest(ctx context.Context, a redazione.Actor, code 
 		}
 		var err error
 		r.ID, err = tx.insert(ctx, `INSERT INTO service_requests (ente_id, service_id, desk_id, status, description, address, lat, lon, media_url,
-		 first_name, last_name, email, phone, device_id, account_id, conversation_id, source, api_key_id, requested_at, updated_at)
-		 VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		 first_name, last_name, email, phone, device_id, account_id, conversation_id, source, api_key_id, requested_at, updated_at, fiscal_code, appio_notify)
+		 VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			a.EnteID, svc.ID, svc.DeskID, r.Description, r.Address, r.Lat, r.Long, r.MediaURL,
-			r.FirstName, r.LastName, r.Email, r.Phone, r.DeviceID, r.AccountID, conv, r.Source, r.APIKeyID, ms(now), ms(now))
+			r.FirstName, r.LastName, r.Email, r.Phone, r.DeviceID, r.AccountID, conv, r.Source, r.APIKeyID, ms(now), ms(now), nullText(r.FiscalCode), r.AppIONotify)
 		if err != nil {
 			return fmt.Errorf("insert service request: %w", err)
 		}
@@ -270,7 +285,8 @@ func (db *DB) CreateServiceRequest(ctx context.Context, a redazione.Actor, code 
 }
 
 const serviceRequestColumns = `r.id, r.service_id, s.code, s.name, r.desk_id, d.name, r.status, r.status_notes, r.description, r.address, r.lat, r.lon, r.media_url,
- r.first_name, r.last_name, r.email, r.phone, r.device_id, r.account_id, COALESCE(r.conversation_id, 0), r.source, r.api_key_id, r.requested_at, r.updated_at
+ r.first_name, r.last_name, r.email, r.phone, r.device_id, r.account_id, COALESCE(r.conversation_id, 0), r.source, r.api_key_id, r.requested_at, r.updated_at,
+ COALESCE(r.fiscal_code, ''), r.appio_notify
  FROM service_requests r JOIN services s ON s.id = r.service_id JOIN desks d ON d.id = r.desk_id`
 
 func scanServiceRequest(s scanner) (*ServiceRequest, error) {
@@ -279,7 +295,7 @@ func scanServiceRequest(s scanner) (*ServiceRequest, error) {
 	var req, upd int64
 	if err := s.Scan(&r.ID, &r.ServiceID, &r.ServiceCode, &r.ServiceName, &r.DeskID, &r.DeskName, &r.Status, &r.StatusNotes, &r.Description, &r.Address,
 		&lat, &lon, &r.MediaURL, &r.FirstName, &r.LastName, &r.Email, &r.Phone, &r.DeviceID, &r.AccountID, &r.ConversationID, &r.Source, &r.APIKeyID,
-		&req, &upd); err != nil {
+		&req, &upd, &r.FiscalCode, &r.AppIONotify); err != nil {
 		return nil, err
 	}
 	if lat.Valid && lon.Valid {

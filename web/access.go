@@ -12,6 +12,7 @@ import (
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/accesso"
 	"github.com/redazione/redazione/calendar"
+	"github.com/redazione/redazione/inbox"
 	"github.com/redazione/redazione/store"
 )
 
@@ -134,6 +135,7 @@ type accessFormView struct {
 	New          bool
 	Receipt      bool
 	Reviewable   bool
+	AppIO        *appioBoxView
 }
 
 // newAccessPage is the form to register a request; from a conversation,
@@ -189,6 +191,10 @@ func (s *Server) renderAccessForm(w http.ResponseWriter, r *http.Request, u *ses
 	}
 	if !isNew {
 		v.State, v.Left = req.State(s.today())
+		if v.AppIO, err = s.appioBox(r, u, inbox.AppIOFromAccess, req.ID); err != nil {
+			s.fail(w, r, p, err)
+			return
+		}
 	}
 	p.Data = v
 	if flash != "" {
@@ -227,7 +233,7 @@ func accessFromForm(r *http.Request) *accesso.Request {
 		Counterparties: f("counterparties") == "on", Opposed: f("opposed") == "on", SuspendedDays: days,
 		Outcome: f("outcome"), DecidedOn: f("decided_on"), Reason: f("reason"),
 		ReviewOn: f("review_on"), ReviewOutcome: f("review_outcome"), ReviewDecidedOn: f("review_decided_on"), ReviewReason: f("review_reason"),
-		AppealOn: f("appeal_on"), AppealOutcome: f("appeal_outcome")}
+		AppealOn: f("appeal_on"), AppealOutcome: f("appeal_outcome"), FiscalCode: f("fiscal_code"), AppIONotify: f("appio_notify") == "on"}
 }
 
 // createAccess registers a request; from a conversation it may send the
@@ -304,6 +310,9 @@ func (s *Server) accessDetail(w http.ResponseWriter, r *http.Request, u *session
 	flash := toldFlash(r, "access.receipt.sent", "access.receipt.failed")
 	if r.URL.Query().Get("salvata") != "" {
 		flash = "access.saved"
+	}
+	if r.URL.Query().Get("appio") == "accodato" {
+		flash = "appio.queued"
 	}
 	s.renderAccessForm(w, r, u, req, false, false, flash, http.StatusOK, nil)
 }

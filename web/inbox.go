@@ -12,6 +12,7 @@ import (
 	"github.com/redazione/redazione/accesso"
 	"github.com/redazione/redazione/channel"
 	"github.com/redazione/redazione/channel/meta"
+	"github.com/redazione/redazione/inbox"
 	"github.com/redazione/redazione/sla"
 	"github.com/redazione/redazione/store"
 )
@@ -211,6 +212,8 @@ type conversationView struct {
 	Access []*accesso.Request
 	// Reports: the citizens' reports filed from this conversation.
 	Reports []*store.ServiceRequest
+	// AppIO: the App IO messages sent from this conversation.
+	AppIO *appioBoxView
 	// WindowClosed: a free reply is no longer possible (WhatsApp, 24 hours);
 	// only the channel's approved templates may be sent.
 	WindowClosed bool
@@ -311,6 +314,9 @@ func (s *Server) loadConversation(r *http.Request, u *session) (*conversationVie
 	if v.Reports, err = s.conversationDB().ConversationServiceRequests(ctx, u.Actor, id); err != nil {
 		return nil, err
 	}
+	if v.AppIO, err = s.appioBox(r, u, inbox.AppIOFromConversation, id); err != nil {
+		return nil, err
+	}
 	v.CanSendFiles, v.FileLimitMB = s.Inbox.CanSendFiles(c.ChannelKind), s.Inbox.FileLimit()>>20
 	v.CanHide = v.CanWrite && s.Inbox.CanHide(c)
 	if v.WindowClosed, err = s.Inbox.WindowClosed(ctx, c); err != nil {
@@ -381,6 +387,7 @@ func (s *Server) conversationPage(w http.ResponseWriter, r *http.Request, u *ses
 	}
 	v.TypicalLen, _ = s.conversationDB().TypicalReplyLength(ctx, u.Actor.EnteID)
 	v.TextLimit = redazione.MaxTextRunes
+	p.Flash = appioFlash(r)
 	// The inbox's split view asks for the conversation alone, to show it
 	// beside the list without loading a page.
 	if r.Header.Get("HX-Request") == "true" && r.Header.Get("HX-Target") == "conversation-pane" {

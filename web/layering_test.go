@@ -68,6 +68,7 @@ var narrowReads = map[string]string{
 	"mfa_admin.go":       "mfaAdminDB()",
 	"sso.go":             "ssoDB()",
 	"sessions.go":        "sessionDB()",
+	"appio.go":           "appioDB()",
 }
 
 // Handlers write through services, not through the store: a service

@@ -250,6 +250,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /segnalazioni", s.user(s.createServiceRequestForm))
 	mux.HandleFunc("GET /segnalazioni/{id}", s.user(s.serviceRequestPage))
 	mux.HandleFunc("POST /segnalazioni/{id}", s.user(s.updateServiceRequestForm))
+	mux.HandleFunc("GET /appio/nuovo", s.user(s.appioPage))
+	mux.HandleFunc("POST /appio", s.user(s.sendAppIO))
 	mux.HandleFunc("GET /admin/segnalazioni", s.admin(s.servicesAdminPage))
 	mux.HandleFunc("POST /admin/segnalazioni/servizi", s.admin(s.saveServiceForm))
 	mux.HandleFunc("POST /admin/segnalazioni/servizi/{id}", s.admin(s.saveServiceForm))

@@ -10,6 +10,7 @@ import (
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/auth"
 	"github.com/redazione/redazione/detect"
+	"github.com/redazione/redazione/inbox"
 	"github.com/redazione/redazione/store"
 )
 
@@ -89,6 +90,8 @@ type serviceRequestView struct {
 	Notify       bool
 	// Media: the photos and files the citizen sent in the conversation.
 	Media []redazione.Attachment
+	// AppIO: the App IO messages sent from this report.
+	AppIO *appioBoxView
 }
 
 // newServiceRequestPage is the form to file a report, from a conversation (filled
@@ -150,6 +153,12 @@ func (s *Server) renderServiceRequest(w http.ResponseWriter, r *http.Request, u 
 		}
 	}
 	v.CanWrite = u.Actor.CanWrite()
+	if !v.New {
+		if v.AppIO, err = s.appioBox(r, u, inbox.AppIOFromReport, v.Request.ID); err != nil {
+			s.fail(w, r, p, err)
+			return
+		}
+	}
 	p.Data, p.Flash = v, flash
 	s.renderForm(w, r, "service_request", p, status, formErr)
 }
@@ -160,7 +169,8 @@ func (s *Server) createServiceRequestForm(w http.ResponseWriter, r *http.Request
 	f := r.PostFormValue
 	conv, _ := strconv.ParseInt(f("conversation"), 10, 64)
 	req := &store.ServiceRequest{ConversationID: conv, Description: f("description"), Address: f("address"), MediaURL: f("media_url"),
-		FirstName: f("first_name"), LastName: f("last_name"), Email: f("email"), Phone: f("phone"), Source: store.SourceForm}
+		FirstName: f("first_name"), LastName: f("last_name"), Email: f("email"), Phone: f("phone"), Source: store.SourceForm,
+		FiscalCode: f("fiscal_code"), AppIONotify: f("appio_notify") == "on"}
 	v := &serviceRequestView{Request: req, New: true, Code: f("service"), Lat: strings.TrimSpace(f("lat")), Long: strings.TrimSpace(f("long")), Notify: f("notify") == "on"}
 	var err error
 	if req.Lat, req.Long, err = formCoords(v.Lat, v.Long); err != nil {
@@ -190,6 +200,8 @@ func (s *Server) serviceRequestPage(w http.ResponseWriter, r *http.Request, u *s
 	flash := ""
 	if k := toldFlash(r, "rep.notified", "rep.notify.failed"); k != "" {
 		flash = translate(langOf(r), k)
+	} else {
+		flash = appioFlash(r)
 	}
 	s.renderServiceRequest(w, r, u, &serviceRequestView{Request: req, Notify: true}, flash, http.StatusOK, nil)
 }
@@ -387,6 +399,8 @@ type publicReportView struct {
 	Code      string
 	Lat, Long string
 	Done      *store.ServiceRequest
+	// AppIO: the ente writes on App IO, so the citizen may ask for it.
+	AppIO bool
 }
 
 func (s *Server) publicReportEnte(w http.ResponseWriter, r *http.Request, p *page) (*redazione.Ente, []store.Service, bool) {
@@ -410,7 +424,7 @@ func (s *Server) publicReportPage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	p.Ente, p.Data = e, &publicReportView{Ente: e, Services: svcs, Request: &store.ServiceRequest{}}
+	p.Ente, p.Data = e, &publicReportView{Ente: e, Services: svcs, Request: &store.ServiceRequest{}, AppIO: s.appioOn(r, e.ID)}
 	s.render(w, r, http.StatusOK, "report_public", "", p)
 }
 
@@ -429,8 +443,11 @@ func (s *Server) publicReportPost(w http.ResponseWriter, r *http.Request) {
 	p.Ente = e
 	f := r.PostFormValue
 	req := &store.ServiceRequest{Description: f("description"), Address: f("address"), FirstName: f("first_name"),
-		LastName: f("last_name"), Email: f("email"), Source: store.SourceForm}
-	v := &publicReportView{Ente: e, Services: svcs, Request: req, Code: f("service"), Lat: strings.TrimSpace(f("lat")), Long: strings.TrimSpace(f("long"))}
+		LastName: f("last_name"), Email: f("email"), Source: store.SourceForm, FiscalCode: f("fiscal_code"), AppIONotify: f("appio_notify") == "on"}
+	v := &publicReportView{Ente: e, Services: svcs, Request: req, Code: f("service"), Lat: strings.TrimSpace(f("lat")), Long: strings.TrimSpace(f("long")), AppIO: s.appioOn(r, e.ID)}
+	if !v.AppIO {
+		req.FiscalCode, req.AppIONotify = "", false
+	}
 	p.Data = v
 	fail := func(err error) {
 		s.renderForm(w, r, "report_public", p, 0, err)
@@ -475,7 +492,7 @@ func (s *Server) publicReportStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pub := *x
-	pub.FirstName, pub.LastName, pub.Email, pub.Phone = "", "", "", ""
+	pub.FirstName, pub.LastName, pub.Email, pub.Phone, pub.FiscalCode = "", "", "", "", ""
 	pub.Description, pub.StatusNotes, pub.Address = detect.Redact(x.Description), detect.Redact(x.StatusNotes), detect.Redact(x.Address)
 	p.Ente, p.Data = e, &publicReportView{Ente: e, Services: svcs, Request: &store.ServiceRequest{}, Done: &pub}
 	s.render(w, r, http.StatusOK, "report_public", "", p)

@@ -15,6 +15,7 @@ import (
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/auth"
 	"github.com/redazione/redazione/channel"
+	"github.com/redazione/redazione/channel/appio"
 	"github.com/redazione/redazione/channel/telegram"
 	"github.com/redazione/redazione/notify"
 	"github.com/redazione/redazione/secrets"
@@ -73,7 +74,7 @@ func admin(ctx context.Context, cfg config, args []string, stdout, stderr io.Wri
 		cmd, inEnte = tokenRevoke, false
 	case "channel add":
 		if len(rest) == 0 {
-			return fmt.Errorf("channel add needs a kind: api, webchat, telegram, whatsapp, messenger, instagram, mastodon or email")
+			return fmt.Errorf("channel add needs a kind: api, webchat, telegram, whatsapp, messenger, instagram, mastodon, email or appio")
 		}
 		kind := redazione.ChannelKind(rest[0])
 		verb += " " + rest[0]
@@ -496,6 +497,13 @@ func (s *adminSession) addedChannel(ctx context.Context, c *redazione.Channel) m
 		res["smtp_url"] = channel.Masked(c.Settings["smtp_url"])
 		res["pec"] = c.Settings["pec"] == "true"
 		res["oauth"] = c.Settings["oauth_token_url"] != ""
+	case redazione.ChannelAppIO:
+		res["api_key"] = secrets.Mask(c.Settings["api_key"])
+		res["service_name"] = c.Settings["service_name"]
+		res["api_base_url"] = appio.DefaultBaseURL
+		if u := c.Settings["api_base_url"]; u != "" {
+			res["api_base_url"] = u
+		}
 	case redazione.ChannelTelegram:
 		// Give both to setWebhook: url (behind the public address) and
 		// secret_token. With a public https address, Redazione does.

@@ -79,6 +79,13 @@ func TestScriptingContract(t *testing.T) {
 			if err := run(context.Background(), []string{"channel", "add", "telegram", "--name", "Senza token"}, &out, &errb); err == nil {
 				t.Fatal("a Telegram channel without a token was added")
 			}
+			aio := cli(t, "channel", "add", "appio", "--name", "App IO anagrafe", "--set", "api_key=CHIAVE-SEGRETA-IO-1234", "--set", "service_name=Servizi demografici")
+			if aio["api_key"] != "••••1234" || aio["service_name"] != "Servizi demografici" || aio["api_base_url"] != "https://api.io.pagopa.it" {
+				t.Fatalf("channel add appio = %v", aio)
+			}
+			if err := run(context.Background(), []string{"channel", "add", "appio", "--name", "Senza chiave", "--set", "service_name=X"}, &out, &errb); err == nil || !strings.Contains(err.Error(), "api_key") {
+				t.Fatalf("an App IO channel without its API key was added: %v", err)
+			}
 			cli(t, "channel", "add", "telegram", "--name", "Bot in scadenza", "--set", "token=1:ALTRO", "--set", "credentials_expire_at=2027-01-31")
 			if err := run(context.Background(), []string{"channel", "add", "telegram", "--name", "Data sbagliata", "--set", "token=1:X", "--set", "credentials_expire_at=31/01/2027"}, &out, &errb); err == nil {
 				t.Fatal("an unreadable expiry date was accepted")

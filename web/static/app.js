@@ -681,3 +681,28 @@ document.addEventListener('load', function (ev) {
     if (e.target.querySelectorAll) e.target.querySelectorAll(sel).forEach(update);
   });
 })();
+
+// A text with a minimum and a maximum length (data-count-min and
+// data-count-max: App IO's subject and body) shows its length as it is
+// typed, and whether it is within the limits the server checks.
+(function () {
+  'use strict';
+  var en = document.documentElement.lang === 'en';
+  function fmt(n) { return n.toLocaleString(en ? 'en-GB' : 'it-IT'); }
+  function update(el) {
+    var out = document.getElementById(el.id + '-count');
+    if (!out) return;
+    var n = Array.from(el.value.trim()).length;
+    var lo = parseInt(el.dataset.countMin, 10), hi = parseInt(el.dataset.countMax, 10);
+    var ok = n >= lo && n <= hi;
+    var text = en ? fmt(n) + (n === 1 ? ' character' : ' characters') + ' (from ' + fmt(lo) + ' to ' + fmt(hi) + ')'
+      : fmt(n) + (n === 1 ? ' carattere' : ' caratteri') + ' (da ' + fmt(lo) + ' a ' + fmt(hi) + ')';
+    if (!ok && n > 0) text += en ? (n < lo ? ': too short' : ': too long') : (n < lo ? ': troppo corto' : ': troppo lungo');
+    if (out.textContent !== text) out.textContent = text;
+    out.classList.toggle('text-danger', !ok && n > 0);
+  }
+  document.addEventListener('input', function (e) {
+    if (e.target.matches && e.target.matches('[data-count-min]')) update(e.target);
+  });
+  document.querySelectorAll('[data-count-min]').forEach(update);
+})();
