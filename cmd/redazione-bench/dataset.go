@@ -27,22 +27,22 @@ const (
 
 // dataset is a generated database, described by meta.json in its directory.
 type dataset struct {
-	Dir           string        `json:"-"`
-	Conversations int64         `json:"conversations"`
-	Messages      int64         `json:"messages"`
-	Contacts      int64         `json:"contacts"`
-	GenSeconds    float64       `json:"gen_seconds"`
-	Generated     time.Time     `json:"generated"`
-	OperatorDesks []int64       `json:"operator_desks"`
-	Channels      []int64       `json:"channels"`
-	DBBytes       int64         `json:"db_bytes"`
-	Rare          []string      `json:"rare_case_numbers"`
-	Schema        string        `json:"schema"`
+	Dir           string    `json:"-"`
+	Conversations int64     `json:"conversations"`
+	Messages      int64     `json:"messages"`
+	Contacts      int64     `json:"contacts"`
+	GenSeconds    float64   `json:"gen_seconds"`
+	Generated     time.Time `json:"generated"`
+	OperatorDesks []int64   `json:"operator_desks"`
+	Channels      []int64   `json:"channels"`
+	DBBytes       int64     `json:"db_bytes"`
+	Rare          []string  `json:"rare_case_numbers"`
+	Schema        string    `json:"schema"`
 	// URL is the PostgreSQL database of the data set; empty on SQLite
 	// (redazione.db in Dir).
-	URL    string `json:"url,omitempty"`
-	Cached        bool          `json:"-"`
-	GenDuration   time.Duration `json:"-"`
+	URL         string        `json:"url,omitempty"`
+	Cached      bool          `json:"-"`
+	GenDuration time.Duration `json:"-"`
 }
 
 // ensureDataset returns the dataset of n conversations under root,

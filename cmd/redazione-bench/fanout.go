@@ -63,10 +63,10 @@ func benchFanout(ctx context.Context, bin, work, base string, n, rounds int, log
 	u := ""
 	if base != "" {
 		out.Engine = "PostgreSQL"
-		if err := pgRecreate(ctx, base, "redazione_bench_fanout"); err != nil {
+		if err := pgRecreate(ctx, base, pgScratch+"fanout"); err != nil {
 			return nil, err
 		}
-		if u, err = pgURL(base, "redazione_bench_fanout"); err != nil {
+		if u, err = pgURL(base, pgScratch+"fanout"); err != nil {
 			return nil, err
 		}
 	}

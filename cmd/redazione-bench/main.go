@@ -25,27 +25,28 @@ import (
 )
 
 type options struct {
-	smoke       bool
-	sizes       []int64
-	duration    time.Duration
-	concurrency int
-	data        string
-	serverBin   string
-	samples     int
-	bareRows    int
-	skipIngest  bool
-	skipReads   bool
-	strict      bool
-	profile     string
-	flood       bool
-	floodOnly   bool
-	floodSize   int64
-	fo          floodOptions
-	database    string // PostgreSQL server (-database)
-	readEngines []string
-	nodes       bool // the two-node ingest on PostgreSQL
-	operators   int  // fan-out: operators' streams (0: none)
-	rounds      int
+	smoke        bool
+	sizes        []int64
+	duration     time.Duration
+	concurrency  int
+	data         string
+	serverBin    string
+	samples      int
+	bareRows     int
+	skipIngest   bool
+	skipReads    bool
+	strict       bool
+	profile      string
+	flood        bool
+	floodOnly    bool
+	floodSize    int64
+	fo           floodOptions
+	database     string // PostgreSQL server (-database)
+	readEngines  []string
+	nodes        bool // the two-node ingest on PostgreSQL
+	sqliteIngest bool
+	operators    int // fan-out: operators' streams (0: none)
+	rounds       int
 }
 
 func main() {
@@ -73,6 +74,7 @@ func main() {
 	flag.IntVar(&o.fo.samples, "flood-samples", 500, "most latency samples per probe and flood")
 	flag.StringVar(&o.database, "database", "", "PostgreSQL server to benchmark too, as postgres://user@host:port/db (a role that may create databases; the bench creates redazione_bench_*)")
 	engines := flag.String("read-engines", "", "engines of the read benchmark, comma-separated: sqlite, postgres (default: postgres with -database, else sqlite)")
+	flag.BoolVar(&o.sqliteIngest, "sqlite-ingest", true, "with -database: run SQLite's ingest too (its pair; false for quick PostgreSQL runs)")
 	flag.BoolVar(&o.nodes, "two-nodes", true, "with -database, also ingest through two server processes on one database")
 	flag.IntVar(&o.operators, "fanout", 1000, "operators whose event streams are open when a message comes (0: skip)")
 	flag.IntVar(&o.rounds, "fanout-rounds", 5, "messages sent to the open streams, one after the other")
@@ -129,9 +131,15 @@ func main() {
 		}
 		o.sizes = append(o.sizes, n)
 	}
+	if o.smoke && o.database != "" {
+		pgScratch = fmt.Sprintf("redazione_bench_smoke%d_", os.Getpid())
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	missed, err := run(ctx, o, os.Stdout)
+	if o.smoke && o.database != "" {
+		dropScratch(context.Background(), o.database)
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "redazione-bench:", err)
 		os.Exit(1)
@@ -155,7 +163,7 @@ func run(ctx context.Context, o options, stdout io.Writer) (int, error) {
 	}
 	defer os.RemoveAll(work)
 	if o.profile != "" {
-		return 0, profileIngest(ctx, o.profile, work, o.concurrency, o.duration)
+		return 0, profileIngest(ctx, o.profile, work, o.database, o.concurrency, o.duration)
 	}
 	bin := o.serverBin
 	if bin == "" {
@@ -170,8 +178,10 @@ func run(ctx context.Context, o options, stdout io.Writer) (int, error) {
 	var ing *ingestResult
 	var pgIng []*pgIngestResult
 	if !o.skipIngest {
-		if ing, err = benchIngest(ctx, bin, work, o.concurrency, o.duration, o.bareRows, logf); err != nil {
-			return 0, err
+		if o.sqliteIngest || o.database == "" {
+			if ing, err = benchIngest(ctx, bin, work, o.concurrency, o.duration, o.bareRows, logf); err != nil {
+				return 0, err
+			}
 		}
 		if o.database != "" {
 			// Right after SQLite's, so that the pair sees the same machine.

@@ -16,6 +16,23 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
+// pgScratch is the prefix of the databases a run makes and drops again
+// (ingest, fan-out, profile); a smoke run has its own, so that two at once
+// on one server do not meet.
+var pgScratch = "redazione_bench_"
+
+// dropScratch drops the databases of this run's pgScratch.
+func dropScratch(ctx context.Context, base string) {
+	c, err := pgx.Connect(ctx, base)
+	if err != nil {
+		return
+	}
+	defer c.Close(context.Background())
+	for _, n := range []string{"ingest", "fanout", "profile"} {
+		c.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{pgScratch + n}.Sanitize()+" WITH (FORCE)")
+	}
+}
+
 // machineSample is what the machine and the database did during a run: the
 // load average, how busy the cores were, how many threads were ready to
 // run, and what PostgreSQL's active sessions of the database were waiting
@@ -29,6 +46,9 @@ type machineSample struct {
 	Samples              int
 	Active               float64        // mean active sessions of the database
 	Waits                map[string]int // wait_event_type:wait_event (or "CPU") → samples
+	// PGCPU is the CPU seconds of the database's server processes (its
+	// sessions; those open at the start and at the end).
+	PGCPU float64
 }
 
 type sampler struct {
@@ -82,6 +102,7 @@ func startSampler(ctx context.Context, dbURL string) *sampler {
 			}
 		}
 		b0, t0, _ := cpuStat()
+		pg0 := pgSessionsCPU(ctx, c)
 		var run, active int
 		tick := time.NewTicker(100 * time.Millisecond)
 		defer tick.Stop()
@@ -98,6 +119,12 @@ func startSampler(ctx context.Context, dbURL string) *sampler {
 						s.res.Active = float64(active) / float64(s.res.Samples)
 					}
 					s.res.Load1End = loadavg()
+					if c != nil {
+						pg1 := pgSessionsCPU(ctx, c)
+						for pid, v := range pg1 {
+							s.res.PGCPU += v - pg0[pid]
+						}
+					}
 					return
 				case <-ctx.Done():
 					return
@@ -126,6 +153,28 @@ func startSampler(ctx context.Context, dbURL string) *sampler {
 		}
 	}()
 	return s
+}
+
+// pgSessionsCPU reads the CPU seconds of each server process of c's
+// database (PostgreSQL runs on this machine).
+func pgSessionsCPU(ctx context.Context, c *pgx.Conn) map[int]float64 {
+	out := map[int]float64{}
+	if c == nil {
+		return out
+	}
+	rows, err := c.Query(ctx, "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+	if err != nil {
+		return out
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var pid int
+		if rows.Scan(&pid) == nil {
+			p := &proc{}
+			out[pid] = p.cpuSecondsOf(pid)
+		}
+	}
+	return out
 }
 
 func (s *sampler) Stop() machineSample {
@@ -169,7 +218,7 @@ type pgIngestResult struct {
 // processes on one new PostgreSQL database, the clients spread evenly over
 // them, and checks that every accepted message was stored.
 func benchIngestPG(ctx context.Context, bin, work, base string, conc int, dur time.Duration, nodes int, logf func(string, ...any)) (*pgIngestResult, error) {
-	name := "redazione_bench_ingest"
+	name := pgScratch + "ingest"
 	if err := pgRecreate(ctx, base, name); err != nil {
 		return nil, err
 	}
@@ -268,6 +317,7 @@ func benchIngestPG(ctx context.Context, bin, work, base string, conc int, dur ti
 	if msgs != out.Load.OK || indexed != msgs {
 		return nil, fmt.Errorf("PostgreSQL ingest: %d messages accepted but %d stored, %d indexed", out.Load.OK, msgs, indexed)
 	}
-	logf("  %d messages, %.0f msg/s, p95 %s; %s", out.Load.OK, out.Load.rate(), pct(out.Load.Lat, .95).Round(time.Microsecond), out.Machine)
+	logf("  %d messages, %.0f msg/s, p95 %s; CPU per message: server %.0f µs, PostgreSQL %.0f µs; %s", out.Load.OK, out.Load.rate(), pct(out.Load.Lat, .95).Round(time.Microsecond),
+		1e6*out.Load.ServerCPU/float64(out.Load.OK), 1e6*out.Machine.PGCPU/float64(out.Load.OK), out.Machine)
 	return out, nil
 }

@@ -156,7 +156,12 @@ func (p *proc) cpuSeconds() float64 {
 	if p == nil || p.cmd == nil || p.cmd.Process == nil {
 		return 0
 	}
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.cmd.Process.Pid))
+	return p.cpuSecondsOf(p.cmd.Process.Pid)
+}
+
+// cpuSecondsOf is the user+system CPU time process pid has used.
+func (*proc) cpuSecondsOf(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		return 0
 	}
