@@ -5,7 +5,7 @@
 #   make check-deploy   static build, systemd unit, compose file (as CI does)
 #   make test           go vet, staticcheck, go tests, browser (e2e) tests
 #   make bench          load benchmark (BENCH_ARGS passed through)
-#   make bench-smoke    short benchmark run (-smoke)
+#   make bench-smoke    short benchmark run (-smoke; PostgreSQL too with REDAZIONE_TEST_DATABASE_URL)
 #   make vendor-assets  refresh web/static/vendor/ from npm packages
 
 GO ?= go
@@ -72,8 +72,9 @@ test: node_modules $(TOOLS)/versitygw
 bench:
 	$(GO) run ./cmd/redazione-bench $(BENCH_ARGS)
 
+# With REDAZIONE_TEST_DATABASE_URL (as in CI) the smoke run covers PostgreSQL too.
 bench-smoke:
-	$(MAKE) --no-print-directory bench BENCH_ARGS=-smoke
+	$(MAKE) --no-print-directory bench BENCH_ARGS="-smoke$(if $(REDAZIONE_TEST_DATABASE_URL), -database '$(REDAZIONE_TEST_DATABASE_URL)')"
 
 clean:
 	rm -rf bin e2e/artifacts .tools

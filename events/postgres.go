@@ -84,16 +84,37 @@ func (p *PG) listen(ctx context.Context, c *pgx.Conn) {
 	}
 }
 
-// publish sends queued events on one connection, in order.
+// maxNotifyBatch bounds the events sent in one statement.
+const maxNotifyBatch = 256
+
+// publish sends queued events on one connection, in order: those queued
+// meanwhile together, in one statement (a busy ingest queues an event per
+// message, and one round trip each held the queue back).
 func (p *PG) publish(ctx context.Context, c *pgx.Conn) {
 	defer c.Close(context.Background())
+	payloads := make([]string, 0, maxNotifyBatch)
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case e := <-p.pub:
+			payloads = payloads[:0]
 			b, _ := json.Marshal(e)
-			if _, err := c.Exec(ctx, "SELECT pg_notify($1, $2)", channel, string(b)); err != nil {
+			payloads = append(payloads, string(b))
+		more:
+			for len(payloads) < maxNotifyBatch {
+				select {
+				case e := <-p.pub:
+					b, _ := json.Marshal(e)
+					payloads = append(payloads, string(b))
+				default:
+					break more
+				}
+			}
+			// The array's order is the notifications' order. In one
+			// transaction PostgreSQL delivers a payload sent twice once: a
+			// repeated event says nothing new to a screen.
+			if _, err := c.Exec(ctx, "SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p", channel, payloads); err != nil {
 				if ctx.Err() != nil {
 					return
 				}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"strings"
 	"sync"
 	"time"
@@ -12,9 +13,13 @@ import (
 	"github.com/redazione/redazione"
 )
 
-// Group commit on SQLite. SQLite has one writer, so messages that arrive
-// while a transaction is running wait anyway; the ingest writer takes all of
-// them at once and stores them in one transaction. If one of them fails, the
+// Group commit. SQLite has one writer, so messages that arrive while a
+// transaction is running wait anyway; the ingest writer takes all of them at
+// once and stores them in one transaction. PostgreSQL runs several such
+// writers at once (dialect.groupCommit), each on its own connection, a
+// citizen's messages always to the same one: a commit waits for its WAL to
+// reach the disk, and a message per commit made that wait, not the work,
+// the limit. If one of them fails, the
 // batch is rolled back, that message is stored (or refused) in a transaction
 // of its own, and the rest of the batch is stored together again: a bad
 // message fails alone. Nobody is answered before the commit: what is
@@ -42,12 +47,24 @@ var errClosed = errors.New("il database è stato chiuso")
 
 func (db *DB) ingestBatched(ctx context.Context, ch *redazione.Channel, in inbound, cfg *SLAConfig, now time.Time) (*redazione.Ingested, error) {
 	db.ingestOnce.Do(func() {
-		db.ingestQ = make(chan *ingestReq, maxIngestBatch)
-		go db.ingestLoop()
+		writers, _ := db.d.groupCommit()
+		for range max(writers, 1) {
+			q := make(chan *ingestReq, maxIngestBatch)
+			db.ingestQ = append(db.ingestQ, q)
+			go db.ingestLoop(q)
+		}
 	})
+	q := db.ingestQ[0]
+	if len(db.ingestQ) > 1 {
+		// A citizen's messages go to one writer: in order, and never in
+		// two of this process's transactions at once.
+		h := fnv.New64a()
+		h.Write([]byte(in.ContactID))
+		q = db.ingestQ[(h.Sum64()^uint64(ch.ID))%uint64(len(db.ingestQ))]
+	}
 	r := &ingestReq{ctx: ctx, ch: ch, in: in, cfg: cfg, now: now, done: make(chan struct{})}
 	select {
-	case db.ingestQ <- r:
+	case q <- r:
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	case <-db.closed:
@@ -63,11 +80,11 @@ func (db *DB) ingestBatched(ctx context.Context, ch *redazione.Channel, in inbou
 	}
 }
 
-func (db *DB) ingestLoop() {
+func (db *DB) ingestLoop(q chan *ingestReq) {
 	batch := make([]*ingestReq, 0, maxIngestBatch)
 	for {
 		select {
-		case r := <-db.ingestQ:
+		case r := <-q:
 			batch = append(batch[:0], r)
 		case <-db.closed:
 			return
@@ -75,7 +92,7 @@ func (db *DB) ingestLoop() {
 	fill:
 		for len(batch) < maxIngestBatch {
 			select {
-			case r := <-db.ingestQ:
+			case r := <-q:
 				batch = append(batch, r)
 			default:
 				break fill
@@ -97,7 +114,9 @@ func (db *DB) runIngestBatch(batch []*ingestReq) {
 	ctx := context.Background()
 	// Statements met for the first time are prepared now, while the write
 	// connection is free; inside the transaction they are only bound.
-	db.ingestStmts.prepare(ctx, db.write)
+	if _, prepare := db.d.groupCommit(); prepare {
+		db.ingestStmts.prepare(ctx, db.write)
+	}
 	live := batch[:0:0]
 	for _, r := range batch {
 		if err := r.ctx.Err(); err != nil {
@@ -156,6 +175,17 @@ var errSeen = errors.New("message already stored")
 func (db *DB) ingestAll(ctx context.Context, batch []*ingestReq) (int, error) {
 	failed := -1
 	err := db.inTxCached(ctx, func(c conn) error {
+		// Every citizen of the batch at once, in one order for all
+		// writers, so that two writers' batches never wait on each other
+		// in a circle.
+		keys := make([]contactKey, len(batch))
+		for i, r := range batch {
+			keys[i] = contactKey{r.in.ContactID, r.ch.ID}
+		}
+		if err := db.d.lockContacts(ctx, c, keys); err != nil {
+			return fmt.Errorf("ingest lock: %w", err)
+		}
+		c.contactsLocked = true
 		for i, r := range batch {
 			c.optimistic = !r.lookup
 			res, err := db.ingest(r.ctx, c, r.ch, r.in, r.cfg, r.now)
@@ -175,13 +205,23 @@ func (db *DB) ingestAll(ctx context.Context, batch []*ingestReq) (int, error) {
 	return failed, err
 }
 
-// inTxCached is inTx with the ingest statements kept prepared.
+// contactKey is a citizen on a channel, as lockContact takes them.
+type contactKey struct {
+	ExternalID string
+	ChannelID  int64
+}
+
+// inTxCached is inTx with the ingest statements kept prepared (where the
+// dialect keeps them) and the full-text rows written at the end.
 func (db *DB) inTxCached(ctx context.Context, fn func(c conn) error) error {
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	c := conn{db: db, q: tx, tx: tx, stmts: &db.ingestStmts, fts: &ftsBuffer{}}
+	c := conn{db: db, q: tx, tx: tx, fts: &ftsBuffer{}}
+	if _, prepare := db.d.groupCommit(); prepare {
+		c.stmts = &db.ingestStmts
+	}
 	if err := fn(c); err != nil {
 		tx.Rollback()
 		return err

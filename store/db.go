@@ -52,7 +52,7 @@ type DB struct {
 
 	ingestOnce  sync.Once
 	ingestStmts stmtCache
-	ingestQ     chan *ingestReq
+	ingestQ     []chan *ingestReq // a queue per group-commit writer
 	closed      chan struct{}
 	closeOnce   sync.Once
 }
@@ -175,6 +175,9 @@ type conn struct {
 	// optimistic skips the duplicate lookup of ingest: the unique index
 	// stops a duplicate, and the batch is run again one by one.
 	optimistic bool
+	// contactsLocked: the transaction holds lockContact's locks of every
+	// citizen it ingests for (taken at once, see ingestAll).
+	contactsLocked bool
 }
 
 func (c conn) prepared(ctx context.Context, q string) *sql.Stmt {

@@ -56,11 +56,22 @@ type dialect interface {
 	// on PostgreSQL (cached per query), q itself on SQLite.
 	rebind(q string) string
 
-	// ingest stores one validated inbound message. SQLite has one writer,
-	// so messages arriving together share a transaction (group commit,
-	// batch.go); on PostgreSQL each message has its own transaction, and
-	// lockContact serializes those of one citizen.
+	// ingest stores one validated inbound message. Messages arriving
+	// together share a transaction (group commit, batch.go); lockContact
+	// serializes those of one citizen across processes.
 	ingest(ctx context.Context, db *DB, ch *redazione.Channel, in inbound, cfg *SLAConfig, now time.Time) (*redazione.Ingested, error)
+
+	// groupCommit says how ingest's group commit runs: how many writers
+	// at once, and whether they keep statements prepared. SQLite has one
+	// write connection, and keeps them; PostgreSQL takes several writers,
+	// each on a connection of its own, and pgx prepares and caches
+	// statements on each connection by itself.
+	groupCommit() (writers int, prepare bool)
+
+	// lockContacts is lockContact for every citizen of a group commit,
+	// in one statement and one order (so that two transactions never
+	// wait on each other in a circle).
+	lockContacts(ctx context.Context, tx conn, keys []contactKey) error
 
 	// lockContact serializes, until tx ends, the transactions that may
 	// create a contact's conversation (ingest, a private reply), so that a
@@ -85,6 +96,14 @@ type dialect interface {
 	// FTS5 table messages_fts on SQLite, held to the end of a group commit
 	// when tx has an ftsBuffer.
 	indexMessage(ctx context.Context, tx conn, id, enteID int64, doc string) error
+
+	// insertMessage runs insert, an INSERT INTO messages with args, and
+	// adds the new message's search.Document doc to the full-text index;
+	// it returns the message's id. A duplicate external id is the unique
+	// index's error, as from insert alone. PostgreSQL does both in one
+	// statement (one round trip less per message); SQLite inserts, then
+	// calls indexMessage.
+	insertMessage(ctx context.Context, tx conn, insert string, args []any, enteID int64, doc string) (int64, error)
 
 	// reindexMessage replaces an edited message's document: an UPDATE on
 	// PostgreSQL; on SQLite the FTS5 row is deleted and inserted again.
@@ -122,16 +141,25 @@ type dialect interface {
 	// searchMessages is the part of a message search that differs: the
 	// FROM and WHERE clause that finds the ente's messages matching terms
 	// (as m, joined to messages), its arguments, and the ORDER BY for
-	// newest first. PostgreSQL matches a tsquery against message_search;
-	// SQLite an FTS5 query, ordered by rowid because FTS5 then walks its
-	// index newest first and stops at the limit.
-	searchMessages(enteID int64, terms []string) (from string, args []any, order string)
+	// newest first, as one or more plans tried in turn: when a plan finds
+	// fewer than the page's hits, the next one runs, and the last one's
+	// answer is the answer. SQLite has one: an FTS5 query, ordered by
+	// rowid because FTS5 then walks its index newest first and stops at
+	// the limit. PostgreSQL has two (see its searchMessages).
+	searchMessages(enteID int64, terms []string) []searchPlan
 
 	// searchContacts returns the query for the ids of the ente's newest
 	// 200 contacts whose name or platform id has words (or words starting
 	// so, with prefix), and its arguments: a tsquery on the generated
 	// column on PostgreSQL, an FTS5 query on SQLite.
 	searchContacts(enteID int64, words []string, prefix bool) (q string, args []any)
+}
+
+// searchPlan is a way to find the newest messages matching a search.
+type searchPlan struct {
+	from  string
+	args  []any
+	order string
 }
 
 // dialectFor chooses the dialect of a database URL: PostgreSQL for a

@@ -70,7 +70,11 @@ func (sqliteDialect) ingest(ctx context.Context, db *DB, ch *redazione.Channel, 
 	return db.ingestBatched(ctx, ch, in, cfg, now)
 }
 
+func (sqliteDialect) groupCommit() (int, bool) { return 1, true }
+
 func (sqliteDialect) lockContact(context.Context, conn, string, int64) error { return nil }
+
+func (sqliteDialect) lockContacts(context.Context, conn, []contactKey) error { return nil }
 
 func (sqliteDialect) soleWriter() bool { return true }
 
@@ -85,6 +89,14 @@ func (sqliteDialect) indexMessage(ctx context.Context, tx conn, id, _ int64, doc
 		return fmt.Errorf("index message: %w", err)
 	}
 	return nil
+}
+
+func (d sqliteDialect) insertMessage(ctx context.Context, tx conn, insert string, args []any, enteID int64, doc string) (int64, error) {
+	id, err := tx.insert(ctx, insert, args...)
+	if err != nil {
+		return 0, err
+	}
+	return id, d.indexMessage(ctx, tx, id, enteID, doc)
 }
 
 func (sqliteDialect) reindexMessage(ctx context.Context, tx conn, id int64, doc string) error {
@@ -161,11 +173,11 @@ func (sqliteDialect) unindexContact(ctx context.Context, tx conn, id int64) erro
 	return err
 }
 
-func (sqliteDialect) searchMessages(enteID int64, terms []string) (from string, args []any, order string) {
+func (sqliteDialect) searchMessages(enteID int64, terms []string) []searchPlan {
 	// FTS5 walks its index newest first and stops at the limit; ordering
 	// by m.id would sort every match.
-	return "FROM messages_fts f JOIN messages m ON m.id = f.rowid WHERE messages_fts MATCH ? AND m.ente_id = ?",
-		[]any{search.FTS5Match(terms), enteID}, "f.rowid DESC"
+	return []searchPlan{{"FROM messages_fts f JOIN messages m ON m.id = f.rowid WHERE messages_fts MATCH ? AND m.ente_id = ?",
+		[]any{search.FTS5Match(terms), enteID}, "f.rowid DESC"}}
 }
 
 func (sqliteDialect) searchContacts(enteID int64, words []string, prefix bool) (q string, args []any) {

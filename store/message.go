@@ -79,8 +79,10 @@ func (db *DB) ingest(ctx context.Context, tx conn, ch *redazione.Channel, in inb
 		// platform's retry, a burst of messages): serialize them, so that
 		// a redelivery is seen as such and one contact and one conversation
 		// are created.
-		if err := db.d.lockContact(ctx, tx, in.ContactID, ch.ID); err != nil {
-			return fmt.Errorf("ingest lock: %w", err)
+		if !tx.contactsLocked {
+			if err := db.d.lockContact(ctx, tx, in.ContactID, ch.ID); err != nil {
+				return fmt.Errorf("ingest lock: %w", err)
+			}
 		}
 		if in.ExternalID != "" && !tx.optimistic {
 			var id, conv int64
@@ -140,8 +142,10 @@ func (db *DB) ingest(ctx context.Context, tx conn, ch *redazione.Channel, in inb
 		}
 		m := &redazione.Message{EnteID: ch.EnteID, ConversationID: res.ConversationID, Direction: redazione.DirIn,
 			ExternalID: in.ExternalID, Text: in.Text, SentAt: in.SentAt, CreatedAt: now, DeclaredSentAt: in.declared}
-		m.ID, err = tx.insert(ctx, "INSERT INTO messages (ente_id, channel_id, conversation_id, direction, external_id, text, sent_at, created_at, declared_sent_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-			m.EnteID, ch.ID, m.ConversationID, string(m.Direction), m.ExternalID, m.Text, ms(m.SentAt), ms(now), ms(in.declared))
+		// The message and its full-text document (one statement on
+		// PostgreSQL).
+		m.ID, err = db.d.insertMessage(ctx, tx, "INSERT INTO messages (ente_id, channel_id, conversation_id, direction, external_id, text, sent_at, created_at, declared_sent_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			[]any{m.EnteID, ch.ID, m.ConversationID, string(m.Direction), m.ExternalID, m.Text, ms(m.SentAt), ms(now), ms(in.declared)}, ch.EnteID, in.doc)
 		if isUnique(err) {
 			if tx.optimistic {
 				return errSeen
@@ -173,7 +177,7 @@ func (db *DB) ingest(ctx context.Context, tx conn, ch *redazione.Channel, in inb
 				res.Flags = append(res.Flags, f.kind)
 			}
 		}
-		return db.indexDoc(ctx, tx, m.ID, ch.EnteID, in.doc)
+		return nil
 	}()
 	if err != nil {
 		return nil, err

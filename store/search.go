@@ -31,29 +31,35 @@ func (db *DB) Search(ctx context.Context, a redazione.Actor, q string, limit int
 	}
 	scope, sargs := deskScope(a, "c.desk_id")
 	if len(res.Terms) > 0 {
-		from, args, order := db.d.searchMessages(a.EnteID, res.Terms)
-		args = append(args, sargs...)
-		args = append(args, limit)
-		rows, err := db.reader().query(ctx, `SELECT m.id, m.conversation_id, m.direction, m.text, m.sent_at
-		 `+from+` AND EXISTS (SELECT 1 FROM conversations c WHERE c.id = m.conversation_id`+scope+`)
-		 ORDER BY `+order+` LIMIT ?`, args...)
-		if err != nil {
-			return nil, fmt.Errorf("search: %w", err)
-		}
-		for rows.Next() {
-			m := &redazione.Message{EnteID: a.EnteID}
-			var dir string
-			var sent int64
-			if err := rows.Scan(&m.ID, &m.ConversationID, &dir, &m.Text, &sent); err != nil {
-				rows.Close()
+		plans := db.d.searchMessages(a.EnteID, res.Terms)
+		for i, p := range plans {
+			args := append(p.args[:len(p.args):len(p.args)], sargs...)
+			args = append(args, limit)
+			rows, err := db.reader().query(ctx, `SELECT m.id, m.conversation_id, m.direction, m.text, m.sent_at
+		 `+p.from+` AND EXISTS (SELECT 1 FROM conversations c WHERE c.id = m.conversation_id`+scope+`)
+		 ORDER BY `+p.order+` LIMIT ?`, args...)
+			if err != nil {
+				return nil, fmt.Errorf("search: %w", err)
+			}
+			res.Hits = res.Hits[:0]
+			for rows.Next() {
+				m := &redazione.Message{EnteID: a.EnteID}
+				var dir string
+				var sent int64
+				if err := rows.Scan(&m.ID, &m.ConversationID, &dir, &m.Text, &sent); err != nil {
+					rows.Close()
+					return nil, err
+				}
+				m.Direction, m.SentAt = redazione.Direction(dir), tm(sent)
+				res.Hits = append(res.Hits, Hit{Message: m})
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
 				return nil, err
 			}
-			m.Direction, m.SentAt = redazione.Direction(dir), tm(sent)
-			res.Hits = append(res.Hits, Hit{Message: m})
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
+			if len(res.Hits) >= limit || i == len(plans)-1 {
+				break
+			}
 		}
 		var ids []any
 		seen := map[int64]bool{}

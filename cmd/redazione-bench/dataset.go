@@ -31,19 +31,22 @@ const (
 
 // dataset is a generated database, described by meta.json in its directory.
 type dataset struct {
-	Dir           string        `json:"-"`
-	Conversations int64         `json:"conversations"`
-	Messages      int64         `json:"messages"`
-	Contacts      int64         `json:"contacts"`
-	GenSeconds    float64       `json:"gen_seconds"`
-	Generated     time.Time     `json:"generated"`
-	OperatorDesks []int64       `json:"operator_desks"`
-	Channels      []int64       `json:"channels"`
-	DBBytes       int64         `json:"db_bytes"`
-	Rare          []string      `json:"rare_case_numbers"`
-	Schema        string        `json:"schema"`
-	Cached        bool          `json:"-"`
-	GenDuration   time.Duration `json:"-"`
+	Dir           string    `json:"-"`
+	Conversations int64     `json:"conversations"`
+	Messages      int64     `json:"messages"`
+	Contacts      int64     `json:"contacts"`
+	GenSeconds    float64   `json:"gen_seconds"`
+	Generated     time.Time `json:"generated"`
+	OperatorDesks []int64   `json:"operator_desks"`
+	Channels      []int64   `json:"channels"`
+	DBBytes       int64     `json:"db_bytes"`
+	Rare          []string  `json:"rare_case_numbers"`
+	Schema        string    `json:"schema"`
+	// URL is the PostgreSQL database of the data set; empty on SQLite
+	// (redazione.db in Dir).
+	URL         string        `json:"url,omitempty"`
+	Cached      bool          `json:"-"`
+	GenDuration time.Duration `json:"-"`
 }
 
 // ensureDataset returns the dataset of n conversations under root,
@@ -70,7 +73,7 @@ func ensureDataset(ctx context.Context, root string, n int64, logf func(string, 
 	}
 	logf("generating %d conversations × %d messages in %s", n, msgsPerConv, dir)
 	start := time.Now()
-	ds, err := generate(ctx, dir, n, logf)
+	ds, err := generate(ctx, dir, "", n, logf)
 	if err != nil {
 		return nil, err
 	}
@@ -109,11 +112,13 @@ func schemaFingerprint() string {
 	return hex.EncodeToString(h.Sum(nil))[:16]
 }
 
-func generate(ctx context.Context, dir string, n int64, logf func(string, ...any)) (*dataset, error) {
-	ds := &dataset{Dir: dir}
+// generate makes a data set of n conversations: in dir on SQLite, or in
+// the PostgreSQL database url (then dir holds the data directory's key).
+func generate(ctx context.Context, dir, url string, n int64, logf func(string, ...any)) (*dataset, error) {
+	ds := &dataset{Dir: dir, URL: url}
 	// Ente, desks, users and channels through the store, as the server and
 	// the admin commands create them.
-	db, err := store.Open(ctx, "", dir)
+	db, err := store.Open(ctx, url, dir)
 	if err != nil {
 		return nil, err
 	}
@@ -262,7 +267,12 @@ func generate(ctx context.Context, dir string, n int64, logf func(string, ...any
 		i++
 		return true
 	}
-	st, err := bulkLoad(ctx, filepath.Join(dir, "redazione.db"), e.ID, 1000, next)
+	var st bulkStats
+	if url != "" {
+		st, err = pgBulkLoad(ctx, url, e.ID, next, logf)
+	} else {
+		st, err = bulkLoad(ctx, filepath.Join(dir, "redazione.db"), e.ID, 1000, next)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -203,6 +203,7 @@ func noopServer(addr string) error {
 // ingestResult gathers the three ingest figures.
 type ingestResult struct {
 	Real, Noop   loadResult
+	RealMachine  machineSample
 	Telegram     loadResult // the Telegram webhook path
 	WhatsApp     loadResult // the WhatsApp (Meta) webhook path
 	Bare         float64    // rows/s, bare batched inserts
@@ -268,7 +269,9 @@ func benchIngest(ctx context.Context, bin, work string, conc int, dur time.Durat
 		return nil, fmt.Errorf("redazione channel add api printed %q: %v", b, err)
 	}
 	logf("ingest: real server (pid %d), channel %d, %d clients, %s", srv.cmd.Process.Pid, ch.ID, conc, dur)
+	smp := startSampler(ctx, "")
 	out.Real = runLoad(ctx, fmt.Sprintf("http://%s/api/v1/channels/%d/messages", addr, ch.ID), conc, dur, &payloads{secret: ch.Secret, run: "real"}, srv)
+	out.RealMachine = smp.Stop()
 	// The same path behind the platforms' webhooks, on the same server.
 	addChannel := func(args ...string) (int64, string, error) {
 		cmd := exec.CommandContext(ctx, bin, append([]string{"channel", "add"}, args...)...)

@@ -25,22 +25,28 @@ import (
 )
 
 type options struct {
-	smoke       bool
-	sizes       []int64
-	duration    time.Duration
-	concurrency int
-	data        string
-	serverBin   string
-	samples     int
-	bareRows    int
-	skipIngest  bool
-	skipReads   bool
-	strict      bool
-	profile     string
-	flood       bool
-	floodOnly   bool
-	floodSize   int64
-	fo          floodOptions
+	smoke        bool
+	sizes        []int64
+	duration     time.Duration
+	concurrency  int
+	data         string
+	serverBin    string
+	samples      int
+	bareRows     int
+	skipIngest   bool
+	skipReads    bool
+	strict       bool
+	profile      string
+	flood        bool
+	floodOnly    bool
+	floodSize    int64
+	fo           floodOptions
+	database     string // PostgreSQL server (-database)
+	readEngines  []string
+	nodes        bool // the two-node ingest on PostgreSQL
+	sqliteIngest bool
+	operators    int // fan-out: operators' streams (0: none)
+	rounds       int
 }
 
 func main() {
@@ -66,6 +72,12 @@ func main() {
 	flag.IntVar(&o.fo.streams, "flood-streams", 20000, "web-chat event streams opened at once by the flood benchmark")
 	flag.DurationVar(&o.fo.duration, "flood-duration", 15*time.Second, "length of each flood")
 	flag.IntVar(&o.fo.samples, "flood-samples", 500, "most latency samples per probe and flood")
+	flag.StringVar(&o.database, "database", "", "PostgreSQL server to benchmark too, as postgres://user@host:port/db (a role that may create databases; the bench creates redazione_bench_*)")
+	engines := flag.String("read-engines", "", "engines of the read benchmark, comma-separated: sqlite, postgres (default: postgres with -database, else sqlite)")
+	flag.BoolVar(&o.sqliteIngest, "sqlite-ingest", true, "with -database: run SQLite's ingest too (its pair; false for quick PostgreSQL runs)")
+	flag.BoolVar(&o.nodes, "two-nodes", true, "with -database, also ingest through two server processes on one database")
+	flag.IntVar(&o.operators, "fanout", 1000, "operators whose event streams are open when a message comes (0: skip)")
+	flag.IntVar(&o.rounds, "fanout-rounds", 5, "messages sent to the open streams, one after the other")
 	streamAddr := flag.String("stream-client", "", "internal: open event streams to this address (see flood.go)")
 	streamPath := flag.String("stream-path", "", "internal: see -stream-client")
 	streamCount := flag.Int("stream-count", 0, "internal: see -stream-client")
@@ -92,6 +104,21 @@ func main() {
 		sizes = "2000"
 		o.flood, o.floodSize = true, 2000
 		o.fo = floodOptions{logins: 10, streams: 200, duration: time.Second, samples: 20}
+		o.operators, o.rounds = 50, 2
+	}
+	switch {
+	case *engines != "":
+		o.readEngines = strings.Split(*engines, ",")
+	case o.database != "":
+		o.readEngines = []string{"postgres"}
+	default:
+		o.readEngines = []string{"sqlite"}
+	}
+	for _, e := range o.readEngines {
+		if e != "sqlite" && (e != "postgres" || o.database == "") {
+			fmt.Fprintf(os.Stderr, "redazione-bench: read engine %q: sqlite, or postgres with -database\n", e)
+			os.Exit(2)
+		}
 	}
 	for _, s := range strings.Split(sizes, ",") {
 		if s = strings.TrimSpace(s); s == "" {
@@ -104,9 +131,15 @@ func main() {
 		}
 		o.sizes = append(o.sizes, n)
 	}
+	if o.smoke && o.database != "" {
+		pgScratch = fmt.Sprintf("redazione_bench_smoke%d_", os.Getpid())
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	missed, err := run(ctx, o, os.Stdout)
+	if o.smoke && o.database != "" {
+		dropScratch(context.Background(), o.database)
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "redazione-bench:", err)
 		os.Exit(1)
@@ -130,7 +163,7 @@ func run(ctx context.Context, o options, stdout io.Writer) (int, error) {
 	}
 	defer os.RemoveAll(work)
 	if o.profile != "" {
-		return 0, profileIngest(ctx, o.profile, work, o.concurrency, o.duration)
+		return 0, profileIngest(ctx, o.profile, work, o.database, o.concurrency, o.duration)
 	}
 	bin := o.serverBin
 	if bin == "" {
@@ -140,26 +173,64 @@ func run(ctx context.Context, o options, stdout io.Writer) (int, error) {
 		}
 	}
 	if o.floodOnly {
-		o.skipIngest, o.skipReads, o.flood = true, true, true
+		o.skipIngest, o.skipReads, o.flood, o.operators = true, true, true, 0
 	}
 	var ing *ingestResult
+	var pgIng []*pgIngestResult
 	if !o.skipIngest {
-		if ing, err = benchIngest(ctx, bin, work, o.concurrency, o.duration, o.bareRows, logf); err != nil {
-			return 0, err
+		if o.sqliteIngest || o.database == "" {
+			if ing, err = benchIngest(ctx, bin, work, o.concurrency, o.duration, o.bareRows, logf); err != nil {
+				return 0, err
+			}
+		}
+		if o.database != "" {
+			// Right after SQLite's, so that the pair sees the same machine.
+			nodes := []int{1}
+			if o.nodes {
+				nodes = append(nodes, 2)
+			}
+			for _, k := range nodes {
+				r, err := benchIngestPG(ctx, bin, work, o.database, o.concurrency, o.duration, k, logf)
+				if err != nil {
+					return 0, err
+				}
+				pgIng = append(pgIng, r)
+			}
 		}
 	}
 	var reads []*readResult
 	if !o.skipReads {
 		for _, n := range o.sizes {
-			ds, err := ensureDataset(ctx, o.data, n, logf)
+			for _, engine := range o.readEngines {
+				var ds *dataset
+				if engine == "postgres" {
+					ds, err = ensurePGDataset(ctx, o.data, o.database, n, logf)
+				} else {
+					ds, err = ensureDataset(ctx, o.data, n, logf)
+				}
+				if err != nil {
+					return 0, err
+				}
+				r, err := benchReads(ctx, bin, ds, o.samples, logf)
+				if err != nil {
+					return 0, err
+				}
+				reads = append(reads, r)
+			}
+		}
+	}
+	var fanout []*fanoutResult
+	if o.operators > 0 {
+		bases := []string{""}
+		if o.database != "" {
+			bases = append(bases, o.database)
+		}
+		for _, b := range bases {
+			r, err := benchFanout(ctx, bin, work, b, o.operators, o.rounds, logf)
 			if err != nil {
 				return 0, err
 			}
-			r, err := benchReads(ctx, bin, ds, o.samples, logf)
-			if err != nil {
-				return 0, err
-			}
-			reads = append(reads, r)
+			fanout = append(fanout, r)
 		}
 	}
 	var flood []*floodResult
@@ -172,7 +243,7 @@ func run(ctx context.Context, o options, stdout io.Writer) (int, error) {
 			return 0, err
 		}
 	}
-	return report(stdout, o, ing, reads, flood), nil
+	return report(stdout, o, ing, pgIng, reads, fanout, flood), nil
 }
 
 // raiseFileLimit lifts this process's open-file limit to its hard limit:
@@ -222,7 +293,7 @@ func machine() string {
 }
 
 // report prints the results as markdown and returns how many targets were missed.
-func report(w io.Writer, o options, ing *ingestResult, reads []*readResult, flood []*floodResult) int {
+func report(w io.Writer, o options, ing *ingestResult, pgIng []*pgIngestResult, reads []*readResult, fanout []*fanoutResult, flood []*floodResult) int {
 	missed := 0
 	check := func(ok bool) string {
 		if !ok && !o.smoke {
@@ -252,28 +323,60 @@ func report(w io.Writer, o options, ing *ingestResult, reads []*readResult, floo
 		fmt.Fprintln(w, "|---|---:|---|")
 		fmt.Fprintf(w, "| Ingest ≥ 1/2 of the no-op HTTP rate | %.2f × (%.0f / %.0f) | %s |\n", ratio, ing.Real.rate(), ing.Noop.rate(), check(ratio >= 0.5))
 		fmt.Fprintf(w, "| Ingest ≥ 5,000 msg/s | %.0f msg/s | %s |\n", ing.Real.rate(), check(ing.Real.rate() >= 5000))
-		fmt.Fprintf(w, "| (for reference) real ingest / bare inserts | %.2f × | |\n", ing.Real.rate()/ing.Bare)
+		fmt.Fprintf(w, "| Ingest ≥ 0.35 of the bare inserts with their FTS5 row | %.2f × (%.0f / %.0f) | %s |\n", ing.Real.rate()/ing.BareFTS,
+			ing.Real.rate(), ing.BareFTS, check(ing.Real.rate()/ing.BareFTS >= 0.35))
+		fmt.Fprintf(w, "| (for reference) real ingest / bare inserts without FTS | %.2f × | |\n", ing.Real.rate()/ing.Bare)
+		fmt.Fprintf(w, "\nMachine during the real API-channel run: %s.\n", ing.RealMachine)
+	}
+	if len(pgIng) > 0 {
+		fmt.Fprintf(w, "\n### Ingest on PostgreSQL (API channel, %d keep-alive clients, %s per run, right after SQLite's)\n\n", o.concurrency, o.duration)
+		fmt.Fprintln(w, "| Run | Requests | Rate | p50 | p95 | p99 | max | Server CPU | Server peak RSS |")
+		fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+		for _, r := range pgIng {
+			var mem []string
+			for _, h := range r.HWMkB {
+				mem = append(mem, fmt.Sprintf("%d MB", h>>10))
+			}
+			fmt.Fprintf(w, "| %d server process(es), one database | %d | %.0f msg/s | %s ms | %s ms | %s ms | %s ms | %.1f s of %.1f s | %s |\n", r.Nodes, r.Load.OK, r.Load.rate(),
+				ms(pct(r.Load.Lat, .5)), ms(pct(r.Load.Lat, .95)), ms(pct(r.Load.Lat, .99)), ms(pct(r.Load.Lat, 1)), r.Load.ServerCPU, r.Load.Elapsed.Seconds(), strings.Join(mem, " + "))
+		}
+		fmt.Fprintln(w)
+		for _, r := range pgIng {
+			fmt.Fprintf(w, "- %d process(es): %s.\n", r.Nodes, r.Machine)
+		}
+		if ing != nil {
+			ratio := pgIng[0].Load.rate() / ing.Real.rate()
+			fmt.Fprintln(w, "\n| Target | Measured | Verdict |")
+			fmt.Fprintln(w, "|---|---:|---|")
+			fmt.Fprintf(w, "| PostgreSQL ingest ≥ 1/2 of SQLite's (same run) | %.2f × (%.0f / %.0f) | %s |\n", ratio, pgIng[0].Load.rate(), ing.Real.rate(), check(ratio >= 0.5))
+		}
 	}
 	for _, r := range reads {
 		gen := fmt.Sprintf("generated in %.0f s", r.DS.GenSeconds)
 		if r.DS.Cached {
 			gen += ", cached"
 		}
-		fmt.Fprintf(w, "\n### Reads at %d conversations (%d messages, %d contacts; database %d MB, %s)\n\n",
-			r.Size, r.DS.Messages, r.DS.Contacts, r.DS.DBBytes>>20, gen)
-		fmt.Fprintln(w, "| Request | n | p50 | p95 | max | Target p95 | Verdict |")
-		fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---|")
+		engine := "SQLite"
+		if r.DS.URL != "" {
+			engine = "PostgreSQL"
+		}
+		fmt.Fprintf(w, "\n### Reads at %d conversations, %s (%d messages, %d contacts; database %d MB, %s)\n\n",
+			r.Size, engine, r.DS.Messages, r.DS.Contacts, r.DS.DBBytes>>20, gen)
+		fmt.Fprintln(w, "| Request | n | p50 | p95 | p99 | max | Target p95 | Verdict |")
+		fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---|")
 		atMillion := r.Size >= 1_000_000
 		for _, l := range r.Lat {
 			v := "(target is at 1M)"
 			if atMillion || o.smoke {
 				v = check(l.P95 < l.Target)
 			}
-			fmt.Fprintf(w, "| %s | %d | %s ms | %s ms | %s ms | < %s ms | %s |\n", l.Name, l.N, ms(l.P50), ms(l.P95), ms(l.Max), ms(l.Target), v)
+			fmt.Fprintf(w, "| %s | %d | %s ms | %s ms | %s ms | %s ms | < %s ms | %s |\n", l.Name, l.N, ms(l.P50), ms(l.P95), ms(l.P99), ms(l.Max), ms(l.Target), v)
 		}
 		fmt.Fprintf(w, "\nServer memory after the reads: VmHWM (peak RSS) %d MB, VmRSS %d MB. Server ready in %s.\n",
 			r.HWMkB>>10, r.RSSkB>>10, r.StartupTime.Round(time.Millisecond))
+		fmt.Fprintf(w, "Machine during the reads: %s.\n", r.Machine)
 	}
+	reportFanout(w, fanout, check)
 	if flood != nil {
 		reportFlood(w, o.fo, flood, check)
 	}

@@ -27,14 +27,25 @@ import (
 // process, drives the API channel with the load generator for dur and writes
 // a CPU profile: a diagnosis aid (-ingest-profile FILE), not a benchmark
 // figure, since server and generator share one Go runtime.
-func profileIngest(ctx context.Context, out, work string, conc int, dur time.Duration) error {
+func profileIngest(ctx context.Context, out, work, pgBase string, conc int, dur time.Duration) error {
 	dir, err := os.MkdirTemp(work, "profile-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	db, err := store.Open(ctx, "", filepath.Join(dir, "data"))
+	u := ""
+	if pgBase != "" {
+		// On PostgreSQL (-database): a new database, the queue and the
+		// event bus of PostgreSQL, as serve.go wires them.
+		if err := pgRecreate(ctx, pgBase, pgScratch+"profile"); err != nil {
+			return err
+		}
+		if u, err = pgURL(pgBase, pgScratch+"profile"); err != nil {
+			return err
+		}
+	}
+	db, err := store.Open(ctx, u, filepath.Join(dir, "data"))
 	if err != nil {
 		return err
 	}
@@ -54,13 +65,24 @@ func profileIngest(ctx context.Context, out, work string, conc int, dur time.Dur
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	bus := events.NewHub()
+	var bus events.Bus = events.NewHub()
+	if u != "" {
+		if bus, err = events.NewPG(ctx, u, log); err != nil {
+			return err
+		}
+	}
 	svc := &inbox.Service{DB: db, Bus: bus, Log: log, Senders: map[redazione.ChannelKind]channel.Sender{
 		redazione.ChannelWebChat: channel.Instant{},
 		redazione.ChannelAPI:     apichannel.Sender{},
 	}}
-	queue, err := jobs.NewSQLite(ctx, db.WriteDB(), jobs.Config{Logger: log}, svc)
-	if err != nil {
+	var queue *jobs.Queue
+	if u != "" {
+		var closePool func()
+		if queue, closePool, err = jobs.NewPostgres(ctx, u, jobs.Config{Logger: log}, svc); err != nil {
+			return err
+		}
+		defer closePool()
+	} else if queue, err = jobs.NewSQLite(ctx, db.WriteDB(), jobs.Config{Logger: log}, svc); err != nil {
 		return err
 	}
 	svc.Queue = queue

@@ -20,6 +20,7 @@ type latency struct {
 	Name     string
 	N        int
 	P50, P95 time.Duration
+	P99      time.Duration
 	Max      time.Duration
 	Bytes    int // size of the last response
 	Target   time.Duration
@@ -33,6 +34,7 @@ type readResult struct {
 	HWMkB       int64
 	RSSkB       int64
 	StartupTime time.Duration
+	Machine     machineSample
 }
 
 // client is a logged-in operator's browser.
@@ -114,7 +116,7 @@ func measure(ctx context.Context, name string, n, warm int, maxTime time.Duratio
 		}
 	}
 	slices.Sort(ds)
-	l.N, l.P50, l.P95, l.Max = len(ds), pct(ds, 0.50), pct(ds, 0.95), ds[len(ds)-1]
+	l.N, l.P50, l.P95, l.P99, l.Max = len(ds), pct(ds, 0.50), pct(ds, 0.95), pct(ds, 0.99), ds[len(ds)-1]
 	return l, nil
 }
 
@@ -125,7 +127,7 @@ func latencyOf(name string, ds []time.Duration, target time.Duration) latency {
 		return l
 	}
 	slices.Sort(ds)
-	l.P50, l.P95, l.Max = pct(ds, 0.50), pct(ds, 0.95), ds[len(ds)-1]
+	l.P50, l.P95, l.P99, l.Max = pct(ds, 0.50), pct(ds, 0.95), pct(ds, 0.99), ds[len(ds)-1]
 	return l
 }
 
@@ -174,7 +176,7 @@ func benchReads(ctx context.Context, bin string, ds *dataset, samples int, logf 
 		return nil, err
 	}
 	t0 := time.Now()
-	srv, err := startProc(ctx, addr, "/healthz", redazioneEnv(ds.Dir, addr), bin, "serve")
+	srv, err := startProc(ctx, addr, "/healthz", redazioneEnvDB(ds.Dir, addr, ds.URL), bin, "serve")
 	if err != nil {
 		return nil, err
 	}
@@ -192,6 +194,7 @@ func benchReads(ctx context.Context, bin string, ds *dataset, samples int, logf 
 	}
 	warm := 10
 	maxTime := 90 * time.Second
+	smp := startSampler(ctx, ds.URL)
 	r := rand.New(rand.NewPCG(uint64(ds.Conversations), 9))
 	add := func(l latency, err error) error {
 		if err != nil {
@@ -259,6 +262,7 @@ func benchReads(ctx context.Context, bin string, ds *dataset, samples int, logf 
 			return nil, err
 		}
 	}
+	out.Machine = smp.Stop()
 	out.HWMkB, out.RSSkB, err = srv.memory()
 	if err != nil {
 		return nil, err

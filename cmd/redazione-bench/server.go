@@ -50,15 +50,23 @@ func freeAddr() (string, error) {
 }
 
 // redazioneEnv is the environment of the real server on dataDir.
-func redazioneEnv(dataDir, addr string) []string {
+func redazioneEnv(dataDir, addr string) []string { return redazioneEnvDB(dataDir, addr, "") }
+
+// redazioneEnvDB is the environment of the real server on dataDir and, when
+// dbURL is not empty, on that PostgreSQL database.
+func redazioneEnvDB(dataDir, addr, dbURL string) []string {
 	env := []string{}
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "REDAZIONE_") {
 			env = append(env, kv)
 		}
 	}
-	return append(env, "REDAZIONE_DATA_DIR="+dataDir, "REDAZIONE_ADDR="+addr,
+	env = append(env, "REDAZIONE_DATA_DIR="+dataDir, "REDAZIONE_ADDR="+addr,
 		"REDAZIONE_ADMIN_EMAIL="+adminEmail, "REDAZIONE_ADMIN_PASSWORD="+benchPassword, "REDAZIONE_DEMO=false")
+	if dbURL != "" {
+		env = append(env, "REDAZIONE_DATABASE_URL="+dbURL)
+	}
+	return env
 }
 
 // startProc starts a server process and waits until url answers 200.
@@ -148,7 +156,12 @@ func (p *proc) cpuSeconds() float64 {
 	if p == nil || p.cmd == nil || p.cmd.Process == nil {
 		return 0
 	}
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.cmd.Process.Pid))
+	return p.cpuSecondsOf(p.cmd.Process.Pid)
+}
+
+// cpuSecondsOf is the user+system CPU time process pid has used.
+func (*proc) cpuSecondsOf(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		return 0
 	}
