@@ -217,6 +217,8 @@ var policyCatalog = map[string][2]string{
 	"pol.responsible.none":     {"nessuno indicato", "nobody named"},
 	"pol.published":            {"Policy pubblicata.", "Policy published."},
 	"pol.publish":              {"Pubblica una nuova versione", "Publish a new version"},
+	"pol.publish.external":     {"della policy esterna (per i cittadini)", "of the external policy (for citizens)"},
+	"pol.publish.internal":     {"della policy interna (per il personale)", "of the internal policy (for the staff)"},
 	"pol.publish.help":         {"Ogni sezione è obbligatoria. Una nuova versione della policy interna va riconfermata da tutto il personale.", "Every section is required. A new version of the internal policy is acknowledged again by all the staff."},
 	"pol.acks":                 {"Conferme della policy interna", "Acknowledgements of the internal policy"},
 	"pol.acks.none":            {"da confermare", "not yet"},

@@ -112,7 +112,7 @@ var funcs = template.FuncMap{
 	"navItem": func(p *page, href, nav, key string) navEntry {
 		return navEntry{Href: href, Label: translate(p.Lang, key), Current: p.Nav == nav}
 	},
-	"asset":       assetURL,
+	"asset": assetURL,
 	"statusLabel": func(lang string, s redazione.Status) string {
 		return translate(lang, "status."+string(s))
 	},

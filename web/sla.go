@@ -29,7 +29,13 @@ type slaView struct {
 	Class string // sla-ok, sla-soon, sla-breached, sla-paused
 	Text  string // e.g. "Prima risposta entro 1 h 20 min"
 	Due   time.Time
-	st    sla.Status
+	// At is the moment Text speaks of: Due, or while the clock is stopped
+	// the moment it stopped.
+	At time.Time
+	// Left says, while the clock is stopped, the working time that will be
+	// left when the citizen answers and the clock starts again.
+	Left string
+	st   sla.Status
 }
 
 // slaOf returns the SLA status of c at now under the calendar, or nil when
@@ -52,10 +58,17 @@ func slaOf(lang string, cal *calendar.Calendar, c *redazione.Conversation, now t
 	if st.FirstOnly {
 		what = translate(lang, "sla.first")
 	}
-	v := &slaView{Due: st.Due, st: st}
+	v := &slaView{Due: st.Due, At: st.Due, st: st}
 	switch {
 	case st.Paused:
-		v.Class, v.Text = "sla-paused", translate(lang, "sla.paused")
+		since := c.PendingSince.In(rome)
+		v.Class, v.At = "sla-paused", c.PendingSince
+		v.Text = fmt.Sprintf(translate(lang, "sla.paused"), since.Format("02/01/2006"), since.Format("15:04"))
+		if st.Breached {
+			v.Left = fmt.Sprintf(translate(lang, "sla.paused.breached"), what, businessDuration(lang, -st.Left))
+		} else {
+			v.Left = fmt.Sprintf(translate(lang, "sla.paused.left"), what, businessDuration(lang, st.Left))
+		}
 	case st.Breached:
 		v.Class, v.Text = "sla-breached", fmt.Sprintf(translate(lang, "sla.breached"), what, businessDuration(lang, -st.Left))
 	case st.Imminent:
