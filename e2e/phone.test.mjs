@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startServer, launchBrowser, login, shot, axeViolations, formatViolations, root, TIMEOUT } from './harness.mjs';
+import { startServer, launchBrowser, login, shot, assertAccessible, axeViolations, formatViolations, root, TIMEOUT } from './harness.mjs';
 
 const ADMIN_EMAIL = 'admin@example.it';
 const ADMIN_PASSWORD = 'e2e-Password-per-i-test-2024';
@@ -68,6 +68,15 @@ async function sweep(page, { admin }) {
       problems.push(`${p}: scrollWidth ${sw} > ${iw} (${wide.join(', ')})`);
       await shot(page, `phone-wide-${p}`);
     }
+    if (page.viewportSize().width < 500) {
+      // Touch targets: every visible button, and the links of lists and
+      // tables, at least 44 px high (and the tag's × as wide).
+      const small = await page.evaluate(() => [...document.querySelectorAll('main button, main .btn, main summary, main li > a, main td a, main th a, header button, header a')]
+        .filter((e) => e.offsetParent !== null && !e.closest('.visually-hidden, .visually-hidden-focusable, .post-text, p'))
+        .filter((e) => { const r = e.getBoundingClientRect(); return r.height < 43.5 || (e.classList.contains('tag-remove') && r.width < 43.5); })
+        .slice(0, 5).map((e) => `${e.tagName.toLowerCase()}.${[...e.classList].join('.')} «${e.textContent.trim().slice(0, 30)}» ${Math.round(e.getBoundingClientRect().height)} px`));
+      if (small.length) problems.push(`${p}: targets under 44 px: ${small.join('; ')}`);
+    }
     const v = await axeViolations(page);
     if (v.length) {
       problems.push(`${p}: axe\n${formatViolations(v)}`);
@@ -94,10 +103,128 @@ describe('Redazione on a phone', { timeout: 900_000 }, () => {
     await writeFile(path.join(tmp, 'pw'), OPERATOR_PASSWORD);
     await srv.cli(['user', 'create', '--email', OPERATOR_EMAIL, '--name', 'Operatrice Prova', '--role', 'operator', '--desk', 'contatti', '--password-file', path.join(tmp, 'pw')]);
     browser = await launchBrowser();
+    // Crisis mode on, with a long reason, so that every page swept carries
+    // its banner (and the administrator the policy to acknowledge).
+    const page = await phonePage();
+    await page.goto(srv.base + '/crisi');
+    await page.getByLabel('Che cosa sta succedendo').fill('Frana sulla provinciale 12 tra Roccabianca e Sant\'Andrea: strada chiusa in entrambi i sensi, deviazione per la statale');
+    await page.getByRole('button', { name: 'Attiva la modalità crisi' }).click();
+    await page.locator('#crisis-banner').waitFor({ timeout: TIMEOUT });
+    await page.context().close();
   });
   after(async () => {
     await browser?.close().catch(() => {});
     await srv?.stop();
+  });
+
+  // phonePage signs in on a 390×844 screen.
+  async function phonePage(opts = {}) {
+    const page = await (await browser.newContext({ locale: 'it-IT', bypassCSP: true, viewport: PHONE, ...opts })).newPage();
+    await login(page, srv.base, ADMIN_EMAIL, ADMIN_PASSWORD);
+    return page;
+  }
+  // inView tells whether the element is on the screen as it is scrolled.
+  const inView = (loc) => loc.evaluate((el) => { const r = el.getBoundingClientRect(); return r.top >= 0 && r.bottom <= window.innerHeight && r.height > 0; });
+
+  it('the menu opens from its button, takes the focus, and closes on Escape', async () => {
+    const page = await phonePage();
+    try {
+      await page.goto(srv.base + '/inbox');
+      const toggle = page.getByRole('button', { name: 'Menu' });
+      const menu = page.locator('#main-menu');
+      const oncall = page.getByRole('link', { name: 'Reperibilità' });
+      assert.equal(await toggle.getAttribute('aria-expanded'), 'false');
+      assert.equal(await oncall.isVisible(), false, 'the menu shows before it is opened');
+      // From the keyboard: Tab to the button, Enter.
+      await toggle.focus();
+      await page.keyboard.press('Enter');
+      await page.waitForFunction(() => document.activeElement && document.activeElement.closest('#main-menu'), null, { timeout: TIMEOUT });
+      assert.equal(await toggle.getAttribute('aria-expanded'), 'true');
+      await oncall.waitFor({ state: 'visible', timeout: TIMEOUT });
+      assert.equal(await menu.getAttribute('role'), 'dialog');
+      // The account's pages are in the menu on a phone.
+      await page.getByRole('link', { name: 'Le mie sessioni' }).waitFor({ state: 'visible', timeout: TIMEOUT });
+      await assertAccessible(page, 'the menu open at 390 px');
+      await page.keyboard.press('Escape');
+      await oncall.waitFor({ state: 'hidden', timeout: TIMEOUT });
+      assert.equal(await toggle.getAttribute('aria-expanded'), 'false');
+      await page.waitForFunction(() => document.activeElement && document.activeElement.id === 'menu-toggle', null, { timeout: TIMEOUT });
+      // A tap opens it, a link in it leads on.
+      await toggle.click();
+      await oncall.click();
+      await page.waitForURL((u) => u.pathname === '/reperibilita', { timeout: TIMEOUT });
+      assert.equal(await page.getByRole('link', { name: 'Reperibilità' }).getAttribute('aria-current'), 'page');
+    } catch (err) {
+      await shot(page, 'phone-menu');
+      throw err;
+    } finally {
+      await page.context().close();
+    }
+  });
+
+  it('without JavaScript the menu is a plain list that fits the screen', async () => {
+    const page = await phonePage({ javaScriptEnabled: false });
+    try {
+      await page.goto(srv.base + '/inbox');
+      assert.equal(await page.locator('#menu-toggle').isVisible(), false, 'a button that cannot work is shown');
+      for (const name of ['Messaggi', 'Reperibilità', 'Amministrazione', 'Le mie sessioni']) {
+        assert.ok(await page.getByRole('link', { name, exact: true }).first().isVisible(), `${name} is not in the menu without JavaScript`);
+      }
+      assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'sideways scroll without JavaScript');
+    } catch (err) {
+      await shot(page, 'phone-nojs');
+      throw err;
+    } finally {
+      await page.context().close();
+    }
+  });
+
+  it('banners fold to a line; a conversation\'s reply is one link away; tags and numbers are named', async () => {
+    const page = await phonePage();
+    try {
+      await page.goto(srv.base + '/inbox');
+      for (const id of ['#crisis-banner', '#policy-banner']) {
+        const banner = page.locator(id);
+        const summary = banner.locator('summary');
+        assert.ok((await summary.boundingBox()).height <= 80, `${id} is more than a short line`);
+        assert.equal(await banner.locator('.banner-body').isVisible(), false, `${id} is open before it is asked`);
+        await summary.click();
+        await banner.locator('.banner-body').waitFor({ state: 'visible', timeout: TIMEOUT });
+      }
+      await page.getByRole('link', { name: 'Gestisci la modalità crisi' }).waitFor({ state: 'visible', timeout: TIMEOUT });
+      await page.getByRole('link', { name: 'Leggi la policy' }).waitFor({ state: 'visible', timeout: TIMEOUT });
+      await assertAccessible(page, 'the banners open at 390 px');
+
+      // A conversation with a tag: the reply box is one link away, the
+      // tag's × is a finger-sized button that says what it does.
+      await page.goto(srv.base + '/inbox?view=all');
+      await page.getByRole('link', { name: /Sara Colombo/ }).first().click();
+      await page.waitForURL(/\/conversations\/\d+$/, { timeout: TIMEOUT });
+      const reply = page.getByLabel('Testo', { exact: true });
+      await page.getByRole('link', { name: /Vai alla risposta/ }).click();
+      await page.waitForFunction(() => location.hash === '#composer-title', null, { timeout: TIMEOUT });
+      assert.ok(await inView(reply), 'the reply box is not on the screen after «Vai alla risposta»');
+      const remove = page.getByRole('button', { name: 'Togli l\'etichetta illuminazione' });
+      const box = await remove.boundingBox();
+      assert.ok(box.width >= 44 && box.height >= 44, `the tag's × is ${box.width}×${box.height} px`);
+
+      // Rows named by a number read as what they are.
+      await page.goto(srv.base + '/segnalazioni');
+      const reports = await page.locator('a.row-link').evaluateAll((as) => as.map((a) => a.textContent.trim()));
+      assert.ok(reports.length >= 3, `${reports.length} reports listed`);
+      for (const name of reports) assert.match(name, /^Segnalazione n\. \d+$/);
+      await page.getByRole('link', { name: /^Segnalazione n\. \d+$/ }).first().click();
+      await page.waitForURL(/\/segnalazioni\/\d+$/, { timeout: TIMEOUT });
+      await page.goto(srv.base + '/accessi');
+      const requests = await page.locator('a.row-link').evaluateAll((as) => as.map((a) => a.textContent.trim()));
+      assert.ok(requests.length >= 3, `${requests.length} requests listed`);
+      for (const name of requests) assert.match(name, /^Richiesta di accesso n\. \S+$/);
+    } catch (err) {
+      await shot(page, 'phone-folds');
+      throw err;
+    } finally {
+      await page.context().close();
+    }
   });
 
   for (const [who, email, password, admin] of [['an administrator', ADMIN_EMAIL, ADMIN_PASSWORD, true], ['an operator', OPERATOR_EMAIL, OPERATOR_PASSWORD, false]]) {
