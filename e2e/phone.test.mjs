@@ -54,11 +54,13 @@ async function sweep(page, { admin }) {
   const visited = [];
   const visit = async (p) => {
     const resp = await page.goto(srv.base + p);
-    if (resp.status() >= 400) {
+    // An operator is refused the pages of coordinators (the refusal page
+    // is checked like any other); anything else must open.
+    if (resp.status() >= 400 && !(resp.status() === 403 && !admin)) {
       problems.push(`${p}: status ${resp.status()}`);
       return;
     }
-    visited.push(p);
+    visited.push(resp.status() === 403 ? `${p} (403)` : p);
     for (const h of await page.locator('a[href^="/"]').evaluateAll((as) => as.map((a) => a.getAttribute('href')))) hrefs.add(new URL(h, srv.base).pathname);
     const { sw, iw } = await page.evaluate(() => ({ sw: document.documentElement.scrollWidth, iw: window.innerWidth }));
     if (sw > iw) {
@@ -130,7 +132,7 @@ describe('Redazione on a phone', { timeout: 900_000 }, () => {
     const page = await phonePage();
     try {
       await page.goto(srv.base + '/inbox');
-      const toggle = page.getByRole('button', { name: 'Menu' });
+      const toggle = page.getByRole('button', { name: 'Menu', exact: true });
       const menu = page.locator('#main-menu');
       const oncall = page.getByRole('link', { name: 'Reperibilità' });
       assert.equal(await toggle.getAttribute('aria-expanded'), 'false');
@@ -183,15 +185,15 @@ describe('Redazione on a phone', { timeout: 900_000 }, () => {
     const page = await phonePage();
     try {
       await page.goto(srv.base + '/inbox');
-      for (const id of ['#crisis-banner', '#policy-banner']) {
-        const banner = page.locator(id);
-        const summary = banner.locator('summary');
-        assert.ok((await summary.boundingBox()).height <= 80, `${id} is more than a short line`);
-        assert.equal(await banner.locator('.banner-body').isVisible(), false, `${id} is open before it is asked`);
-        await summary.click();
-        await banner.locator('.banner-body').waitFor({ state: 'visible', timeout: TIMEOUT });
-      }
+      // The crisis, however long its reason, is one line until opened.
+      const crisis = page.locator('#crisis-banner');
+      assert.ok((await crisis.boundingBox()).height <= 60, 'the crisis banner is more than a short line');
+      assert.equal(await crisis.locator('.banner-body').isVisible(), false, 'the crisis banner is open before it is asked');
+      await crisis.locator('summary').click();
       await page.getByRole('link', { name: 'Gestisci la modalità crisi' }).waitFor({ state: 'visible', timeout: TIMEOUT });
+      assert.match(await crisis.locator('.banner-body').textContent(), /deviazione per la statale/);
+      // The policy to acknowledge is a line and its link.
+      assert.ok((await page.locator('#policy-banner').boundingBox()).height <= 100, 'the policy banner is more than a short line');
       await page.getByRole('link', { name: 'Leggi la policy' }).waitFor({ state: 'visible', timeout: TIMEOUT });
       await assertAccessible(page, 'the banners open at 390 px');
 

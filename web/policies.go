@@ -210,7 +210,6 @@ var policyCatalog = map[string][2]string{
 	"pol.of":                   {"del", "of"},
 	"pol.ack":                  {"Ho letto e accetto la policy interna", "I have read and accept the internal policy"},
 	"pol.acked":                {"Grazie: la conferma è registrata.", "Thank you: your acknowledgement is recorded."},
-	"pol.ack.banner":           {"È stata pubblicata la policy interna sui social (versione %d): leggila e conferma.", "The internal social media policy was published (version %d): read it and acknowledge it."},
 	"pol.ack.short":            {"Policy interna da confermare (versione %d)", "Internal policy to acknowledge (version %d)"},
 	"pol.ack.read":             {"Leggi la policy", "Read the policy"},
 	"pol.responsibles":         {"Responsabili degli account", "Who answers for each account"},
