@@ -43,11 +43,18 @@ func DateOf(t time.Time, loc *time.Location) Date {
 // String formats a date as 2026-04-06.
 func (d Date) String() string { return fmt.Sprintf("%04d-%02d-%02d", d.Year, d.Month, d.Day) }
 
-// ParseDate reads 2026-04-06.
+// ParseDate reads 06/04/2026, the Italian way, or 2026-04-06.
 func ParseDate(s string) (Date, error) {
-	t, err := time.Parse("2006-01-02", strings.TrimSpace(s))
+	s = strings.TrimSpace(s)
+	t, err := time.Parse("02/01/2006", s)
 	if err != nil {
-		return Date{}, fmt.Errorf("data non valida %q: usa AAAA-MM-GG", s)
+		t, err = time.Parse("2/1/2006", s)
+	}
+	if err != nil {
+		t, err = time.Parse("2006-01-02", s)
+	}
+	if err != nil {
+		return Date{}, fmt.Errorf("data non valida %q: usa GG/MM/AAAA", s)
 	}
 	return Date{t.Year(), t.Month(), t.Day()}, nil
 }

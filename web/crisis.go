@@ -87,6 +87,8 @@ var crisisCatalog = map[string][2]string{
 	"crisis.by":              {"attivata da", "started by"},
 	"crisis.banner":          {"le pubblicazioni programmate sono sospese.", "scheduled posts are paused."},
 	"crisis.manage":          {"Gestisci", "Manage"},
+	"crisis.banner.long":     {"Le pubblicazioni programmate sono sospese; escono solo le dichiarazioni predefinite.", "Scheduled posts are paused; only the holding statements go out."},
+	"crisis.manage.long":     {"Gestisci la modalità crisi", "Manage crisis mode"},
 	"crisis.reason":          {"Che cosa sta succedendo", "What is happening"},
 	"crisis.start":           {"Attiva la modalità crisi", "Start crisis mode"},
 	"crisis.stop":            {"Termina la modalità crisi", "End crisis mode"},

@@ -309,8 +309,23 @@ func (s *Server) submitPostID(w http.ResponseWriter, r *http.Request, u *session
 		s.renderPostFailed(w, r, u, old, err)
 		return
 	}
-	to := fmt.Sprintf("/pubblicazioni/%d", post.ID)
+	to := fmt.Sprintf("/pubblicazioni/%d?inviata=1", post.ID)
 	http.Redirect(w, r, to, http.StatusSeeOther)
+}
+
+// sentFlash says what became of a post just sent on (checked and sent, or
+// approved): where it stands now and what comes next.
+func sentFlash(lang string, post *store.Post) string {
+	account := translate(lang, "kind."+string(post.ChannelKind)) + " · " + post.ChannelName
+	switch post.Status {
+	case store.PostPending:
+		return fmt.Sprintf(translate(lang, "post.sent.pending"), account)
+	case store.PostScheduled:
+		return fmt.Sprintf(translate(lang, "post.sent.scheduled"), account, post.SendAt.In(calendar.Rome).Format("02/01/2006"), post.SendAt.In(calendar.Rome).Format("15:04"))
+	case store.PostSending, store.PostPublished:
+		return fmt.Sprintf(translate(lang, "post.sent.out"), account)
+	}
+	return ""
 }
 
 func (s *Server) postPage(w http.ResponseWriter, r *http.Request, u *session) {
@@ -321,8 +336,11 @@ func (s *Server) postPage(w http.ResponseWriter, r *http.Request, u *session) {
 		return
 	}
 	flash := ""
-	if r.URL.Query().Get("salvata") != "" {
+	switch q := r.URL.Query(); {
+	case q.Get("salvata") != "":
 		flash = translate(langOf(r), "post.saved")
+	case q.Get("inviata") != "" || q.Get("approvata") != "":
+		flash = sentFlash(langOf(r), post)
 	}
 	s.renderPost(w, r, u, post, nil, flash, http.StatusOK, nil)
 }
@@ -338,7 +356,7 @@ func (s *Server) approvePost(w http.ResponseWriter, r *http.Request, u *session)
 		s.renderPostFailed(w, r, u, old, err)
 		return
 	}
-	http.Redirect(w, r, fmt.Sprintf("/pubblicazioni/%d", id), http.StatusSeeOther)
+	http.Redirect(w, r, fmt.Sprintf("/pubblicazioni/%d?approvata=1", id), http.StatusSeeOther)
 }
 
 func (s *Server) cancelPost(w http.ResponseWriter, r *http.Request, u *session) {
@@ -443,6 +461,10 @@ var postsCatalog = map[string][2]string{
 	"post.approve":             {"Approva (seconda persona)", "Approve (second person)"},
 	"post.cancel":              {"Annulla la pubblicazione", "Cancel the post"},
 	"post.saved":               {"Bozza salvata.", "Draft saved."},
+	"post.sent.pending":        {"Controlli superati: la pubblicazione per %s ora attende l'approvazione di una seconda persona. Finché non è approvata non esce.", "Checks passed: the post for %s now awaits a second person's approval. It does not go out until approved."},
+	"post.sent.scheduled":      {"Controlli superati: la pubblicazione per %s è programmata e parte il %s alle %s. Fino ad allora puoi ancora annullarla.", "Checks passed: the post for %s is scheduled and goes out on %s at %s. Until then you can still take it back."},
+	"post.sent.out":            {"La pubblicazione per %s è in uscita.", "The post for %s is going out."},
+	"post.edit.pending":        {"Modifica la pubblicazione (dovrà essere approvata di nuovo)", "Edit the post (it will need approval again)"},
 	"post.sends.at":            {"Parte alle", "Goes out at"},
 	"post.undo.help":           {"Fino ad allora puoi ancora annullarla.", "Until then you can still take it back."},
 	"post.published.at":        {"Pubblicata il", "Published on"},

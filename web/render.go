@@ -75,6 +75,12 @@ func (p *page) SLAOf(c *redazione.Conversation) *slaView {
 // T translates a key in the page's language.
 func (p *page) T(key string) string { return translate(p.Lang, key) }
 
+// navEntry is one link of the main menu.
+type navEntry struct {
+	Href, Label string
+	Current     bool
+}
+
 type pages struct {
 	byName map[string]*template.Template
 }
@@ -101,7 +107,12 @@ var funcs = template.FuncMap{
 	"t":           translate,
 	"tn":          translateN,
 	"pluralForms": pluralForms,
-	"asset":       assetURL,
+	// navItem is one entry of the main menu: its address, its label and
+	// whether the page is in its section.
+	"navItem": func(p *page, href, nav, key string) navEntry {
+		return navEntry{Href: href, Label: translate(p.Lang, key), Current: p.Nav == nav}
+	},
+	"asset": assetURL,
 	"statusLabel": func(lang string, s redazione.Status) string {
 		return translate(lang, "status."+string(s))
 	},

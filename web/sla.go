@@ -29,7 +29,13 @@ type slaView struct {
 	Class string // sla-ok, sla-soon, sla-breached, sla-paused
 	Text  string // e.g. "Prima risposta entro 1 h 20 min"
 	Due   time.Time
-	st    sla.Status
+	// At is the moment Text speaks of: Due, or while the clock is stopped
+	// the moment it stopped.
+	At time.Time
+	// Left says, while the clock is stopped, the working time that will be
+	// left when the citizen answers and the clock starts again.
+	Left string
+	st   sla.Status
 }
 
 // slaOf returns the SLA status of c at now under the calendar, or nil when
@@ -52,10 +58,17 @@ func slaOf(lang string, cal *calendar.Calendar, c *redazione.Conversation, now t
 	if st.FirstOnly {
 		what = translate(lang, "sla.first")
 	}
-	v := &slaView{Due: st.Due, st: st}
+	v := &slaView{Due: st.Due, At: st.Due, st: st}
 	switch {
 	case st.Paused:
-		v.Class, v.Text = "sla-paused", translate(lang, "sla.paused")
+		since := c.PendingSince.In(rome)
+		v.Class, v.At = "sla-paused", c.PendingSince
+		v.Text = fmt.Sprintf(translate(lang, "sla.paused"), since.Format("02/01/2006"), since.Format("15:04"))
+		if st.Breached {
+			v.Left = fmt.Sprintf(translate(lang, "sla.paused.breached"), what, businessDuration(lang, -st.Left))
+		} else {
+			v.Left = fmt.Sprintf(translate(lang, "sla.paused.left"), what, businessDuration(lang, st.Left))
+		}
 	case st.Breached:
 		v.Class, v.Text = "sla-breached", fmt.Sprintf(translate(lang, "sla.breached"), what, businessDuration(lang, -st.Left))
 	case st.Imminent:
@@ -135,13 +148,26 @@ func (s *Server) calendarPage(w http.ResponseWriter, r *http.Request, u *session
 func (s *Server) renderCalendar(w http.ResponseWriter, r *http.Request, u *session, set calendar.Settings, cal *calendar.Calendar, flash string, status int, err error) {
 	p := s.page(r, u, translate(langOf(r), "admin.calendar"), "admin")
 	v := &calendarView{Settings: set, Days: calendar.DayNames, Order: []int{1, 2, 3, 4, 5, 6, 0},
-		Closures: strings.Join(set.Closures, "\n"), Year: time.Now().In(calendar.Rome).Year()}
+		Closures: closuresText(set.Closures), Year: time.Now().In(calendar.Rome).Year()}
 	if cal == nil {
 		cal, _ = calendar.StandardSettings().Calendar()
 	}
 	v.Holidays = cal.Holidays(v.Year)
 	p.Data, p.Flash = v, flash
 	s.renderForm(w, r, "admin_calendar", p, status, err)
+}
+
+// closuresText writes the extra closing days one a line, the Italian way
+// (24/12/2026).
+func closuresText(days []string) string {
+	out := make([]string, len(days))
+	for i, x := range days {
+		out[i] = x
+		if d, err := calendar.ParseDate(x); err == nil {
+			out[i] = fmt.Sprintf("%02d/%02d/%04d", d.Day, d.Month, d.Year)
+		}
+	}
+	return strings.Join(out, "\n")
 }
 
 func (s *Server) saveCalendar(w http.ResponseWriter, r *http.Request, u *session) {
@@ -151,6 +177,13 @@ func (s *Server) saveCalendar(w http.ResponseWriter, r *http.Request, u *session
 	}
 	set.Patron = strings.TrimSpace(r.PostFormValue("patron"))
 	set.Closures = strings.FieldsFunc(r.PostFormValue("closures"), func(c rune) bool { return c == '\n' || c == ',' || c == ' ' || c == '\r' })
+	// Kept as 2026-12-24 whatever the way they were typed; a date that
+	// does not read stays as typed, for the refusal to name it.
+	for i, x := range set.Closures {
+		if d, err := calendar.ParseDate(x); err == nil {
+			set.Closures[i] = d.String()
+		}
+	}
 	set.PentecostMonday = r.PostFormValue("pentecost") == "on"
 	if err := s.Settings.SaveCalendar(r.Context(), u.Actor, set); err != nil {
 		s.renderCalendar(w, r, u, set, nil, "", 0, err)

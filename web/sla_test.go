@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -118,8 +119,22 @@ func TestResponseTimesEndToEnd(t *testing.T) {
 	if f = get(fresh); f.SLA == nil || !f.SLA.Paused || f.SLA.Breached {
 		t.Fatalf("fresh, pending: sla = %+v, want paused, not breached", f.SLA)
 	}
-	if _, page := b.get(fmt.Sprintf("/conversations/%d", fresh)); !strings.Contains(page, "Tempo fermo: in attesa del cittadino") {
-		t.Error("the conversation page does not say the clock is stopped")
+	// The page says since when the clock is stopped, and what will be
+	// left when it starts again; the date is the moment it stopped.
+	_, page = b.get(fmt.Sprintf("/conversations/%d", fresh))
+	m := regexp.MustCompile(`Tempo di risposta sospeso: in attesa del cittadino dal (\d{2}/\d{2}/\d{4}) alle (\d{2}:\d{2})`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatal("the conversation page does not say since when the clock is stopped")
+	}
+	rome, _ := time.LoadLocation("Europe/Rome")
+	if since, err := time.ParseInLocation("02/01/2006 15:04", m[1]+" "+m[2], rome); err != nil || time.Since(since) > 2*time.Minute || time.Since(since) < -time.Minute {
+		t.Errorf("the clock stopped at %s %s, the page says; it stopped just now", m[1], m[2])
+	}
+	if !strings.Contains(page, "restano") || !strings.Contains(page, "lavorative quando il cittadino risponde") {
+		t.Error("the conversation page does not say what will be left when the citizen answers")
+	}
+	if strings.Contains(page, "Tempo fermo") {
+		t.Error("the old wording, which did not say what its date was, is still there")
 	}
 }
 
