@@ -394,7 +394,7 @@ func (b *bulkWrites) apply(ctx context.Context, tx conn, enteID int64, ch Change
 	if ch.Status != nil {
 		set := "status = ?"
 		if *ch.Status == redazione.StatusResolved {
-			set += ", snoozed_until = 0" // a resolved case is no longer put aside
+			set += ", " + snoozeSet(0) // a resolved case is no longer put aside
 		}
 		if err := in(set, b.status, string(*ch.Status)); err != nil {
 			return err
@@ -411,7 +411,11 @@ func (b *bulkWrites) apply(ctx context.Context, tx conn, enteID int64, ch Change
 		}
 	}
 	if ch.Snooze != nil {
-		if err := in("snoozed_until = ?", b.snooze, ch.Snooze.value()); err != nil {
+		var args []any
+		if v := ch.Snooze.value(); v != 0 {
+			args = append(args, v)
+		}
+		if err := in(snoozeSet(ch.Snooze.value()), b.snooze, args...); err != nil {
 			return err
 		}
 	}

@@ -51,9 +51,10 @@ type InboxFilter struct {
 	// and new ones at the end.
 	SortID bool
 	// Snoozed keeps only the conversations put aside (the "Rimandate"
-	// view), by the time they come back; every other view leaves them out,
-	// except a citizen's list of conversations (ContactID, ContactIDs).
-	Snoozed bool
+	// view), by the time they come back; HideSnoozed leaves them out (the
+	// inbox's other views). Without either, a list has them all (the API's
+	// walk through everything, a citizen's conversations).
+	Snoozed, HideSnoozed bool
 	// Cursor continues a view after the last row of a page (InboxPage.Next).
 	Cursor string
 	// Until, a cursor, ends the page at the row it names, included: a live
@@ -199,7 +200,7 @@ func (db *DB) inboxWhere(a redazione.Actor, f InboxFilter) (string, []any, error
 	case f.Snoozed:
 		where.WriteString(" AND c.snoozed_until > 0 AND c.snoozed_until > ?")
 		args = append(args, now)
-	case f.ContactID == 0 && len(f.ContactIDs) == 0:
+	case f.HideSnoozed:
 		// The few conversations put aside, read by their partial index:
 		// the view's own index still answers the rest (an id is in it).
 		where.WriteString(" AND c.id NOT IN (SELECT s.id FROM conversations s WHERE s.ente_id = ? AND s.snoozed_until > 0 AND s.snoozed_until > ?)")
@@ -420,7 +421,7 @@ func (db *DB) ChangeConversation(ctx context.Context, a redazione.Actor, id int6
 			}
 			q := "UPDATE conversations SET status = ? WHERE id = ?"
 			if *ch.Status == redazione.StatusResolved {
-				q = "UPDATE conversations SET status = ?, snoozed_until = 0 WHERE id = ?" // no longer put aside
+				q = "UPDATE conversations SET status = ?, " + snoozeSet(0) + " WHERE id = ?" // no longer put aside
 			}
 			if _, err := tx.exec(ctx, q, string(*ch.Status), id); err != nil {
 				return err
@@ -499,7 +500,11 @@ func (db *DB) ChangeConversation(ctx context.Context, a redazione.Actor, id int6
 			}
 		}
 		if sn := ch.Snooze; sn != nil && sn.value() != snoozeValue(c) && !(ch.Status != nil && *ch.Status == redazione.StatusResolved) {
-			if _, err := tx.exec(ctx, "UPDATE conversations SET snoozed_until = ? WHERE id = ?", sn.value(), id); err != nil {
+			args := []any{id}
+			if v := sn.value(); v != 0 {
+				args = []any{v, id}
+			}
+			if _, err := tx.exec(ctx, "UPDATE conversations SET "+snoozeSet(sn.value())+" WHERE id = ?", args...); err != nil {
 				return err
 			}
 			action := "conversation.snooze"

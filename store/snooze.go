@@ -8,6 +8,25 @@ import (
 	"github.com/redazione/redazione"
 )
 
+// While a conversation is put aside its place in the inbox's order
+// (queue_key, always below 10^13) is moved past every other's, so that the
+// open views, which leave it out, do not read past it in their index to
+// find their first page: snoozing the 5,000 longest-waiting conversations
+// costs the first page nothing. Waking it moves it back. Both are written
+// so that doing them twice changes nothing.
+const (
+	shiftQueue   = "queue_key = CASE WHEN queue_key < 10000000000000 THEN queue_key + 10000000000000 ELSE queue_key END"
+	unshiftQueue = "queue_key = CASE WHEN queue_key >= 10000000000000 THEN queue_key - 10000000000000 ELSE queue_key END"
+)
+
+// snoozeSet is the SET of a statement that snoozes (value > 0) or wakes.
+func snoozeSet(value int64) string {
+	if value == 0 {
+		return "snoozed_until = 0, " + unshiftQueue
+	}
+	return "snoozed_until = ?, " + shiftQueue
+}
+
 // Audit details of a conversation coming back from snooze by itself.
 const (
 	wokenByTime  = "time came"
@@ -18,7 +37,7 @@ const (
 // (inside the ingest's transaction), with its audit entry. A conversation
 // not put aside is left as it is.
 func wakeOnReply(ctx context.Context, tx conn, enteID, id int64, now time.Time) error {
-	res, err := tx.exec(ctx, "UPDATE conversations SET snoozed_until = 0 WHERE id = ? AND snoozed_until > 0", id)
+	res, err := tx.exec(ctx, "UPDATE conversations SET "+snoozeSet(0)+" WHERE id = ? AND snoozed_until > 0", id)
 	if err != nil {
 		return fmt.Errorf("wake conversation: %w", err)
 	}
@@ -56,7 +75,7 @@ func (db *DB) WakeSnoozed(ctx context.Context, limit int) ([]Woken, error) {
 	var out []Woken
 	for _, e := range entes {
 		err := db.inTx(ctx, func(tx conn) error {
-			rows, err := tx.query(ctx, `UPDATE conversations SET snoozed_until = 0 WHERE id IN (
+			rows, err := tx.query(ctx, `UPDATE conversations SET `+snoozeSet(0)+` WHERE id IN (
 			   SELECT id FROM conversations WHERE ente_id = ? AND snoozed_until > 0 AND snoozed_until <= ? ORDER BY snoozed_until LIMIT ?)
 			 AND snoozed_until > 0 AND snoozed_until <= ? RETURNING id, desk_id`, e.ID, ms(now), limit, ms(now))
 			if err != nil {

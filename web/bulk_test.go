@@ -201,6 +201,15 @@ func TestSnoozeFromTheConversationPage(t *testing.T) {
 		if _, snoozed := br.get("/inbox?view=snoozed"); !strings.Contains(snoozed, "Richiamatemi domani") {
 			t.Error("the snoozed conversation is not in Rimandate")
 		}
+		// The API's lists keep their contract: every conversation, and
+		// view=snoozed for those put aside.
+		tok := e.token(op)
+		for _, q := range []string{"", "?view=snoozed"} {
+			var list apiList
+			if code := e.apiGet(tok, "/api/v1/conversations"+q, &list); code != 200 || len(list.Conversations) != 1 || list.Conversations[0].ID != conv {
+				t.Errorf("API list%s: %d %+v, want the snoozed conversation", q, code, list)
+			}
+		}
 		if code, page := br.post(path+"/snooze", url.Values{"snooze": {"custom"}, "until": {"2020-05-01T10:00"}}); code != 400 || !strings.Contains(page, "scegli un momento futuro") {
 			t.Errorf("a past time: %d", code)
 		}

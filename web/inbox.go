@@ -169,7 +169,7 @@ func (s *Server) inboxFilter(r *http.Request, u *session, v *inboxView) (store.I
 		}
 	}
 	f := store.InboxFilter{Status: v.Status, ChannelID: v.ChannelID, Tag: v.Tag, AssigneeID: v.AssigneeID, DeskID: v.DeskID,
-		Due: v.Due, SortDue: v.Sort == "due"}
+		Due: v.Due, SortDue: v.Sort == "due", HideSnoozed: v.View != "snoozed"}
 	if v.Due == "soon" {
 		cfg, err := s.conversationDB().SLA(r.Context(), u.Actor.EnteID)
 		if err != nil {
