@@ -184,6 +184,9 @@ func (db *DB) BulkChange(ctx context.Context, a redazione.Actor, ids []int64, ch
 		takes[k] = ok
 		return ok, err
 	}
+	if err := db.bulkAssignable(ctx, a, ids, ch, canTake); err != nil {
+		return nil, err
+	}
 	res := &BulkResult{}
 	for chunk := range slices.Chunk(ids, bulkChunk) {
 		err := db.inTx(ctx, func(tx conn) error {
@@ -220,6 +223,41 @@ func (db *DB) BulkChange(ctx context.Context, a redazione.Actor, ids []int64, ch
 		}
 	}
 	return res, nil
+}
+
+// bulkAssignable refuses, before anything is written, an assignment to
+// someone who does not work on the desk of one of the conversations (or on
+// the desk they are moved to), so that no chunk is changed before another
+// is refused.
+func (db *DB) bulkAssignable(ctx context.Context, a redazione.Actor, ids []int64, ch Change, canTake func(tx conn, user, desk int64) (bool, error)) error {
+	if ch.AssigneeID == nil || *ch.AssigneeID == 0 {
+		return nil
+	}
+	desks := map[int64]bool{}
+	if ch.DeskID != nil {
+		desks[*ch.DeskID] = true
+	} else {
+		for chunk := range slices.Chunk(ids, bulkChunk) {
+			ds, err := queryAll(ctx, db.reader(), scanID, "SELECT DISTINCT desk_id FROM conversations WHERE ente_id = ? AND id IN ("+placeholders(len(chunk))+")",
+				append([]any{a.EnteID}, anys(chunk)...)...)
+			if err != nil {
+				return fmt.Errorf("bulk desks: %w", err)
+			}
+			for _, d := range ds {
+				desks[d] = true
+			}
+		}
+	}
+	for d := range desks {
+		ok, err := canTake(db.reader(), *ch.AssigneeID, d)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return redazione.FieldError("assignee", "questa persona non lavora sul desk di alcune delle conversazioni scelte: nessuna modifica fatta")
+		}
+	}
+	return nil
 }
 
 func uniqueIDs(ids []int64) []int64 {

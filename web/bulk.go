@@ -18,7 +18,6 @@ var bulkCatalog = map[string][2]string{
 	"bulk.confirm.title":      {"Conferma l'azione", "Confirm the action"},
 	"bulk.done.title":         {"Azione eseguita", "Action done"},
 	"bulk.select":             {"Seleziona", "Select"},
-	"bulk.select.page":        {"Seleziona tutte le conversazioni della pagina", "Select every conversation on the page"},
 	"bulk.all":                {"Applica a tutte le conversazioni di questa vista, anche quelle non ancora caricate", "Apply to every conversation of this view, including those not loaded yet"},
 	"bulk.help":               {"Scegli le conversazioni con le caselle dell'elenco (Maiusc+clic per un intervallo), poi l'azione: ti sarà chiesta una conferma.", "Choose the conversations with the list's boxes (Shift+click for a range), then the action: you will be asked to confirm."},
 	"bulk.assign":             {"Assegna a", "Assign to"},
@@ -36,7 +35,6 @@ var bulkCatalog = map[string][2]string{
 	"bulk.confirm":            {"Conferma", "Confirm"},
 	"bulk.cancel":             {"Annulla", "Cancel"},
 	"bulk.back":               {"Torna ai messaggi", "Back to the inbox"},
-	"bulk.nobody":             {"nessuno", "nobody"},
 	"snooze.1h":               {"Tra 1 ora", "In 1 hour"},
 	"snooze.tomorrow":         {"Domani alle 9", "Tomorrow at 9"},
 	"snooze.monday":           {"Lunedì alle 9", "Monday at 9"},
@@ -56,7 +54,6 @@ var bulkCatalog = map[string][2]string{
 	"bulk.none":               {"Scegli almeno una conversazione, o tutte quelle della vista.", "Choose at least one conversation, or all those of the view."},
 	"bulk.action.invalid":     {"Scegli un'azione.", "Choose an action."},
 	"bulk.view.empty":         {"Nessuna conversazione in questa vista.", "No conversations in this view."},
-	"bulk.selected.live.none": {"Nessuna conversazione selezionata", "No conversation selected"},
 }
 
 var bulkPlurals = map[string][2]map[string]string{
