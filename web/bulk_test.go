@@ -221,3 +221,46 @@ func TestSnoozeFromTheConversationPage(t *testing.T) {
 		}
 	})
 }
+
+// A bulk action on more conversations than the screens are told about one
+// by one (500) tells each desk touched once: every screen of the desk
+// redraws its list, and no subscriber's queue overflows.
+func TestBulkEventsPerDeskBeyondFiveHundred(t *testing.T) {
+	t.Parallel()
+	e := start(t, testdb.Open(t, store.SQLite))
+	co := e.newUser(e.ente, redazione.RoleCoordinator)
+	ctx := context.Background()
+	var ids []int64
+	for i := range 501 {
+		res, err := e.db.Ingest(ctx, e.api, redazione.Inbound{ExternalID: fmt.Sprint("b", i), ContactID: fmt.Sprint("k", i), Text: "Molti"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, res.ConversationID)
+	}
+	evs, stop := e.app.Bus.Subscribe()
+	defer stop()
+	desk := e.desks[1].ID
+	res, err := e.app.Inbox.Bulk(ctx, redazione.ActorOf(co), ids, store.Change{DeskID: &desk})
+	if err != nil || len(res.Changed) != 501 {
+		t.Fatalf("bulk move: %+v, %v", res, err)
+	}
+	told := map[int64]bool{}
+	timeout := time.After(5 * time.Second)
+	for len(told) < 2 {
+		select {
+		case ev := <-evs:
+			if ev.Type == "conversation" {
+				if ev.ConversationID != 0 {
+					t.Fatalf("a per-conversation event for a bulk of 501: %+v", ev)
+				}
+				told[ev.DeskID] = true
+			}
+		case <-timeout:
+			t.Fatalf("desks told: %v, want the old and the new", told)
+		}
+	}
+	if !told[e.desks[0].ID] || !told[desk] {
+		t.Errorf("desks told: %v, want %d and %d", told, e.desks[0].ID, desk)
+	}
+}
