@@ -305,6 +305,15 @@ type Conversation struct {
 	// ErasedAt: its messages were erased then (retention, or the citizen's
 	// request); the conversation stays for the reports.
 	ErasedAt time.Time
+	// SnoozedUntil: put aside (Rimanda) until then; zero when it is not.
+	// SnoozedUntilReply: put aside until the citizen writes again.
+	SnoozedUntil      time.Time
+	SnoozedUntilReply bool
+}
+
+// Snoozed reports whether the conversation is put aside at now.
+func (c *Conversation) Snoozed(now time.Time) bool {
+	return c.SnoozedUntilReply || c.SnoozedUntil.After(now)
 }
 
 // Direction of a message.

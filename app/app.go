@@ -301,6 +301,11 @@ func (a *App) sweep(ctx context.Context, every time.Duration) {
 		} else if n > 0 {
 			a.log.Info("sla alerts sent", "count", n)
 		}
+		if n, err := a.Inbox.WakeSnoozed(ctx); err != nil && ctx.Err() == nil {
+			a.log.Warn("snoozed conversations", "err", err)
+		} else if n > 0 {
+			a.log.Info("snoozed conversations back in the inbox", "count", n)
+		}
 		if n, err := a.Inbox.CheckSpikes(ctx); err != nil && ctx.Err() == nil {
 			a.log.Warn("spikes", "err", err)
 		} else if n > 0 {

@@ -50,6 +50,11 @@ type InboxFilter struct {
 	// moves in, so a walk through every page sees each conversation once
 	// and new ones at the end.
 	SortID bool
+	// Snoozed keeps only the conversations put aside (the "Rimandate"
+	// view), by the time they come back; HideSnoozed leaves them out (the
+	// inbox's other views). Without either, a list has them all (the API's
+	// walk through everything, a citizen's conversations).
+	Snoozed, HideSnoozed bool
 	// Cursor continues a view after the last row of a page (InboxPage.Next).
 	Cursor string
 	// Until, a cursor, ends the page at the row it names, included: a live
@@ -69,7 +74,7 @@ const conversationSelect = `SELECT c.id, c.ente_id, c.channel_id, ch.kind, ch.na
  c.desk_id, d.name, c.status, c.assignee_id, COALESCE(u.name, ''), c.waiting_since, c.last_message_at, c.created_at,
  COALESCE(m.id, 0), COALESCE(m.direction, ''), COALESCE(m.text, ''), COALESCE(m.sent_at, 0), COALESCE(m.delivery, ''), COALESCE(m.created_at, 0),
  c.priority, c.first_response_at, c.first_response_due, c.resolution_due, c.pending_since, c.sla_first_target, c.sla_resolution_target,
- c.public, c.erased_at, ct.erased_at
+ c.public, c.erased_at, ct.erased_at, c.snoozed_until
  FROM conversations c
  JOIN channels ch ON ch.id = c.channel_id
  JOIN contacts ct ON ct.id = c.contact_id
@@ -80,12 +85,12 @@ const conversationSelect = `SELECT c.id, c.ente_id, c.channel_id, ch.kind, ch.na
 func scanConversation(row interface{ Scan(...any) error }) (*redazione.Conversation, error) {
 	var c redazione.Conversation
 	var kind, status, dir, delivery string
-	var waiting, last, created, msgSent, msgCreated, firstAt, firstDue, resDue, pending, firstTarget, resTarget, erased, contactErased int64
+	var waiting, last, created, msgSent, msgCreated, firstAt, firstDue, resDue, pending, firstTarget, resTarget, erased, contactErased, snoozed int64
 	var m redazione.Message
 	if err := row.Scan(&c.ID, &c.EnteID, &c.ChannelID, &kind, &c.ChannelName, &c.ContactID, &c.Contact.ExternalID, &c.Contact.Name,
 		&c.DeskID, &c.DeskName, &status, &c.AssigneeID, &c.AssigneeName, &waiting, &last, &created,
 		&m.ID, &dir, &m.Text, &msgSent, &delivery, &msgCreated,
-		&c.Priority, &firstAt, &firstDue, &resDue, &pending, &firstTarget, &resTarget, &c.Public, &erased, &contactErased); err != nil {
+		&c.Priority, &firstAt, &firstDue, &resDue, &pending, &firstTarget, &resTarget, &c.Public, &erased, &contactErased, &snoozed); err != nil {
 		return nil, err
 	}
 	c.FirstResponseAt, c.FirstResponseDue, c.ResolutionDue, c.PendingSince = tm(firstAt), tm(firstDue), tm(resDue), tm(pending)
@@ -93,6 +98,11 @@ func scanConversation(row interface{ Scan(...any) error }) (*redazione.Conversat
 	c.ChannelKind, c.Status = redazione.ChannelKind(kind), redazione.Status(status)
 	c.WaitingSince, c.LastMessageAt, c.CreatedAt, c.ErasedAt = tm(waiting), tm(max(last, msgCreated)), tm(created), tm(erased)
 	c.Contact.ID, c.Contact.EnteID, c.Contact.ChannelID, c.Contact.ErasedAt = c.ContactID, c.EnteID, c.ChannelID, tm(contactErased)
+	if snoozed == SnoozeUntilReply {
+		c.SnoozedUntilReply = true
+	} else {
+		c.SnoozedUntil = tm(snoozed)
+	}
 	if m.ID != 0 {
 		m.EnteID, m.ConversationID, m.Direction, m.SentAt, m.Delivery = c.EnteID, c.ID, redazione.Direction(dir), tm(msgSent), redazione.Delivery(delivery)
 		c.LastMessage = &m
@@ -186,6 +196,16 @@ func (db *DB) inboxWhere(a redazione.Actor, f InboxFilter) (string, []any, error
 		args = append(args, f.Tag)
 	}
 	now := ms(db.now())
+	switch {
+	case f.Snoozed:
+		where.WriteString(" AND c.snoozed_until > 0 AND c.snoozed_until > ?")
+		args = append(args, now)
+	case f.HideSnoozed:
+		// The few conversations put aside, read by their partial index:
+		// the view's own index still answers the rest (an id is in it).
+		where.WriteString(" AND c.id NOT IN (SELECT s.id FROM conversations s WHERE s.ente_id = ? AND s.snoozed_until > 0 AND s.snoozed_until > ?)")
+		args = append(args, a.EnteID, now)
+	}
 	switch f.Due {
 	case "":
 	case "any":
@@ -344,6 +364,8 @@ type Change struct {
 	Priority   *sla.Priority
 	AddTags    []string
 	RemoveTags []string
+	// Snooze puts the conversation aside, or (the zero Snooze) wakes it.
+	Snooze *Snooze
 }
 
 // ChangeConversation applies a change the actor is allowed to make, with an
@@ -363,6 +385,9 @@ func (db *DB) ChangeConversation(ctx context.Context, a redazione.Actor, id int6
 	}
 	if ch.Priority != nil && !ch.Priority.Valid() {
 		return nil, redazione.FieldError("priority", "priorità non valida")
+	}
+	if ch.Snooze != nil && !ch.Snooze.UntilReply && !ch.Snooze.Until.IsZero() && !ch.Snooze.Until.After(now) {
+		return nil, redazione.FieldError("until", "scegli un momento futuro")
 	}
 	err = db.inTx(ctx, func(tx conn) error {
 		audit := func(action, detail string) error {
@@ -394,7 +419,11 @@ func (db *DB) ChangeConversation(ctx context.Context, a redazione.Actor, id int6
 			if !ch.Status.Valid() {
 				return redazione.FieldError("status", "stato non valido")
 			}
-			if _, err := tx.exec(ctx, "UPDATE conversations SET status = ? WHERE id = ?", string(*ch.Status), id); err != nil {
+			q := "UPDATE conversations SET status = ? WHERE id = ?"
+			if *ch.Status == redazione.StatusResolved {
+				q = "UPDATE conversations SET status = ?, " + snoozeSet(0) + " WHERE id = ?" // no longer put aside
+			}
+			if _, err := tx.exec(ctx, q, string(*ch.Status), id); err != nil {
 				return err
 			}
 			if err := audit("conversation.status", string(c.Status)+" → "+string(*ch.Status)); err != nil {
@@ -470,6 +499,22 @@ func (db *DB) ChangeConversation(ctx context.Context, a redazione.Actor, id int6
 				return err
 			}
 		}
+		if sn := ch.Snooze; sn != nil && sn.value() != snoozeValue(c) && !(ch.Status != nil && *ch.Status == redazione.StatusResolved) {
+			args := []any{id}
+			if v := sn.value(); v != 0 {
+				args = []any{v, id}
+			}
+			if _, err := tx.exec(ctx, "UPDATE conversations SET "+snoozeSet(sn.value())+" WHERE id = ?", args...); err != nil {
+				return err
+			}
+			action := "conversation.snooze"
+			if sn.value() == 0 {
+				action = "conversation.wake"
+			}
+			if err := audit(action, sn.detail()); err != nil {
+				return err
+			}
+		}
 		if clockChanged {
 			return clk.save(ctx, tx, cfg.Calendar)
 		}
@@ -479,6 +524,14 @@ func (db *DB) ChangeConversation(ctx context.Context, a redazione.Actor, id int6
 		return nil, err
 	}
 	return db.conversationSystem(ctx, a.EnteID, id)
+}
+
+// snoozeValue is the stored snoozed_until of a conversation as read.
+func snoozeValue(c *redazione.Conversation) int64 {
+	if c.SnoozedUntilReply {
+		return SnoozeUntilReply
+	}
+	return ms(c.SnoozedUntil)
 }
 
 // conversationSystem reads a conversation without the desk check.

@@ -37,6 +37,8 @@ type inboxSegment struct {
 // its segments.
 func (f InboxFilter) order() (string, []inboxSegment) {
 	switch {
+	case f.Snoozed:
+		return "s", []inboxSegment{{"", "c.snoozed_until"}}
 	case f.SortDue || f.Due != "":
 		segs := []inboxSegment{{" AND c.sla_next_due > 0", "c.sla_next_due"}}
 		if f.Due == "" {

@@ -99,11 +99,11 @@ func (db *DB) ingest(ctx context.Context, tx conn, ch *redazione.Channel, in inb
 		// The contact and their newest conversation, in one lookup.
 		var contactID int64
 		var name, status string
-		var waiting int64
-		err := tx.row(ctx, `SELECT ct.id, ct.name, COALESCE(cv.id, 0), COALESCE(cv.desk_id, 0), COALESCE(cv.assignee_id, 0), COALESCE(cv.status, ''), COALESCE(cv.waiting_since, 0)
+		var waiting, snoozed int64
+		err := tx.row(ctx, `SELECT ct.id, ct.name, COALESCE(cv.id, 0), COALESCE(cv.desk_id, 0), COALESCE(cv.assignee_id, 0), COALESCE(cv.status, ''), COALESCE(cv.waiting_since, 0), COALESCE(cv.snoozed_until, 0)
 		 FROM contacts ct LEFT JOIN conversations cv ON cv.id = (SELECT MAX(c2.id) FROM conversations c2 WHERE c2.contact_id = ct.id AND c2.public = ?)
 		 WHERE ct.channel_id = ? AND ct.external_id = ?`, in.Public, ch.ID, in.ContactID).
-			Scan(&contactID, &name, &res.ConversationID, &res.DeskID, &res.AssigneeID, &status, &waiting)
+			Scan(&contactID, &name, &res.ConversationID, &res.DeskID, &res.AssigneeID, &status, &waiting, &snoozed)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			contactID, err = tx.insert(ctx, "INSERT INTO contacts (ente_id, channel_id, external_id, name, created_at) VALUES (?, ?, ?, ?, ?)",
@@ -128,6 +128,9 @@ func (db *DB) ingest(ctx context.Context, tx conn, ch *redazione.Channel, in inb
 		if len(in.InReplyTo) > 0 && res.ConversationID != 0 {
 			if threaded, err = db.thread(ctx, tx, ch.ID, contactID, in.InReplyTo, &res, &status, &waiting); err != nil {
 				return err
+			}
+			if threaded {
+				snoozed = -1 // another conversation's: not known
 			}
 		}
 		if res.ConversationID == 0 || (status == string(redazione.StatusResolved) && !threaded) {
@@ -163,6 +166,11 @@ func (db *DB) ingest(ctx context.Context, tx conn, ch *redazione.Channel, in inb
 		}
 		if in.Email != nil {
 			if err := insertEmailPart(ctx, tx, m, in.Email); err != nil {
+				return err
+			}
+		}
+		if snoozed != 0 && !res.NewConversation {
+			if err := wakeOnReply(ctx, tx, ch.EnteID, res.ConversationID, now); err != nil {
 				return err
 			}
 		}

@@ -120,7 +120,15 @@ type apiConversation struct {
 	Public       bool         `json:"public"`
 	Flags        []apiFlag    `json:"flags"`
 	SLA          *apiSLA      `json:"sla"`
+	Snoozed      *apiSnooze   `json:"snoozed"`
 	Messages     []apiMessage `json:"messages,omitempty"`
+}
+
+// apiSnooze says until when a conversation is put aside; null when it is
+// not.
+type apiSnooze struct {
+	Until      *time.Time `json:"until"`
+	UntilReply bool       `json:"until_reply"`
 }
 
 // apiFlag is a delicate situation raised on a conversation.
@@ -154,6 +162,9 @@ func withSLA(out *apiConversation, c *redazione.Conversation, cal *calendar.Cale
 	out.Flags = []apiFlag{}
 	for _, k := range c.Flags {
 		out.Flags = append(out.Flags, apiFlag{Kind: k})
+	}
+	if c.Snoozed(time.Now()) {
+		out.Snoozed = &apiSnooze{Until: optTime(c.SnoozedUntil), UntilReply: c.SnoozedUntilReply}
 	}
 	if c.FirstResponseDue.IsZero() && c.ResolutionDue.IsZero() {
 		return
@@ -257,6 +268,8 @@ func (s *Server) apiConversations(w http.ResponseWriter, r *http.Request, u *ses
 		f.Mine = true
 	case "unassigned":
 		f.Unassigned = true
+	case "snoozed":
+		f.Snoozed = true
 	}
 	page, err := s.apiDB().InboxPage(r.Context(), u.Actor, f)
 	if err != nil {

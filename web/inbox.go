@@ -73,6 +73,10 @@ type inboxView struct {
 	// last row, which app.js puts in the list's live URL (until=) when it
 	// appends a page, so a redraw keeps every row loaded, once each.
 	Next, First, Last string
+	// Bulk actions (web/bulk.go): the choices of the toolbar.
+	Priorities []sla.Priority
+	Snoozes    []string
+	BulkMax    int
 }
 
 // countCap is where the inbox stops counting: "Oltre 10.000 conversazioni"
@@ -93,35 +97,12 @@ func (s *Server) inboxPage(w http.ResponseWriter, r *http.Request, u *session) {
 	v := &inboxView{View: r.FormValue("view"), DeskID: formInt(r, "desk"), Status: r.FormValue("status"),
 		ChannelID: formInt(r, "channel"), Tag: r.FormValue("tag"), AssigneeID: formInt(r, "assignee"),
 		Due: r.FormValue("due"), Sort: r.FormValue("sort")}
-	if v.View == "" {
-		v.View = "mine"
-		if u.Actor.SeesAllDesks() {
-			v.View = "all"
-		} else if len(u.User.DeskIDs) > 0 {
-			v.View = "unassigned"
-		}
+	f, err := s.inboxFilter(r, u, v)
+	if err != nil {
+		s.fail(w, r, s.page(r, u, "", "inbox"), err)
+		return
 	}
-	f := store.InboxFilter{Status: v.Status, ChannelID: v.ChannelID, Tag: v.Tag, AssigneeID: v.AssigneeID, DeskID: v.DeskID,
-		Due: v.Due, SortDue: v.Sort == "due", Cursor: r.FormValue("cursor"), Until: r.FormValue("until")}
-	if v.Due == "soon" {
-		cfg, err := s.conversationDB().SLA(ctx, u.Actor.EnteID)
-		if err != nil {
-			s.fail(w, r, s.page(r, u, "", "inbox"), err)
-			return
-		}
-		f.DueBy, _ = cfg.Calendar.Add(time.Now(), sla.ImminentWithin)
-	}
-	switch v.View {
-	case "mine":
-		f.Mine = true
-	case "unassigned":
-		f.Unassigned = true
-	case "desk":
-	case "all":
-		if !u.Actor.SeesAllDesks() {
-			v.View = "desk" // an operator's "all" is all of their desks
-		}
-	}
+	f.Cursor, f.Until = r.FormValue("cursor"), r.FormValue("until")
 	page, err := s.conversationDB().InboxPage(ctx, u.Actor, f)
 	if err != nil {
 		s.fail(w, r, s.page(r, u, "", "inbox"), err)
@@ -172,7 +153,49 @@ func (s *Server) inboxPage(w http.ResponseWriter, r *http.Request, u *session) {
 		s.fail(w, r, p, err)
 		return
 	}
+	v.Priorities, v.Snoozes, v.BulkMax = priorities, snoozePresets, store.BulkMax
 	s.render(w, r, http.StatusOK, "inbox", "", p)
+}
+
+// inboxFilter turns an inbox view's parameters into its filter (without
+// its page), completing v: the default view of the user, an operator's
+// "all" being their desks.
+func (s *Server) inboxFilter(r *http.Request, u *session, v *inboxView) (store.InboxFilter, error) {
+	if v.View == "" {
+		v.View = "mine"
+		if u.Actor.SeesAllDesks() {
+			v.View = "all"
+		} else if len(u.User.DeskIDs) > 0 {
+			v.View = "unassigned"
+		}
+	}
+	f := store.InboxFilter{Status: v.Status, ChannelID: v.ChannelID, Tag: v.Tag, AssigneeID: v.AssigneeID, DeskID: v.DeskID,
+		Due: v.Due, SortDue: v.Sort == "due", HideSnoozed: v.View != "snoozed"}
+	if v.Due == "soon" {
+		cfg, err := s.conversationDB().SLA(r.Context(), u.Actor.EnteID)
+		if err != nil {
+			return f, err
+		}
+		f.DueBy, _ = cfg.Calendar.Add(time.Now(), sla.ImminentWithin)
+	}
+	switch v.View {
+	case "mine":
+		f.Mine = true
+	case "unassigned":
+		f.Unassigned = true
+	case "desk":
+	case "snoozed":
+		// Put aside whatever their status, unless one is asked for.
+		f.Snoozed = true
+		if f.Status == "" {
+			f.Status = "any"
+		}
+	case "all":
+		if !u.Actor.SeesAllDesks() {
+			v.View = "desk" // an operator's "all" is all of their desks
+		}
+	}
+	return f, nil
 }
 
 func (s *Server) loadFilters(r *http.Request, u *session, v *inboxView) error {
@@ -242,6 +265,10 @@ type conversationView struct {
 	// InPane: the conversation is shown beside the inbox's list (the split
 	// view on a wide screen), not as a page of its own.
 	InPane bool
+	// Snoozed says until when the conversation is put aside ("": it is
+	// not); Snoozes are the choices of its "Rimanda" form.
+	Snoozed string
+	Snoozes []string
 }
 
 // threadPage is how many messages a page of a thread shows.
@@ -259,7 +286,10 @@ func (s *Server) loadConversation(r *http.Request, u *session) (*conversationVie
 	}
 	v := &conversationView{Conversation: c, CanWrite: u.Actor.CanWrite(),
 		Statuses:   []redazione.Status{redazione.StatusOpen, redazione.StatusPending, redazione.StatusResolved},
-		Priorities: priorities}
+		Priorities: priorities, Snoozes: snoozePresets}
+	if c.Snoozed(s.DB.Now()) {
+		v.Snoozed = snoozeLabel(langOf(r), store.Snooze{Until: c.SnoozedUntil, UntilReply: c.SnoozedUntilReply})
+	}
 	cursor := r.URL.Query().Get("cursor")
 	mp, err := s.conversationDB().MessagesPage(ctx, u.Actor, id, cursor, threadPage)
 	if err != nil {
