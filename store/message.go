@@ -324,7 +324,7 @@ func (db *DB) AddMessage(ctx context.Context, a redazione.Actor, conversationID 
 			return err
 		}
 		if out.Note {
-			if err := db.notifyMentions(ctx, tx, a, c.ID, text, now); err != nil {
+			if err := db.notifyMentions(ctx, tx, a, c.ID, m.ID, text, now); err != nil {
 				return err
 			}
 		}

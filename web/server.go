@@ -159,6 +159,9 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /search", s.user(s.searchPage))
 	mux.HandleFunc("GET /events", s.user(s.operatorEvents))
 	mux.HandleFunc("GET /notifications", s.user(s.notificationsPage))
+	mux.HandleFunc("GET /menzioni", s.user(s.mentionsPage))
+	mux.HandleFunc("GET /conversations/{id}/colleghi", s.user(s.colleagues))
+	mux.HandleFunc("POST /conversations/{id}/presence", s.user(s.presence))
 	mux.HandleFunc("POST /notifications/read", s.user(s.readNotifications))
 
 	// Administration.
