@@ -90,6 +90,7 @@ describe('Redazione: mentions, presence and a held-back reply', { timeout: 180_0
     await item.getByText('Non letta').waitFor({ timeout: TIMEOUT });
     await item.getByText('Puoi verificare tu, @sara.neri grazie!').waitFor({ timeout: TIMEOUT });
     await assertAccessible(sara, 'Menzioni with an unread mention, at 390 px');
+    assert.ok(await sara.evaluate(() => document.documentElement.scrollWidth <= 390), 'Menzioni scrolls sideways at 390 px');
     await item.getByRole('link', { name: /Amministratore ti ha menzionato/ }).click();
     await sara.locator('#thread mark.mention', { hasText: '@Sara Neri' }).waitFor({ timeout: TIMEOUT });
     await sara.goto(srv.base + '/menzioni');
@@ -111,6 +112,7 @@ describe('Redazione: mentions, presence and a held-back reply', { timeout: 180_0
     await admin.getByRole('status').filter({ hasText: 'Sara Neri sta scrivendo una risposta…' }).waitFor({ timeout: TIMEOUT });
     await assertAccessible(admin, 'the conversation showing a colleague writing');
     await assertAccessible(sara, 'the conversation showing a colleague looking, at 390 px');
+    assert.ok(await sara.evaluate(() => document.documentElement.scrollWidth <= 390), 'the conversation scrolls sideways at 390 px');
     // Sara leaves: she is no longer shown.
     await sara.goto(srv.base + '/inbox');
     await admin.locator('#presence').waitFor({ state: 'hidden', timeout: TIMEOUT });
@@ -139,5 +141,28 @@ describe('Redazione: mentions, presence and a held-back reply', { timeout: 180_0
     await panel.getByRole('button', { name: 'Invia comunque' }).click();
     await admin.locator('#thread', { hasText: 'Le rispondiamo entro oggi.' }).waitFor({ timeout: TIMEOUT });
     await panel.waitFor({ state: 'detached', timeout: TIMEOUT });
+  }));
+
+  it('without the page\'s script, the held-back reply is a page of its own with "Invia comunque"', step('collision-nojs', async () => {
+    await admin.goto(convURL);
+    await admin.locator('label[for=kind-reply]').click();
+    await admin.locator('#reply-text').fill('Confermo l\'appuntamento.');
+    await sara.goto(convURL);
+    await sara.locator('#reply-text').fill('Appuntamento spostato a giovedì.');
+    await sara.locator('#send-button').click();
+    await sara.locator('#thread', { hasText: 'Appuntamento spostato a giovedì.' }).waitFor({ timeout: TIMEOUT });
+    // The form as the browser posts it without scripts (submit() fires no
+    // submit event, so neither htmx nor app.js takes it).
+    await Promise.all([
+      admin.waitForURL((u) => u.pathname.endsWith('/messages'), { timeout: TIMEOUT }),
+      admin.evaluate(() => document.getElementById('reply-text').form.submit()),
+    ]);
+    await admin.getByRole('heading', { name: 'Nel frattempo è arrivato un nuovo messaggio' }).waitFor({ timeout: TIMEOUT });
+    await admin.getByText('Appuntamento spostato a giovedì.').waitFor({ timeout: TIMEOUT });
+    assert.equal(await admin.getByLabel('La tua risposta').inputValue(), 'Confermo l\'appuntamento.');
+    await assertAccessible(admin, 'the held-back reply as a page');
+    await admin.getByRole('button', { name: 'Invia comunque' }).click();
+    await admin.waitForURL(convURL, { timeout: TIMEOUT });
+    await admin.locator('#thread', { hasText: 'Confermo l\'appuntamento.' }).waitFor({ timeout: TIMEOUT });
   }));
 });

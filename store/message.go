@@ -246,6 +246,9 @@ type Outgoing struct {
 	// Attachments are the files the operator attached, already in the blob
 	// store (BlobKey set).
 	Attachments []redazione.InboundAttachment
+	// Confirmed: the operator was shown a newer message (a colleague's
+	// reply, the citizen's) and chose to send anyway; the audit says so.
+	Confirmed bool
 }
 
 // AddMessage stores an operator's reply (queued for delivery) or note, and
@@ -320,7 +323,11 @@ func (db *DB) AddMessage(ctx context.Context, a redazione.Actor, conversationID 
 		if out.Note {
 			action = "conversation.note"
 		}
-		if err := appendAudit(ctx, tx, now, redazione.AuditEntry{EnteID: a.EnteID, ActorID: a.UserID, Action: action, Target: fmt.Sprint(c.ID), Detail: fmt.Sprint(m.ID)}); err != nil {
+		detail := fmt.Sprint(m.ID)
+		if out.Confirmed && !out.Note {
+			detail += " (inviata comunque dopo un messaggio più recente)"
+		}
+		if err := appendAudit(ctx, tx, now, redazione.AuditEntry{EnteID: a.EnteID, ActorID: a.UserID, Action: action, Target: fmt.Sprint(c.ID), Detail: detail}); err != nil {
 			return err
 		}
 		if out.Note {

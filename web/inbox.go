@@ -489,7 +489,7 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request, u *session)
 		s.fail(w, r, s.page(r, u, "", "inbox"), err)
 		return
 	}
-	if _, err := s.Inbox.ReplyWith(r.Context(), u.Actor, s.convID(r), store.Outgoing{Text: text, Note: note, Attachments: files}); err != nil {
+	if _, err := s.Inbox.ReplyWith(r.Context(), u.Actor, s.convID(r), store.Outgoing{Text: text, Note: note, Attachments: files, Confirmed: !note && r.PostFormValue("force") == "1"}); err != nil {
 		s.fail(w, r, s.page(r, u, "", "inbox"), err)
 		return
 	}

@@ -283,6 +283,10 @@ func TestReplyAfterSomeoneElseAnswered(t *testing.T) {
 		if code != http.StatusConflict || !strings.Contains(body, "e il sabato?") || !strings.Contains(body, "Il cittadino") {
 			t.Errorf("a reply after the citizen's new message: %d", code)
 		}
+		// The audit says which reply was sent anyway.
+		if _, page := e.login(e.newUser(e.ente, redazione.RoleCoordinator)).get("/admin/audit"); !strings.Contains(page, "inviata comunque dopo un messaggio più recente") {
+			t.Error("the audit does not record the reply sent anyway")
+		}
 		if count() != before+4 { // the note, "Invia comunque", the next reply, the citizen's
 			t.Errorf("messages = %d, want %d", count(), before+4)
 		}
