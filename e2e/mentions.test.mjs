@@ -115,7 +115,7 @@ describe('Redazione: mentions, presence and a held-back reply', { timeout: 180_0
     assert.ok(await sara.evaluate(() => document.documentElement.scrollWidth <= 390), 'the conversation scrolls sideways at 390 px');
     // Sara leaves: she is no longer shown.
     await sara.goto(srv.base + '/inbox');
-    await admin.locator('#presence').waitFor({ state: 'hidden', timeout: TIMEOUT });
+    await admin.locator('#presence li').waitFor({ state: 'detached', timeout: TIMEOUT });
   }));
 
   it('a reply written before a colleague answered is held back until "Invia comunque"', step('collision', async () => {

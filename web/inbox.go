@@ -376,9 +376,6 @@ func (s *Server) conversationPage(w http.ResponseWriter, r *http.Request, u *ses
 	}
 	p.Title = translate(p.Lang, "conv.thread") + " – " + contactLabel(v.Conversation)
 	p.Data = v
-	if err := s.Inbox.ReadMentions(r.Context(), u.Actor, v.Conversation.ID); err != nil {
-		s.Log.WarnContext(r.Context(), "mentions read", "conversation", v.Conversation.ID, "err", err)
-	}
 	if r.Header.Get("HX-Request") == "true" && r.Header.Get("HX-Target") == "thread" {
 		s.render(w, r, http.StatusOK, "conversation", "thread", p)
 		return
@@ -397,6 +394,10 @@ func (s *Server) conversationPage(w http.ResponseWriter, r *http.Request, u *ses
 	if v.Users, err = s.conversationDB().Users(ctx, u.Actor.EnteID); err != nil {
 		s.fail(w, r, p, err)
 		return
+	}
+	// Opened (not redrawn live): the mentions in it are read.
+	if err := s.Inbox.ReadMentions(ctx, u.Actor, v.Conversation.ID); err != nil {
+		s.Log.WarnContext(ctx, "mentions read", "conversation", v.Conversation.ID, "err", err)
 	}
 	if v.Seen, err = s.conversationDB().LatestMessageID(ctx, u.Actor.EnteID, v.Conversation.ID); err != nil {
 		s.fail(w, r, p, err)

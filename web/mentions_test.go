@@ -139,6 +139,19 @@ func TestMentionReachesTheColleague(t *testing.T) {
 			t.Errorf("Giulia's e-mail: %s", body)
 		}
 
+		// The thread redrawn live on an open page does not count as read.
+		req, _ := http.NewRequest("GET", fmt.Sprintf("%s/conversations/%d", e.srv.URL, conv), nil)
+		req.Header.Set("HX-Request", "true")
+		req.Header.Set("HX-Target", "thread")
+		resp, err := gb.c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if _, page := gb.get("/menzioni"); !strings.Contains(page, "Non letta") {
+			t.Error("a live redraw of the thread marked the mention read")
+		}
+
 		// In the note: names highlighted, escaped; the rest plain.
 		_, page = gb.get(fmt.Sprintf("/conversations/%d", conv))
 		for _, want := range []string{

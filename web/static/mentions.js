@@ -135,6 +135,10 @@
     var set = function (state) {
       if (state !== mine) { mine = state; tell(state); }
     };
+    // Sent: no longer writing.
+    document.body.addEventListener('htmx:afterRequest', function (e) {
+      if (form && e.detail.elt === form && e.detail.successful) { clearTimeout(idle); set('viewing'); }
+    });
     var render = function () {
       var now = Date.now(), items = [];
       Object.keys(others).forEach(function (id) {
@@ -154,7 +158,6 @@
         li.textContent = (o.state === 'typing' ? box.dataset.typing : box.dataset.viewing).replace('%s', o.name);
         ul.appendChild(li);
       });
-      box.hidden = items.length === 0;
     };
     var onPresence = function (ev) {
       var d = {};
@@ -165,19 +168,23 @@
       else others[d.user] = { name: d.name, state: d.state, at: Date.now() };
       // Someone new: say we are here too, so they need not wait for our
       // next heartbeat.
-      if (!known && d.state !== 'left' && !greet) {
+      if (!known && d.state !== 'left' && !greet && document.visibilityState !== 'hidden') {
         greet = setTimeout(function () { greet = null; tell(mine); }, 200 + Math.random() * 300);
       }
       render();
     };
     var hook = function (es) {
       es.addEventListener('presence', onPresence);
-      es.addEventListener('open', function () { tell(mine); });
+      es.addEventListener('open', function () { if (document.visibilityState !== 'hidden') tell(mine); });
     };
     if (window.redazioneEvents) hook(window.redazioneEvents);
     document.addEventListener('redazione:live', function (e) { hook(e.detail); });
-    tell(mine);
-    setInterval(function () { tell(mine); render(); }, 20000);
+    // A tab in the background is not looking: it says it left, and comes
+    // back when it is shown again.
+    var visible = function () { return document.visibilityState !== 'hidden'; };
+    if (visible()) tell(mine);
+    document.addEventListener('visibilitychange', function () { tell(visible() ? mine : 'left'); });
+    setInterval(function () { if (visible()) tell(mine); render(); }, 20000);
     if (text) {
       text.addEventListener('input', function () {
         set(text.value.trim() ? 'typing' : 'viewing');
