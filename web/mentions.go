@@ -88,6 +88,10 @@ func (s *Server) mentionsPage(w http.ResponseWriter, r *http.Request, u *session
 // presence tells the conversation's other screens that the operator is
 // looking at it, writing a reply in it, or has left it.
 func (s *Server) presence(w http.ResponseWriter, r *http.Request, u *session) {
+	if !s.presenceLimit.allow(strconv.FormatInt(u.User.ID, 10)) {
+		s.jsonError(w, r, redazione.Errorf(redazione.ETOOMANY, "troppi avvisi di presenza: riprova tra poco"))
+		return
+	}
 	if err := s.Inbox.Presence(r.Context(), u.Actor, u.User.Name, s.convID(r), r.PostFormValue("state")); err != nil {
 		s.jsonError(w, r, err)
 		return

@@ -349,6 +349,16 @@ func TestPresenceReachesTheConversationsScreens(t *testing.T) {
 		if code, _ := ab.post(path, url.Values{"state": {"viewing"}, "csrf": {"sbagliato"}}); code != http.StatusForbidden {
 			t.Errorf("without the form's token: %d, want 403", code)
 		}
+		// A flood of announcements is cut short.
+		refused := 0
+		for range 40 {
+			if code, _ := ab.post(path, url.Values{"state": {"viewing"}}); code == http.StatusTooManyRequests {
+				refused++
+			}
+		}
+		if refused == 0 {
+			t.Error("40 announcements at once were all let through")
+		}
 	})
 }
 
