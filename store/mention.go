@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -96,8 +98,8 @@ func (db *DB) notifyMentions(ctx context.Context, tx conn, a redazione.Actor, co
 	if err != nil {
 		return err
 	}
-	var author string
-	if err := tx.row(ctx, "SELECT name FROM users WHERE id = ?", a.UserID).Scan(&author); err != nil {
+	author := "Redazione" // a note of the system's own
+	if err := tx.row(ctx, "SELECT name FROM users WHERE id = ?", a.UserID).Scan(&author); err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("mention author: %w", err)
 	}
 	done := map[int64]bool{}
