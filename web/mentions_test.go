@@ -382,10 +382,13 @@ func TestPresenceAcrossNodes(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	marioEv := b.login(mario).events(ctx, "/events")
-	if code, _ := a.login(anna).post(fmt.Sprintf("/conversations/%d/presence", conv), url.Values{"state": {"typing"}}); code != http.StatusNoContent {
+	ab := a.login(anna)
+	began := time.Now()
+	if code, _ := ab.post(fmt.Sprintf("/conversations/%d/presence", conv), url.Values{"state": {"typing"}}); code != http.StatusNoContent {
 		t.Fatalf("presence: %d", code)
 	}
 	if !waitEvent(t, marioEv, "presence", `"name":"Anna Russo","state":"typing"`, 2*time.Second) {
 		t.Error("the other node's screen was not told Anna is writing")
 	}
+	t.Logf("presence from node A's request to node B's screen: %v", time.Since(began))
 }
