@@ -21,6 +21,17 @@ const (
 	// response-time targets changed; every process forgets what it cached
 	// of them (store.DB.Forget). No screen is told.
 	SettingsChanged = "settings"
+	// PresenceChanged: an operator opened, is writing a reply in, or left
+	// a conversation (State); screens showing it say so. Nothing is
+	// stored: each screen forgets a colleague not heard of for a while.
+	PresenceChanged = "presence"
+)
+
+// Presence states.
+const (
+	Viewing = "viewing"
+	Typing  = "typing"
+	Left    = "left"
 )
 
 // Event is a small notice; screens fetch what they show, so an event never
@@ -34,6 +45,10 @@ type Event struct {
 	MessageID      int64  `json:"m,omitempty"`
 	UserID         int64  `json:"u,omitempty"` // the user a notification is for
 	Public         bool   `json:"p,omitempty"` // visible to the citizen (not a note)
+	// State and Name are a presence's: what the operator UserID is doing
+	// and their name (an operator's, never a citizen's).
+	State string `json:"s,omitempty"`
+	Name  string `json:"n,omitempty"`
 }
 
 // Bus publishes events and lets screens subscribe.

@@ -160,8 +160,7 @@ func (s *Service) ReplyWith(ctx context.Context, a redazione.Actor, conversation
 	s.publish(ctx, events.Event{Type: events.MessageCreated, EnteID: a.EnteID, ConversationID: conv.ID, DeskID: conv.DeskID, ContactID: conv.ContactID, MessageID: m.ID, Public: !note})
 	if note {
 		if len(store.Mentions(text)) > 0 {
-			// The store wrote the notifications; one event refreshes every badge.
-			s.publish(ctx, events.Event{Type: events.Notification, EnteID: a.EnteID, ConversationID: conv.ID})
+			s.mentioned(ctx, a, conv, m.ID)
 		}
 		return m, nil
 	}

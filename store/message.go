@@ -258,6 +258,9 @@ type Outgoing struct {
 	// Attachments are the files the operator attached, already in the blob
 	// store (BlobKey set).
 	Attachments []redazione.InboundAttachment
+	// Confirmed: the operator was shown a newer message (a colleague's
+	// reply, the citizen's) and chose to send anyway; the audit says so.
+	Confirmed bool
 }
 
 // AddMessage stores an operator's reply (queued for delivery) or note, and
@@ -332,11 +335,15 @@ func (db *DB) AddMessage(ctx context.Context, a redazione.Actor, conversationID 
 		if out.Note {
 			action = "conversation.note"
 		}
-		if err := appendAudit(ctx, tx, now, redazione.AuditEntry{EnteID: a.EnteID, ActorID: a.UserID, Action: action, Target: fmt.Sprint(c.ID), Detail: fmt.Sprint(m.ID)}); err != nil {
+		detail := fmt.Sprint(m.ID)
+		if out.Confirmed && !out.Note {
+			detail += " (inviata comunque dopo un messaggio più recente)"
+		}
+		if err := appendAudit(ctx, tx, now, redazione.AuditEntry{EnteID: a.EnteID, ActorID: a.UserID, Action: action, Target: fmt.Sprint(c.ID), Detail: detail}); err != nil {
 			return err
 		}
 		if out.Note {
-			if err := db.notifyMentions(ctx, tx, a, c.ID, text, now); err != nil {
+			if err := db.notifyMentions(ctx, tx, a, c.ID, m.ID, text, now); err != nil {
 				return err
 			}
 		}

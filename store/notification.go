@@ -2,10 +2,10 @@ package store
 
 import (
 	"context"
-	"fmt"
 	"regexp"
 	"strings"
-	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/redazione/redazione"
 )
@@ -15,57 +15,33 @@ var mentionRE = regexp.MustCompile(`@([\p{L}\p{N}._-]+)`)
 // Mentions returns the handles mentioned in a note ("@mario.rossi").
 func Mentions(text string) []string {
 	var out []string
-	for _, m := range mentionRE.FindAllStringSubmatch(text, -1) {
-		out = append(out, strings.ToLower(strings.TrimRight(m[1], "._-")))
+	for _, sp := range MentionSpans(text) {
+		out = append(out, sp.Handle)
 	}
 	return out
 }
 
-// notifyMentions notifies each user of the ente mentioned in a note who can
-// open the conversation (an operator of another desk could not: move or
-// assign it to bring them in).
-func (db *DB) notifyMentions(ctx context.Context, tx conn, a redazione.Actor, convID int64, text string, now time.Time) error {
-	handles := Mentions(text)
-	if len(handles) == 0 {
-		return nil
-	}
-	rows, err := tx.query(ctx, `SELECT u.id, u.email, u.name FROM users u WHERE u.ente_id = ? AND u.disabled = ?
-	 AND (u.role <> ? OR EXISTS (SELECT 1 FROM user_desks d JOIN conversations c ON c.desk_id = d.desk_id WHERE d.user_id = u.id AND c.id = ?))`,
-		a.EnteID, false, string(redazione.RoleOperator), convID)
-	if err != nil {
-		return err
-	}
-	type target struct {
-		id          int64
-		email, name string
-	}
-	var users []target
-	for rows.Next() {
-		var t target
-		if err := rows.Scan(&t.id, &t.email, &t.name); err != nil {
-			rows.Close()
-			return err
+// MentionSpan is a handle written in a note: text[Start:End] is "@" and the
+// handle as written; Handle is it in lower case.
+type MentionSpan struct {
+	Start, End int
+	Handle     string
+}
+
+// MentionSpans finds the handles written in a note; the dots, dashes and
+// underscores that end a sentence are not part of one, and the @ of an
+// e-mail address starts none.
+func MentionSpans(text string) []MentionSpan {
+	var out []MentionSpan
+	for _, m := range mentionRE.FindAllStringSubmatchIndex(text, -1) {
+		h := strings.TrimRight(text[m[2]:m[3]], "._-")
+		if prev, _ := utf8.DecodeLastRuneInString(text[:m[0]]); h == "" || unicode.IsLetter(prev) || unicode.IsNumber(prev) {
+			// an e-mail address (urp@comune.it), not a mention
+			continue
 		}
-		users = append(users, t)
+		out = append(out, MentionSpan{Start: m[0], End: m[2] + len(h), Handle: strings.ToLower(h)})
 	}
-	rows.Close()
-	var author string
-	_ = tx.row(ctx, "SELECT name FROM users WHERE id = ?", a.UserID).Scan(&author)
-	done := map[int64]bool{}
-	for _, h := range handles {
-		for _, u := range users {
-			local := strings.ToLower(strings.SplitN(u.email, "@", 2)[0])
-			if (local == h || strings.ToLower(strings.ReplaceAll(u.name, " ", ".")) == h) && !done[u.id] && u.id != a.UserID {
-				done[u.id] = true
-				msg := fmt.Sprintf("%s ti ha menzionato in una nota", author)
-				if _, err := tx.exec(ctx, "INSERT INTO notifications (ente_id, user_id, conversation_id, text, created_at) VALUES (?, ?, ?, ?, ?)",
-					a.EnteID, u.id, convID, msg, ms(now)); err != nil {
-					return fmt.Errorf("notify: %w", err)
-				}
-			}
-		}
-	}
-	return nil
+	return out
 }
 
 // Notifications lists a user's newest notifications and how many are unread.

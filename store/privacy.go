@@ -106,6 +106,7 @@ func (db *DB) eraseConversations(ctx context.Context, tx conn, enteID int64, ids
 			"DELETE FROM messages WHERE ente_id = ? AND conversation_id IN " + in,
 			"DELETE FROM conversation_flags WHERE ente_id = ? AND conversation_id IN " + in,
 			"DELETE FROM notifications WHERE ente_id = ? AND conversation_id IN " + in,
+			"DELETE FROM mentions WHERE ente_id = ? AND conversation_id IN " + in,
 			"UPDATE surveys SET comment = '' WHERE ente_id = ? AND conversation_id IN " + in,
 			"UPDATE service_requests SET first_name = '', last_name = '', email = '', phone = '', device_id = '', account_id = '', fiscal_code = NULL, appio_notify = false WHERE ente_id = ? AND conversation_id IN " + in,
 		}

@@ -89,7 +89,7 @@ var catalog = map[string][2]string{
 	"conv.attachment.failed":    {"non è stato possibile conservarlo", "could not be kept"},
 	"conv.reply":                {"Rispondi al cittadino", "Reply to the citizen"},
 	"conv.note":                 {"Nota interna", "Internal note"},
-	"conv.note.help":            {"Le note non vengono mai inviate al cittadino. Scrivi @nome per avvisare un collega.", "Notes are never sent to the citizen. Write @name to notify a colleague."},
+	"conv.note.help":            {"Le note non vengono mai inviate al cittadino. Scrivi @ e il nome di un collega per avvisarlo (per esempio @giulia.bianchi).", "Notes are never sent to the citizen. Write @ and a colleague's name to notify them (for example @giulia.bianchi)."},
 	"conv.reply.help":           {"La risposta sarà PRIVATA, inviata solo al cittadino sul canale", "The reply will be PRIVATE, sent only to the citizen on the channel"},
 	"conv.send":                 {"Invia risposta", "Send reply"},
 	"conv.addnote":              {"Aggiungi nota", "Add note"},

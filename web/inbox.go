@@ -21,6 +21,7 @@ import (
 type conversationReads interface {
 	CachedChannel(ctx context.Context, id int64) (*redazione.Channel, error)
 	Channels(ctx context.Context, enteID int64) ([]*redazione.Channel, error)
+	Colleagues(ctx context.Context, a redazione.Actor, convID int64) ([]store.Colleague, error)
 	Conversation(ctx context.Context, a redazione.Actor, id int64) (*redazione.Conversation, error)
 	ConversationAccessRequests(ctx context.Context, a redazione.Actor, convID int64) ([]*accesso.Request, error)
 	ConversationServiceRequests(ctx context.Context, a redazione.Actor, convID int64) ([]*store.ServiceRequest, error)
@@ -29,8 +30,11 @@ type conversationReads interface {
 	InboxPage(ctx context.Context, a redazione.Actor, f store.InboxFilter) (*store.InboxPage, error)
 	Desks(ctx context.Context, enteID int64) ([]redazione.Desk, error)
 	Flags(ctx context.Context, a redazione.Actor, convID int64) ([]store.Flag, error)
+	LatestMessageID(ctx context.Context, enteID, convID int64) (int64, error)
+	MentionsOf(ctx context.Context, a redazione.Actor, limit int) ([]store.Mention, int, error)
 	MergeCandidates(ctx context.Context, enteID, contactID int64) ([]store.PersonContact, error)
 	MessagesPage(ctx context.Context, a redazione.Actor, conversationID int64, cursor string, limit int) (*store.MessagePage, error)
+	NoteMentions(ctx context.Context, enteID int64, msgIDs []int64) (map[int64][]store.Mentioned, error)
 	Notifications(ctx context.Context, a redazione.Actor, limit int) ([]redazione.Notification, int, error)
 	PersonContacts(ctx context.Context, enteID, contactID int64) ([]store.PersonContact, error)
 	Playbooks(ctx context.Context, enteID int64) (map[string]store.Playbook, error)
@@ -269,6 +273,12 @@ type conversationView struct {
 	// not); Snoozes are the choices of its "Rimanda" form.
 	Snoozed string
 	Snoozes []string
+	// NoteMentions are the colleagues each note of the page named, by
+	// message; Seen is the newest message when the page was made, which
+	// a reply carries back so that one written before a newer message is
+	// held for confirmation.
+	NoteMentions map[int64][]store.Mentioned
+	Seen         int64
 }
 
 // threadPage is how many messages a page of a thread shows.
@@ -318,6 +328,15 @@ func (s *Server) loadConversation(r *http.Request, u *session) (*conversationVie
 		v.ThreadSrc += "?" + src.Encode()
 	}
 	if err := s.loadEmail(r, u.Actor.EnteID, v); err != nil {
+		return nil, err
+	}
+	var notes []int64
+	for _, m := range v.Messages {
+		if m.Direction == redazione.DirNote {
+			notes = append(notes, m.ID)
+		}
+	}
+	if v.NoteMentions, err = s.conversationDB().NoteMentions(ctx, u.Actor.EnteID, notes); err != nil {
 		return nil, err
 	}
 	v.Mentions = map[int64]bool{}
@@ -415,6 +434,14 @@ func (s *Server) conversationPage(w http.ResponseWriter, r *http.Request, u *ses
 		s.fail(w, r, p, err)
 		return
 	}
+	// Opened (not redrawn live): the mentions in it are read.
+	if err := s.Inbox.ReadMentions(ctx, u.Actor, v.Conversation.ID); err != nil {
+		s.Log.WarnContext(ctx, "mentions read", "conversation", v.Conversation.ID, "err", err)
+	}
+	if v.Seen, err = s.conversationDB().LatestMessageID(ctx, u.Actor.EnteID, v.Conversation.ID); err != nil {
+		s.fail(w, r, p, err)
+		return
+	}
 	v.TypicalLen, _ = s.conversationDB().TypicalReplyLength(ctx, u.Actor.EnteID)
 	v.TextLimit = redazione.MaxTextRunes
 	p.Flash = appioFlash(r)
@@ -496,12 +523,25 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request, u *session)
 		s.fail(w, r, s.page(r, u, "", "inbox"), redazione.FieldError("text", "scegli il modello dall'elenco"))
 		return
 	}
+	if !note && r.PostFormValue("force") != "1" {
+		// Someone answered, or the citizen wrote again, since the page
+		// was made: show it before sending.
+		newer, err := s.Inbox.Collision(r.Context(), u.Actor, s.convID(r), formInt(r, "seen"))
+		if err != nil {
+			s.fail(w, r, s.page(r, u, "", "inbox"), err)
+			return
+		}
+		if len(newer) > 0 {
+			s.replyConflict(w, r, u, text, newer)
+			return
+		}
+	}
 	files, err := s.uploadedFiles(r, u, note, text)
 	if err != nil {
 		s.fail(w, r, s.page(r, u, "", "inbox"), err)
 		return
 	}
-	if _, err := s.Inbox.ReplyWith(r.Context(), u.Actor, s.convID(r), store.Outgoing{Text: text, Note: note, Attachments: files}); err != nil {
+	if _, err := s.Inbox.ReplyWith(r.Context(), u.Actor, s.convID(r), store.Outgoing{Text: text, Note: note, Attachments: files, Confirmed: !note && r.PostFormValue("force") == "1"}); err != nil {
 		s.fail(w, r, s.page(r, u, "", "inbox"), err)
 		return
 	}

@@ -38,6 +38,10 @@ var pluralCatalog = map[string][2]map[string]string{
 		{"zero": "Nessuna risposta trovata.", "one": "%d risposta trovata: Invio per inserirla, Esc per tornare al testo.", "other": "%d risposte trovate: frecce per scegliere, Invio per inserire, Esc per tornare al testo."},
 		{"zero": "No answers found.", "one": "%d answer found: Enter to insert it, Esc to go back.", "other": "%d answers found: arrows to choose, Enter to insert, Esc to go back."},
 	},
+	"mentions.found": {
+		{"zero": "Nessun collega con questo nome.", "one": "%d collega: Invio per sceglierlo, Esc per chiudere.", "other": "%d colleghi: frecce per scegliere, Invio per inserire, Esc per chiudere."},
+		{"zero": "No colleague by that name.", "one": "%d colleague: Enter to choose, Esc to close.", "other": "%d colleagues: arrows to choose, Enter to insert, Esc to close."},
+	},
 	"ago.days": {
 		{"one": "%d giorno", "other": "%d giorni"},
 		{"one": "%d day", "other": "%d days"},

@@ -76,6 +76,9 @@ type Server struct {
 	// ssoLimit allows each address a burst of single sign-on requests, then
 	// one a second: each calls the ente's provider.
 	ssoLimit *limiter
+	// presenceLimit bounds how often one operator may announce presence
+	// (every screen does it every 20 s and when writing starts or stops).
+	presenceLimit *limiter
 	// publicStreams counts the widget's event streams by client address,
 	// operatorStreams the operators' by user: separate pools, so that
 	// citizens cannot take the operators' streams.
@@ -97,7 +100,7 @@ func New(db *store.DB, ib *inbox.Service, bus events.Bus, log *slog.Logger, cfg 
 		cfg.SSOTimeout = ssoTimeout
 	}
 	return &Server{DB: db, Inbox: ib, Settings: &settings.Service{DB: db, Bus: bus}, Sessions: &auth.Sessions{DB: db}, Bus: bus, Log: log, Config: cfg, pages: p, ready: func() bool { return true },
-		widgetLimit: newLimiter(10, 3*time.Second), widgetFileLimit: newLimiter(5, time.Minute), reportLimit: newLimiter(5, 10*time.Minute), guard: newLoginGuard(cfg.PasswordChecks), ssoLimit: newLimiter(40, time.Second),
+		widgetLimit: newLimiter(10, 3*time.Second), widgetFileLimit: newLimiter(5, time.Minute), reportLimit: newLimiter(5, 10*time.Minute), guard: newLoginGuard(cfg.PasswordChecks), ssoLimit: newLimiter(40, time.Second), presenceLimit: newLimiter(30, time.Second),
 		publicStreams:   newStreamPool(cfg.Streams.PerAddress, cfg.Streams.Public),
 		operatorStreams: newStreamPool(cfg.Streams.PerUser, cfg.Streams.Operators),
 		streamIdle:      cfg.Streams.Idle}, nil
@@ -162,6 +165,9 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /search", s.user(s.searchPage))
 	mux.HandleFunc("GET /events", s.user(s.operatorEvents))
 	mux.HandleFunc("GET /notifications", s.user(s.notificationsPage))
+	mux.HandleFunc("GET /menzioni", s.user(s.mentionsPage))
+	mux.HandleFunc("GET /conversations/{id}/colleghi", s.user(s.colleagues))
+	mux.HandleFunc("POST /conversations/{id}/presence", s.user(s.presence))
 	mux.HandleFunc("POST /notifications/read", s.user(s.readNotifications))
 
 	// Administration.

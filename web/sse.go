@@ -67,6 +67,12 @@ func (s *Server) operatorEvents(w http.ResponseWriter, r *http.Request, u *sessi
 		if e.Type == events.Notification && e.UserID != 0 && e.UserID != u.User.ID {
 			return "", nil
 		}
+		if e.Type == events.PresenceChanged {
+			if e.UserID == u.User.ID {
+				return "", nil // one's own other tabs
+			}
+			return e.Type, map[string]any{"conversation": e.ConversationID, "user": e.UserID, "name": e.Name, "state": e.State}
+		}
 		return e.Type, map[string]int64{"conversation": e.ConversationID, "message": e.MessageID}
 	})
 }

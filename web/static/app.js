@@ -138,6 +138,10 @@ function redazioneRestoreFocus(k) {
         refresh('crisis-live');
         announce(lang === 'en' ? 'Crisis mode changed' : 'Modalità crisi cambiata');
       });
+      // Other scripts of the page (mentions.js: presence) listen on the
+      // same stream: one connection per tab.
+      window.redazioneEvents = es;
+      document.dispatchEvent(new CustomEvent('redazione:live', { detail: es }));
       es.onopen = function () { document.body.dataset.live = 'on'; };
       // A refused stream (429: too many tabs open) is not retried by
       // EventSource: try again later.
