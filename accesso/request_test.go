@@ -28,7 +28,7 @@ func TestCheck(t *testing.T) {
 		field  string
 	}{
 		"unknown kind":                {func(r *Request) { r.Kind = "foia" }, "kind"},
-		"bad date":                    {func(r *Request) { r.ReceivedOn = "02/03/2026" }, "received_on"},
+		"bad date":                    {func(r *Request) { r.ReceivedOn = "31/02/2026" }, "received_on"},
 		"no subject":                  {func(r *Request) { r.Subject = "   " }, "subject"},
 		"subject too long":            {func(r *Request) { r.Subject = strings.Repeat("a", 2001) }, "subject"},
 		"NUL in the subject":          {func(r *Request) { r.Subject = "a\x00b" }, "subject"},
