@@ -19,6 +19,7 @@ import (
 
 // conversationReads is what the conversations' pages read (*store.DB has it).
 type conversationReads interface {
+	Now() time.Time
 	CachedChannel(ctx context.Context, id int64) (*redazione.Channel, error)
 	Channels(ctx context.Context, enteID int64) ([]*redazione.Channel, error)
 	Colleagues(ctx context.Context, a redazione.Actor, convID int64) ([]store.Colleague, error)
@@ -297,7 +298,7 @@ func (s *Server) loadConversation(r *http.Request, u *session) (*conversationVie
 	v := &conversationView{Conversation: c, CanWrite: u.Actor.CanWrite(),
 		Statuses:   []redazione.Status{redazione.StatusOpen, redazione.StatusPending, redazione.StatusResolved},
 		Priorities: priorities, Snoozes: snoozePresets}
-	if c.Snoozed(s.DB.Now()) {
+	if c.Snoozed(s.conversationDB().Now()) {
 		v.Snoozed = snoozeLabel(langOf(r), store.Snooze{Until: c.SnoozedUntil, UntilReply: c.SnoozedUntilReply})
 	}
 	cursor := r.URL.Query().Get("cursor")
