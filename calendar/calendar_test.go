@@ -162,4 +162,16 @@ func TestParse(t *testing.T) {
 	if d, err := ParseDate("2026-12-24"); err != nil || d != (Date{2026, 12, 24}) {
 		t.Errorf("ParseDate = %v %v", d, err)
 	}
+	// The Italian way, as people type it.
+	for _, s := range []string{"24/12/2026", "24/12/2026 ", "7/1/2027"} {
+		if _, err := ParseDate(s); err != nil {
+			t.Errorf("ParseDate(%q): %v", s, err)
+		}
+	}
+	if d, _ := ParseDate("07/01/2027"); d != (Date{2027, 1, 7}) {
+		t.Errorf("07/01/2027 read as %v, want 7 January 2027", d)
+	}
+	if _, err := ParseDate("31/02/2026"); err == nil || !strings.Contains(err.Error(), "usa GG/MM/AAAA") {
+		t.Errorf("31/02/2026: %v, want refused in Italian", err)
+	}
 }

@@ -155,7 +155,7 @@ describe('Redazione on a phone', { timeout: 900_000 }, () => {
       await toggle.click();
       await oncall.click();
       await page.waitForURL((u) => u.pathname === '/reperibilita', { timeout: TIMEOUT });
-      assert.equal(await page.getByRole('link', { name: 'Reperibilità' }).getAttribute('aria-current'), 'page');
+      assert.equal(await page.locator('#main-menu a[href="/reperibilita"]').getAttribute('aria-current'), 'page');
     } catch (err) {
       await shot(page, 'phone-menu');
       throw err;
