@@ -136,6 +136,10 @@ func (s *Service) ReplyWith(ctx context.Context, a redazione.Actor, conversation
 		return nil, err
 	}
 	sender, instant := s.sender(conv.ChannelKind)
+	if conv.ChannelKind == redazione.ChannelAppIO && !note {
+		// A message on IO has a subject and is checked first: it goes through SendAppIO.
+		return nil, redazione.FieldError("text", "su App IO si scrive con il modulo «Scrivi su App IO» (oggetto e testo); qui si possono aggiungere note interne")
+	}
 	if sender == nil && !note {
 		return nil, redazione.Errorf(redazione.EINVALID, "questo canale non può ancora inviare risposte")
 	}

@@ -23,6 +23,7 @@ import (
 // through inbox.Service.
 type appioReads interface {
 	AppIOMessages(ctx context.Context, a redazione.Actor, origin string) ([]*store.AppIOMessage, error)
+	AppIOSubjects(ctx context.Context, enteID, convID int64) (map[int64]string, error)
 }
 
 func (s *Server) appioDB() appioReads { return s.DB }
