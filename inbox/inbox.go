@@ -19,6 +19,7 @@ import (
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/blob"
 	"github.com/redazione/redazione/channel"
+	"github.com/redazione/redazione/channel/appio"
 	"github.com/redazione/redazione/events"
 	"github.com/redazione/redazione/jobs"
 	"github.com/redazione/redazione/metrics"
@@ -246,7 +247,8 @@ func (s *Service) Deliver(ctx context.Context, enteID, messageID int64, attempt 
 		// Told to wait too often: count the attempt, so the reply fails in the end.
 		err = later.Err
 	}
-	if err != nil {
+	if err != nil && !errors.Is(err, appio.ErrNoProfile) && !errors.Is(err, appio.ErrNotAllowed) {
+		// (a citizen who cannot get App IO messages says nothing of the channel's health)
 		s.DB.ChannelError(ctx, ch.ID, err.Error())
 	}
 	switch {
