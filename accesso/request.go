@@ -150,7 +150,7 @@ func Check(r *Request, cal *calendar.Calendar) (docKey string, err error) {
 			return "", redazione.FieldError(f.name, "testo troppo lungo (massimo %d caratteri)", f.max)
 		}
 	}
-	if r.FiscalCode != "" {
+	if r.FiscalCode = strings.TrimSpace(r.FiscalCode); r.FiscalCode != "" {
 		cf, err := codicefiscale.Parse(r.FiscalCode)
 		if err != nil {
 			return "", err

@@ -40,6 +40,8 @@ func TestCheck(t *testing.T) {
 		"riesame of documentale":      {func(r *Request) { r.Kind, r.ReviewOn = Documentale, "2026-04-10" }, "review_on"},
 		"riesame outcome, no date":    {func(r *Request) { r.ReviewOutcome, r.ReviewDecidedOn = Accolta, "2026-04-20" }, "review_outcome"},
 		"ricorso outcome, no ricorso": {func(r *Request) { r.AppealOutcome = "accolto" }, "appeal_outcome"},
+		"wrong codice fiscale":        {func(r *Request) { r.FiscalCode = "RSSMRA85T10A562T" }, "fiscal_code"},
+		"App IO without the code":     {func(r *Request) { r.AppIONotify = true }, "fiscal_code"},
 	} {
 		r := ok
 		c.change(&r)
@@ -52,13 +54,14 @@ func TestCheck(t *testing.T) {
 	r := ok
 	r.Counterparties, r.SuspendedDays = true, 10
 	r.Document = "  Verbali del consiglio comunale 2026 "
+	r.FiscalCode, r.AppIONotify = " rssmra85t10a562s ", true
 	key, err := Check(&r, calendar.Standard())
 	if err != nil {
 		t.Fatal(err)
 	}
 	// 30 days from 2 March, plus 10 suspended: 11 April 2026, a Saturday.
-	if r.DueOn != "2026-04-11" || r.Document != "Verbali del consiglio comunale 2026" || key != DocumentKey(r.Document) {
-		t.Errorf("checked request: due %s, document %q, key %q", r.DueOn, r.Document, key)
+	if r.DueOn != "2026-04-11" || r.Document != "Verbali del consiglio comunale 2026" || key != DocumentKey(r.Document) || r.FiscalCode != "RSSMRA85T10A562S" {
+		t.Errorf("checked request: due %s, document %q, key %q, codice fiscale %q", r.DueOn, r.Document, key, r.FiscalCode)
 	}
 }
 

@@ -1,8 +1,9 @@
 // Package channel declares what a channel adapter does. Each platform (the
 // signed API channel, Telegram, Meta's WhatsApp, Messenger and Instagram,
-// Mastodon, e-mail and PEC; the web chat needs none) is one adapter behind
-// these interfaces; its HTTP entry points verify and parse what the platform
-// sends, and Send delivers the office's replies. The package also holds what
+// Mastodon, e-mail and PEC, App IO which only sends; the web chat needs
+// none) is one adapter behind these interfaces; its HTTP entry points
+// verify and parse what the platform sends, and Send delivers the office's
+// replies. The package also holds what
 // the inbox must know of the platforms without importing an adapter.
 package channel
 

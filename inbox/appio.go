@@ -116,17 +116,7 @@ func (s *Service) AppIOFiscalCode(ctx context.Context, a redazione.Actor, from s
 
 // AppIOChannels returns the ente's App IO channels in use.
 func (s *Service) AppIOChannels(ctx context.Context, enteID int64) ([]*redazione.Channel, error) {
-	all, err := s.DB.Channels(ctx, enteID)
-	if err != nil {
-		return nil, err
-	}
-	var out []*redazione.Channel
-	for _, c := range all {
-		if c.Kind == redazione.ChannelAppIO && !c.Disabled {
-			out = append(out, c)
-		}
-	}
-	return out, nil
+	return s.DB.AppIOChannels(ctx, enteID)
 }
 
 func (s *Service) appioChannel(ctx context.Context, enteID, id int64) (*redazione.Channel, error) {

@@ -19,6 +19,7 @@ import (
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/blob"
 	"github.com/redazione/redazione/channel"
+	"github.com/redazione/redazione/channel/appio"
 	"github.com/redazione/redazione/events"
 	"github.com/redazione/redazione/jobs"
 	"github.com/redazione/redazione/metrics"
@@ -136,6 +137,10 @@ func (s *Service) ReplyWith(ctx context.Context, a redazione.Actor, conversation
 		return nil, err
 	}
 	sender, instant := s.sender(conv.ChannelKind)
+	if conv.ChannelKind == redazione.ChannelAppIO && !note {
+		// A message on IO has a subject and is checked first: it goes through SendAppIO.
+		return nil, redazione.FieldError("text", "su App IO si scrive con il modulo «Scrivi su App IO» (oggetto e testo); qui si possono aggiungere note interne")
+	}
 	if sender == nil && !note {
 		return nil, redazione.Errorf(redazione.EINVALID, "questo canale non può ancora inviare risposte")
 	}
@@ -241,7 +246,8 @@ func (s *Service) Deliver(ctx context.Context, enteID, messageID int64, attempt 
 		// Told to wait too often: count the attempt, so the reply fails in the end.
 		err = later.Err
 	}
-	if err != nil {
+	if err != nil && !errors.Is(err, appio.ErrNoProfile) && !errors.Is(err, appio.ErrNotAllowed) {
+		// (a citizen who cannot get App IO messages says nothing of the channel's health)
 		s.DB.ChannelError(ctx, ch.ID, err.Error())
 	}
 	switch {

@@ -254,3 +254,8 @@ func (db *DB) SetAppIOStatus(ctx context.Context, enteID, messageID int64, statu
 		return err
 	})
 }
+
+// AppIOChannels returns the ente's App IO channels in use, by id.
+func (db *DB) AppIOChannels(ctx context.Context, enteID int64) ([]*redazione.Channel, error) {
+	return db.queryChannels(ctx, "ente_id = ? AND kind = ? AND disabled = false", enteID, string(redazione.ChannelAppIO))
+}

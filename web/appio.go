@@ -23,6 +23,7 @@ import (
 // through inbox.Service.
 type appioReads interface {
 	AppIOMessages(ctx context.Context, a redazione.Actor, origin string) ([]*store.AppIOMessage, error)
+	AppIOSubjects(ctx context.Context, enteID, convID int64) (map[int64]string, error)
 }
 
 func (s *Server) appioDB() appioReads { return s.DB }
@@ -70,8 +71,6 @@ type appioFormView struct {
 	Req      inbox.AppIORequest
 	Box      *appioBoxView
 	Limits   struct{ SubjectMin, SubjectMax, MarkdownMin, MarkdownMax int }
-	// Refused: the citizen cannot get the message (no IO, or the service off).
-	Refused string
 }
 
 // appioBack is the page an App IO message is written from.
@@ -142,9 +141,8 @@ func (s *Server) sendAppIO(w http.ResponseWriter, r *http.Request, u *session) {
 	if _, err := s.Inbox.SendAppIO(r.Context(), u.Actor, v.Req); err != nil {
 		var refused *inbox.AppIOError
 		if errors.As(err, &refused) {
-			v.Refused = refused.Reason
-			s.renderAppIO(w, r, u, v, http.StatusConflict, nil)
-			return
+			// Said where the operator acted, what they typed kept.
+			err = redazione.Errorf(redazione.ECONFLICT, "%s", refused.Reason)
 		}
 		s.renderAppIO(w, r, u, v, 0, err)
 		return
@@ -191,7 +189,6 @@ var appioCatalog = map[string][2]string{
 	"appio.send":               {"Invia su App IO", "Send on App IO"},
 	"appio.back":               {"Torna alla pagina di partenza", "Back to where you came from"},
 	"appio.queued":             {"Messaggio App IO in coda di invio: il cittadino è stato controllato, l'esito compare qui sotto.", "App IO message queued: the citizen was checked, the outcome shows below."},
-	"appio.refused":            {"Messaggio non inviato", "Message not sent"},
 	"appio.automatic":          {"automatico", "automatic"},
 	"appio.by":                 {"da", "by"},
 	"appio.due.short":          {"scadenza", "due"},

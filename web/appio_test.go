@@ -200,8 +200,13 @@ func TestAppIOOutcomeRejected(t *testing.T) {
 		if len(ms) != 1 || ms[0].Delivery != redazione.DeliveryFailed {
 			t.Fatalf("App IO messages: %+v", ms)
 		}
-		if _, thread := ob.get(fmt.Sprintf("/conversations/%d", ms[0].ConversationID)); !strings.Contains(thread, "Invio non riuscito") || !strings.Contains(thread, "ritirarlo allo sportello") {
-			t.Error("the App IO thread does not show the failed message")
+		thread := fmt.Sprintf("/conversations/%d", ms[0].ConversationID)
+		if _, page := ob.get(thread); !strings.Contains(page, "Invio non riuscito") || !strings.Contains(page, "ritirarlo allo sportello") || !strings.Contains(page, "<strong>La sua pratica edilizia</strong>") {
+			t.Error("the App IO thread does not show the failed message with its subject")
+		}
+		// A plain reply there would have no subject and no profile check: refused.
+		if code, page := ob.post(thread+"/messages", url.Values{"kind": {"reply"}, "text": {"Risposta senza oggetto"}}); code != 400 || !strings.Contains(page, "Scrivi su App IO") {
+			t.Errorf("a plain reply in the App IO thread: %d", code)
 		}
 	})
 }

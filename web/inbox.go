@@ -240,8 +240,10 @@ type conversationView struct {
 	Access []*accesso.Request
 	// Reports: the citizens' reports filed from this conversation.
 	Reports []*store.ServiceRequest
-	// AppIO: the App IO messages sent from this conversation.
-	AppIO *appioBoxView
+	// AppIO: the App IO messages sent from this conversation;
+	// AppIOSubjects, on an App IO conversation, their subjects by message.
+	AppIO         *appioBoxView
+	AppIOSubjects map[int64]string
 	// WindowClosed: a free reply is no longer possible (WhatsApp, 24 hours);
 	// only the channel's approved templates may be sent.
 	WindowClosed bool
@@ -366,6 +368,11 @@ func (s *Server) loadConversation(r *http.Request, u *session) (*conversationVie
 	}
 	if v.AppIO, err = s.appioBox(r, u, inbox.AppIOFromConversation, id); err != nil {
 		return nil, err
+	}
+	if c.ChannelKind == redazione.ChannelAppIO {
+		if v.AppIOSubjects, err = s.appioDB().AppIOSubjects(ctx, u.Actor.EnteID, id); err != nil {
+			return nil, err
+		}
 	}
 	v.CanSendFiles, v.FileLimitMB = s.Inbox.CanSendFiles(c.ChannelKind), s.Inbox.FileLimit()>>20
 	v.CanHide = v.CanWrite && s.Inbox.CanHide(c)
