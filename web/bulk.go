@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/sla"
@@ -13,47 +14,47 @@ import (
 )
 
 var bulkCatalog = map[string][2]string{
-	"inbox.snoozed":           {"Rimandate", "Snoozed"},
-	"bulk.title":              {"Azioni su più conversazioni", "Actions on several conversations"},
-	"bulk.confirm.title":      {"Conferma l'azione", "Confirm the action"},
-	"bulk.done.title":         {"Azione eseguita", "Action done"},
-	"bulk.select":             {"Seleziona", "Select"},
-	"bulk.all":                {"Applica a tutte le conversazioni di questa vista, anche quelle non ancora caricate", "Apply to every conversation of this view, including those not loaded yet"},
-	"bulk.help":               {"Scegli le conversazioni con le caselle dell'elenco (Maiusc+clic per un intervallo), poi l'azione: ti sarà chiesta una conferma.", "Choose the conversations with the list's boxes (Shift+click for a range), then the action: you will be asked to confirm."},
-	"bulk.assign":             {"Assegna a", "Assign to"},
-	"bulk.assign.button":      {"Assegna", "Assign"},
-	"bulk.me":                 {"A me", "To me"},
-	"bulk.desk":               {"Sposta nel desk", "Move to desk"},
-	"bulk.desk.button":        {"Sposta", "Move"},
-	"bulk.tag":                {"Aggiungi l'etichetta", "Add the tag"},
-	"bulk.tag.button":         {"Aggiungi", "Add"},
-	"bulk.priority":           {"Imposta la priorità", "Set the priority"},
-	"bulk.priority.button":    {"Imposta", "Set"},
-	"bulk.snooze":             {"Rimanda", "Snooze"},
-	"bulk.snooze.button":      {"Rimanda", "Snooze"},
-	"bulk.resolve.button":     {"Segna come risolte", "Mark as resolved"},
-	"bulk.confirm":            {"Conferma", "Confirm"},
-	"bulk.cancel":             {"Annulla", "Cancel"},
-	"bulk.back":               {"Torna ai messaggi", "Back to the inbox"},
-	"snooze.1h":               {"Tra 1 ora", "In 1 hour"},
-	"snooze.tomorrow":         {"Domani alle 9", "Tomorrow at 9"},
-	"snooze.monday":           {"Lunedì alle 9", "Monday at 9"},
-	"snooze.reply":            {"Finché il cittadino non scrive", "Until the citizen writes"},
-	"snooze.custom":           {"Data e ora scelte", "A chosen date and time"},
-	"snooze.until":            {"Data e ora (se scelte)", "Date and time (if chosen)"},
-	"snooze.until.reply":      {"quando il cittadino scrive", "when the citizen writes"},
-	"snooze.title":            {"Rimanda", "Snooze"},
-	"snooze.label":            {"Rimanda fino a", "Snooze until"},
-	"snooze.state":            {"Rimandata fino a", "Snoozed until"},
-	"snooze.state.reply":      {"Rimandata finché il cittadino non scrive", "Snoozed until the citizen writes"},
-	"snooze.wake":             {"Riporta tra i messaggi ora", "Bring back now"},
-	"snooze.help":             {"Esce dalle viste aperte e torna da sola all'ora scelta, o appena il cittadino scrive.", "It leaves the open views and comes back by itself at the chosen time, or as soon as the citizen writes."},
-	"snooze.view.help":        {"Le conversazioni rimandate, in ordine di ritorno.", "The snoozed conversations, in the order they come back."},
-	"bulk.capped":             {"La vista ha più conversazioni di quante se ne possano cambiare in una volta: l'azione riguarda le prime, nell'ordine della vista.", "The view has more conversations than can be changed at once: the action applies to the first ones, in the view's order."},
-	"bulk.snapshot":           {"L'azione riguarda le conversazioni della vista in questo momento: quelle che vi entrano dopo non sono toccate.", "The action applies to the view's conversations as they are now: those entering it later are not touched."},
-	"bulk.none":               {"Scegli almeno una conversazione, o tutte quelle della vista.", "Choose at least one conversation, or all those of the view."},
-	"bulk.action.invalid":     {"Scegli un'azione.", "Choose an action."},
-	"bulk.view.empty":         {"Nessuna conversazione in questa vista.", "No conversations in this view."},
+	"inbox.snoozed":        {"Rimandate", "Snoozed"},
+	"bulk.title":           {"Azioni su più conversazioni", "Actions on several conversations"},
+	"bulk.confirm.title":   {"Conferma l'azione", "Confirm the action"},
+	"bulk.done.title":      {"Azione eseguita", "Action done"},
+	"bulk.select":          {"Seleziona", "Select"},
+	"bulk.all":             {"Applica a tutte le conversazioni di questa vista, anche quelle non ancora caricate", "Apply to every conversation of this view, including those not loaded yet"},
+	"bulk.help":            {"Scegli le conversazioni con le caselle dell'elenco (Maiusc+clic per un intervallo), poi l'azione: ti sarà chiesta una conferma.", "Choose the conversations with the list's boxes (Shift+click for a range), then the action: you will be asked to confirm."},
+	"bulk.assign":          {"Assegna a", "Assign to"},
+	"bulk.assign.button":   {"Assegna", "Assign"},
+	"bulk.me":              {"A me", "To me"},
+	"bulk.desk":            {"Sposta nel desk", "Move to desk"},
+	"bulk.desk.button":     {"Sposta", "Move"},
+	"bulk.tag":             {"Aggiungi l'etichetta", "Add the tag"},
+	"bulk.tag.button":      {"Aggiungi", "Add"},
+	"bulk.priority":        {"Imposta la priorità", "Set the priority"},
+	"bulk.priority.button": {"Imposta", "Set"},
+	"bulk.snooze":          {"Rimanda", "Snooze"},
+	"bulk.snooze.button":   {"Rimanda", "Snooze"},
+	"bulk.resolve.button":  {"Segna come risolte", "Mark as resolved"},
+	"bulk.confirm":         {"Conferma", "Confirm"},
+	"bulk.cancel":          {"Annulla", "Cancel"},
+	"bulk.back":            {"Torna ai messaggi", "Back to the inbox"},
+	"snooze.1h":            {"Tra 1 ora", "In 1 hour"},
+	"snooze.tomorrow":      {"Domani alle 9", "Tomorrow at 9"},
+	"snooze.monday":        {"Lunedì alle 9", "Monday at 9"},
+	"snooze.reply":         {"Finché il cittadino non scrive", "Until the citizen writes"},
+	"snooze.custom":        {"Data e ora scelte", "A chosen date and time"},
+	"snooze.until":         {"Data e ora (se scelte)", "Date and time (if chosen)"},
+	"snooze.until.reply":   {"quando il cittadino scrive", "when the citizen writes"},
+	"snooze.title":         {"Rimanda", "Snooze"},
+	"snooze.label":         {"Rimanda fino a", "Snooze until"},
+	"snooze.state":         {"Rimandata fino a", "Snoozed until"},
+	"snooze.state.reply":   {"Rimandata finché il cittadino non scrive", "Snoozed until the citizen writes"},
+	"snooze.wake":          {"Riporta tra i messaggi ora", "Bring back now"},
+	"snooze.help":          {"Esce dalle viste aperte e torna da sola all'ora scelta, o appena il cittadino scrive.", "It leaves the open views and comes back by itself at the chosen time, or as soon as the citizen writes."},
+	"snooze.view.help":     {"Le conversazioni rimandate, in ordine di ritorno.", "The snoozed conversations, in the order they come back."},
+	"bulk.capped":          {"La vista ha più conversazioni di quante se ne possano cambiare in una volta: l'azione riguarda le prime, nell'ordine della vista.", "The view has more conversations than can be changed at once: the action applies to the first ones, in the view's order."},
+	"bulk.snapshot":        {"L'azione riguarda le conversazioni della vista in questo momento: quelle che vi entrano dopo non sono toccate.", "The action applies to the view's conversations as they are now: those entering it later are not touched."},
+	"bulk.none":            {"Scegli almeno una conversazione, o tutte quelle della vista.", "Choose at least one conversation, or all those of the view."},
+	"bulk.action.invalid":  {"Scegli un'azione.", "Choose an action."},
+	"bulk.view.empty":      {"Nessuna conversazione in questa vista.", "No conversations in this view."},
 }
 
 var bulkPlurals = map[string][2]map[string]string{
@@ -124,6 +125,7 @@ func addPlurals(m map[string][2]map[string]string) bool {
 type bulkReads interface {
 	ViewIDs(ctx context.Context, a redazione.Actor, f store.InboxFilter, max int) ([]int64, error)
 	BulkCheck(ctx context.Context, a redazione.Actor, ids []int64) error
+	Now() time.Time
 }
 
 func (s *Server) bulkDB() bulkReads { return s.DB }
@@ -220,7 +222,7 @@ func (s *Server) readBulkAction(r *http.Request, u *session, lang string) (*bulk
 		st := redazione.StatusResolved
 		a.Change.Status, a.question = &st, "bulk.q.resolve"
 	case "snooze":
-		sn, err := snoozeAt(r.PostFormValue("snooze"), r.PostFormValue("until"), s.DB.Now())
+		sn, err := snoozeAt(r.PostFormValue("snooze"), r.PostFormValue("until"), s.bulkDB().Now())
 		if err != nil {
 			return nil, err
 		}

@@ -38,6 +38,7 @@ type conversationReads interface {
 	Tags(ctx context.Context, enteID int64) ([]string, error)
 	TypicalReplyLength(ctx context.Context, enteID int64) (int, error)
 	Users(ctx context.Context, enteID int64) ([]*redazione.User, error)
+	Now() time.Time
 }
 
 func (s *Server) conversationDB() conversationReads { return s.DB }
@@ -75,7 +76,6 @@ type inboxView struct {
 	// Bulk actions (web/bulk.go): the choices of the toolbar.
 	Priorities []sla.Priority
 	Snoozes    []string
-	BulkMax    int
 }
 
 // countCap is where the inbox stops counting: "Oltre 10.000 conversazioni"
@@ -152,7 +152,7 @@ func (s *Server) inboxPage(w http.ResponseWriter, r *http.Request, u *session) {
 		s.fail(w, r, p, err)
 		return
 	}
-	v.Priorities, v.Snoozes, v.BulkMax = priorities, snoozePresets, store.BulkMax
+	v.Priorities, v.Snoozes = priorities, snoozePresets
 	s.render(w, r, http.StatusOK, "inbox", "", p)
 }
 
@@ -281,7 +281,7 @@ func (s *Server) loadConversation(r *http.Request, u *session) (*conversationVie
 	v := &conversationView{Conversation: c, CanWrite: u.Actor.CanWrite(),
 		Statuses:   []redazione.Status{redazione.StatusOpen, redazione.StatusPending, redazione.StatusResolved},
 		Priorities: priorities, Snoozes: snoozePresets}
-	if c.Snoozed(s.DB.Now()) {
+	if c.Snoozed(s.conversationDB().Now()) {
 		v.Snoozed = snoozeLabel(langOf(r), store.Snooze{Until: c.SnoozedUntil, UntilReply: c.SnoozedUntilReply})
 	}
 	cursor := r.URL.Query().Get("cursor")

@@ -50,6 +50,8 @@ var narrowReads = map[string]string{
 	"posts.go":           "postDB()",
 	"crisis.go":          "postDB()",
 	"inbox.go":           "conversationDB()",
+	"bulk.go":            "bulkDB()",
+	"snooze.go":          "bulkDB()",
 	"auth.go":            "signInDB()",
 	"tokens.go":          "tokenDB()",
 	"api.go":             "apiDB()",
