@@ -143,4 +143,3 @@ func fillConversations(b *testing.B, db *store.DB, o *office, n int) (first, las
 	}
 	return first, last
 }
-

@@ -197,6 +197,11 @@ func TestSnoozeUntilATime(t *testing.T) {
 			t.Fatalf("snoozed until %v (reply %v), want %v", c.SnoozedUntil, c.SnoozedUntilReply, until)
 		}
 		wantIDs(t, "open view while snoozed", o.list(t, mario, store.InboxFilter{HideSnoozed: true}), other)
+		wantIDs(t, "open view by due time while snoozed", o.list(t, mario, store.InboxFilter{HideSnoozed: true, SortDue: true}), other)
+		if _, err := db.AddMessage(ctx, mario, conv, store.Outgoing{Text: "Richiamare lunedì", Note: true}); err != nil { // a note meanwhile keeps it aside
+			t.Fatal(err)
+		}
+		wantIDs(t, "open view after an answer to the snoozed one", o.list(t, mario, store.InboxFilter{HideSnoozed: true, Status: "any"}), other)
 		wantIDs(t, "Rimandate", o.list(t, mario, store.InboxFilter{Snoozed: true, Status: "any"}), conv)
 		if n, _ := db.CountConversations(ctx, mario, store.InboxFilter{HideSnoozed: true}, 100); n != 1 {
 			t.Errorf("open count %d while one is snoozed, want 1", n)
@@ -206,10 +211,10 @@ func TestSnoozeUntilATime(t *testing.T) {
 			t.Fatalf("woken before the time: %v, %v", woken, err)
 		}
 		clk.Advance(3*time.Hour + time.Second)
-		// Back in the view at once (at its end: its place in the order
-		// comes back with the upkeep, which tells the screens).
-		wantIDs(t, "open view after the time", o.list(t, mario, store.InboxFilter{HideSnoozed: true}), other, conv)
-		wantIDs(t, "Rimandate after the time", o.list(t, mario, store.InboxFilter{Snoozed: true, Status: "any"}))
+		// It comes back with the upkeep (every minute), which tells the
+		// screens: until then it stays in Rimandate, in every order.
+		wantIDs(t, "Rimandate after the time, before the upkeep", o.list(t, mario, store.InboxFilter{Snoozed: true, Status: "any"}), conv)
+		wantIDs(t, "open view by due time, before the upkeep", o.list(t, mario, store.InboxFilter{HideSnoozed: true, SortDue: true}), other)
 		woken, err = db.WakeSnoozed(ctx, 100)
 		if err != nil || len(woken) != 1 || woken[0].ConversationID != conv || woken[0].DeskID != o.desks["contatti"].ID {
 			t.Fatalf("woken = %+v, %v; want the snoozed conversation", woken, err)
@@ -218,11 +223,12 @@ func TestSnoozeUntilATime(t *testing.T) {
 			t.Errorf("woken twice: %+v", again)
 		}
 		wantIDs(t, "open view after the upkeep, in waiting order", o.list(t, mario, store.InboxFilter{HideSnoozed: true}), conv, other)
+		wantIDs(t, "Rimandate after the upkeep", o.list(t, mario, store.InboxFilter{Snoozed: true, Status: "any"}))
 		c, _ = db.Conversation(ctx, mario, conv)
 		if c.Snoozed(clk.now) || !c.SnoozedUntil.IsZero() {
 			t.Errorf("still snoozed after waking: %v", c.SnoozedUntil)
 		}
-		want := []string{"conversation.snooze until " + until.Format(time.RFC3339), "conversation.wake time came"}
+		want := []string{"conversation.snooze until " + until.Format(time.RFC3339), "conversation.note 3", "conversation.wake time came"}
 		if got := auditOf(t, db, o.as(o.admin), conv); !slices.Equal(got, want) {
 			t.Errorf("audit = %q, want %q", got, want)
 		}

@@ -196,15 +196,20 @@ func (db *DB) inboxWhere(a redazione.Actor, f InboxFilter) (string, []any, error
 		args = append(args, f.Tag)
 	}
 	now := ms(db.now())
-	switch {
+	// A conversation is put aside from its snooze until it is woken: by the
+	// upkeep when its time has come (WakeSnoozed), by the citizen writing,
+	// or by an operator.
+	switch sort, _ := f.order(); {
 	case f.Snoozed:
-		where.WriteString(" AND c.snoozed_until > 0 AND c.snoozed_until > ?")
-		args = append(args, now)
+		where.WriteString(" AND c.snoozed_until > 0")
+	case f.HideSnoozed && sort == "w":
+		// Their places in the waiting order are past every other's.
+		where.WriteString(" AND c.queue_key < " + snoozedKeys)
 	case f.HideSnoozed:
 		// The few conversations put aside, read by their partial index:
 		// the view's own index still answers the rest (an id is in it).
-		where.WriteString(" AND c.id NOT IN (SELECT s.id FROM conversations s WHERE s.ente_id = ? AND s.snoozed_until > 0 AND s.snoozed_until > ?)")
-		args = append(args, a.EnteID, now)
+		where.WriteString(" AND c.id NOT IN (SELECT s.id FROM conversations s WHERE s.ente_id = ? AND s.snoozed_until > 0)")
+		args = append(args, a.EnteID)
 	}
 	switch f.Due {
 	case "":

@@ -315,12 +315,12 @@ func (db *DB) AddMessage(ctx context.Context, a redazione.Actor, conversationID 
 			return err
 		}
 		if out.Note {
-			if _, err := tx.exec(ctx, "UPDATE conversations SET last_message_at = ?, queue_key = ? WHERE id = ?",
+			if _, err := tx.exec(ctx, "UPDATE conversations SET last_message_at = ?, queue_key = ?"+keepShift+" WHERE id = ?",
 				ms(now), queueKey(ms(c.WaitingSince), ms(now)), c.ID); err != nil {
 				return err
 			}
 		} else {
-			if _, err := tx.exec(ctx, "UPDATE conversations SET waiting_since = 0, last_message_at = ?, queue_key = ? WHERE id = ?",
+			if _, err := tx.exec(ctx, "UPDATE conversations SET waiting_since = 0, last_message_at = ?, queue_key = ?"+keepShift+" WHERE id = ?",
 				ms(now), queueKey(0, ms(now)), c.ID); err != nil {
 				return err
 			}

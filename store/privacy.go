@@ -194,7 +194,7 @@ func (db *DB) EraseContact(ctx context.Context, a redazione.Actor, contactID int
 			return err
 		}
 		// Open conversations of an erased citizen have nothing left to answer.
-		if _, err := tx.exec(ctx, "UPDATE conversations SET status = 'resolved', waiting_since = 0 WHERE ente_id = ? AND contact_id IN ("+in+")", args...); err != nil {
+		if _, err := tx.exec(ctx, "UPDATE conversations SET status = 'resolved', waiting_since = 0, "+snoozeSet(0)+" WHERE ente_id = ? AND contact_id IN ("+in+")", args...); err != nil {
 			return err
 		}
 		if out.Contacts, err = db.eraseContacts(ctx, tx, a.EnteID, contacts, now); err != nil {

@@ -77,7 +77,7 @@ func (db *DB) AddPrivateReply(ctx context.Context, a redazione.Actor, publicID i
 		if err != nil {
 			return fmt.Errorf("insert message: %w", err)
 		}
-		if _, err := tx.exec(ctx, "UPDATE conversations SET waiting_since = 0, last_message_at = ?, queue_key = ? WHERE id = ?",
+		if _, err := tx.exec(ctx, "UPDATE conversations SET waiting_since = 0, last_message_at = ?, queue_key = ?"+keepShift+" WHERE id = ?",
 			ms(now), queueKey(0, ms(now)), privID); err != nil {
 			return err
 		}
@@ -89,7 +89,7 @@ func (db *DB) AddPrivateReply(ctx context.Context, a redazione.Actor, publicID i
 		if err != nil {
 			return fmt.Errorf("insert note: %w", err)
 		}
-		if _, err := tx.exec(ctx, "UPDATE conversations SET waiting_since = 0, last_message_at = ?, queue_key = ? WHERE id = ?",
+		if _, err := tx.exec(ctx, "UPDATE conversations SET waiting_since = 0, last_message_at = ?, queue_key = ?"+keepShift+" WHERE id = ?",
 			ms(now), queueKey(0, ms(now)), pub.ID); err != nil {
 			return err
 		}

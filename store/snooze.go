@@ -9,14 +9,17 @@ import (
 )
 
 // While a conversation is put aside its place in the inbox's order
-// (queue_key, always below 10^13) is moved past every other's, so that the
-// open views, which leave it out, do not read past it in their index to
-// find their first page: snoozing the 5,000 longest-waiting conversations
-// costs the first page nothing. Waking it moves it back. Both are written
-// so that doing them twice changes nothing.
+// (queue_key, at most 10^13 otherwise) is moved past every other's:
+// the open views in the waiting order then leave the snoozed ones out by a
+// bound of their own index range (queue_key < 2·10^13), at no cost however
+// many are snoozed. Waking it moves it back. Both are written so that
+// doing them twice changes nothing, and whatever else writes queue_key
+// while a conversation is put aside keeps it moved (keepShift).
 const (
-	shiftQueue   = "queue_key = CASE WHEN queue_key < 10000000000000 THEN queue_key + 10000000000000 ELSE queue_key END"
-	unshiftQueue = "queue_key = CASE WHEN queue_key >= 10000000000000 THEN queue_key - 10000000000000 ELSE queue_key END"
+	snoozedKeys  = "20000000000000"
+	keepShift    = " + CASE WHEN snoozed_until > 0 THEN 20000000000000 ELSE 0 END"
+	shiftQueue   = "queue_key = CASE WHEN queue_key < 20000000000000 THEN queue_key + 20000000000000 ELSE queue_key END"
+	unshiftQueue = "queue_key = CASE WHEN queue_key >= 20000000000000 THEN queue_key - 20000000000000 ELSE queue_key END"
 )
 
 // snoozeSet is the SET of a statement that snoozes (value > 0) or wakes.

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/sla"
@@ -124,6 +125,7 @@ func addPlurals(m map[string][2]map[string]string) bool {
 type bulkReads interface {
 	ViewIDs(ctx context.Context, a redazione.Actor, f store.InboxFilter, max int) ([]int64, error)
 	BulkCheck(ctx context.Context, a redazione.Actor, ids []int64) error
+	Now() time.Time
 }
 
 func (s *Server) bulkDB() bulkReads { return s.DB }
@@ -220,7 +222,7 @@ func (s *Server) readBulkAction(r *http.Request, u *session, lang string) (*bulk
 		st := redazione.StatusResolved
 		a.Change.Status, a.question = &st, "bulk.q.resolve"
 	case "snooze":
-		sn, err := snoozeAt(r.PostFormValue("snooze"), r.PostFormValue("until"), s.conversationDB().Now())
+		sn, err := snoozeAt(r.PostFormValue("snooze"), r.PostFormValue("until"), s.bulkDB().Now())
 		if err != nil {
 			return nil, err
 		}

@@ -19,7 +19,6 @@ import (
 
 // conversationReads is what the conversations' pages read (*store.DB has it).
 type conversationReads interface {
-	Now() time.Time
 	CachedChannel(ctx context.Context, id int64) (*redazione.Channel, error)
 	Channels(ctx context.Context, enteID int64) ([]*redazione.Channel, error)
 	Colleagues(ctx context.Context, a redazione.Actor, convID int64) ([]store.Colleague, error)
@@ -44,6 +43,7 @@ type conversationReads interface {
 	Tags(ctx context.Context, enteID int64) ([]string, error)
 	TypicalReplyLength(ctx context.Context, enteID int64) (int, error)
 	Users(ctx context.Context, enteID int64) ([]*redazione.User, error)
+	Now() time.Time
 }
 
 func (s *Server) conversationDB() conversationReads { return s.DB }
@@ -81,7 +81,6 @@ type inboxView struct {
 	// Bulk actions (web/bulk.go): the choices of the toolbar.
 	Priorities []sla.Priority
 	Snoozes    []string
-	BulkMax    int
 }
 
 // countCap is where the inbox stops counting: "Oltre 10.000 conversazioni"
@@ -158,7 +157,7 @@ func (s *Server) inboxPage(w http.ResponseWriter, r *http.Request, u *session) {
 		s.fail(w, r, p, err)
 		return
 	}
-	v.Priorities, v.Snoozes, v.BulkMax = priorities, snoozePresets, store.BulkMax
+	v.Priorities, v.Snoozes = priorities, snoozePresets
 	s.render(w, r, http.StatusOK, "inbox", "", p)
 }
 

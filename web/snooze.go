@@ -75,7 +75,7 @@ func (s *Server) snoozeConversation(w http.ResponseWriter, r *http.Request, u *s
 	var sn store.Snooze
 	if r.PostFormValue("wake") == "" {
 		var err error
-		if sn, err = snoozeAt(r.PostFormValue("snooze"), r.PostFormValue("until"), s.conversationDB().Now()); err != nil {
+		if sn, err = snoozeAt(r.PostFormValue("snooze"), r.PostFormValue("until"), s.bulkDB().Now()); err != nil {
 			s.fail(w, r, s.page(r, u, "", "inbox"), err)
 			return
 		}
