@@ -308,20 +308,14 @@ func (db *DB) reportStatements(a redazione.Actor, q ReportQuery) reportSQL {
 	var st reportSQL
 
 	// The counts, by day, desk and channel: a few thousand rows at most.
-	// The rating is read by the survey's index on the conversation, row
-	// by row: joined, PostgreSQL would read every survey of the ente's
-	// history to hash them, a cost that grows with the years, not the
-	// period.
-	st.counts = `SELECT d, desk_id, channel_id, COUNT(*),
-	 SUM(CASE WHEN first_response_at > 0 THEN 1 ELSE 0 END),
-	 SUM(CASE WHEN status = 'resolved' THEN 1 ELSE 0 END),
-	 SUM(CASE WHEN first_response_due > 0 AND (first_response_at > 0 OR first_response_due <= ?) THEN 1 ELSE 0 END),
-	 SUM(CASE WHEN first_response_due > 0 AND first_response_at > 0 AND first_response_at <= first_response_due THEN 1 ELSE 0 END),
-	 SUM(CASE WHEN rating = 1 THEN 1 ELSE 0 END), SUM(CASE WHEN rating = 2 THEN 1 ELSE 0 END), SUM(CASE WHEN rating = 3 THEN 1 ELSE 0 END)
-	 FROM (SELECT ` + day + ` AS d, c.desk_id, c.channel_id, c.status, c.first_response_at, c.first_response_due,
-	  (SELECT s.rating FROM surveys s WHERE s.conversation_id = c.id) AS rating
-	  FROM conversations c` + where + `) x
-	 GROUP BY d, desk_id, channel_id`
+	st.counts = `SELECT ` + day + `, c.desk_id, c.channel_id, COUNT(*),
+	 SUM(CASE WHEN c.first_response_at > 0 THEN 1 ELSE 0 END),
+	 SUM(CASE WHEN c.status = 'resolved' THEN 1 ELSE 0 END),
+	 SUM(CASE WHEN c.first_response_due > 0 AND (c.first_response_at > 0 OR c.first_response_due <= ?) THEN 1 ELSE 0 END),
+	 SUM(CASE WHEN c.first_response_due > 0 AND c.first_response_at > 0 AND c.first_response_at <= c.first_response_due THEN 1 ELSE 0 END),
+	 SUM(CASE WHEN s.rating = 1 THEN 1 ELSE 0 END), SUM(CASE WHEN s.rating = 2 THEN 1 ELSE 0 END), SUM(CASE WHEN s.rating = 3 THEN 1 ELSE 0 END)
+	 FROM conversations c LEFT JOIN surveys s ON s.conversation_id = c.id` + where + `
+	 GROUP BY 1, c.desk_id, c.channel_id`
 	st.countArgs = append([]any{ms(db.now())}, wargs...)
 
 	// The citizens' messages by day, through the index of inbound
