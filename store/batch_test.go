@@ -141,3 +141,79 @@ func TestIngestGroupCommitRedeliveries(t *testing.T) {
 		}
 	})
 }
+
+// Two processes on one PostgreSQL database (two nodes behind a balancer)
+// each group-commit what they receive, batches of both holding several
+// citizens' locks at once: every message is acknowledged, a redelivery
+// reaching both is stored once, and each citizen's messages land in one
+// conversation.
+func TestIngestGroupCommitTwoNodes(t *testing.T) {
+	t.Parallel()
+	url := testdb.URL(t, store.Postgres)
+	ctx := context.Background()
+	var nodes [2]*store.DB
+	for i := range nodes {
+		db, err := store.Open(ctx, url, "")
+		if err != nil {
+			t.Fatalf("open node %d: %v", i, err)
+		}
+		t.Cleanup(func() { db.Close() })
+		testdb.Seal(db)
+		nodes[i] = db
+	}
+	o := newOffice(t, nodes[0], "ente")
+	const citizens, each = 20, 12
+	type result struct {
+		res *redazione.Ingested
+		err error
+	}
+	results := make([][]result, citizens*each)
+	var wg sync.WaitGroup
+	for i := range citizens * each {
+		results[i] = make([]result, 2)
+		for n, db := range nodes {
+			// Every sixth message is delivered to both nodes (a platform's
+			// retry reaching the other one); the others to one, in turn.
+			if i%6 != 0 && i%2 != n {
+				continue
+			}
+			wg.Go(func() {
+				in := redazione.Inbound{ExternalID: fmt.Sprintf("m%d", i), ContactID: fmt.Sprintf("c%d", i%citizens), Text: "Buongiorno, il lampione è spento"}
+				res, err := db.Ingest(ctx, o.webchat, in)
+				results[i][n] = result{res, err}
+			})
+		}
+	}
+	wg.Wait()
+	convOf := map[string]int64{}
+	for i, rs := range results {
+		stored := 0
+		for n, r := range rs {
+			if i%6 != 0 && i%2 != n {
+				continue
+			}
+			if r.err != nil {
+				t.Fatalf("message %d on node %d: %v", i, n, r.err)
+			}
+			if !r.res.Duplicate {
+				stored++
+			}
+			c := fmt.Sprintf("c%d", i%citizens)
+			if prev, ok := convOf[c]; ok && prev != r.res.ConversationID {
+				t.Errorf("citizen %s has messages in conversations %d and %d, want one", c, prev, r.res.ConversationID)
+			}
+			convOf[c] = r.res.ConversationID
+		}
+		if stored != 1 {
+			t.Errorf("message %d reported stored %d times, want once", i, stored)
+		}
+	}
+	if got := count(t, nodes[1], "messages"); got != citizens*each {
+		t.Errorf("%d messages stored, want %d", got, citizens*each)
+	}
+	for _, table := range []string{"conversations", "contacts"} {
+		if got := count(t, nodes[1], table); got != citizens {
+			t.Errorf("%d %s, want %d (one per citizen)", got, table, citizens)
+		}
+	}
+}

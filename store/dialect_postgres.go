@@ -218,6 +218,13 @@ func (*postgresDialect) searchContacts(enteID int64, words []string, prefix bool
 	if prefix {
 		expr = search.TSPrefix(words)
 	}
+	const gin = "SELECT id FROM contacts WHERE ente_id = ? AND search @@ to_tsquery('simple', ?) ORDER BY id + 0 DESC LIMIT 200"
+	if len(words) > 1 {
+		// Several words, all required (a full name, as the merge
+		// suggestions ask): the GIN index intersects their lists, and what
+		// is left is few, so it is read first.
+		return gin, []any{enteID, expr}
+	}
 	// As searchMessages, in one statement: the newest contacts walked
 	// backwards by primary key, at most contactWindow of them; when fewer
 	// than 200 match there, every match from the GIN index, sorted. (A

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -142,4 +143,30 @@ func TestSearchFindsContactsByName(t *testing.T) {
 		// A single character is too little to search contacts by.
 		wantIDs(t, `"a"`, contacts(coord, "a"))
 	})
+}
+
+// On PostgreSQL a search first walks the newest 50,000 indexed messages,
+// then, when they hold fewer hits than the page, reads every hit from the
+// GIN index: a word found only beyond the newest 50,000 messages is still
+// found, newest first, and a common word gives the newest page.
+func TestSearchBeyondTheNewestMessages(t *testing.T) {
+	t.Parallel()
+	db := testdb.Open(t, store.Postgres)
+	ctx := context.Background()
+	o := newOffice(t, db, "ente")
+	old := o.ingest(t, o.webchat, "cittadino-1", "m-old", "Segnalo una frana a Cilento")
+	testdb.BulkMessages(t, db, o.ente.ID, o.webchat.ID, old.ConversationID, 52000)
+	if _, err := db.WriteDB().ExecContext(ctx, `INSERT INTO message_search (message_id, ente_id, doc)
+	 SELECT id, ente_id, to_tsvector('simple', 'messagg ' || id) FROM messages WHERE id > $1`, old.Message.ID); err != nil {
+		t.Fatalf("index the bulk messages: %v", err)
+	}
+	newest := o.ingest(t, o.webchat, "cittadino-1", "m-new", "Cilento: la strada è ancora chiusa")
+	got := hitIDs(t, db, o.as(o.admin), "Cilento")
+	if want := []int64{newest.Message.ID, old.Message.ID}; !slices.Equal(got, want) {
+		t.Errorf("Search(Cilento) = %v, want %v (the newest first, the one before 52,000 others too)", got, want)
+	}
+	got = hitIDs(t, db, o.as(o.admin), "messaggio")
+	if len(got) != 50 || got[0] != newest.Message.ID-1 || !slices.IsSortedFunc(got, func(a, b int64) int { return int(b - a) }) {
+		t.Errorf("Search(messaggio) = %d hits from %v, want the newest 50, newest first", len(got), got[:min(len(got), 3)])
+	}
 }

@@ -161,8 +161,7 @@ func benchFanout(ctx context.Context, bin, work, base string, n, rounds int, log
 			}
 			defer resp.Body.Close()
 			if resp.StatusCode != http.StatusOK {
-				b, _ := io.ReadAll(io.LimitReader(resp.Body, 300))
-				opened <- fmt.Errorf("GET /events: %s: %s", resp.Status, b)
+				opened <- fmt.Errorf("GET /events: %s", resp.Status)
 				return
 			}
 			opened <- nil
@@ -190,7 +189,7 @@ func benchFanout(ctx context.Context, bin, work, base string, n, rounds int, log
 	defer cancel()
 	for range n {
 		if err := <-opened; err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%w\nserver log:\n%s", err, tail(srv.log.String(), 3000))
 		}
 	}
 	out.OpenTime = time.Since(t0)
