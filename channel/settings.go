@@ -74,7 +74,7 @@ var kindSettings = map[redazione.ChannelKind][]Setting{
 	// name as operators know it.
 	redazione.ChannelAppIO: {
 		{Key: "api_key", Required: true, Secret: true},
-		{Key: "service_name", Required: true},
+		{Key: "service_name"}, // optional: the channel's name stands for it
 		{Key: "api_base_url", URL: true},
 	},
 	// The server addresses may hold the password (imaps://user:password@host):
