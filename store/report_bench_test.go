@@ -61,9 +61,13 @@ func BenchmarkReportSeries(b *testing.B) {
 					b.ReportMetric(float64((cpuTime()-before).Microseconds())/1000/float64(n), "cpu-ms/op")
 				})
 			}
-			if plans, err := db.ExplainReport(ctx, o.as(o.coord), store.ReportQuery{From: end.AddDate(0, 0, -30), To: end}, true, true); err == nil {
+			for _, desk := range []int64{0, o.desks["contatti"].ID} {
+				plans, err := db.ExplainReport(ctx, o.as(o.coord), store.ReportQuery{From: end.AddDate(0, 0, -30), To: end, DeskID: desk}, true, true)
+				if err != nil {
+					b.Fatal(err)
+				}
 				for k, p := range plans {
-					b.Logf("%s plan of %s:\n%s", d, k, p)
+					b.Logf("%s plan of %s (desk %d):\n%s", d, k, desk, p)
 				}
 			}
 		})

@@ -320,13 +320,20 @@ func (db *DB) reportStatements(a redazione.Actor, q ReportQuery) reportSQL {
 
 	// The citizens' messages by day, through the index of inbound
 	// messages by time; the desk is the conversation's.
-	st.messages = `SELECT ` + romeDay("m.created_at", q.From, q.To) + `, COUNT(*) FROM messages m`
+	// With desks to keep, the period's messages are read first (the
+	// range of the index, materialized) and only then their
+	// conversations, by key: PostgreSQL otherwise misjudged the desk's
+	// share and read every conversation of the ente.
+	day2 := romeDay("m.created_at", q.From, q.To)
 	st.messageArgs = []any{a.EnteID, from, to}
-	if scope != "" {
-		st.messages += ` JOIN conversations c ON c.id = m.conversation_id`
+	inPeriod := ` FROM messages m WHERE m.ente_id = ? AND m.direction = 'in' AND m.created_at >= ? AND m.created_at < ?`
+	if scope == "" {
+		st.messages = `SELECT ` + day2 + `, COUNT(*)` + inPeriod + ` GROUP BY 1`
+	} else {
+		st.messages = `WITH m AS MATERIALIZED (SELECT m.conversation_id, m.created_at` + inPeriod + `)
+		 SELECT ` + day2 + `, COUNT(*) FROM m JOIN conversations c ON c.id = m.conversation_id WHERE 1 = 1` + strings.Replace(scope, "+c.desk_id", "c.desk_id", 1) + ` GROUP BY 1`
 		st.messageArgs = append(st.messageArgs, sargs...)
 	}
-	st.messages += ` WHERE m.ente_id = ? AND m.direction = 'in' AND m.created_at >= ? AND m.created_at < ?` + scope + ` GROUP BY 1`
 
 	// The times of the conversations answered or resolved (-1 for none).
 	st.times = `SELECT ` + day + `, c.desk_id, c.channel_id,
