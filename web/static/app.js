@@ -189,6 +189,13 @@ function redazioneRestoreFocus(k) {
   document.body.addEventListener('htmx:beforeSwap', function (e) {
     var t = e.detail.target;
     if (!e.detail.shouldSwap || !t || !t.id) return;
+    // A live redraw that comes while the operator is choosing or typing
+    // in the panel would undo the choice: it waits for the next update.
+    var a = document.activeElement, cfg = e.detail.requestConfig;
+    if (cfg && cfg.verb === 'get' && a && t.contains(a) && /^(INPUT|TEXTAREA|SELECT)$/.test(a.tagName) && a.type !== 'checkbox' && a.type !== 'radio') {
+      e.detail.shouldSwap = false;
+      return;
+    }
     var k = redazioneFocusKey(t);
     if (k) keepFocus[t.id] = k;
   });
@@ -201,13 +208,18 @@ function redazioneRestoreFocus(k) {
       redazioneRestoreFocus(k);
     });
   });
-  document.body.addEventListener('htmx:afterRequest', function (e) {
+  // Heard from the request itself, not from htmx's events on the form: a
+  // live redraw may have replaced the form before the answer came, and
+  // events on a form no longer in the page reach no one.
+  document.body.addEventListener('htmx:beforeSend', function (e) {
     var xhr = e.detail.xhr;
-    if (!e.detail.successful || !xhr) return;
-    var done = xhr.getResponseHeader('X-Redazione-Done');
-    if (done === null) return;
-    try { done = decodeURIComponent(done); } catch (err) { /* as sent */ }
-    announce(done);
+    if (!xhr) return;
+    xhr.addEventListener('load', function () {
+      var done = xhr.status < 400 ? xhr.getResponseHeader('X-Redazione-Done') : null;
+      if (done === null) return;
+      try { done = decodeURIComponent(done); } catch (err) { /* as sent */ }
+      announce(done);
+    });
   });
 
   // "Carica altre": the inbox's next page is appended to the list, on a
@@ -575,6 +587,16 @@ document.addEventListener('load', function (ev) {
   document.addEventListener('submit', function (e) {
     var form = e.target;
     if (e.defaultPrevented || !window.fetch || !window.FormData) return;
+    // An htmx form swapped in a moment ago is set up by htmx only as the
+    // swap settles: a key pressed on it before (its focus is put back at
+    // once) would post it as a plain form and load a page. Set it up now
+    // and send it the htmx way.
+    if (form.hasAttribute('hx-post') && window.htmx && !(form['htmx-internal-data'] && form['htmx-internal-data'].initHash)) {
+      e.preventDefault();
+      htmx.process(form);
+      form.requestSubmit(e.submitter || undefined);
+      return;
+    }
     if (!form.matches('form[method=post]') || form.hasAttribute('hx-post') || form.hasAttribute('data-native')) return;
     e.preventDefault();
     if (form.dataset.sending) return; // a double click sends once
