@@ -97,7 +97,8 @@ func TestSplitViewPane(t *testing.T) {
 	body, _ = io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if details := string(body); resp.StatusCode != 200 || strings.Contains(details, "<html") ||
-		!strings.Contains(details, fmt.Sprintf(`<option value="%d"`, op.ID)) || !strings.Contains(details, fmt.Sprintf(`<option value="%d"`, e.desks[0].ID)) {
+		!strings.Contains(details, fmt.Sprintf(`<option value="%d">%s</option>`, op.ID, op.Name)) ||
+		!strings.Contains(details, fmt.Sprintf(`<option value="%d" selected>%s</option>`, e.desks[0].ID, e.desks[0].Name)) {
 		t.Errorf("the side panel redrawn: %d, without the colleagues or desks\n%s", resp.StatusCode, details)
 	}
 	// The conversation's own page is as before, with its way back.
