@@ -99,7 +99,11 @@ function redazioneRestoreFocus(k) {
       // Do not swap a form the operator is typing in.
       if (el.contains(document.activeElement) && /INPUT|TEXTAREA|SELECT/.test(document.activeElement.tagName)) return;
       var keep = redazioneFocusKey(el);
-      var done = htmx.ajax('GET', el.dataset.src, { target: '#' + id, swap: 'outerHTML' });
+      // The element itself is the request's source: htmx lets one request
+      // per source run and queues only the latest after it, so the list,
+      // the thread and the panel, redrawn at once, must not share one
+      // (the page's body, by default) or one of them would be dropped.
+      var done = htmx.ajax('GET', el.dataset.src, { source: el, target: '#' + id, swap: 'outerHTML' });
       // A live redraw keeps the keyboard focus where it was (the
       // conversation's row in the list, the control in the panel).
       if (keep && done && done.then) done.then(function () { redazioneRestoreFocus(keep); });
@@ -594,7 +598,10 @@ document.addEventListener('load', function (ev) {
     if (form.hasAttribute('hx-post') && window.htmx && !(form['htmx-internal-data'] && form['htmx-internal-data'].initHash)) {
       e.preventDefault();
       htmx.process(form);
-      form.requestSubmit(e.submitter || undefined);
+      // Sent again once this submit event is over: a form ignores a submit
+      // asked for while its own is being dispatched.
+      var by = e.submitter && e.submitter.form === form ? e.submitter : undefined;
+      setTimeout(function () { if (form.isConnected) form.requestSubmit(by); }, 0);
       return;
     }
     if (!form.matches('form[method=post]') || form.hasAttribute('hx-post') || form.hasAttribute('data-native')) return;
