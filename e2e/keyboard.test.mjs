@@ -43,8 +43,29 @@ const focused = () => page.evaluate(() => {
     action: form ? form.getAttribute('action') : null,
   };
 });
-// said waits for the page's live region to say text.
-const said = (text) => page.locator('#live-status', { hasText: text }).waitFor({ state: 'attached', timeout: TIMEOUT });
+// Every text the page's live region says, in order (a screen reader hears
+// each, however soon the next one comes).
+function recordLiveRegion() {
+  window.liveSaid = [];
+  document.addEventListener('DOMContentLoaded', () => {
+    const live = document.getElementById('live-status');
+    if (!live) return;
+    new MutationObserver(() => { if (live.textContent) window.liveSaid.push(live.textContent); })
+      .observe(live, { childList: true, characterData: true, subtree: true });
+  });
+}
+// said waits until the live region has said text, then forgets what it
+// said so far.
+async function said(text) {
+  let found;
+  try {
+    found = await (await page.waitForFunction((t) => window.liveSaid.find((s) => s.includes(t)), text, { timeout: TIMEOUT })).jsonValue();
+  } catch (err) {
+    throw new Error(`the live region never said ${JSON.stringify(text)}; it said ${JSON.stringify(await page.evaluate(() => window.liveSaid))}`);
+  }
+  await page.evaluate(() => { window.liveSaid = []; });
+  return found;
+}
 // tabTo presses Tab (back: Shift+Tab) until the focus is on what matches
 // (at most 80 times).
 async function tabTo(test, arg, back = false) {
@@ -63,6 +84,7 @@ describe('Redazione: the keyboard alone', { timeout: 300_000 }, () => {
     for (let i = 0; i < 6; i++) await send(`c${i}`, `Richiesta numero ${i}: il cassonetto è pieno`, 0);
     browser = await launchBrowser();
     page = await (await browser.newContext({ locale: 'it-IT', bypassCSP: true, viewport: { width: 1440, height: 900 } })).newPage();
+    await page.addInitScript(recordLiveRegion);
     await login(page, srv.base, ADMIN_EMAIL, ADMIN_PASSWORD);
   });
   after(async () => {
@@ -226,12 +248,29 @@ describe('Redazione: the keyboard alone', { timeout: 300_000 }, () => {
     await assertAccessible(page, 'a conversation after a tag removed with the keyboard');
   }));
 
+  it('a form redrawn a moment ago, not yet set up by htmx, is sent in place by a key', () => step('fresh form', async () => {
+    // What a live redraw leaves for the instant before htmx sets it up: a
+    // copy of the form, without htmx's own state, with the focus on it.
+    await page.evaluate((m) => { window.freshMarker = m; }, run);
+    await page.locator('form:has(#add-tag)').evaluate((f) => {
+      const copy = f.cloneNode(true);
+      f.replaceWith(copy);
+      copy.querySelector('#add-tag').focus();
+    });
+    await page.keyboard.type(`fresco-${run}`);
+    await page.keyboard.press('Enter');
+    await said('Etichetta aggiunta');
+    await page.locator('#conversation-details .tag-list').getByText(`fresco-${run}`).waitFor({ timeout: TIMEOUT });
+    assert.equal(await page.evaluate(() => window.freshMarker || null), run, 'the form was posted as a page');
+    assert.equal((await focused()).id, 'add-tag');
+  }));
+
   it('a live redraw of the list keeps the focused row, and a and e act on the open conversation', () => step('live', async () => {
     const open = new URL(page.url()).pathname.split('/').pop();
     // From the panel, j goes to the row after the open one, k to the one
     // before (the open one, answered, may now be the last).
     const ids = await rowIDs();
-    assert.equal((await focused()).tag, 'BUTTON');
+    await tabTo(() => document.activeElement.tagName === 'BUTTON'); // out of the tag field
     await page.keyboard.press(ids.indexOf(open) === ids.length - 1 ? 'k' : 'j');
     const row = (await focused()).conversation;
     assert.ok(row && row !== open, JSON.stringify(await focused()));
@@ -246,14 +285,42 @@ describe('Redazione: the keyboard alone', { timeout: 300_000 }, () => {
 
     // a: assigned to me, from the list; the focus stays on the row.
     await page.keyboard.press('a');
-    await said('Assegnata a ');
-    const me = await page.locator('#conv-assignee').innerText();
-    await said(`Assegnata a ${me}`);
+    const whom = await said('Assegnata a ');
+    await page.locator('#conv-assignee', { hasText: whom.replace('Assegnata a ', '') }).waitFor({ timeout: TIMEOUT });
     assert.equal((await focused()).conversation, row, 'a moved the focus');
     // e: resolved; the open conversation leaves the list of open ones.
     await page.keyboard.press('e');
     await said('Stato: risolta');
     await page.locator('#conv-status', { hasText: 'Risolta' }).waitFor({ timeout: TIMEOUT });
     assert.equal((await focused()).conversation, row, 'e moved the focus');
+  }));
+
+  it('on a conversation\'s own page (a narrower screen) r, a and e work too', () => step('page', async () => {
+    const narrow = await (await browser.newContext({ locale: 'it-IT', bypassCSP: true, viewport: { width: 1024, height: 800 } })).newPage();
+    await narrow.addInitScript(recordLiveRegion);
+    const prev = page;
+    page = narrow;
+    try {
+      await login(page, srv.base, ADMIN_EMAIL, ADMIN_PASSWORD);
+      await page.goto(srv.base + '/inbox?view=all');
+      await page.keyboard.press('j');
+      const id = (await focused()).conversation;
+      await page.keyboard.press('Enter');
+      await page.waitForURL((u) => u.pathname === `/conversations/${id}`, { timeout: TIMEOUT });
+      await page.getByRole('link', { name: /Torna ai messaggi/ }).waitFor({ timeout: TIMEOUT });
+      await page.waitForFunction(() => document.body.dataset.live === 'on', null, { timeout: TIMEOUT });
+      await page.keyboard.press('a');
+      await said('Assegnata a ');
+      assert.equal((await focused()).tag, 'BODY', 'a moved the focus');
+      await page.keyboard.press('e');
+      await said('Stato: risolta');
+      await page.locator('#conv-status', { hasText: 'Risolta' }).waitFor({ timeout: TIMEOUT });
+      await page.keyboard.press('r');
+      assert.equal((await focused()).id, 'reply-text');
+      await assertAccessible(page, 'a conversation page resolved with the keyboard');
+    } finally {
+      page = prev;
+      await narrow.close();
+    }
   }));
 });

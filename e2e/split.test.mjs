@@ -161,6 +161,8 @@ describe('Redazione: the inbox split view', { timeout: 300_000 }, () => {
       await page.waitForFunction(() => document.body.dataset.live === 'on', null, { timeout: TIMEOUT });
       assert.equal(await page.locator('#inbox-split.is-split').count(), 0, 'the split view is on at 390 px');
       assert.equal(await page.locator('#conversation-pane').isVisible(), false, 'the pane shows at 390 px');
+      assert.equal(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), true, 'the inbox scrolls sideways');
+      await assertAccessible(page, 'the inbox on a phone');
       await page.evaluate((m) => { window.splitMarker = m; }, run);
       const row = page.locator('#conversation-list li[data-conversation]').first();
       const id = await row.getAttribute('data-conversation');

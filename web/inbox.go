@@ -426,10 +426,8 @@ func (s *Server) conversationPage(w http.ResponseWriter, r *http.Request, u *ses
 		s.render(w, r, http.StatusOK, "conversation", "thread", p)
 		return
 	}
-	if r.Header.Get("HX-Request") == "true" && r.Header.Get("HX-Target") == "conversation-details" {
-		s.render(w, r, http.StatusOK, "conversation", "details", p)
-		return
-	}
+	// The side panel, redrawn live, offers the same desks and colleagues
+	// as the page (its Assegna and Sposta would be empty otherwise).
 	ctx := r.Context()
 	desks, err := s.conversationDB().Desks(ctx, u.Actor.EnteID)
 	if err != nil {
@@ -439,6 +437,10 @@ func (s *Server) conversationPage(w http.ResponseWriter, r *http.Request, u *ses
 	v.Desks = desks
 	if v.Users, err = s.conversationDB().Users(ctx, u.Actor.EnteID); err != nil {
 		s.fail(w, r, p, err)
+		return
+	}
+	if r.Header.Get("HX-Request") == "true" && r.Header.Get("HX-Target") == "conversation-details" {
+		s.render(w, r, http.StatusOK, "conversation", "details", p)
 		return
 	}
 	// Opened (not redrawn live): the mentions in it are read.

@@ -86,6 +86,21 @@ func TestSplitViewPane(t *testing.T) {
 			t.Errorf("the pane has %q", not)
 		}
 	}
+	// The side panel redrawn live offers the colleagues and desks, as the page does.
+	req, _ = http.NewRequest("GET", fmt.Sprintf("%s/conversations/%d", e.srv.URL, conv), nil)
+	req.Header.Set("HX-Request", "true")
+	req.Header.Set("HX-Target", "conversation-details")
+	resp, err = b.c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if details := string(body); resp.StatusCode != 200 || strings.Contains(details, "<html") ||
+		!strings.Contains(details, fmt.Sprintf(`<option value="%d">%s</option>`, op.ID, op.Name)) ||
+		!strings.Contains(details, fmt.Sprintf(`<option value="%d" selected>%s</option>`, e.desks[0].ID, e.desks[0].Name)) {
+		t.Errorf("the side panel redrawn: %d, without the colleagues or desks\n%s", resp.StatusCode, details)
+	}
 	// The conversation's own page is as before, with its way back.
 	code, page := b.get(fmt.Sprintf("/conversations/%d", conv))
 	if code != 200 || !strings.Contains(page, "Torna ai messaggi") || !strings.Contains(page, `id="conversation-main"`) || !strings.Contains(page, `id="shortcuts"`) {

@@ -99,7 +99,11 @@ function redazioneRestoreFocus(k) {
       // Do not swap a form the operator is typing in.
       if (el.contains(document.activeElement) && /INPUT|TEXTAREA|SELECT/.test(document.activeElement.tagName)) return;
       var keep = redazioneFocusKey(el);
-      var done = htmx.ajax('GET', el.dataset.src, { target: '#' + id, swap: 'outerHTML' });
+      // The element itself is the request's source: htmx lets one request
+      // per source run and queues only the latest after it, so the list,
+      // the thread and the panel, redrawn at once, must not share one
+      // (the page's body, by default) or one of them would be dropped.
+      var done = htmx.ajax('GET', el.dataset.src, { source: el, target: '#' + id, swap: 'outerHTML' });
       // A live redraw keeps the keyboard focus where it was (the
       // conversation's row in the list, the control in the panel).
       if (keep && done && done.then) done.then(function () { redazioneRestoreFocus(keep); });
@@ -193,6 +197,13 @@ function redazioneRestoreFocus(k) {
   document.body.addEventListener('htmx:beforeSwap', function (e) {
     var t = e.detail.target;
     if (!e.detail.shouldSwap || !t || !t.id) return;
+    // A live redraw that comes while the operator is choosing or typing
+    // in the panel would undo the choice: it waits for the next update.
+    var a = document.activeElement, cfg = e.detail.requestConfig;
+    if (cfg && cfg.verb === 'get' && a && t.contains(a) && /^(INPUT|TEXTAREA|SELECT)$/.test(a.tagName) && a.type !== 'checkbox' && a.type !== 'radio') {
+      e.detail.shouldSwap = false;
+      return;
+    }
     var k = redazioneFocusKey(t);
     if (k) keepFocus[t.id] = k;
   });
@@ -205,13 +216,18 @@ function redazioneRestoreFocus(k) {
       redazioneRestoreFocus(k);
     });
   });
-  document.body.addEventListener('htmx:afterRequest', function (e) {
+  // Heard from the request itself, not from htmx's events on the form: a
+  // live redraw may have replaced the form before the answer came, and
+  // events on a form no longer in the page reach no one.
+  document.body.addEventListener('htmx:beforeSend', function (e) {
     var xhr = e.detail.xhr;
-    if (!e.detail.successful || !xhr) return;
-    var done = xhr.getResponseHeader('X-Redazione-Done');
-    if (done === null) return;
-    try { done = decodeURIComponent(done); } catch (err) { /* as sent */ }
-    announce(done);
+    if (!xhr) return;
+    xhr.addEventListener('load', function () {
+      var done = xhr.status < 400 ? xhr.getResponseHeader('X-Redazione-Done') : null;
+      if (done === null) return;
+      try { done = decodeURIComponent(done); } catch (err) { /* as sent */ }
+      announce(done);
+    });
   });
 
   // "Carica altre": the inbox's next page is appended to the list, on a
@@ -579,6 +595,19 @@ document.addEventListener('load', function (ev) {
   document.addEventListener('submit', function (e) {
     var form = e.target;
     if (e.defaultPrevented || !window.fetch || !window.FormData) return;
+    // An htmx form swapped in a moment ago is set up by htmx only as the
+    // swap settles: a key pressed on it before (its focus is put back at
+    // once) would post it as a plain form and load a page. Set it up now
+    // and send it the htmx way.
+    if (form.hasAttribute('hx-post') && window.htmx && !(form['htmx-internal-data'] && form['htmx-internal-data'].initHash)) {
+      e.preventDefault();
+      htmx.process(form);
+      // Sent again once this submit event is over: a form ignores a submit
+      // asked for while its own is being dispatched.
+      var by = e.submitter && e.submitter.form === form ? e.submitter : undefined;
+      setTimeout(function () { if (form.isConnected) form.requestSubmit(by); }, 0);
+      return;
+    }
     if (!form.matches('form[method=post]') || form.hasAttribute('hx-post') || form.hasAttribute('data-native')) return;
     e.preventDefault();
     if (form.dataset.sending) return; // a double click sends once
