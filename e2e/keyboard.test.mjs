@@ -206,8 +206,9 @@ describe('Redazione: the keyboard alone', { timeout: 300_000 }, () => {
     assert.equal(f.inDetails, true);
     await assertAccessible(page, 'a conversation assigned with the keyboard');
 
-    // The status: Risolta (the last offered), then Salva.
-    await tabTo(() => document.activeElement.id === 'set-status');
+    // The status: Risolta (the last offered), then Salva. It comes
+    // before Assegna in the panel: Shift+Tab back to it.
+    await tabTo(() => document.activeElement.id === 'set-status', null, true);
     await page.keyboard.press('End');
     await page.keyboard.press('Tab');
     await page.keyboard.press('Enter');
@@ -235,9 +236,9 @@ describe('Redazione: the keyboard alone', { timeout: 300_000 }, () => {
     }
     for (const tag of [`uno-${run}`, `due-${run}`]) {
       const xs = await page.locator('#conversation-details .tag-list button').evaluateAll((els) => els.map((b) => b.getAttribute('aria-label')));
-      const at = xs.indexOf(`Rimuovi etichetta ${tag}`);
+      const at = xs.indexOf(`Togli l'etichetta ${tag}`);
       const next = xs[at + 1] || xs[at - 1];
-      await tabTo((name) => document.activeElement.getAttribute('aria-label') === name, `Rimuovi etichetta ${tag}`, true);
+      await tabTo((name) => document.activeElement.getAttribute('aria-label') === name, `Togli l'etichetta ${tag}`, true);
       await page.keyboard.press('Enter');
       await page.locator('#conversation-details .tag-list').getByText(tag).waitFor({ state: 'detached', timeout: TIMEOUT });
       await said('Etichetta tolta');
@@ -276,7 +277,7 @@ describe('Redazione: the keyboard alone', { timeout: 300_000 }, () => {
     assert.ok(row && row !== open, JSON.stringify(await focused()));
     // A citizen writes: the list is redrawn with a new row at the top.
     await send('nuovo', 'Il cassonetto di via Manzoni è rotto', 0);
-    await page.locator('#conversation-list').getByText(`Cittadino nuovo ${run}`).waitFor({ timeout: TIMEOUT });
+    await page.locator('#conversation-list .conv-contact').getByText(`Cittadino nuovo ${run}`, { exact: true }).waitFor({ timeout: TIMEOUT });
     await said('Elenco dei messaggi aggiornato');
     let f = await focused();
     assert.equal(f.conversation, row, `the live redraw moved the focus to ${f.tag} ${f.text}`);
