@@ -84,6 +84,8 @@ describe('Redazione: mentions, presence and a held-back reply', { timeout: 180_0
 
     // Sara's open inbox is told at once, then Menzioni lists the note.
     await sara.locator('#live-status', { hasText: 'Nuova notifica' }).waitFor({ state: 'attached', timeout: TIMEOUT });
+    // On a phone the main menu is folded behind its Menu button.
+    await sara.locator('#menu-toggle').click();
     await sara.getByRole('link', { name: 'Menzioni' }).click();
     await sara.getByRole('heading', { name: 'Menzioni' }).waitFor({ timeout: TIMEOUT });
     const item = sara.locator('.mention-item').first();
