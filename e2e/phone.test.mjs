@@ -29,7 +29,12 @@ const DESKTOP = { width: 1280, height: 900 };
 const NOT_PAGES = new Set([
   '/{$}', '/events', '/attachments/{id}', '/conversations/{id}/messages/{mid}/html', '/admin/audit/ancore.csv',
   '/reports.csv', '/crisi/banner', '/contacts/{id}/export', '/conversations/{id}/answers', '/pubblicazioni/{id}/immagine',
+  '/conversations/{id}/colleghi',
 ]);
+
+// Pages reached only with a query: the App IO form is opened from a
+// conversation (or a request, or a report).
+const WITH_QUERY = { '/appio/nuovo': '/appio/nuovo?da=conversation&id=1' };
 
 // routerPages reads the GET routes behind a sign-in (s.user, s.admin)
 // from the router.
@@ -87,7 +92,7 @@ async function sweep(page, { admin }) {
   };
   const fixed = routes.filter((r) => !r.route.includes('{'));
   const param = routes.filter((r) => r.route.includes('{'));
-  for (const r of fixed) await visit(r.route);
+  for (const r of fixed) await visit(WITH_QUERY[r.route] || r.route);
   const missing = [];
   for (const r of param) {
     const re = new RegExp('^' + r.route.replace(/\{[^}]+\}/g, '[^/]+') + '$');
@@ -205,6 +210,14 @@ describe('Redazione on a phone', { timeout: 900_000 }, () => {
       const reply = page.getByLabel('Testo', { exact: true });
       await page.getByRole('link', { name: /Vai alla risposta/ }).click();
       await page.waitForFunction(() => location.hash === '#composer-title', null, { timeout: TIMEOUT });
+      // The page scrolls smoothly (Bootstrap's scroll-behavior): wait for
+      // the box to come on the screen, then say so if it never did.
+      await reply.evaluate((el) => new Promise((done) => {
+        const onScreen = () => { const r = el.getBoundingClientRect(); return r.top >= 0 && r.bottom <= window.innerHeight; };
+        const end = Date.now() + 5000;
+        const check = () => (onScreen() || Date.now() > end ? done() : requestAnimationFrame(check));
+        check();
+      }));
       assert.ok(await inView(reply), 'the reply box is not on the screen after «Vai alla risposta»');
       const remove = page.getByRole('button', { name: 'Togli l\'etichetta illuminazione' });
       const box = await remove.boundingBox();
