@@ -139,7 +139,7 @@ describe('Redazione: the inbox split view', { timeout: 300_000 }, () => {
       // Live: a new citizen appears in the list, the open citizen's new
       // message in the pane, and the open row stays marked.
       await send('nuova', 'Buca in piazza Garibaldi', 0);
-      await page.locator('#conversation-list').getByText(`Cittadina nuova ${run}`).waitFor({ timeout: TIMEOUT });
+      await page.locator('#conversation-list .conv-contact').getByText(`Cittadina nuova ${run}`, { exact: true }).waitFor({ timeout: TIMEOUT });
       const openContact = firstName.replace(/^Cittadina /, '').replace(` ${run}`, '');
       await send(openContact, 'Aggiungo: è spento da tre giorni', 1);
       await page.getByRole('region', { name: 'Conversazione' }).getByText('Aggiungo: è spento da tre giorni').waitFor({ timeout: TIMEOUT });
