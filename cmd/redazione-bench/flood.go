@@ -48,7 +48,7 @@ type floodOptions struct {
 type floodResult struct {
 	// Beyond marks a scenario harsher than the target's (reported, not
 	// counted as a missed target).
-	Beyond bool
+	Beyond   bool
 	Name     string
 	Attack   string // what was sent and how it was answered
 	Healthz  []time.Duration
