@@ -2,8 +2,6 @@ package jobs
 
 import (
 	"context"
-	"errors"
-	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -37,32 +35,19 @@ type AppIOChecker interface {
 type appioWorker struct {
 	river.WorkerDefaults[AppIOCheckArgs]
 	c AppIOChecker
-	// after holds, by job id, the wait a Later asked for, until River asks
-	// NextRetry: each attempt counts, so a message IO never decides on is
-	// not asked about for ever.
-	after sync.Map
+	// waits: each check counts, so a message IO never decides on is not
+	// asked about for ever.
+	waits laterWaits
 }
 
 func (w *appioWorker) Work(ctx context.Context, job *river.Job[AppIOCheckArgs]) error {
 	final := job.Attempt >= job.MaxAttempts
-	err := w.c.CheckAppIO(ctx, job.Args.EnteID, job.Args.MessageID, job.Attempt, final)
-	var p Permanent
-	if errors.As(err, &p) {
-		return river.JobCancel(err)
-	}
-	var l Later
-	if errors.As(err, &l) && l.After > 0 && !final {
-		w.after.Store(job.ID, time.Now().Add(min(l.After, maxWait)))
-	}
-	return err
+	return w.waits.outcome(job.ID, w.c.CheckAppIO(ctx, job.Args.EnteID, job.Args.MessageID, job.Attempt, final), final)
 }
 
 // NextRetry honours the wait asked for; without one River's retry policy decides.
 func (w *appioWorker) NextRetry(job *river.Job[AppIOCheckArgs]) time.Time {
-	if at, ok := w.after.LoadAndDelete(job.ID); ok {
-		return at.(time.Time)
-	}
-	return time.Time{}
+	return w.waits.next(job.ID)
 }
 
 // Timeout bounds one check.

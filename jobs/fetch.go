@@ -36,30 +36,42 @@ type Fetcher interface {
 type fetchWorker struct {
 	river.WorkerDefaults[FetchArgs]
 	f Fetcher
-	// after holds, by job id, the wait a Later asked for (a platform's
-	// Retry-After), until River asks NextRetry. Unlike a delivery, which is
-	// snoozed, a fetch counts the attempt: a file that never comes fails.
-	after sync.Map
+	// waits: a fetch counts each attempt (unlike a delivery, which is
+	// snoozed), so a file that never comes fails.
+	waits laterWaits
 }
 
 func (w *fetchWorker) Work(ctx context.Context, job *river.Job[FetchArgs]) error {
 	final := job.Attempt >= job.MaxAttempts
-	err := w.f.Fetch(ctx, job.Args.AttachmentID, job.Attempt, final)
-	var p Permanent
-	if errors.As(err, &p) {
-		return river.JobCancel(err)
-	}
-	var l Later
-	if errors.As(err, &l) && l.After > 0 && !final {
-		w.after.Store(job.ID, time.Now().Add(min(l.After, maxWait)))
-	}
-	return err
+	return w.waits.outcome(job.ID, w.f.Fetch(ctx, job.Args.AttachmentID, job.Attempt, final), final)
 }
 
 // NextRetry honours the platform's Retry-After; without one River's retry
 // policy (doubling back-off) decides.
-func (w *fetchWorker) NextRetry(job *river.Job[FetchArgs]) time.Time {
-	if at, ok := w.after.LoadAndDelete(job.ID); ok {
+func (w *fetchWorker) NextRetry(job *river.Job[FetchArgs]) time.Time { return w.waits.next(job.ID) }
+
+// laterWaits holds, by job id, the wait a Later asked for (a platform's
+// Retry-After), until River asks NextRetry, for workers whose attempts
+// all count.
+type laterWaits struct{ m sync.Map }
+
+// outcome turns a job's error into River's: a Permanent cancels the job,
+// a Later (but on the last attempt) records its wait.
+func (l *laterWaits) outcome(jobID int64, err error, final bool) error {
+	var p Permanent
+	if errors.As(err, &p) {
+		return river.JobCancel(err)
+	}
+	var later Later
+	if errors.As(err, &later) && later.After > 0 && !final {
+		l.m.Store(jobID, time.Now().Add(min(later.After, maxWait)))
+	}
+	return err
+}
+
+// next is the time recorded for the job's retry, or zero for River's own.
+func (l *laterWaits) next(jobID int64) time.Time {
+	if at, ok := l.m.LoadAndDelete(jobID); ok {
 		return at.(time.Time)
 	}
 	return time.Time{}
