@@ -98,9 +98,15 @@ func ensureDataset(ctx context.Context, root string, n int64, logf func(string, 
 // that a cached data set is generated again when what the store writes
 // changes.
 func schemaFingerprint() string {
+	return hashFiles(filepath.Join("store", "migrations", "sqlite", "*.sql"), filepath.Join("cmd", "redazione-bench", "bulk.go"))
+}
+
+// hashFiles hashes the files the glob names, then the others, and
+// dataset.go, as they are in the working tree ("" when one cannot be read).
+func hashFiles(glob string, others ...string) string {
 	h := sha256.New()
-	files, _ := filepath.Glob(filepath.Join("store", "migrations", "sqlite", "*.sql"))
-	files = append(files, filepath.Join("cmd", "redazione-bench", "bulk.go"), filepath.Join("cmd", "redazione-bench", "dataset.go"))
+	files, _ := filepath.Glob(glob)
+	files = append(append(files, others...), filepath.Join("cmd", "redazione-bench", "dataset.go"))
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {

@@ -254,19 +254,9 @@ func benchIngest(ctx context.Context, bin, work string, conc int, dur time.Durat
 		return nil, err
 	}
 	defer srv.stop()
-	cmd := exec.CommandContext(ctx, bin, "channel", "add", "api", "--name", "Benchmark")
-	cmd.Env = env
-	cmd.Stderr = os.Stderr
-	b, err := cmd.Output()
+	ch, err := addAPIChannel(ctx, bin, env)
 	if err != nil {
-		return nil, fmt.Errorf("redazione channel add api: %w", err)
-	}
-	var ch struct {
-		ID     int64  `json:"id"`
-		Secret string `json:"secret"`
-	}
-	if err := json.Unmarshal(b, &ch); err != nil || ch.ID == 0 || ch.Secret == "" {
-		return nil, fmt.Errorf("redazione channel add api printed %q: %v", b, err)
+		return nil, err
 	}
 	logf("ingest: real server (pid %d), channel %d, %d clients, %s", srv.cmd.Process.Pid, ch.ID, conc, dur)
 	smp := startSampler(ctx, "")
@@ -424,4 +414,26 @@ func tail(s string, n int) string {
 		return "…" + s[len(s)-n:]
 	}
 	return s
+}
+
+// benchChannel is the API channel the ingest load posts to.
+type benchChannel struct {
+	ID     int64  `json:"id"`
+	Secret string `json:"secret"`
+}
+
+// addAPIChannel adds it with the redazione command, as an administrator would.
+func addAPIChannel(ctx context.Context, bin string, env []string) (benchChannel, error) {
+	var ch benchChannel
+	cmd := exec.CommandContext(ctx, bin, "channel", "add", "api", "--name", "Benchmark")
+	cmd.Env = env
+	cmd.Stderr = os.Stderr
+	b, err := cmd.Output()
+	if err != nil {
+		return ch, fmt.Errorf("redazione channel add api: %w", err)
+	}
+	if err := json.Unmarshal(b, &ch); err != nil || ch.ID == 0 || ch.Secret == "" {
+		return ch, fmt.Errorf("redazione channel add api printed %q: %v", b, err)
+	}
+	return ch, nil
 }

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -87,18 +85,11 @@ func redactURL(s string) string {
 
 // pgFingerprint hashes the PostgreSQL migrations and the loaders.
 func pgFingerprint() string {
-	h := sha256.New()
-	files, _ := filepath.Glob(filepath.Join("store", "migrations", "postgres", "*.sql"))
-	files = append(files, filepath.Join("cmd", "redazione-bench", "pg.go"), filepath.Join("cmd", "redazione-bench", "dataset.go"))
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			return ""
-		}
-		h.Write([]byte(f))
-		h.Write(b)
+	f := hashFiles(filepath.Join("store", "migrations", "postgres", "*.sql"), filepath.Join("cmd", "redazione-bench", "pg.go"))
+	if f == "" {
+		return ""
 	}
-	return "bench " + hex.EncodeToString(h.Sum(nil))[:16]
+	return "bench " + f
 }
 
 // ensurePGDataset returns the PostgreSQL data set of n conversations,

@@ -2,11 +2,9 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"os"
-	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
@@ -250,19 +248,9 @@ func benchIngestPG(ctx context.Context, bin, work, base string, conc int, dur ti
 		}
 		srvs = append(srvs, srv)
 	}
-	cmd := exec.CommandContext(ctx, bin, "channel", "add", "api", "--name", "Benchmark")
-	cmd.Env = env
-	cmd.Stderr = os.Stderr
-	b, err := cmd.Output()
+	ch, err := addAPIChannel(ctx, bin, env)
 	if err != nil {
-		return nil, fmt.Errorf("redazione channel add api: %w", err)
-	}
-	var ch struct {
-		ID     int64  `json:"id"`
-		Secret string `json:"secret"`
-	}
-	if err := json.Unmarshal(b, &ch); err != nil || ch.ID == 0 || ch.Secret == "" {
-		return nil, fmt.Errorf("redazione channel add api printed %q: %v", b, err)
+		return nil, err
 	}
 	logf("ingest: PostgreSQL, %d server process(es), channel %d, %d clients, %s", nodes, ch.ID, conc, dur)
 	out := &pgIngestResult{Nodes: nodes, PerNode: make([]loadResult, nodes)}
