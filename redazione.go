@@ -218,6 +218,12 @@ const (
 	// ChannelAppIO is a service of the ente on App IO (PagoPA): it only
 	// sends, to citizens known by their codice fiscale.
 	ChannelAppIO ChannelKind = "appio"
+	// ChannelX is the ente's account on X (formerly Twitter): publishing,
+	// and its mentions where the ente's API access allows reading them.
+	ChannelX ChannelKind = "x"
+	// ChannelBluesky is the ente's account on Bluesky (AT Protocol):
+	// publishing, mentions and replies, and direct messages.
+	ChannelBluesky ChannelKind = "bluesky"
 )
 
 // Channel is one inbound and outbound route to citizens.

@@ -71,6 +71,19 @@ type ImagePublisher interface {
 	PublishImage(ctx context.Context, ch *redazione.Channel, postID int64, text string, img File, alt string) (id, link string, err error)
 }
 
+// Image is one image of a post, with its alternative text.
+type Image struct {
+	File
+	Alt string
+}
+
+// GalleryPublisher posts an institutional post with several images, in
+// order (Instagram's carousel, Bluesky's and X's four, a Telegram album).
+// publish.MaxImages says how many a platform takes.
+type GalleryPublisher interface {
+	PublishImages(ctx context.Context, ch *redazione.Channel, postID int64, text string, imgs []Image) (id, link string, err error)
+}
+
 // Hider hides a citizen's public comment on the platform, or shows it again
 // (Facebook and Instagram allow it on the ente's own posts; Mastodon does
 // not for others' statuses).

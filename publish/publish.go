@@ -56,7 +56,17 @@ func (p Period) Contains(d calendar.Date) bool {
 type Rules struct {
 	Blocklist []string // words or phrases never published
 	Periods   []Period
-	MaxLength int // the platform's limit, in characters (0: none)
+	MaxLength int // the platform's limit, as Length counts (0: none)
+	// Kind is the platform the post goes to: Length counts its text as
+	// that platform does.
+	Kind redazione.ChannelKind
+}
+
+// Length counts text as the platform of kind counts it against its
+// MaxLength: characters (Unicode code points) unless the platform says
+// otherwise.
+func Length(kind redazione.ChannelKind, text string) int {
+	return utf8.RuneCountInString(text)
 }
 
 // MaxLength returns the longest post a platform takes.
@@ -91,7 +101,7 @@ func Check(text string, day calendar.Date, justified bool, r Rules) []Finding {
 		add("empty", Block, "il testo è vuoto")
 		return out
 	}
-	if n := utf8.RuneCountInString(t); r.MaxLength > 0 && n > r.MaxLength {
+	if n := Length(r.Kind, t); r.MaxLength > 0 && n > r.MaxLength {
 		add("length", Block, "il testo ha %d caratteri: questa piattaforma ne accetta al massimo %d", n, r.MaxLength)
 	}
 	for _, p := range r.Periods {

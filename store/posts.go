@@ -318,7 +318,7 @@ func logDetail(ch *redazione.Channel, text string) string {
 
 // rulesFor are the checks' rules for a post on a channel.
 func rulesFor(s *PublishingSettings, kind redazione.ChannelKind) publish.Rules {
-	return publish.Rules{Blocklist: s.Blocklist, Periods: s.Periods, MaxLength: publish.MaxLength(kind)}
+	return publish.Rules{Blocklist: s.Blocklist, Periods: s.Periods, MaxLength: publish.MaxLength(kind), Kind: kind}
 }
 
 // sendDay is the day a post would go out.
