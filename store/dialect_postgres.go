@@ -10,7 +10,8 @@ import (
 	"sync"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver "pgx"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 
 	"github.com/redazione/redazione"
@@ -26,11 +27,30 @@ type postgresDialect struct {
 
 func (*postgresDialect) name() Dialect { return Postgres }
 
+// sessionDefaults are the settings each of Redazione's sessions asks of
+// PostgreSQL unless the database address sets them itself
+// (postgres://…?max_parallel_workers_per_gather=2).
+//
+// No parallel workers: every query Redazione makes for a screen reads a
+// page of rows through an index, and a parallel plan's workers cost more
+// to start than the work they share. On a busy server the difference is
+// large: a search for a rare case number took 180 ms with one worker
+// (most of it waiting for the worker to start and stop) and 0.4 ms
+// without, at 1,000,000 conversations with the cores saturated
+// (docs/PERFORMANCE.md).
+var sessionDefaults = map[string]string{"max_parallel_workers_per_gather": "0"}
+
 func (*postgresDialect) open(url, _ string) (write, read *sql.DB, u string, err error) {
-	conn, err := sql.Open("pgx", url)
+	cfg, err := pgx.ParseConfig(url)
 	if err != nil {
 		return nil, nil, "", fmt.Errorf("open postgres: %w", err)
 	}
+	for k, v := range sessionDefaults {
+		if _, set := cfg.RuntimeParams[k]; !set {
+			cfg.RuntimeParams[k] = v
+		}
+	}
+	conn := stdlib.OpenDB(*cfg)
 	conn.SetMaxOpenConns(20)
 	conn.SetMaxIdleConns(20)
 	return conn, conn, url, nil

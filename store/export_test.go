@@ -61,3 +61,11 @@ func (db *DB) ExplainInboxPage(ctx context.Context, a redazione.Actor, f InboxFi
 	})
 	return strings.Join(plan, "\n"), err
 }
+
+// Setting returns a run-time setting of one of the store's PostgreSQL
+// sessions (SHOW name).
+func (db *DB) Setting(ctx context.Context, name string) (string, error) {
+	var v string
+	err := db.read.QueryRowContext(ctx, "SHOW "+name).Scan(&v)
+	return v, err
+}
