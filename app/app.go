@@ -147,7 +147,9 @@ func StartWith(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) 
 		redazione.ChannelTelegram:  telegram.Sender{},
 		redazione.ChannelWhatsApp:  meta.WhatsAppSender{},
 		redazione.ChannelMessenger: meta.MessengerSender{LastInbound: db.LastInbound, LastComment: db.LastInboundExternalID},
-		redazione.ChannelInstagram: meta.MessengerSender{LastInbound: db.LastInbound, LastComment: db.LastInboundExternalID},
+		redazione.ChannelInstagram: meta.InstagramSender{MessengerSender: meta.MessengerSender{LastInbound: db.LastInbound, LastComment: db.LastInboundExternalID},
+			// Meta downloads a post's images from their signed public address.
+			ImageURL: web.ImageSigner{Blobs: a.Blobs, Keys: db, PublicURL: cfg.PublicURL, MaxSize: cfg.MaxFileSize}.URL},
 		redazione.ChannelMastodon:  mastodon.Sender{LastInbound: db.LastInboundExternalID},
 		redazione.ChannelEmail:     email.Sender{Store: db, TLSConfig: cfg.MailTLS},
 		redazione.ChannelAppIO:     appio.Sender{Content: db.AppIOContent},
