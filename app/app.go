@@ -150,9 +150,9 @@ func StartWith(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) 
 		redazione.ChannelInstagram: meta.InstagramSender{MessengerSender: meta.MessengerSender{LastInbound: db.LastInbound, LastComment: db.LastInboundExternalID},
 			// Meta downloads a post's images from their signed public address.
 			ImageURL: web.ImageSigner{Blobs: a.Blobs, Keys: db, PublicURL: cfg.PublicURL, MaxSize: cfg.MaxFileSize}.URL},
-		redazione.ChannelMastodon:  mastodon.Sender{LastInbound: db.LastInboundExternalID},
-		redazione.ChannelEmail:     email.Sender{Store: db, TLSConfig: cfg.MailTLS},
-		redazione.ChannelAppIO:     appio.Sender{Content: db.AppIOContent},
+		redazione.ChannelMastodon: mastodon.Sender{LastInbound: db.LastInboundExternalID},
+		redazione.ChannelEmail:    email.Sender{Store: db, TLSConfig: cfg.MailTLS},
+		redazione.ChannelAppIO:    appio.Sender{Content: db.AppIOContent},
 	}, AppIOCheckAfter: cfg.AppIOCheckAfter, Fetchers: map[redazione.ChannelKind]channel.Fetcher{
 		redazione.ChannelTelegram:  telegram.Fetcher{},
 		redazione.ChannelWhatsApp:  meta.WhatsAppFetcher{},
