@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/publish"
@@ -20,6 +21,8 @@ var _ = addCatalog(instagramCatalog)
 var instagramCatalog = map[string][2]string{
 	"post.limit":       {"oggi %d post su %d", "today %d posts of %d"},
 	"post.limit.title": {"Limite giornaliero di Instagram (ultime 24 ore)", "Instagram's daily limit (last 24 hours)"},
+	"post.ig.nourl": {"Su Instagram non si può pubblicare: Redazione non ha un indirizzo pubblico https (REDAZIONE_PUBLIC_URL) da cui Meta scarica le immagini. Chiedi all'amministratore di configurarlo.",
+		"Posts cannot go to Instagram: Redazione has no public https address (REDAZIONE_PUBLIC_URL) Meta could download the images from. Ask the administrator to set it."},
 }
 
 // accountLimit is an account's use of its daily publishing limit.
@@ -42,6 +45,7 @@ func (s *Server) instagramView(ctx context.Context, v *postView, post *store.Pos
 		if ch.Kind != redazione.ChannelInstagram {
 			continue
 		}
+		v.NoPublicURL = !strings.HasPrefix(s.Config.PublicURL, "https://")
 		if l, ok := s.Inbox.PublishingLimit(ctx, ch); ok {
 			if v.Limits == nil {
 				v.Limits = map[int64]*accountLimit{}

@@ -247,6 +247,12 @@ func TestInstagramPublishing(t *testing.T) {
 			later := strconv.FormatInt(time.Now().Add(48*time.Hour).Unix(), 10) + "." + parts[1] + "." + parts[2]
 			past := strconv.FormatInt(time.Now().Add(-time.Minute).Unix(), 10)
 			sig, _ := e.db.KeyedHash("public-image", parts[1]+"\x00"+past)
+			// A signed address of a file that is not an image serves nothing.
+			doc, err := e.app.Blobs.Put(strings.NewReader("%PDF-1.4 delibera riservata"), 1<<20)
+			if err != nil {
+				t.Fatal(err)
+			}
+			docSig, _ := e.db.KeyedHash("public-image", doc.Key+"\x00"+parts[0])
 			for name, c := range map[string]struct {
 				token string
 				want  int
@@ -255,6 +261,7 @@ func TestInstagramPublishing(t *testing.T) {
 				"expiry moved":     {later, 404},
 				"expired":          {past + "." + parts[1] + "." + sig, 410},
 				"not a token":      {"..%2Fetc%2Fpasswd", 404},
+				"not an image":     {parts[0] + "." + doc.Key + "." + docSig, 404},
 			} {
 				if s := status("https://example.com/pubblico/immagini/" + c.token); s != c.want {
 					t.Errorf("%s: %d, want %d", name, s, c.want)
@@ -287,6 +294,9 @@ func TestInstagramRefusedBeforeSending(t *testing.T) {
 			b := e.login(e.newUser(e.ente, redazione.RoleCoordinator))
 			form := url.Values{"channel": {fmt.Sprint(ig.ID)}, "desk": {fmt.Sprint(e.desks[0].ID)}, "action": {"submit"},
 				"text": {"Mercato straordinario in piazza"}, "alt_text": {"Le bancarelle del mercato in piazza Garibaldi"}}
+			if _, page := b.get("/pubblicazioni/nuova"); c.publicURL != "https://example.com" && !strings.Contains(page, `id="ig-no-public-url"`) {
+				t.Error("the form does not say Instagram needs a public https address")
+			}
 			code, page := b.postMultipart("/pubblicazioni", form, "image", "mercato.jpg", jpegPhoto(t))
 			if code != 422 || !strings.Contains(page, c.want) {
 				t.Fatalf("submit: %d, want the reason %q", code, c.want)

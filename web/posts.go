@@ -106,6 +106,9 @@ type postView struct {
 	// the post's own account's (instagram.go).
 	Limits map[int64]*accountLimit
 	Limit  *accountLimit
+	// NoPublicURL: there are Instagram accounts, but no public https
+	// address Meta could download the images from.
+	NoPublicURL bool
 }
 
 // postForm is the compose page of a new post.
