@@ -141,13 +141,16 @@ func StartWith(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) 
 		}
 		a.Bus = pg
 	}
+	// Meta downloads an Instagram post's images from their signed public address.
+	instagram := meta.InstagramSender{MessengerSender: meta.MessengerSender{LastInbound: db.LastInbound, LastComment: db.LastInboundExternalID},
+		ImageURL: web.ImageSigner{Blobs: a.Blobs, Keys: db, PublicURL: cfg.PublicURL, MaxSize: cfg.MaxFileSize}.URL}
 	a.Inbox = &inbox.Service{DB: db, Blobs: a.Blobs, Bus: a.Bus, Log: log, Metrics: a.Metrics, Mailer: cfg.Mailer, PublicURL: cfg.PublicURL, Senders: map[redazione.ChannelKind]channel.Sender{
 		redazione.ChannelWebChat:   channel.Instant{},
 		redazione.ChannelAPI:       apichannel.Sender{},
 		redazione.ChannelTelegram:  telegram.Sender{},
 		redazione.ChannelWhatsApp:  meta.WhatsAppSender{},
 		redazione.ChannelMessenger: meta.MessengerSender{LastInbound: db.LastInbound, LastComment: db.LastInboundExternalID},
-		redazione.ChannelInstagram: meta.MessengerSender{LastInbound: db.LastInbound, LastComment: db.LastInboundExternalID},
+		redazione.ChannelInstagram: instagram,
 		redazione.ChannelMastodon:  mastodon.Sender{LastInbound: db.LastInboundExternalID},
 		redazione.ChannelEmail:     email.Sender{Store: db, TLSConfig: cfg.MailTLS},
 		redazione.ChannelAppIO:     appio.Sender{Content: db.AppIOContent},

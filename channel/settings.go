@@ -59,7 +59,9 @@ var kindSettings = map[redazione.ChannelKind][]Setting{
 	},
 	redazione.ChannelWhatsApp:  append([]Setting{{Key: "phone_number_id", Required: true}, {Key: "templates"}}, meta...),
 	redazione.ChannelMessenger: append([]Setting{{Key: "page_id", Required: true}, {Key: "publish_approval"}}, meta...),
-	redazione.ChannelInstagram: append([]Setting{{Key: "page_id", Required: true}}, meta...),
+	// ig_user_id: the Instagram professional account posts go to (found
+	// from the Page when empty).
+	redazione.ChannelInstagram: append([]Setting{{Key: "page_id", Required: true}, {Key: "ig_user_id"}, {Key: "publish_approval"}}, meta...),
 	redazione.ChannelMastodon: {
 		{Key: "api_base_url", Required: true, URL: true},
 		{Key: "token", Required: true, Secret: true},

@@ -29,7 +29,7 @@ const DESKTOP = { width: 1280, height: 900 };
 const NOT_PAGES = new Set([
   '/{$}', '/events', '/attachments/{id}', '/conversations/{id}/messages/{mid}/html', '/admin/audit/ancore.csv',
   '/reports.csv', '/crisi/banner', '/contacts/{id}/export', '/conversations/{id}/answers', '/pubblicazioni/{id}/immagine',
-  '/conversations/{id}/colleghi',
+  '/conversations/{id}/colleghi', '/pubblico/immagini/{token}',
 ]);
 
 // Pages reached only with a query: the App IO form is opened from a

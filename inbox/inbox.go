@@ -65,6 +65,9 @@ type Service struct {
 	// when 0).
 	AppIOClient     *http.Client
 	AppIOCheckAfter time.Duration
+
+	// limits keeps the accounts' daily publishing limits (instagram.go).
+	limits limits
 }
 
 // Ingest stores a citizen's message and tells the screens. A redelivery

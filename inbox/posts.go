@@ -19,11 +19,17 @@ func (s *Service) SavePost(ctx context.Context, a redazione.Actor, p *store.Post
 // SubmitPost sends a draft on its way: to approval, or scheduled after the
 // undo window. checked: the author confirmed the warnings.
 func (s *Service) SubmitPost(ctx context.Context, a redazione.Actor, id int64, checked bool) (*store.Post, error) {
+	if err := s.platformRefusal(ctx, a, id); err != nil {
+		return nil, err
+	}
 	return s.DB.SubmitPost(ctx, a, id, checked)
 }
 
 // ApprovePost is the second person's approval.
 func (s *Service) ApprovePost(ctx context.Context, a redazione.Actor, id int64) (*store.Post, error) {
+	if err := s.platformRefusal(ctx, a, id); err != nil {
+		return nil, err
+	}
 	return s.DB.ApprovePost(ctx, a, id)
 }
 

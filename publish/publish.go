@@ -78,6 +78,8 @@ func MaxLength(kind redazione.ChannelKind) int {
 		return 4096
 	case redazione.ChannelMessenger:
 		return 63206
+	case redazione.ChannelInstagram:
+		return InstagramMaxCaption
 	}
 	return 0
 }
@@ -266,7 +268,7 @@ func Digest(channelID int64, text string) string {
 // Publishable reports whether posts can go to a channel of this kind.
 func Publishable(ch *redazione.Channel) bool {
 	switch ch.Kind {
-	case redazione.ChannelMastodon, redazione.ChannelMessenger:
+	case redazione.ChannelMastodon, redazione.ChannelMessenger, redazione.ChannelInstagram:
 		return true
 	case redazione.ChannelTelegram:
 		return ch.Settings["publish_chat"] != ""

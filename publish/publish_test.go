@@ -72,7 +72,7 @@ func TestHashChain(t *testing.T) {
 	}
 }
 
-// Posts go to Mastodon, to a Facebook Page, and to a Telegram channel once
+// Posts go to Mastodon, to a Facebook Page, to Instagram, and to a Telegram channel once
 // its publishing chat is set; never to the other kinds.
 func TestPublishable(t *testing.T) {
 	for _, c := range []struct {
@@ -81,6 +81,7 @@ func TestPublishable(t *testing.T) {
 	}{
 		{redazione.Channel{Kind: redazione.ChannelMastodon}, true},
 		{redazione.Channel{Kind: redazione.ChannelMessenger}, true},
+		{redazione.Channel{Kind: redazione.ChannelInstagram}, true},
 		{redazione.Channel{Kind: redazione.ChannelTelegram}, false},
 		{redazione.Channel{Kind: redazione.ChannelTelegram, Settings: map[string]string{"publish_chat": "@comune"}}, true},
 		{redazione.Channel{Kind: redazione.ChannelWhatsApp}, false},

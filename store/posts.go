@@ -348,6 +348,13 @@ func (db *DB) checks(p *Post, s *PublishingSettings, kind redazione.ChannelKind)
 	if p.ImageKey != "" {
 		fs = append(fs, publish.CheckImage(p.ImageName, p.AltText)...)
 	}
+	if kind == redazione.ChannelInstagram {
+		var types []string
+		if p.ImageKey != "" {
+			types = append(types, p.ImageType)
+		}
+		fs = append(fs, publish.CheckInstagram(p.Text, types)...)
+	}
 	return fs
 }
 

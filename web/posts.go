@@ -102,6 +102,13 @@ type postView struct {
 	Broken     int64
 	Undo       int
 	Campaigns  []string
+	// Limits are the Instagram accounts' daily limits, by account; Limit
+	// the post's own account's (instagram.go).
+	Limits map[int64]*accountLimit
+	Limit  *accountLimit
+	// NoPublicURL: there are Instagram accounts, but no public https
+	// address Meta could download the images from.
+	NoPublicURL bool
 }
 
 // postForm is the compose page of a new post.
@@ -170,6 +177,7 @@ func (s *Server) renderPost(w http.ResponseWriter, r *http.Request, u *session, 
 		v.Undo = set.UndoSeconds
 	}
 	v.Campaigns, _ = s.postDB().Campaigns(ctx, u.Actor.EnteID)
+	s.instagramView(ctx, v, post)
 	p.Data, p.Flash = v, flash
 	s.renderForm(w, r, "post", p, status, formErr)
 }

@@ -224,6 +224,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /pubblicazioni/nuova", s.user(s.newPostPage))
 	mux.HandleFunc("GET /pubblicazioni/calendario", s.user(s.calendarPostsPage))
 	mux.HandleFunc("GET /pubblicazioni/{id}/immagine", s.user(s.postImagePage))
+	mux.HandleFunc("GET /pubblico/immagini/{token}", s.publicImage)
 	mux.HandleFunc("POST /pubblicazioni", s.user(s.savePost))
 	mux.HandleFunc("GET /pubblicazioni/{id}", s.user(s.postPage))
 	mux.HandleFunc("POST /pubblicazioni/{id}", s.user(s.savePost))
