@@ -318,9 +318,11 @@ func (s Sender) Send(ctx context.Context, ch *redazione.Channel, conv *redazione
 		client = &http.Client{Timeout: 30 * time.Second}
 	}
 	payload := map[string]any{"status": "@" + conv.Contact.ExternalID + " " + m.Text, "visibility": visibility}
+	replyTo := ""
 	if s.LastInbound != nil {
 		if id, err := s.LastInbound(ctx, conv.ID); err == nil && id != "" {
 			payload["in_reply_to_id"] = id
+			replyTo = id
 			if conv.Public {
 				// an unlisted or followers-only mention is answered the same way
 				if v := statusVisibility(ctx, client, ch, id); v != "" && v != "direct" {
@@ -329,9 +331,25 @@ func (s Sender) Send(ctx context.Context, ch *redazione.Channel, conv *redazione
 			}
 		}
 	}
+	if retried(ctx, m) {
+		// An earlier attempt may have been posted though it seemed to
+		// fail; a server that ignores the idempotency key would post it
+		// again. Unless it is certain there is none, nothing is sent.
+		id, err := FindPosted(ctx, client, ch, replyTo, m.Text, m.CreatedAt.Add(-time.Minute))
+		if err != nil {
+			return fmt.Errorf("non è stato possibile verificare se la risposta è già su Mastodon: %w", err)
+		}
+		if id != "" {
+			m.ExternalID = id
+			return nil
+		}
+	}
 	// Mastodon drops a repeated request with the same key: a retried job
-	// never posts twice.
-	_, _, err := postStatus(ctx, client, ch, payload, fmt.Sprintf("redazione-%d", m.ID), "il messaggio")
+	// never posts twice there, even without the search above.
+	id, _, err := postStatus(ctx, client, ch, payload, fmt.Sprintf("redazione-%d", m.ID), "il messaggio")
+	if err == nil {
+		m.ExternalID = id
+	}
 	return err
 }
 
