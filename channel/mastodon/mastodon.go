@@ -377,6 +377,11 @@ func postStatus(ctx context.Context, client *http.Client, ch *redazione.Channel,
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+ch.Settings["token"])
 	req.Header.Set("Idempotency-Key", idempotencyKey)
+	// Go's transport sends again by itself a request that carries an
+	// Idempotency-Key when a reused connection breaks before the answer:
+	// on a server that ignores the key (GoToSocial), a second status.
+	// Without GetBody it cannot; the retry is the job's, which looks first.
+	req.GetBody = nil
 	resp, err := client.Do(req)
 	if err != nil {
 		return "", "", fmt.Errorf("istanza Mastodon non raggiungibile (%s)", req.URL.Host)
