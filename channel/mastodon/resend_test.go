@@ -25,6 +25,7 @@ type forgetfulInstance struct {
 	statuses []map[string]any // the account's statuses, newest first
 	posts    int
 	hang     bool
+	drop     bool // store the next status, then close the connection unanswered
 }
 
 func newForgetful(t *testing.T) *forgetfulInstance {
@@ -55,6 +56,13 @@ func newForgetful(t *testing.T) *forgetfulInstance {
 				"content": `<p><span class="h-card"><a href="https://mastodon.example/` + mention + `" class="u-url mention">@<span>x</span></a></span> ` +
 					strings.ReplaceAll(strings.ReplaceAll(text, "&", "&amp;"), "\n", "<br />") + "</p>"}
 			f.statuses = append([]map[string]any{st}, f.statuses...)
+			if f.drop {
+				f.drop = false
+				if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
+					conn.Close()
+				}
+				return
+			}
 			if f.hang {
 				f.hang = false
 				f.mu.Unlock()
@@ -165,5 +173,31 @@ func TestFindPosted(t *testing.T) {
 	err = Sender{Client: srv.Client()}.Send(t.Context(), ch, &redazione.Conversation{Contact: redazione.Contact{ExternalID: "lucia"}}, m)
 	if err == nil || !strings.Contains(err.Error(), "non è stato possibile verificare se la risposta è già su Mastodon") {
 		t.Fatalf("instance down on a retry: %v", err)
+	}
+}
+
+// A status stored by an instance that then drops the connection unanswered
+// is posted once: Go's transport would send a request carrying an
+// Idempotency-Key again by itself on a reused connection, and an instance
+// that ignores the key would post it twice.
+func TestDroppedPostIsNotReplayed(t *testing.T) {
+	t.Parallel()
+	inst := newForgetful(t)
+	ch := &redazione.Channel{Settings: map[string]string{"api_base_url": inst.URL, "token": "MASTO-TOKEN"}}
+	client := &http.Client{Timeout: 5 * time.Second}
+	// a first status warms a connection up, to be reused
+	if _, _, err := (Sender{Client: client}).Publish(t.Context(), ch, 1, "Avviso: chiusura del ponte"); err != nil {
+		t.Fatal(err)
+	}
+	inst.mu.Lock()
+	inst.drop = true
+	inst.mu.Unlock()
+	if _, _, err := (Sender{Client: client}).Publish(t.Context(), ch, 2, "Avviso: riapertura del ponte"); err == nil {
+		t.Fatal("no answer came, yet no error")
+	}
+	inst.mu.Lock()
+	defer inst.mu.Unlock()
+	if inst.posts != 2 {
+		t.Fatalf("%d statuses posted, want 2: the dropped one was sent again by the transport", inst.posts)
 	}
 }
