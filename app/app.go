@@ -497,6 +497,12 @@ func (c currentChannel) Revise(ctx context.Context, ch *redazione.Channel, revs 
 	return c.a.Inbox.Revise(ctx, cur, revs)
 }
 
+// RecentPublicStatuses lists the statuses a Mastodon poller asks for again
+// (mastodon.Ingester).
+func (c currentChannel) RecentPublicStatuses(ctx context.Context, ch *redazione.Channel, since time.Time, limit int) ([]string, error) {
+	return c.a.DB.RecentPublicInbound(ctx, ch, since, limit)
+}
+
 func (c currentChannel) PECReceipt(ctx context.Context, ch *redazione.Channel, r redazione.PECReceipt) error {
 	cur, err := c.a.DB.CachedChannel(ctx, ch.ID)
 	if err != nil {

@@ -66,8 +66,13 @@ var kindSettings = map[redazione.ChannelKind][]Setting{
 		{Key: "api_base_url", Required: true, URL: true},
 		{Key: "token", Required: true, Secret: true},
 		{Key: "poll_interval"},
+		// streaming: auto (the default: WebSocket where the instance
+		// offers it, else server-sent events), websocket, sse or off.
 		{Key: "streaming"},
 		{Key: "streaming_url", URL: true},
+		// recheck_interval: how often, while polling, the latest public
+		// statuses are asked for again (edits, deletions); off to stop.
+		{Key: "recheck_interval"},
 		// publish_approval: "on" when every post needs a second person.
 		{Key: "publish_approval"},
 	},
@@ -144,6 +149,28 @@ func CheckSettings(kind redazione.ChannelKind, settings map[string]string) error
 	}
 	if kind == redazione.ChannelEmail {
 		return checkEmail(settings)
+	}
+	if kind == redazione.ChannelMastodon {
+		return checkMastodon(settings)
+	}
+	return nil
+}
+
+// checkMastodon checks how a Mastodon channel streams and polls.
+func checkMastodon(settings map[string]string) error {
+	switch settings["streaming"] {
+	case "", "auto", "websocket", "sse", "off":
+	default:
+		return redazione.FieldError("streaming", "streaming vale auto, websocket, sse oppure off")
+	}
+	for _, key := range []string{"poll_interval", "recheck_interval"} {
+		v := settings[key]
+		if v == "" || key == "recheck_interval" && v == "off" {
+			continue
+		}
+		if d, err := time.ParseDuration(v); err != nil || d <= 0 {
+			return redazione.FieldError(key, "%s è una durata come 30s o 5m", key)
+		}
 	}
 	return nil
 }

@@ -235,7 +235,7 @@ func (s *Service) Deliver(ctx context.Context, enteID, messageID int64, attempt 
 		if len(m.Attachments) > 0 {
 			timeout = 90 * time.Second // uploads of up to tens of megabytes
 		}
-		sctx, cancel := context.WithTimeout(ctx, timeout)
+		sctx, cancel := context.WithTimeout(channel.WithAttempt(ctx, attempt), timeout)
 		if len(m.Attachments) > 0 {
 			err = s.sendFiles(sctx, sender, ch, conv, m)
 		} else {

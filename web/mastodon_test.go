@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"html"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -13,6 +14,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/coder/websocket"
 
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/app"
@@ -144,17 +147,70 @@ type fakeInstance struct {
 	connected chan struct{} // a stream was accepted
 	refused   chan struct{} // a stream was refused (503)
 	posted    []map[string]any
+	// statuses are the account's own, newest first, as posted
+	statuses []map[string]any
+	// gone and edited change the statuses notified, as their authors do
+	gone   map[string]bool
+	edited map[string]string // status id -> the Status JSON now
+	// swallow: the next status posted is stored and no answer comes (this
+	// fake, like GoToSocial, ignores Idempotency-Key)
+	swallow bool
+
+	// WebSocket streaming (GET /api/v1/streaming), when ws is set: the
+	// instance says where it streams, and only there
+	ws          atomic.Bool
+	wsPush      chan string // a whole WebSocket message
+	wsConnected chan struct{}
 }
 
 func newFakeInstance(t *testing.T, streamOK bool) *fakeInstance {
-	f := &fakeInstance{streamOK: streamOK, push: make(chan string), pushRaw: make(chan string), drop: make(chan struct{}), connected: make(chan struct{}, 10), refused: make(chan struct{}, 1)}
+	f := &fakeInstance{streamOK: streamOK, push: make(chan string), pushRaw: make(chan string), drop: make(chan struct{}), connected: make(chan struct{}, 10), refused: make(chan struct{}, 1),
+		gone: map[string]bool{}, edited: map[string]string{}, wsPush: make(chan string), wsConnected: make(chan struct{}, 10)}
 	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/api/v2/instance" && f.ws.Load() {
+			// public: where the instance streams
+			b, _ := os.ReadFile("../channel/mastodon/testdata/instance_v2.json")
+			w.Write(bytes.Replace(b, []byte("wss://mastodon.social"), []byte("ws"+strings.TrimPrefix(f.URL, "http")), 1))
+			return
+		}
 		if r.Header.Get("Authorization") != "Bearer MASTO-TOKEN" {
 			w.WriteHeader(401)
 			w.Write([]byte(`{"error": "The access token is invalid"}`))
 			return
 		}
 		switch r.URL.Path {
+		case "/api/v1/streaming":
+			if !f.ws.Load() || r.URL.Query().Get("stream") != "user" {
+				w.WriteHeader(400)
+				w.Write([]byte(`{"error": "Unknown channel requested"}`))
+				return
+			}
+			c, err := websocket.Accept(w, r, nil)
+			if err != nil {
+				return
+			}
+			defer c.CloseNow()
+			f.wsConnected <- struct{}{}
+			for {
+				select {
+				case m := <-f.wsPush:
+					if c.Write(r.Context(), websocket.MessageText, []byte(m)) != nil {
+						return
+					}
+				case <-f.drop:
+					c.Close(websocket.StatusGoingAway, "restarting")
+					return
+				case <-r.Context().Done():
+					return
+				}
+			}
+		case "/api/v1/accounts/verify_credentials":
+			b, _ := os.ReadFile("../channel/mastodon/testdata/verify_credentials.json")
+			w.Write(b)
+		case "/api/v1/accounts/14715/statuses":
+			f.mu.Lock()
+			json.NewEncoder(w).Encode(f.statuses)
+			f.mu.Unlock()
 		case "/api/v1/notifications":
 			since := r.URL.Query().Get("since_id")
 			f.mu.Lock()
@@ -202,14 +258,37 @@ func newFakeInstance(t *testing.T, streamOK bool) *fakeInstance {
 			json.NewDecoder(r.Body).Decode(&m)
 			f.mu.Lock()
 			f.posted = append(f.posted, m)
+			text, _ := m["status"].(string)
+			_, text, _ = strings.Cut(text, " ") // the mention, rendered as a link
+			st := map[string]any{"id": fmt.Sprint(113460000000000000 + len(f.posted)), "created_at": time.Now().UTC().Format(time.RFC3339Nano),
+				"in_reply_to_id": m["in_reply_to_id"], "visibility": m["visibility"],
+				"content": `<p><span class="h-card"><a href="https://mastodon.example/@x" class="u-url mention">@<span>x</span></a></span> ` + html.EscapeString(text) + "</p>"}
+			f.statuses = append([]map[string]any{st}, f.statuses...)
+			swallow := f.swallow
+			f.swallow = false
 			f.mu.Unlock()
-			b, _ := os.ReadFile("../channel/mastodon/testdata/status_ok.json")
-			w.Write(b)
+			if swallow {
+				// stored, and the answer never comes
+				if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
+					conn.Close()
+				}
+				return
+			}
+			json.NewEncoder(w).Encode(st)
 		default:
 			// GET /api/v1/statuses/:id, of the statuses notified
 			id, ok := strings.CutPrefix(r.URL.Path, "/api/v1/statuses/")
 			f.mu.Lock()
 			defer f.mu.Unlock()
+			if f.gone[id] {
+				w.WriteHeader(404)
+				w.Write([]byte(`{"error": "Record not found"}`))
+				return
+			}
+			if st, edited := f.edited[id]; ok && edited {
+				w.Write([]byte(st))
+				return
+			}
 			for _, n := range f.notes {
 				var x struct{ Status json.RawMessage }
 				json.Unmarshal([]byte(n), &x)

@@ -146,10 +146,13 @@ func Fetch(ctx context.Context, client *http.Client, ch *redazione.Channel, sinc
 }
 
 // Ingester stores a citizen's message and applies their edits
-// (inbox.Service).
+// (inbox.Service); RecentPublicStatuses lists the platform ids of the
+// citizens' latest statuses in the channel's open public conversations,
+// received after since, newest first, at most limit (the store).
 type Ingester interface {
 	Ingest(ctx context.Context, ch *redazione.Channel, in redazione.Inbound) (*redazione.Ingested, error)
 	Revise(ctx context.Context, ch *redazione.Channel, revs []redazione.Revision) (int, error)
+	RecentPublicStatuses(ctx context.Context, ch *redazione.Channel, since time.Time, limit int) ([]string, error)
 }
 
 // Poll receives the account's mentions and direct messages until ctx ends:
@@ -158,6 +161,16 @@ type Ingester interface {
 // streaming=off: polling only). Each pass fetches what came after the last
 // notification stored, so a drop loses nothing; the first pass reads the
 // latest page again after a restart, and the store drops what it has.
+//
+// The stream is read over WebSocket or server-sent events (setting
+// streaming: "auto", the default, "websocket", "sse" or "off"): "auto"
+// opens a WebSocket at the address the instance gives in
+// GET /api/v2/instance (configuration.urls.streaming, or streaming_url when
+// set), as Mastodon's own web client does and as GoToSocial requires, and
+// falls back to server-sent events when the instance answers the handshake
+// without upgrading. While polling, and once after each (re)connection, the
+// latest statuses of open public conversations are asked for again (see
+// RecheckLimit), so deletions and edits reach the inbox without the stream.
 func Poll(ctx context.Context, ch *redazione.Channel, ing Ingester, every time.Duration, log interface {
 	Warn(msg string, args ...any)
 }) {
@@ -192,20 +205,63 @@ func Poll(ctx context.Context, ch *redazione.Channel, ing Ingester, every time.D
 			log.Warn("mastodon ingest", "channel", ch.ID, "err", err)
 		}
 	}
-	streamBase := ch.Settings["streaming_url"]
-	if streamBase == "" {
-		streamBase = base(ch)
+	rc := &rechecker{client: client, ch: ch, ing: ing}
+	recheckEvery := RecheckEvery
+	if v := ch.Settings["recheck_interval"]; v == "off" {
+		recheckEvery = 0
+	} else if d, err := time.ParseDuration(v); err == nil && d > 0 {
+		recheckEvery = d
 	}
-	streaming := ch.Settings["streaming"] != "off"
+	var lastRecheck time.Time
+	recheck := func() {
+		if recheckEvery == 0 {
+			return
+		}
+		lastRecheck = time.Now()
+		if _, err := rc.pass(ctx, lastRecheck); err != nil && ctx.Err() == nil {
+			log.Warn("mastodon recheck", "channel", ch.ID, "err", err)
+		}
+	}
+	// after each (re)connection: what came while the stream was down
+	connected := func() {
+		poll()
+		recheck()
+	}
+	mode := ch.Settings["streaming"]
+	sseBase := ch.Settings["streaming_url"]
+	if sseBase == "" {
+		sseBase = base(ch)
+	}
+	onEvent := func(n Notification) error { return ingest([]Notification{n}) }
+	revise := func(rev redazione.Revision) error {
+		_, err := ing.Revise(ctx, ch, []redazione.Revision{rev})
+		return err
+	}
+	noWebSocket := mode == "sse"
+	stream := func() error {
+		if !noWebSocket {
+			wsBase := ch.Settings["streaming_url"]
+			if wsBase == "" {
+				if wsBase = StreamingURL(ctx, client, ch); wsBase == "" {
+					wsBase = base(ch)
+				}
+			}
+			err := StreamWebSocket(ctx, &http.Client{}, wsBase, ch.Settings["token"], connected, onEvent, revise)
+			var refused NoWebSocket
+			if mode == "websocket" || !errors.As(err, &refused) {
+				return err
+			}
+			// this instance serves server-sent events only: keep to them
+			noWebSocket = true
+		}
+		return Stream(ctx, &http.Client{}, sseBase, ch.Settings["token"], connected, onEvent, revise)
+	}
+	streaming := mode != "off"
 	retry, nextStream := every, time.Time{}
 	for ctx.Err() == nil {
 		if streaming && !time.Now().Before(nextStream) {
 			began := time.Now()
-			err := Stream(ctx, &http.Client{}, streamBase, ch.Settings["token"], poll, func(n Notification) error { return ingest([]Notification{n}) },
-				func(rev redazione.Revision) error {
-					_, err := ing.Revise(ctx, ch, []redazione.Revision{rev})
-					return err
-				})
+			err := stream()
 			if ctx.Err() != nil {
 				return
 			}
@@ -220,6 +276,9 @@ func Poll(ctx context.Context, ch *redazione.Channel, ing Ingester, every time.D
 			log.Warn("mastodon streaming, polling meanwhile", "channel", ch.ID, "err", err)
 		}
 		poll()
+		if recheckEvery > 0 && time.Since(lastRecheck) >= recheckEvery {
+			recheck()
+		}
 		select {
 		case <-ctx.Done():
 		case <-time.After(every):
@@ -259,9 +318,11 @@ func (s Sender) Send(ctx context.Context, ch *redazione.Channel, conv *redazione
 		client = &http.Client{Timeout: 30 * time.Second}
 	}
 	payload := map[string]any{"status": "@" + conv.Contact.ExternalID + " " + m.Text, "visibility": visibility}
+	replyTo := ""
 	if s.LastInbound != nil {
 		if id, err := s.LastInbound(ctx, conv.ID); err == nil && id != "" {
 			payload["in_reply_to_id"] = id
+			replyTo = id
 			if conv.Public {
 				// an unlisted or followers-only mention is answered the same way
 				if v := statusVisibility(ctx, client, ch, id); v != "" && v != "direct" {
@@ -270,9 +331,25 @@ func (s Sender) Send(ctx context.Context, ch *redazione.Channel, conv *redazione
 			}
 		}
 	}
+	if retried(ctx, m) {
+		// An earlier attempt may have been posted though it seemed to
+		// fail; a server that ignores the idempotency key would post it
+		// again. Unless it is certain there is none, nothing is sent.
+		id, err := FindPosted(ctx, client, ch, replyTo, m.Text, m.CreatedAt.Add(-time.Minute))
+		if err != nil {
+			return fmt.Errorf("non è stato possibile verificare se la risposta è già su Mastodon: %w", err)
+		}
+		if id != "" {
+			m.ExternalID = id
+			return nil
+		}
+	}
 	// Mastodon drops a repeated request with the same key: a retried job
-	// never posts twice.
-	_, _, err := postStatus(ctx, client, ch, payload, fmt.Sprintf("redazione-%d", m.ID), "il messaggio")
+	// never posts twice there, even without the search above.
+	id, _, err := postStatus(ctx, client, ch, payload, fmt.Sprintf("redazione-%d", m.ID), "il messaggio")
+	if err == nil {
+		m.ExternalID = id
+	}
 	return err
 }
 
@@ -300,6 +377,11 @@ func postStatus(ctx context.Context, client *http.Client, ch *redazione.Channel,
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+ch.Settings["token"])
 	req.Header.Set("Idempotency-Key", idempotencyKey)
+	// Go's transport sends again by itself a request that carries an
+	// Idempotency-Key when a reused connection breaks before the answer:
+	// on a server that ignores the key (GoToSocial), a second status.
+	// Without GetBody it cannot; the retry is the job's, which looks first.
+	req.GetBody = nil
 	resp, err := client.Do(req)
 	if err != nil {
 		return "", "", fmt.Errorf("istanza Mastodon non raggiungibile (%s)", req.URL.Host)

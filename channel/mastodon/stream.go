@@ -125,34 +125,41 @@ func Stream(ctx context.Context, client *http.Client, streamBase, token string, 
 	watchdog := time.AfterFunc(silence, cancel)
 	defer watchdog.Stop()
 	err = ReadEvents(resp.Body, func() { watchdog.Reset(silence) }, func(ev Event) error {
-		switch ev.Name {
-		case "status.update":
-			var st Status
-			if err := json.Unmarshal([]byte(ev.Data), &st); err != nil {
-				return fmt.Errorf("modifica illeggibile dallo streaming: %w", err)
-			}
-			if rev, ok := st.Revision(); ok && revise != nil {
-				return revise(rev)
-			}
-			return nil
-		case "delete":
-			// the data is the id of the status, as a bare string
-			if id := strings.Trim(strings.TrimSpace(ev.Data), `"`); id != "" && len(id) <= 255 && revise != nil {
-				return revise(redazione.Revision{ExternalID: id, Deleted: true})
-			}
-			return nil
-		case "notification":
-		default:
-			return nil
-		}
-		var n Notification
-		if err := json.Unmarshal([]byte(ev.Data), &n); err != nil {
-			return fmt.Errorf("notifica illeggibile dallo streaming: %w", err)
-		}
-		return handle(n)
+		return dispatch(ev.Name, ev.Data, handle, revise)
 	})
 	if errors.Is(err, io.EOF) || ctx.Err() != nil {
 		return errors.New("lo streaming Mastodon si è interrotto")
 	}
 	return err
+}
+
+// dispatch applies one event of the user stream, whichever the transport:
+// a notification goes to handle, the edit ("status.update", the Status) or
+// deletion ("delete", the bare id) of a status to revise; other events
+// (update, filters_changed...) are not the inbox's.
+func dispatch(name, data string, handle func(Notification) error, revise func(redazione.Revision) error) error {
+	switch name {
+	case "status.update":
+		var st Status
+		if err := json.Unmarshal([]byte(data), &st); err != nil {
+			return fmt.Errorf("modifica illeggibile dallo streaming: %w", err)
+		}
+		if rev, ok := st.Revision(); ok && revise != nil {
+			return revise(rev)
+		}
+		return nil
+	case "delete":
+		// the data is the id of the status, as a bare string
+		if id := strings.Trim(strings.TrimSpace(data), `"`); id != "" && len(id) <= 255 && revise != nil {
+			return revise(redazione.Revision{ExternalID: id, Deleted: true})
+		}
+		return nil
+	case "notification":
+		var n Notification
+		if err := json.Unmarshal([]byte(data), &n); err != nil {
+			return fmt.Errorf("notifica illeggibile dallo streaming: %w", err)
+		}
+		return handle(n)
+	}
+	return nil
 }
