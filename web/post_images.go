@@ -34,11 +34,14 @@ var postImagesCatalog = map[string][2]string{
 	"post.images.limits":   {"Ogni piattaforma ne accetta un numero diverso: %s. In ordine di pubblicazione.", "Each platform takes a different number: %s. In publishing order."},
 	"post.images.n":        {"Immagine %d", "Image %d"},
 	"post.images.new":      {"Nuova immagine %d", "New image %d"},
-	"post.images.file":     {"File dell'immagine", "Image file"},
-	"post.images.pos":      {"Posizione", "Position"},
 	"post.images.more":     {"Aggiungi altre immagini", "Add more images"},
 	"post.images.full":     {"La pubblicazione ha già il massimo di immagini: togline una per aggiungerne un'altra.", "The post already has the most images: remove one to add another."},
 	"post.images.alt.of":   {"Testo alternativo", "Alternative text"},
+	"post.images.alt.n":    {"Testo alternativo dell'immagine %d", "Alternative text of image %d"},
+	"post.images.pos.n":    {"Posizione dell'immagine %d", "Position of image %d"},
+	"post.images.remove.n": {"Togli l'immagine %d", "Remove image %d"},
+	"post.images.file.n":   {"File della nuova immagine %d", "File of new image %d"},
+	"post.images.alt.new":  {"Testo alternativo della nuova immagine %d (obbligatorio con l'immagine)", "Alternative text of new image %d (required with the image)"},
 	"post.images.alt.none": {"Manca il testo alternativo", "The alternative text is missing"},
 }
 
