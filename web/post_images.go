@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -58,10 +59,28 @@ type postImageRow struct {
 // postImagesView is what the form says and offers about images.
 type postImagesView struct {
 	Have  []postImageRow
-	First []int // the numbers of the empty rows shown at once
-	More  []int // the rest, behind "Aggiungi altre immagini"
-	Hint  string
-	Full  bool
+	First []int  // the numbers of the empty rows shown at once
+	More  []int  // the rest, behind "Aggiungi altre immagini"
+	Hint  string // what the chosen account takes
+	// Limits says what each platform takes, when the accounts differ.
+	Limits string
+	// HintFor and MaxFor are each account's hint and number of images,
+	// for the script that follows the choice of account (gallery.js).
+	HintFor map[int64]string
+	MaxFor  map[int64]int
+	Full    bool
+}
+
+// imagesHint says how many images an account of kind takes.
+func imagesHint(lang string, kind redazione.ChannelKind) string {
+	name := translate(lang, "kind."+string(kind))
+	var h string
+	if n := publish.MaxImages(kind); n == 1 {
+		h = fmt.Sprintf(translate(lang, "post.images.max1"), name)
+	} else {
+		h = fmt.Sprintf(translate(lang, "post.images.max"), n, name)
+	}
+	return strings.ToUpper(h[:1]) + h[1:] + "."
 }
 
 // imagesView prepares the image rows of a post's form: as many empty rows
@@ -76,6 +95,7 @@ func imagesView(lang string, post *store.Post, accounts []*redazione.Channel) po
 	most := 0
 	var kinds []redazione.ChannelKind
 	chosen := post.ChannelKind
+	v.HintFor, v.MaxFor = map[int64]string{}, map[int64]int{}
 	for _, a := range accounts {
 		if chosen == "" {
 			chosen = a.Kind // the form checks the first
@@ -84,22 +104,17 @@ func imagesView(lang string, post *store.Post, accounts []*redazione.Channel) po
 			kinds = append(kinds, a.Kind)
 		}
 		most = max(most, publish.MaxImages(a.Kind))
+		v.HintFor[a.ID], v.MaxFor[a.ID] = imagesHint(lang, a.Kind), publish.MaxImages(a.Kind)
 	}
 	if chosen != "" {
-		name := translate(lang, "kind."+string(chosen))
-		if n := publish.MaxImages(chosen); n == 1 {
-			v.Hint = fmt.Sprintf(translate(lang, "post.images.max1"), name)
-		} else {
-			v.Hint = fmt.Sprintf(translate(lang, "post.images.max"), n, name)
-		}
-		v.Hint = strings.ToUpper(v.Hint[:1]) + v.Hint[1:] + "."
+		v.Hint = imagesHint(lang, chosen)
 	}
 	if len(kinds) > 1 {
 		var each []string
 		for _, k := range kinds {
 			each = append(each, fmt.Sprintf("%s %d", translate(lang, "kind."+string(k)), publish.MaxImages(k)))
 		}
-		v.Hint += " " + fmt.Sprintf(translate(lang, "post.images.limits"), strings.Join(each, ", "))
+		v.Limits = fmt.Sprintf(translate(lang, "post.images.limits"), strings.Join(each, ", "))
 	}
 	free := most - len(post.Images)
 	v.Full = free <= 0 && len(post.Images) > 0
@@ -142,11 +157,19 @@ func (s *Server) postImages(r *http.Request, u *session, post *store.Post) (brou
 			}
 		}
 	}
+	// By the positions asked for; where two ask for the same place, the
+	// one moved there goes before the one that was there when it moved up,
+	// after it when it moved down ("3 → 1" puts the third first, "1 → 3"
+	// puts the first last).
+	dir := func(k kept) int { return cmp.Compare(k.pos, k.idx+1) }
 	slices.SortStableFunc(have, func(a, b kept) int {
-		if a.pos != b.pos {
-			return a.pos - b.pos
+		if c := cmp.Compare(a.pos, b.pos); c != 0 {
+			return c
 		}
-		return a.idx - b.idx
+		if c := cmp.Compare(dir(a), dir(b)); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.idx, b.idx)
 	})
 	post.Images = post.Images[:0]
 	for _, k := range have {
