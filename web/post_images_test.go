@@ -149,7 +149,7 @@ func TestPostWithThreeImages(t *testing.T) {
 		if !strings.Contains(c[1], alts[i]) {
 			t.Errorf("image %d is shown with %q, want %q", i+1, c[1], alts[i])
 		}
-		if !strings.Contains(page, fmt.Sprintf(`alt="Immagine %d"`, i+1)) {
+		if !strings.Contains(page, fmt.Sprintf(`alt="%s"`, alts[i])) {
 			t.Errorf("image %d is not shown", i+1)
 		}
 	}
@@ -236,5 +236,38 @@ func TestPostImagesEdited(t *testing.T) {
 	}
 	if p, _ := e.db.Post(t.Context(), redazione.ActorOf(op), id); len(p.Images) != 5 {
 		t.Errorf("the refused edit changed the images: %d", len(p.Images))
+	}
+}
+
+// The second of three images lost from the blob store: the post fails with
+// a message that says which, and nothing reaches Mastodon (no image is
+// uploaded for a status that cannot go out whole).
+func TestPostImageGoneFromGallery(t *testing.T) {
+	t.Parallel()
+	e := start(t, testdb.Open(t, store.SQLite))
+	masto := newMastodonMedia(t)
+	acc := e.account(redazione.ChannelMastodon, "@comune@social.example", map[string]string{"api_base_url": masto.srv.URL, "token": "MASTO"})
+	op := e.newUser(e.ente, redazione.RoleOperator, e.desks[3].ID)
+	ob := e.login(op)
+	form := url.Values{"channel": {fmt.Sprint(acc.ID)}, "desk": {fmt.Sprint(e.desks[3].ID)}, "action": {"submit"}, "text": {"La piazza"},
+		"alt_1": {"Prima foto della piazza rinnovata"}, "alt_2": {"Seconda foto della piazza rinnovata"}, "alt_3": {"Terza foto della piazza rinnovata"}}
+	if code, page := ob.postFiles("/pubblicazioni", form, upload{"image_1", "a.png", photo(1)}, upload{"image_2", "b.png", photo(2)}, upload{"image_3", "c.png", photo(3)}); code != 200 || !strings.Contains(page, "Parte alle") {
+		t.Fatalf("submit: %d", code)
+	}
+	posts, _ := e.db.Posts(t.Context(), redazione.ActorOf(op), time.Time{}, time.Now().AddDate(1, 0, 0))
+	if err := e.app.Blobs.Delete(posts[0].Images[1].Key); err != nil {
+		t.Fatal(err)
+	}
+	e.db.SetNow(func() time.Time { return time.Now().Add(2 * time.Minute) })
+	defer e.db.SetNow(time.Now)
+	if n, err := e.app.Inbox.PublishDue(t.Context()); n != 0 || err != nil {
+		t.Fatalf("published %d, %v", n, err)
+	}
+	_, page := ob.get(fmt.Sprintf("/pubblicazioni/%d", posts[0].ID))
+	if !strings.Contains(page, "l&#39;immagine 2 non è più disponibile (il file non c&#39;è più): caricala di nuovo e riprova") {
+		t.Error("the page does not say which image is gone")
+	}
+	if len(masto.uploads) != 0 || len(masto.status) != 0 {
+		t.Errorf("Mastodon was asked %v %v", masto.uploads, masto.status)
 	}
 }
