@@ -25,6 +25,7 @@ type galleryFake struct {
 	uploads  []string // "description: file content"
 	mediaIDs []string // of the status
 	keys     []string
+	failAt   int // the upload refused (422), from 1; 0: none
 	srv      *httptest.Server
 }
 
@@ -57,6 +58,11 @@ func newGalleryFake(t *testing.T) *galleryFake {
 				content = string(b)
 			}
 			f.uploads = append(f.uploads, r.FormValue("description")+": "+content)
+			if len(f.uploads) == f.failAt {
+				w.WriteHeader(http.StatusUnprocessableEntity)
+				io.WriteString(w, `{"error":"File type of uploaded media could not be verified"}`)
+				return
+			}
 			id := fmt.Sprintf("9000%d", len(f.uploads))
 			if len(f.uploads) == 1 {
 				w.WriteHeader(http.StatusAccepted)
@@ -121,5 +127,22 @@ func TestPublishImagesTooMany(t *testing.T) {
 	var perm jobs.Permanent
 	if !errors.As(err, &perm) || !strings.Contains(err.Error(), "al massimo 4 immagini") || len(f.uploads) != 0 {
 		t.Errorf("five images: %v, uploads %d", err, len(f.uploads))
+	}
+}
+
+// The second of three uploads refused: no status is posted, and the error
+// says which image and why, as final.
+func TestPublishImagesOneRefused(t *testing.T) {
+	t.Parallel()
+	f := newGalleryFake(t)
+	f.failAt = 2
+	ch := &redazione.Channel{Settings: map[string]string{"api_base_url": f.srv.URL, "token": "secret-token"}}
+	_, _, err := Sender{}.PublishImages(t.Context(), ch, 9, "La piazza", images(3))
+	var perm jobs.Permanent
+	if !errors.As(err, &perm) || !strings.HasPrefix(err.Error(), "immagine 2: Mastodon ha rifiutato l'immagine: 422") {
+		t.Errorf("error %v", err)
+	}
+	if len(f.uploads) != 2 || len(f.keys) != 0 {
+		t.Errorf("uploads %d, statuses %d", len(f.uploads), len(f.keys))
 	}
 }
