@@ -602,8 +602,8 @@ describe('Redazione: web chat and live inbox', { timeout: 300_000 }, () => {
     await operator.goto(`${base}/pubblicazioni/nuova`);
     await operator.getByLabel(new RegExp(escapeRe(POST_ACCOUNT))).check();
     await operator.getByLabel('Testo', { exact: true }).fill(`Il bando è online: http://www.comune.example.it/bando (${run})`);
-    await operator.getByLabel(/^Immagine/).setInputFiles({ name: 'bando.png', mimeType: 'image/png', buffer: Buffer.from(PNG_1PX, 'base64') });
-    await operator.getByLabel(/Testo alternativo/).fill('Il manifesto del bando per i contributi alle associazioni');
+    await operator.getByLabel('File della nuova immagine 1', { exact: true }).setInputFiles({ name: 'bando.png', mimeType: 'image/png', buffer: Buffer.from(PNG_1PX, 'base64') });
+    await operator.getByLabel(/^Testo alternativo della nuova immagine 1 /).fill('Il manifesto del bando per i contributi alle associazioni');
     await scanA11y(operator, 'the new post form');
     await operator.getByRole('button', { name: 'Verifica e invia' }).click();
     await operator.getByText(/non è sicuro \(http\)/).waitFor({ timeout: TIMEOUT });

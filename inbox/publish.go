@@ -56,25 +56,31 @@ func (s *Service) sendPost(parent context.Context, p *store.Post) (link, id stri
 	}
 	ctx, cancel := context.WithTimeout(parent, timeout)
 	defer cancel()
-	if p.ImageKey != "" {
+	switch len(p.Images) {
+	case 0:
+		id, link, err = pub.Publish(ctx, ch, p.ID, p.Text)
+	case 1:
 		ip, ok := pub.(channel.ImagePublisher)
 		if !ok || s.Blobs == nil {
 			return "", "", errors.New("su questo account non si pubblicano immagini")
 		}
-		f, oerr := s.Blobs.Open(p.ImageKey)
-		if errors.Is(oerr, blob.ErrNotFound) {
-			return "", "", errors.New("l'immagine non è più disponibile (il file non c'è più): caricala di nuovo e riprova")
-		}
+		imgs, closeAll, oerr := s.openImages(p)
 		if oerr != nil {
-			if s.Log != nil {
-				s.Log.Error("post image", "post", p.ID, "err", oerr)
-			}
-			return "", "", errors.New("l'immagine non si può leggere: riprova più tardi")
+			return "", "", oerr
 		}
-		defer f.Close()
-		id, link, err = ip.PublishImage(ctx, ch, p.ID, p.Text, channel.File{Name: p.ImageName, ContentType: p.ImageType, Size: f.Size(), Body: f}, p.AltText)
-	} else {
-		id, link, err = pub.Publish(ctx, ch, p.ID, p.Text)
+		defer closeAll()
+		id, link, err = ip.PublishImage(ctx, ch, p.ID, p.Text, imgs[0].File, imgs[0].Alt)
+	default:
+		gp, ok := pub.(channel.GalleryPublisher)
+		if !ok || s.Blobs == nil {
+			return "", "", fmt.Errorf("su questo account non si pubblicano più immagini insieme (%d): lasciane una sola", len(p.Images))
+		}
+		imgs, closeAll, oerr := s.openImages(p)
+		if oerr != nil {
+			return "", "", oerr
+		}
+		defer closeAll()
+		id, link, err = gp.PublishImages(ctx, ch, p.ID, p.Text, imgs)
 	}
 	switch {
 	case err == nil:
@@ -89,6 +95,37 @@ func (s *Service) sendPost(parent context.Context, p *store.Post) (link, id stri
 	}
 	// Channel errors are written to be shown, without secrets.
 	return "", "", fmt.Errorf("%v (controlla sulla piattaforma prima di riprovare)", err)
+}
+
+// openImages opens a post's images from the blob store, in order; the
+// caller closes them with closeAll. A file gone (erased, lost) fails the
+// post with a message that says so, and nothing is left open.
+func (s *Service) openImages(p *store.Post) (imgs []channel.Image, closeAll func(), err error) {
+	var open []blob.File
+	closeAll = func() {
+		for _, f := range open {
+			f.Close()
+		}
+	}
+	for i, pi := range p.Images {
+		f, oerr := s.Blobs.Open(pi.Key)
+		if oerr != nil {
+			closeAll()
+			if errors.Is(oerr, blob.ErrNotFound) {
+				if len(p.Images) == 1 {
+					return nil, nil, errors.New("l'immagine non è più disponibile (il file non c'è più): caricala di nuovo e riprova")
+				}
+				return nil, nil, fmt.Errorf("l'immagine %d non è più disponibile (il file non c'è più): caricala di nuovo e riprova", i+1)
+			}
+			if s.Log != nil {
+				s.Log.Error("post image", "post", p.ID, "image", i+1, "err", oerr)
+			}
+			return nil, nil, errors.New("le immagini non si possono leggere: riprova più tardi")
+		}
+		open = append(open, f)
+		imgs = append(imgs, channel.Image{File: channel.File{Name: pi.Name, ContentType: pi.Type, Size: f.Size(), Body: f}, Alt: pi.Alt})
+	}
+	return imgs, closeAll, nil
 }
 
 // seconds writes a duration in seconds, the Italian way ("90 s", "0,25 s").

@@ -164,6 +164,76 @@ func ImageType(contentType string) bool {
 	return false
 }
 
+// MaxGallery is the most images any platform takes in one post
+// (Instagram's carousel, a Telegram album): no post carries more.
+const MaxGallery = 10
+
+// MaxImages returns how many images a post takes on a platform (0: none).
+func MaxImages(kind redazione.ChannelKind) int {
+	switch kind {
+	case redazione.ChannelMastodon, redazione.ChannelBluesky, redazione.ChannelX:
+		return 4
+	case redazione.ChannelTelegram, redazione.ChannelInstagram:
+		return 10 // a Telegram album (sendMediaGroup), an Instagram carousel
+	case redazione.ChannelMessenger:
+		return 1 // a Page photo; multi-photo posts are not implemented
+	}
+	return 0
+}
+
+// ImageAlt is one image of a post as the checks see it: its file name and
+// alternative text.
+type ImageAlt struct{ Name, Alt string }
+
+// CheckImages checks a post's images for a platform: no more than it takes,
+// and each with its alternative text (CheckImage; with several, each
+// finding says which image).
+func CheckImages(kind redazione.ChannelKind, imgs []ImageAlt) []Finding {
+	var out []Finding
+	if max := MaxImages(kind); len(imgs) > max {
+		out = append(out, Finding{Check: "images", Level: Block, Message: imagesTooMany(kind, len(imgs), max)})
+	}
+	for i, im := range imgs {
+		for _, f := range CheckImage(im.Name, im.Alt) {
+			if len(imgs) > 1 {
+				f.Message = fmt.Sprintf("immagine %d: %s", i+1, f.Message)
+			}
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func imagesTooMany(kind redazione.ChannelKind, n, max int) string {
+	name := PlatformName(kind)
+	switch max {
+	case 0:
+		return fmt.Sprintf("su %s non si pubblicano immagini: togli le %d immagini", name, n)
+	case 1:
+		return fmt.Sprintf("la pubblicazione ha %d immagini: su %s se ne pubblica una sola", n, name)
+	}
+	return fmt.Sprintf("la pubblicazione ha %d immagini: su %s se ne pubblicano al massimo %d", n, name, max)
+}
+
+// PlatformName is the platform of kind as people call it, for messages.
+func PlatformName(kind redazione.ChannelKind) string {
+	switch kind {
+	case redazione.ChannelMastodon:
+		return "Mastodon"
+	case redazione.ChannelTelegram:
+		return "Telegram"
+	case redazione.ChannelMessenger:
+		return "Facebook"
+	case redazione.ChannelInstagram:
+		return "Instagram"
+	case redazione.ChannelBluesky:
+		return "Bluesky"
+	case redazione.ChannelX:
+		return "X"
+	}
+	return string(kind)
+}
+
 // CheckImage checks the alternative text of a post's image: people who
 // cannot see it hear it instead (L. 4/2004, WCAG 2.1 1.1.1).
 func CheckImage(name, alt string) []Finding {

@@ -151,11 +151,11 @@ func (db *DB) ContactAttachment(ctx context.Context, channelID int64, externalID
 }
 
 // blobInUse reports whether a stored file is still referred to: by a
-// message's attachment or by a post's image (the blob store keeps each
+// message's attachment or by any image of a post (the blob store keeps each
 // content once, whoever brought it).
 func blobInUse(ctx context.Context, c conn, key string) (bool, error) {
 	var n int
-	err := c.row(ctx, "SELECT (SELECT COUNT(*) FROM attachments WHERE blob_key = ?) + (SELECT COUNT(*) FROM posts WHERE image_key = ?)", key, key).Scan(&n)
+	err := c.row(ctx, "SELECT (SELECT COUNT(*) FROM attachments WHERE blob_key = ?) + (SELECT COUNT(*) FROM post_images WHERE blob_key = ?)", key, key).Scan(&n)
 	return n > 0, err
 }
 

@@ -38,11 +38,11 @@ func TestInstagramPostChecks(t *testing.T) {
 		if err := submit(&store.Post{Text: "Solo testo"}); !errors.As(err, &ec) || !ec.Blocked || !strings.Contains(ec.Findings[0].Message, "Instagram pubblica solo post con almeno un'immagine") {
 			t.Errorf("text only: %v", err)
 		}
-		png := &store.Post{Text: "Una mappa", ImageKey: strings.Repeat("a", 64), ImageName: "mappa.png", ImageType: "image/png", AltText: "La mappa dei cantieri del centro"}
+		png := &store.Post{Text: "Una mappa", Images: []store.PostImage{{Key: strings.Repeat("a", 64), Name: "mappa.png", Type: "image/png", Alt: "La mappa dei cantieri del centro"}}}
 		if err := submit(png); !errors.As(err, &ec) || !strings.Contains(ec.Error()+ec.Findings[0].Message, "JPEG") {
 			t.Errorf("a PNG: %v", err)
 		}
-		jpg := &store.Post{Text: "Una foto", ImageKey: strings.Repeat("b", 64), ImageName: "foto.jpg", ImageType: "image/jpeg", AltText: "La piazza rinnovata con le panchine"}
+		jpg := &store.Post{Text: "Una foto", Images: []store.PostImage{{Key: strings.Repeat("b", 64), Name: "foto.jpg", Type: "image/jpeg", Alt: "La piazza rinnovata con le panchine"}}}
 		if err := submit(jpg); err != nil {
 			t.Errorf("a JPEG: %v", err)
 		}

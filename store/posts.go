@@ -44,19 +44,20 @@ type Post struct {
 	Justification string    // why a post in an electoral period is impersonal and indispensable
 	HoldingID     int64     // the holding statement it publishes unchanged (goes out in a crisis)
 	Campaign      string    // the campaign or event it belongs to (editorial calendar)
-	// An image (in the blob store) and its alternative text.
-	ImageKey, ImageName, ImageType, AltText string
-	NeedsApproval                           bool
-	CreatedBy                               int64
-	CreatedByName                           string
-	ApprovedBy                              int64
-	ApproverName                            string
-	ExternalID                              string
-	URL                                     string
-	Error                                   string
-	CreatedAt                               time.Time
-	UpdatedAt                               time.Time
-	PublishedAt                             time.Time
+	// Images are the post's images in the order they go out, each with
+	// its alternative text (post_images).
+	Images        []PostImage
+	NeedsApproval bool
+	CreatedBy     int64
+	CreatedByName string
+	ApprovedBy    int64
+	ApproverName  string
+	ExternalID    string
+	URL           string
+	Error         string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+	PublishedAt   time.Time
 }
 
 // PublishingSettings are the ente's rules for posts.
@@ -176,8 +177,7 @@ func (db *DB) DeleteElectoralPeriod(ctx context.Context, a redazione.Actor, id i
 }
 
 const postColumns = `p.id, p.desk_id, p.channel_id, ch.name, ch.kind, p.text, p.status, p.scheduled_at, p.send_at, p.justification, p.needs_approval,
- p.created_by, COALESCE(u.name, ''), p.approved_by, COALESCE(v.name, ''), p.external_id, p.url, p.error, p.created_at, p.updated_at, p.published_at, p.holding_id, p.campaign,
- p.image_key, p.image_name, p.image_type, p.alt_text
+ p.created_by, COALESCE(u.name, ''), p.approved_by, COALESCE(v.name, ''), p.external_id, p.url, p.error, p.created_at, p.updated_at, p.published_at, p.holding_id, p.campaign
  FROM posts p JOIN channels ch ON ch.id = p.channel_id LEFT JOIN users u ON u.id = p.created_by LEFT JOIN users v ON v.id = p.approved_by`
 
 func scanPost(s scanner) (*Post, error) {
@@ -185,8 +185,7 @@ func scanPost(s scanner) (*Post, error) {
 	var kind string
 	var sched, send, created, updated, published int64
 	if err := s.Scan(&p.ID, &p.DeskID, &p.ChannelID, &p.ChannelName, &kind, &p.Text, &p.Status, &sched, &send, &p.Justification, &p.NeedsApproval,
-		&p.CreatedBy, &p.CreatedByName, &p.ApprovedBy, &p.ApproverName, &p.ExternalID, &p.URL, &p.Error, &created, &updated, &published, &p.HoldingID, &p.Campaign,
-		&p.ImageKey, &p.ImageName, &p.ImageType, &p.AltText); err != nil {
+		&p.CreatedBy, &p.CreatedByName, &p.ApprovedBy, &p.ApproverName, &p.ExternalID, &p.URL, &p.Error, &created, &updated, &published, &p.HoldingID, &p.Campaign); err != nil {
 		return nil, err
 	}
 	p.ChannelKind = redazione.ChannelKind(kind)
@@ -203,6 +202,9 @@ func (db *DB) Post(ctx context.Context, a redazione.Actor, id int64) (*Post, err
 	if err != nil {
 		return nil, fmt.Errorf("post: %w", err)
 	}
+	if err := db.withImages(ctx, []*Post{p}); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 
@@ -216,6 +218,9 @@ func (db *DB) Posts(ctx context.Context, a redazione.Actor, from, to time.Time) 
 	 ORDER BY p.send_at = 0, p.send_at, p.id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("posts: %w", err)
+	}
+	if err := db.withImages(ctx, out); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -246,12 +251,8 @@ func (db *DB) SavePost(ctx context.Context, a redazione.Actor, p *Post) error {
 	if utf8.RuneCountInString(p.Text) > redazione.MaxTextRunes || strings.ContainsRune(p.Text, 0) || !utf8.ValidString(p.Text) {
 		return redazione.FieldError("text", "testo troppo lungo o con caratteri non ammessi")
 	}
-	p.AltText = strings.TrimSpace(p.AltText)
-	if utf8.RuneCountInString(p.AltText) > 1500 || strings.ContainsRune(p.AltText, 0) {
-		return redazione.FieldError("alt_text", "testo alternativo troppo lungo (massimo 1500 caratteri)")
-	}
-	if p.ImageKey != "" && !publish.ImageType(p.ImageType) {
-		return redazione.FieldError("image", "l'immagine deve essere JPEG, PNG, GIF o WebP")
+	if err := validImages(p.Images); err != nil {
+		return err
 	}
 	p.Campaign = strings.TrimSpace(p.Campaign)
 	if utf8.RuneCountInString(p.Campaign) > 100 || strings.ContainsRune(p.Campaign, 0) {
@@ -290,25 +291,31 @@ func (db *DB) SavePost(ctx context.Context, a redazione.Actor, p *Post) error {
 		if p.ID == 0 {
 			p.Status = PostDraft
 			p.ID, err = tx.insert(ctx, `INSERT INTO posts (ente_id, desk_id, channel_id, text, status, scheduled_at, justification, holding_id, campaign,
-			 image_key, image_name, image_type, alt_text, created_by, created_at, updated_at)
-			 VALUES (?, ?, ?, ?, 'draft', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, a.EnteID, p.DeskID, ch.ID, p.Text, ms(p.ScheduledAt), p.Justification, p.HoldingID, p.Campaign,
-				p.ImageKey, p.ImageName, p.ImageType, p.AltText, a.UserID, ms(now), ms(now))
+			 created_by, created_at, updated_at)
+			 VALUES (?, ?, ?, ?, 'draft', ?, ?, ?, ?, ?, ?, ?)`, a.EnteID, p.DeskID, ch.ID, p.Text, ms(p.ScheduledAt), p.Justification, p.HoldingID, p.Campaign,
+				a.UserID, ms(now), ms(now))
 			if err != nil {
 				return err
 			}
-			return appendPublication(ctx, tx, a.EnteID, p.ID, "created", a.UserID, now, logDetail(ch, p.Text))
+			if err := writeImages(ctx, tx, p.ID, p.Images); err != nil {
+				return err
+			}
+			return appendPublication(ctx, tx, a.EnteID, p.ID, "created", a.UserID, now, logDetail(ch, p.Text)+imagesDetail(p.Images))
 		}
 		err = tx.execOne(ctx, "pubblicazione modificabile", `UPDATE posts SET desk_id = ?, channel_id = ?, text = ?, scheduled_at = ?, justification = ?,
-		 holding_id = ?, campaign = ?, image_key = ?, image_name = ?, image_type = ?, alt_text = ?,
+		 holding_id = ?, campaign = ?,
 		 status = 'draft', send_at = 0, approved_by = 0, error = '', updated_at = ?
 		 WHERE id = ? AND ente_id = ? AND status IN ('draft', 'pending', 'failed')`,
-			p.DeskID, ch.ID, p.Text, ms(p.ScheduledAt), p.Justification, p.HoldingID, p.Campaign, p.ImageKey, p.ImageName, p.ImageType, p.AltText,
+			p.DeskID, ch.ID, p.Text, ms(p.ScheduledAt), p.Justification, p.HoldingID, p.Campaign,
 			ms(now), p.ID, a.EnteID)
 		if err != nil {
 			return err
 		}
+		if err := writeImages(ctx, tx, p.ID, p.Images); err != nil {
+			return err
+		}
 		p.Status = PostDraft
-		return appendPublication(ctx, tx, a.EnteID, p.ID, "edited", a.UserID, now, logDetail(ch, p.Text))
+		return appendPublication(ctx, tx, a.EnteID, p.ID, "edited", a.UserID, now, logDetail(ch, p.Text)+imagesDetail(p.Images))
 	})
 }
 
@@ -341,17 +348,21 @@ func (db *DB) CheckPost(ctx context.Context, a redazione.Actor, p *Post) ([]publ
 // checks are the findings on a post's text and image.
 func (db *DB) checks(p *Post, s *PublishingSettings, kind redazione.ChannelKind) []publish.Finding {
 	rules := rulesFor(s, kind)
-	if p.ImageKey != "" && kind == redazione.ChannelTelegram {
-		rules.MaxLength = publish.MaxCaption // Telegram: a photo's caption
+	if len(p.Images) > 0 && kind == redazione.ChannelTelegram {
+		rules.MaxLength = publish.MaxCaption // Telegram: a photo's (or an album's) caption
 	}
 	fs := publish.Check(p.Text, db.sendDay(p), p.Justification != "", rules)
-	if p.ImageKey != "" {
-		fs = append(fs, publish.CheckImage(p.ImageName, p.AltText)...)
+	if len(p.Images) > 0 {
+		alts := make([]publish.ImageAlt, len(p.Images))
+		for i, im := range p.Images {
+			alts[i] = publish.ImageAlt{Name: im.Name, Alt: im.Alt}
+		}
+		fs = append(fs, publish.CheckImages(kind, alts)...)
 	}
 	if kind == redazione.ChannelInstagram {
 		var types []string
-		if p.ImageKey != "" {
-			types = append(types, p.ImageType)
+		for _, im := range p.Images {
+			types = append(types, im.Type)
 		}
 		fs = append(fs, publish.CheckInstagram(p.Text, types)...)
 	}

@@ -251,8 +251,11 @@ func TestEraseKeepsFilesPostsUse(t *testing.T) {
 			t.Fatal(err)
 		}
 		acc := o.account(t, "Mastodon del Comune", false)
-		p := &store.Post{DeskID: o.desks["campagne"].ID, ChannelID: acc.ID, Text: "La piazza rinnovata",
-			ImageKey: key, ImageName: "piazza.png", ImageType: "image/png", AltText: "La piazza con le nuove panchine"}
+		// The citizen's photo is the third image of the post.
+		p := &store.Post{DeskID: o.desks["campagne"].ID, ChannelID: acc.ID, Text: "La piazza rinnovata", Images: []store.PostImage{
+			{Key: strings.Repeat("a1", 32), Name: "fontana.png", Type: "image/png", Alt: "La fontana restaurata"},
+			{Key: strings.Repeat("b2", 32), Name: "panchine.png", Type: "image/png", Alt: "Le nuove panchine"},
+			{Key: key, Name: "piazza.png", Type: "image/png", Alt: "La piazza con le nuove panchine"}}}
 		if err := db.SavePost(ctx, o.as(o.coord), p); err != nil {
 			t.Fatal(err)
 		}

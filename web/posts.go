@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -109,6 +108,7 @@ type postView struct {
 	// NoPublicURL: there are Instagram accounts, but no public https
 	// address Meta could download the images from.
 	NoPublicURL bool
+	Images      postImagesView
 }
 
 // postForm is the compose page of a new post.
@@ -178,6 +178,7 @@ func (s *Server) renderPost(w http.ResponseWriter, r *http.Request, u *session, 
 	}
 	v.Campaigns, _ = s.postDB().Campaigns(ctx, u.Actor.EnteID)
 	s.instagramView(ctx, v, post)
+	v.Images = imagesView(lang, post, v.Accounts)
 	p.Data, p.Flash = v, flash
 	s.renderForm(w, r, "post", p, status, formErr)
 }
@@ -185,7 +186,7 @@ func (s *Server) renderPost(w http.ResponseWriter, r *http.Request, u *session, 
 // postFromForm reads a post's fields; the time is Rome's.
 func postFromForm(r *http.Request) (*store.Post, error) {
 	f := r.PostFormValue
-	p := &store.Post{DeskID: formInt(r, "desk"), ChannelID: formInt(r, "channel"), Text: f("text"), Justification: f("justification"), HoldingID: formInt(r, "holding"), Campaign: f("campaign"), AltText: f("alt_text")}
+	p := &store.Post{DeskID: formInt(r, "desk"), ChannelID: formInt(r, "channel"), Text: f("text"), Justification: f("justification"), HoldingID: formInt(r, "holding"), Campaign: f("campaign")}
 	if v := strings.TrimSpace(f("scheduled_at")); v != "" {
 		t, ok := parseLocal(v)
 		if !ok {
@@ -203,18 +204,18 @@ func (s *Server) savePost(w http.ResponseWriter, r *http.Request, u *session) {
 	if id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64); id != 0 {
 		post.ID = id
 	}
-	var kept string // the key of an image this request brought
+	var brought []string // the keys of the images this request brought
 	if err == nil {
-		kept, err = s.postImage(r, u, post)
+		brought, err = s.postImages(r, u, post)
 	}
 	if err == nil {
 		err = s.Inbox.SavePost(r.Context(), u.Actor, post)
 	}
-	if err != nil && kept != "" {
-		// A refused post leaves no file behind (unless something else uses it).
-		if used, uerr := s.postDB().BlobInUse(r.Context(), kept); uerr == nil && !used {
-			s.Blobs.Delete(kept)
-		}
+	if err != nil {
+		// A refused post leaves no file behind (unless something else uses
+		// it), and the form shows the images the post already had.
+		s.forgetBrought(r.Context(), brought)
+		post.Images = nil
 	}
 	if err != nil {
 		s.renderPostFailed(w, r, u, post, err)
@@ -227,69 +228,11 @@ func (s *Server) savePost(w http.ResponseWriter, r *http.Request, u *session) {
 	http.Redirect(w, r, fmt.Sprintf("/pubblicazioni/%d?salvata=1", post.ID), http.StatusSeeOther)
 }
 
-// postImage keeps a new image in the blob store (its type read from the
-// content), or the post's image unless the author removes it.
-func (s *Server) postImage(r *http.Request, u *session, post *store.Post) (string, error) {
-	if post.ID != 0 && r.PostFormValue("remove_image") != "on" {
-		if old, err := s.postDB().Post(r.Context(), u.Actor, post.ID); err == nil {
-			post.ImageKey, post.ImageName, post.ImageType = old.ImageKey, old.ImageName, old.ImageType
-		}
-	}
-	if r.MultipartForm == nil || len(r.MultipartForm.File["image"]) == 0 {
-		return "", nil
-	}
-	if s.Blobs == nil {
-		return "", redazione.FieldError("image", "questo server non conserva file")
-	}
-	h := r.MultipartForm.File["image"][0]
-	if h.Size == 0 {
-		return "", nil
-	}
-	f, err := h.Open()
-	if err != nil {
-		return "", redazione.FieldError("image", "immagine non leggibile")
-	}
-	defer f.Close()
-	b, err := s.Blobs.Put(f, s.Inbox.FileLimit())
-	if err != nil {
-		return "", redazione.FieldError("image", "immagine non conservata: %s", s.Inbox.TooLarge())
-	}
-	if !publish.ImageType(b.ContentType) {
-		return b.Key, redazione.FieldError("image", "l'immagine deve essere JPEG, PNG, GIF o WebP")
-	}
-	post.ImageKey, post.ImageName, post.ImageType = b.Key, safeFileName(h.Filename), b.ContentType
-	return b.Key, nil
-}
-
-// postImagePage serves a post's image to those who see the post.
-func (s *Server) postImagePage(w http.ResponseWriter, r *http.Request, u *session) {
-	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	post, err := s.postDB().Post(r.Context(), u.Actor, id)
-	if err == nil && (post.ImageKey == "" || s.Blobs == nil) {
-		err = redazione.Errorf(redazione.ENOTFOUND, "immagine non trovata")
-	}
-	if err != nil {
-		s.fail(w, r, s.page(r, u, "", "posts"), err)
-		return
-	}
-	f, err := s.Blobs.Open(post.ImageKey)
-	if err != nil {
-		s.fail(w, r, s.page(r, u, "", "posts"), redazione.Errorf(redazione.ENOTFOUND, "immagine non trovata"))
-		return
-	}
-	defer f.Close()
-	w.Header().Set("Content-Type", post.ImageType)
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Cache-Control", "private, max-age=3600")
-	io.Copy(w, f)
-}
-
 // renderPostFailed shows the form again with what was typed.
 func (s *Server) renderPostFailed(w http.ResponseWriter, r *http.Request, u *session, post *store.Post, err error) {
 	if post.ID != 0 {
 		if old, gerr := s.postDB().Post(r.Context(), u.Actor, post.ID); gerr == nil {
 			old.Text, old.DeskID, old.ChannelID, old.ScheduledAt, old.Justification, old.Campaign = post.Text, post.DeskID, post.ChannelID, post.ScheduledAt, post.Justification, post.Campaign
-			old.AltText = post.AltText
 			post = old
 		}
 	}
@@ -436,10 +379,6 @@ var postsCatalog = map[string][2]string{
 	"post.calendar.months":     {"Mesi", "Months"},
 	"post.calendar.prev":       {"mese precedente", "previous month"},
 	"post.calendar.next":       {"mese successivo", "next month"},
-	"post.image":               {"Immagine (facoltativa: JPEG, PNG, GIF o WebP)", "Image (optional: JPEG, PNG, GIF or WebP)"},
-	"post.image.current":       {"Immagine della pubblicazione", "The post's image"},
-	"post.image.remove":        {"Togli l'immagine", "Remove the image"},
-	"post.alt":                 {"Testo alternativo dell'immagine (obbligatorio con un'immagine)", "Alternative text of the image (required with an image)"},
 	"post.alt.help":            {"Descrivi che cosa mostra l'immagine per chi non può vederla: lo leggono i lettori di schermo.", "Describe what the image shows for people who cannot see it: screen readers read it."},
 	"post.campaign":            {"Campagna o evento (facoltativo)", "Campaign or event (optional)"},
 	"post.title":               {"Pubblicazioni istituzionali", "Institutional posts"},

@@ -321,10 +321,10 @@ func TestPublishingFailuresAreRecordedAsSuch(t *testing.T) {
 			}
 			p := posts[0]
 			if c.deleteImage {
-				if p.ImageKey == "" {
+				if len(p.Images) == 0 {
 					t.Fatal("the post has no image")
 				}
-				if err := e.app.Blobs.Delete(p.ImageKey); err != nil {
+				if err := e.app.Blobs.Delete(p.Images[0].Key); err != nil {
 					t.Fatal(err)
 				}
 			}

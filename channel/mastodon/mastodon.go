@@ -454,6 +454,18 @@ func (s Sender) PublishImage(ctx context.Context, ch *redazione.Channel, postID 
 	if client == nil {
 		client = &http.Client{Timeout: 60 * time.Second}
 	}
+	id, err := uploadMedia(ctx, client, ch, img, alt)
+	if err != nil {
+		return "", "", err
+	}
+	return postStatus(ctx, client, ch, map[string]any{"status": text, "visibility": "public", "media_ids": []string{id}},
+		fmt.Sprintf("redazione-post-%d", postID), "la pubblicazione")
+}
+
+// uploadMedia uploads an image with its description (Mastodon shows it as
+// the image's alternative text) and waits for Mastodon to process it: a
+// status can carry it once it has its URL. It returns the media's id.
+func uploadMedia(ctx context.Context, client *http.Client, ch *redazione.Channel, img channel.File, alt string) (string, error) {
 	ct, body := channel.Multipart([]string{"description", alt}, "file", img)
 	var media struct {
 		ID  string  `json:"id"`
@@ -461,27 +473,26 @@ func (s Sender) PublishImage(ctx context.Context, ch *redazione.Channel, postID 
 	}
 	status, err := mastodonCall(ctx, client, ch, http.MethodPost, "/api/v2/media", ct, body, &media)
 	if err != nil {
-		return "", "", err
+		return "", err
 	}
-	// 202: still processing; the status can use it once it has its URL.
+	// 202: still processing.
 	for i := 0; status == http.StatusAccepted || media.URL == nil; i++ {
 		if i == 20 {
-			return "", "", errors.New("Mastodon non ha finito di elaborare l'immagine")
+			return "", errors.New("Mastodon non ha finito di elaborare l'immagine")
 		}
 		select {
 		case <-ctx.Done():
-			return "", "", ctx.Err()
+			return "", ctx.Err()
 		case <-time.After(500 * time.Millisecond):
 		}
 		if status, err = mastodonCall(ctx, client, ch, http.MethodGet, "/api/v1/media/"+url.PathEscape(media.ID), "", nil, &media); err != nil {
-			return "", "", err
+			return "", err
 		}
 		if status == http.StatusOK && media.URL != nil {
 			break
 		}
 	}
-	return postStatus(ctx, client, ch, map[string]any{"status": text, "visibility": "public", "media_ids": []string{media.ID}},
-		fmt.Sprintf("redazione-post-%d", postID), "la pubblicazione")
+	return media.ID, nil
 }
 
 // mastodonCall is one API call answered with JSON; it returns the status.
