@@ -508,6 +508,9 @@ type channelLog struct {
 	id int64
 }
 
+// Worked marks the channel's last error past: its poll works again.
+func (l channelLog) Worked() { l.a.DB.ChannelWorks(context.Background(), l.id) }
+
 func (l channelLog) Warn(msg string, args ...any) {
 	l.a.log.Warn(msg, args...)
 	for i := 0; i+1 < len(args); i += 2 {

@@ -547,6 +547,11 @@ func channelList(*flag.FlagSet) func(context.Context, *adminSession) error {
 			if !c.LastErrorAt.IsZero() {
 				health["last_error_at"] = c.LastErrorAt.UTC()
 			}
+			// the error is past: the channel worked again at this time
+			health["last_error_cleared_at"] = nil
+			if !c.LastErrorClearedAt.IsZero() {
+				health["last_error_cleared_at"] = c.LastErrorClearedAt.UTC()
+			}
 			s.out.Encode(map[string]any{"id": c.ID, "kind": c.Kind, "name": c.Name, "desk_id": c.DeskID, "callback_url": c.CallbackURL,
 				"disabled": c.Disabled, "settings": masked, "health": health})
 		}
