@@ -109,10 +109,10 @@ type App struct {
 	pollerHook func(redazione.ChannelKind, int64, bool)
 	// wake tells the pollers of a kind of channel to look at the channels
 	// at once (WakePollers); made before the job queue starts.
-	wake map[redazione.ChannelKind]chan struct{}
-	cancel     context.CancelFunc
-	done       chan struct{}
-	close      []func()
+	wake   map[redazione.ChannelKind]chan struct{}
+	cancel context.CancelFunc
+	done   chan struct{}
+	close  []func()
 }
 
 // StartWith starts, on an open database (migrated by store.Open), which
