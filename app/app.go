@@ -107,12 +107,13 @@ type App struct {
 
 	log        *slog.Logger
 	pollerHook func(redazione.ChannelKind, int64, bool)
+	cancel     context.CancelFunc
+	done       chan struct{}
+	close      []func()
+
 	// wake tells the pollers of a kind of channel to look at the channels
 	// at once (WakePollers); made before the job queue starts.
-	wake   map[redazione.ChannelKind]chan struct{}
-	cancel context.CancelFunc
-	done   chan struct{}
-	close  []func()
+	wake map[redazione.ChannelKind]chan struct{}
 }
 
 // StartWith starts, on an open database (migrated by store.Open), which
