@@ -244,6 +244,10 @@ type Channel struct {
 	LastEventAt time.Time
 	LastError   string
 	LastErrorAt time.Time
+	// LastErrorClearedAt is when the channel worked again after its last
+	// error (a poll, a delivery, a webhook that succeeded); zero while the
+	// error stands.
+	LastErrorClearedAt time.Time
 	// CredentialsExpireAt is when the channel's token or password stops
 	// working (zero: never, or not known).
 	CredentialsExpireAt time.Time

@@ -110,6 +110,10 @@ type App struct {
 	cancel     context.CancelFunc
 	done       chan struct{}
 	close      []func()
+
+	// wake tells the pollers of a kind of channel to look at the channels
+	// at once (WakePollers); made before the job queue starts.
+	wake map[redazione.ChannelKind]chan struct{}
 }
 
 // StartWith starts, on an open database (migrated by store.Open), which
@@ -118,7 +122,11 @@ type App struct {
 func StartWith(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) (*App, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	var err error
-	a := &App{DB: db, log: log, cancel: cancel, done: make(chan struct{}), Metrics: metrics.New(), pollerHook: cfg.PollerHook}
+	a := &App{DB: db, log: log, cancel: cancel, done: make(chan struct{}), Metrics: metrics.New(), pollerHook: cfg.PollerHook,
+		wake: map[redazione.ChannelKind]chan struct{}{}}
+	for _, k := range []redazione.ChannelKind{redazione.ChannelTelegram, redazione.ChannelMastodon, redazione.ChannelEmail} {
+		a.wake[k] = make(chan struct{}, 1)
+	}
 	db.SetQueryObserver(a.Metrics.ObserveQuery)
 	a.close = append(a.close, func() { db.Close() })
 	fail := func(err error) (*App, error) {
@@ -163,7 +171,7 @@ func StartWith(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) 
 		redazione.ChannelMessenger: meta.Hider{},
 		redazione.ChannelInstagram: meta.Hider{},
 	}}
-	jcfg := jobs.Config{Logger: log.With("component", "jobs"), RetryBase: cfg.RetryBase, DataOnly: cfg.DataOnly}
+	jcfg := jobs.Config{Logger: log.With("component", "jobs"), RetryBase: cfg.RetryBase, DataOnly: cfg.DataOnly, Waker: a}
 	if db.Dialect() == store.Postgres {
 		q, closePool, err := jobs.NewPostgres(ctx, db.URL(), jcfg, a.Inbox)
 		if err != nil {
@@ -222,6 +230,9 @@ func StartWith(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) 
 		return nil, err
 	}
 	a.Web.Blobs = a.Blobs
+	// A channel added or changed in the administration wakes its poller
+	// through the job queue, on whichever node takes the job.
+	a.Web.Settings.Pollers = a.Queue
 	a.Web.Metrics = a.Metrics.Handler()
 	a.Metrics.Streams(a.Web.OpenStreams)
 	return a, nil
@@ -376,7 +387,7 @@ func (a *App) pollTelegram(ctx context.Context, every time.Duration) {
 	a.runPollers(ctx, every, redazione.ChannelTelegram, 0x7e1e_0000_0000,
 		func(ch *redazione.Channel) bool { return ch.Settings["mode"] == "polling" },
 		func(ctx context.Context, ch *redazione.Channel) {
-			telegram.Poll(ctx, ch, currentChannel{a}, nil, channelLog{a, ch.ID})
+			telegram.Poll(ctx, ch, currentChannel{a}, a.DB, nil, channelLog{a, ch.ID})
 		})
 }
 
@@ -402,6 +413,20 @@ func (a *App) pollEmail(ctx context.Context, every time.Duration, tlsConfig *tls
 		})
 }
 
+// WakePollers tells this process's pollers of a kind of channel to look at
+// the channels now (a channel added or changed; jobs.WakePollersArgs).
+// An empty kind wakes every kind's.
+func (a *App) WakePollers(kind string) {
+	for k, w := range a.wake {
+		if kind == "" || k == redazione.ChannelKind(kind) {
+			select {
+			case w <- struct{}{}:
+			default: // a wake is pending already
+			}
+		}
+	}
+}
+
 // runPollers keeps, every interval, one running poll per channel of a kind
 // that wants it, in the whole installation (a lease per channel keeps other
 // processes off it: see store.DB.Lease), stops the polls of channels no
@@ -409,7 +434,9 @@ func (a *App) pollEmail(ctx context.Context, every time.Duration, tlsConfig *tls
 // password, another server) or whose lease was lost. A process that does not
 // hold a channel's lease tries again every interval, so when the holder
 // stops or dies another takes the channel over within one interval (the
-// sweep's, a minute by default) of the lock's release.
+// sweep's, a minute by default) of the lock's release. A wake
+// (WakePollers) makes it look at once: a channel just added is polled
+// without waiting for the interval.
 func (a *App) runPollers(ctx context.Context, every time.Duration, kind redazione.ChannelKind, leaseBase int64,
 	wants func(*redazione.Channel) bool, poll func(context.Context, *redazione.Channel)) {
 	type polling struct {
@@ -471,6 +498,7 @@ func (a *App) runPollers(ctx context.Context, every time.Duration, kind redazion
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case <-a.wake[kind]:
 		}
 	}
 }
@@ -516,6 +544,9 @@ type channelLog struct {
 	a  *App
 	id int64
 }
+
+// Worked marks the channel's last error past: its poll works again.
+func (l channelLog) Worked() { l.a.DB.ChannelWorks(context.Background(), l.id) }
 
 func (l channelLog) Warn(msg string, args ...any) {
 	l.a.log.Warn(msg, args...)

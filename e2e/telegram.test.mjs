@@ -36,12 +36,12 @@ async function until(what, fn, ms = 15000) {
 }
 
 describe('Telegram bot through the telegram-test-api emulator', { timeout: 120_000 }, () => {
-  let tmp, bin, emulator, server, base, env, log = '';
+  let tmp, bin, emulator, server, base, env, cli, tgPort, log = '';
   before(async () => {
     tmp = await mkdtemp(path.join(tmpdir(), 'redazione-tg-'));
     bin = path.join(tmp, 'redazione');
     await run('go', ['build', '-o', bin, './cmd/redazione'], { cwd: root, maxBuffer: 16 << 20 });
-    const tgPort = await freePort();
+    tgPort = await freePort();
     emulator = new TelegramServer({ port: tgPort, host: '127.0.0.1', storeTimeout: 60 });
     await emulator.start();
     const port = await freePort();
@@ -50,7 +50,7 @@ describe('Telegram bot through the telegram-test-api emulator', { timeout: 120_0
       ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('REDAZIONE_'))),
       REDAZIONE_DATA_DIR: path.join(tmp, 'data'), REDAZIONE_ADDR: `127.0.0.1:${port}`, REDAZIONE_LOG_LEVEL: 'warn',
     };
-    const cli = async (...args) => JSON.parse((await run(bin, args, { env, cwd: tmp })).stdout.split('\n')[0]);
+    cli = async (...args) => JSON.parse((await run(bin, args, { env, cwd: tmp })).stdout.split('\n')[0]);
     await cli('ente', 'create', '--slug', 'comune', '--name', 'Comune di Prova');
     await writeFile(path.join(tmp, 'pw'), PASSWORD);
     await cli('user', 'create', '--email', 'op@comune.example.it', '--role', 'admin', '--password-file', path.join(tmp, 'pw'));
@@ -104,5 +104,21 @@ describe('Telegram bot through the telegram-test-api emulator', { timeout: 120_0
       return t.messages.some((m) => m.text === reply && m.delivery === 'sent');
     });
     assert.ok(thread.messages.length >= 2);
+  });
+
+  it('a bot added while the server runs is polled at once, not at the next sweep', async () => {
+    // `channel add` in a process of its own wakes the server's pollers
+    // through the job queue; the server's sweep comes only once a minute.
+    const TOKEN2 = '654321:second-emulated-bot';
+    await cli('channel', 'add', 'telegram', '--name', 'Secondo bot', '--set', `token=${TOKEN2}`,
+      '--set', `api_base_url=http://127.0.0.1:${tgPort}`, '--set', 'mode=polling');
+    const client = emulator.getClient(TOKEN2, { userId: 5151, firstName: 'Piero', chatId: 5151 });
+    await client.sendMessage(client.makeMessage('Il secondo bot risponde?'));
+    const api = (p) => fetch(base + p, { headers: { Authorization: `Bearer ${env.TOKEN}` } }).then((r) => r.json());
+    const conv = await until('the message to the new bot in the inbox', async () => {
+      const { conversations } = await api('/api/v1/conversations');
+      return conversations.find((c) => c.last_message && c.last_message.text.includes('secondo bot'));
+    }, 20000);
+    assert.equal(conv.contact.external_id, '5151', log);
   });
 });

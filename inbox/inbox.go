@@ -255,6 +255,7 @@ func (s *Service) Deliver(ctx context.Context, enteID, messageID int64, attempt 
 	}
 	switch {
 	case err == nil:
+		s.DB.ChannelWorks(ctx, ch.ID)
 		s.Metrics.Delivery(metrics.Sent)
 		err = s.DB.MarkSent(ctx, enteID, m.ID, m.ExternalID)
 		if err == nil && ch.Kind == redazione.ChannelAppIO {

@@ -11,6 +11,7 @@ import (
 // they name, and refreshes the screens showing them. It returns how many
 // replies changed.
 func (s *Service) Receipts(ctx context.Context, ch *redazione.Channel, rs []redazione.Receipt) (int, error) {
+	s.DB.ChannelWorks(ctx, ch.ID) // the platform's webhook reached us
 	changed := 0
 	convs := map[int64]*redazione.Conversation{} // a watermark names many replies of one conversation
 	for _, r := range rs {

@@ -13,6 +13,7 @@ import (
 // Redazione never received changes nothing. It returns how many messages
 // changed.
 func (s *Service) Revise(ctx context.Context, ch *redazione.Channel, revs []redazione.Revision) (int, error) {
+	s.DB.ChannelWorks(ctx, ch.ID) // the platform's webhook or poll reached us
 	changed := 0
 	for _, rev := range revs {
 		done, err := s.DB.ReviseMessage(ctx, ch, rev)

@@ -77,6 +77,9 @@ type Config struct {
 	// (MigratePostgres), and River's periodic REINDEX, which needs the owner, is
 	// left to it.
 	DataOnly bool
+	// Waker, when set, works the jobs that wake this process's pollers
+	// (WakePollersArgs); a process that enqueues them sets it.
+	Waker Waker
 }
 
 // Queue is the job queue of one process.
@@ -142,6 +145,9 @@ func config(cfg Config, d Handler) *river.Config {
 	river.AddWorker(workers, &worker{d: d})
 	river.AddWorker(workers, &fetchWorker{f: d})
 	river.AddWorker(workers, &appioWorker{c: d})
+	if cfg.Waker != nil {
+		river.AddWorker(workers, &wakeWorker{w: cfg.Waker})
+	}
 	rc := &river.Config{
 		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
 		Workers:              workers,

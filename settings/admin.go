@@ -25,17 +25,17 @@ func (s *Service) UpdateUser(ctx context.Context, a redazione.Actor, u *redazion
 
 // CreateChannel adds a channel.
 func (s *Service) CreateChannel(ctx context.Context, a redazione.Actor, c *redazione.Channel) error {
-	return s.DB.CreateChannel(ctx, a, c)
+	return s.wake(ctx, c.ID, c.Kind, s.DB.CreateChannel(ctx, a, c))
 }
 
 // UpdateChannel changes a channel's name, desk, callback or state.
 func (s *Service) UpdateChannel(ctx context.Context, a redazione.Actor, c *redazione.Channel) error {
-	return s.changed(ctx, a.EnteID, s.DB.UpdateChannel(ctx, a, c))
+	return s.wake(ctx, c.ID, c.Kind, s.changed(ctx, a.EnteID, s.DB.UpdateChannel(ctx, a, c)))
 }
 
 // UpdateChannelSettings replaces a channel's settings.
 func (s *Service) UpdateChannelSettings(ctx context.Context, a redazione.Actor, id int64, settings map[string]string) error {
-	return s.changed(ctx, a.EnteID, s.DB.UpdateChannelSettings(ctx, a, id, settings))
+	return s.wake(ctx, id, "", s.changed(ctx, a.EnteID, s.DB.UpdateChannelSettings(ctx, a, id, settings)))
 }
 
 // WebhookRegistered records in the audit trail that a channel's platform

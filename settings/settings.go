@@ -16,6 +16,8 @@ package settings
 import (
 	"context"
 
+	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/channel"
 	"github.com/redazione/redazione/events"
 	"github.com/redazione/redazione/store"
 )
@@ -25,6 +27,23 @@ type Service struct {
 	DB *store.DB
 	// Bus, when set, carries SettingsChanged to the other processes.
 	Bus events.Bus
+	// Pollers, when set (the job queue), wakes the pollers of a channel
+	// added or whose settings changed, on whichever process takes the job.
+	Pollers interface {
+		EnqueueWakePollers(ctx context.Context, channelID int64, kind string) error
+	}
+}
+
+// wake asks, after a successful change, for the channel's poller (e-mail,
+// Mastodon, a Telegram bot in polling mode) to start or restart at once,
+// not at the next sweep. A wake that cannot be asked for changes nothing:
+// the sweep, a minute later, starts the poll. An empty kind wakes the
+// pollers of every kind.
+func (s *Service) wake(ctx context.Context, channelID int64, kind redazione.ChannelKind, err error) error {
+	if err == nil && s.Pollers != nil && (kind == "" || channel.Polled(kind)) {
+		s.Pollers.EnqueueWakePollers(ctx, channelID, string(kind))
+	}
+	return err
 }
 
 // changed tells every process, after a successful change, to forget what

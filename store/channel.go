@@ -16,7 +16,7 @@ import (
 	"github.com/redazione/redazione/calendar"
 )
 
-const channelColumns = "id, ente_id, kind, name, desk_id, secret, callback_url, disabled, created_at, settings, last_event_at, last_error, last_error_at, credentials_expire_at"
+const channelColumns = "id, ente_id, kind, name, desk_id, secret, callback_url, disabled, created_at, settings, last_event_at, last_error, last_error_at, credentials_expire_at, last_error_cleared_at"
 
 // Sealer seals channel settings at rest, and makes keyed hashes (package
 // secrets).
@@ -33,9 +33,9 @@ func (db *DB) SetSealer(s Sealer) { db.sealer = s }
 func (db *DB) scanChannel(row interface{ Scan(...any) error }) (*redazione.Channel, error) {
 	var c redazione.Channel
 	var kind, settings string
-	var created, lastEvent, lastErr, expire int64
+	var created, lastEvent, lastErr, expire, cleared int64
 	if err := row.Scan(&c.ID, &c.EnteID, &kind, &c.Name, &c.DeskID, &c.Secret, &c.CallbackURL, &c.Disabled, &created, &settings,
-		&lastEvent, &c.LastError, &lastErr, &expire); err != nil {
+		&lastEvent, &c.LastError, &lastErr, &expire, &cleared); err != nil {
 		return nil, err
 	}
 	if strings.HasPrefix(c.Secret, sealedPrefix) {
@@ -49,7 +49,7 @@ func (db *DB) scanChannel(row interface{ Scan(...any) error }) (*redazione.Chann
 		c.Secret = string(plain)
 	}
 	c.Kind, c.CreatedAt = redazione.ChannelKind(kind), tm(created)
-	c.LastEventAt, c.LastErrorAt, c.CredentialsExpireAt = tm(lastEvent), tm(lastErr), tm(expire)
+	c.LastEventAt, c.LastErrorAt, c.CredentialsExpireAt, c.LastErrorClearedAt = tm(lastEvent), tm(lastErr), tm(expire), tm(cleared)
 	if settings != "" {
 		if db.sealer == nil {
 			return nil, errors.New("channel settings are sealed and no master key is set")
@@ -420,8 +420,9 @@ func (db *DB) SetLeaseCheck(every time.Duration) { db.leaseCheck.Store(int64(eve
 // channel costs one small write every few seconds, not one per message.
 const healthEvery = 10 * time.Second
 
-// ChannelEvent records that a channel brought a message.
+// ChannelEvent records that a channel brought a message (so it works).
 func (db *DB) ChannelEvent(ctx context.Context, channelID int64) {
+	db.ChannelWorks(ctx, channelID)
 	now := db.now()
 	if v, ok := db.health.Load(channelID); ok && now.Sub(v.(time.Time)) < healthEvery {
 		return
@@ -436,7 +437,24 @@ func (db *DB) ChannelError(ctx context.Context, channelID int64, msg string) {
 	if len(msg) > 500 {
 		msg = msg[:500]
 	}
-	conn{db: db, q: db.write}.exec(ctx, "UPDATE channels SET last_error = ?, last_error_at = ? WHERE id = ?", msg, ms(db.now()), channelID)
+	// The next success is written at once, not after ChannelWorks' pause.
+	db.working.Delete(channelID)
+	conn{db: db, q: db.write}.exec(ctx, "UPDATE channels SET last_error = ?, last_error_at = ?, last_error_cleared_at = 0 WHERE id = ?", msg, ms(db.now()), channelID)
+}
+
+// ChannelWorks records that a channel worked (a poll answered, a reply
+// delivered, a webhook received): its last error, if one stands, is kept
+// but marked past, with the time. A working channel costs one conditional
+// write every healthEvery at most, on each process: the error may have
+// been written by another.
+func (db *DB) ChannelWorks(ctx context.Context, channelID int64) {
+	now := db.now()
+	if v, ok := db.working.Load(channelID); ok && now.Sub(v.(time.Time)) < healthEvery {
+		return
+	}
+	db.working.Store(channelID, now)
+	conn{db: db, q: db.write}.exec(ctx, "UPDATE channels SET last_error_cleared_at = ? WHERE id = ? AND last_error <> '' AND last_error_cleared_at = 0",
+		ms(now), channelID)
 }
 
 // CredentialsExpireSetting is the channel setting where an administrator
@@ -471,4 +489,31 @@ func (db *DB) CredentialsChecked(ctx context.Context, channelID int64, expire ti
 		ms(expire), ms(db.now()), channelID)
 	db.channels.Delete(channelID)
 	return err
+}
+
+// TelegramOffset is where a Telegram channel in polling mode has read up
+// to: the offset for its next getUpdates (0 at first: Telegram's earliest
+// unconfirmed update).
+func (db *DB) TelegramOffset(ctx context.Context, channelID int64) (int64, error) {
+	var off int64
+	err := db.reader().row(ctx, "SELECT next_offset FROM telegram_offsets WHERE channel_id = ?", channelID).Scan(&off)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("telegram offset: %w", err)
+	}
+	return off, nil
+}
+
+// SaveTelegramOffset records the offset of a Telegram channel's next
+// getUpdates, once the updates before it are stored. It may go down:
+// Telegram numbers updates afresh after a week without any.
+func (db *DB) SaveTelegramOffset(ctx context.Context, channelID, offset int64) error {
+	_, err := conn{db: db, q: db.write}.exec(ctx, `INSERT INTO telegram_offsets (channel_id, next_offset) VALUES (?, ?)
+	 ON CONFLICT (channel_id) DO UPDATE SET next_offset = excluded.next_offset`, channelID, offset)
+	if err != nil {
+		return fmt.Errorf("save telegram offset: %w", err)
+	}
+	return nil
 }

@@ -44,6 +44,7 @@ type DB struct {
 	channels sync.Map
 	rules    sync.Map // ente id → cachedRules
 	health   sync.Map // channel id → time of the last recorded event
+	working  sync.Map // channel id → when ChannelWorks last wrote
 	// observe, when set, is told how long each statement took
 	// (SetQueryObserver).
 	observe atomic.Pointer[func(op string, d time.Duration)]

@@ -412,6 +412,8 @@ var catalog = map[string][2]string{
 	"health.last_event":         {"Ultimo messaggio ricevuto", "Last message received"},
 	"health.never":              {"mai", "never"},
 	"health.last_error":         {"Ultimo errore", "Last error"},
+	"health.last_error_past":    {"Ultimo errore, ora superato", "Last error, now past"},
+	"health.works_again":        {"il canale funziona di nuovo da", "the channel works again since"},
 	"health.cred.ok":            {"Credenziali valide fino al", "Credentials valid until"},
 	"health.cred.soon":          {"Attenzione: le credenziali scadono il", "Warning: the credentials expire on"},
 	"health.cred.renew":         {"rinnovale prima, o il canale smetterà di funzionare", "renew them before, or the channel will stop working"},

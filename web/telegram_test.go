@@ -169,16 +169,33 @@ func TestTelegramChannel(t *testing.T) {
 			t.Fatalf("blocked bot: %q (%s), want failed with the reason", st, why)
 		}
 		// the channel's health, for administrators
-		_, page = e.login(e.newUser(e.ente, redazione.RoleAdmin)).get("/admin/channels")
-		i := strings.Index(page, "Bot del Comune")
-		if i < 0 {
-			t.Fatal("the Telegram channel is not listed")
+		admin := e.login(e.newUser(e.ente, redazione.RoleAdmin))
+		channelHealth := func() (string, string) {
+			_, page := admin.get("/admin/channels")
+			i := strings.Index(page, "Bot del Comune")
+			if i < 0 {
+				t.Fatal("the Telegram channel is not listed")
+			}
+			health := page[i:]
+			return health[:strings.Index(health, "</p>")], page
 		}
-		health := page[i:]
-		health = health[:strings.Index(health, "</p>")]
+		health, page := channelHealth()
 		if strings.Contains(health, "mai") || !strings.Contains(health, "Ultimo messaggio ricevuto: <time") ||
-			!strings.Contains(health, "Ultimo errore") || !strings.Contains(health, "blocked") || strings.Contains(page, "BOT-TOKEN-42") {
+			!strings.Contains(health, `text-danger channel-error">Ultimo errore (<time`) || !strings.Contains(health, "blocked") || strings.Contains(page, "BOT-TOKEN-42") {
 			t.Errorf("channel health = %s", health)
+		}
+		// The bot is unblocked and the next reply goes out: the error is
+		// shown as past, with when the channel worked again, no longer in red.
+		api.mu.Lock()
+		api.status = 200
+		api.mu.Unlock()
+		_, body = b.post(fmt.Sprintf("/conversations/%d/messages", conv), url.Values{"text": {"Ora le risposte arrivano."}, "kind": {"reply"}})
+		if st, why := e.waitDelivery(tok, conv, msgIDRe(body), "sent", 10*time.Second); st != "sent" {
+			t.Fatalf("delivery after the error %q (%s)", st, why)
+		}
+		if health, _ = channelHealth(); strings.Contains(health, "text-danger") || !strings.Contains(health, `channel-error-past">Ultimo errore, ora superato (<time`) ||
+			!strings.Contains(health, "il canale funziona di nuovo da <time") || !strings.Contains(health, "blocked") {
+			t.Errorf("channel health after a delivered reply = %s", health)
 		}
 	})
 }

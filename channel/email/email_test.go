@@ -359,12 +359,15 @@ func TestEmailPEC(t *testing.T) {
 		o.imap.Deliver(t, sample(t, "pec_accettazione.eml", "{{MSGID}}", id))
 		o.imap.Deliver(t, sample(t, "pec_consegna.eml", "{{MSGID}}", id))
 		o.imap.Deliver(t, sample(t, "pec_accettazione.eml", "{{MSGID}}", id)) // fetched twice
-		o.fetched(4)
+		// a second recipient's receipt whose daticert.xml was cut short:
+		// linked by its X-Riferimento-Message-ID header
+		o.imap.Deliver(t, sample(t, "pec_consegna_daticert_illeggibile.eml", "{{MSGID}}", id))
+		o.fetched(5)
 		rs, err := db.PECReceipts(t.Context(), o.sys.EnteID, []int64{r.ID})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := rs[r.ID]; len(got) != 2 || got[0].Kind != redazione.ReceiptAccepted || got[1].Kind != redazione.ReceiptDelivered {
+		if got := rs[r.ID]; len(got) != 3 || got[0].Kind != redazione.ReceiptAccepted || got[1].Kind != redazione.ReceiptDelivered || got[2].Kind != redazione.ReceiptDelivered {
 			t.Fatalf("receipts %+v", got)
 		}
 		if cs := o.conversations(); len(cs) != 1 || len(o.messages(c.ID)) != 2 {
@@ -372,7 +375,7 @@ func TestEmailPEC(t *testing.T) {
 		}
 		// a receipt about a message this office never sent is dropped
 		o.imap.Deliver(t, sample(t, "pec_errore_consegna.eml", "{{MSGID}}", "altro@pec.example.it"))
-		o.fetched(5)
+		o.fetched(6)
 		if cs := o.conversations(); len(cs) != 1 {
 			t.Fatalf("%d conversations", len(cs))
 		}

@@ -138,6 +138,30 @@ func TestParsePECReceipts(t *testing.T) {
 	}
 }
 
+// A receipt whose daticert.xml is missing or cannot be read (a provider
+// that cut it short) is still linked to its message by the header
+// X-Riferimento-Message-ID; with neither, it is refused.
+func TestParsePECReceiptByHeader(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ file, kind, id string }{
+		{"pec_consegna_daticert_illeggibile.eml", redazione.ReceiptDelivered, "opec-cons-0003@pec.gestore-comune.example"},
+		{"pec_accettazione_senza_daticert.eml", redazione.ReceiptAccepted, "opec-acc-0004@pec.gestore-comune.example"},
+	} {
+		m, err := Parse(sample(t, c.file, "{{MSGID}}", "redazione.7.8.9@pec.comune.example.it"), true)
+		if err != nil {
+			t.Fatalf("%s: %v", c.file, err)
+		}
+		if r := m.Receipt; r == nil || r.Kind != c.kind || r.Refers != "redazione.7.8.9@pec.comune.example.it" || r.ExternalID != c.id || r.Reason != "" {
+			t.Fatalf("%s: %+v", c.file, m.Receipt)
+		}
+	}
+	// no header and an unreadable daticert.xml: refused, saying why
+	raw := sample(t, "pec_consegna_daticert_illeggibile.eml", "X-Riferimento-Message-ID: <{{MSGID}}>\r\n", "")
+	if _, err := Parse(raw, true); err == nil || !strings.Contains(redazione.ErrorMessage(err), "daticert.xml illeggibile") {
+		t.Fatalf("accepted, or refused without saying why: %v", err)
+	}
+}
+
 func TestParseRefusals(t *testing.T) {
 	for name, raw := range map[string]string{
 		"no sender":       "To: a@b.it\r\nSubject: x\r\n\r\ntesto\r\n",

@@ -59,6 +59,11 @@ func parseReceipt(mr *mail.Reader, kind string) (*Mail, error) {
 	r.Refers = trimID(h.Get("X-Riferimento-Message-ID"))
 	r.At, _ = h.Date()
 	var errore string
+	// unreadable is why daticert.xml (or the body holding it) could not be
+	// read: the header X-Riferimento-Message-ID, which the technical rules
+	// put on every receipt, still links the receipt to its message; only a
+	// receipt with neither is refused.
+	var unreadable error
 	parts := 0
 	for {
 		p, err := nextPart(mr, &parts)
@@ -66,7 +71,8 @@ func parseReceipt(mr *mail.Reader, kind string) (*Mail, error) {
 			break
 		}
 		if err != nil {
-			return nil, err
+			unreadable = err
+			break
 		}
 		ct, params, _ := partHeader(p).ContentType()
 		if filename(p.Header) != "daticert.xml" && !strings.EqualFold(params["name"], "daticert.xml") {
@@ -77,11 +83,13 @@ func parseReceipt(mr *mail.Reader, kind string) (*Mail, error) {
 		}
 		b, err := readPart(p.Body, 1<<20)
 		if err != nil {
-			return nil, err
+			unreadable = err
+			continue
 		}
 		d, err := parseDaticert(b)
 		if err != nil {
-			return nil, err
+			unreadable = err
+			continue
 		}
 		if r.Refers == "" {
 			r.Refers = trimID(d.Dati.MsgID)
@@ -90,6 +98,9 @@ func parseReceipt(mr *mail.Reader, kind string) (*Mail, error) {
 		errore = strings.TrimSpace(d.Errore)
 	}
 	r.ExternalID, r.Refers = strings.ToValidUTF8(r.ExternalID, "\uFFFD"), strings.ToValidUTF8(r.Refers, "\uFFFD")
+	if r.Refers == "" && unreadable != nil {
+		return nil, unreadable
+	}
 	if r.Refers == "" {
 		return nil, redazione.FieldError("X-Riferimento-Message-ID", "ricevuta PEC senza riferimento al messaggio")
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/blob"
 	"github.com/redazione/redazione/calendar"
+	"github.com/redazione/redazione/channel"
 )
 
 // Ingester takes what the poller fetches (inbox.Service).
@@ -149,6 +150,7 @@ func (p Poller) session(ctx context.Context, ch *redazione.Channel) error {
 		if err := p.sync(ctx, c, ch, sel.UIDValidity); err != nil {
 			return err
 		}
+		channel.Worked(p.Log)
 		if c.Caps().Has(imap.CapIdle) {
 			// Mail that arrived while syncing: some servers announce it only
 			// on the next command, not when IDLE starts, so ask first.

@@ -200,6 +200,8 @@ func Poll(ctx context.Context, ch *redazione.Channel, ing Ingester, every time.D
 		ns, err := Fetch(ctx, client, ch, since)
 		if err != nil && ctx.Err() == nil {
 			log.Warn("mastodon notifications", "channel", ch.ID, "err", err)
+		} else if err == nil {
+			channel.Worked(log)
 		}
 		if err := ingest(ns); err != nil {
 			log.Warn("mastodon ingest", "channel", ch.ID, "err", err)

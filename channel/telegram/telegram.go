@@ -371,11 +371,25 @@ type Ingester interface {
 // Updates are the kinds of update Redazione asks Telegram for.
 var Updates = []string{"message", "edited_message"}
 
+// Offsets keeps, in the database, where a channel's polling has read up
+// to (store.DB), so a restart neither fetches again nor skips.
+type Offsets interface {
+	TelegramOffset(ctx context.Context, channelID int64) (int64, error)
+	SaveTelegramOffset(ctx context.Context, channelID, offset int64) error
+}
+
 // Poll fetches the bot's updates with getUpdates (long polling, for
 // installations Telegram cannot reach) until ctx ends. An update is
 // confirmed to Telegram (offset) only after it is stored, so a crash loses
-// nothing: Telegram sends it again and the store drops the repeat.
-func Poll(ctx context.Context, ch *redazione.Channel, ing Ingester, client *http.Client, log interface {
+// nothing: Telegram sends it again and the store drops the repeat, known by
+// the message's own identity (chat and message id), not by update_id.
+//
+// Every update Telegram returns is read, whatever its update_id: after a
+// week without updates Telegram numbers them afresh from a random value,
+// possibly below the offset kept. The offset asked next is the last
+// update_id read plus one (Bot API, getUpdates), even when lower, and it is
+// kept in the database (offsets).
+func Poll(ctx context.Context, ch *redazione.Channel, ing Ingester, offsets Offsets, client *http.Client, log interface {
 	Warn(msg string, args ...any)
 }) {
 	base := strings.TrimRight(ch.Settings["api_base_url"], "/")
@@ -385,8 +399,24 @@ func Poll(ctx context.Context, ch *redazione.Channel, ing Ingester, client *http
 	if client == nil {
 		client = &http.Client{Timeout: 60 * time.Second}
 	}
-	var offset int64
 	wait := time.Second
+	pause := func(d time.Duration) {
+		select {
+		case <-ctx.Done():
+		case <-time.After(d):
+		}
+	}
+	var offset int64
+	for {
+		var err error
+		if offset, err = offsets.TelegramOffset(ctx, ch.ID); err == nil || ctx.Err() != nil {
+			break
+		}
+		log.Warn("telegram offset", "channel", ch.ID, "err", err)
+		pause(wait)
+		wait = min(wait*2, time.Minute)
+	}
+	wait = time.Second
 	for ctx.Err() == nil {
 		updates, err := getUpdates(ctx, client, base, ch.Settings["token"], offset)
 		if errors.Is(err, errWebhookActive) {
@@ -398,46 +428,52 @@ func Poll(ctx context.Context, ch *redazione.Channel, ing Ingester, client *http
 		if err != nil {
 			if ctx.Err() == nil {
 				log.Warn("telegram getUpdates", "channel", ch.ID, "err", err)
-				select {
-				case <-ctx.Done():
-				case <-time.After(wait):
-				}
+				pause(wait)
 				wait = min(wait*2, time.Minute)
 			}
 			continue
 		}
 		wait = time.Second
-		if len(updates) == 0 {
-			// Telegram answers an empty long poll after its timeout; a server
-			// that answers at once must not be polled in a tight loop.
-			select {
-			case <-ctx.Done():
-			case <-time.After(500 * time.Millisecond):
-			}
-			continue
-		}
+		channel.Worked(log)
+		next, fresh := offset, false
 		for _, raw := range updates {
 			var head struct {
 				UpdateID int64 `json:"update_id"`
 			}
 			json.Unmarshal(raw, &head)
-			if head.UpdateID < offset {
-				continue // already stored and confirmed
-			}
 			in, ok, err := Parse(raw)
 			if err == nil && ok {
-				_, err = ing.Ingest(ctx, ch, in)
+				var res *redazione.Ingested
+				if res, err = ing.Ingest(ctx, ch, in); err == nil && !res.Duplicate {
+					fresh = true
+				}
 			} else if rev, edit, perr := ParseEdit(raw); perr == nil && edit {
-				_, err = ing.Revise(ctx, ch, []redazione.Revision{rev})
+				var n int
+				n, err = ing.Revise(ctx, ch, []redazione.Revision{rev})
+				fresh = fresh || n > 0
 			}
 			if err != nil && redazione.ErrorCode(err) == redazione.EINTERNAL {
 				// not stored: do not confirm it, try again later
 				log.Warn("telegram ingest", "channel", ch.ID, "err", err)
 				break
 			}
-			if head.UpdateID >= offset {
-				offset = head.UpdateID + 1
+			if head.UpdateID > 0 {
+				next = head.UpdateID + 1
 			}
+		}
+		if next != offset {
+			if err := offsets.SaveTelegramOffset(ctx, ch.ID, next); err != nil && ctx.Err() == nil {
+				// The updates are stored: asked again after a restart, they
+				// are known as repeats.
+				log.Warn("telegram offset", "channel", ch.ID, "err", err)
+			}
+			offset = next
+		}
+		if !fresh {
+			// Telegram answers an empty long poll after its timeout; a server
+			// that answers at once, or sends again what was stored (some
+			// emulators ignore offset), must not be polled in a tight loop.
+			pause(500 * time.Millisecond)
 		}
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/redazione/redazione/channel"
 	"github.com/redazione/redazione/channel/appio"
 	"github.com/redazione/redazione/channel/telegram"
+	"github.com/redazione/redazione/jobs"
 	"github.com/redazione/redazione/notify"
 	"github.com/redazione/redazione/secrets"
 	"github.com/redazione/redazione/store"
@@ -470,9 +471,26 @@ func channelAdd(kind redazione.ChannelKind) subcommand {
 			if err := s.db.CreateChannel(ctx, s.sys, c); err != nil {
 				return err
 			}
+			s.wakePollers(ctx, c)
 			return s.out.Encode(s.addedChannel(ctx, c))
 		}
 	}
+}
+
+// wakePollers asks the running server (any node) to start polling a
+// channel just added at once, not at its next sweep, through the job
+// queue: this process runs none. Without a server, or before the first one
+// created the queue's tables, nothing is asked: a server polls every
+// channel when it starts.
+func (s *adminSession) wakePollers(ctx context.Context, c *redazione.Channel) {
+	if !channel.Polled(c.Kind) {
+		return
+	}
+	if s.db.Dialect() == store.Postgres {
+		jobs.WakePollersPostgres(ctx, s.db.URL(), c.ID, string(c.Kind))
+		return
+	}
+	jobs.WakePollersSQLite(ctx, s.db.WriteDB(), c.ID, string(c.Kind))
 }
 
 // addedChannel is what `channel add` prints of a new channel: what to give
@@ -546,6 +564,11 @@ func channelList(*flag.FlagSet) func(context.Context, *adminSession) error {
 			}
 			if !c.LastErrorAt.IsZero() {
 				health["last_error_at"] = c.LastErrorAt.UTC()
+			}
+			// the error is past: the channel worked again at this time
+			health["last_error_cleared_at"] = nil
+			if !c.LastErrorClearedAt.IsZero() {
+				health["last_error_cleared_at"] = c.LastErrorClearedAt.UTC()
 			}
 			s.out.Encode(map[string]any{"id": c.ID, "kind": c.Kind, "name": c.Name, "desk_id": c.DeskID, "callback_url": c.CallbackURL,
 				"disabled": c.Disabled, "settings": masked, "health": health})
