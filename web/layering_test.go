@@ -71,6 +71,7 @@ var narrowReads = map[string]string{
 	"sso.go":             "ssoDB()",
 	"sessions.go":        "sessionDB()",
 	"appio.go":           "appioDB()",
+	"x.go":               "xDB()",
 }
 
 // Handlers write through services, not through the store: a service
