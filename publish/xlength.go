@@ -22,6 +22,10 @@ const (
 	xURLLength   = 23
 )
 
+// XMaxAltText is the longest alternative text X keeps for an image
+// (POST /2/media/metadata).
+const XMaxAltText = 1000
+
 // xLightRanges are the code points that weigh 1 (twitter-text v3 "ranges",
 // weight 100 on a scale of 100): Latin, Greek, Cyrillic, … up to U+10FF,
 // and the general punctuation spaces, dashes, quotes and primes.

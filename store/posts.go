@@ -347,6 +347,10 @@ func (db *DB) checks(p *Post, s *PublishingSettings, kind redazione.ChannelKind)
 	fs := publish.Check(p.Text, db.sendDay(p), p.Justification != "", rules)
 	if p.ImageKey != "" {
 		fs = append(fs, publish.CheckImage(p.ImageName, p.AltText)...)
+		if n := utf8.RuneCountInString(p.AltText); kind == redazione.ChannelX && n > publish.XMaxAltText {
+			fs = append(fs, publish.Finding{Check: "alt_text", Level: publish.Block,
+				Message: fmt.Sprintf("il testo alternativo ha %d caratteri: X ne accetta al massimo %d", n, publish.XMaxAltText)})
+		}
 	}
 	return fs
 }

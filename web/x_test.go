@@ -236,3 +236,45 @@ func TestXMentionsIntoTheInbox(t *testing.T) {
 		t.Errorf("since_id kept: %q", since)
 	}
 }
+
+// A post with an image goes to X with its alternative text; an alternative
+// text longer than X keeps is refused when the post is written, not when
+// it goes.
+func TestXPostWithImage(t *testing.T) {
+	t.Parallel()
+	e := start(t, testdb.Open(t, store.SQLite))
+	fake := xtest.New("CLIENT", "SECRET")
+	defer fake.Close()
+	ch := e.xAccount(fake, nil)
+	signInX(t, e.login(e.newUser(e.ente, redazione.RoleAdmin)), ch)
+	cb := e.login(e.newUser(e.ente, redazione.RoleCoordinator))
+	form := func(alt string) url.Values {
+		return url.Values{"channel": {fmt.Sprint(ch.ID)}, "desk": {fmt.Sprint(e.desks[0].ID)}, "action": {"submit"}, "text": {"Inaugurata la nuova piazza"}, "alt_text": {alt}}
+	}
+	if code, page := cb.postMultipart("/pubblicazioni", form(strings.Repeat("La piazza rinnovata. ", 50)), "image", "piazza.png", pngPixel); code != 422 ||
+		!strings.Contains(page, "X ne accetta al massimo 1000") {
+		t.Errorf("a 1050-character alternative text: %d", code)
+	}
+	alt := "La piazza del Municipio rinnovata, con le nuove panchine e gli alberi"
+	if code, page := cb.postMultipart("/pubblicazioni", form(alt), "image", "piazza.png", pngPixel); code != 200 || !strings.Contains(page, "Parte alle") {
+		t.Fatalf("post with image: %d", code)
+	}
+	posts, _ := e.db.Posts(t.Context(), redazione.SystemActor(e.ente.ID), time.Time{}, time.Now().AddDate(1, 0, 0))
+	for _, p := range posts {
+		if p.Status == store.PostDraft {
+			e.db.CancelPost(t.Context(), redazione.SystemActor(e.ente.ID), p.ID)
+		}
+	}
+	e.db.SetNow(func() time.Time { return time.Now().Add(2 * time.Minute) })
+	defer e.db.SetNow(time.Now)
+	if n, err := e.app.Inbox.PublishDue(t.Context()); n != 1 || err != nil {
+		t.Fatalf("published %d, %v", n, err)
+	}
+	p := fake.Posts()
+	if len(p) != 1 || len(p[0].Media) != 1 {
+		t.Fatalf("posted %+v", p)
+	}
+	if m := fake.Uploaded(p[0].Media[0]); m == nil || m.Alt != alt || m.ContentType != "image/png" || m.Size != len(pngPixel) {
+		t.Errorf("the image on X: %+v", m)
+	}
+}

@@ -23,7 +23,7 @@ import (
 const (
 	MaxImages    = 4
 	MaxImageSize = 5 << 20
-	MaxAltText   = 1000
+	MaxAltText   = publish.XMaxAltText
 )
 
 // PublishImage posts text with one image and its alternative text.
