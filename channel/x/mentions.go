@@ -98,7 +98,7 @@ func (p Poller) Once(ctx context.Context, ch *redazione.Channel) (time.Duration,
 	}
 	var pages []*Mentions
 	next := ""
-	for range 5 { // at most 500 mentions a pass; the rest the next one
+	for range 10 { // at most 1,000 mentions a pass
 		q := url.Values{"expansions": {"author_id"}, "tweet.fields": {"created_at,author_id"}, "user.fields": {"username,name"}, "max_results": {"100"}}
 		if since != "" {
 			q.Set("since_id", since)
@@ -114,10 +114,9 @@ func (p Poller) Once(ctx context.Context, ch *redazione.Channel) (time.Duration,
 			if errors.As(err, &se) && se.Status == http.StatusTooManyRequests {
 				return max(se.Wait, time.Minute), userError(err, "la lettura delle menzioni")
 			}
-			if len(pages) == 0 {
-				return 0, userError(err, "la lettura delle menzioni")
-			}
-			break
+			// Nothing is stored from a pass cut short: an older page
+			// missing would leave a gap behind the cursor.
+			return 0, userError(err, "la lettura delle menzioni")
 		}
 		pages = append(pages, &m)
 		next = m.Meta.NextToken

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"maps"
 	"net/http"
@@ -356,4 +357,30 @@ func TestRateLimitWait(t *testing.T) {
 func isPermanent(err error) bool {
 	var p jobs.Permanent
 	return errors.As(err, &p)
+}
+
+// More mentions than a page holds between two passes: every one is read,
+// oldest first, across pages; the first pass reads only the latest ten.
+func TestMentionsAcrossPages(t *testing.T) {
+	t.Parallel()
+	srv, st, s := signedIn(t)
+	var got []string
+	p := x.Poller{Sender: s, Ingest: ingestFunc(func(in redazione.Inbound) { got = append(got, in.Text) }), Cursor: st}
+	for i := range 15 {
+		srv.Mention("111", "Maria Rossi", "mariarossi", fmt.Sprintf("@ComuneEsempio vecchia %d", i))
+	}
+	if _, err := p.Once(t.Context(), current(t, st)); err != nil || len(got) != 10 || got[0] != "vecchia 5" || got[9] != "vecchia 14" {
+		t.Fatalf("first pass: %v %v", got, err)
+	}
+	got = nil
+	for i := range 130 {
+		srv.Mention("222", "Luca Bianchi", "lucab", fmt.Sprintf("@ComuneEsempio nuova %d", i))
+	}
+	if _, err := p.Once(t.Context(), current(t, st)); err != nil || len(got) != 130 || got[0] != "nuova 0" || got[129] != "nuova 129" {
+		t.Fatalf("second pass: %d read, %v", len(got), err)
+	}
+	got = nil
+	if _, err := p.Once(t.Context(), current(t, st)); err != nil || len(got) != 0 {
+		t.Errorf("third pass read %d again", len(got))
+	}
 }
