@@ -278,3 +278,35 @@ func TestXPostWithImage(t *testing.T) {
 		t.Errorf("the image on X: %+v", m)
 	}
 }
+
+// X's rate limit: the post is not hammered (one request), and its page says
+// when to try again.
+func TestXPostRateLimited(t *testing.T) {
+	t.Parallel()
+	e := start(t, testdb.Open(t, store.SQLite))
+	fake := xtest.New("CLIENT", "SECRET")
+	defer fake.Close()
+	ch := e.xAccount(fake, nil)
+	signInX(t, e.login(e.newUser(e.ente, redazione.RoleAdmin)), ch)
+	cb := e.login(e.newUser(e.ente, redazione.RoleCoordinator))
+	if code, _ := cb.post("/pubblicazioni", url.Values{"channel": {fmt.Sprint(ch.ID)}, "desk": {fmt.Sprint(e.desks[0].ID)}, "action": {"submit"},
+		"text": {"Chiusura straordinaria degli uffici venerdì pomeriggio."}}); code != 200 {
+		t.Fatalf("post: %d", code)
+	}
+	reset := time.Now().Add(15 * time.Minute)
+	fake.RateLimit(10, reset)
+	before := len(fake.Calls())
+	e.db.SetNow(func() time.Time { return time.Now().Add(2 * time.Minute) })
+	defer e.db.SetNow(time.Now)
+	if n, _ := e.app.Inbox.PublishDue(t.Context()); n != 0 {
+		t.Fatal("published past a 429")
+	}
+	if calls := fake.Calls()[before:]; len(calls) != 1 {
+		t.Errorf("X asked %d times: %v", len(calls), calls)
+	}
+	posts, _ := e.db.Posts(t.Context(), redazione.SystemActor(e.ente.ID), time.Time{}, time.Now().AddDate(1, 0, 0))
+	rome, _ := time.LoadLocation("Europe/Rome")
+	if _, page := cb.get(fmt.Sprintf("/pubblicazioni/%d", posts[0].ID)); !strings.Contains(page, "riprova dopo le "+reset.In(rome).Format("15:04")) {
+		t.Error("the post's page does not say when to try again")
+	}
+}
