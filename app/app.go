@@ -23,6 +23,7 @@ import (
 	"github.com/redazione/redazione/channel/mastodon"
 	"github.com/redazione/redazione/channel/meta"
 	"github.com/redazione/redazione/channel/telegram"
+	"github.com/redazione/redazione/channel/x"
 	"github.com/redazione/redazione/events"
 	"github.com/redazione/redazione/inbox"
 	"github.com/redazione/redazione/jobs"
@@ -162,6 +163,7 @@ func StartWith(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) 
 		redazione.ChannelMastodon:  mastodon.Sender{LastInbound: db.LastInboundExternalID},
 		redazione.ChannelEmail:     email.Sender{Store: db, TLSConfig: cfg.MailTLS},
 		redazione.ChannelAppIO:     appio.Sender{Content: db.AppIOContent},
+		redazione.ChannelX:         x.Sender{Store: db, LastInbound: db.LastInboundExternalID},
 	}, AppIOCheckAfter: cfg.AppIOCheckAfter, Fetchers: map[redazione.ChannelKind]channel.Fetcher{
 		redazione.ChannelTelegram:  telegram.Fetcher{},
 		redazione.ChannelWhatsApp:  meta.WhatsAppFetcher{},
@@ -221,6 +223,7 @@ func StartWith(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) 
 		go a.pollTelegram(ctx, every)
 		go a.pollMastodon(ctx, every)
 		go a.pollEmail(ctx, every, cfg.MailTLS)
+		go a.pollX(ctx, every)
 		go a.publishLoop(ctx, cfg.PublishEvery)
 		a.sweep(ctx, every)
 	}()
@@ -401,6 +404,22 @@ func (a *App) pollMastodon(ctx context.Context, every time.Duration) {
 				interval = 30 * time.Second
 			}
 			mastodon.Poll(ctx, ch, currentChannel{a}, interval, channelLog{a, ch.ID})
+		})
+}
+
+// pollX reads the mentions of each X channel whose ente's API access
+// allows it (setting read_mentions=on) and that an administrator signed in.
+func (a *App) pollX(ctx context.Context, every time.Duration) {
+	a.runPollers(ctx, every, redazione.ChannelX, 0x7a17_0000_0000,
+		func(ch *redazione.Channel) bool {
+			return ch.Settings["read_mentions"] == "on" && ch.Settings[x.SettingUserID] != ""
+		},
+		func(ctx context.Context, ch *redazione.Channel) {
+			interval, err := time.ParseDuration(ch.Settings["poll_interval"])
+			if err != nil || interval <= 0 {
+				interval = 5 * time.Minute // X's reading quota is small and paid
+			}
+			x.Poller{Sender: x.Sender{Store: a.DB}, Ingest: currentChannel{a}, Cursor: a.DB, Log: channelLog{a, ch.ID}}.Run(ctx, ch, interval)
 		})
 }
 

@@ -84,6 +84,20 @@ var kindSettings = map[redazione.ChannelKind][]Setting{
 		{Key: "service_name"}, // optional: the channel's name stands for it
 		{Key: "api_base_url", URL: true},
 	},
+	// X: the app's OAuth 2.0 client (confidential: id and secret); the
+	// account's tokens, user id and name are added when an administrator
+	// signs in (Amministrazione › Canali), never typed. api_base_url and
+	// auth_base_url for tests and gateways; read_mentions=on polls the
+	// account's mentions (the ente's API access must allow reading).
+	redazione.ChannelX: {
+		{Key: "client_id", Required: true},
+		{Key: "client_secret", Required: true, Secret: true},
+		{Key: "read_mentions"},
+		{Key: "poll_interval"},
+		{Key: "publish_approval"},
+		{Key: "api_base_url", URL: true},
+		{Key: "auth_base_url", URL: true},
+	},
 	// The server addresses may hold the password (imaps://user:password@host):
 	// secret, shown without the password (Masked).
 	redazione.ChannelEmail: {
@@ -149,6 +163,16 @@ func CheckSettings(kind redazione.ChannelKind, settings map[string]string) error
 	}
 	if kind == redazione.ChannelEmail {
 		return checkEmail(settings)
+	}
+	if kind == redazione.ChannelX {
+		if v := settings["read_mentions"]; v != "" && v != "on" && v != "off" {
+			return redazione.FieldError("read_mentions", "read_mentions vale on oppure off")
+		}
+		if v := settings["poll_interval"]; v != "" {
+			if d, err := time.ParseDuration(v); err != nil || d < time.Minute {
+				return redazione.FieldError("poll_interval", "poll_interval è una durata di almeno un minuto, come 5m")
+			}
+		}
 	}
 	if kind == redazione.ChannelMastodon {
 		return checkMastodon(settings)

@@ -30,6 +30,8 @@ const NOT_PAGES = new Set([
   '/{$}', '/events', '/attachments/{id}', '/conversations/{id}/messages/{mid}/html', '/admin/audit/ancore.csv',
   '/reports.csv', '/crisi/banner', '/contacts/{id}/export', '/conversations/{id}/answers', '/pubblicazioni/{id}/immagine',
   '/conversations/{id}/colleghi', '/pubblico/immagini/{token}',
+  // X's answer to a sign-in, reached only from X with the sign-in's cookie
+  '/admin/x/callback',
 ]);
 
 // Pages reached only with a query: the App IO form is opened from a
@@ -109,6 +111,8 @@ describe('Redazione on a phone', { timeout: 900_000 }, () => {
     const tmp = await mkdtemp(path.join(tmpdir(), 'redazione-phone-'));
     await writeFile(path.join(tmp, 'pw'), OPERATOR_PASSWORD);
     await srv.cli(['user', 'create', '--email', OPERATOR_EMAIL, '--name', 'Operatrice Prova', '--role', 'operator', '--desk', 'contatti', '--password-file', path.join(tmp, 'pw')]);
+    // An X channel, for its sign-in page (/admin/channels/{id}/x).
+    await srv.cli(['channel', 'add', 'x', '--name', 'Account X del Comune', '--set', 'client_id=CLIENT', '--set', 'client_secret=SECRET']);
     browser = await launchBrowser();
     // Crisis mode on, with a long reason, so that every page swept carries
     // its banner (and the administrator the policy to acknowledge).

@@ -66,6 +66,9 @@ type Rules struct {
 // MaxLength: characters (Unicode code points) unless the platform says
 // otherwise.
 func Length(kind redazione.ChannelKind, text string) int {
+	if kind == redazione.ChannelX {
+		return XLength(text)
+	}
 	return utf8.RuneCountInString(text)
 }
 
@@ -80,6 +83,8 @@ func MaxLength(kind redazione.ChannelKind) int {
 		return 63206
 	case redazione.ChannelInstagram:
 		return InstagramMaxCaption
+	case redazione.ChannelX:
+		return xMaxWeighted
 	}
 	return 0
 }
@@ -342,6 +347,9 @@ func Publishable(ch *redazione.Channel) bool {
 		return true
 	case redazione.ChannelTelegram:
 		return ch.Settings["publish_chat"] != ""
+	case redazione.ChannelX:
+		// once an administrator has signed the account in
+		return ch.Settings["refresh_token"] != "" || ch.Settings["access_token"] != ""
 	}
 	return false
 }

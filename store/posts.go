@@ -356,6 +356,10 @@ func (db *DB) checks(p *Post, s *PublishingSettings, kind redazione.ChannelKind)
 		alts := make([]publish.ImageAlt, len(p.Images))
 		for i, im := range p.Images {
 			alts[i] = publish.ImageAlt{Name: im.Name, Alt: im.Alt}
+			if n := utf8.RuneCountInString(im.Alt); kind == redazione.ChannelX && n > publish.XMaxAltText {
+				fs = append(fs, publish.Finding{Check: "alt_text", Level: publish.Block,
+					Message: fmt.Sprintf("il testo alternativo dell'immagine %d ha %d caratteri: X ne accetta al massimo %d", i+1, n, publish.XMaxAltText)})
+			}
 		}
 		fs = append(fs, publish.CheckImages(kind, alts)...)
 	}

@@ -72,6 +72,7 @@ var narrowReads = map[string]string{
 	"sessions.go":        "sessionDB()",
 	"appio.go":           "appioDB()",
 	"publicimages.go":    "publicImageDB()",
+	"x.go":               "xDB()",
 }
 
 // Handlers write through services, not through the store: a service

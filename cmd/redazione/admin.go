@@ -18,6 +18,7 @@ import (
 	"github.com/redazione/redazione/channel/appio"
 	"github.com/redazione/redazione/channel/telegram"
 	"github.com/redazione/redazione/jobs"
+	"github.com/redazione/redazione/channel/x"
 	"github.com/redazione/redazione/notify"
 	"github.com/redazione/redazione/secrets"
 	"github.com/redazione/redazione/store"
@@ -522,6 +523,21 @@ func (s *adminSession) addedChannel(ctx context.Context, c *redazione.Channel) m
 		if u := c.Settings["api_base_url"]; u != "" {
 			res["api_base_url"] = u
 		}
+	case redazione.ChannelX:
+		// The account is signed in from the channel's page: the address
+		// to register as the app's callback, and the page.
+		res["client_id"] = c.Settings["client_id"]
+		res["client_secret"] = secrets.Mask(c.Settings["client_secret"])
+		res["api_base_url"], res["auth_base_url"] = x.DefaultAPIBaseURL, x.DefaultAuthBaseURL
+		if u := c.Settings["api_base_url"]; u != "" {
+			res["api_base_url"] = u
+		}
+		if u := c.Settings["auth_base_url"]; u != "" {
+			res["auth_base_url"] = u
+		}
+		res["read_mentions"] = c.Settings["read_mentions"] == "on"
+		res["callback_url"] = strings.TrimRight(s.cfg.PublicURL, "/") + "/admin/x/callback"
+		res["sign_in_url"] = strings.TrimRight(s.cfg.PublicURL, "/") + fmt.Sprintf("/admin/channels/%d/x", c.ID)
 	case redazione.ChannelTelegram:
 		// Give both to setWebhook: url (behind the public address) and
 		// secret_token. With a public https address, Redazione does.

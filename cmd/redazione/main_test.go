@@ -86,6 +86,18 @@ func TestScriptingContract(t *testing.T) {
 			if err := run(context.Background(), []string{"channel", "add", "appio", "--name", "Senza chiave", "--set", "service_name=X"}, &out, &errb); err == nil || !strings.Contains(err.Error(), "api_key") {
 				t.Fatalf("an App IO channel without its API key was added: %v", err)
 			}
+			xc := cli(t, "channel", "add", "x", "--name", "@ComuneEsempio", "--set", "client_id=CLIENT-ID-X", "--set", "client_secret=SEGRETO-DEL-CLIENT-X-9876",
+				"--set", "read_mentions=on")
+			if xc["client_id"] != "CLIENT-ID-X" || xc["client_secret"] != "••••9876" || xc["api_base_url"] != "https://api.x.com" || xc["auth_base_url"] != "https://x.com" ||
+				xc["read_mentions"] != true || xc["callback_url"] != "/admin/x/callback" || xc["sign_in_url"] != fmt.Sprintf("/admin/channels/%v/x", xc["id"]) {
+				t.Fatalf("channel add x = %v", xc)
+			}
+			if err := run(context.Background(), []string{"channel", "add", "x", "--name", "Senza segreto", "--set", "client_id=C"}, &out, &errb); err == nil || !strings.Contains(err.Error(), "client_secret") {
+				t.Fatalf("an X channel without its client secret was added: %v", err)
+			}
+			if err := run(context.Background(), []string{"channel", "add", "x", "--name", "Menzioni?", "--set", "client_id=C", "--set", "client_secret=S", "--set", "read_mentions=si"}, &out, &errb); err == nil || !strings.Contains(err.Error(), "read_mentions") {
+				t.Fatalf("read_mentions=si was accepted: %v", err)
+			}
 			cli(t, "channel", "add", "telegram", "--name", "Bot in scadenza", "--set", "token=1:ALTRO", "--set", "credentials_expire_at=2027-01-31")
 			if err := run(context.Background(), []string{"channel", "add", "telegram", "--name", "Data sbagliata", "--set", "token=1:X", "--set", "credentials_expire_at=31/01/2027"}, &out, &errb); err == nil {
 				t.Fatal("an unreadable expiry date was accepted")
