@@ -4,6 +4,7 @@ import (
 	"net"
 	"net/mail"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -77,6 +78,18 @@ var kindSettings = map[redazione.ChannelKind][]Setting{
 		{Key: "service_name"}, // optional: the channel's name stands for it
 		{Key: "api_base_url", URL: true},
 	},
+	// Bluesky: the account's handle and an app password (Settings ›
+	// Privacy and security › App passwords on Bluesky); api_base_url is the
+	// account's PDS, found from the handle when empty; direct_messages=on
+	// brings the account's chats in (the app password must allow them).
+	redazione.ChannelBluesky: {
+		{Key: "handle", Required: true},
+		{Key: "app_password", Required: true, Secret: true},
+		{Key: "api_base_url", URL: true},
+		{Key: "direct_messages"},
+		{Key: "poll_interval"},
+		{Key: "publish_approval"},
+	},
 	// The server addresses may hold the password (imaps://user:password@host):
 	// secret, shown without the password (Masked).
 	redazione.ChannelEmail: {
@@ -142,6 +155,30 @@ func CheckSettings(kind redazione.ChannelKind, settings map[string]string) error
 	}
 	if kind == redazione.ChannelEmail {
 		return checkEmail(settings)
+	}
+	if kind == redazione.ChannelBluesky {
+		return checkBluesky(settings)
+	}
+	return nil
+}
+
+// handleRe is the syntax of an AT Protocol handle: a domain name
+// (atproto.com/specs/handle).
+var handleRe = regexp.MustCompile(`^([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$`)
+
+// checkBluesky checks a Bluesky channel's handle and switches.
+func checkBluesky(settings map[string]string) error {
+	h := strings.TrimPrefix(strings.TrimSpace(settings["handle"]), "@")
+	if len(h) > 253 || !handleRe.MatchString(h) {
+		return redazione.FieldError("handle", "handle è il nome dell'account Bluesky, come comune.example.it o ente.bsky.social")
+	}
+	if v := settings["direct_messages"]; v != "" && v != "on" && v != "off" {
+		return redazione.FieldError("direct_messages", "direct_messages vale on oppure off")
+	}
+	if v := settings["poll_interval"]; v != "" {
+		if d, err := time.ParseDuration(v); err != nil || d <= 0 {
+			return redazione.FieldError("poll_interval", "poll_interval è una durata come 30s o 5m")
+		}
 	}
 	return nil
 }

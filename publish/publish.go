@@ -15,6 +15,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/rivo/uniseg"
+
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/calendar"
 	"github.com/redazione/redazione/detect"
@@ -66,6 +68,11 @@ type Rules struct {
 // MaxLength: characters (Unicode code points) unless the platform says
 // otherwise.
 func Length(kind redazione.ChannelKind, text string) int {
+	if kind == redazione.ChannelBluesky {
+		// Bluesky's 300 are graphemes, what a reader sees as one
+		// character: an emoji with its modifiers, a letter with its accent.
+		return uniseg.GraphemeClusterCount(text)
+	}
 	return utf8.RuneCountInString(text)
 }
 
@@ -78,6 +85,8 @@ func MaxLength(kind redazione.ChannelKind) int {
 		return 4096
 	case redazione.ChannelMessenger:
 		return 63206
+	case redazione.ChannelBluesky:
+		return 300
 	}
 	return 0
 }
@@ -266,7 +275,7 @@ func Digest(channelID int64, text string) string {
 // Publishable reports whether posts can go to a channel of this kind.
 func Publishable(ch *redazione.Channel) bool {
 	switch ch.Kind {
-	case redazione.ChannelMastodon, redazione.ChannelMessenger:
+	case redazione.ChannelMastodon, redazione.ChannelMessenger, redazione.ChannelBluesky:
 		return true
 	case redazione.ChannelTelegram:
 		return ch.Settings["publish_chat"] != ""

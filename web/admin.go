@@ -51,7 +51,7 @@ type adminView struct {
 }
 
 var channelKinds = []redazione.ChannelKind{redazione.ChannelWebChat, redazione.ChannelAPI, redazione.ChannelTelegram,
-	redazione.ChannelWhatsApp, redazione.ChannelMessenger, redazione.ChannelInstagram, redazione.ChannelMastodon, redazione.ChannelEmail, redazione.ChannelAppIO}
+	redazione.ChannelWhatsApp, redazione.ChannelMessenger, redazione.ChannelInstagram, redazione.ChannelMastodon, redazione.ChannelEmail, redazione.ChannelAppIO, redazione.ChannelBluesky}
 
 var roles = []redazione.Role{redazione.RoleOperator, redazione.RoleCoordinator, redazione.RoleAnalyst, redazione.RoleAdmin}
 

@@ -504,6 +504,11 @@ func (s *adminSession) addedChannel(ctx context.Context, c *redazione.Channel) m
 		if u := c.Settings["api_base_url"]; u != "" {
 			res["api_base_url"] = u
 		}
+	case redazione.ChannelBluesky:
+		res["handle"] = strings.TrimPrefix(c.Settings["handle"], "@")
+		res["app_password"] = secrets.Mask(c.Settings["app_password"])
+		res["api_base_url"] = c.Settings["api_base_url"] // "": found from the handle
+		res["direct_messages"] = c.Settings["direct_messages"] == "on"
 	case redazione.ChannelTelegram:
 		// Give both to setWebhook: url (behind the public address) and
 		// secret_token. With a public https address, Redazione does.
