@@ -188,6 +188,8 @@ func (s *Server) createChannel(w http.ResponseWriter, r *http.Request, u *sessio
 		set = func(v *adminView) { v.Created = c.Name + ": " + c.Secret }
 	case c.Kind == redazione.ChannelTelegram && channel.WebhookPath(c) != "":
 		set = s.registerTelegram(r, u, c)
+	case c.Kind == redazione.ChannelBluesky:
+		set = s.checkBluesky(r, c)
 	}
 	s.adminPageWith(w, r, u, "admin_channels", "admin.channels", set, http.StatusOK, nil)
 }
