@@ -52,16 +52,26 @@ func (s Sender) Send(ctx context.Context, ch *redazione.Channel, conv *redazione
 // thread, or the post itself when it starts one.
 func (s Sender) thread(ctx context.Context, ch *redazione.Channel, parentURI string) (*ReplyRef, error) {
 	var out struct {
-		Posts []struct {
-			URI    string `json:"uri"`
-			CID    string `json:"cid"`
-			Record struct {
-				Reply *ReplyRef `json:"reply"`
-			} `json:"record"`
-		} `json:"posts"`
+		Posts []postView `json:"posts"`
 	}
 	if _, err := s.Client.Call(ctx, ch, http.MethodGet, "app.bsky.feed.getPosts", url.Values{"uris": {parentURI}}, "", nil, &out); err != nil {
-		return nil, err
+		// No AppView behind the PDS (a self-hosted one): the record itself,
+		// where the PDS holds it.
+		var rec struct {
+			URI   string `json:"uri"`
+			CID   string `json:"cid"`
+			Value struct {
+				Reply *ReplyRef `json:"reply"`
+			} `json:"value"`
+		}
+		repo, rest, _ := strings.Cut(strings.TrimPrefix(parentURI, "at://"), "/")
+		collection, rkey, _ := strings.Cut(rest, "/")
+		q := url.Values{"repo": {repo}, "collection": {collection}, "rkey": {rkey}}
+		if _, gerr := s.Client.Call(ctx, ch, http.MethodGet, "com.atproto.repo.getRecord", q, "", nil, &rec); gerr != nil || rec.CID == "" {
+			return nil, err
+		}
+		out.Posts = []postView{{URI: rec.URI, CID: rec.CID}}
+		out.Posts[0].Record.Reply = rec.Value.Reply
 	}
 	if len(out.Posts) == 0 || out.Posts[0].CID == "" {
 		return nil, jobs.Permanent{Err: errors.New("il post del cittadino non c'è più su Bluesky: non si può rispondere nel suo thread")}
@@ -73,6 +83,15 @@ func (s Sender) thread(ctx context.Context, ch *redazione.Channel, parentURI str
 		root = p.Record.Reply.Root
 	}
 	return &ReplyRef{Root: root, Parent: parent}, nil
+}
+
+// postView is the part of app.bsky.feed.defs#postView a reply reads.
+type postView struct {
+	URI    string `json:"uri"`
+	CID    string `json:"cid"`
+	Record struct {
+		Reply *ReplyRef `json:"reply"`
+	} `json:"record"`
 }
 
 // createOnce writes a post under a record key of its own, so that a job
