@@ -37,5 +37,7 @@ func (s *Server) checkBluesky(r *http.Request, c *redazione.Channel) func(*admin
 			v.Notice, v.Warn = fmt.Sprintf(translate(langOf(r), "admin.bluesky.failed"), c.Name, err.Error()), true
 		}
 	}
-	return func(v *adminView) { v.Notice = fmt.Sprintf(translate(langOf(r), "admin.bluesky.done"), c.Name, sess.Handle) }
+	return func(v *adminView) {
+		v.Notice = fmt.Sprintf(translate(langOf(r), "admin.bluesky.done"), c.Name, sess.Handle)
+	}
 }
