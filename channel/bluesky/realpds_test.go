@@ -283,7 +283,16 @@ func TestRealPDS(t *testing.T) {
 		t.Log("no AppView (REDAZIONE_TEST_DATABASE_URL unset): notifications not checked against the reference")
 		return
 	}
-	// the poller brings the citizen's reply in from the AppView
+	// a mention too (its facet names the ente's DID)
+	mention := "Ciao @comune.test: via Roma è allagata 🌧️"
+	start := strings.Index(mention, "@")
+	var mentionRef bluesky.Ref
+	if _, err := citizen.Client.Call(ctx, citizenCh, http.MethodPost, "com.atproto.repo.createRecord", nil, "", map[string]any{"repo": citizenSess.DID, "collection": "app.bsky.feed.post",
+		"record": bluesky.Post{Type: "app.bsky.feed.post", Text: mention, CreatedAt: time.Now().UTC().Format(time.RFC3339Nano),
+			Facets: []bluesky.Facet{{Index: bluesky.ByteSlice{ByteStart: start, ByteEnd: start + len("@comune.test")}, Features: []bluesky.FacetFeature{{Type: "app.bsky.richtext.facet#mention", DID: enteDID}}}}}}, &mentionRef); err != nil {
+		t.Fatal(err)
+	}
+	// the poller brings the citizen's reply and mention in from the AppView
 	in := &inbox{}
 	p := bluesky.Poller{Client: s.Client, Cursors: state, Ingester: in}
 	// The AppView indexes the PDS's firehose on its own time and tells
@@ -291,17 +300,24 @@ func TestRealPDS(t *testing.T) {
 	deadline := time.After(60 * time.Second)
 	tick := time.NewTicker(200 * time.Millisecond)
 	defer tick.Stop()
-	for len(in.got) == 0 {
+	for len(in.got) < 2 {
 		if _, err := p.Notifications(ctx, ente); err != nil {
 			t.Fatal(err)
 		}
 		select {
 		case <-deadline:
-			t.Fatal("the citizen's reply never reached the notifications")
+			t.Fatalf("the citizen's reply and mention never reached the notifications: %+v", in.got)
 		case <-tick.C:
 		}
 	}
-	if in.got[0].ExternalID != answer.URI || in.got[0].Text != "e il sabato?" || !in.got[0].Public || in.got[0].ContactID != citizenDID {
-		t.Fatalf("inbound %+v", in.got[0])
+	if in.got[0].ExternalID != answer.URI || in.got[0].Text != "e il sabato?" || !in.got[0].Public || in.got[0].ContactID != citizenDID || in.got[0].ContactName != "@mario.test" {
+		t.Fatalf("the reply came in as %+v", in.got[0])
+	}
+	if in.got[1].ExternalID != mentionRef.URI || in.got[1].Text != mention || !in.got[1].Public {
+		t.Fatalf("the mention came in as %+v", in.got[1])
+	}
+	// nothing twice
+	if n, err := p.Notifications(ctx, ente); n != 0 || err != nil {
+		t.Fatalf("a second pass stored %d %v", n, err)
 	}
 }

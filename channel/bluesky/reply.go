@@ -54,9 +54,11 @@ func (s Sender) thread(ctx context.Context, ch *redazione.Channel, parentURI str
 	var out struct {
 		Posts []postView `json:"posts"`
 	}
-	if _, err := s.Client.Call(ctx, ch, http.MethodGet, "app.bsky.feed.getPosts", url.Values{"uris": {parentURI}}, "", nil, &out); err != nil {
-		// No AppView behind the PDS (a self-hosted one): the record itself,
-		// where the PDS holds it.
+	_, err := s.Client.Call(ctx, ch, http.MethodGet, "app.bsky.feed.getPosts", url.Values{"uris": {parentURI}}, "", nil, &out)
+	if err != nil || len(out.Posts) == 0 {
+		// No AppView behind the PDS (a self-hosted one), or one that has
+		// not indexed the post yet: the record itself, where the PDS
+		// holds it.
 		var rec struct {
 			URI   string `json:"uri"`
 			CID   string `json:"cid"`
@@ -67,11 +69,12 @@ func (s Sender) thread(ctx context.Context, ch *redazione.Channel, parentURI str
 		repo, rest, _ := strings.Cut(strings.TrimPrefix(parentURI, "at://"), "/")
 		collection, rkey, _ := strings.Cut(rest, "/")
 		q := url.Values{"repo": {repo}, "collection": {collection}, "rkey": {rkey}}
-		if _, gerr := s.Client.Call(ctx, ch, http.MethodGet, "com.atproto.repo.getRecord", q, "", nil, &rec); gerr != nil || rec.CID == "" {
+		if _, gerr := s.Client.Call(ctx, ch, http.MethodGet, "com.atproto.repo.getRecord", q, "", nil, &rec); gerr == nil && rec.CID != "" {
+			out.Posts = []postView{{URI: rec.URI, CID: rec.CID}}
+			out.Posts[0].Record.Reply = rec.Value.Reply
+		} else if err != nil {
 			return nil, err
 		}
-		out.Posts = []postView{{URI: rec.URI, CID: rec.CID}}
-		out.Posts[0].Record.Reply = rec.Value.Reply
 	}
 	if len(out.Posts) == 0 || out.Posts[0].CID == "" {
 		return nil, jobs.Permanent{Err: errors.New("il post del cittadino non c'è più su Bluesky: non si può rispondere nel suo thread")}

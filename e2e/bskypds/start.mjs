@@ -55,10 +55,16 @@ try {
     const redis = await startRedis();
     cleanups.push(() => redis.child.kill());
     process.env.REDIS_HOST = redis.host;
-    network = await TestNetwork.create({
-      dbPostgresUrl: process.env.DB_POSTGRES_URL,
-      dbPostgresSchema: `redazione_${process.pid}_${Date.now().toString(36)}`,
+    const schema = `redazione_${Array.from({ length: 10 }, () => String.fromCharCode(97 + Math.floor(Math.random() * 26))).join('')}`;
+    // The services' schemas go with the network (pg comes with the AppView).
+    cleanups.push(async () => {
+      const { default: pg } = await import('pg');
+      const client = new pg.Client({ connectionString: process.env.DB_POSTGRES_URL });
+      await client.connect();
+      for (const s of ['appview', 'bsync', 'ozone']) await client.query(`DROP SCHEMA IF EXISTS ${s}_${schema} CASCADE`);
+      await client.end();
     });
+    network = await TestNetwork.create({ dbPostgresUrl: process.env.DB_POSTGRES_URL, dbPostgresSchema: schema });
   } else {
     network = await TestNetworkNoAppView.create({});
   }
