@@ -1,7 +1,7 @@
 // Starts the reference Bluesky PDS (@atproto/dev-env) on free ports with
 // temporary directories and prints one JSON line: {"pds": URL, "plc": URL,
 // "appview": bool}. With DB_POSTGRES_URL set (and redis-server on the
-// PATH), the whole network runs: PLC, PDS, the Bluesky AppView (which
+// PATH; without it, a note on stderr), the whole network runs: PLC, PDS, the Bluesky AppView (which
 // serves app.bsky.* — notifications, posts — through the PDS) and its
 // companions; without it, PLC and PDS alone. It stops when its standard
 // input closes (the Go test that started it ended) or on SIGTERM.
@@ -50,9 +50,13 @@ process.stdin.resume();
 
 try {
   let network;
-  const appview = Boolean(process.env.DB_POSTGRES_URL);
+  let redis;
+  if (process.env.DB_POSTGRES_URL) {
+    // without redis-server the AppView cannot run: PLC and PDS only
+    redis = await startRedis().catch((err) => { process.stderr.write(`bskypds: no AppView (${err.message})\n`); });
+  }
+  const appview = Boolean(redis);
   if (appview) {
-    const redis = await startRedis();
     cleanups.push(() => redis.child.kill());
     process.env.REDIS_HOST = redis.host;
     const schema = `redazione_${Array.from({ length: 10 }, () => String.fromCharCode(97 + Math.floor(Math.random() * 26))).join('')}`;
