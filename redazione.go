@@ -199,7 +199,7 @@ type ChannelKind string
 // Valid reports whether k is a channel kind Redazione has an adapter for.
 func (k ChannelKind) Valid() bool {
 	switch k {
-	case ChannelWebChat, ChannelAPI, ChannelTelegram, ChannelWhatsApp, ChannelMessenger, ChannelInstagram, ChannelMastodon, ChannelEmail, ChannelAppIO, ChannelX:
+	case ChannelWebChat, ChannelAPI, ChannelTelegram, ChannelWhatsApp, ChannelMessenger, ChannelInstagram, ChannelMastodon, ChannelEmail, ChannelAppIO, ChannelX, ChannelBluesky:
 		return true
 	}
 	return false

@@ -19,6 +19,7 @@ import (
 	"github.com/redazione/redazione/channel"
 	"github.com/redazione/redazione/channel/apichannel"
 	"github.com/redazione/redazione/channel/appio"
+	"github.com/redazione/redazione/channel/bluesky"
 	"github.com/redazione/redazione/channel/email"
 	"github.com/redazione/redazione/channel/mastodon"
 	"github.com/redazione/redazione/channel/meta"
@@ -164,6 +165,7 @@ func StartWith(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) 
 		redazione.ChannelEmail:     email.Sender{Store: db, TLSConfig: cfg.MailTLS},
 		redazione.ChannelAppIO:     appio.Sender{Content: db.AppIOContent},
 		redazione.ChannelX:         x.Sender{Store: db, LastInbound: db.LastInboundExternalID},
+		redazione.ChannelBluesky:   bluesky.Sender{Client: &bluesky.Client{Sessions: db}, LastInbound: db.LastInboundExternalID},
 	}, AppIOCheckAfter: cfg.AppIOCheckAfter, Fetchers: map[redazione.ChannelKind]channel.Fetcher{
 		redazione.ChannelTelegram:  telegram.Fetcher{},
 		redazione.ChannelWhatsApp:  meta.WhatsAppFetcher{},
@@ -222,6 +224,7 @@ func StartWith(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) 
 		defer close(a.done)
 		go a.pollTelegram(ctx, every)
 		go a.pollMastodon(ctx, every)
+		go a.pollBluesky(ctx, every)
 		go a.pollEmail(ctx, every, cfg.MailTLS)
 		go a.pollX(ctx, every)
 		go a.publishLoop(ctx, cfg.PublishEvery)
@@ -420,6 +423,21 @@ func (a *App) pollX(ctx context.Context, every time.Duration) {
 				interval = 5 * time.Minute // X's reading quota is small and paid
 			}
 			x.Poller{Sender: x.Sender{Store: a.DB}, Ingest: currentChannel{a}, Cursor: a.DB, Log: channelLog{a, ch.ID}}.Run(ctx, ch, interval)
+		})
+}
+
+// pollBluesky runs a poller for each Bluesky channel: its mentions,
+// replies and quotes, and its chats with direct_messages=on.
+func (a *App) pollBluesky(ctx context.Context, every time.Duration) {
+	a.runPollers(ctx, every, redazione.ChannelBluesky, 0xb15c_0000_0000,
+		func(*redazione.Channel) bool { return true },
+		func(ctx context.Context, ch *redazione.Channel) {
+			interval, err := time.ParseDuration(ch.Settings["poll_interval"])
+			if err != nil || interval <= 0 {
+				interval = 30 * time.Second
+			}
+			p := bluesky.Poller{Client: &bluesky.Client{Sessions: a.DB}, Cursors: a.DB, Ingester: currentChannel{a}, Log: channelLog{a, ch.ID}}
+			p.Run(ctx, ch, interval)
 		})
 }
 

@@ -4,6 +4,7 @@ import (
 	"net"
 	"net/mail"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -98,6 +99,18 @@ var kindSettings = map[redazione.ChannelKind][]Setting{
 		{Key: "api_base_url", URL: true},
 		{Key: "auth_base_url", URL: true},
 	},
+	// Bluesky: the account's handle and an app password (Settings ›
+	// Privacy and security › App passwords on Bluesky); api_base_url is the
+	// account's PDS, found from the handle when empty; direct_messages=on
+	// brings the account's chats in (the app password must allow them).
+	redazione.ChannelBluesky: {
+		{Key: "handle", Required: true},
+		{Key: "app_password", Required: true, Secret: true},
+		{Key: "api_base_url", URL: true},
+		{Key: "direct_messages"},
+		{Key: "poll_interval"},
+		{Key: "publish_approval"},
+	},
 	// The server addresses may hold the password (imaps://user:password@host):
 	// secret, shown without the password (Masked).
 	redazione.ChannelEmail: {
@@ -177,6 +190,9 @@ func CheckSettings(kind redazione.ChannelKind, settings map[string]string) error
 	if kind == redazione.ChannelMastodon {
 		return checkMastodon(settings)
 	}
+	if kind == redazione.ChannelBluesky {
+		return checkBluesky(settings)
+	}
 	return nil
 }
 
@@ -194,6 +210,27 @@ func checkMastodon(settings map[string]string) error {
 		}
 		if d, err := time.ParseDuration(v); err != nil || d <= 0 {
 			return redazione.FieldError(key, "%s è una durata come 30s o 5m", key)
+		}
+	}
+	return nil
+}
+
+// handleRe is the syntax of an AT Protocol handle: a domain name
+// (atproto.com/specs/handle).
+var handleRe = regexp.MustCompile(`^([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$`)
+
+// checkBluesky checks a Bluesky channel's handle and switches.
+func checkBluesky(settings map[string]string) error {
+	h := strings.TrimPrefix(strings.TrimSpace(settings["handle"]), "@")
+	if len(h) > 253 || !handleRe.MatchString(h) {
+		return redazione.FieldError("handle", "handle è il nome dell'account Bluesky, come comune.example.it o ente.bsky.social")
+	}
+	if v := settings["direct_messages"]; v != "" && v != "on" && v != "off" {
+		return redazione.FieldError("direct_messages", "direct_messages vale on oppure off")
+	}
+	if v := settings["poll_interval"]; v != "" {
+		if d, err := time.ParseDuration(v); err != nil || d <= 0 {
+			return redazione.FieldError("poll_interval", "poll_interval è una durata come 30s o 5m")
 		}
 	}
 	return nil

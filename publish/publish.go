@@ -15,6 +15,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/rivo/uniseg"
+
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/calendar"
 	"github.com/redazione/redazione/detect"
@@ -69,6 +71,11 @@ func Length(kind redazione.ChannelKind, text string) int {
 	if kind == redazione.ChannelX {
 		return XLength(text)
 	}
+	if kind == redazione.ChannelBluesky {
+		// Bluesky's 300 are graphemes, what a reader sees as one
+		// character: an emoji with its modifiers, a letter with its accent.
+		return uniseg.GraphemeClusterCount(text)
+	}
 	return utf8.RuneCountInString(text)
 }
 
@@ -85,6 +92,8 @@ func MaxLength(kind redazione.ChannelKind) int {
 		return InstagramMaxCaption
 	case redazione.ChannelX:
 		return xMaxWeighted
+	case redazione.ChannelBluesky:
+		return 300
 	}
 	return 0
 }
@@ -343,7 +352,7 @@ func Digest(channelID int64, text string) string {
 // Publishable reports whether posts can go to a channel of this kind.
 func Publishable(ch *redazione.Channel) bool {
 	switch ch.Kind {
-	case redazione.ChannelMastodon, redazione.ChannelMessenger, redazione.ChannelInstagram:
+	case redazione.ChannelMastodon, redazione.ChannelMessenger, redazione.ChannelInstagram, redazione.ChannelBluesky:
 		return true
 	case redazione.ChannelTelegram:
 		return ch.Settings["publish_chat"] != ""

@@ -82,6 +82,7 @@ func TestPublishable(t *testing.T) {
 		{redazione.Channel{Kind: redazione.ChannelMastodon}, true},
 		{redazione.Channel{Kind: redazione.ChannelMessenger}, true},
 		{redazione.Channel{Kind: redazione.ChannelInstagram}, true},
+		{redazione.Channel{Kind: redazione.ChannelBluesky}, true},
 		{redazione.Channel{Kind: redazione.ChannelTelegram}, false},
 		{redazione.Channel{Kind: redazione.ChannelTelegram, Settings: map[string]string{"publish_chat": "@comune"}}, true},
 		{redazione.Channel{Kind: redazione.ChannelWhatsApp}, false},
@@ -90,5 +91,36 @@ func TestPublishable(t *testing.T) {
 		if got := publish.Publishable(&c.ch); got != c.want {
 			t.Errorf("%s %v: %v, want %v", c.ch.Kind, c.ch.Settings, got, c.want)
 		}
+	}
+}
+
+// Bluesky counts graphemes, what a reader sees as one character: a flag
+// (two code points), an emoji with a skin tone, a letter with a combining
+// accent are one each; other platforms count code points.
+func TestLengthBluesky(t *testing.T) {
+	for _, c := range []struct {
+		text         string
+		bsky, others int
+	}{
+		{"Città", 5, 5},
+		{"🇮🇹", 1, 2},
+		{"👍🏽 ok", 4, 5},
+		{"e\u0301", 1, 2},
+		{"👨‍👩‍👧", 1, 5},
+	} {
+		if got := publish.Length(redazione.ChannelBluesky, c.text); got != c.bsky {
+			t.Errorf("Bluesky %q: %d, want %d", c.text, got, c.bsky)
+		}
+		if got := publish.Length(redazione.ChannelMastodon, c.text); got != c.others {
+			t.Errorf("Mastodon %q: %d, want %d", c.text, got, c.others)
+		}
+	}
+	rules := publish.Rules{Kind: redazione.ChannelBluesky, MaxLength: publish.MaxLength(redazione.ChannelBluesky)}
+	if fs := publish.Check(strings.Repeat("🇮🇹", 300), calendar.Date{Year: 2026, Month: 12, Day: 5}, false, rules); publish.Blocks(fs) {
+		t.Errorf("300 flags blocked: %+v", fs)
+	}
+	fs := publish.Check(strings.Repeat("🇮🇹", 301), calendar.Date{Year: 2026, Month: 12, Day: 5}, false, rules)
+	if !publish.Blocks(fs) || fs[0].Message != "il testo ha 301 caratteri: questa piattaforma ne accetta al massimo 300" {
+		t.Errorf("301 flags: %+v", fs)
 	}
 }

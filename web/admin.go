@@ -51,7 +51,7 @@ type adminView struct {
 }
 
 var channelKinds = []redazione.ChannelKind{redazione.ChannelWebChat, redazione.ChannelAPI, redazione.ChannelTelegram,
-	redazione.ChannelWhatsApp, redazione.ChannelMessenger, redazione.ChannelInstagram, redazione.ChannelMastodon, redazione.ChannelEmail, redazione.ChannelAppIO, redazione.ChannelX}
+	redazione.ChannelWhatsApp, redazione.ChannelMessenger, redazione.ChannelInstagram, redazione.ChannelMastodon, redazione.ChannelEmail, redazione.ChannelAppIO, redazione.ChannelX, redazione.ChannelBluesky}
 
 var roles = []redazione.Role{redazione.RoleOperator, redazione.RoleCoordinator, redazione.RoleAnalyst, redazione.RoleAdmin}
 
@@ -188,6 +188,8 @@ func (s *Server) createChannel(w http.ResponseWriter, r *http.Request, u *sessio
 		set = func(v *adminView) { v.Created = c.Name + ": " + c.Secret }
 	case c.Kind == redazione.ChannelTelegram && channel.WebhookPath(c) != "":
 		set = s.registerTelegram(r, u, c)
+	case c.Kind == redazione.ChannelBluesky:
+		set = s.checkBluesky(r, c)
 	}
 	s.adminPageWith(w, r, u, "admin_channels", "admin.channels", set, http.StatusOK, nil)
 }

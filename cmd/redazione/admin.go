@@ -538,6 +538,11 @@ func (s *adminSession) addedChannel(ctx context.Context, c *redazione.Channel) m
 		res["read_mentions"] = c.Settings["read_mentions"] == "on"
 		res["callback_url"] = strings.TrimRight(s.cfg.PublicURL, "/") + "/admin/x/callback"
 		res["sign_in_url"] = strings.TrimRight(s.cfg.PublicURL, "/") + fmt.Sprintf("/admin/channels/%d/x", c.ID)
+	case redazione.ChannelBluesky:
+		res["handle"] = strings.TrimPrefix(c.Settings["handle"], "@")
+		res["app_password"] = secrets.Mask(c.Settings["app_password"])
+		res["api_base_url"] = c.Settings["api_base_url"] // "": found from the handle
+		res["direct_messages"] = c.Settings["direct_messages"] == "on"
 	case redazione.ChannelTelegram:
 		// Give both to setWebhook: url (behind the public address) and
 		// secret_token. With a public https address, Redazione does.
