@@ -220,7 +220,7 @@ func (db *DB) inTxCached(ctx context.Context, fn func(c conn) error) error {
 	}
 	c := conn{db: db, q: tx, tx: tx, fts: &ftsBuffer{}}
 	if _, prepare := db.d.groupCommit(); prepare {
-		c.stmts = &db.ingestStmts
+		c.stmts, c.bound = &db.ingestStmts, map[string]*sql.Stmt{}
 	}
 	if err := fn(c); err != nil {
 		tx.Rollback()
