@@ -80,5 +80,19 @@ func TestRulesAndRoundRobin(t *testing.T) {
 		if id, _ := db.NextAssignee(ctx, o.ente.ID, desk); id != 0 {
 			t.Fatalf("assigned %d with Mario away and Giulia at her cap", id)
 		}
+		// switched off again, the desk assigns nothing at once (its
+		// setting is cached for ingest, and forgotten when it changes)
+		if err := db.SetAvailability(ctx, o.as(o.mario), o.mario.ID, true, 0); err != nil {
+			t.Fatal(err)
+		}
+		if id, _ := db.NextAssignee(ctx, o.ente.ID, desk); id != m {
+			t.Fatalf("Mario available again: assigned %d, want %d", id, m)
+		}
+		if err := db.SetDeskAutoAssign(ctx, admin, desk, false); err != nil {
+			t.Fatal(err)
+		}
+		if id, _ := db.NextAssignee(ctx, o.ente.ID, desk); id != 0 {
+			t.Fatalf("a desk whose automatic assignment was switched off assigned %d", id)
+		}
 	})
 }
