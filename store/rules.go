@@ -229,9 +229,9 @@ func (db *DB) NextAssignee(ctx context.Context, enteID, deskID int64) (int64, er
 // deskAutoAssign reports whether a desk assigns new conversations by
 // itself. It is asked for every new conversation, so the answer is kept
 // for slaCacheTTL, as the routing rules are (ActiveRules): this process
-// forgets it when it changes the desk, another node's change is seen
-// within that time. A stale "on" costs only the check NextAssignee makes
-// again in its transaction.
+// forgets it when it changes the desk, the other nodes when the settings
+// service tells them (Forget), and at the latest after that time. A stale
+// "on" costs only the check NextAssignee makes again in its transaction.
 func (db *DB) deskAutoAssign(ctx context.Context, enteID, deskID int64) (bool, error) {
 	if v, ok := db.deskAuto.Load(deskID); ok {
 		if e := v.(cachedDeskAuto); e.ente == enteID && time.Since(e.at) < slaCacheTTL {
