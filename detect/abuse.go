@@ -40,14 +40,9 @@ func Abuse(text string) []AbuseFinding {
 		return nil // offsets would not match: leave such rare texts to people
 	}
 	for _, w := range wordsOf(low) {
-		for _, iw := range insultWords {
-			prefix := strings.HasSuffix(iw, "*")
-			stem := strings.TrimSuffix(iw, "*")
-			if w.text == stem || (prefix && strings.HasPrefix(w.text, stem)) {
-				out = append(out, AbuseFinding{Kind: Insult, Start: w.start, End: w.end, Value: text[w.start:w.end],
-					Reason: "linguaggio offensivo: «" + text[w.start:w.end] + "»"})
-				break
-			}
+		if isInsult(w.text) {
+			out = append(out, AbuseFinding{Kind: Insult, Start: w.start, End: w.end, Value: text[w.start:w.end],
+				Reason: "linguaggio offensivo: «" + text[w.start:w.end] + "»"})
 		}
 	}
 	for _, p := range spamPhrases {
@@ -66,6 +61,35 @@ func Abuse(text string) []AbuseFinding {
 		}
 	}
 	return out
+}
+
+// insultExact and insultPrefixes are insultWords split once: the whole
+// words, and the beginnings of those ending in "*". Abuse runs on every
+// citizen's message, for each of its words.
+var insultExact, insultPrefixes = func() (map[string]bool, []string) {
+	exact := map[string]bool{}
+	var prefixes []string
+	for _, iw := range insultWords {
+		if stem, ok := strings.CutSuffix(iw, "*"); ok {
+			prefixes = append(prefixes, stem)
+		} else {
+			exact[iw] = true
+		}
+	}
+	return exact, prefixes
+}()
+
+// isInsult reports whether a lower-case word is one of insultWords.
+func isInsult(w string) bool {
+	if insultExact[w] {
+		return true
+	}
+	for _, p := range insultPrefixes {
+		if strings.HasPrefix(w, p) {
+			return true
+		}
+	}
+	return false
 }
 
 type span struct {

@@ -85,7 +85,47 @@ func term(w string) string {
 	if !isLetters(w) {
 		return w // numbers, codes: as they are
 	}
-	return Stem(w)
+	return stemCached(w)
+}
+
+// stems memoises Stem for index terms: citizens write the same few
+// thousand words again and again, and Snowball was most of the cost of a
+// message's search document, which ingest computes for every message. A
+// pure function's results, bounded: once full, words not yet seen are
+// stemmed each time.
+var stems struct {
+	sync.RWMutex
+	m map[string]string
+}
+
+// maxStems and maxStemmedLen bound the memo: at most 65,536 words of at
+// most 24 bytes (about 6 MB at its fullest, whatever the texts).
+const (
+	maxStems      = 1 << 16
+	maxStemmedLen = 24
+)
+
+func stemCached(w string) string {
+	if len(w) > maxStemmedLen {
+		return Stem(w)
+	}
+	stems.RLock()
+	s, ok := stems.m[w]
+	stems.RUnlock()
+	if ok {
+		return s
+	}
+	s = Stem(w)
+	stems.Lock()
+	if stems.m == nil {
+		stems.m = make(map[string]string, 1024)
+	}
+	if len(stems.m) < maxStems {
+		// w may share the memory of the whole text it came from.
+		stems.m[strings.Clone(w)] = s
+	}
+	stems.Unlock()
+	return s
 }
 
 func isLetters(s string) bool {

@@ -71,3 +71,27 @@ func TestSnippetCentresOnMatch(t *testing.T) {
 		t.Errorf("short snippet = %q", got)
 	}
 }
+
+// TestStemMemo: the memoised stems are Snowball's, the memo stays within
+// its bound whatever the texts, and a long word is stemmed all the same.
+func TestStemMemo(t *testing.T) {
+	for _, w := range []string{"multe", "rifiuti", "anagrafe", "lampioni", "precipitevolissimevolmente", strings.Repeat("a", 40)} {
+		for range 2 {
+			if got, want := stemCached(w), Stem(w); got != want {
+				t.Errorf("stemCached(%q) = %q, want %q", w, got, want)
+			}
+		}
+	}
+	for i := range maxStems + 100 {
+		stemCached("parola" + strings.Repeat("x", i%7) + string(rune('a'+i%26)) + string(rune('a'+i/26%26)) + string(rune('a'+i/676%26)) + string(rune('a'+i/17576%26)))
+	}
+	stems.RLock()
+	n := len(stems.m)
+	stems.RUnlock()
+	if n > maxStems {
+		t.Errorf("the memo holds %d stems, more than %d", n, maxStems)
+	}
+	if got, want := Document("Le multe della città"), "mult citt"; got != want {
+		t.Errorf("Document after the memo filled = %q, want %q", got, want)
+	}
+}

@@ -27,7 +27,7 @@ func (s *Service) DeleteRule(ctx context.Context, a redazione.Actor, id int64) e
 
 // SetDeskAutoAssign turns a desk's automatic assignment on or off.
 func (s *Service) SetDeskAutoAssign(ctx context.Context, a redazione.Actor, deskID int64, on bool) error {
-	return s.DB.SetDeskAutoAssign(ctx, a, deskID, on)
+	return s.changed(ctx, a.EnteID, s.DB.SetDeskAutoAssign(ctx, a, deskID, on))
 }
 
 // SetAvailability says whether a user takes new conversations, and how

@@ -111,6 +111,11 @@ func (db *DB) runIngestBatch(batch []*ingestReq) {
 			close(r.done)
 		}
 	}()
+	// The batch's statements run without the requests' contexts: a
+	// message taken into a batch is stored whether or not its client is
+	// still waiting (one that left before is not taken, below), one
+	// client leaving does not roll back the others' batch, and the driver
+	// starts no goroutine per statement to watch a context that can end.
 	ctx := context.Background()
 	// Statements met for the first time are prepared now, while the write
 	// connection is free; inside the transaction they are only bound.
@@ -155,7 +160,7 @@ func (db *DB) ingestAlone(ctx context.Context, r *ingestReq) {
 	var res *redazione.Ingested
 	r.err = db.inTxCached(ctx, func(c conn) error {
 		var err error
-		res, err = db.ingest(r.ctx, c, r.ch, r.in, r.cfg, r.now)
+		res, err = db.ingest(ctx, c, r.ch, r.in, r.cfg, r.now)
 		return err
 	})
 	if r.err == nil {
@@ -188,7 +193,7 @@ func (db *DB) ingestAll(ctx context.Context, batch []*ingestReq) (int, error) {
 		c.contactsLocked = true
 		for i, r := range batch {
 			c.optimistic = !r.lookup
-			res, err := db.ingest(r.ctx, c, r.ch, r.in, r.cfg, r.now)
+			res, err := db.ingest(ctx, c, r.ch, r.in, r.cfg, r.now)
 			if err != nil {
 				failed = i
 				return err
@@ -220,7 +225,7 @@ func (db *DB) inTxCached(ctx context.Context, fn func(c conn) error) error {
 	}
 	c := conn{db: db, q: tx, tx: tx, fts: &ftsBuffer{}}
 	if _, prepare := db.d.groupCommit(); prepare {
-		c.stmts = &db.ingestStmts
+		c.stmts, c.bound = &db.ingestStmts, map[string]*sql.Stmt{}
 	}
 	if err := fn(c); err != nil {
 		tx.Rollback()
@@ -235,6 +240,11 @@ func (db *DB) inTxCached(ctx context.Context, fn func(c conn) error) error {
 	}
 	return nil
 }
+
+// maxPrepared bounds the statements kept prepared: the dozen of ingest
+// and those of the full-text rows of batches of up to ftsPrepared
+// messages, with room to spare.
+const maxPrepared = 128
 
 // stmtCache keeps statements prepared on the SQLite write connection.
 type stmtCache struct {
@@ -264,7 +274,7 @@ func (sc *stmtCache) prepare(ctx context.Context, db *sql.DB) {
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
 	for q := range sc.want {
-		if len(sc.m) >= 64 {
+		if len(sc.m) >= maxPrepared {
 			break
 		}
 		s, err := db.PrepareContext(ctx, q)
@@ -314,6 +324,11 @@ func (b *ftsBuffer) contact(id int64, doc string, replace bool) {
 // ftsChunk keeps a statement under SQLite's limit of bound parameters.
 const ftsChunk = 400
 
+// ftsPrepared: the statement that writes the full-text rows of a batch
+// differs with its number of rows; up to this many it is kept prepared,
+// not parsed at every batch.
+const ftsPrepared = 48
+
 func (b *ftsBuffer) flush(ctx context.Context, c conn) error {
 	if len(b.deletes) > 0 {
 		args := make([]any, len(b.deletes))
@@ -337,7 +352,11 @@ func (b *ftsBuffer) flush(ctx context.Context, c conn) error {
 				q.WriteString("(?, ?)")
 				args = append(args, ids[i], doc(i))
 			}
-			if _, err := c.q.ExecContext(ctx, q.String(), args...); err != nil {
+			run := c.q.ExecContext
+			if end-start <= ftsPrepared {
+				run = c.exec
+			}
+			if _, err := run(ctx, q.String(), args...); err != nil {
 				return fmt.Errorf("index %s: %w", table, err)
 			}
 		}

@@ -343,6 +343,12 @@ func (db *DB) Forget(enteID int64) {
 		return true
 	})
 	db.forgetRules(enteID)
+	db.deskAuto.Range(func(k, v any) bool {
+		if v.(cachedDeskAuto).ente == enteID {
+			db.deskAuto.Delete(k)
+		}
+		return true
+	})
 	db.sla.mu.Lock()
 	delete(db.sla.m, enteID)
 	db.sla.mu.Unlock()

@@ -43,6 +43,7 @@ type DB struct {
 	// channels caches channels for ingest (see CachedChannel).
 	channels sync.Map
 	rules    sync.Map // ente id → cachedRules
+	deskAuto sync.Map // desk id → cachedDeskAuto
 	health   sync.Map // channel id → time of the last recorded event
 	working  sync.Map // channel id → when ChannelWorks last wrote
 	// observe, when set, is told how long each statement took
@@ -170,6 +171,9 @@ type conn struct {
 	// With stmts, statements are kept prepared for tx (SQLite ingest).
 	tx    *sql.Tx
 	stmts *stmtCache
+	// bound holds the statements of stmts already bound to tx: a batch
+	// runs the same few statements for each of its messages.
+	bound map[string]*sql.Stmt
 	// With fts, full-text rows are written at the end of the transaction
 	// (SQLite ingest; see ftsBuffer).
 	fts *ftsBuffer
@@ -185,7 +189,14 @@ func (c conn) prepared(ctx context.Context, q string) *sql.Stmt {
 	if c.stmts == nil {
 		return nil
 	}
-	return c.stmts.get(ctx, c.tx, q)
+	if s := c.bound[q]; s != nil {
+		return s
+	}
+	s := c.stmts.get(ctx, c.tx, q)
+	if s != nil && c.bound != nil {
+		c.bound[q] = s
+	}
+	return s
 }
 
 func (c conn) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
@@ -230,6 +241,17 @@ func (c conn) row(ctx context.Context, q string, args ...any) *sql.Row {
 
 // insert runs an INSERT ... RETURNING id.
 func (c conn) insert(ctx context.Context, q string, args ...any) (int64, error) {
+	if c.stmts != nil {
+		// SQLite's ingest transaction, its statements prepared: the
+		// rowid SQLite reports is the id, and a statement run costs less
+		// than a query and its rows (none of these inserts skips a row on
+		// conflict, which would leave the previous rowid).
+		res, err := c.exec(ctx, q, args...)
+		if err != nil {
+			return 0, err
+		}
+		return res.LastInsertId()
+	}
 	var id int64
 	err := c.row(ctx, q+" RETURNING id", args...).Scan(&id)
 	return id, err

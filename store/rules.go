@@ -181,9 +181,9 @@ func (db *DB) RecentInbound(ctx context.Context, a redazione.Actor, limit int) (
 // with automatic assignment, under their cap of open conversations; 0 when
 // the desk assigns by hand or nobody can take more.
 func (db *DB) NextAssignee(ctx context.Context, enteID, deskID int64) (int64, error) {
-	// Most desks assign by hand: find out without taking the write lock.
-	var auto bool
-	if err := db.reader().row(ctx, "SELECT auto_assign FROM desks WHERE id = ? AND ente_id = ?", deskID, enteID).Scan(&auto); err != nil || !auto {
+	// Most desks assign by hand: find out without taking the write lock,
+	// and without a query per new conversation (deskAutoAssign).
+	if auto, err := db.deskAutoAssign(ctx, enteID, deskID); err != nil || !auto {
 		return 0, err
 	}
 	var chosen int64
@@ -226,11 +226,38 @@ func (db *DB) NextAssignee(ctx context.Context, enteID, deskID int64) (int64, er
 	return chosen, err
 }
 
+// deskAutoAssign reports whether a desk assigns new conversations by
+// itself. It is asked for every new conversation, so the answer is kept
+// for slaCacheTTL, as the routing rules are (ActiveRules): this process
+// forgets it when it changes the desk, the other nodes when the settings
+// service tells them (Forget), and at the latest after that time. A stale
+// "on" costs only the check NextAssignee makes again in its transaction.
+func (db *DB) deskAutoAssign(ctx context.Context, enteID, deskID int64) (bool, error) {
+	if v, ok := db.deskAuto.Load(deskID); ok {
+		if e := v.(cachedDeskAuto); e.ente == enteID && time.Since(e.at) < slaCacheTTL {
+			return e.on, nil
+		}
+	}
+	var auto bool
+	if err := db.reader().row(ctx, "SELECT auto_assign FROM desks WHERE id = ? AND ente_id = ?", deskID, enteID).Scan(&auto); err != nil {
+		return false, err
+	}
+	db.deskAuto.Store(deskID, cachedDeskAuto{ente: enteID, on: auto, at: time.Now()})
+	return auto, nil
+}
+
+type cachedDeskAuto struct {
+	ente int64
+	on   bool
+	at   time.Time
+}
+
 // SetDeskAutoAssign switches round-robin assignment on a desk.
 func (db *DB) SetDeskAutoAssign(ctx context.Context, a redazione.Actor, deskID int64, on bool) error {
 	if !a.CanAdmin() {
 		return redazione.Errorf(redazione.EFORBIDDEN, "solo un amministratore può cambiare i desk")
 	}
+	defer db.deskAuto.Delete(deskID)
 	return db.inTx(ctx, func(tx conn) error {
 		if err := tx.execOne(ctx, "desk", "UPDATE desks SET auto_assign = ? WHERE id = ? AND ente_id = ?", on, deskID, a.EnteID); err != nil {
 			return err

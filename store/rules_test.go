@@ -80,5 +80,51 @@ func TestRulesAndRoundRobin(t *testing.T) {
 		if id, _ := db.NextAssignee(ctx, o.ente.ID, desk); id != 0 {
 			t.Fatalf("assigned %d with Mario away and Giulia at her cap", id)
 		}
+		// switched off again, the desk assigns nothing at once (its
+		// setting is cached for ingest, and forgotten when it changes)
+		if err := db.SetAvailability(ctx, o.as(o.mario), o.mario.ID, true, 0); err != nil {
+			t.Fatal(err)
+		}
+		if id, _ := db.NextAssignee(ctx, o.ente.ID, desk); id != m {
+			t.Fatalf("Mario available again: assigned %d, want %d", id, m)
+		}
+		if err := db.SetDeskAutoAssign(ctx, admin, desk, false); err != nil {
+			t.Fatal(err)
+		}
+		if id, _ := db.NextAssignee(ctx, o.ente.ID, desk); id != 0 {
+			t.Fatalf("a desk whose automatic assignment was switched off assigned %d", id)
+		}
 	})
+}
+
+// Two nodes on one PostgreSQL database: a node that read a desk's
+// automatic assignment as off sees it on once it is told the ente's
+// settings changed (Forget, as the settings service's event does), not
+// only when its copy expires.
+func TestDeskAutoAssignReachesOtherNode(t *testing.T) {
+	t.Parallel()
+	url := testdb.URL(t, store.Postgres)
+	ctx := context.Background()
+	var nodes [2]*store.DB
+	for i := range nodes {
+		db, err := store.Open(ctx, url, "")
+		if err != nil {
+			t.Fatalf("open node %d: %v", i, err)
+		}
+		t.Cleanup(func() { db.Close() })
+		testdb.Seal(db)
+		nodes[i] = db
+	}
+	o := newOffice(t, nodes[0], "ente")
+	desk := o.desks["contatti"].ID
+	if id, err := nodes[1].NextAssignee(ctx, o.ente.ID, desk); err != nil || id != 0 {
+		t.Fatalf("a desk assigning by hand: NextAssignee = %d, %v", id, err)
+	}
+	if err := nodes[0].SetDeskAutoAssign(ctx, o.as(o.admin), desk, true); err != nil {
+		t.Fatal(err)
+	}
+	nodes[1].Forget(o.ente.ID)
+	if id, err := nodes[1].NextAssignee(ctx, o.ente.ID, desk); err != nil || (id != o.mario.ID && id != o.giulia.ID) {
+		t.Fatalf("after the change on the other node: NextAssignee = %d, %v; want Mario (%d) or Giulia (%d)", id, err, o.mario.ID, o.giulia.ID)
+	}
 }
