@@ -77,6 +77,16 @@ type Image struct {
 	Alt string
 }
 
+// CloseImages closes the images' files that are open (the caller may
+// close them too).
+func CloseImages(imgs []Image) {
+	for _, img := range imgs {
+		if img.Body != nil {
+			img.Body.Close()
+		}
+	}
+}
+
 // GalleryPublisher posts an institutional post with several images, in
 // order (Instagram's carousel, Bluesky's and X's four, a Telegram album).
 // publish.MaxImages says how many a platform takes.
