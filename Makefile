@@ -32,8 +32,10 @@ check-deploy:
 # npm ci rewrites node_modules/.package-lock.json; touch it so make sees it as fresh.
 node_modules: node_modules/.package-lock.json
 
+# better-sqlite3 (under @atproto/dev-env, the reference Bluesky PDS the tests
+# run) compiles against Node's headers: Debian's when they are installed.
 node_modules/.package-lock.json: package-lock.json package.json
-	$(NPM) ci
+	if [ -f /usr/include/node/node.h ]; then export npm_config_nodedir=/usr; fi; $(NPM) ci
 	@touch $@
 
 vendor-assets:
