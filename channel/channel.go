@@ -77,19 +77,10 @@ type Image struct {
 	Alt string
 }
 
-// CloseImages closes the images' files that are open (the caller may
-// close them too).
-func CloseImages(imgs []Image) {
-	for _, img := range imgs {
-		if img.Body != nil {
-			img.Body.Close()
-		}
-	}
-}
-
 // GalleryPublisher posts an institutional post with several images, in
 // order (Instagram's carousel, Bluesky's and X's four, a Telegram album).
-// publish.MaxImages says how many a platform takes.
+// publish.MaxImages says how many a platform takes. The caller opened the
+// images' files and closes them after (inbox.Service.sendPost).
 type GalleryPublisher interface {
 	PublishImages(ctx context.Context, ch *redazione.Channel, postID int64, text string, imgs []Image) (id, link string, err error)
 }

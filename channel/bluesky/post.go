@@ -99,7 +99,6 @@ func (s Sender) PublishImage(ctx context.Context, ch *redazione.Channel, postID 
 // PublishImages posts text with up to four images, each uploaded first
 // (com.atproto.repo.uploadBlob) and shown with its alternative text.
 func (s Sender) PublishImages(ctx context.Context, ch *redazione.Channel, postID int64, text string, imgs []channel.Image) (string, string, error) {
-	defer channel.CloseImages(imgs)
 	if err := checkPost(text, imgs); err != nil {
 		return "", "", jobs.Permanent{Err: err}
 	}

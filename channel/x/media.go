@@ -36,7 +36,6 @@ func (s Sender) PublishImage(ctx context.Context, ch *redazione.Channel, postID 
 // order. Every image is checked before the first is uploaded, so a bad
 // one sends nothing.
 func (s Sender) PublishImages(ctx context.Context, ch *redazione.Channel, postID int64, text string, imgs []channel.Image) (string, string, error) {
-	defer channel.CloseImages(imgs)
 	if len(imgs) > MaxImages {
 		return "", "", jobs.Permanent{Err: fmt.Errorf("X accetta al massimo %d immagini per post (qui sono %d)", MaxImages, len(imgs))}
 	}
