@@ -3,10 +3,10 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/redazione/redazione"
-	"github.com/redazione/redazione/search"
 )
 
 // PersonContact is one of the contacts of a citizen, on some channel.
@@ -60,28 +60,33 @@ func (db *DB) PersonContacts(ctx context.Context, enteID, contactID int64) ([]Pe
 }
 
 // MergeCandidates suggests other contacts of the ente that may be the same
-// citizen: same name (ignoring case), on another channel or id.
+// citizen: the same name, on another channel or id. The name is matched as
+// written, all lower or upper case, and with capitalised words ("Lucia
+// Ferri", "lucia ferri", "LUCIA FERRI"), through the ente's index on names:
+// one indexed statement for every page of a conversation, where the name's
+// words in the full-text index cost milliseconds for common names at a
+// million contacts. Names cased otherwise ("LUCIA ferri") are not
+// suggested; the search still finds them.
 func (db *DB) MergeCandidates(ctx context.Context, enteID, contactID int64) ([]PersonContact, error) {
 	var name string
-	if err := db.reader().row(ctx, "SELECT name FROM contacts WHERE id = ? AND ente_id = ?", contactID, enteID).Scan(&name); err != nil {
+	var person int64
+	if err := db.reader().row(ctx, "SELECT name, CASE WHEN person_id <> 0 THEN person_id ELSE id END FROM contacts WHERE id = ? AND ente_id = ?",
+		contactID, enteID).Scan(&name, &person); err != nil {
 		return nil, notFound("contatto")
 	}
-	name = strings.TrimSpace(name)
-	if name == "" {
+	variants := nameVariants(name)
+	if len(variants) == 0 {
 		return nil, nil
 	}
-	person, err := db.person(ctx, db.reader(), enteID, contactID)
-	if err != nil {
-		return nil, err
+	args := []any{enteID}
+	for _, v := range variants {
+		args = append(args, v)
 	}
-	// The name's words through the contact name index, then the exact name.
-	ids, err := db.contactMatches(ctx, enteID, search.Prefixes(name), false)
-	if err != nil || len(ids) == 0 {
-		return nil, err
-	}
-	rows, err := db.reader().query(ctx, `SELECT ct.id, COALESCE(ch.name, ''), ct.external_id, ct.name, ct.person_id <> 0, ct.person_id
+	args = append(args, person, person)
+	rows, err := db.reader().query(ctx, `SELECT ct.id, COALESCE(ch.name, ''), ct.external_id, ct.name, ct.person_id <> 0
 	 FROM contacts ct LEFT JOIN channels ch ON ch.id = ct.channel_id
-	 WHERE ct.id IN (`+placeholders(len(ids))+`) ORDER BY ct.id LIMIT 200`, ids...)
+	 WHERE ct.ente_id = ? AND ct.name IN (`+placeholders(len(variants))+`) AND ct.id <> ? AND ct.person_id <> ?
+	 ORDER BY ct.id LIMIT 20`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("merge candidates: %w", err)
 	}
@@ -89,19 +94,33 @@ func (db *DB) MergeCandidates(ctx context.Context, enteID, contactID int64) ([]P
 	var out []PersonContact
 	for rows.Next() {
 		var p PersonContact
-		var pid int64
-		if err := rows.Scan(&p.ID, &p.ChannelName, &p.ExternalID, &p.Name, &p.Merged, &pid); err != nil {
+		if err := rows.Scan(&p.ID, &p.ChannelName, &p.ExternalID, &p.Name, &p.Merged); err != nil {
 			return nil, err
 		}
-		if p.ID == person || pid == person || !strings.EqualFold(strings.TrimSpace(p.Name), name) {
-			continue // the citizen's own contacts, or only a similar name
-		}
 		out = append(out, p)
-		if len(out) == 20 {
-			break
-		}
 	}
 	return out, rows.Err()
+}
+
+// nameVariants is a name as written (and trimmed), in lower and upper case,
+// and with each word capitalised, without repeats; none for a blank name.
+func nameVariants(name string) []string {
+	trimmed := strings.TrimSpace(name)
+	if trimmed == "" {
+		return nil
+	}
+	words := strings.Fields(strings.ToLower(trimmed))
+	for i, w := range words {
+		r := []rune(w)
+		words[i] = strings.ToUpper(string(r[:1])) + string(r[1:])
+	}
+	var out []string
+	for _, v := range []string{name, trimmed, strings.ToLower(trimmed), strings.ToUpper(trimmed), strings.Join(words, " ")} {
+		if !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // MergeContacts makes other the same citizen as into: other (and whatever
