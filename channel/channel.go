@@ -85,6 +85,18 @@ type GalleryPublisher interface {
 	PublishImages(ctx context.Context, ch *redazione.Channel, postID int64, text string, imgs []Image) (id, link string, err error)
 }
 
+// ReplyLimiter is a Sender whose platform refuses a reply longer than it
+// counts (Bluesky's 300 graphemes, X's 280 weighted characters): the reply
+// is refused when the operator sends it, not later at delivery.
+type ReplyLimiter interface {
+	// ReplyLimit is the longest reply to conv the platform takes, as it
+	// counts (for the composer's counter), or 0.
+	ReplyLimit(conv *redazione.Conversation) int
+	// CheckReply says, in Italian, why the platform would refuse text as a
+	// reply to conv; nil if it would take it.
+	CheckReply(conv *redazione.Conversation, text string) error
+}
+
 // Hider hides a citizen's public comment on the platform, or shows it again
 // (Facebook and Instagram allow it on the ente's own posts; Mastodon does
 // not for others' statuses).

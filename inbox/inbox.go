@@ -147,6 +147,11 @@ func (s *Service) ReplyWith(ctx context.Context, a redazione.Actor, conversation
 	if sender == nil && !note {
 		return nil, redazione.Errorf(redazione.EINVALID, "questo canale non può ancora inviare risposte")
 	}
+	if lim, ok := sender.(channel.ReplyLimiter); ok && !note {
+		if err := lim.CheckReply(conv, text); err != nil {
+			return nil, redazione.FieldError("text", "%s", err)
+		}
+	}
 	if len(out.Attachments) > 0 && !note && !s.CanSendFiles(conv.ChannelKind) {
 		return nil, redazione.FieldError("file", "questo canale non può inviare file al cittadino: togli l'allegato o aggiungilo come nota interna")
 	}
@@ -180,6 +185,16 @@ func (s *Service) ReplyWith(ctx context.Context, a redazione.Actor, conversation
 		}
 	}
 	return m, nil
+}
+
+// ReplyLimit is the longest answer conv's platform takes, as it counts
+// (Bluesky's graphemes, X's weighted characters), or 0 if it sets none
+// shorter than redazione.MaxTextRunes.
+func (s *Service) ReplyLimit(conv *redazione.Conversation) int {
+	if lim, ok := s.Senders[conv.ChannelKind].(channel.ReplyLimiter); ok {
+		return lim.ReplyLimit(conv)
+	}
+	return 0
 }
 
 func (s *Service) sender(kind redazione.ChannelKind) (channel.Sender, bool) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/internal/testdb"
@@ -73,6 +74,7 @@ func TestCannedAnswers(t *testing.T) {
 func TestTypicalReplyLength(t *testing.T) {
 	t.Parallel()
 	db := testdb.Open(t, store.SQLite)
+	clk := useClock(db, t0)
 	o := newOffice(t, db, "ente")
 	ctx := context.Background()
 	conv := o.ingest(t, o.webchat, "c1", "m1", "Domanda").ConversationID
@@ -85,6 +87,12 @@ func TestTypicalReplyLength(t *testing.T) {
 	if _, err := db.AddMessage(ctx, o.as(o.mario), conv, store.Outgoing{Text: strings.Repeat("n", 4000), Note: true}); err != nil {
 		t.Fatal(err)
 	}
+	// read again every ten minutes, not at every page
+	clk.Advance(9 * time.Minute)
+	if n, _ := db.TypicalReplyLength(ctx, o.ente.ID); n != 0 {
+		t.Fatalf("nine minutes later: %d, want the 0 read before", n)
+	}
+	clk.Advance(time.Minute)
 	if n, _ := db.TypicalReplyLength(ctx, o.ente.ID); n != 60 {
 		t.Fatalf("median = %d, want 60 (notes do not count)", n)
 	}

@@ -41,11 +41,12 @@ type DB struct {
 	// sole writer), so ingest need not look them up.
 	noTombstones atomic.Bool
 	// channels caches channels for ingest (see CachedChannel).
-	channels sync.Map
-	rules    sync.Map // ente id → cachedRules
-	deskAuto sync.Map // desk id → cachedDeskAuto
-	health   sync.Map // channel id → time of the last recorded event
-	working  sync.Map // channel id → when ChannelWorks last wrote
+	channels   sync.Map
+	rules      sync.Map // ente id → cachedRules
+	deskAuto   sync.Map // desk id → cachedDeskAuto
+	typicalLen sync.Map // ente id → cachedLen
+	health     sync.Map // channel id → time of the last recorded event
+	working    sync.Map // channel id → when ChannelWorks last wrote
 	// observe, when set, is told how long each statement took
 	// (SetQueryObserver).
 	observe atomic.Pointer[func(op string, d time.Duration)]

@@ -90,7 +90,25 @@ func TestBlueskyConversations(t *testing.T) {
 	if _, page := b.get(fmt.Sprintf("/conversations/%d", pub)); !strings.Contains(page, "Anche il sabato?") || !strings.Contains(page, "la risposta sarà PUBBLICA") {
 		t.Error("the public conversation does not show the citizen's reply as public")
 	}
-	_, body := b.post(fmt.Sprintf("/conversations/%d/messages", pub), url.Values{"text": {"Il sabato dalle 9 alle 12."}, "kind": {"reply"}})
+	// the composer counts to Bluesky's 300, and a longer answer is refused
+	// when sent, with nothing stored, not later at delivery
+	if _, page := b.get(fmt.Sprintf("/conversations/%d", pub)); !strings.Contains(page, `data-limit="300"`) {
+		t.Error("the composer of a public Bluesky conversation does not count to 300")
+	}
+	count := func() int {
+		var th apiThread
+		e.apiGet(tok, fmt.Sprintf("/api/v1/conversations/%d", pub), &th)
+		return len(th.Messages)
+	}
+	before := count()
+	code, body := b.post(fmt.Sprintf("/conversations/%d/messages", pub), url.Values{"text": {strings.Repeat("👍🏽", 301)}, "kind": {"reply"}})
+	if code != 400 || !strings.Contains(body, "il testo ha 301 caratteri: Bluesky ne accetta al massimo 300") {
+		t.Fatalf("an answer of 301 graphemes: %d, want 400 saying why", code)
+	}
+	if after := count(); after != before {
+		t.Fatalf("the refused answer was stored (%d messages, %d before)", after, before)
+	}
+	_, body = b.post(fmt.Sprintf("/conversations/%d/messages", pub), url.Values{"text": {"Il sabato dalle 9 alle 12."}, "kind": {"reply"}})
 	if st, why := e.waitDelivery(tok, pub, msgIDRe(body), "sent", 10*time.Second); st != "sent" {
 		t.Fatalf("public answer %q (%s)", st, why)
 	}

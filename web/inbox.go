@@ -233,6 +233,7 @@ type conversationView struct {
 	OpenFlags    map[string]bool
 	TypicalLen   int // median length of the office's replies, for tone hints
 	TextLimit    int // the longest text a reply or note may have
+	ReplyLimit   int // the platform's shorter limit on a reply, or 0
 	Playbooks    map[string]store.Playbook
 	Situations   []string // those an operator may mark
 	// Access: the access requests registered from this conversation.
@@ -453,6 +454,7 @@ func (s *Server) conversationPage(w http.ResponseWriter, r *http.Request, u *ses
 	}
 	v.TypicalLen, _ = s.conversationDB().TypicalReplyLength(ctx, u.Actor.EnteID)
 	v.TextLimit = redazione.MaxTextRunes
+	v.ReplyLimit = s.Inbox.ReplyLimit(v.Conversation)
 	p.Flash = appioFlash(r)
 	// The inbox's split view asks for the conversation alone, to show it
 	// beside the list without loading a page.

@@ -11,7 +11,32 @@ import (
 
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/jobs"
+	"github.com/redazione/redazione/publish"
 )
+
+// ReplyLimit: a public answer is a post (300 graphemes); a chat message is
+// limited in bytes only.
+func (Sender) ReplyLimit(conv *redazione.Conversation) int {
+	if conv.Public {
+		return publish.MaxLength(redazione.ChannelBluesky)
+	}
+	return 0
+}
+
+// CheckReply refuses what Bluesky would refuse of an answer.
+func (Sender) CheckReply(conv *redazione.Conversation, text string) error {
+	if conv.Public {
+		return checkPost(text, nil)
+	}
+	return checkMessage(text)
+}
+
+func checkMessage(text string) error {
+	if len(text) > MaxMessageBytes {
+		return fmt.Errorf("il messaggio è troppo lungo per Bluesky (al massimo %d byte)", MaxMessageBytes)
+	}
+	return nil
+}
 
 // Send delivers an operator's answer: in a public conversation a post in
 // reply to the citizen's latest post (its thread's root kept), in a
@@ -147,8 +172,8 @@ func (s Sender) sendMessage(ctx context.Context, ch *redazione.Channel, conv *re
 	if !strings.HasPrefix(did, "did:") {
 		return jobs.Permanent{Err: errors.New("il contatto non è un account Bluesky")}
 	}
-	if len(m.Text) > MaxMessageBytes {
-		return jobs.Permanent{Err: fmt.Errorf("il messaggio è troppo lungo per Bluesky (al massimo %d byte)", MaxMessageBytes)}
+	if err := checkMessage(m.Text); err != nil {
+		return jobs.Permanent{Err: err}
 	}
 	var convo struct {
 		Convo struct {

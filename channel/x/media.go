@@ -39,8 +39,8 @@ func (s Sender) PublishImages(ctx context.Context, ch *redazione.Channel, postID
 	if len(imgs) > MaxImages {
 		return "", "", jobs.Permanent{Err: fmt.Errorf("X accetta al massimo %d immagini per post (qui sono %d)", MaxImages, len(imgs))}
 	}
-	if n := publish.Length(redazione.ChannelX, text); n > publish.MaxLength(redazione.ChannelX) {
-		return "", "", jobs.Permanent{Err: fmt.Errorf("il testo conta %d caratteri per X, che ne accetta al massimo 280", n)}
+	if err := checkLength(text); err != nil {
+		return "", "", jobs.Permanent{Err: err}
 	}
 	bodies := make([][]byte, len(imgs))
 	for i, img := range imgs {

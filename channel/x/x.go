@@ -196,8 +196,8 @@ type tweet struct {
 // already out, the answer of a request lost on the way back, whose id is
 // looked for among the account's latest posts.
 func (s Sender) createTweet(ctx context.Context, ch *redazione.Channel, t tweet, what string) (string, error) {
-	if n := publish.Length(redazione.ChannelX, t.Text); n > publish.MaxLength(redazione.ChannelX) {
-		return "", jobs.Permanent{Err: fmt.Errorf("il testo conta %d caratteri per X, che ne accetta al massimo 280", n)}
+	if err := checkLength(t.Text); err != nil {
+		return "", jobs.Permanent{Err: err}
 	}
 	body, _ := json.Marshal(t)
 	var created struct {
@@ -254,6 +254,20 @@ func (s Sender) Publish(ctx context.Context, ch *redazione.Channel, postID int64
 
 // Send answers a mention with a reply to the citizen's latest post of the
 // conversation, in its thread (X shows it to them).
+// ReplyLimit: every answer on X is a post in reply, 280 weighted
+// characters.
+func (Sender) ReplyLimit(*redazione.Conversation) int { return publish.MaxLength(redazione.ChannelX) }
+
+// CheckReply refuses an answer longer than X takes.
+func (Sender) CheckReply(_ *redazione.Conversation, text string) error { return checkLength(text) }
+
+func checkLength(text string) error {
+	if n := publish.Length(redazione.ChannelX, text); n > publish.MaxLength(redazione.ChannelX) {
+		return fmt.Errorf("il testo conta %d caratteri per X, che ne accetta al massimo %d", n, publish.MaxLength(redazione.ChannelX))
+	}
+	return nil
+}
+
 func (s Sender) Send(ctx context.Context, ch *redazione.Channel, conv *redazione.Conversation, m *redazione.Message) error {
 	var replyTo string
 	if s.LastInbound != nil {

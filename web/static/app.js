@@ -181,6 +181,12 @@ function redazioneRestoreFocus(k) {
     btn.textContent = btn.dataset[k];
     var form = note.form;
     form.classList.toggle('is-note', note.checked);
+    // a platform's shorter limit (Bluesky, X) holds for replies, not notes
+    var ta = document.getElementById('reply-text');
+    if (ta && ta.dataset.limitReply && ta.dataset.limit !== ta.dataset[k === 'note' ? 'limitNote' : 'limitReply']) {
+      ta.dataset.limit = ta.dataset[k === 'note' ? 'limitNote' : 'limitReply'];
+      ta.dispatchEvent(new Event('input', { bubbles: true }));
+    }
   }
   document.addEventListener('change', function (e) {
     if (e.target && e.target.name === 'kind') updateComposer();
