@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -65,7 +66,8 @@ func (db *DB) PersonContacts(ctx context.Context, enteID, contactID int64) ([]Pe
 // Ferri", "lucia ferri", "LUCIA FERRI"), through the ente's index on names:
 // one indexed statement for every page of a conversation, where the name's
 // words in the full-text index cost milliseconds for common names at a
-// million contacts. Names cased otherwise ("LUCIA ferri") are not
+// million contacts. At most 20 are suggested, in the order they were
+// first seen, whichever the index gives first. Names cased otherwise ("LUCIA ferri") are not
 // suggested; the search still finds them.
 func (db *DB) MergeCandidates(ctx context.Context, enteID, contactID int64) ([]PersonContact, error) {
 	var name string
@@ -86,7 +88,7 @@ func (db *DB) MergeCandidates(ctx context.Context, enteID, contactID int64) ([]P
 	rows, err := db.reader().query(ctx, `SELECT ct.id, COALESCE(ch.name, ''), ct.external_id, ct.name, ct.person_id <> 0
 	 FROM contacts ct LEFT JOIN channels ch ON ch.id = ct.channel_id
 	 WHERE ct.ente_id = ? AND ct.name IN (`+placeholders(len(variants))+`) AND ct.id <> ? AND ct.person_id <> ?
-	 ORDER BY ct.id LIMIT 20`, args...)
+	 LIMIT 20`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("merge candidates: %w", err)
 	}
@@ -99,6 +101,10 @@ func (db *DB) MergeCandidates(ctx context.Context, enteID, contactID int64) ([]P
 		}
 		out = append(out, p)
 	}
+	// Sorted here: with ORDER BY, PostgreSQL walks the primary key through
+	// every contact of the ente looking for 20 with the name (0.6 s at a
+	// million when there are none).
+	slices.SortFunc(out, func(a, b PersonContact) int { return cmp.Compare(a.ID, b.ID) })
 	return out, rows.Err()
 }
 
