@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -49,9 +48,6 @@ var errClosed = errors.New("il database è stato chiuso")
 func (db *DB) ingestBatched(ctx context.Context, ch *redazione.Channel, in inbound, cfg *SLAConfig, now time.Time) (*redazione.Ingested, error) {
 	db.ingestOnce.Do(func() {
 		writers, _ := db.d.groupCommit()
-		if db.d.soleWriter() {
-			db.startWALSync()
-		}
 		for range max(writers, 1) {
 			q := make(chan *ingestReq, maxIngestBatch)
 			db.ingestQ = append(db.ingestQ, q)
@@ -103,26 +99,18 @@ func (db *DB) ingestLoop(q chan *ingestReq) {
 			}
 		}
 		db.runIngestBatch(batch)
-		if db.walSync != nil {
-			// answered once the WAL is on disk, while this loop goes on
-			select {
-			case db.walSync <- slices.Clone(batch):
-			case <-db.closed:
-				return
-			}
-		} else {
-			for _, r := range batch {
-				close(r.done)
-			}
-		}
 		for i := range batch {
 			batch[i] = nil
 		}
 	}
 }
 
-// runIngestBatch stores the batch; it does not answer it.
 func (db *DB) runIngestBatch(batch []*ingestReq) {
+	defer func() {
+		for _, r := range batch {
+			close(r.done)
+		}
+	}()
 	// The batch's statements run without the requests' contexts: a
 	// message taken into a batch is stored whether or not its client is
 	// still waiting (one that left before is not taken, below), one
@@ -134,18 +122,6 @@ func (db *DB) runIngestBatch(batch []*ingestReq) {
 	if _, prepare := db.d.groupCommit(); prepare {
 		db.ingestStmts.prepare(ctx, db.write)
 	}
-	var tx txBeginner = db.write
-	if db.walSync != nil {
-		pin, restore, err := db.relaxedConn(ctx)
-		if err != nil {
-			for _, r := range batch {
-				r.err = err
-			}
-			return
-		}
-		defer restore()
-		tx = pin
-	}
 	live := batch[:0:0]
 	for _, r := range batch {
 		if err := r.ctx.Err(); err != nil {
@@ -155,14 +131,14 @@ func (db *DB) runIngestBatch(batch []*ingestReq) {
 		live = append(live, r)
 	}
 	for len(live) > 0 {
-		failed, err := db.ingestAll(ctx, tx, live)
+		failed, err := db.ingestAll(ctx, live)
 		switch {
 		case err == nil:
 			return
 		case failed < 0:
 			// The transaction itself failed: each message on its own.
 			for _, r := range live {
-				db.ingestAlone(ctx, tx, r)
+				db.ingestAlone(ctx, r)
 			}
 			return
 		case errors.Is(err, errSeen) && !live[failed].lookup:
@@ -174,15 +150,15 @@ func (db *DB) runIngestBatch(batch []*ingestReq) {
 			// rest of the batch is stored together. (Savepoints would
 			// isolate it inside one transaction, but FTS5 flushes its index
 			// at every savepoint, which costs more than they save.)
-			db.ingestAlone(ctx, tx, live[failed])
+			db.ingestAlone(ctx, live[failed])
 			live = append(live[:failed:failed], live[failed+1:]...)
 		}
 	}
 }
 
-func (db *DB) ingestAlone(ctx context.Context, b txBeginner, r *ingestReq) {
+func (db *DB) ingestAlone(ctx context.Context, r *ingestReq) {
 	var res *redazione.Ingested
-	r.err = db.inTxCached(ctx, b, func(c conn) error {
+	r.err = db.inTxCached(ctx, func(c conn) error {
 		var err error
 		res, err = db.ingest(ctx, c, r.ch, r.in, r.cfg, r.now)
 		return err
@@ -201,9 +177,9 @@ var errSeen = errors.New("message already stored")
 // up first (a lookup per message was a tenth of the writer's time), but
 // stops the batch with errSeen at the unique index, and is looked up when
 // the batch runs again. Platforms rarely redeliver, so this is cheaper.
-func (db *DB) ingestAll(ctx context.Context, b txBeginner, batch []*ingestReq) (int, error) {
+func (db *DB) ingestAll(ctx context.Context, batch []*ingestReq) (int, error) {
 	failed := -1
-	err := db.inTxCached(ctx, b, func(c conn) error {
+	err := db.inTxCached(ctx, func(c conn) error {
 		// Every citizen of the batch at once, in one order for all
 		// writers, so that two writers' batches never wait on each other
 		// in a circle.
@@ -240,15 +216,10 @@ type contactKey struct {
 	ChannelID  int64
 }
 
-// txBeginner is the write pool, or its one connection held for a batch.
-type txBeginner interface {
-	BeginTx(ctx context.Context, opts *sql.TxOptions) (*sql.Tx, error)
-}
-
 // inTxCached is inTx with the ingest statements kept prepared (where the
 // dialect keeps them) and the full-text rows written at the end.
-func (db *DB) inTxCached(ctx context.Context, b txBeginner, fn func(c conn) error) error {
-	tx, err := b.BeginTx(ctx, nil)
+func (db *DB) inTxCached(ctx context.Context, fn func(c conn) error) error {
+	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}

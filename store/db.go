@@ -56,10 +56,6 @@ type DB struct {
 	ingestOnce  sync.Once
 	ingestStmts stmtCache
 	ingestQ     []chan *ingestReq // a queue per group-commit writer
-	// walSync, on SQLite, takes committed batches to be answered once the
-	// WAL is on disk (see startWALSync).
-	walSync     chan []*ingestReq
-	walSyncHook atomic.Pointer[func() error]
 	closed      chan struct{}
 	closeOnce   sync.Once
 }

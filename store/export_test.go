@@ -69,11 +69,3 @@ func (db *DB) Setting(ctx context.Context, name string) (string, error) {
 	err := db.read.QueryRowContext(ctx, "SHOW "+name).Scan(&v)
 	return v, err
 }
-
-// SetWALSync replaces the fsync of the WAL that answers a SQLite ingest
-// batch.
-func (db *DB) SetWALSync(f func() error) { db.walSyncHook.Store(&f) }
-
-// SyncsWALApart tells whether ingest batches are answered by the WAL
-// syncer (SQLite on a file, once the first message was ingested).
-func (db *DB) SyncsWALApart() bool { return db.walSync != nil }
