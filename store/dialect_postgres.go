@@ -132,8 +132,14 @@ func (*postgresDialect) ingest(ctx context.Context, db *DB, ch *redazione.Channe
 	return db.ingestBatched(ctx, ch, in, cfg, now)
 }
 
-// pgIngestWriters is how many group commits run at once on PostgreSQL.
-const pgIngestWriters = 4
+// pgIngestWriters is how many group commits run at once on PostgreSQL, in
+// each process. One: with four, 32 clients made batches of three or four
+// messages, and PostgreSQL spent 730–1,040 µs of CPU per message against
+// 420–600 with one, whose batches are larger; one writer also ingested
+// more (1,040–1,460 msg/s against 940–1,300) with a lower p95, in
+// alternating runs on 2 cores (docs/PERFORMANCE.md). Each node of a
+// scaled-out installation has its own.
+const pgIngestWriters = 1
 
 func (*postgresDialect) groupCommit() (int, bool) { return pgIngestWriters, false }
 
