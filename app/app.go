@@ -126,7 +126,9 @@ func StartWith(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) 
 	var err error
 	a := &App{DB: db, log: log, cancel: cancel, done: make(chan struct{}), Metrics: metrics.New(), pollerHook: cfg.PollerHook,
 		wake: map[redazione.ChannelKind]chan struct{}{}}
-	for _, k := range []redazione.ChannelKind{redazione.ChannelTelegram, redazione.ChannelMastodon, redazione.ChannelEmail} {
+	// (every polled kind: a kind without one waited for the sweep, a
+	// minute, to start polling an X account just signed in)
+	for _, k := range channel.PolledKinds {
 		a.wake[k] = make(chan struct{}, 1)
 	}
 	db.SetQueryObserver(a.Metrics.ObserveQuery)

@@ -1,6 +1,10 @@
 package channel
 
-import "github.com/redazione/redazione"
+import (
+	"slices"
+
+	"github.com/redazione/redazione"
+)
 
 // Worked tells a poller's log, when it keeps the channel's health (the
 // app's log of a channel, which records each error as the channel's last
@@ -12,13 +16,12 @@ func Worked(log any) {
 	}
 }
 
-// Polled says whether Redazione reads channels of the kind with a poller
-// of its own (e-mail, Mastodon, a Telegram bot in polling mode), which a
-// channel added or changed wakes at once.
-func Polled(kind redazione.ChannelKind) bool {
-	switch kind {
-	case redazione.ChannelEmail, redazione.ChannelMastodon, redazione.ChannelTelegram:
-		return true
-	}
-	return false
-}
+// PolledKinds are the kinds of channel Redazione reads with a poller of its
+// own (e-mail, Mastodon, a Telegram bot in polling mode, X's mentions,
+// Bluesky's notifications and chats), which a channel added or changed
+// wakes at once.
+var PolledKinds = []redazione.ChannelKind{redazione.ChannelEmail, redazione.ChannelMastodon, redazione.ChannelTelegram,
+	redazione.ChannelX, redazione.ChannelBluesky}
+
+// Polled says whether kind is one of PolledKinds.
+func Polled(kind redazione.ChannelKind) bool { return slices.Contains(PolledKinds, kind) }

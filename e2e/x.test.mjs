@@ -63,6 +63,16 @@ function fakeX() {
         tokens.add(access);
         return json(200, { token_type: 'bearer', expires_in: 7200, access_token: access, scope: 'tweet.read tweet.write users.read offline.access media.write', refresh_token: `refresh-${tokens.size}` });
       }
+      if (req.method === 'GET' && url.pathname === '/2/users/2244994945/mentions') {
+        // a citizen's mention, once, in the shape of X's documented answer
+        if (!tokens.has((req.headers.authorization || '').replace('Bearer ', ''))) return json(401, { title: 'Unauthorized', status: 401, detail: 'Unauthorized', type: 'about:blank' });
+        if (url.searchParams.get('since_id')) return json(200, { meta: { result_count: 0 } });
+        return json(200, {
+          data: [{ id: '1301573587187331074', text: '@ComuneEsempio a che ora apre lo sportello anagrafe sabato?', author_id: '1234567890', created_at: new Date().toISOString() }],
+          includes: { users: [{ id: '1234567890', username: 'cittadina_x', name: 'Carla Neri' }] },
+          meta: { newest_id: '1301573587187331074', oldest_id: '1301573587187331074', result_count: 1 },
+        });
+      }
       if (req.method === 'GET' && url.pathname === '/2/users/me') {
         if (!tokens.has((req.headers.authorization || '').replace('Bearer ', ''))) return json(401, { title: 'Unauthorized', status: 401, detail: 'Unauthorized', type: 'about:blank' });
         return json(200, { data: { id: '2244994945', name: 'Comune di Esempio', username: 'ComuneEsempio' } });
@@ -124,6 +134,27 @@ describe('X: adding the channel and signing the account in', { timeout: 180_000 
       await page.getByText(/è stato negato l'accesso all'account/).waitFor({ timeout: TIMEOUT });
       assert.equal((await page.locator('#x-account').textContent()).trim(), '@ComuneEsempio');
       await assertAccessible(page, 'X sign-in denied');
+
+      // The citizen's mention, read once the account is signed in, is a
+      // public conversation. Its composer counts to X's 280 for an answer,
+      // and to the general limit for an internal note.
+      await page.goto(`${srv.base}/inbox`);
+      const row = page.locator('#conversation-list a.conv-link', { hasText: 'Carla Neri' });
+      await row.first().waitFor({ timeout: 30_000 }); // read at once after the sign-in; the list is redrawn live
+      await row.first().click();
+      const text = page.getByLabel('Testo', { exact: true });
+      await text.waitFor({ timeout: TIMEOUT });
+      assert.equal(await text.getAttribute('data-limit'), '280');
+      const count = page.locator('#reply-text-count');
+      const over = count.filter({ hasText: '1 carattere oltre il limite di 280: accorcia il testo' });
+      await text.fill('a'.repeat(281));
+      await over.waitFor({ timeout: TIMEOUT });
+      await page.locator('label[for=kind-note]').click();
+      await count.waitFor({ state: 'hidden', timeout: TIMEOUT });
+      assert.notEqual(await text.getAttribute('data-limit'), '280');
+      await page.locator('label[for=kind-reply]').click();
+      await over.waitFor({ timeout: TIMEOUT });
+      await assertAccessible(page, 'X conversation, answer over 280');
     } catch (err) {
       await shot(page, t.name);
       throw err;

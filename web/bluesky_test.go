@@ -229,3 +229,31 @@ func TestBlueskySafePublishing(t *testing.T) {
 		}
 	})
 }
+
+// A Bluesky account added from the administration is read at once, not at
+// the next sweep (an hour here): adding it wakes the pollers of its kind.
+func TestBlueskyPollingStartsWhenAdded(t *testing.T) {
+	t.Parallel()
+	pds := bskytest.New()
+	defer pds.Close()
+	pds.Account("comune.example.it", "app-pass-word-1234")
+	e := start(t, testdb.Open(t, store.SQLite), func(c *app.Config) { c.SweepEvery = time.Hour })
+	admin := e.login(e.newUser(e.ente, redazione.RoleAdmin))
+	code, body := admin.post("/admin/channels", url.Values{"kind": {"bluesky"}, "name": {"Bluesky del Comune"},
+		"desk": {fmt.Sprint(e.desks[0].ID)}, "set.handle": {"comune.example.it"}, "set.app_password": {"app-pass-word-1234"},
+		"set.api_base_url": {pds.URL}, "set.poll_interval": {"1h"}})
+	if code != 200 || !strings.Contains(body, "Bluesky del Comune") {
+		t.Fatalf("adding the account: %d", code)
+	}
+	read := func() bool {
+		for _, c := range pds.Calls() {
+			if c.NSID == "app.bsky.notification.listNotifications" {
+				return true
+			}
+		}
+		return false
+	}
+	if !waitUntil(15*time.Second, read) {
+		t.Fatal("the account added was not read (its poller waits for the next sweep)")
+	}
+}
