@@ -23,6 +23,7 @@ import (
 	"github.com/redazione/redazione/app"
 	"github.com/redazione/redazione/auth"
 	"github.com/redazione/redazione/blob"
+	"github.com/redazione/redazione/calendar"
 	"github.com/redazione/redazione/channel/apichannel"
 	"github.com/redazione/redazione/secrets"
 	"github.com/redazione/redazione/store"
@@ -337,6 +338,11 @@ func waitEvent(t testing.TB, ch <-chan sseEvent, typ, sub string, d time.Duratio
 		}
 	}
 }
+
+// romeToday is today's date where the ente is: the server judges dates
+// (electoral periods, deadlines) in Europe/Rome, which is a day ahead of
+// UTC from 23:00 (22:00 in summer).
+func romeToday() string { return calendar.DateOf(time.Now(), calendar.Rome).String() }
 
 // waitUntil asks cond until it holds, for at most within, and reports
 // whether it held. It is for states that can only be asked for (a page, the

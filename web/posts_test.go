@@ -211,7 +211,7 @@ func TestPublishingElectoralSilence(t *testing.T) {
 	e := start(t, testdb.Open(t, store.SQLite))
 	masto := e.account(redazione.ChannelMastodon, "@comune", map[string]string{"api_base_url": "https://social.example", "token": "MASTO"})
 	ab := e.login(e.newUser(e.ente, redazione.RoleAdmin))
-	today := time.Now().Format("2006-01-02")
+	today := romeToday()
 	if code, page := ab.post("/admin/pubblicazioni/periodi", url.Values{"name": {"Elezioni comunali"}, "from": {today}, "to": {today}}); code != 200 || !strings.Contains(page, "Elezioni comunali") {
 		t.Fatalf("add period: %d", code)
 	}
