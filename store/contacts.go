@@ -66,9 +66,9 @@ func (db *DB) PersonContacts(ctx context.Context, enteID, contactID int64) ([]Pe
 // Ferri", "lucia ferri", "LUCIA FERRI"), through the ente's index on names:
 // one indexed statement for every page of a conversation, where the name's
 // words in the full-text index cost milliseconds for common names at a
-// million contacts. At most 20 are suggested, in the order they were
-// first seen, whichever the index gives first. Names cased otherwise ("LUCIA ferri") are not
-// suggested; the search still finds them.
+// million contacts. At most 20 are suggested (the first 20 the index
+// gives, shown oldest first). Names cased otherwise ("LUCIA ferri") are
+// not suggested; the search still finds them.
 func (db *DB) MergeCandidates(ctx context.Context, enteID, contactID int64) ([]PersonContact, error) {
 	var name string
 	var person int64

@@ -222,8 +222,7 @@ func TestBlueskySafePublishing(t *testing.T) {
 		}
 		// an electoral period stops the next one without its reason
 		ab := e.login(e.newUser(e.ente, redazione.RoleAdmin))
-		today := romeToday()
-		ab.post("/admin/pubblicazioni/periodi", url.Values{"name": {"Elezioni comunali"}, "from": {today}, "to": {today}})
+		ab.electionsToday()
 		if code, page := ob.post("/pubblicazioni", form("Inaugurato il nuovo parco!")); code != 422 || !strings.Contains(page, "periodo elettorale") {
 			t.Errorf("a post in the electoral period: %d", code)
 		}

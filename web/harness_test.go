@@ -344,6 +344,16 @@ func waitEvent(t testing.TB, ch <-chan sseEvent, typ, sub string, d time.Duratio
 // UTC from 23:00 (22:00 in summer).
 func romeToday() string { return calendar.DateOf(time.Now(), calendar.Rome).String() }
 
+// electionsToday has an administrator's browser declare an electoral period
+// of today ("Elezioni comunali"), where the ente is.
+func (b *browser) electionsToday() {
+	b.e.t.Helper()
+	today := romeToday()
+	if code, page := b.post("/admin/pubblicazioni/periodi", url.Values{"name": {"Elezioni comunali"}, "from": {today}, "to": {today}}); code != 200 || !strings.Contains(page, "Elezioni comunali") {
+		b.e.t.Fatalf("add the electoral period: %d", code)
+	}
+}
+
 // waitUntil asks cond until it holds, for at most within, and reports
 // whether it held. It is for states that can only be asked for (a page, the
 // API, the database); where a test can be told (a fake platform's channel,

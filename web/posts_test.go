@@ -211,10 +211,7 @@ func TestPublishingElectoralSilence(t *testing.T) {
 	e := start(t, testdb.Open(t, store.SQLite))
 	masto := e.account(redazione.ChannelMastodon, "@comune", map[string]string{"api_base_url": "https://social.example", "token": "MASTO"})
 	ab := e.login(e.newUser(e.ente, redazione.RoleAdmin))
-	today := romeToday()
-	if code, page := ab.post("/admin/pubblicazioni/periodi", url.Values{"name": {"Elezioni comunali"}, "from": {today}, "to": {today}}); code != 200 || !strings.Contains(page, "Elezioni comunali") {
-		t.Fatalf("add period: %d", code)
-	}
+	ab.electionsToday()
 	form := url.Values{"channel": {fmt.Sprint(masto.ID)}, "desk": {fmt.Sprint(e.desks[0].ID)}, "action": {"submit"}, "text": {"Inaugurato il nuovo parco!"}}
 	if code, page := ab.post("/pubblicazioni", form); code != 422 || !strings.Contains(page, "periodo elettorale") || strings.Contains(page, `name="checked"`) {
 		t.Errorf("a post in the electoral period: %d", code)

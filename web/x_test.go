@@ -124,8 +124,7 @@ func TestXSignInAndSafePublishing(t *testing.T) {
 			}
 			// An electoral period stops a post that does not say why it is
 			// impersonal and indispensable.
-			today := romeToday()
-			admin.post("/admin/pubblicazioni/periodi", url.Values{"name": {"Elezioni comunali"}, "from": {today}, "to": {today}})
+			admin.electionsToday()
 			if code, page := op.post("/pubblicazioni", form("Inaugurato il nuovo parco!")); code != 422 || !strings.Contains(page, "periodo elettorale") {
 				t.Errorf("a post in the electoral period: %d", code)
 			}

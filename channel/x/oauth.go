@@ -160,6 +160,16 @@ func accessToken(ctx context.Context, client *http.Client, st Store, ch *redazio
 	if err != nil {
 		var re *oauth2.RetrieveError
 		if errors.As(err, &re) && (re.ErrorCode == "invalid_grant" || re.ErrorCode == "invalid_request" || re.ErrorCode == "invalid_client") {
+			// Another node may have spent this refresh token a moment ago
+			// (the renewals are serialised per process only): its tokens
+			// are in the database then, and the account is still linked.
+			if st != nil {
+				if c, err := st.Channel(ctx, ch.ID); err == nil && c.Settings[SettingRefreshToken] != rt && c.Settings[SettingAccessToken] != "" {
+					if exp, _ := time.Parse(time.RFC3339, c.Settings[SettingTokenExpiry]); time.Until(exp) > time.Minute {
+						return c.Settings[SettingAccessToken], nil
+					}
+				}
+			}
 			return "", jobs.Permanent{Err: errors.New("X non rinnova più l'accesso dell'account: un amministratore deve accedere di nuovo con X da Amministrazione › Canali")}
 		}
 		return "", errors.New("X non ha rinnovato l'accesso dell'account: si riprova più tardi")

@@ -252,8 +252,6 @@ func (s Sender) Publish(ctx context.Context, ch *redazione.Channel, postID int64
 	return id, Link(ch, id), nil
 }
 
-// Send answers a mention with a reply to the citizen's latest post of the
-// conversation, in its thread (X shows it to them).
 // ReplyLimit: every answer on X is a post in reply, 280 weighted
 // characters.
 func (Sender) ReplyLimit(*redazione.Conversation) int { return publish.MaxLength(redazione.ChannelX) }
@@ -268,6 +266,8 @@ func checkLength(text string) error {
 	return nil
 }
 
+// Send answers a mention with a reply to the citizen's latest post of the
+// conversation, in its thread (X shows it to them).
 func (s Sender) Send(ctx context.Context, ch *redazione.Channel, conv *redazione.Conversation, m *redazione.Message) error {
 	var replyTo string
 	if s.LastInbound != nil {

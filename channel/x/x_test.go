@@ -31,11 +31,17 @@ type memStore struct {
 	ch    *redazione.Channel
 	since string
 	saves int
+	// onRead, when set, runs before each read of the channel (another
+	// node changing it between two reads).
+	onRead func(settings map[string]string)
 }
 
 func (m *memStore) Channel(_ context.Context, id int64) (*redazione.Channel, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if m.onRead != nil {
+		m.onRead(m.ch.Settings)
+	}
 	c := *m.ch
 	c.Settings = maps.Clone(m.ch.Settings)
 	return &c, nil
@@ -262,10 +268,25 @@ func TestTokenRenewal(t *testing.T) {
 	if _, _, err := s.Publish(t.Context(), current(t, st), 2, "Dopo la scadenza"); err != nil || st.saves != 2 {
 		t.Errorf("expired: %v, %d saves", err, st.saves)
 	}
+	// Another node renewed meanwhile: this one read the tokens before it
+	// and X refuses their spent refresh token, but the account is still
+	// linked and the other node's tokens, read again, serve.
+	renewed := maps.Clone(current(t, st).Settings)
+	st.ch.Settings["refresh_token"], st.ch.Settings["token_expiry"] = before, time.Now().Add(-time.Minute).Format(time.RFC3339)
+	reads := 0
+	st.onRead = func(s map[string]string) {
+		if reads++; reads == 3 { // the test's read, this node's, then the one after X's refusal
+			maps.Copy(s, renewed)
+		}
+	}
+	if _, _, err := s.Publish(t.Context(), current(t, st), 3, "Rinnovato da un altro nodo"); err != nil || st.saves != 2 {
+		t.Errorf("renewed by another node: %v, %d saves; want the post made with its tokens", err, st.saves)
+	}
+	st.onRead = nil
 	// A spent refresh token: sign in again.
 	st.ch.Settings["refresh_token"] = before
 	srv.ExpireAccess()
-	_, _, err := s.Publish(t.Context(), current(t, st), 3, "Con un token speso")
+	_, _, err := s.Publish(t.Context(), current(t, st), 4, "Con un token speso")
 	if !isPermanent(err) || !strings.Contains(err.Error(), "accedere di nuovo") {
 		t.Errorf("spent refresh token: %v", err)
 	}

@@ -183,8 +183,9 @@ function redazioneRestoreFocus(k) {
     form.classList.toggle('is-note', note.checked);
     // a platform's shorter limit (Bluesky, X) holds for replies, not notes
     var ta = document.getElementById('reply-text');
-    if (ta && ta.dataset.limitReply && ta.dataset.limit !== ta.dataset[k === 'note' ? 'limitNote' : 'limitReply']) {
-      ta.dataset.limit = ta.dataset[k === 'note' ? 'limitNote' : 'limitReply'];
+    var limit = ta && ta.dataset[k === 'note' ? 'limitNote' : 'limitReply'];
+    if (limit && ta.dataset.limit !== limit) {
+      ta.dataset.limit = limit;
       ta.dispatchEvent(new Event('input', { bubbles: true }));
     }
   }
