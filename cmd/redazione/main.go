@@ -119,13 +119,15 @@ func message(err error) string {
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cfg := configFromEnv()
-	log := newLogger(cfg, stderr)
 	if len(args) == 0 {
 		args = []string{"serve"}
 	}
 	switch args[0] {
 	case "serve":
-		return serve(ctx, cfg, log, stdout)
+		// The server's log is written in batches (logbuffer.go).
+		buf := newLogBuffer(stderr)
+		defer buf.Flush()
+		return serve(ctx, cfg, newLogger(cfg, buf), stdout)
 	case "migrate":
 		if err := privateDir(cfg); err != nil {
 			return err
@@ -188,11 +190,16 @@ type config struct {
 
 // newLogger writes cfg's level and format to w; each record made with a
 // request's context carries its request_id.
+// Written to a logBuffer, a warning or an error is written at once with
+// the lines before it.
 func newLogger(cfg config, w io.Writer) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
 	var h slog.Handler = slog.NewTextHandler(w, opts)
 	if cfg.LogFormat == "json" {
 		h = slog.NewJSONHandler(w, opts)
+	}
+	if b, ok := w.(*logBuffer); ok {
+		h = flushingHandler{h, b}
 	}
 	return slog.New(web.LogHandler(h))
 }
