@@ -191,6 +191,24 @@ func (db *DB) ingestAll(ctx context.Context, batch []*ingestReq) (int, error) {
 			return fmt.Errorf("ingest lock: %w", err)
 		}
 		c.contactsLocked = true
+		public := make([]bool, len(batch))
+		for i, r := range batch {
+			public[i] = r.in.Public
+		}
+		found, err := db.d.lookupContacts(ctx, c, keys, public)
+		if err != nil {
+			return fmt.Errorf("ingest lookup: %w", err)
+		}
+		c.found = found
+		var macs []string
+		for _, r := range batch {
+			if r.in.tombstone != "" {
+				macs = append(macs, r.in.tombstone)
+			}
+		}
+		if c.buried, err = buriedOf(ctx, c, macs); err != nil {
+			return err
+		}
 		for i, r := range batch {
 			c.optimistic = !r.lookup
 			res, err := db.ingest(ctx, c, r.ch, r.in, r.cfg, r.now)
@@ -214,6 +232,19 @@ func (db *DB) ingestAll(ctx context.Context, batch []*ingestReq) (int, error) {
 type contactKey struct {
 	ExternalID string
 	ChannelID  int64
+}
+
+// contactFound is what ingest looks up first: a citizen and their newest
+// conversation of a kind (public or not; ID 0 if none), or, with
+// Missing, that the citizen is not known yet.
+type contactFound struct {
+	Missing                            bool
+	Public                             bool
+	ContactID                          int64
+	Name                               string
+	ConversationID, DeskID, AssigneeID int64
+	Status                             string
+	WaitingSince, SnoozedUntil         int64
 }
 
 // inTxCached is inTx with the ingest statements kept prepared (where the

@@ -3,6 +3,9 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 
@@ -216,4 +219,76 @@ func TestIngestGroupCommitTwoNodes(t *testing.T) {
 			t.Errorf("%d %s, want %d (one per citizen)", got, table, citizens)
 		}
 	}
+}
+
+// A batch holding several messages of one citizen (a burst, a comment and
+// a private message at once) stores them as one by one would: the first
+// of a new citizen creates the contact, the next ones join its
+// conversation, a comment opens a public conversation beside the private
+// one, and after a resolved case the burst opens one new case, not one
+// per message. (On PostgreSQL a batch looks its citizens up at once.)
+func TestIngestGroupCommitSameCitizen(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		o := newOffice(t, db, "ente")
+		const citizens = 12
+		resolved := map[int]int64{}
+		for c := citizens / 2; c < citizens; c++ {
+			first := o.ingest(t, o.webchat, fmt.Sprintf("c%d", c), fmt.Sprintf("old%d", c), "Una domanda di prima")
+			o.change(t, o.as(o.mario), first.ConversationID, store.Change{AssigneeID: ptr(o.mario.ID)})
+			o.reply(t, o.as(o.mario), first.ConversationID, "Risposta.")
+			o.change(t, o.as(o.mario), first.ConversationID, store.Change{Status: ptr(redazione.StatusResolved)})
+			resolved[c] = first.ConversationID
+		}
+		var wg sync.WaitGroup
+		for c := range citizens {
+			for m := range 4 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					in := redazione.Inbound{ExternalID: fmt.Sprintf("c%d-m%d", c, m), ContactID: fmt.Sprintf("c%d", c), ContactName: fmt.Sprintf("Cittadino %d", c),
+						Text: "Messaggio sulla TARI", Public: m == 3}
+					if _, err := db.Ingest(ctx, o.webchat, in); err != nil {
+						t.Errorf("citizen %d message %d: %v", c, m, err)
+					}
+				}()
+			}
+		}
+		wg.Wait()
+		for c := range citizens {
+			rows, err := db.WriteDB().QueryContext(ctx, `SELECT cv.id, cv.public, cv.status, COUNT(m.id) FROM contacts ct
+				 JOIN conversations cv ON cv.contact_id = ct.id JOIN messages m ON m.conversation_id = cv.id AND m.direction = 'in'
+				 WHERE ct.external_id = 'c`+strconv.Itoa(c)+`' GROUP BY cv.id, cv.public, cv.status`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for rows.Next() {
+				var id, n int64
+				var public bool
+				var status string
+				if err := rows.Scan(&id, &public, &status, &n); err != nil {
+					t.Fatal(err)
+				}
+				if id == resolved[c] {
+					got = append(got, fmt.Sprintf("old %s %d", status, n))
+					continue
+				}
+				got = append(got, fmt.Sprintf("public=%v %s %d", public, status, n))
+			}
+			rows.Close()
+			slices.Sort(got)
+			want := "public=false open 3|public=true open 1"
+			if resolved[c] != 0 {
+				want = "old resolved 1|" + want
+			}
+			if g := strings.Join(got, "|"); g != want {
+				t.Errorf("citizen %d's conversations (messages in each): %s, want %s", c, g, want)
+			}
+		}
+		if n := count(t, db, "contacts"); n != citizens {
+			t.Errorf("%d contacts for %d citizens", n, citizens)
+		}
+	})
 }

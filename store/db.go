@@ -184,6 +184,12 @@ type conn struct {
 	// contactsLocked: the transaction holds lockContact's locks of every
 	// citizen it ingests for (taken at once, see ingestAll).
 	contactsLocked bool
+	// found holds lookupContacts' answers for the batch: each is used by
+	// the first of the batch's messages of its citizen, and removed.
+	found map[contactKey]*contactFound
+	// buried holds the batch's tombstones that are kept (nil: not
+	// looked up, see conn.erased).
+	buried map[string]bool
 }
 
 func (c conn) prepared(ctx context.Context, q string) *sql.Stmt {

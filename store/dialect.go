@@ -73,6 +73,18 @@ type dialect interface {
 	// wait on each other in a circle).
 	lockContacts(ctx context.Context, tx conn, keys []contactKey) error
 
+	// lookupContacts finds, for a group commit that holds lockContacts'
+	// locks, each citizen and their newest conversation of the kind
+	// (public or not) given, as ingest's lookup does one by one: one
+	// statement for the batch where a statement is a round trip
+	// (PostgreSQL); nil where it is not worth it (SQLite).
+	lookupContacts(ctx context.Context, tx conn, keys []contactKey, public []bool) (map[contactKey]*contactFound, error)
+
+	// inStrings is a condition that col is one of a list of strings bound
+	// as the one argument arg: a JSON array read by json_each on SQLite,
+	// an array on PostgreSQL (one statement text whatever the length).
+	inStrings(col string, list []string) (cond string, arg any)
+
 	// lockContact serializes, until tx ends, the transactions that may
 	// create a contact's conversation (ingest, a private reply), so that a
 	// redelivery is seen as such and one contact and one conversation are

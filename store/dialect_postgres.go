@@ -154,6 +154,47 @@ func (*postgresDialect) lockContacts(ctx context.Context, tx conn, keys []contac
 	return err
 }
 
+// lookupContacts answers for every citizen of the batch in one statement
+// (a round trip per message was most of a batch's time); the kind of
+// conversation is that of each citizen's first message in the batch.
+func (*postgresDialect) lookupContacts(ctx context.Context, tx conn, keys []contactKey, public []bool) (map[contactKey]*contactFound, error) {
+	found := make(map[contactKey]*contactFound, len(keys))
+	var ext []string
+	var chans []int64
+	var pub []bool
+	for i, k := range keys {
+		if found[k] != nil {
+			continue
+		}
+		found[k] = &contactFound{Missing: true, Public: public[i]}
+		ext, chans, pub = append(ext, k.ExternalID), append(chans, k.ChannelID), append(pub, public[i])
+	}
+	rows, err := tx.query(ctx, `SELECT t.e, t.c, ct.id, ct.name, COALESCE(cv.id, 0), COALESCE(cv.desk_id, 0), COALESCE(cv.assignee_id, 0), COALESCE(cv.status, ''), COALESCE(cv.waiting_since, 0), COALESCE(cv.snoozed_until, 0)
+	 FROM unnest(CAST(? AS text[]), CAST(? AS bigint[]), CAST(? AS boolean[])) AS t(e, c, pub)
+	 JOIN contacts ct ON ct.channel_id = t.c AND ct.external_id = t.e
+	 LEFT JOIN conversations cv ON cv.id = (SELECT MAX(c2.id) FROM conversations c2 WHERE c2.contact_id = ct.id AND c2.public = t.pub)`, ext, chans, pub)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k contactKey
+		f := &contactFound{}
+		if err := rows.Scan(&k.ExternalID, &k.ChannelID, &f.ContactID, &f.Name, &f.ConversationID, &f.DeskID, &f.AssigneeID, &f.Status, &f.WaitingSince, &f.SnoozedUntil); err != nil {
+			return nil, err
+		}
+		if w := found[k]; w != nil {
+			f.Public = w.Public
+			found[k] = f
+		}
+	}
+	return found, rows.Err()
+}
+
+func (*postgresDialect) inStrings(col string, list []string) (string, any) {
+	return col + " = ANY(CAST(? AS text[]))", list
+}
+
 func (*postgresDialect) soleWriter() bool { return false }
 
 func (*postgresDialect) lockContact(ctx context.Context, tx conn, contactExternalID string, channelID int64) error {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -75,6 +76,17 @@ func (sqliteDialect) groupCommit() (int, bool) { return 1, true }
 func (sqliteDialect) lockContact(context.Context, conn, string, int64) error { return nil }
 
 func (sqliteDialect) lockContacts(context.Context, conn, []contactKey) error { return nil }
+
+// A lookup in SQLite is a call in this process, not a round trip: one by
+// one is as cheap as a statement for the batch, and simpler.
+func (sqliteDialect) lookupContacts(context.Context, conn, []contactKey, []bool) (map[contactKey]*contactFound, error) {
+	return nil, nil
+}
+
+func (sqliteDialect) inStrings(col string, list []string) (string, any) {
+	b, _ := json.Marshal(list) // strings always marshal
+	return col + " IN (SELECT value FROM json_each(?))", string(b)
+}
 
 func (sqliteDialect) soleWriter() bool { return true }
 

@@ -5,8 +5,10 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -113,6 +115,31 @@ func TestErasedStaysErased(t *testing.T) {
 		again, err := db.Ingest(ctx, o.api, in)
 		if err != nil || !again.Duplicate || !again.Erased {
 			t.Fatalf("replay after erasure: %+v, %v", again, err)
+		}
+		// Replayed among a burst of other messages (one batch, looked up
+		// at once): the same.
+		var wg sync.WaitGroup
+		outcomes := make([]*redazione.Ingested, 21)
+		for i := range outcomes {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				m := in
+				if i > 0 {
+					m = redazione.Inbound{ExternalID: fmt.Sprintf("burst-%d", i), ContactID: fmt.Sprintf("c%d", i), Text: "Buongiorno"}
+				}
+				res, err := db.Ingest(ctx, o.api, m)
+				if err != nil {
+					t.Errorf("message %d of the burst: %v", i, err)
+				}
+				outcomes[i] = res
+			}()
+		}
+		wg.Wait()
+		for i, res := range outcomes {
+			if res != nil && (res.Erased != (i == 0) || res.Duplicate != (i == 0)) {
+				t.Errorf("message %d of the burst: duplicate=%v erased=%v", i, res.Duplicate, res.Erased)
+			}
 		}
 		if hits, err := db.Search(ctx, o.as(o.admin), "Neri", 10); err != nil || len(hits.Hits) != 0 {
 			t.Errorf("the replay was stored: %+v, %v", hits, err)

@@ -22,6 +22,9 @@ type inbound struct {
 	doc      string
 	flags    []pendingFlag
 	declared time.Time // the sending time declared, when not plausible
+	// tombstone is the message's erasure tombstone to look for, or "" if
+	// none can exist (tombstoneToCheck).
+	tombstone string
 }
 
 // How far a citizen's message's declared sending time may be from its
@@ -49,12 +52,12 @@ func (db *DB) Ingest(ctx context.Context, ch *redazione.Channel, in redazione.In
 		// the time it came, the declared time kept beside it.
 		declared, in.SentAt = in.SentAt, now
 	}
-	if erased, err := db.wasErased(ctx, ch.ID, in.ExternalID); err != nil {
+	// Whether the message was erased is looked up in the transaction that
+	// would store it (for a whole batch at once): its tombstone is made
+	// here.
+	tombstone, err := db.tombstoneToCheck(ch.ID, in.ExternalID)
+	if err != nil {
 		return nil, err
-	} else if erased {
-		// A replay or redelivery of an erased message: acknowledged, not stored.
-		return &redazione.Ingested{Duplicate: true, Erased: true,
-			Message: &redazione.Message{EnteID: ch.EnteID, ExternalID: in.ExternalID}}, nil
 	}
 	cfg, err := db.SLA(ctx, ch.EnteID)
 	if err != nil {
@@ -66,7 +69,7 @@ func (db *DB) Ingest(ctx context.Context, ch *redazione.Channel, in redazione.In
 	if in.Email != nil && in.Email.Subject != "" {
 		indexed = in.Email.Subject + "\n" + in.Text // an e-mail is found by its subject too
 	}
-	row := inbound{Inbound: in, doc: search.Document(indexed), flags: flagsOf(in), declared: declared}
+	row := inbound{Inbound: in, doc: search.Document(indexed), flags: flagsOf(in), declared: declared, tombstone: tombstone}
 	// Group commit on SQLite, a transaction of its own on PostgreSQL.
 	return db.d.ingest(ctx, db, ch, row, cfg, now)
 }
@@ -82,6 +85,19 @@ func (db *DB) ingest(ctx context.Context, tx conn, ch *redazione.Channel, in inb
 		if !tx.contactsLocked {
 			if err := db.d.lockContact(ctx, tx, in.ContactID, ch.ID); err != nil {
 				return fmt.Errorf("ingest lock: %w", err)
+			}
+		}
+		if in.tombstone != "" {
+			erased, err := tx.erased(ctx, in.tombstone)
+			if err != nil {
+				return err
+			}
+			if erased {
+				// A replay or redelivery of an erased message: acknowledged,
+				// not stored.
+				res.Duplicate, res.Erased = true, true
+				res.Message = &redazione.Message{EnteID: ch.EnteID, ExternalID: in.ExternalID}
+				return nil
 			}
 		}
 		if in.ExternalID != "" && !tx.optimistic {
@@ -100,10 +116,25 @@ func (db *DB) ingest(ctx context.Context, tx conn, ch *redazione.Channel, in inb
 		var contactID int64
 		var name, status string
 		var waiting, snoozed int64
-		err := tx.row(ctx, `SELECT ct.id, ct.name, COALESCE(cv.id, 0), COALESCE(cv.desk_id, 0), COALESCE(cv.assignee_id, 0), COALESCE(cv.status, ''), COALESCE(cv.waiting_since, 0), COALESCE(cv.snoozed_until, 0)
+		// A group commit may have looked every citizen of its batch up at
+		// once: the answer holds for the first of the batch's messages of
+		// this citizen (the transaction holds their lock), not after.
+		var err error
+		if k := (contactKey{in.ContactID, ch.ID}); tx.found[k] != nil && tx.found[k].Public == in.Public {
+			f := tx.found[k]
+			delete(tx.found, k)
+			if f.Missing {
+				err = sql.ErrNoRows
+			} else {
+				contactID, name, res.ConversationID, res.DeskID, res.AssigneeID, status, waiting, snoozed = f.ContactID, f.Name, f.ConversationID, f.DeskID, f.AssigneeID, f.Status, f.WaitingSince, f.SnoozedUntil
+			}
+		} else {
+			delete(tx.found, k)
+			err = tx.row(ctx, `SELECT ct.id, ct.name, COALESCE(cv.id, 0), COALESCE(cv.desk_id, 0), COALESCE(cv.assignee_id, 0), COALESCE(cv.status, ''), COALESCE(cv.waiting_since, 0), COALESCE(cv.snoozed_until, 0)
 		 FROM contacts ct LEFT JOIN conversations cv ON cv.id = (SELECT MAX(c2.id) FROM conversations c2 WHERE c2.contact_id = ct.id AND c2.public = ?)
 		 WHERE ct.channel_id = ? AND ct.external_id = ?`, in.Public, ch.ID, in.ContactID).
-			Scan(&contactID, &name, &res.ConversationID, &res.DeskID, &res.AssigneeID, &status, &waiting, &snoozed)
+				Scan(&contactID, &name, &res.ConversationID, &res.DeskID, &res.AssigneeID, &status, &waiting, &snoozed)
+		}
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			contactID, err = tx.insert(ctx, "INSERT INTO contacts (ente_id, channel_id, external_id, name, created_at) VALUES (?, ?, ?, ?, ?)",

@@ -36,21 +36,49 @@ func (db *DB) tombstone(channelID int64, externalID string) (string, error) {
 	return db.sealer.MAC("erased-message\x00" + strconv.FormatInt(channelID, 10) + "\x00" + externalID), nil
 }
 
-// wasErased reports whether a message with this platform id on the
-// channel was erased.
-func (db *DB) wasErased(ctx context.Context, channelID int64, externalID string) (bool, error) {
+// tombstoneToCheck is the tombstone that would say a message with this
+// platform id on the channel was erased, or "" where none can exist.
+func (db *DB) tombstoneToCheck(channelID int64, externalID string) (string, error) {
 	if externalID == "" || db.sealer == nil || db.noTombstones.Load() {
-		return false, nil
+		return "", nil
 	}
-	mac, err := db.tombstone(channelID, externalID)
-	if err != nil {
-		return false, err
+	return db.tombstone(channelID, externalID)
+}
+
+// erased reports whether the tombstone mac is kept: from the batch's
+// lookup (buried), or by a query of its own.
+func (c conn) erased(ctx context.Context, mac string) (bool, error) {
+	if c.buried != nil {
+		return c.buried[mac], nil
 	}
 	var n int
-	if err := db.reader().row(ctx, "SELECT COUNT(*) FROM erased_messages WHERE mac = ?", mac).Scan(&n); err != nil {
+	if err := c.row(ctx, "SELECT COUNT(*) FROM erased_messages WHERE mac = ?", mac).Scan(&n); err != nil {
 		return false, fmt.Errorf("tombstone: %w", err)
 	}
 	return n > 0, nil
+}
+
+// buriedOf looks the tombstones of a batch up in one statement; the map
+// holds those kept.
+func buriedOf(ctx context.Context, tx conn, macs []string) (map[string]bool, error) {
+	buried := make(map[string]bool)
+	if len(macs) == 0 {
+		return buried, nil
+	}
+	cond, arg := tx.db.d.inStrings("mac", macs)
+	rows, err := tx.query(ctx, "SELECT mac FROM erased_messages WHERE "+cond, arg)
+	if err != nil {
+		return nil, fmt.Errorf("tombstones: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var mac string
+		if err := rows.Scan(&mac); err != nil {
+			return nil, err
+		}
+		buried[mac] = true
+	}
+	return buried, rows.Err()
 }
 
 // countTombstones tells ingest, where this process is the sole writer,
