@@ -209,14 +209,21 @@ func (db *DB) ingestAll(ctx context.Context, batch []*ingestReq) (int, error) {
 		if c.buried, err = buriedOf(ctx, c, macs); err != nil {
 			return err
 		}
+		if db.d.deferMessages() {
+			c.pending = &pendingMessages{}
+		}
 		for i, r := range batch {
-			c.optimistic = !r.lookup
+			c.optimistic, c.index = !r.lookup, i
 			res, err := db.ingest(ctx, c, r.ch, r.in, r.cfg, r.now)
 			if err != nil {
-				failed = i
+				failed = seenIndex(err, i)
 				return err
 			}
 			r.res = res
+		}
+		if err := c.flushPending(ctx); err != nil {
+			failed = seenIndex(err, -1)
+			return err
 		}
 		return nil
 	})
@@ -232,6 +239,54 @@ func (db *DB) ingestAll(ctx context.Context, batch []*ingestReq) (int, error) {
 type contactKey struct {
 	ExternalID string
 	ChannelID  int64
+}
+
+// pendingMessage is a plain citizen's message of a group commit waiting
+// to be inserted with the batch's others (dialect.insertMessages): one
+// statement for them all where a statement is a round trip. A message
+// with files, an e-mail part, flags or a thread to follow is inserted at
+// once, after those pending (ids are given in the batch's order).
+type pendingMessage struct {
+	m         *redazione.Message
+	channelID int64
+	doc       string
+	index     int // position in the batch
+}
+
+type pendingMessages struct{ list []pendingMessage }
+
+// flushPending inserts the pending messages; one already stored stops the
+// batch with errSeen at its position (seenAt).
+func (c conn) flushPending(ctx context.Context) error {
+	if c.pending == nil || len(c.pending.list) == 0 {
+		return nil
+	}
+	list := c.pending.list
+	c.pending.list = nil
+	dup, err := c.db.d.insertMessages(ctx, c, list)
+	if err != nil {
+		return fmt.Errorf("insert messages: %w", err)
+	}
+	if dup >= 0 {
+		return &seenAt{list[dup].index}
+	}
+	return nil
+}
+
+// seenAt is errSeen for the message at index of the batch.
+type seenAt struct{ index int }
+
+func (e *seenAt) Error() string { return errSeen.Error() }
+func (e *seenAt) Unwrap() error { return errSeen }
+
+// seenIndex is the position of the message err is about: that of a
+// seenAt, else def.
+func seenIndex(err error, def int) int {
+	var s *seenAt
+	if errors.As(err, &s) {
+		return s.index
+	}
+	return def
 }
 
 // contactFound is what ingest looks up first: a citizen and their newest

@@ -292,3 +292,71 @@ func TestIngestGroupCommitSameCitizen(t *testing.T) {
 		}
 	})
 }
+
+// One batch, in a known order: a citizen's plain messages and one with a
+// flag (stored at once, the others with the batch's) keep their order in
+// the thread; the same message twice in the batch and a redelivery of one
+// stored before are each answered with the stored message; every answer
+// holds the id the message was stored with.
+func TestIngestOneBatchKeepsOrder(t *testing.T) {
+	t.Parallel()
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		o := newOffice(t, db, "ente")
+		before := o.ingest(t, o.api, "bruno", "old", "Un messaggio di ieri")
+		in := func(ext, contact, text string) redazione.Inbound {
+			return redazione.Inbound{ExternalID: ext, ContactID: contact, Text: text}
+		}
+		res, errs := db.IngestOneBatch(ctx, o.api, []redazione.Inbound{
+			in("m1", "anna", "Buongiorno, una domanda sulla TARI"),
+			in("m2", "anna", "E c'è un allagamento in via Roma"),
+			in("m3", "anna", "Grazie"),
+			in("m1", "anna", "Buongiorno, una domanda sulla TARI"),
+			in("old", "bruno", "Un messaggio di ieri"),
+			in("c1", "carla", "Salve"),
+		})
+		for i, err := range errs {
+			if err != nil {
+				t.Fatalf("message %d: %v", i, err)
+			}
+		}
+		if len(res[1].Flags) == 0 {
+			t.Fatalf("the flood was not flagged: %+v", res[1])
+		}
+		if !(res[0].Message.ID < res[1].Message.ID && res[1].Message.ID < res[2].Message.ID) || res[0].ConversationID != res[2].ConversationID {
+			t.Errorf("ids %d, %d, %d in conversations %d, %d: want ascending, one conversation", res[0].Message.ID, res[1].Message.ID, res[2].Message.ID, res[0].ConversationID, res[2].ConversationID)
+		}
+		if !res[3].Duplicate || res[3].Message.ID != res[0].Message.ID {
+			t.Errorf("the same message twice in a batch: %+v, want a duplicate of %d", res[3], res[0].Message.ID)
+		}
+		if !res[4].Duplicate || res[4].Message.ID != before.Message.ID {
+			t.Errorf("a redelivery in a batch: %+v, want a duplicate of %d", res[4], before.Message.ID)
+		}
+		rows, err := db.WriteDB().QueryContext(ctx, "SELECT id, text FROM messages WHERE conversation_id = "+strconv.FormatInt(res[0].ConversationID, 10)+" ORDER BY id")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var thread []string
+		for rows.Next() {
+			var id int64
+			var text string
+			rows.Scan(&id, &text)
+			thread = append(thread, fmt.Sprintf("%d %s", id, text))
+		}
+		rows.Close()
+		want := []string{
+			fmt.Sprintf("%d Buongiorno, una domanda sulla TARI", res[0].Message.ID),
+			fmt.Sprintf("%d E c'è un allagamento in via Roma", res[1].Message.ID),
+			fmt.Sprintf("%d Grazie", res[2].Message.ID),
+		}
+		if strings.Join(thread, "|") != strings.Join(want, "|") {
+			t.Errorf("thread %q, want %q", thread, want)
+		}
+		if hits, err := db.Search(ctx, o.as(o.admin), "Salve", 10); err != nil || len(hits.Hits) != 1 || hits.Hits[0].Message.ID != res[5].Message.ID {
+			t.Errorf("search for the batch's last message: %+v, %v", hits, err)
+		}
+		if n := count(t, db, "messages"); n != 5 {
+			t.Errorf("%d messages stored, want 5", n)
+		}
+	})
+}

@@ -190,6 +190,11 @@ type conn struct {
 	// buried holds the batch's tombstones that are kept (nil: not
 	// looked up, see conn.erased).
 	buried map[string]bool
+	// pending holds the batch's plain messages not inserted yet, and
+	// index the position in the batch of the message being ingested
+	// (batch.go); nil pending: each message is inserted at once.
+	pending *pendingMessages
+	index   int
 }
 
 func (c conn) prepared(ctx context.Context, q string) *sql.Stmt {

@@ -117,6 +117,15 @@ type dialect interface {
 	// calls indexMessage.
 	insertMessage(ctx context.Context, tx conn, insert string, args []any, enteID int64, doc string) (int64, error)
 
+	// insertMessages stores a group commit's plain citizen messages (no
+	// file, e-mail part, flag or thread; see pendingMessages) in one
+	// statement, with their full-text documents, giving each its id in
+	// order; a message whose platform id is already stored is not stored
+	// and reported by its position. Nil where a statement per message
+	// costs no round trip (SQLite), and messages are inserted at once.
+	insertMessages(ctx context.Context, tx conn, ms []pendingMessage) (dup int, err error)
+	deferMessages() bool
+
 	// reindexMessage replaces an edited message's document: an UPDATE on
 	// PostgreSQL; on SQLite the FTS5 row is deleted and inserted again.
 	reindexMessage(ctx context.Context, tx conn, id int64, doc string) error

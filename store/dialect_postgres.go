@@ -195,6 +195,75 @@ func (*postgresDialect) inStrings(col string, list []string) (string, any) {
 	return col + " = ANY(CAST(? AS text[]))", list
 }
 
+func (*postgresDialect) deferMessages() bool { return true }
+
+// insertMessages takes the ids first, in order (a thread is read in the
+// order of its ids), then inserts the messages and their documents in one
+// statement; ON CONFLICT skips an already stored platform id, which is
+// then missing from what the statement returns.
+func (*postgresDialect) insertMessages(ctx context.Context, tx conn, msgs []pendingMessage) (int, error) {
+	rows, err := tx.query(ctx, "SELECT nextval(pg_get_serial_sequence('messages', 'id')) AS id FROM generate_series(1, ?) ORDER BY id", len(msgs))
+	if err != nil {
+		return -1, err
+	}
+	ids := make([]int64, 0, len(msgs))
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return -1, err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return -1, err
+	}
+	if len(ids) != len(msgs) {
+		return -1, fmt.Errorf("insert messages: %d ids for %d messages", len(ids), len(msgs))
+	}
+	n := len(msgs)
+	entes, chans, convs := make([]int64, n), make([]int64, n), make([]int64, n)
+	sent, created, declared := make([]int64, n), make([]int64, n), make([]int64, n)
+	ext, text, doc := make([]string, n), make([]string, n), make([]string, n)
+	for i, p := range msgs {
+		entes[i], chans[i], convs[i] = p.m.EnteID, p.channelID, p.m.ConversationID
+		sent[i], created[i], declared[i] = ms(p.m.SentAt), ms(p.m.CreatedAt), ms(p.m.DeclaredSentAt)
+		ext[i], text[i], doc[i] = p.m.ExternalID, p.m.Text, p.doc
+	}
+	rows, err = tx.query(ctx, `WITH t AS (SELECT * FROM unnest(CAST(? AS bigint[]), CAST(? AS bigint[]), CAST(? AS bigint[]), CAST(? AS bigint[]),
+	   CAST(? AS text[]), CAST(? AS text[]), CAST(? AS bigint[]), CAST(? AS bigint[]), CAST(? AS bigint[]), CAST(? AS text[]))
+	   AS t(id, ente_id, channel_id, conversation_id, external_id, text, sent_at, created_at, declared_sent_at, doc)),
+	 m AS (INSERT INTO messages (id, ente_id, channel_id, conversation_id, direction, external_id, text, sent_at, created_at, declared_sent_at)
+	   SELECT id, ente_id, channel_id, conversation_id, 'in', external_id, text, sent_at, created_at, declared_sent_at FROM t ORDER BY id
+	   ON CONFLICT (channel_id, external_id) WHERE external_id <> '' DO NOTHING RETURNING id)
+	 INSERT INTO message_search (message_id, ente_id, doc) SELECT t.id, t.ente_id, to_tsvector('simple', t.doc) FROM t JOIN m ON m.id = t.id
+	 RETURNING message_id`, ids, entes, chans, convs, ext, text, sent, created, declared, doc)
+	if err != nil {
+		return -1, err
+	}
+	stored := make(map[int64]bool, n)
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return -1, err
+		}
+		stored[id] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return -1, err
+	}
+	for i, p := range msgs {
+		if !stored[ids[i]] {
+			return i, nil
+		}
+		p.m.ID = ids[i]
+	}
+	return -1, nil
+}
+
 func (*postgresDialect) soleWriter() bool { return false }
 
 func (*postgresDialect) lockContact(ctx context.Context, tx conn, contactExternalID string, channelID int64) error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -86,6 +87,12 @@ func (sqliteDialect) lookupContacts(context.Context, conn, []contactKey, []bool)
 func (sqliteDialect) inStrings(col string, list []string) (string, any) {
 	b, _ := json.Marshal(list) // strings always marshal
 	return col + " IN (SELECT value FROM json_each(?))", string(b)
+}
+
+func (sqliteDialect) deferMessages() bool { return false }
+
+func (sqliteDialect) insertMessages(context.Context, conn, []pendingMessage) (int, error) {
+	return -1, errors.New("insertMessages: not on SQLite")
 }
 
 func (sqliteDialect) soleWriter() bool { return true }

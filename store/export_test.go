@@ -69,3 +69,23 @@ func (db *DB) Setting(ctx context.Context, name string) (string, error) {
 	err := db.read.QueryRowContext(ctx, "SHOW "+name).Scan(&v)
 	return v, err
 }
+
+// IngestOneBatch stores ins as one group commit, in this order, as
+// messages arriving together are: a test of what a batch does, which
+// concurrent Ingest calls reach only by chance.
+func (db *DB) IngestOneBatch(ctx context.Context, ch *redazione.Channel, ins []redazione.Inbound) ([]*redazione.Ingested, []error) {
+	batch := make([]*ingestReq, len(ins))
+	for i, in := range ins {
+		row, cfg, now, err := db.prepareIngest(ctx, ch, in)
+		if err != nil {
+			panic(err)
+		}
+		batch[i] = &ingestReq{ctx: ctx, ch: ch, in: row, cfg: cfg, now: now, done: make(chan struct{})}
+	}
+	db.runIngestBatch(batch)
+	res, errs := make([]*redazione.Ingested, len(ins)), make([]error, len(ins))
+	for i, r := range batch {
+		res[i], errs[i] = r.res, r.err
+	}
+	return res, errs
+}

@@ -39,8 +39,19 @@ const (
 // by external id, contact, conversation (the contact's open or pending one, or
 // a new one), message, search index.
 func (db *DB) Ingest(ctx context.Context, ch *redazione.Channel, in redazione.Inbound) (*redazione.Ingested, error) {
-	if err := in.Validate(); err != nil {
+	row, cfg, now, err := db.prepareIngest(ctx, ch, in)
+	if err != nil {
 		return nil, err
+	}
+	// Group commit (batch.go).
+	return db.d.ingest(ctx, db, ch, row, cfg, now)
+}
+
+// prepareIngest validates a citizen's message and does, in the caller's
+// goroutine, what needs no transaction.
+func (db *DB) prepareIngest(ctx context.Context, ch *redazione.Channel, in redazione.Inbound) (inbound, *SLAConfig, time.Time, error) {
+	if err := in.Validate(); err != nil {
+		return inbound{}, nil, time.Time{}, err
 	}
 	now := db.now().UTC()
 	var declared time.Time
@@ -57,11 +68,11 @@ func (db *DB) Ingest(ctx context.Context, ch *redazione.Channel, in redazione.In
 	// here.
 	tombstone, err := db.tombstoneToCheck(ch.ID, in.ExternalID)
 	if err != nil {
-		return nil, err
+		return inbound{}, nil, time.Time{}, err
 	}
 	cfg, err := db.SLA(ctx, ch.EnteID)
 	if err != nil {
-		return nil, err
+		return inbound{}, nil, time.Time{}, err
 	}
 	// Stemming is the costliest part of indexing: done here, in the
 	// caller's goroutine, not in the single writer.
@@ -69,9 +80,7 @@ func (db *DB) Ingest(ctx context.Context, ch *redazione.Channel, in redazione.In
 	if in.Email != nil && in.Email.Subject != "" {
 		indexed = in.Email.Subject + "\n" + in.Text // an e-mail is found by its subject too
 	}
-	row := inbound{Inbound: in, doc: search.Document(indexed), flags: flagsOf(in), declared: declared, tombstone: tombstone}
-	// Group commit on SQLite, a transaction of its own on PostgreSQL.
-	return db.d.ingest(ctx, db, ch, row, cfg, now)
+	return inbound{Inbound: in, doc: search.Document(indexed), flags: flagsOf(in), declared: declared, tombstone: tombstone}, cfg, now, nil
 }
 
 // ingest stores one validated inbound message in tx.
@@ -101,6 +110,10 @@ func (db *DB) ingest(ctx context.Context, tx conn, ch *redazione.Channel, in inb
 			}
 		}
 		if in.ExternalID != "" && !tx.optimistic {
+			// An earlier message of the batch may be this one.
+			if err := tx.flushPending(ctx); err != nil {
+				return err
+			}
 			var id, conv int64
 			err := tx.row(ctx, "SELECT id, conversation_id FROM messages WHERE channel_id = ? AND external_id = ? AND external_id <> ''", ch.ID, in.ExternalID).Scan(&id, &conv)
 			if err == nil {
@@ -157,6 +170,9 @@ func (db *DB) ingest(ctx context.Context, tx conn, ch *redazione.Channel, in inb
 		}
 		threaded := false
 		if len(in.InReplyTo) > 0 && res.ConversationID != 0 {
+			if err := tx.flushPending(ctx); err != nil {
+				return err
+			}
 			if threaded, err = db.thread(ctx, tx, ch.ID, contactID, in.InReplyTo, &res, &status, &waiting); err != nil {
 				return err
 			}
@@ -178,16 +194,25 @@ func (db *DB) ingest(ctx context.Context, tx conn, ch *redazione.Channel, in inb
 			ExternalID: in.ExternalID, Text: in.Text, SentAt: in.SentAt, CreatedAt: now, DeclaredSentAt: in.declared}
 		// The message and its full-text document (one statement on
 		// PostgreSQL).
-		m.ID, err = db.d.insertMessage(ctx, tx, "INSERT INTO messages (ente_id, channel_id, conversation_id, direction, external_id, text, sent_at, created_at, declared_sent_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-			[]any{m.EnteID, ch.ID, m.ConversationID, string(m.Direction), m.ExternalID, m.Text, ms(m.SentAt), ms(now), ms(in.declared)}, ch.EnteID, in.doc)
-		if isUnique(err) {
-			if tx.optimistic {
-				return errSeen
+		if tx.pending != nil && len(in.Attachments) == 0 && in.Email == nil && len(in.flags) == 0 {
+			// With the batch's others (pendingMessage); its id is given
+			// before the batch is answered.
+			tx.pending.list = append(tx.pending.list, pendingMessage{m: m, channelID: ch.ID, doc: in.doc, index: tx.index})
+		} else {
+			if err := tx.flushPending(ctx); err != nil {
+				return err
 			}
-			return redazione.Errorf(redazione.ECONFLICT, "messaggio già ricevuto")
-		}
-		if err != nil {
-			return fmt.Errorf("insert message: %w", err)
+			m.ID, err = db.d.insertMessage(ctx, tx, "INSERT INTO messages (ente_id, channel_id, conversation_id, direction, external_id, text, sent_at, created_at, declared_sent_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+				[]any{m.EnteID, ch.ID, m.ConversationID, string(m.Direction), m.ExternalID, m.Text, ms(m.SentAt), ms(now), ms(in.declared)}, ch.EnteID, in.doc)
+			if isUnique(err) {
+				if tx.optimistic {
+					return errSeen
+				}
+				return redazione.Errorf(redazione.ECONFLICT, "messaggio già ricevuto")
+			}
+			if err != nil {
+				return fmt.Errorf("insert message: %w", err)
+			}
 		}
 		res.Message, res.ContactID = m, contactID
 		if len(in.Attachments) > 0 {
