@@ -183,9 +183,11 @@ func (db *DB) ingest(ctx context.Context, tx conn, ch *redazione.Channel, in inb
 		if res.ConversationID == 0 || (status == string(redazione.StatusResolved) && !threaded) {
 			// A resolved case stays closed: the citizen's new message opens a new
 			// one, and the old one is shown beside it.
-			res.NewConversation, res.DeskID, res.AssigneeID, waiting = true, ch.DeskID, 0, 0
-			res.ConversationID, err = tx.insert(ctx, "INSERT INTO conversations (ente_id, channel_id, contact_id, desk_id, status, public, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-				ch.EnteID, ch.ID, contactID, ch.DeskID, string(redazione.StatusOpen), in.Public, ms(now))
+			// Open, waiting since this message, in the queue: what
+			// touchConversation would write, in the same statement.
+			res.NewConversation, res.DeskID, res.AssigneeID, waiting = true, ch.DeskID, 0, ms(in.SentAt)
+			res.ConversationID, err = tx.insert(ctx, "INSERT INTO conversations (ente_id, channel_id, contact_id, desk_id, status, public, created_at, waiting_since, last_message_at, queue_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+				ch.EnteID, ch.ID, contactID, ch.DeskID, string(redazione.StatusOpen), in.Public, ms(now), waiting, ms(now), queueKey(waiting, ms(now)))
 			if err != nil {
 				return fmt.Errorf("insert conversation: %w", err)
 			}
@@ -253,7 +255,12 @@ func (db *DB) ingest(ctx context.Context, tx conn, ch *redazione.Channel, in inb
 // open, waiting since the first unanswered message, its place in the queue,
 // and the response-time clock.
 func (db *DB) touchConversation(ctx context.Context, tx conn, ch *redazione.Channel, res *redazione.Ingested, status string, waiting int64, m *redazione.Message, cfg *SLAConfig, now time.Time) error {
-	if !res.NewConversation && waiting != 0 && status == string(redazione.StatusOpen) {
+	if res.NewConversation {
+		// Inserted open and waiting (ingest): only its response-time
+		// clock, if a policy sets one.
+		return db.startClock(ctx, tx, ch, res, cfg, now)
+	}
+	if waiting != 0 && status == string(redazione.StatusOpen) {
 		// The citizen is already waiting on an open conversation: status,
 		// waiting time and queue place stay as they are, and the last
 		// message is found by the messages' index (conversationSelect), so
@@ -279,13 +286,18 @@ func (db *DB) touchConversation(ctx context.Context, tx conn, ch *redazione.Chan
 		string(redazione.StatusOpen), waiting, ms(now), queueKey(waiting, ms(now)), res.ConversationID); err != nil {
 		return fmt.Errorf("update conversation: %w", err)
 	}
-	if res.NewConversation && len(cfg.Policies) > 0 {
-		c := &clock{ID: res.ConversationID, EnteID: ch.EnteID, DeskID: ch.DeskID, ChannelID: ch.ID, Status: redazione.StatusOpen, Created: ms(now)}
-		if c.pick(cfg); c.FirstTarget > 0 || c.ResTarget > 0 {
-			if err := c.save(ctx, tx, cfg.Calendar); err != nil {
-				return err
-			}
-		}
+	return nil
+}
+
+// startClock starts a new conversation's response-time clock, if a policy
+// sets one.
+func (db *DB) startClock(ctx context.Context, tx conn, ch *redazione.Channel, res *redazione.Ingested, cfg *SLAConfig, now time.Time) error {
+	if len(cfg.Policies) == 0 {
+		return nil
+	}
+	c := &clock{ID: res.ConversationID, EnteID: ch.EnteID, DeskID: ch.DeskID, ChannelID: ch.ID, Status: redazione.StatusOpen, Created: ms(now)}
+	if c.pick(cfg); c.FirstTarget > 0 || c.ResTarget > 0 {
+		return c.save(ctx, tx, cfg.Calendar)
 	}
 	return nil
 }
