@@ -126,6 +126,12 @@ type dialect interface {
 	insertMessages(ctx context.Context, tx conn, ms []pendingMessage) (dup int, err error)
 	deferMessages() bool
 
+	// insertCitizen inserts a contact (ente_id, channel_id, external_id,
+	// name, created_at: contact) and their first conversation (ente_id,
+	// channel_id, desk_id, status, public, created_at, waiting_since,
+	// last_message_at, queue_key: conv): one statement on PostgreSQL.
+	insertCitizen(ctx context.Context, tx conn, contact, conv []any) (contactID, conversationID int64, err error)
+
 	// reindexMessage replaces an edited message's document: an UPDATE on
 	// PostgreSQL; on SQLite the FTS5 row is deleted and inserted again.
 	reindexMessage(ctx context.Context, tx conn, id int64, doc string) error

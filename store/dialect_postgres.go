@@ -197,6 +197,13 @@ func (*postgresDialect) inStrings(col string, list []string) (string, any) {
 
 func (*postgresDialect) deferMessages() bool { return true }
 
+func (*postgresDialect) insertCitizen(ctx context.Context, tx conn, contact, conv []any) (ct, cv int64, err error) {
+	err = tx.row(ctx, `WITH ct AS (`+insertContact+` RETURNING id)
+	 INSERT INTO conversations (ente_id, channel_id, desk_id, status, public, created_at, waiting_since, last_message_at, queue_key, contact_id)
+	 SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ct.id FROM ct RETURNING contact_id, id`, append(contact[:len(contact):len(contact)], conv...)...).Scan(&ct, &cv)
+	return ct, cv, err
+}
+
 // insertMessages takes the ids first, in order (a thread is read in the
 // order of its ids), then inserts the messages and their documents in one
 // statement; ON CONFLICT skips an already stored platform id, which is

@@ -91,6 +91,15 @@ func (sqliteDialect) inStrings(col string, list []string) (string, any) {
 
 func (sqliteDialect) deferMessages() bool { return false }
 
+func (sqliteDialect) insertCitizen(ctx context.Context, tx conn, contact, conv []any) (int64, int64, error) {
+	ct, err := tx.insert(ctx, insertContact, contact...)
+	if err != nil {
+		return 0, 0, err
+	}
+	cv, err := tx.insert(ctx, insertConversation, append(conv[:len(conv):len(conv)], ct)...)
+	return ct, cv, err
+}
+
 func (sqliteDialect) insertMessages(context.Context, conn, []pendingMessage) (int, error) {
 	return -1, errors.New("insertMessages: not on SQLite")
 }
@@ -207,3 +216,9 @@ func (sqliteDialect) searchContacts(enteID int64, words []string, prefix bool) (
 	return `SELECT f.rowid FROM contacts_fts f JOIN contacts ct ON ct.id = f.rowid
 		 WHERE contacts_fts MATCH ? AND ct.ente_id = ? ORDER BY f.rowid DESC LIMIT 200`, []any{expr, enteID}
 }
+
+// The statements of insertCitizen.
+const (
+	insertContact      = "INSERT INTO contacts (ente_id, channel_id, external_id, name, created_at) VALUES (?, ?, ?, ?, ?)"
+	insertConversation = "INSERT INTO conversations (ente_id, channel_id, desk_id, status, public, created_at, waiting_since, last_message_at, queue_key, contact_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)

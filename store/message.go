@@ -150,8 +150,13 @@ func (db *DB) ingest(ctx context.Context, tx conn, ch *redazione.Channel, in inb
 		}
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
-			contactID, err = tx.insert(ctx, "INSERT INTO contacts (ente_id, channel_id, external_id, name, created_at) VALUES (?, ?, ?, ?, ?)",
-				ch.EnteID, ch.ID, in.ContactID, in.ContactName, ms(now))
+			// A new citizen, and their first conversation: open, waiting
+			// since this message, in the queue (what touchConversation
+			// would write).
+			res.NewConversation, res.DeskID, res.AssigneeID, status, waiting, snoozed = true, ch.DeskID, 0, string(redazione.StatusOpen), ms(in.SentAt), 0
+			contactID, res.ConversationID, err = db.d.insertCitizen(ctx, tx,
+				[]any{ch.EnteID, ch.ID, in.ContactID, in.ContactName, ms(now)},
+				[]any{ch.EnteID, ch.ID, ch.DeskID, status, in.Public, ms(now), waiting, ms(now), queueKey(waiting, ms(now))})
 			if err != nil {
 				return fmt.Errorf("insert contact: %w", err)
 			}
