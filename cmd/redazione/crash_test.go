@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"os/signal"
 	"strings"
 	"sync"
 	"syscall"
@@ -28,7 +29,11 @@ import (
 func TestMain(m *testing.M) {
 	auth.UseTestCost()
 	if os.Getenv(childEnv) == "serve" {
-		if err := run(context.Background(), []string{"serve"}, io.Discard, os.Stderr); err != nil {
+		// As main: SIGTERM stops the server gracefully (its log written
+		// out); SIGKILL is the crash.
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		if err := run(ctx, []string{"serve"}, io.Discard, os.Stderr); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
