@@ -154,6 +154,14 @@ describe('X: adding the channel and signing the account in', { timeout: 180_000 
       assert.notEqual(await text.getAttribute('data-limit'), '280');
       await page.locator('label[for=kind-reply]').click();
       await over.waitFor({ timeout: TIMEOUT });
+      // Counted as X counts it, as the server will: a Chinese character
+      // weighs 2, a link 23 whatever its length.
+      await text.fill('a'.repeat(279) + '中');
+      await over.waitFor({ timeout: TIMEOUT });
+      await text.fill('a'.repeat(230) + ' https://www.comune.example.it/una/pagina/con/un/indirizzo/molto/lungo');
+      await count.filter({ hasText: '26 caratteri rimasti su 280' }).waitFor({ timeout: TIMEOUT });
+      await text.fill('a'.repeat(281));
+      await over.waitFor({ timeout: TIMEOUT });
       await assertAccessible(page, 'X conversation, answer over 280');
     } catch (err) {
       await shot(page, t.name);

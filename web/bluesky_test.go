@@ -92,8 +92,8 @@ func TestBlueskyConversations(t *testing.T) {
 	}
 	// the composer counts to Bluesky's 300, and a longer answer is refused
 	// when sent, with nothing stored, not later at delivery
-	if _, page := b.get(fmt.Sprintf("/conversations/%d", pub)); !strings.Contains(page, `data-limit="300"`) {
-		t.Error("the composer of a public Bluesky conversation does not count to 300")
+	if _, page := b.get(fmt.Sprintf("/conversations/%d", pub)); !strings.Contains(page, `data-limit="300"`) || !strings.Contains(page, `data-count-as="graphemes"`) {
+		t.Error("the composer of a public Bluesky conversation does not count to 300 graphemes")
 	}
 	count := func() int {
 		var th apiThread

@@ -234,6 +234,10 @@ type conversationView struct {
 	TypicalLen   int // median length of the office's replies, for tone hints
 	TextLimit    int // the longest text a reply or note may have
 	ReplyLimit   int // the platform's shorter limit on a reply, or 0
+	// ReplyCount is how the composer counts a reply against ReplyLimit,
+	// as the platform does (app.js): "x" (X's weights), "graphemes"
+	// (Bluesky), "" (code points).
+	ReplyCount string
 	Playbooks    map[string]store.Playbook
 	Situations   []string // those an operator may mark
 	// Access: the access requests registered from this conversation.
@@ -455,6 +459,14 @@ func (s *Server) conversationPage(w http.ResponseWriter, r *http.Request, u *ses
 	v.TypicalLen, _ = s.conversationDB().TypicalReplyLength(ctx, u.Actor.EnteID)
 	v.TextLimit = redazione.MaxTextRunes
 	v.ReplyLimit = s.Inbox.ReplyLimit(v.Conversation)
+	if v.ReplyLimit > 0 {
+		switch v.Conversation.ChannelKind {
+		case redazione.ChannelX:
+			v.ReplyCount = "x"
+		case redazione.ChannelBluesky:
+			v.ReplyCount = "graphemes"
+		}
+	}
 	p.Flash = appioFlash(r)
 	// The inbox's split view asks for the conversation alone, to show it
 	// beside the list without loading a page.

@@ -184,8 +184,11 @@ function redazioneRestoreFocus(k) {
     // a platform's shorter limit (Bluesky, X) holds for replies, not notes
     var ta = document.getElementById('reply-text');
     var limit = ta && ta.dataset[k === 'note' ? 'limitNote' : 'limitReply'];
-    if (limit && ta.dataset.limit !== limit) {
+    // and is counted as the platform counts it (data-count-as)
+    var how = ta && k === 'reply' ? (ta.dataset.countReply || '') : '';
+    if (limit && (ta.dataset.limit !== limit || (ta.dataset.countAs || '') !== how)) {
       ta.dataset.limit = limit;
+      if (how) ta.dataset.countAs = how; else delete ta.dataset.countAs;
       ta.dispatchEvent(new Event('input', { bubbles: true }));
     }
   }
@@ -657,6 +660,73 @@ document.addEventListener('load', function (ev) {
   });
 })();
 
+// textLength counts text as a platform does (publish.Length on the
+// server): "graphemes" as Bluesky (what a reader sees as one character),
+// "x" as X (twitter-text v3: a link 23, an emoji 2, a code point by its
+// range), else code points.
+var textLength = (function () {
+  'use strict';
+  function clusters(s) {
+    if (window.Intl && Intl.Segmenter) return Array.from(new Intl.Segmenter().segment(s), function (g) { return g.segment; });
+    return Array.from(s);
+  }
+  var light = [[0, 4351], [8192, 8205], [8208, 8223], [8242, 8247]];
+  function weight(cp) {
+    for (var i = 0; i < light.length; i++) if (cp >= light[i][0] && cp <= light[i][1]) return 1;
+    return 2;
+  }
+  function emoji(r) {
+    return (r >= 0x1F000 && r <= 0x1FAFF) || (r >= 0x2600 && r <= 0x27BF) || (r >= 0x2300 && r <= 0x23FF) ||
+      (r >= 0x2B00 && r <= 0x2BFF) || (r >= 0x2190 && r <= 0x21FF) || (r >= 0xE0020 && r <= 0xE007F) ||
+      [0xFE0F, 0x20E3, 0x200D, 0x3030, 0x303D, 0x3297, 0x3299, 0xA9, 0xAE, 0x203C, 0x2049, 0x2122, 0x2139].indexOf(r) >= 0;
+  }
+  var tlds = ('com net org edu gov int mil info biz name pro museum app dev news online site shop blog travel jobs mobi asia coop aero cat tel ' +
+    'xyz academy cloud email social gallery events city school').split(' ');
+  function trim(u) {
+    for (;;) {
+      var t = u.replace(/[.,;:!?'»]+$/u, '');
+      if (t.slice(-1) === ')' && t.split('(').length < t.split(')').length) t = t.slice(0, -1);
+      if (t === u) return u;
+      u = t;
+    }
+  }
+  function links(text) {
+    var out = [], m;
+    var scheme = /https?:\/\/[^\s<>"]+/giu;
+    while ((m = scheme.exec(text))) {
+      var end = m.index + trim(m[0]).length;
+      if (end - m.index > 'https://'.length) out.push([m.index, end]);
+    }
+    var bare = /(?:^|[^\p{L}\p{N}@#$_.\/:-])((?:[\p{L}\p{N}](?:[\p{L}\p{N}_-]*[\p{L}\p{N}])?\.)+[a-z]{2,})((?:\/[^\s<>"]*)?)/giu;
+    while ((m = bare.exec(text))) {
+      var start = m.index + m[0].length - m[1].length - m[2].length;
+      if (out.some(function (l) { return start >= l[0] && start < l[1]; })) continue;
+      var host = m[1].toLowerCase(), labels = host.split('.'), tld = labels[labels.length - 1], path = m[2];
+      var ok = labels.every(function (l) { return l.length <= 63; });
+      if (ok && tlds.indexOf(tld) < 0) ok = tld.length === 2 && (labels.length > 2 || path !== '' || host === 't.co');
+      if (ok) out.push([start, start + m[1].length + trim(path).length]);
+    }
+    return out.sort(function (a, b) { return a[0] - b[0]; });
+  }
+  function xCount(s) {
+    var n = 0;
+    clusters(s).forEach(function (g) {
+      var cps = Array.from(g, function (c) { return c.codePointAt(0); });
+      if (cps.length > 1 && (emoji(cps[0]) || emoji(cps[cps.length - 1]))) { n += 2; return; }
+      cps.forEach(function (cp) { n += weight(cp); });
+    });
+    return n;
+  }
+  return function (text, how) {
+    if (how === 'graphemes') return clusters(text).length;
+    if (how !== 'x') return Array.from(text).length;
+    text = text.normalize('NFC');
+    var n = 0, i = 0;
+    links(text).forEach(function (l) { n += xCount(text.slice(i, l[0])) + 23; i = l[1]; });
+    return n + xCount(text.slice(i));
+  };
+})();
+
 // A text with a limit (data-limit, or maxlength) says how much is left
 // before the limit is reached, and plainly when it is past it (the server
 // refuses it then).
@@ -685,7 +755,7 @@ document.addEventListener('load', function (ev) {
     var max = parseInt(ta.dataset.limit || ta.getAttribute('maxlength'), 10);
     if (!(max > 0)) return;
     var out = counter(ta);
-    var n = Array.from(ta.value).length;
+    var n = textLength(ta.value, ta.dataset.countAs);
     var left = max - n;
     var near = n >= max * 0.9;
     out.hidden = !near;
