@@ -85,6 +85,19 @@ type dialect interface {
 	// an array on PostgreSQL (one statement text whatever the length).
 	inStrings(col string, list []string) (cond string, arg any)
 
+	// lookupContact is ingest's lookup of a citizen (channel_id and
+	// external_id) and their newest conversation of a kind (public), as
+	// lookupContacts does for a batch. On PostgreSQL it locks that
+	// conversation's row until the transaction ends, so that an operator's
+	// answer (which locks it first too, lockConversation) is ordered with
+	// the citizen's message: never read as waiting, then answered, then
+	// left unwritten.
+	lookupContact() string
+
+	// lockConversation locks a conversation's row until tx ends (nothing
+	// on SQLite, which has one writer).
+	lockConversation(ctx context.Context, tx conn, id int64) error
+
 	// lockContact serializes, until tx ends, the transactions that may
 	// create a contact's conversation (ingest, a private reply), so that a
 	// redelivery is seen as such and one contact and one conversation are

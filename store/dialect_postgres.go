@@ -172,7 +172,7 @@ func (*postgresDialect) lookupContacts(ctx context.Context, tx conn, keys []cont
 	rows, err := tx.query(ctx, `SELECT t.e, t.c, ct.id, ct.name, COALESCE(cv.id, 0), COALESCE(cv.desk_id, 0), COALESCE(cv.assignee_id, 0), COALESCE(cv.status, ''), COALESCE(cv.waiting_since, 0), COALESCE(cv.snoozed_until, 0)
 	 FROM unnest(CAST(? AS text[]), CAST(? AS bigint[]), CAST(? AS boolean[])) AS t(e, c, pub)
 	 JOIN contacts ct ON ct.channel_id = t.c AND ct.external_id = t.e
-	 LEFT JOIN conversations cv ON cv.id = (SELECT MAX(c2.id) FROM conversations c2 WHERE c2.contact_id = ct.id AND c2.public = t.pub)`, ext, chans, pub)
+	 LEFT JOIN LATERAL (`+fmt.Sprintf(newestConversation, "t.pub")+`) cv ON true`, ext, chans, pub)
 	if err != nil {
 		return nil, err
 	}
@@ -269,6 +269,22 @@ func (*postgresDialect) insertMessages(ctx context.Context, tx conn, msgs []pend
 		p.m.ID = ids[i]
 	}
 	return -1, nil
+}
+
+// newestConversation is a citizen's (ct) newest conversation of a kind
+// (pub), its row locked (see lookupContact).
+const newestConversation = `SELECT c2.id, c2.desk_id, c2.assignee_id, c2.status, c2.waiting_since, c2.snoozed_until FROM conversations c2
+	 WHERE c2.contact_id = ct.id AND c2.public = %s ORDER BY c2.id DESC LIMIT 1 FOR UPDATE`
+
+func (*postgresDialect) lookupContact() string {
+	return `SELECT ct.id, ct.name, COALESCE(cv.id, 0), COALESCE(cv.desk_id, 0), COALESCE(cv.assignee_id, 0), COALESCE(cv.status, ''), COALESCE(cv.waiting_since, 0), COALESCE(cv.snoozed_until, 0)
+	 FROM contacts ct LEFT JOIN LATERAL (` + fmt.Sprintf(newestConversation, "?") + `) cv ON true
+	 WHERE ct.channel_id = ? AND ct.external_id = ?`
+}
+
+func (*postgresDialect) lockConversation(ctx context.Context, tx conn, id int64) error {
+	_, err := tx.exec(ctx, "SELECT id FROM conversations WHERE id = ? FOR UPDATE", id)
+	return err
 }
 
 func (*postgresDialect) soleWriter() bool { return false }

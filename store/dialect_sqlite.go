@@ -104,6 +104,14 @@ func (sqliteDialect) insertMessages(context.Context, conn, []pendingMessage) (in
 	return -1, errors.New("insertMessages: not on SQLite")
 }
 
+func (sqliteDialect) lookupContact() string {
+	return `SELECT ct.id, ct.name, COALESCE(cv.id, 0), COALESCE(cv.desk_id, 0), COALESCE(cv.assignee_id, 0), COALESCE(cv.status, ''), COALESCE(cv.waiting_since, 0), COALESCE(cv.snoozed_until, 0)
+	 FROM contacts ct LEFT JOIN conversations cv ON cv.id = (SELECT MAX(c2.id) FROM conversations c2 WHERE c2.contact_id = ct.id AND c2.public = ?)
+	 WHERE ct.channel_id = ? AND ct.external_id = ?`
+}
+
+func (sqliteDialect) lockConversation(context.Context, conn, int64) error { return nil }
+
 func (sqliteDialect) soleWriter() bool { return true }
 
 func (sqliteDialect) lockAudit(context.Context, conn, int64) error { return nil }

@@ -143,9 +143,7 @@ func (db *DB) ingest(ctx context.Context, tx conn, ch *redazione.Channel, in inb
 			}
 		} else {
 			delete(tx.found, k)
-			err = tx.row(ctx, `SELECT ct.id, ct.name, COALESCE(cv.id, 0), COALESCE(cv.desk_id, 0), COALESCE(cv.assignee_id, 0), COALESCE(cv.status, ''), COALESCE(cv.waiting_since, 0), COALESCE(cv.snoozed_until, 0)
-		 FROM contacts ct LEFT JOIN conversations cv ON cv.id = (SELECT MAX(c2.id) FROM conversations c2 WHERE c2.contact_id = ct.id AND c2.public = ?)
-		 WHERE ct.channel_id = ? AND ct.external_id = ?`, in.Public, ch.ID, in.ContactID).
+			err = tx.row(ctx, db.d.lookupContact(), in.Public, ch.ID, in.ContactID).
 				Scan(&contactID, &name, &res.ConversationID, &res.DeskID, &res.AssigneeID, &status, &waiting, &snoozed)
 		}
 		switch {
@@ -379,6 +377,12 @@ func (db *DB) AddMessage(ctx context.Context, a redazione.Actor, conversationID 
 		m.Delivery = redazione.DeliverySent
 	}
 	err = db.inTx(ctx, func(tx conn) error {
+		// The conversation's row first, then the message: a citizen's
+		// message being stored meanwhile is either before this one, and
+		// seen by the updates below, or after it (see lookupContact).
+		if err := db.d.lockConversation(ctx, tx, c.ID); err != nil {
+			return fmt.Errorf("lock conversation: %w", err)
+		}
 		m.ID, err = tx.insert(ctx, "INSERT INTO messages (ente_id, channel_id, conversation_id, direction, author_id, text, sent_at, created_at, delivery) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
 			m.EnteID, c.ChannelID, m.ConversationID, string(m.Direction), m.AuthorID, m.Text, ms(now), ms(now), string(m.Delivery))
 		if err != nil {
@@ -388,8 +392,10 @@ func (db *DB) AddMessage(ctx context.Context, a redazione.Actor, conversationID 
 			return err
 		}
 		if out.Note {
-			if _, err := tx.exec(ctx, "UPDATE conversations SET last_message_at = ?, queue_key = ?"+keepShift+" WHERE id = ?",
-				ms(now), queueKey(ms(c.WaitingSince), ms(now)), c.ID); err != nil {
+			// queue_key as queueKey computes it, from the waiting time as
+			// it is now in the row (not as read before the lock).
+			if _, err := tx.exec(ctx, "UPDATE conversations SET last_message_at = ?, queue_key = CASE WHEN waiting_since > 0 THEN waiting_since ELSE ? END"+keepShift+" WHERE id = ?",
+				ms(now), queueKey(0, ms(now)), c.ID); err != nil {
 				return err
 			}
 		} else {
