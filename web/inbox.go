@@ -238,8 +238,8 @@ type conversationView struct {
 	// as the platform does (app.js): "x" (X's weights), "graphemes"
 	// (Bluesky), "" (code points).
 	ReplyCount string
-	Playbooks    map[string]store.Playbook
-	Situations   []string // those an operator may mark
+	Playbooks  map[string]store.Playbook
+	Situations []string // those an operator may mark
 	// Access: the access requests registered from this conversation.
 	Access []*accesso.Request
 	// Reports: the citizens' reports filed from this conversation.
