@@ -305,18 +305,18 @@ func report(w io.Writer, o options, ing *ingestResult, pgIng []*pgIngestResult, 
 	fmt.Fprintf(w, "Machine: %s. Smoke: %v.\n", machine(), o.smoke)
 	if ing != nil {
 		fmt.Fprintf(w, "\n### Ingest (%d keep-alive clients, %s per run, SQLite)\n\n", o.concurrency, o.duration)
-		fmt.Fprintln(w, "| Run | Requests | Rate | p50 | p95 | p99 | Server CPU |")
-		fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|")
+		fmt.Fprintln(w, "| Run | Requests | Rate | p50 | p95 | p99 | Server CPU | Load generator CPU |")
+		fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|")
 		for _, x := range []struct {
 			name string
 			r    loadResult
 		}{{"No-op HTTP handler (ceiling 1)", ing.Noop}, {"Real API-channel ingest", ing.Real},
 			{"Telegram webhook ingest", ing.Telegram}, {"WhatsApp webhook ingest", ing.WhatsApp}} {
-			fmt.Fprintf(w, "| %s | %d | %.0f msg/s | %s ms | %s ms | %s ms | %.1f s of %.1f s |\n", x.name, x.r.OK, x.r.rate(),
-				ms(pct(x.r.Lat, .5)), ms(pct(x.r.Lat, .95)), ms(pct(x.r.Lat, .99)), x.r.ServerCPU, x.r.Elapsed.Seconds())
+			fmt.Fprintf(w, "| %s | %d | %.0f msg/s | %s ms | %s ms | %s ms | %.1f s of %.1f s | %.1f s |\n", x.name, x.r.OK, x.r.rate(),
+				ms(pct(x.r.Lat, .5)), ms(pct(x.r.Lat, .95)), ms(pct(x.r.Lat, .99)), x.r.ServerCPU, x.r.Elapsed.Seconds(), x.r.GeneratorCPU)
 		}
-		fmt.Fprintf(w, "| Bare batched inserts, 1000/tx (ceiling 2) | %d rows | %.0f rows/s | | | | in-process |\n", ing.BareRows, ing.Bare)
-		fmt.Fprintf(w, "| Bare batched inserts + FTS5 row, 1000/tx | %d rows | %.0f rows/s | | | | in-process |\n", ing.BareRows, ing.BareFTS)
+		fmt.Fprintf(w, "| Bare batched inserts, 1000/tx (ceiling 2) | %d rows | %.0f rows/s | | | | in-process | |\n", ing.BareRows, ing.Bare)
+		fmt.Fprintf(w, "| Bare batched inserts + FTS5 row, 1000/tx | %d rows | %.0f rows/s | | | | in-process | |\n", ing.BareRows, ing.BareFTS)
 		ratio := ing.Real.rate() / ing.Noop.rate()
 		fmt.Fprintf(w, "\nThe three ingest runs created %d conversations and %d contacts; server peak RSS %d MB.\n\n", ing.Conversation, ing.Contacts, ing.ServerHWMkB>>10)
 		fmt.Fprintln(w, "| Target | Measured | Verdict |")
