@@ -74,6 +74,17 @@ func (db *DB) Setting(ctx context.Context, name string) (string, error) {
 // messages arriving together are: a test of what a batch does, which
 // concurrent Ingest calls reach only by chance.
 func (db *DB) IngestOneBatch(ctx context.Context, ch *redazione.Channel, ins []redazione.Inbound) ([]*redazione.Ingested, []error) {
+	return db.PrepareOneBatch(ctx, ch, ins).Run()
+}
+
+// OneBatch is a group commit made ready (what the requests' goroutines
+// do before the writer), to be stored by Run (what the writer does).
+type OneBatch struct {
+	db    *DB
+	batch []*ingestReq
+}
+
+func (db *DB) PrepareOneBatch(ctx context.Context, ch *redazione.Channel, ins []redazione.Inbound) *OneBatch {
 	batch := make([]*ingestReq, len(ins))
 	for i, in := range ins {
 		row, cfg, now, err := db.prepareIngest(ctx, ch, in)
@@ -82,9 +93,13 @@ func (db *DB) IngestOneBatch(ctx context.Context, ch *redazione.Channel, ins []r
 		}
 		batch[i] = &ingestReq{ctx: ctx, ch: ch, in: row, cfg: cfg, now: now, done: make(chan struct{})}
 	}
-	db.runIngestBatch(batch)
-	res, errs := make([]*redazione.Ingested, len(ins)), make([]error, len(ins))
-	for i, r := range batch {
+	return &OneBatch{db: db, batch: batch}
+}
+
+func (b *OneBatch) Run() ([]*redazione.Ingested, []error) {
+	b.db.runIngestBatch(b.batch)
+	res, errs := make([]*redazione.Ingested, len(b.batch)), make([]error, len(b.batch))
+	for i, r := range b.batch {
 		res[i], errs[i] = r.res, r.err
 	}
 	return res, errs
