@@ -3,8 +3,9 @@
 // with no page load (a marker set on window survives), the address is the
 // conversation's and Back and Forward move between them, the list keeps
 // its scroll and its live updates; the pane's own actions work. On a phone
-// (390 px) a conversation is a page of its own, as before. axe-core checks
-// every new state.
+// (390 px) a conversation is a page of its own, as before. A conversation
+// opened beside the list and reloaded is beside the list again. axe-core
+// checks every new state.
 //
 // Run with `node --test e2e/split.test.mjs`.
 
@@ -153,6 +154,42 @@ describe('Redazione: the inbox split view', { timeout: 300_000 }, () => {
     }
   });
 
+  it('on a wide screen a conversation opened beside the list, reloaded, is still beside the list', async () => {
+    const page = await (await browser.newContext({ locale: 'it-IT', bypassCSP: true, viewport: { width: 1440, height: 900 } })).newPage();
+    try {
+      await login(page, srv.base, ADMIN_EMAIL, ADMIN_PASSWORD);
+      await page.goto(srv.base + '/inbox?view=all');
+      await page.locator('#inbox-split.is-split').waitFor({ timeout: TIMEOUT });
+      const row = page.locator('#conversation-list li[data-conversation]').nth(5);
+      const id = await row.getAttribute('data-conversation');
+      const name = (await row.locator('.conv-contact').innerText()).trim();
+      await row.locator('a.conv-link').click();
+      await page.waitForURL((u) => u.pathname === `/conversations/${id}`, { timeout: TIMEOUT });
+      await paneName(page).filter({ hasText: name }).waitFor({ timeout: TIMEOUT });
+
+      await page.reload();
+      // The list again, the conversation beside it, its address kept and
+      // the inbox's filter too (view=all: every citizen is listed).
+      await paneName(page).filter({ hasText: name }).waitFor({ timeout: TIMEOUT });
+      await page.locator('#inbox-split.is-split').waitFor({ timeout: TIMEOUT });
+      assert.ok(await page.locator('#conversation-list li[data-conversation]').count() >= 40, 'the list is not the whole inbox');
+      assert.equal(new URL(page.url()).pathname, `/conversations/${id}`);
+      assert.equal(new URL(page.url()).search, '');
+      await page.waitForFunction((i) => document.querySelector(`#conversation-list li[data-conversation="${i}"] a.conv-link`)?.getAttribute('aria-current') === 'page', id, { timeout: TIMEOUT });
+      assert.match(await page.title(), new RegExp(`^Conversazione – ${name}`));
+      await page.getByRole('region', { name: 'Conversazione' }).getByText(/Lampione spento/).waitFor({ timeout: TIMEOUT });
+      await assertAccessible(page, 'the split inbox reloaded on a conversation');
+
+      // Back: the inbox the conversation was opened from.
+      await page.goBack();
+      await page.waitForURL((u) => u.pathname === '/inbox' && u.searchParams.get('view') === 'all', { timeout: TIMEOUT });
+      await page.getByText('Scegli una conversazione dall\'elenco').waitFor({ timeout: TIMEOUT });
+    } catch (err) {
+      await shot(page, 'split-reload');
+      throw err;
+    }
+  });
+
   it('on a phone a conversation is a page of its own', async () => {
     const page = await (await browser.newContext({ locale: 'it-IT', bypassCSP: true, viewport: { width: 390, height: 844 } })).newPage();
     try {
@@ -172,6 +209,10 @@ describe('Redazione: the inbox split view', { timeout: 300_000 }, () => {
       await page.getByRole('heading', { level: 1, name }).waitFor({ timeout: TIMEOUT });
       assert.equal(await marker(page), null, 'the conversation did not open as a page of its own');
       await page.getByRole('link', { name: /Torna ai messaggi/ }).waitFor({ timeout: TIMEOUT });
+      await page.reload();
+      await page.getByRole('heading', { level: 1, name }).waitFor({ timeout: TIMEOUT });
+      assert.equal(new URL(page.url()).pathname, `/conversations/${id}`, 'reloaded on a phone, the conversation left its page');
+      assert.equal(await page.locator('#conversation-list').count(), 0, 'reloaded on a phone, the conversation shows the list');
       assert.equal(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), true, 'the page scrolls sideways');
       await assertAccessible(page, 'a conversation page on a phone');
     } catch (err) {

@@ -13,6 +13,15 @@
   var empty = pane.innerHTML;
   var inboxURL = location.pathname + location.search;
   var inboxTitle = document.title;
+  // ?open=ID: a conversation of this inbox to open at once (boot.js sends
+  // a reloaded one here); the inbox's own address is without it.
+  var reopen = null;
+  var query = new URLSearchParams(location.search);
+  if (query.has('open')) {
+    if (/^\d+$/.test(query.get('open'))) reopen = '/conversations/' + query.get('open');
+    query.delete('open');
+    inboxURL = location.pathname + (query.toString() ? '?' + query.toString() : '');
+  }
   var open = null; // the conversation shown, by id
   var seq = 0;
 
@@ -54,7 +63,7 @@
         var main = pane.querySelector('#conversation-main');
         if (!main) throw new Error('no conversation in the answer');
         open = main.dataset.conversation;
-        if (push) history.pushState({ split: 'conversation', url: u.pathname + u.search }, '', u.pathname + u.search + u.hash);
+        if (push) history.pushState({ split: 'conversation', url: u.pathname + u.search, inbox: inboxURL }, '', u.pathname + u.search + u.hash);
         document.title = (main.dataset.title || main.dataset.name) + ' · Redazione';
         if (window.htmx) htmx.process(pane);
         mark();
@@ -82,7 +91,14 @@
   }
 
   setSplit();
-  history.replaceState({ split: 'inbox' }, '', location.href);
+  history.replaceState({ split: 'inbox' }, '', inboxURL + location.hash);
+  if (reopen && !wide.matches) {
+    location.replace(reopen); // narrowed meanwhile: its own page
+  } else if (reopen) {
+    show(convURL(reopen), false).then(function (ok) {
+      if (ok) history.replaceState({ split: 'conversation', url: reopen, inbox: inboxURL }, '', reopen);
+    });
+  }
   wide.addEventListener('change', function () {
     // Narrowed with a conversation open: the address is its page, show it.
     if (!wide.matches && open) { location.reload(); return; }
