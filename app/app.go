@@ -163,7 +163,7 @@ func StartWith(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) 
 		redazione.ChannelWhatsApp:  meta.WhatsAppSender{},
 		redazione.ChannelMessenger: meta.MessengerSender{LastInbound: db.LastInbound, LastComment: db.LastInboundExternalID},
 		redazione.ChannelInstagram: instagram,
-		redazione.ChannelMastodon:  mastodon.Sender{LastInbound: db.LastInboundExternalID},
+		redazione.ChannelMastodon:  mastodon.Sender{LastInbound: db.LastInboundExternalID, Channel: db.Channel},
 		redazione.ChannelEmail:     email.Sender{Store: db, TLSConfig: cfg.MailTLS},
 		redazione.ChannelAppIO:     appio.Sender{Content: db.AppIOContent},
 		redazione.ChannelX:         x.Sender{Store: db, LastInbound: db.LastInboundExternalID},

@@ -163,6 +163,15 @@ describe('X: adding the channel and signing the account in', { timeout: 180_000 
       await text.fill('a'.repeat(281));
       await over.waitFor({ timeout: TIMEOUT });
       await assertAccessible(page, 'X conversation, answer over 280');
+
+      // The composer counts an answer on Mastodon as mastodon.Length does
+      // on the server (its TestLength's cases): graphemes, a link with its
+      // scheme 23, another instance's account without its domain.
+      const counted = await page.evaluate(() => [
+        '👍🏽 grazie', 'e\u0300 cosi\u0300', 'vedi https://www.comune.example.it/servizi/' + 'anagrafe/'.repeat(20) + '.',
+        'vedi www.comune.example.it', '@lucia@mastodon.example ciao', 'scrivi a lucia@comune.example.it',
+      ].map((s) => textLength(s, 'mastodon')));
+      assert.deepEqual(counted, [8, 6, 29, 26, 11, 32]);
     } catch (err) {
       await shot(page, t.name);
       throw err;

@@ -465,6 +465,8 @@ func (s *Server) conversationPage(w http.ResponseWriter, r *http.Request, u *ses
 			v.ReplyCount = "x"
 		case redazione.ChannelBluesky:
 			v.ReplyCount = "graphemes"
+		case redazione.ChannelMastodon:
+			v.ReplyCount = "mastodon"
 		}
 	}
 	p.Flash = appioFlash(r)

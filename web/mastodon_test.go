@@ -44,6 +44,9 @@ func TestMastodonChannel(t *testing.T) {
 			return
 		}
 		switch r.URL.Path {
+		case "/api/v2/instance":
+			// An instance with a limit of its own, and no streaming.
+			w.Write([]byte(`{"domain": "mastodon.example", "configuration": {"statuses": {"max_characters": 520, "characters_reserved_per_url": 23}}}`))
 		case "/api/v1/notifications":
 			if since := r.URL.Query().Get("since_id"); since != "" {
 				if more.Load() && since == "34975861" {
@@ -105,7 +108,17 @@ func TestMastodonChannel(t *testing.T) {
 	if _, page := b.get(fmt.Sprintf("/conversations/%d", pub)); !strings.Contains(page, "la risposta sarà PUBBLICA") {
 		t.Error("the public mention's composer does not say the answer will be public")
 	}
-	_, body := b.post(fmt.Sprintf("/conversations/%d/messages", dm), url.Values{"text": {"L'anagrafe apre alle 8:30."}, "kind": {"reply"}})
+	// Longer than the instance takes ("@lucia " and 514 characters of its
+	// 520): refused when sent, with the instance's count, nothing stored
+	// or posted; the composer then counts to the instance's limit.
+	code, body := b.post(fmt.Sprintf("/conversations/%d/messages", dm), url.Values{"text": {strings.Repeat("è", 514)}, "kind": {"reply"}})
+	if code != 400 || !strings.Contains(body, "il testo ha 514 caratteri: con la menzione del cittadino, questa istanza Mastodon ne accetta al massimo 513") {
+		t.Fatalf("an answer of 514 characters on an instance of 520: %d, want 400 saying why", code)
+	}
+	if _, page := b.get(fmt.Sprintf("/conversations/%d", dm)); !strings.Contains(page, `data-limit="513"`) || !strings.Contains(page, `data-count-as="mastodon"`) {
+		t.Error("the composer does not count to the instance's limit as Mastodon counts")
+	}
+	_, body = b.post(fmt.Sprintf("/conversations/%d/messages", dm), url.Values{"text": {"L'anagrafe apre alle 8:30."}, "kind": {"reply"}})
 	if st, why := e.waitDelivery(tok, dm, msgIDRe(body), "sent", 10*time.Second); st != "sent" {
 		t.Fatalf("delivery %q (%s)", st, why)
 	}

@@ -304,6 +304,9 @@ type Sender struct {
 	// LastInbound gives the id of the citizen's latest status in a
 	// conversation, to reply to it.
 	LastInbound func(ctx context.Context, convID int64) (string, error)
+	// Channel finds a conversation's channel, whose instance sets the
+	// longest answer (ReplyLimit, CheckReply); nil: no limit is checked.
+	Channel func(ctx context.Context, id int64) (*redazione.Channel, error)
 }
 
 // Send posts the reply. 429 and 5xx are tried again; other refusals are final.

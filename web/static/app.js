@@ -662,7 +662,8 @@ document.addEventListener('load', function (ev) {
 
 // textLength counts text as a platform does (publish.Length on the
 // server): "graphemes" as Bluesky (what a reader sees as one character),
-// "x" as X (twitter-text v3: a link 23, an emoji 2, a code point by its
+// "mastodon" as Mastodon (graphemes, a link 23, a remote account's
+// mention without its domain), "x" as X (twitter-text v3: a link 23, an emoji 2, a code point by its
 // range), else code points.
 var textLength = (function () {
   'use strict';
@@ -719,6 +720,17 @@ var textLength = (function () {
   }
   return function (text, how) {
     if (how === 'graphemes') return clusters(text).length;
+    if (how === 'mastodon') {
+      // Mastodon's StatusLengthValidator: another instance's account is
+      // counted without its domain, a link with its scheme as 23.
+      text = text.replace(/(^|[^=\/\p{L}\p{N}_])@([a-z0-9_]+(?:[.-]+[a-z0-9_]+)*)@[\p{L}\p{N}_]+(?:[.-]+[\p{L}\p{N}_]+)*/giu, '$1@$2');
+      var m, k = 0, c = 0, re = /https?:\/\/[^\s<>"]+/giu;
+      while ((m = re.exec(text))) {
+        c += clusters(text.slice(k, m.index)).length + 23;
+        k = m.index + m[0].replace(/[.,;:!?)'»]+$/u, '').length;
+      }
+      return c + clusters(text.slice(k)).length;
+    }
     if (how !== 'x') return Array.from(text).length;
     text = text.normalize('NFC');
     var n = 0, i = 0;
