@@ -189,7 +189,8 @@ func (db *DB) BulkChange(ctx context.Context, a redazione.Actor, ids []int64, ch
 	}
 	res := &BulkResult{}
 	for chunk := range slices.Chunk(ids, bulkChunk) {
-		err := db.inTx(ctx, func(tx conn) error {
+		var changed []BulkChanged
+		err := db.inTxRetried(ctx, func(tx conn) error {
 			rows, err := loadBulkRows(ctx, tx, a, chunk, tags)
 			if err != nil {
 				return err
@@ -211,8 +212,7 @@ func (db *DB) BulkChange(ctx context.Context, a redazione.Actor, ids []int64, ch
 			if err := appendAudits(ctx, tx, a.EnteID, now, b.audits); err != nil {
 				return err
 			}
-			res.Done += len(chunk)
-			res.Changed = append(res.Changed, b.changed...)
+			changed = b.changed
 			return nil
 		})
 		if err != nil {
@@ -221,6 +221,8 @@ func (db *DB) BulkChange(ctx context.Context, a redazione.Actor, ids []int64, ch
 			}
 			return nil, err
 		}
+		res.Done += len(chunk)
+		res.Changed = append(res.Changed, changed...)
 	}
 	return res, nil
 }

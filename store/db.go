@@ -328,6 +328,32 @@ func (db *DB) inTx(ctx context.Context, fn func(tx conn) error) error {
 	return nil
 }
 
+// inTxRetried is inTx for a transaction that writes many conversations
+// at once (a bulk action): on PostgreSQL it can meet an ingest batch that
+// holds some of them and waits for one it holds (they take their rows in
+// different orders), and PostgreSQL ends such a deadlock by cancelling one
+// of the two. When it cancels this one, nothing of it was written: fn runs
+// again, up to maxDeadlockRetries times. (An ingest batch cancelled stores
+// its messages one by one, batch.go.)
+func (db *DB) inTxRetried(ctx context.Context, fn func(tx conn) error) error {
+	for attempt := 1; ; attempt++ {
+		err := db.inTx(ctx, fn)
+		if err == nil || attempt > maxDeadlockRetries || !isDeadlock(err) || ctx.Err() != nil {
+			return err
+		}
+	}
+}
+
+// maxDeadlockRetries: a transaction cancelled for a deadlock is run again
+// this many times at most.
+const maxDeadlockRetries = 3
+
+// isDeadlock says whether PostgreSQL cancelled the transaction to break a
+// deadlock.
+func isDeadlock(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "SQLSTATE 40P01")
+}
+
 // ms and tm convert times to the stored milliseconds and back.
 func ms(t time.Time) int64 {
 	if t.IsZero() {

@@ -77,14 +77,17 @@ func (db *DB) WakeSnoozed(ctx context.Context, limit int) ([]Woken, error) {
 	}
 	var out []Woken
 	for _, e := range entes {
-		err := db.inTx(ctx, func(tx conn) error {
+		var woken []Woken
+		// Many rows at once: retried if PostgreSQL breaks a deadlock with an
+		// ingest batch by cancelling it (inTxRetried).
+		err := db.inTxRetried(ctx, func(tx conn) error {
+			woken = woken[:0]
 			rows, err := tx.query(ctx, `UPDATE conversations SET `+snoozeSet(0)+` WHERE id IN (
 			   SELECT id FROM conversations WHERE ente_id = ? AND snoozed_until > 0 AND snoozed_until <= ? ORDER BY snoozed_until LIMIT ?)
 			 AND snoozed_until > 0 AND snoozed_until <= ? RETURNING id, desk_id`, e.ID, ms(now), limit, ms(now))
 			if err != nil {
 				return fmt.Errorf("wake snoozed: %w", err)
 			}
-			var woken []Woken
 			for rows.Next() {
 				w := Woken{EnteID: e.ID}
 				if err := rows.Scan(&w.ConversationID, &w.DeskID); err != nil {
@@ -101,15 +104,12 @@ func (db *DB) WakeSnoozed(ctx context.Context, limit int) ([]Woken, error) {
 			for i, w := range woken {
 				entries[i] = redazione.AuditEntry{EnteID: e.ID, Action: "conversation.wake", Target: fmt.Sprint(w.ConversationID), Detail: wokenByTime}
 			}
-			if err := appendAudits(ctx, tx, e.ID, now, entries); err != nil {
-				return err
-			}
-			out = append(out, woken...)
-			return nil
+			return appendAudits(ctx, tx, e.ID, now, entries)
 		})
 		if err != nil {
 			return out, err
 		}
+		out = append(out, woken...)
 	}
 	return out, nil
 }
