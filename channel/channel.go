@@ -86,8 +86,9 @@ type GalleryPublisher interface {
 }
 
 // ReplyLimiter is a Sender whose platform refuses a reply longer than it
-// counts (Bluesky's 300 graphemes, X's 280 weighted characters): the reply
-// is refused when the operator sends it, not later at delivery.
+// counts (Bluesky's 300 graphemes, X's 280 weighted characters, a Mastodon
+// instance's own limit): the reply is refused when the operator sends it,
+// not later at delivery.
 type ReplyLimiter interface {
 	// ReplyLimit is the longest reply to conv the platform takes, as it
 	// counts (for the composer's counter), or 0.

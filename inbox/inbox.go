@@ -188,8 +188,9 @@ func (s *Service) ReplyWith(ctx context.Context, a redazione.Actor, conversation
 }
 
 // ReplyLimit is the longest answer conv's platform takes, as it counts
-// (Bluesky's graphemes, X's weighted characters), or 0 if it sets none
-// shorter than redazione.MaxTextRunes.
+// (Bluesky's graphemes, X's weighted characters, Mastodon's graphemes with
+// links of fixed length), or 0 if it sets none shorter than
+// redazione.MaxTextRunes.
 func (s *Service) ReplyLimit(conv *redazione.Conversation) int {
 	if lim, ok := s.Senders[conv.ChannelKind].(channel.ReplyLimiter); ok {
 		return lim.ReplyLimit(conv)
