@@ -84,8 +84,10 @@ func trimURL(u string) string {
 	}
 }
 
-// xLinks returns the byte ranges of the links X shortens in text.
-func xLinks(text string) [][2]int {
+// SchemeLinks returns the byte ranges of the links of text written with
+// their scheme (http:// or https://), without the punctuation a sentence
+// puts after them: those X and Mastodon count at a fixed length.
+func SchemeLinks(text string) [][2]int {
 	var out [][2]int
 	for _, m := range xSchemeURL.FindAllStringIndex(text, -1) {
 		end := m[0] + len(trimURL(text[m[0]:m[1]]))
@@ -93,6 +95,12 @@ func xLinks(text string) [][2]int {
 			out = append(out, [2]int{m[0], end})
 		}
 	}
+	return out
+}
+
+// xLinks returns the byte ranges of the links X shortens in text.
+func xLinks(text string) [][2]int {
+	out := SchemeLinks(text)
 	inLink := func(i int) bool {
 		for _, l := range out {
 			if i >= l[0] && i < l[1] {

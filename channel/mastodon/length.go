@@ -2,44 +2,36 @@ package mastodon
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"regexp"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/rivo/uniseg"
 
 	"github.com/redazione/redazione"
+	"github.com/redazione/redazione/publish"
 )
 
 // DefaultMaxCharacters is Mastodon's limit on a status unless the
 // instance says otherwise (configuration.statuses.max_characters).
 const DefaultMaxCharacters = 500
 
-var (
-	// A link as Mastodon finds it (FetchLinkCardService::URL_PATTERN):
-	// only with its scheme.
-	linkRe = regexp.MustCompile(`(?i)https?://[^\s<>"]+`)
-	// A mention of an account of another instance: counted by its
-	// username only (Account::MENTION_RE, replaced by "@username").
-	remoteMention = regexp.MustCompile(`(?i)(^|[^=/\pL\pN_])@([a-z0-9_]+(?:[.-]+[a-z0-9_]+)*)@[\pL\pN_]+(?:[.-]+[\pL\pN_]+)*`)
-)
+// A mention of an account of another instance: counted by its username
+// only (Account::MENTION_RE, replaced by "@username").
+var remoteMention = regexp.MustCompile(`(?i)(^|[^=/\pL\pN_])@([a-z0-9_]+(?:[.-]+[a-z0-9_]+)*)@[\pL\pN_]+(?:[.-]+[\pL\pN_]+)*`)
 
 // Length counts a status as Mastodon does (StatusLengthValidator): in
-// graphemes, what a reader sees as one character, a link as perURL
-// characters whatever its length, a mention of another instance's account
-// without its domain.
+// graphemes, what a reader sees as one character, a link (only with its
+// scheme, FetchLinkCardService::URL_PATTERN) as perURL characters whatever
+// its length, a mention of another instance's account without its domain.
 func Length(text string, perURL int) int {
 	text = remoteMention.ReplaceAllString(text, "$1@$2")
 	n, i := 0, 0
-	for _, m := range linkRe.FindAllStringIndex(text, -1) {
-		end := m[0] + len(strings.TrimRight(text[m[0]:m[1]], ".,;:!?)'»"))
-		n += uniseg.GraphemeClusterCount(text[i:m[0]]) + perURL
-		i = end
+	for _, l := range publish.SchemeLinks(text) {
+		n += uniseg.GraphemeClusterCount(text[i:l[0]]) + perURL
+		i = l[1]
 	}
 	return n + uniseg.GraphemeClusterCount(text[i:])
 }
@@ -76,19 +68,8 @@ func limits(ctx context.Context, client *http.Client, ch *redazione.Channel, fet
 		} `json:"configuration"`
 	}
 	l := instanceLimits{at: time.Now()}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b+"/api/v2/instance", nil)
-	if err == nil {
-		if tok := ch.Settings["token"]; tok != "" {
-			// Public, but an instance in limited federation mode asks who.
-			req.Header.Set("Authorization", "Bearer "+tok)
-		}
-		var resp *http.Response
-		if resp, err = client.Do(req); err == nil {
-			if resp.StatusCode == http.StatusOK && json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&inst) == nil {
-				l.max, l.perURL = inst.Configuration.Statuses.MaxCharacters, inst.Configuration.Statuses.CharactersReservedPerURL
-			}
-			resp.Body.Close()
-		}
+	if getJSON(ctx, client, ch, "/api/v2/instance", &inst) == nil {
+		l.max, l.perURL = inst.Configuration.Statuses.MaxCharacters, inst.Configuration.Statuses.CharactersReservedPerURL
 	}
 	if l.max > 0 && l.perURL <= 0 {
 		l.perURL = 23

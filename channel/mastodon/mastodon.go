@@ -318,10 +318,7 @@ func (s Sender) Send(ctx context.Context, ch *redazione.Channel, conv *redazione
 	if conv.Public {
 		visibility = "public"
 	}
-	client := s.Client
-	if client == nil {
-		client = &http.Client{Timeout: 30 * time.Second}
-	}
+	client := s.client()
 	payload := map[string]any{"status": "@" + conv.Contact.ExternalID + " " + m.Text, "visibility": visibility}
 	replyTo := ""
 	if s.LastInbound != nil {
@@ -364,10 +361,7 @@ func (s Sender) Publish(ctx context.Context, ch *redazione.Channel, postID int64
 	if ch.Settings["token"] == "" || base(ch) == "" {
 		return "", "", jobs.Permanent{Err: errors.New("il canale Mastodon non ha token o api_base_url")}
 	}
-	client := s.Client
-	if client == nil {
-		client = &http.Client{Timeout: 30 * time.Second}
-	}
+	client := s.client()
 	return postStatus(ctx, client, ch, map[string]any{"status": text, "visibility": "public"}, fmt.Sprintf("redazione-post-%d", postID), "la pubblicazione")
 }
 

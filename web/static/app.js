@@ -691,13 +691,18 @@ var textLength = (function () {
       u = t;
     }
   }
-  function links(text) {
+  // schemeLinks: the links written with their scheme (publish.SchemeLinks).
+  function schemeLinks(text) {
     var out = [], m;
     var scheme = /https?:\/\/[^\s<>"]+/giu;
     while ((m = scheme.exec(text))) {
       var end = m.index + trim(m[0]).length;
       if (end - m.index > 'https://'.length) out.push([m.index, end]);
     }
+    return out;
+  }
+  function links(text) {
+    var out = schemeLinks(text), m;
     var bare = /(?:^|[^\p{L}\p{N}@#$_.\/:-])((?:[\p{L}\p{N}](?:[\p{L}\p{N}_-]*[\p{L}\p{N}])?\.)+[a-z]{2,})((?:\/[^\s<>"]*)?)/giu;
     while ((m = bare.exec(text))) {
       var start = m.index + m[0].length - m[1].length - m[2].length;
@@ -724,11 +729,8 @@ var textLength = (function () {
       // Mastodon's StatusLengthValidator: another instance's account is
       // counted without its domain, a link with its scheme as 23.
       text = text.replace(/(^|[^=\/\p{L}\p{N}_])@([a-z0-9_]+(?:[.-]+[a-z0-9_]+)*)@[\p{L}\p{N}_]+(?:[.-]+[\p{L}\p{N}_]+)*/giu, '$1@$2');
-      var m, k = 0, c = 0, re = /https?:\/\/[^\s<>"]+/giu;
-      while ((m = re.exec(text))) {
-        c += clusters(text.slice(k, m.index)).length + 23;
-        k = m.index + m[0].replace(/[.,;:!?)'»]+$/u, '').length;
-      }
+      var k = 0, c = 0;
+      schemeLinks(text).forEach(function (l) { c += clusters(text.slice(k, l[0])).length + 23; k = l[1]; });
       return c + clusters(text.slice(k)).length;
     }
     if (how !== 'x') return Array.from(text).length;
