@@ -3,6 +3,7 @@ package detect
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Abuse kinds, as an ente's external social media policy (policy di
@@ -35,14 +36,29 @@ var spamPhrases = []string{"guadagna da casa", "guadagni facili", "clicca qui", 
 // Abuse returns what in text calls for moderation, in order.
 func Abuse(text string) []AbuseFinding {
 	var out []AbuseFinding
-	low := strings.ToLower(text)
+	low := toLower(text)
 	if len(low) != len(text) {
 		return nil // offsets would not match: leave such rare texts to people
 	}
-	for _, w := range wordsOf(low) {
-		if isInsult(w.text) {
-			out = append(out, AbuseFinding{Kind: Insult, Start: w.start, End: w.end, Value: text[w.start:w.end],
-				Reason: "linguaggio offensivo: «" + text[w.start:w.end] + "»"})
+	// Each word (a run of letters) once, without a list of them: Abuse
+	// runs on every citizen's message.
+	for i := 0; i < len(low); {
+		r, size := utf8.DecodeRuneInString(low[i:])
+		if !unicode.IsLetter(r) {
+			i += size
+			continue
+		}
+		start := i
+		for i < len(low) {
+			r, size = utf8.DecodeRuneInString(low[i:])
+			if !unicode.IsLetter(r) {
+				break
+			}
+			i += size
+		}
+		if isInsult(low[start:i]) {
+			out = append(out, AbuseFinding{Kind: Insult, Start: start, End: i, Value: text[start:i],
+				Reason: "linguaggio offensivo: «" + text[start:i] + "»"})
 		}
 	}
 	for _, p := range spamPhrases {
@@ -79,8 +95,20 @@ var insultExact, insultPrefixes = func() (map[string]bool, []string) {
 	return exact, prefixes
 }()
 
+// insultFirst marks the bytes an insult begins with: most words are
+// ruled out by their first byte.
+var insultFirst = func() (b [256]bool) {
+	for _, iw := range insultWords {
+		b[iw[0]] = true
+	}
+	return b
+}()
+
 // isInsult reports whether a lower-case word is one of insultWords.
 func isInsult(w string) bool {
+	if w == "" || !insultFirst[w[0]] {
+		return false
+	}
 	if insultExact[w] {
 		return true
 	}
@@ -90,30 +118,4 @@ func isInsult(w string) bool {
 		}
 	}
 	return false
-}
-
-type span struct {
-	start, end int
-	text       string
-}
-
-func wordsOf(s string) []span {
-	var out []span
-	start := -1
-	for i, r := range s {
-		if unicode.IsLetter(r) {
-			if start < 0 {
-				start = i
-			}
-			continue
-		}
-		if start >= 0 {
-			out = append(out, span{start, i, s[start:i]})
-			start = -1
-		}
-	}
-	if start >= 0 {
-		out = append(out, span{start, len(s), s[start:]})
-	}
-	return out
 }

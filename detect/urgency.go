@@ -46,9 +46,47 @@ var dangerReasons = map[Danger]string{
 	SelfHarm:  "possibile rischio per la persona (autolesionismo)",
 }
 
+// dangerPhrase is one of dangerPhrases, ready for Urgency.
+type dangerPhrase struct {
+	danger Danger
+	text   string // without the "*"
+	stem   bool   // ended in "*": any word ending
+}
+
+// dangerByWord holds the whole-word phrases by their first word, and
+// dangerStems those ending in "*" (single words). Urgency runs on every
+// citizen's message: it reads the text's words once and looks each up,
+// where a search per phrase read the text seventy times.
+var dangerByWord, dangerStems = func() (map[string][]dangerPhrase, []dangerPhrase) {
+	byWord := map[string][]dangerPhrase{}
+	var stems []dangerPhrase
+	for d, phrases := range dangerPhrases {
+		for _, p := range phrases {
+			if stem, ok := strings.CutSuffix(p, "*"); ok {
+				stems = append(stems, dangerPhrase{d, stem, true})
+				continue
+			}
+			first, _, _ := strings.Cut(p, " ")
+			byWord[first] = append(byWord[first], dangerPhrase{d, p, false})
+		}
+	}
+	return byWord, stems
+}()
+
+// dangerFirst marks the bytes a phrase begins with: most words are ruled
+// out by their first byte.
+var dangerFirst = func() (b [256]bool) {
+	for _, phrases := range dangerPhrases {
+		for _, p := range phrases {
+			b[p[0]] = true
+		}
+	}
+	return b
+}()
+
 // Urgency returns the urgency and danger phrases of text, in order.
 func Urgency(text string) []Alarm {
-	low := strings.ToLower(text)
+	low := toLower(text)
 	if len(low) != len(text) {
 		// lower-casing changed byte lengths (rare letters): offsets would
 		// not match; fall back to an ASCII-only lower case.
@@ -58,33 +96,52 @@ func Urgency(text string) []Alarm {
 			}
 			return r
 		}, text)
+		if len(low) != len(text) {
+			return nil // not UTF-8 (Inbound.Validate refuses such texts)
+		}
 	}
 	var out []Alarm
-	for d, phrases := range dangerPhrases {
-		for _, p := range phrases {
-			prefix := strings.HasSuffix(p, "*")
-			p = strings.TrimSuffix(p, "*")
-			for from := 0; ; {
-				i := strings.Index(low[from:], p)
-				if i < 0 {
+	add := func(d Danger, start, end int) {
+		out = append(out, Alarm{Danger: d, Start: start, End: end, Value: text[start:end],
+			Reason: dangerReasons[d] + ": «" + text[start:end] + "»"})
+	}
+	// A phrase begins a word (a run of letters and digits) and, unless it
+	// ends in "*", ends one.
+	for i := 0; i < len(low); {
+		r, size := utf8.DecodeRuneInString(low[i:])
+		if !isWordRune(r) {
+			i += size
+			continue
+		}
+		start := i
+		for i < len(low) {
+			r, size = utf8.DecodeRuneInString(low[i:])
+			if !isWordRune(r) {
+				break
+			}
+			i += size
+		}
+		if !dangerFirst[low[start]] {
+			continue
+		}
+		for _, p := range dangerByWord[low[start:i]] {
+			if end := start + len(p.text); strings.HasPrefix(low[start:], p.text) && boundaryAfter(low, end) {
+				add(p.danger, start, end)
+			}
+		}
+		for _, p := range dangerStems {
+			if !strings.HasPrefix(low[start:i], p.text) {
+				continue
+			}
+			end := start + len(p.text)
+			for end < len(low) {
+				r, size := utf8.DecodeRuneInString(low[end:])
+				if !unicode.IsLetter(r) {
 					break
 				}
-				start, end := from+i, from+i+len(p)
-				from = end
-				if boundaryBefore(low, start) && (prefix || boundaryAfter(low, end)) {
-					if prefix {
-						for end < len(low) {
-							r, size := utf8.DecodeRuneInString(low[end:])
-							if !unicode.IsLetter(r) {
-								break
-							}
-							end += size
-						}
-					}
-					out = append(out, Alarm{Danger: d, Start: start, End: end, Value: text[start:end],
-						Reason: dangerReasons[d] + ": «" + text[start:end] + "»"})
-				}
+				end += size
 			}
+			add(p.danger, start, end)
 		}
 	}
 	// order by position, drop overlaps (keep the first, longest)
@@ -103,6 +160,13 @@ func Urgency(text string) []Alarm {
 	return kept
 }
 
+func isWordRune(r rune) bool {
+	if r < utf8.RuneSelf {
+		return 'a' <= r && r <= 'z' || '0' <= r && r <= '9' || 'A' <= r && r <= 'Z'
+	}
+	return unicode.IsLetter(r) || unicode.IsDigit(r)
+}
+
 func boundaryBefore(s string, i int) bool {
 	if i == 0 {
 		return true
@@ -117,4 +181,40 @@ func boundaryAfter(s string, i int) bool {
 	}
 	r, _ := utf8.DecodeRuneInString(s[i:])
 	return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+}
+
+// toLower is strings.ToLower, without its rune-by-rune mapping of a whole
+// text for the few letters outside ASCII an Italian text has: the
+// detectors lower-case every citizen's message.
+func toLower(s string) string {
+	var b []byte
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if 'A' <= c && c <= 'Z' {
+				if b == nil {
+					b = []byte(s)
+				}
+				b[i] = c + 'a' - 'A'
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		l := unicode.ToLower(r)
+		if r == utf8.RuneError && size == 1 || utf8.RuneLen(l) != size {
+			return strings.ToLower(s) // invalid UTF-8, or a letter whose lower case is longer or shorter
+		}
+		if l != r {
+			if b == nil {
+				b = []byte(s)
+			}
+			utf8.EncodeRune(b[i:], l)
+		}
+		i += size
+	}
+	if b == nil {
+		return s
+	}
+	return string(b)
 }
