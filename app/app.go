@@ -156,6 +156,15 @@ func StartWith(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) 
 	// Meta downloads an Instagram post's images from their signed public address.
 	instagram := meta.InstagramSender{MessengerSender: meta.MessengerSender{LastInbound: db.LastInbound, LastComment: db.LastInboundExternalID},
 		ImageURL: web.ImageSigner{Blobs: a.Blobs, Keys: db, PublicURL: cfg.PublicURL, MaxSize: cfg.MaxFileSize}.URL}
+	masto := mastodon.Sender{LastInbound: db.LastInboundExternalID, Channel: db.Channel}
+	// An institutional post on Mastodon is checked against its instance's
+	// limit, as an answer is (mastodon.Sender.ReplyLimit).
+	db.SetPostLimits(func(ctx context.Context, ch *redazione.Channel, fetch bool) (int, int, bool) {
+		if ch.Kind != redazione.ChannelMastodon {
+			return 0, 0, false
+		}
+		return masto.PostLimits(ctx, ch, fetch)
+	})
 	a.Inbox = &inbox.Service{DB: db, Blobs: a.Blobs, Bus: a.Bus, Log: log, Metrics: a.Metrics, Mailer: cfg.Mailer, PublicURL: cfg.PublicURL, Senders: map[redazione.ChannelKind]channel.Sender{
 		redazione.ChannelWebChat:   channel.Instant{},
 		redazione.ChannelAPI:       apichannel.Sender{},
@@ -163,7 +172,7 @@ func StartWith(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) 
 		redazione.ChannelWhatsApp:  meta.WhatsAppSender{},
 		redazione.ChannelMessenger: meta.MessengerSender{LastInbound: db.LastInbound, LastComment: db.LastInboundExternalID},
 		redazione.ChannelInstagram: instagram,
-		redazione.ChannelMastodon:  mastodon.Sender{LastInbound: db.LastInboundExternalID, Channel: db.Channel},
+		redazione.ChannelMastodon:  masto,
 		redazione.ChannelEmail:     email.Sender{Store: db, TLSConfig: cfg.MailTLS},
 		redazione.ChannelAppIO:     appio.Sender{Content: db.AppIOContent},
 		redazione.ChannelX:         x.Sender{Store: db, LastInbound: db.LastInboundExternalID},

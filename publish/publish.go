@@ -62,6 +62,9 @@ type Rules struct {
 	// Kind is the platform the post goes to: Length counts its text as
 	// that platform does.
 	Kind redazione.ChannelKind
+	// PerURL is what a link counts where the server says it (a Mastodon
+	// instance's characters_reserved_per_url; 0: the platform's default).
+	PerURL int
 }
 
 // Length counts text as the platform of kind counts it against its
@@ -70,6 +73,12 @@ type Rules struct {
 func Length(kind redazione.ChannelKind, text string) int {
 	if kind == redazione.ChannelX {
 		return XLength(text)
+	}
+	if kind == redazione.ChannelMastodon {
+		// Mastodon's 500 are graphemes, a link 23 whatever its length
+		// (the instance's own figures are used where it has said them:
+		// Rules.MaxLength, Rules.PerURL).
+		return MastodonLength(text, MastodonURLLength)
 	}
 	if kind == redazione.ChannelBluesky {
 		// Bluesky's 300 are graphemes, what a reader sees as one
@@ -83,7 +92,7 @@ func Length(kind redazione.ChannelKind, text string) int {
 func MaxLength(kind redazione.ChannelKind) int {
 	switch kind {
 	case redazione.ChannelMastodon:
-		return 500
+		return MastodonMaxCharacters
 	case redazione.ChannelTelegram:
 		return 4096
 	case redazione.ChannelMessenger:
@@ -117,7 +126,11 @@ func Check(text string, day calendar.Date, justified bool, r Rules) []Finding {
 		add("empty", Block, "il testo è vuoto")
 		return out
 	}
-	if n := Length(r.Kind, t); r.MaxLength > 0 && n > r.MaxLength {
+	n := Length(r.Kind, t)
+	if r.Kind == redazione.ChannelMastodon && r.PerURL > 0 {
+		n = MastodonLength(t, r.PerURL)
+	}
+	if r.MaxLength > 0 && n > r.MaxLength {
 		add("length", Block, "il testo ha %d caratteri: questa piattaforma ne accetta al massimo %d", n, r.MaxLength)
 	}
 	for _, p := range r.Periods {

@@ -94,9 +94,9 @@ func TestPublishable(t *testing.T) {
 	}
 }
 
-// Bluesky counts graphemes, what a reader sees as one character: a flag
-// (two code points), an emoji with a skin tone, a letter with a combining
-// accent are one each; other platforms count code points.
+// Bluesky and Mastodon count graphemes, what a reader sees as one
+// character: a flag (two code points), an emoji with a skin tone, a letter
+// with a combining accent are one each; other platforms count code points.
 func TestLengthBluesky(t *testing.T) {
 	for _, c := range []struct {
 		text         string
@@ -111,8 +111,11 @@ func TestLengthBluesky(t *testing.T) {
 		if got := publish.Length(redazione.ChannelBluesky, c.text); got != c.bsky {
 			t.Errorf("Bluesky %q: %d, want %d", c.text, got, c.bsky)
 		}
-		if got := publish.Length(redazione.ChannelMastodon, c.text); got != c.others {
-			t.Errorf("Mastodon %q: %d, want %d", c.text, got, c.others)
+		if got := publish.Length(redazione.ChannelMastodon, c.text); got != c.bsky {
+			t.Errorf("Mastodon %q: %d, want %d", c.text, got, c.bsky)
+		}
+		if got := publish.Length(redazione.ChannelTelegram, c.text); got != c.others {
+			t.Errorf("Telegram %q: %d, want %d", c.text, got, c.others)
 		}
 	}
 	rules := publish.Rules{Kind: redazione.ChannelBluesky, MaxLength: publish.MaxLength(redazione.ChannelBluesky)}
@@ -122,5 +125,19 @@ func TestLengthBluesky(t *testing.T) {
 	fs := publish.Check(strings.Repeat("🇮🇹", 301), calendar.Date{Year: 2026, Month: 12, Day: 5}, false, rules)
 	if !publish.Blocks(fs) || fs[0].Message != "il testo ha 301 caratteri: questa piattaforma ne accetta al massimo 300" {
 		t.Errorf("301 flags: %+v", fs)
+	}
+}
+
+// A Mastodon instance may say how much a link counts: the check counts
+// with it, and with Mastodon's 23 otherwise.
+func TestCheckMastodonLinks(t *testing.T) {
+	day := calendar.Date{Year: 2026, Month: 12, Day: 5}
+	text := strings.Repeat("a", 70) + " https://www.comune.example.it/albo-pretorio/atti/2026/determinazione-n-1234"
+	if fs := publish.Check(text, day, false, publish.Rules{Kind: redazione.ChannelMastodon, MaxLength: 100}); publish.Blocks(fs) {
+		t.Errorf("94 characters as Mastodon counts, blocked at 100: %+v", fs)
+	}
+	fs := publish.Check(text, day, false, publish.Rules{Kind: redazione.ChannelMastodon, MaxLength: 100, PerURL: 30})
+	if !publish.Blocks(fs) || fs[0].Message != "il testo ha 101 caratteri: questa piattaforma ne accetta al massimo 100" {
+		t.Errorf("a link counted 30 by the instance: %+v", fs)
 	}
 }

@@ -52,6 +52,9 @@ type DB struct {
 	observe atomic.Pointer[func(op string, d time.Duration)]
 	// leaseCheck is how often a lease's holder checks it (SetLeaseCheck).
 	leaseCheck atomic.Int64
+	// postLimits, when set, gives a channel's own limit on a post
+	// (SetPostLimits).
+	postLimits atomic.Pointer[PostLimits]
 
 	ingestOnce  sync.Once
 	ingestStmts stmtCache

@@ -328,6 +328,39 @@ func rulesFor(s *PublishingSettings, kind redazione.ChannelKind) publish.Rules {
 	return publish.Rules{Blocklist: s.Blocklist, Periods: s.Periods, MaxLength: publish.MaxLength(kind), Kind: kind}
 }
 
+// PostLimits gives the limit a channel's own server sets on a post, where
+// it says one (a Mastodon instance's max_characters, and how much a link
+// counts): ok false keeps the platform's default (publish.MaxLength).
+// fetch false must answer at once, from what is known (a page being
+// drawn); true may ask the server (a post being submitted or approved).
+type PostLimits func(ctx context.Context, ch *redazione.Channel, fetch bool) (max, perURL int, ok bool)
+
+// SetPostLimits sets where the post checks learn a channel's own limit.
+func (db *DB) SetPostLimits(f PostLimits) { db.postLimits.Store(&f) }
+
+// ownLimits sets r's length limit to the channel's own, where known.
+func (db *DB) ownLimits(ctx context.Context, r *publish.Rules, channelID int64, fetch bool) {
+	f := db.postLimits.Load()
+	if f == nil || *f == nil || channelID == 0 {
+		return
+	}
+	ch, err := db.Channel(ctx, channelID)
+	if err != nil {
+		return
+	}
+	if max, perURL, ok := (*f)(ctx, ch, fetch); ok {
+		r.MaxLength, r.PerURL = max, perURL
+	}
+}
+
+// PostMaxLength is the longest post a channel takes, as its composer says:
+// the channel's own limit where known, else the platform's.
+func (db *DB) PostMaxLength(ctx context.Context, channelID int64, kind redazione.ChannelKind) int {
+	r := publish.Rules{MaxLength: publish.MaxLength(kind), Kind: kind}
+	db.ownLimits(ctx, &r, channelID, false)
+	return r.MaxLength
+}
+
 // sendDay is the day a post would go out.
 func (db *DB) sendDay(p *Post) calendar.Date {
 	if !p.ScheduledAt.IsZero() {
@@ -342,12 +375,14 @@ func (db *DB) CheckPost(ctx context.Context, a redazione.Actor, p *Post) ([]publ
 	if err != nil {
 		return nil, err
 	}
-	return db.checks(p, s, p.ChannelKind), nil
+	return db.checks(ctx, p, s, p.ChannelKind, false), nil
 }
 
-// checks are the findings on a post's text and image.
-func (db *DB) checks(p *Post, s *PublishingSettings, kind redazione.ChannelKind) []publish.Finding {
+// checks are the findings on a post's text and image; fetch: the
+// channel's own limit may be asked of its server (PostLimits).
+func (db *DB) checks(ctx context.Context, p *Post, s *PublishingSettings, kind redazione.ChannelKind, fetch bool) []publish.Finding {
 	rules := rulesFor(s, kind)
+	db.ownLimits(ctx, &rules, p.ChannelID, fetch)
 	if len(p.Images) > 0 && kind == redazione.ChannelTelegram {
 		rules.MaxLength = publish.MaxCaption // Telegram: a photo's (or an album's) caption
 	}
@@ -408,7 +443,7 @@ func (db *DB) SubmitPost(ctx context.Context, a redazione.Actor, id int64, check
 	if err != nil {
 		return nil, err
 	}
-	findings := db.checks(p, s, ch.Kind)
+	findings := db.checks(ctx, p, s, ch.Kind, true)
 	if publish.Blocks(findings) {
 		return nil, &ErrChecks{Findings: findings, Blocked: true}
 	}
@@ -478,7 +513,7 @@ func (db *DB) ApprovePost(ctx context.Context, a redazione.Actor, id int64) (*Po
 	if err != nil {
 		return nil, err
 	}
-	findings := db.checks(p, s, p.ChannelKind)
+	findings := db.checks(ctx, p, s, p.ChannelKind, true)
 	if publish.Blocks(findings) {
 		return nil, &ErrChecks{Findings: findings, Blocked: true}
 	}

@@ -34,6 +34,7 @@ type postReads interface {
 	HoldingStatement(ctx context.Context, a redazione.Actor, id int64) (*store.HoldingStatement, error)
 	HoldingStatements(ctx context.Context, enteID int64) ([]store.HoldingStatement, error)
 	BlobInUse(ctx context.Context, key string) (bool, error)
+	PostMaxLength(ctx context.Context, channelID int64, kind redazione.ChannelKind) int
 	Now() time.Time
 }
 
@@ -165,7 +166,7 @@ func (s *Server) renderPost(w http.ResponseWriter, r *http.Request, u *session, 
 		v.Blocked = publish.Blocks(v.Findings)
 	}
 	if post.ChannelKind != "" {
-		v.MaxLength = publish.MaxLength(post.ChannelKind)
+		v.MaxLength = s.postDB().PostMaxLength(ctx, post.ChannelID, post.ChannelKind)
 	}
 	if post.ID != 0 {
 		if v.Log, v.Broken, err = s.postDB().PublicationLog(ctx, u.Actor, post.ID); err != nil {

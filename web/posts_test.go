@@ -370,3 +370,61 @@ func TestPublishingImagesWithAltText(t *testing.T) {
 		}
 	}
 }
+
+// An institutional post on Mastodon is counted as Mastodon counts it (a
+// link 23 characters whatever its length) against its instance's limit
+// where the instance says one, else Mastodon's 500: a post the instance
+// takes is not stopped, and one it would refuse is stopped with the count.
+func TestMastodonPostLength(t *testing.T) {
+	t.Parallel()
+	instance := func(limit string) *httptest.Server {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/api/v2/instance" && limit != "" {
+				w.Write([]byte(`{"domain": "social.example", "configuration": {"statuses": {"max_characters": ` + limit + `, "characters_reserved_per_url": 23}}}`))
+				return
+			}
+			http.NotFound(w, r)
+		}))
+		t.Cleanup(srv.Close)
+		return srv
+	}
+	e := start(t, testdb.Open(t, store.SQLite))
+	large := e.account(redazione.ChannelMastodon, "@comune@grande.example", map[string]string{"api_base_url": instance("520").URL, "token": "MASTO"})
+	silent := e.account(redazione.ChannelMastodon, "@comune@muta.example", map[string]string{"api_base_url": instance("").URL, "token": "MASTO"})
+	ob := e.login(e.newUser(e.ente, redazione.RoleOperator, e.desks[3].ID))
+	submit := func(ch *redazione.Channel, text string) (int, string) {
+		return ob.post("/pubblicazioni", url.Values{"channel": {fmt.Sprint(ch.ID)}, "desk": {fmt.Sprint(e.desks[3].ID)}, "action": {"submit"}, "text": {text}})
+	}
+	link := " https://www.comune.example.it/albo-pretorio/atti/2026/determinazione-dirigenziale-n-1234-del-5-dicembre-2026-contributi-associazioni"
+	for _, c := range []struct {
+		ch      *redazione.Channel
+		text    string
+		refused string // the finding, or "" when the post goes ahead
+	}{
+		{large, strings.Repeat("è", 515), ""},
+		{large, strings.Repeat("è", 521), "il testo ha 521 caratteri: questa piattaforma ne accetta al massimo 520"},
+		{silent, strings.Repeat("a", 450) + link, ""}, // 474 as Mastodon counts, 572 characters
+		{silent, strings.Repeat("è", 501), "il testo ha 501 caratteri: questa piattaforma ne accetta al massimo 500"},
+	} {
+		code, page := submit(c.ch, c.text)
+		switch {
+		case c.refused == "" && (code != 200 || strings.Contains(page, "caratteri:")):
+			t.Errorf("%s, %d characters: %d, want it to go ahead", c.ch.Name, len([]rune(c.text)), code)
+		case c.refused != "" && (code != 422 || !strings.Contains(page, c.refused)):
+			t.Errorf("%s, %d characters: %d, want 422 saying %q", c.ch.Name, len([]rune(c.text)), code, c.refused)
+		}
+	}
+	posts, _ := e.db.Posts(t.Context(), redazione.SystemActor(e.ente.ID), time.Time{}, time.Now().AddDate(1, 0, 0))
+	var draft int64
+	for _, p := range posts {
+		if p.ChannelID == large.ID && p.Status == store.PostDraft {
+			draft = p.ID
+		}
+	}
+	if draft == 0 {
+		t.Fatal("the refused post was not kept as a draft")
+	}
+	if _, page := ob.get(fmt.Sprintf("/pubblicazioni/%d", draft)); !strings.Contains(page, "520 caratteri al massimo su questa piattaforma") {
+		t.Error("the post's page does not give the instance's limit")
+	}
+}

@@ -4,11 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"regexp"
 	"sync"
 	"time"
-
-	"github.com/rivo/uniseg"
 
 	"github.com/redazione/redazione"
 	"github.com/redazione/redazione/publish"
@@ -16,25 +13,10 @@ import (
 
 // DefaultMaxCharacters is Mastodon's limit on a status unless the
 // instance says otherwise (configuration.statuses.max_characters).
-const DefaultMaxCharacters = 500
+const DefaultMaxCharacters = publish.MastodonMaxCharacters
 
-// A mention of an account of another instance: counted by its username
-// only (Account::MENTION_RE, replaced by "@username").
-var remoteMention = regexp.MustCompile(`(?i)(^|[^=/\pL\pN_])@([a-z0-9_]+(?:[.-]+[a-z0-9_]+)*)@[\pL\pN_]+(?:[.-]+[\pL\pN_]+)*`)
-
-// Length counts a status as Mastodon does (StatusLengthValidator): in
-// graphemes, what a reader sees as one character, a link (only with its
-// scheme, FetchLinkCardService::URL_PATTERN) as perURL characters whatever
-// its length, a mention of another instance's account without its domain.
-func Length(text string, perURL int) int {
-	text = remoteMention.ReplaceAllString(text, "$1@$2")
-	n, i := 0, 0
-	for _, l := range publish.SchemeLinks(text) {
-		n += uniseg.GraphemeClusterCount(text[i:l[0]]) + perURL
-		i = l[1]
-	}
-	return n + uniseg.GraphemeClusterCount(text[i:])
-}
+// Length counts a status as Mastodon does (publish.MastodonLength).
+func Length(text string, perURL int) int { return publish.MastodonLength(text, perURL) }
 
 // instanceLimits are an instance's limits on a status.
 type instanceLimits struct {
@@ -72,7 +54,7 @@ func limits(ctx context.Context, client *http.Client, ch *redazione.Channel, fet
 		l.max, l.perURL = inst.Configuration.Statuses.MaxCharacters, inst.Configuration.Statuses.CharactersReservedPerURL
 	}
 	if l.max > 0 && l.perURL <= 0 {
-		l.perURL = 23
+		l.perURL = publish.MastodonURLLength
 	}
 	if l.max <= 0 {
 		// Unknown: asked again in a minute, not in an hour.
@@ -97,7 +79,7 @@ func (s Sender) client() *http.Client {
 // composer counts the same way). Until the instance has said, Mastodon's
 // default; the instance is asked meanwhile.
 func (s Sender) ReplyLimit(conv *redazione.Conversation) int {
-	max, perURL := DefaultMaxCharacters, 23
+	max, perURL := DefaultMaxCharacters, publish.MastodonURLLength
 	if s.Channel != nil {
 		if ch, err := s.Channel(context.Background(), conv.ChannelID); err == nil {
 			if m, p, ok := limits(context.Background(), s.client(), ch, false); ok {
@@ -112,6 +94,27 @@ func (s Sender) ReplyLimit(conv *redazione.Conversation) int {
 		}
 	}
 	return max - Length(mention(conv), perURL)
+}
+
+// PostLimits are the instance's limits on an institutional post
+// (store.PostLimits): the longest status and what a link counts. fetch
+// false answers from what is known and asks the instance meanwhile; true
+// asks it now (a post being submitted or approved). ok is false while the
+// instance has not said.
+func (s Sender) PostLimits(ctx context.Context, ch *redazione.Channel, fetch bool) (max, perURL int, ok bool) {
+	if fetch {
+		ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		return limits(ctx, s.client(), ch, true)
+	}
+	if max, perURL, ok = limits(ctx, s.client(), ch, false); !ok {
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			limits(ctx, s.client(), ch, true)
+		}()
+	}
+	return max, perURL, ok
 }
 
 // CheckReply refuses an answer longer than the instance takes, as it
