@@ -327,6 +327,7 @@ func report(w io.Writer, o options, ing *ingestResult, pgIng []*pgIngestResult, 
 			ing.Real.rate(), ing.BareFTS, check(ing.Real.rate()/ing.BareFTS >= 0.35))
 		fmt.Fprintf(w, "| (for reference) real ingest / bare inserts without FTS | %.2f × | |\n", ing.Real.rate()/ing.Bare)
 		fmt.Fprintf(w, "\nMachine during the real API-channel run: %s.\n", ing.RealMachine)
+		fmt.Fprintf(w, "Machine during the bare inserts with their FTS5 row: %s.\n", ing.BareFTSMachine)
 	}
 	if len(pgIng) > 0 {
 		fmt.Fprintf(w, "\n### Ingest on PostgreSQL (API channel, %d keep-alive clients, %s per run, right after SQLite's)\n\n", o.concurrency, o.duration)

@@ -40,10 +40,14 @@ func dropScratch(ctx context.Context, base string) {
 type machineSample struct {
 	Load1Start, Load1End float64
 	Busy                 float64 // fraction of the cores' time not idle
-	RunQueue             float64 // mean threads ready to run (procs_running)
-	Samples              int
-	Active               float64        // mean active sessions of the database
-	Waits                map[string]int // wait_event_type:wait_event (or "CPU") → samples
+	// Steal is the fraction of the cores' time the hypervisor gave to
+	// others while this machine wanted to run (counted in Busy): a run
+	// with much of it measured a slower machine.
+	Steal    float64
+	RunQueue float64 // mean threads ready to run (procs_running)
+	Samples  int
+	Active   float64        // mean active sessions of the database
+	Waits    map[string]int // wait_event_type:wait_event (or "CPU") → samples
 	// PGCPU is the CPU seconds of the database's server processes (its
 	// sessions; those open at the start and at the end).
 	PGCPU float64
@@ -65,8 +69,9 @@ func loadavg() float64 {
 	return v
 }
 
-// cpuStat reads the machine's busy and total jiffies and procs_running.
-func cpuStat() (busy, total float64, running int) {
+// cpuStat reads the machine's busy, stolen and total jiffies and
+// procs_running.
+func cpuStat() (busy, steal, total float64, running int) {
 	b, _ := os.ReadFile("/proc/stat")
 	for _, l := range strings.Split(string(b), "\n") {
 		f := strings.Fields(l)
@@ -78,12 +83,15 @@ func cpuStat() (busy, total float64, running int) {
 				if i != 3 && i != 4 { // idle, iowait
 					busy += x
 				}
+				if i == 7 {
+					steal = x
+				}
 			}
 		case len(f) == 2 && f[0] == "procs_running":
 			running, _ = strconv.Atoi(f[1])
 		}
 	}
-	return busy, total, running
+	return busy, steal, total, running
 }
 
 // startSampler samples the machine, and the database dbURL when not empty,
@@ -99,7 +107,7 @@ func startSampler(ctx context.Context, dbURL string) *sampler {
 				defer c.Close(context.Background())
 			}
 		}
-		b0, t0, _ := cpuStat()
+		b0, st0, t0, _ := cpuStat()
 		pg0 := pgSessionsCPU(ctx, c)
 		var run, active int
 		tick := time.NewTicker(100 * time.Millisecond)
@@ -108,9 +116,9 @@ func startSampler(ctx context.Context, dbURL string) *sampler {
 			if !first {
 				select {
 				case <-s.stop:
-					b1, t1, _ := cpuStat()
+					b1, st1, t1, _ := cpuStat()
 					if t1 > t0 {
-						s.res.Busy = (b1 - b0) / (t1 - t0)
+						s.res.Busy, s.res.Steal = (b1-b0)/(t1-t0), (st1-st0)/(t1-t0)
 					}
 					if s.res.Samples > 0 {
 						s.res.RunQueue = float64(run) / float64(s.res.Samples)
@@ -129,7 +137,7 @@ func startSampler(ctx context.Context, dbURL string) *sampler {
 				case <-tick.C:
 				}
 			}
-			_, _, r := cpuStat()
+			_, _, _, r := cpuStat()
 			run += r
 			s.res.Samples++
 			if c == nil {
@@ -183,7 +191,7 @@ func (s *sampler) Stop() machineSample {
 
 // String is the sample in a line of the report.
 func (m machineSample) String() string {
-	out := fmt.Sprintf("load average %.1f → %.1f, cores %.0f %% busy, %.1f threads ready to run on average", m.Load1Start, m.Load1End, 100*m.Busy, m.RunQueue)
+	out := fmt.Sprintf("load average %.1f → %.1f, cores %.0f %% busy (%.1f %% stolen by the hypervisor), %.1f threads ready to run on average", m.Load1Start, m.Load1End, 100*m.Busy, 100*m.Steal, m.RunQueue)
 	if len(m.Waits) > 0 {
 		total := 0
 		for _, n := range m.Waits {
