@@ -61,6 +61,12 @@ func Abuse(text string) []AbuseFinding {
 				Reason: "linguaggio offensivo: «" + text[start:i] + "»"})
 		}
 	}
+	return spamAndOrder(out, text, low)
+}
+
+// spamAndOrder adds to the insults found in text (low: its lower case) the
+// signs of spam, and orders all by position.
+func spamAndOrder(out []AbuseFinding, text, low string) []AbuseFinding {
 	for _, p := range spamPhrases {
 		if i := strings.Index(low, p); i >= 0 {
 			out = append(out, AbuseFinding{Kind: Spam, Start: i, End: i + len(p), Value: text[i : i+len(p)],

@@ -144,7 +144,12 @@ func Urgency(text string) []Alarm {
 			add(p.danger, start, end)
 		}
 	}
-	// order by position, drop overlaps (keep the first, longest)
+	return inOrder(out)
+}
+
+// inOrder orders alarms by position and drops overlaps (keeping the first,
+// longest).
+func inOrder(out []Alarm) []Alarm {
 	for i := 1; i < len(out); i++ {
 		for j := i; j > 0 && (out[j].Start < out[j-1].Start || out[j].Start == out[j-1].Start && out[j].End > out[j-1].End); j-- {
 			out[j], out[j-1] = out[j-1], out[j]
