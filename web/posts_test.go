@@ -403,7 +403,7 @@ func TestMastodonPostLength(t *testing.T) {
 	}{
 		{large, strings.Repeat("è", 515), ""},
 		{large, strings.Repeat("è", 521), "il testo ha 521 caratteri: questa piattaforma ne accetta al massimo 520"},
-		{silent, strings.Repeat("a", 450) + link, ""}, // 474 as Mastodon counts, 572 characters
+		{silent, strings.Repeat("a", 450) + link, ""}, // 474 as Mastodon counts, 583 characters
 		{silent, strings.Repeat("è", 501), "il testo ha 501 caratteri: questa piattaforma ne accetta al massimo 500"},
 	} {
 		code, page := submit(c.ch, c.text)
