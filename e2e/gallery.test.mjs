@@ -4,7 +4,8 @@
 // behind "Aggiungi altre immagini", and sends the post; the page then
 // shows the three, in order, with their texts, and the edit rows (position,
 // take out). axe-core checks the empty form, the form with three images
-// and the review; all at phone width.
+// and the review; all at phone width. The composer counts the text as
+// Mastodon does, to the account's limit.
 //
 // Run with `node --test e2e/gallery.test.mjs`.
 
@@ -17,6 +18,7 @@ const ADMIN_PASSWORD = 'e2e-Password-per-i-test-2024';
 const PNG_1PX = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
 const run = Date.now().toString(36);
 const ACCOUNT = `@comune${run}@social.example`;
+const PAGE = `Pagina del Comune ${run}`;
 const ALTS = [
   'La piazza del Municipio vista dalla torre civica',
   'Le nuove panchine in legno sotto i tigli',
@@ -33,6 +35,8 @@ describe('Posts with several images', { timeout: 180_000 }, () => {
     srv = await startServer({ adminEmail: ADMIN_EMAIL, adminPassword: ADMIN_PASSWORD });
     await srv.cli(['channel', 'add', 'mastodon', '--name', ACCOUNT, '--set', 'token=e2e-token', '--set', 'api_base_url=http://127.0.0.1:9',
       '--set', 'publish_approval=on']);
+    await srv.cli(['channel', 'add', 'messenger', '--name', PAGE, '--set', 'token=e2e-page-token', '--set', 'app_secret=e2e-secret',
+      '--set', 'verify_token=e2e-verify', '--set', 'page_id=112233445566778', '--set', 'api_base_url=http://127.0.0.1:9']);
     browser = await launchBrowser();
     const ctx = await browser.newContext({ locale: 'it-IT', bypassCSP: true, viewport: { width: 390, height: 844 } });
     page = await ctx.newPage();
@@ -87,6 +91,36 @@ describe('Posts with several images', { timeout: 180_000 }, () => {
       const after = await page.locator('.post-image-row textarea').evaluateAll((ts) => ts.map((x) => x.value));
       assert.deepEqual(after, [ALTS[2], ALTS[0]], 'the third first, the second taken out');
       await assertAccessible(page, 'post draft with two images');
+    } catch (err) {
+      await shot(page, t.name);
+      throw err;
+    }
+  });
+
+  // The composer counts to the chosen account's limit as its platform
+  // counts: Facebook's 63,206 characters, Mastodon's 500 (an instance that
+  // has not said its own), where a link is 23 whatever its length.
+  it('counts the text as Mastodon does, to the account\'s limit', async (t) => {
+    try {
+      await page.goto(`${srv.base}/pubblicazioni/nuova`);
+      const link = ' https://www.comune.example.it/albo-pretorio/' + 'atto-'.repeat(20);
+      const text = page.getByLabel('Testo', { exact: true });
+      const count = page.locator('#post-text-count');
+      // Facebook's limit is far: nothing to say yet.
+      await page.getByLabel(PAGE).check();
+      assert.equal(await page.locator('#post-max').textContent(), '63206');
+      await text.fill('a'.repeat(480) + link); // 504 as Mastodon counts, 625 characters
+      assert.equal(await count.isVisible(), false);
+      // Mastodon's is near, and counted Mastodon's way.
+      await page.getByLabel(ACCOUNT).check();
+      assert.equal(await page.locator('#post-max').textContent(), '500');
+      await count.getByText('4 caratteri oltre il limite di 500: accorcia il testo').waitFor({ timeout: TIMEOUT });
+      assert.equal(await text.getAttribute('aria-invalid'), 'true');
+      await assertAccessible(page, 'post text over the account\'s limit');
+      await text.fill('a'.repeat(470) + link); // 494
+      await count.getByText('6 caratteri rimasti su 500').waitFor({ timeout: TIMEOUT });
+      assert.equal(await text.getAttribute('aria-invalid'), null);
+      await noSideways('the post form with its count');
     } catch (err) {
       await shot(page, t.name);
       throw err;

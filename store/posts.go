@@ -340,12 +340,17 @@ func (db *DB) SetPostLimits(f PostLimits) { db.postLimits.Store(&f) }
 
 // ownLimits sets r's length limit to the channel's own, where known.
 func (db *DB) ownLimits(ctx context.Context, r *publish.Rules, channelID int64, fetch bool) {
-	f := db.postLimits.Load()
-	if f == nil || *f == nil || channelID == 0 {
+	if f := db.postLimits.Load(); f == nil || *f == nil || channelID == 0 {
 		return
 	}
-	ch, err := db.Channel(ctx, channelID)
-	if err != nil {
+	if ch, err := db.Channel(ctx, channelID); err == nil {
+		db.ownLimitsOf(ctx, r, ch, fetch)
+	}
+}
+
+func (db *DB) ownLimitsOf(ctx context.Context, r *publish.Rules, ch *redazione.Channel, fetch bool) {
+	f := db.postLimits.Load()
+	if f == nil || *f == nil {
 		return
 	}
 	if max, perURL, ok := (*f)(ctx, ch, fetch); ok {
@@ -354,10 +359,11 @@ func (db *DB) ownLimits(ctx context.Context, r *publish.Rules, channelID int64, 
 }
 
 // PostMaxLength is the longest post a channel takes, as its composer says:
-// the channel's own limit where known, else the platform's.
-func (db *DB) PostMaxLength(ctx context.Context, channelID int64, kind redazione.ChannelKind) int {
-	r := publish.Rules{MaxLength: publish.MaxLength(kind), Kind: kind}
-	db.ownLimits(ctx, &r, channelID, false)
+// the channel's own limit where known (from what is known: it does not
+// wait for the channel's server), else the platform's.
+func (db *DB) PostMaxLength(ctx context.Context, ch *redazione.Channel) int {
+	r := publish.Rules{MaxLength: publish.MaxLength(ch.Kind), Kind: ch.Kind}
+	db.ownLimitsOf(ctx, &r, ch, false)
 	return r.MaxLength
 }
 

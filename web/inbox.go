@@ -460,14 +460,7 @@ func (s *Server) conversationPage(w http.ResponseWriter, r *http.Request, u *ses
 	v.TextLimit = redazione.MaxTextRunes
 	v.ReplyLimit = s.Inbox.ReplyLimit(v.Conversation)
 	if v.ReplyLimit > 0 {
-		switch v.Conversation.ChannelKind {
-		case redazione.ChannelX:
-			v.ReplyCount = "x"
-		case redazione.ChannelBluesky:
-			v.ReplyCount = "graphemes"
-		case redazione.ChannelMastodon:
-			v.ReplyCount = "mastodon"
-		}
+		v.ReplyCount = countAs(v.Conversation.ChannelKind)
 	}
 	p.Flash = appioFlash(r)
 	// The inbox's split view asks for the conversation alone, to show it

@@ -34,7 +34,7 @@ type postReads interface {
 	HoldingStatement(ctx context.Context, a redazione.Actor, id int64) (*store.HoldingStatement, error)
 	HoldingStatements(ctx context.Context, enteID int64) ([]store.HoldingStatement, error)
 	BlobInUse(ctx context.Context, key string) (bool, error)
-	PostMaxLength(ctx context.Context, channelID int64, kind redazione.ChannelKind) int
+	PostMaxLength(ctx context.Context, ch *redazione.Channel) int
 	Now() time.Time
 }
 
@@ -97,7 +97,9 @@ type postView struct {
 	CanApprove bool
 	Editable   bool
 	Scheduled  string // datetime-local value
-	MaxLength  int
+	MaxLength  int    // the post's account's limit
+	CountAs    string // how its platform counts (countAs)
+	Lengths    map[int64]postLength
 	Log        []store.PublicationEntry
 	Broken     int64
 	Undo       int
@@ -110,6 +112,27 @@ type postView struct {
 	// address Meta could download the images from.
 	NoPublicURL bool
 	Images      postImagesView
+}
+
+// countAs names how a platform counts a text against its limit, as the
+// browser's textLength (app.js) knows it: "" is code points.
+func countAs(kind redazione.ChannelKind) string {
+	switch kind {
+	case redazione.ChannelX:
+		return "x"
+	case redazione.ChannelBluesky:
+		return "graphemes"
+	case redazione.ChannelMastodon:
+		return "mastodon"
+	}
+	return ""
+}
+
+// postLength is an account's limit on a post, and how its platform counts
+// a text against it (countAs).
+type postLength struct {
+	Max     int
+	CountAs string
 }
 
 // postForm is the compose page of a new post.
@@ -165,8 +188,16 @@ func (s *Server) renderPost(w http.ResponseWriter, r *http.Request, u *session, 
 		v.Findings, _ = s.postDB().CheckPost(ctx, u.Actor, post)
 		v.Blocked = publish.Blocks(v.Findings)
 	}
-	if post.ChannelKind != "" {
-		v.MaxLength = s.postDB().PostMaxLength(ctx, post.ChannelID, post.ChannelKind)
+	// Each account's limit, counted as its platform counts: the composer
+	// counts to the chosen one's (app.js), starting from the post's own
+	// account, or the first, which the form checks.
+	v.Lengths = map[int64]postLength{}
+	for i, ch := range v.Accounts {
+		l := postLength{Max: s.postDB().PostMaxLength(ctx, ch), CountAs: countAs(ch.Kind)}
+		v.Lengths[ch.ID] = l
+		if ch.ID == post.ChannelID || (post.ChannelID == 0 && i == 0) {
+			v.MaxLength, v.CountAs = l.Max, l.CountAs
+		}
 	}
 	if post.ID != 0 {
 		if v.Log, v.Broken, err = s.postDB().PublicationLog(ctx, u.Actor, post.ID); err != nil {

@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -424,7 +425,21 @@ func TestMastodonPostLength(t *testing.T) {
 	if draft == 0 {
 		t.Fatal("the refused post was not kept as a draft")
 	}
-	if _, page := ob.get(fmt.Sprintf("/pubblicazioni/%d", draft)); !strings.Contains(page, "520 caratteri al massimo su questa piattaforma") {
-		t.Error("the post's page does not give the instance's limit")
+	_, page := ob.get(fmt.Sprintf("/pubblicazioni/%d", draft))
+	if !strings.Contains(page, `<span id="post-max">520</span> caratteri al massimo su questa piattaforma`) ||
+		!strings.Contains(page, `data-limit="520" data-count-as="mastodon">`) {
+		t.Error("the post's page does not give the instance's limit, or its composer does not count to it as Mastodon counts")
+	}
+	// The composer counts to the chosen account's limit (app.js): each
+	// account says its own.
+	_, page = ob.get("/pubblicazioni/nuova")
+	for _, c := range []struct {
+		ch    *redazione.Channel
+		limit string
+	}{{large, "520"}, {silent, "500"}} {
+		if !strings.Contains(page, fmt.Sprintf(`value="%d" data-images-hint=`, c.ch.ID)) ||
+			!regexp.MustCompile(fmt.Sprintf(`value="%d" [^>]*data-limit="%s" data-count-as="mastodon"`, c.ch.ID, c.limit)).MatchString(page) {
+			t.Errorf("the account %s does not say its limit of %s, counted as Mastodon counts", c.ch.Name, c.limit)
+		}
 	}
 }

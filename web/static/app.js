@@ -660,6 +660,23 @@ document.addEventListener('load', function (ev) {
   });
 })();
 
+// The post composer counts to the chosen account's limit, as its platform
+// counts (each account's data-limit and data-count-as).
+(function () {
+  'use strict';
+  document.addEventListener('change', function (e) {
+    var r = e.target;
+    if (!r || r.type !== 'radio' || r.name !== 'channel' || !r.dataset.limit) return;
+    var ta = document.getElementById('post-text');
+    if (!ta) return;
+    ta.dataset.limit = r.dataset.limit;
+    if (r.dataset.countAs) ta.dataset.countAs = r.dataset.countAs; else delete ta.dataset.countAs;
+    var max = document.getElementById('post-max');
+    if (max) max.textContent = r.dataset.limit;
+    ta.dispatchEvent(new Event('input', { bubbles: true }));
+  });
+})();
+
 // textLength counts text as a platform does (publish.Length on the
 // server): "graphemes" as Bluesky (what a reader sees as one character),
 // "mastodon" as Mastodon (graphemes, a link 23, a remote account's
