@@ -49,8 +49,7 @@ var dangerReasons = map[Danger]string{
 // dangerPhrase is one of dangerPhrases, ready for Urgency.
 type dangerPhrase struct {
 	danger Danger
-	text   string // without the "*"
-	stem   bool   // ended in "*": any word ending
+	text   string // without the "*" of a stem
 }
 
 // dangerByWord holds the whole-word phrases by their first word, and
@@ -63,11 +62,11 @@ var dangerByWord, dangerStems = func() (map[string][]dangerPhrase, []dangerPhras
 	for d, phrases := range dangerPhrases {
 		for _, p := range phrases {
 			if stem, ok := strings.CutSuffix(p, "*"); ok {
-				stems = append(stems, dangerPhrase{d, stem, true})
+				stems = append(stems, dangerPhrase{d, stem})
 				continue
 			}
 			first, _, _ := strings.Cut(p, " ")
-			byWord[first] = append(byWord[first], dangerPhrase{d, p, false})
+			byWord[first] = append(byWord[first], dangerPhrase{d, p})
 		}
 	}
 	return byWord, stems
