@@ -19,6 +19,7 @@ const PNG_1PX = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8B
 const run = Date.now().toString(36);
 const ACCOUNT = `@comune${run}@social.example`;
 const PAGE = `Pagina del Comune ${run}`;
+const TELEGRAM = 'Canale Telegram del Comune (demo)'; // the demo's
 const ALTS = [
   'La piazza del Municipio vista dalla torre civica',
   'Le nuove panchine in legno sotto i tigli',
@@ -99,7 +100,8 @@ describe('Posts with several images', { timeout: 180_000 }, () => {
 
   // The composer counts to the chosen account's limit as its platform
   // counts: Facebook's 63,206 characters, Mastodon's 500 (an instance that
-  // has not said its own), where a link is 23 whatever its length.
+  // has not said its own), where a link is 23 whatever its length,
+  // Telegram's 4,096, and 1,024 once the post has a photo.
   it('counts the text as Mastodon does, to the account\'s limit', async (t) => {
     try {
       await page.goto(`${srv.base}/pubblicazioni/nuova`);
@@ -121,6 +123,17 @@ describe('Posts with several images', { timeout: 180_000 }, () => {
       await count.getByText('6 caratteri rimasti su 500').waitFor({ timeout: TIMEOUT });
       assert.equal(await text.getAttribute('aria-invalid'), null);
       await noSideways('the post form with its count');
+      // Telegram takes 4,096 characters, and 1,024 under a photo.
+      await page.getByLabel(TELEGRAM).check();
+      assert.equal(await page.locator('#post-max').textContent(), '4096');
+      await text.fill('b'.repeat(1030));
+      assert.equal(await count.isVisible(), false);
+      await page.getByLabel('File della nuova immagine 1', { exact: true }).setInputFiles(png(9));
+      assert.equal(await page.locator('#post-max').textContent(), '1024');
+      await count.getByText('6 caratteri oltre il limite di 1024: accorcia il testo').waitFor({ timeout: TIMEOUT });
+      await page.getByLabel('File della nuova immagine 1', { exact: true }).setInputFiles([]);
+      assert.equal(await page.locator('#post-max').textContent(), '4096');
+      assert.equal(await count.isVisible(), false);
     } catch (err) {
       await shot(page, t.name);
       throw err;

@@ -133,6 +133,9 @@ func countAs(kind redazione.ChannelKind) string {
 type postLength struct {
 	Max     int
 	CountAs string
+	// WithImages is the limit when the post carries images, where it is
+	// another (0: the same).
+	WithImages int
 }
 
 // postForm is the compose page of a new post.
@@ -194,9 +197,15 @@ func (s *Server) renderPost(w http.ResponseWriter, r *http.Request, u *session, 
 	v.Lengths = map[int64]postLength{}
 	for i, ch := range v.Accounts {
 		l := postLength{Max: s.postDB().PostMaxLength(ctx, ch), CountAs: countAs(ch.Kind)}
+		if ch.Kind == redazione.ChannelTelegram {
+			l.WithImages = publish.MaxCaption // a photo's (or an album's) caption
+		}
 		v.Lengths[ch.ID] = l
 		if ch.ID == post.ChannelID || (post.ChannelID == 0 && i == 0) {
 			v.MaxLength, v.CountAs = l.Max, l.CountAs
+			if len(post.Images) > 0 && l.WithImages > 0 {
+				v.MaxLength = l.WithImages
+			}
 		}
 	}
 	if post.ID != 0 {

@@ -661,18 +661,29 @@ document.addEventListener('load', function (ev) {
 })();
 
 // The post composer counts to the chosen account's limit, as its platform
-// counts (each account's data-limit and data-count-as).
+// counts (each account's data-limit and data-count-as), and to its limit
+// with images (data-limit-images: a Telegram caption) once the post has one.
 (function () {
   'use strict';
+  function images(form) {
+    var kept = Array.prototype.some.call(form.querySelectorAll('.post-image-row input[type=checkbox][name^="img_remove_"]'),
+      function (c) { return !c.checked; });
+    return kept || Array.prototype.some.call(form.querySelectorAll('.post-image-slot input[type=file]'),
+      function (f) { return f.files && f.files.length > 0; });
+  }
   document.addEventListener('change', function (e) {
-    var r = e.target;
-    if (!r || r.type !== 'radio' || r.name !== 'channel' || !r.dataset.limit) return;
+    var t = e.target;
+    var form = t && t.form;
     var ta = document.getElementById('post-text');
-    if (!ta) return;
-    ta.dataset.limit = r.dataset.limit;
+    if (!form || !ta || ta.form !== form) return;
+    if (!(t.type === 'radio' && t.name === 'channel') && t.type !== 'file' && !(t.name || '').startsWith('img_remove_')) return;
+    var r = form.querySelector('input[name=channel]:checked');
+    if (!r || !r.dataset.limit) return;
+    var limit = (r.dataset.limitImages && images(form)) ? r.dataset.limitImages : r.dataset.limit;
+    ta.dataset.limit = limit;
     if (r.dataset.countAs) ta.dataset.countAs = r.dataset.countAs; else delete ta.dataset.countAs;
     var max = document.getElementById('post-max');
-    if (max) max.textContent = r.dataset.limit;
+    if (max) max.textContent = limit;
     ta.dispatchEvent(new Event('input', { bubbles: true }));
   });
 })();
