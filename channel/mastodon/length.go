@@ -11,13 +11,6 @@ import (
 	"github.com/redazione/redazione/publish"
 )
 
-// DefaultMaxCharacters is Mastodon's limit on a status unless the
-// instance says otherwise (configuration.statuses.max_characters).
-const DefaultMaxCharacters = publish.MastodonMaxCharacters
-
-// Length counts a status as Mastodon does (publish.MastodonLength).
-func Length(text string, perURL int) int { return publish.MastodonLength(text, perURL) }
-
 // instanceLimits are an instance's limits on a status.
 type instanceLimits struct {
 	max, perURL int
@@ -74,26 +67,42 @@ func (s Sender) client() *http.Client {
 	return &http.Client{Timeout: 30 * time.Second}
 }
 
+// known returns the instance's limits as far as they are known, without
+// waiting for it; when they are not, the instance is asked meanwhile (for
+// a page being drawn).
+func (s Sender) known(ch *redazione.Channel) (max, perURL int, ok bool) {
+	if max, perURL, ok = limits(context.Background(), s.client(), ch, false); !ok {
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			limits(ctx, s.client(), ch, true)
+		}()
+	}
+	return max, perURL, ok
+}
+
+// asked returns the instance's limits, asking it now if they are not
+// known (a text being sent).
+func (s Sender) asked(ctx context.Context, ch *redazione.Channel) (max, perURL int, ok bool) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	return limits(ctx, s.client(), ch, true)
+}
+
 // ReplyLimit is the longest answer the instance takes, without the
 // mention of the citizen the answer begins with, as Mastodon counts (the
 // composer counts the same way). Until the instance has said, Mastodon's
 // default; the instance is asked meanwhile.
 func (s Sender) ReplyLimit(conv *redazione.Conversation) int {
-	max, perURL := DefaultMaxCharacters, publish.MastodonURLLength
+	max, perURL := publish.MastodonMaxCharacters, publish.MastodonURLLength
 	if s.Channel != nil {
 		if ch, err := s.Channel(context.Background(), conv.ChannelID); err == nil {
-			if m, p, ok := limits(context.Background(), s.client(), ch, false); ok {
+			if m, p, ok := s.known(ch); ok {
 				max, perURL = m, p
-			} else {
-				go func() {
-					ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-					defer cancel()
-					limits(ctx, s.client(), ch, true)
-				}()
 			}
 		}
 	}
-	return max - Length(mention(conv), perURL)
+	return max - publish.MastodonLength(mention(conv), perURL)
 }
 
 // PostLimits are the instance's limits on an institutional post
@@ -103,18 +112,9 @@ func (s Sender) ReplyLimit(conv *redazione.Conversation) int {
 // instance has not said.
 func (s Sender) PostLimits(ctx context.Context, ch *redazione.Channel, fetch bool) (max, perURL int, ok bool) {
 	if fetch {
-		ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		defer cancel()
-		return limits(ctx, s.client(), ch, true)
+		return s.asked(ctx, ch)
 	}
-	if max, perURL, ok = limits(ctx, s.client(), ch, false); !ok {
-		go func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			limits(ctx, s.client(), ch, true)
-		}()
-	}
-	return max, perURL, ok
+	return s.known(ch)
 }
 
 // CheckReply refuses an answer longer than the instance takes, as it
@@ -128,14 +128,12 @@ func (s Sender) CheckReply(conv *redazione.Conversation, text string) error {
 	if err != nil {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	max, perURL, ok := limits(ctx, s.client(), ch, true)
+	max, perURL, ok := s.asked(context.Background(), ch)
 	if !ok {
 		return nil
 	}
-	m := Length(mention(conv), perURL)
-	if n := Length(mention(conv)+text, perURL); n > max {
+	m := publish.MastodonLength(mention(conv), perURL)
+	if n := publish.MastodonLength(mention(conv)+text, perURL); n > max {
 		return fmt.Errorf("il testo ha %d caratteri: con la menzione del cittadino, questa istanza Mastodon ne accetta al massimo %d", n-m, max-m)
 	}
 	return nil

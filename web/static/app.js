@@ -186,11 +186,7 @@ function redazioneRestoreFocus(k) {
     var limit = ta && ta.dataset[k === 'note' ? 'limitNote' : 'limitReply'];
     // and is counted as the platform counts it (data-count-as)
     var how = ta && k === 'reply' ? (ta.dataset.countReply || '') : '';
-    if (limit && (ta.dataset.limit !== limit || (ta.dataset.countAs || '') !== how)) {
-      ta.dataset.limit = limit;
-      if (how) ta.dataset.countAs = how; else delete ta.dataset.countAs;
-      ta.dispatchEvent(new Event('input', { bubbles: true }));
-    }
+    if (limit) countTo(ta, limit, how);
   }
   document.addEventListener('change', function (e) {
     if (e.target && e.target.name === 'kind') updateComposer();
@@ -680,13 +676,21 @@ document.addEventListener('load', function (ev) {
     var r = form.querySelector('input[name=channel]:checked');
     if (!r || !r.dataset.limit) return;
     var limit = (r.dataset.limitImages && images(form)) ? r.dataset.limitImages : r.dataset.limit;
-    ta.dataset.limit = limit;
-    if (r.dataset.countAs) ta.dataset.countAs = r.dataset.countAs; else delete ta.dataset.countAs;
     var max = document.getElementById('post-max');
     if (max) max.textContent = limit;
-    ta.dispatchEvent(new Event('input', { bubbles: true }));
+    countTo(ta, limit, r.dataset.countAs);
   });
 })();
+
+// countTo makes a text count to limit, as the platform how counts it
+// (textLength), and says so at once (the counter below).
+function countTo(ta, limit, how) {
+  how = how || '';
+  if (ta.dataset.limit === limit && (ta.dataset.countAs || '') === how) return;
+  ta.dataset.limit = limit;
+  if (how) ta.dataset.countAs = how; else delete ta.dataset.countAs;
+  ta.dispatchEvent(new Event('input', { bubbles: true }));
+}
 
 // textLength counts text as a platform does (publish.Length on the
 // server): "graphemes" as Bluesky (what a reader sees as one character),
